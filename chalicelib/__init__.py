@@ -1,0 +1,1 @@
+"""Permis en ligne: everything the Chalice app packages besides app.py."""

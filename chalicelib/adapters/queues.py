@@ -1,0 +1,24 @@
+"""Sending to SQS queues named in the catalogue."""
+from __future__ import annotations
+
+import json
+
+from chalicelib import settings
+from chalicelib.domain.events import OutboxEvent
+
+
+class QueuePublisher:
+    def __init__(self, sqs_client):
+        self._sqs = sqs_client
+
+    def publish_event(self, queue_logical: str, event: OutboxEvent) -> None:
+        self._sqs.send_message(
+            QueueUrl=settings.queue_url(queue_logical),
+            MessageBody=event.model_dump_json(),
+            MessageAttributes={"event_type": {"DataType": "String", "StringValue": event.type},
+                               "event_id": {"DataType": "String", "StringValue": event.id}},
+        )
+
+
+def event_from_message_body(body: str) -> OutboxEvent:
+    return OutboxEvent.model_validate(json.loads(body))

@@ -1,0 +1,1 @@
+"""HTTP layer: Chalice blueprints per audience, thin views over `chalicelib.services`."""

@@ -1,0 +1,115 @@
+"""Route declaration for blueprints: parses and validates the body with pydantic, calls the
+view, serialises the response model, maps domain errors, and records what the route accepts and
+returns so `GET /openapi.json` is generated from the code itself."""
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from chalice import Blueprint, CORSConfig, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib import settings
+from chalicelib.api.errors import JSON_HEADERS, MalformedRequest, error_response, validation_failed
+from chalicelib.domain.errors import DomainError, InvalidInput
+from chalicelib.observability import logger
+
+
+@dataclass(frozen=True)
+class RouteDoc:
+    path: str
+    method: str
+    summary: str
+    tags: tuple[str, ...]
+    request_model: type[BaseModel] | None
+    response_model: type[BaseModel] | None
+    success_status: int
+    error_codes: tuple[int, ...]
+    description: str = ""
+
+
+ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {}
+
+# Every route may answer these: malformed input, oversize body, and the rest are per route.
+COMMON_ERRORS = (400, 413)
+
+
+def cors_config() -> CORSConfig:
+    return CORSConfig(
+        allow_origin=settings.web_origin(),
+        allow_headers=["Content-Type", "Authorization", "Idempotency-Key"],
+        expose_headers=["X-Request-Id"],
+        max_age=600,
+    )
+
+
+def parse_body(raw: bytes | None, model: type[BaseModel]) -> BaseModel:
+    if not raw:
+        data: Any = {}
+    else:
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise MalformedRequest(
+                "invalid_json",
+                "Le corps de la requête n'est pas un JSON valide : vérifiez les guillemets, les virgules et les accolades.",
+            ) from None
+    if not isinstance(data, dict):
+        raise InvalidInput("validation_failed", "Le corps de la requête doit être un objet JSON ({...}).")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_failed(exc) from None
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    if isinstance(payload, BaseModel):
+        body = payload.model_dump_json()
+    else:
+        body = json.dumps(payload, ensure_ascii=False)
+    return Response(body=body, status_code=status, headers={**JSON_HEADERS, **(headers or {})})
+
+
+def route(
+    blueprint: Blueprint,
+    path: str,
+    *,
+    method: str = "GET",
+    summary: str,
+    tags: tuple[str, ...],
+    request_model: type[BaseModel] | None = None,
+    response_model: type[BaseModel] | None = None,
+    status: int = 200,
+    errors: tuple[int, ...] = (),
+    description: str = "",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare one route. The view receives path parameters, plus `body` when a request model is
+    given, and returns a response model instance (or a chalice Response)."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def handler(**path_params: str) -> Response:
+            try:
+                kwargs: dict[str, Any] = dict(path_params)
+                if request_model is not None:
+                    kwargs["body"] = parse_body(blueprint.current_request.raw_body, request_model)
+                result = view(**kwargs)
+            except DomainError as error:
+                logger.info("request refused", extra={"error_code": error.code})
+                return error_response(error)
+            if isinstance(result, Response):
+                return result
+            return json_response(result, status)
+
+        blueprint.route(path, methods=[method], cors=cors_config(), content_types=["application/json"])(handler)
+        ROUTE_DOCS[(path, method)] = RouteDoc(
+            path=path, method=method, summary=summary, tags=tags, request_model=request_model,
+            response_model=response_model, success_status=status,
+            error_codes=tuple(sorted(set(COMMON_ERRORS + errors + ((422,) if request_model else ())))),
+            description=description,
+        )
+        return view
+
+    return decorator

@@ -1,0 +1,1 @@
+"""Pure domain code: models, rules, state machines. Never imports boto3 or chalice."""

@@ -1,0 +1,71 @@
+"""Helpers for the processes of the local stack: free ports, readiness, and children that exit
+when the launcher that started them is gone (so nothing is left behind, even after a kill -9)."""
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+
+class PortTaken(Exception):
+    pass
+
+
+def ensure_free(host: str, port: int, what: str, variable: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise PortTaken(
+                f"Le port {port} ({what}) est déjà utilisé sur {host}. Arrêtez le programme qui l'occupe "
+                f"ou choisissez un autre port, par exemple : make run {variable}={port + 100}") from None
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answered
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} did not answer within {timeout:.0f} s") from None
+            time.sleep(0.1)
+
+
+def exit_with_parent(poll_seconds: float = 1.0) -> None:
+    """Exit this process as soon as its parent (the launcher) is gone."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_seconds)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def run_moto_server() -> None:
+    """Entry point of the moto child: `python -m chalicelib.local.processes HOST PORT`."""
+    from moto.server import main
+
+    exit_with_parent()
+    host, port = sys.argv[1], sys.argv[2]
+    main(["-H", host, "-p", port])
+
+
+if __name__ == "__main__":
+    run_moto_server()

@@ -1,0 +1,129 @@
+"""Creates every resource of `chalicelib.resources.CATALOGUE` in moto (server or in-process) and
+returns the environment variables the functions read. Exactly the catalogue, nothing more."""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import boto3
+
+from chalicelib.adapters.aws import CLIENT_CONFIG
+from chalicelib.resources import CATALOGUE, Catalogue, current_region, physical_name
+
+
+def _client_factory(endpoint_url: str | None) -> Callable[[str], Any]:
+    session = boto3.session.Session(region_name=current_region())
+    return lambda service: session.client(service, endpoint_url=endpoint_url, config=CLIENT_CONFIG)
+
+
+def provision(stage: str, web_origin: str, endpoint_url: str | None = None,
+              catalogue: Catalogue = CATALOGUE) -> dict[str, str]:
+    """Create everything; returns {environment variable: physical identifier}."""
+    client = _client_factory(endpoint_url)
+    env: dict[str, str] = {"PERMIS_STAGE": stage, "WEB_ORIGIN": web_origin}
+    kms, dynamodb, sqs, s3 = client("kms"), client("dynamodb"), client("sqs"), client("s3")
+
+    key_ids: dict[str, str] = {}
+    for key in catalogue.keys:
+        created = kms.create_key(KeySpec=key.spec, KeyUsage=key.usage, Description=key.description)
+        key_ids[key.logical] = created["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName=f"alias/{physical_name(key.logical, stage)}", TargetKeyId=key_ids[key.logical])
+        env[key.env_id] = key_ids[key.logical]
+    data_key = key_ids.get("data")
+
+    for table in catalogue.tables:
+        name = physical_name(table.logical, stage)
+        attributes = {table.partition_key: "S"}
+        key_schema = [{"AttributeName": table.partition_key, "KeyType": "HASH"}]
+        if table.sort_key:
+            attributes[table.sort_key] = "S"
+            key_schema.append({"AttributeName": table.sort_key, "KeyType": "RANGE"})
+        indexes = []
+        for index in table.indexes:
+            schema = [{"AttributeName": index.partition_key, "KeyType": "HASH"}]
+            attributes[index.partition_key] = "S"
+            if index.sort_key:
+                schema.append({"AttributeName": index.sort_key, "KeyType": "RANGE"})
+                attributes[index.sort_key] = "S"
+            indexes.append({"IndexName": index.name, "KeySchema": schema, "Projection": {"ProjectionType": "ALL"}})
+        kwargs: dict[str, Any] = {
+            "TableName": name, "KeySchema": key_schema, "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in attributes.items()],
+        }
+        if indexes:
+            kwargs["GlobalSecondaryIndexes"] = indexes
+        if table.stream_view:
+            kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": table.stream_view}
+        if data_key:
+            kwargs["SSESpecification"] = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": data_key}
+        description = dynamodb.create_table(**kwargs)["TableDescription"]
+        if table.ttl_attribute:
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+                "Enabled": True, "AttributeName": table.ttl_attribute})
+        env[table.env_name] = name
+        if table.stream_view:
+            env[table.env_stream_arn] = description["LatestStreamArn"]
+
+    for queue in catalogue.queues:
+        attributes = {"VisibilityTimeout": str(queue.visibility_timeout_seconds),
+                      "MessageRetentionPeriod": str(queue.message_retention_seconds)}
+        if data_key:
+            attributes["KmsMasterKeyId"] = data_key
+        if queue.has_dead_letter_queue:
+            dlq_url = sqs.create_queue(QueueName=physical_name(queue.dead_letter_logical, stage), Attributes={
+                "MessageRetentionPeriod": str(queue.dead_letter_retention_seconds)})["QueueUrl"]
+            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": dlq_arn,
+                                                      "maxReceiveCount": str(queue.max_receive_count)})
+            env[queue.env_dead_letter_url] = dlq_url
+        env[queue.env_url] = sqs.create_queue(QueueName=physical_name(queue.logical, stage), Attributes=attributes)["QueueUrl"]
+
+    for bucket in catalogue.buckets:
+        name = physical_name(bucket.logical, stage)
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": current_region()})
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+        if bucket.versioned:
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        if data_key:
+            s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": [{
+                "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": data_key}}]})
+        if bucket.cors:
+            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [
+                {"AllowedOrigins": [web_origin], "AllowedMethods": list(rule.methods),
+                 "AllowedHeaders": list(rule.allowed_headers), "MaxAgeSeconds": rule.max_age_seconds}
+                for rule in bucket.cors]})
+        env[bucket.env_name] = name
+
+    if catalogue.topics:
+        sns = client("sns")
+        for topic in catalogue.topics:
+            attributes = {"KmsMasterKeyId": data_key} if data_key else {}
+            env[topic.env_arn] = sns.create_topic(Name=physical_name(topic.logical, stage), Attributes=attributes)["TopicArn"]
+
+    if catalogue.email_identities:
+        ses = client("ses")
+        for identity in catalogue.email_identities:
+            ses.verify_email_identity(EmailAddress=identity.address)
+            env[identity.env_address] = identity.address
+
+    if catalogue.user_pools:
+        cognito = client("cognito-idp")
+        for pool in catalogue.user_pools:
+            pool_id = cognito.create_user_pool(
+                PoolName=physical_name(pool.logical, stage), UsernameAttributes=["email"],
+                AutoVerifiedAttributes=["email"], MfaConfiguration="OPTIONAL",
+                Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": False,
+                                             "RequireLowercase": False, "RequireNumbers": False,
+                                             "RequireSymbols": False}},
+            )["UserPool"]["Id"]
+            client_id = cognito.create_user_pool_client(
+                UserPoolId=pool_id, ClientName=physical_name(pool.client_logical, stage), GenerateSecret=False,
+                ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                PreventUserExistenceErrors="ENABLED",
+            )["UserPoolClient"]["ClientId"]
+            for group in pool.groups:
+                cognito.create_group(GroupName=group, UserPoolId=pool_id)
+            env[pool.env_id] = pool_id
+            env[pool.env_client_id] = client_id
+    return env

@@ -1,0 +1,271 @@
+"""The event pump: what Lambda's event source mappings do, for the local stack.
+
+`chalice local` serves HTTP routes only. The pump discovers every `on_sqs_message` and
+`on_dynamodb_record` handler from the Chalice app itself, polls moto's queues and table streams,
+and invokes the real handlers with events shaped like Lambda's (real message ids, receipt handles,
+stream records). Like Lambda it honours `batchItemFailures`:
+- SQS: only messages not reported as failed are deleted; failed ones become visible again (at
+  once here, to keep the local loop fast) and moto moves them to the dead-letter queue once their
+  receive count passes the queue's maxReceiveCount.
+- Streams: a failed record is retried with the records after it; after the consumer's
+  max_retry_attempts the batch's failure record (Lambda's on-failure shape) goes to the consumer's
+  failure queue and the shard moves on.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Callable
+
+from chalice import Chalice
+from chalice.app import DynamoDBEventConfig, SQSEventConfig
+from chalice.local import LambdaContext
+
+from chalicelib.observability import logger
+from chalicelib.resources import CATALOGUE, Catalogue, current_region, physical_name, table_name_from_stream_arn
+
+ClientFactory = Callable[[str], Any]
+LAMBDA_TIMEOUT_MS = 60_000
+
+
+@dataclass
+class SqsSource:
+    handler: str
+    queue_url: str
+    queue_arn: str
+    batch_size: int
+
+
+@dataclass
+class StreamSource:
+    handler: str
+    stream_arn: str
+    batch_size: int
+    max_retry_attempts: int
+    on_failure_queue_url: str | None
+    iterators: dict[str, str] = field(default_factory=dict)
+    pending: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # records to retry, per shard
+    attempts: dict[str, int] = field(default_factory=dict)
+
+
+def _epoch(value: Any) -> float:
+    return value.timestamp() if isinstance(value, datetime) else float(value)
+
+
+def lambda_sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    attributes = message.get("Attributes", {})
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {k: attributes[k] for k in ("ApproximateReceiveCount", "SentTimestamp", "SenderId",
+                                                  "ApproximateFirstReceiveTimestamp") if k in attributes},
+        "messageAttributes": {
+            name: {"stringValue": value.get("StringValue"), "binaryValue": value.get("BinaryValue"),
+                   "stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
+            for name, value in message.get("MessageAttributes", {}).items()},
+        "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": current_region(),
+    }
+
+
+def lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    dynamodb = dict(record["dynamodb"])
+    dynamodb["ApproximateCreationDateTime"] = _epoch(dynamodb.get("ApproximateCreationDateTime", time.time()))
+    return {**{k: v for k, v in record.items() if k != "dynamodb"}, "dynamodb": dynamodb,
+            "eventSourceARN": stream_arn}
+
+
+class EventPump:
+    def __init__(self, app: Chalice, client: ClientFactory, *, catalogue: Catalogue = CATALOGUE,
+                 stage: str | None = None, failure_visibility_seconds: int = 0):
+        self._app = app
+        self._sqs = client("sqs")
+        self._dynamodb = client("dynamodb")
+        self._streams = client("dynamodbstreams")
+        self._catalogue = catalogue
+        self._stage = stage
+        self._failure_visibility = failure_visibility_seconds
+        self.sqs_sources: list[SqsSource] = []
+        self.stream_sources: list[StreamSource] = []
+        self._discover()
+
+    # --- discovery -------------------------------------------------------------------------------
+
+    def _discover(self) -> None:
+        for source in self._app.event_sources:
+            if isinstance(source, SQSEventConfig):
+                name = source.queue or source.queue_arn.rsplit(":", 1)[1]
+                url = self._sqs.get_queue_url(QueueName=name)["QueueUrl"]
+                arn = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+                self.sqs_sources.append(SqsSource(source.name, url, arn, min(source.batch_size, 10)))
+            elif isinstance(source, DynamoDBEventConfig):
+                self.stream_sources.append(self._stream_source(source))
+
+    def _stream_source(self, source: DynamoDBEventConfig) -> StreamSource:
+        table = table_name_from_stream_arn(source.stream_arn)
+        # The decorator may hold a name-derived ARN: the table's current stream is the real one.
+        stream_arn = self._dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        consumer = self._catalogue.stream_consumer(source.name)
+        failure_url = None
+        if consumer is not None:
+            failure_url = self._sqs.get_queue_url(
+                QueueName=physical_name(consumer.on_failure_queue, self._stage))["QueueUrl"]
+        stream = StreamSource(source.name, stream_arn, source.batch_size,
+                              consumer.max_retry_attempts if consumer else 3, failure_url)
+        shards = self._streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            stream.iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
+                StreamArn=stream_arn, ShardId=shard["ShardId"],
+                ShardIteratorType=source.starting_position)["ShardIterator"]
+        return stream
+
+    # --- delivery --------------------------------------------------------------------------------
+
+    def _invoke(self, handler: str, event: dict[str, Any]) -> set[str] | None:
+        """Run the handler; the identifiers it reported as failed, or None if it failed whole."""
+        context = LambdaContext(handler, memory_size=256, max_runtime_ms=LAMBDA_TIMEOUT_MS)
+        try:
+            result = self._app.handler_map[handler](event, context)
+        except Exception:  # the whole batch failed, as Lambda sees an unhandled error
+            logger.exception("handler failed", extra={"handler": handler})
+            return None
+        failures = (result or {}).get("batchItemFailures", []) if isinstance(result, dict) else []
+        return {failure["itemIdentifier"] for failure in failures}
+
+    def _pump_queue(self, source: SqsSource) -> int:
+        messages = self._sqs.receive_message(
+            QueueUrl=source.queue_url, MaxNumberOfMessages=source.batch_size, WaitTimeSeconds=0,
+            AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+        if not messages:
+            return 0
+        records = [lambda_sqs_record(m, source.queue_arn) for m in messages]
+        failed = self._invoke(source.handler, {"Records": records})
+        if failed is None:
+            failed = {r["messageId"] for r in records}
+        done = [r for r in records if r["messageId"] not in failed]
+        if done:
+            self._sqs.delete_message_batch(QueueUrl=source.queue_url, Entries=[
+                {"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(done)])
+        for record in records:
+            if record["messageId"] in failed:
+                self._sqs.change_message_visibility(QueueUrl=source.queue_url, ReceiptHandle=record["receiptHandle"],
+                                                    VisibilityTimeout=self._failure_visibility)
+        return len(records)
+
+    def _pump_shard(self, source: StreamSource, shard_id: str) -> int:
+        records = source.pending.pop(shard_id, None)
+        if records is None:
+            iterator = source.iterators.get(shard_id)
+            if iterator is None:
+                return 0
+            response = self._streams.get_records(ShardIterator=iterator, Limit=source.batch_size)
+            next_iterator = response.get("NextShardIterator")
+            if next_iterator:
+                source.iterators[shard_id] = next_iterator
+            else:
+                source.iterators.pop(shard_id)
+            records = [lambda_stream_record(r, source.stream_arn) for r in response.get("Records", [])]
+        if not records:
+            return 0
+        failed = self._invoke(source.handler, {"Records": records})
+        if failed is None:
+            failed = {records[0]["dynamodb"]["SequenceNumber"]}
+        if not failed:
+            source.attempts.pop(shard_id, None)
+            return len(records)
+        first_failed = min(i for i, r in enumerate(records) if r["dynamodb"]["SequenceNumber"] in failed)
+        remaining = records[first_failed:]
+        attempts = source.attempts.get(shard_id, 0) + 1
+        if attempts > source.max_retry_attempts:
+            self._send_stream_failure(source, shard_id, remaining, attempts)
+            source.attempts.pop(shard_id, None)
+        else:
+            source.attempts[shard_id] = attempts
+            source.pending[shard_id] = remaining
+        return len(records)
+
+    def _send_stream_failure(self, source: StreamSource, shard_id: str, records: list[dict[str, Any]],
+                             attempts: int) -> None:
+        """Lambda's on-failure record for a stream batch (it names the records; it does not hold them)."""
+        logger.warning("stream batch sent to failure destination", extra={"handler": source.handler,
+                                                                         "records": len(records)})
+        if source.on_failure_queue_url is None:
+            return
+        first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
+        failure = {
+            "requestContext": {"requestId": str(uuid.uuid4()), "condition": "RetryAttemptsExhausted",
+                               "functionArn": f"arn:aws:lambda:{current_region()}:123456789012:function:{source.handler}",
+                               "approximateInvokeCount": attempts},
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id, "streamArn": source.stream_arn, "batchSize": len(records),
+                "startSequenceNumber": first["SequenceNumber"], "endSequenceNumber": last["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": datetime.fromtimestamp(first["ApproximateCreationDateTime"], UTC).isoformat(),
+                "approximateArrivalOfLastRecord": datetime.fromtimestamp(last["ApproximateCreationDateTime"], UTC).isoformat(),
+            },
+        }
+        self._sqs.send_message(QueueUrl=source.on_failure_queue_url, MessageBody=json.dumps(failure))
+
+    # --- loops -----------------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """One pass over every source; the number of records delivered."""
+        delivered = 0
+        for stream in self.stream_sources:
+            for shard_id in list(stream.iterators) + [s for s in stream.pending if s not in stream.iterators]:
+                delivered += self._pump_shard(stream, shard_id)
+        for queue in self.sqs_sources:
+            delivered += self._pump_queue(queue)
+        return delivered
+
+    def run_until_idle(self, max_rounds: int = 100) -> int:
+        """Pump until a whole pass delivers nothing (tests and demo loading)."""
+        total = 0
+        for _ in range(max_rounds):
+            delivered = self.run_once()
+            if not delivered:
+                return total
+            total += delivered
+        raise RuntimeError(f"the pump was still busy after {max_rounds} rounds")
+
+    def run_forever(self, stop: threading.Event, idle_sleep: float = 0.2) -> None:
+        while not stop.is_set():
+            try:
+                delivered = self.run_once()
+            except Exception:  # moto restarting, a transient error: keep pumping
+                logger.exception("event pump round failed")
+                delivered = 0
+            if not delivered:
+                stop.wait(idle_sleep)
+
+
+def main() -> None:
+    """The pump process of `make run`: `python -m chalicelib.local.pump` (endpoint from the environment)."""
+    import signal
+
+    from chalicelib.adapters.aws import client
+    from chalicelib.local.processes import exit_with_parent
+
+    exit_with_parent()
+    from app import app
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    pump = EventPump(app, client)
+    logger.info("event pump started", extra={"handlers": [s.handler for s in pump.sqs_sources + pump.stream_sources]})
+    pump.run_forever(stop)
+
+
+if __name__ == "__main__":
+    main()

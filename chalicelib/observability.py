@@ -1,0 +1,79 @@
+"""Powertools Logger (JSON), Metrics (EMF) and Tracer shared by every function, and the filter
+that keeps personal data out of logs.
+
+Personal data never belongs in a log line: the formatter drops the values of sensitive keys
+wherever they appear (extra keys, nested dicts) and scrubs emails, phone numbers, dates of birth
+written as dates, NEPH-like numbers and tokens from every string, the message and exception
+included.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+SERVICE = "permis"
+METRICS_NAMESPACE = "PermisEnLigne"
+REDACTED = "[masqué]"
+
+SENSITIVE_KEY_PARTS = (
+    "name", "nom", "prenom", "email", "mail", "phone", "telephone", "mobile", "address", "adresse",
+    "street", "postal", "commune", "birth", "naissance", "password", "token", "secret",
+    "authorization", "cookie", "ephoto", "signature", "content", "body", "text", "neph",
+    "document", "health", "medical", "iban",
+)
+# Keys the logger itself writes: never personal, and "timestamp" would look like a date.
+TECHNICAL_KEYS = frozenset({
+    "level", "location", "timestamp", "service", "correlation_id", "xray_trace_id", "cold_start",
+    "function_name", "function_memory_size", "function_arn", "function_request_id", "sampling_rate",
+    "route", "method", "status", "duration_ms", "handler", "event_source", "records", "failures",
+    "code", "error_code", "message_id", "queue", "stage",
+})
+
+_PATTERNS = (
+    re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),  # email
+    re.compile(r"(?<!\d)(?:\+33\s?|0033\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)"),  # French phone
+    re.compile(r"(?<!\d)\d{12}(?!\d)"),  # NEPH
+    re.compile(r"\b\d{2}/\d{2}/\d{4}\b"),  # date as written by people (birth dates)
+    re.compile(r"\b(19|20)\d{2}-\d{2}-\d{2}\b"),  # ISO date
+    re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*"),  # JWT
+)
+
+
+def scrub_text(text: str) -> str:
+    for pattern in _PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+def _is_sensitive_key(key: str) -> bool:
+    lowered = key.lower()
+    return lowered not in TECHNICAL_KEYS and any(part in lowered for part in SENSITIVE_KEY_PARTS)
+
+
+def redact(value: Any, key: str | None = None) -> Any:
+    if key is not None and _is_sensitive_key(key):
+        return REDACTED
+    if isinstance(value, dict):
+        return {k: redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact(v) for v in value]
+    if isinstance(value, str):
+        return scrub_text(value)
+    return value
+
+
+class RedactingFormatter(LambdaPowertoolsFormatter):
+    def serialize(self, log: dict) -> str:  # type: ignore[override]
+        cleaned = {
+            key: (value if key in ("timestamp", "xray_trace_id") else redact(value, None if key in TECHNICAL_KEYS or key == "message" else key))
+            for key, value in log.items()
+        }
+        return super().serialize(cleaned)
+
+
+logger = Logger(service=SERVICE, logger_formatter=RedactingFormatter())
+metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
+tracer = Tracer(service=SERVICE)

@@ -1,0 +1,261 @@
+"""The one source of truth for every AWS resource of Permis en ligne.
+
+The embedded local stack (`chalicelib/local/provision.py`) creates exactly these in moto and
+`infra/` deploys exactly these. Code never hard-codes a physical name: it asks this module, and
+functions read the physical identifiers from environment variables named here (set by infra or by
+the local launcher). Adding a queue is one `Queue(...)` line in `CATALOGUE`.
+
+This module is imported by the Lambda functions: it stays pure Python (no boto3).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+APP_NAME = "permis"
+DEFAULT_REGION = "eu-west-3"  # Paris
+DEFAULT_STAGE = "local"
+
+
+def current_stage() -> str:
+    return os.environ.get("PERMIS_STAGE", DEFAULT_STAGE)
+
+
+def current_region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+
+
+def physical_name(logical: str, stage: str | None = None) -> str:
+    """`permis-<stage>-<logical>`: unique per stage, so dev and prod can share an account."""
+    return f"{APP_NAME}-{stage or current_stage()}-{logical}"
+
+
+def _env_key(kind: str, logical: str, suffix: str) -> str:
+    return f"{kind}_{logical.upper().replace('-', '_')}_{suffix}"
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: str
+    sort_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    logical: str
+    partition_key: str
+    sort_key: str | None = None
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+    stream_view: str | None = None  # e.g. NEW_AND_OLD_IMAGES when a handler consumes the stream
+    access_patterns: tuple[str, ...] = ()  # written next to the key design, read by engineers
+
+    @property
+    def env_name(self) -> str:
+        return _env_key("TABLE", self.logical, "NAME")
+
+    @property
+    def env_stream_arn(self) -> str:
+        return _env_key("TABLE", self.logical, "STREAM_ARN")
+
+
+@dataclass(frozen=True)
+class Queue:
+    logical: str
+    max_receive_count: int = 5
+    # Lambda's rule: at least six times the consumer's timeout.
+    visibility_timeout_seconds: int = 6 * 60
+    message_retention_seconds: int = 4 * 24 * 3600
+    dead_letter_retention_seconds: int = 14 * 24 * 3600
+    has_dead_letter_queue: bool = True
+
+    @property
+    def dead_letter_logical(self) -> str:
+        return f"{self.logical}-dlq"
+
+    @property
+    def env_url(self) -> str:
+        return _env_key("QUEUE", self.logical, "URL")
+
+    @property
+    def env_dead_letter_url(self) -> str:
+        return _env_key("QUEUE", self.dead_letter_logical, "URL")
+
+
+@dataclass(frozen=True)
+class CorsRule:
+    methods: tuple[str, ...]
+    allowed_headers: tuple[str, ...] = ("*",)
+    max_age_seconds: int = 3000
+
+
+@dataclass(frozen=True)
+class Bucket:
+    logical: str
+    cors: tuple[CorsRule, ...] = ()
+    versioned: bool = True
+
+    @property
+    def env_name(self) -> str:
+        return _env_key("BUCKET", self.logical, "NAME")
+
+
+@dataclass(frozen=True)
+class Topic:
+    logical: str
+
+    @property
+    def env_arn(self) -> str:
+        return _env_key("TOPIC", self.logical, "ARN")
+
+
+@dataclass(frozen=True)
+class EmailIdentity:
+    logical: str
+    address: str
+
+    @property
+    def env_address(self) -> str:
+        return _env_key("EMAIL", self.logical, "ADDRESS")
+
+
+@dataclass(frozen=True)
+class UserPool:
+    logical: str
+    client_logical: str
+    groups: tuple[str, ...]
+    staff_groups: tuple[str, ...]
+
+    @property
+    def env_id(self) -> str:
+        return _env_key("USER_POOL", self.logical, "ID")
+
+    @property
+    def env_client_id(self) -> str:
+        return _env_key("USER_POOL", self.logical, "CLIENT_ID")
+
+
+@dataclass(frozen=True)
+class Key:
+    logical: str
+    spec: str = "SYMMETRIC_DEFAULT"
+    usage: str = "ENCRYPT_DECRYPT"
+    description: str = ""
+
+    @property
+    def env_id(self) -> str:
+        return _env_key("KMS", self.logical, "KEY_ID")
+
+
+@dataclass(frozen=True)
+class StreamConsumer:
+    """Settings Chalice cannot express for a DynamoDB stream handler (infra applies them; the
+    local event pump honours them)."""
+
+    function: str  # the Chalice handler's function name
+    table: str
+    max_retry_attempts: int
+    on_failure_queue: str  # logical queue that receives Lambda's failure record
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    tables: tuple[Table, ...]
+    queues: tuple[Queue, ...]
+    buckets: tuple[Bucket, ...]
+    topics: tuple[Topic, ...]
+    email_identities: tuple[EmailIdentity, ...]
+    user_pools: tuple[UserPool, ...]
+    keys: tuple[Key, ...]
+    stream_consumers: tuple[StreamConsumer, ...] = field(default=())
+
+    def table(self, logical: str) -> Table:
+        return _by_logical(self.tables, logical)
+
+    def queue(self, logical: str) -> Queue:
+        return _by_logical(self.queues, logical)
+
+    def bucket(self, logical: str) -> Bucket:
+        return _by_logical(self.buckets, logical)
+
+    def topic(self, logical: str) -> Topic:
+        return _by_logical(self.topics, logical)
+
+    def email_identity(self, logical: str) -> EmailIdentity:
+        return _by_logical(self.email_identities, logical)
+
+    def user_pool(self, logical: str) -> UserPool:
+        return _by_logical(self.user_pools, logical)
+
+    def key(self, logical: str) -> Key:
+        return _by_logical(self.keys, logical)
+
+    def stream_consumer(self, function: str) -> StreamConsumer | None:
+        return next((c for c in self.stream_consumers if c.function == function), None)
+
+
+def _by_logical(items, logical):
+    for item in items:
+        if item.logical == logical:
+            return item
+    raise KeyError(f"no resource named {logical!r} in the catalogue")
+
+
+MAIN_TABLE = Table(
+    logical="main",
+    partition_key="pk",
+    sort_key="sk",
+    indexes=(Index("gsi1", "gsi1pk", "gsi1sk"),),
+    ttl_attribute="expires_at",
+    stream_view="NEW_AND_OLD_IMAGES",
+    access_patterns=(
+        "demo message by id: GetItem pk=DEMO#<id>, sk=DEMO",
+        "outbox event: Put pk=OUTBOX#<event id>, sk=OUTBOX in the same transaction as the change;"
+        " read only from the stream, expires after 7 days (expires_at)",
+        "demo messages newest first: Query gsi1 gsi1pk=DEMO, ScanIndexForward=false",
+    ),
+)
+
+CATALOGUE = Catalogue(
+    tables=(MAIN_TABLE,),
+    queues=(
+        # Demo worker of the platform issue: proves the outbox → stream → SQS → worker path.
+        Queue("demo"),
+        # Failure destination of stream consumers (Lambda's on-failure record); replayable.
+        Queue("stream-failures", has_dead_letter_queue=False),
+    ),
+    buckets=(
+        # Supporting documents, uploaded by presigned POST from the web origin.
+        Bucket("documents", cors=(CorsRule(methods=("POST",)),)),
+    ),
+    topics=(Topic("alerts"),),
+    email_identities=(EmailIdentity("notifications", "ne-pas-repondre@permis-en-ligne.example.fr"),),
+    user_pools=(
+        UserPool(
+            logical="users",
+            client_logical="web",
+            groups=("candidat", "auto-ecole", "instructeur-ddt", "instructeur-cert", "inspecteur", "prefecture"),
+            staff_groups=("instructeur-ddt", "instructeur-cert", "inspecteur", "prefecture"),
+        ),
+    ),
+    keys=(
+        Key("data", description="Chiffrement au repos des données personnelles"),
+        Key("signing", spec="ECC_NIST_P256", usage="SIGN_VERIFY", description="Signature des attestations"),
+    ),
+    stream_consumers=(
+        StreamConsumer(function="relay_outbox", table="main", max_retry_attempts=3, on_failure_queue="stream-failures"),
+    ),
+)
+
+
+def stream_arn_for(table: Table) -> str:
+    """The stream ARN a handler is bound to. Infra and the local launcher set the real one in the
+    environment; without it (e.g. while packaging) a name-derived ARN keeps the table visible."""
+    return os.environ.get(table.env_stream_arn) or (
+        f"arn:aws:dynamodb:{current_region()}:000000000000:table/{physical_name(table.logical)}/stream/latest"
+    )
+
+
+def table_name_from_stream_arn(arn: str) -> str:
+    return arn.split(":table/", 1)[1].split("/", 1)[0]

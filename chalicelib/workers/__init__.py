@@ -1,0 +1,1 @@
+"""Chalice event handlers (SQS, DynamoDB stream, schedules): thin, batch-aware, idempotent."""

@@ -1,0 +1,38 @@
+"""Outbox relay: after commit, each outbox event in the main table's stream is sent to the queue
+of the work it triggers. Failed records are retried by Lambda, then recorded in the
+stream-failures queue (infra sets that destination; the local event pump honours it)."""
+from __future__ import annotations
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from chalice import Blueprint
+
+from chalicelib.adapters import wiring
+from chalicelib.adapters.outbox import event_from_stream_image
+from chalicelib.resources import MAIN_TABLE, stream_arn_for
+from chalicelib.services.demo import MESSAGE_RECEIVED
+
+blueprint = Blueprint(__name__)
+
+# Which queue receives each event type: adding a consumer of an event is one line here.
+QUEUE_BY_EVENT_TYPE = {
+    MESSAGE_RECEIVED: "demo",
+}
+
+
+def relay_record(record: DynamoDBRecord) -> None:
+    raw = record.raw_event
+    if raw.get("eventName") != "INSERT":
+        return
+    event = event_from_stream_image(raw["dynamodb"].get("NewImage", {}))
+    if event is None or event.type not in QUEUE_BY_EVENT_TYPE:
+        return
+    wiring.queue_publisher().publish_event(QUEUE_BY_EVENT_TYPE[event.type], event)
+
+
+@blueprint.on_dynamodb_record(stream_arn=stream_arn_for(MAIN_TABLE), batch_size=25, starting_position="TRIM_HORIZON")
+def relay_outbox(event):
+    # TRIM_HORIZON: events committed before the mapping existed are relayed too, never skipped.
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+    return process_partial_response(event=event.to_dict(), record_handler=relay_record,
+                                    processor=processor, context=event.context)

@@ -29,7 +29,7 @@ TECHNICAL_KEYS = frozenset({
     "level", "location", "timestamp", "service", "correlation_id", "xray_trace_id", "cold_start",
     "function_name", "function_memory_size", "function_arn", "function_request_id", "sampling_rate",
     "route", "method", "status", "duration_ms", "handler", "event_source", "records", "failures",
-    "code", "error_code", "message_id", "queue", "stage",
+    "code", "error_code", "message_id", "queue", "stage", "exception_name",
 })
 
 _PATTERNS = (
@@ -60,9 +60,10 @@ def redact(value: Any, key: str | None = None) -> Any:
         return {k: redact(v, str(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [redact(v) for v in value]
-    if isinstance(value, str):
-        return scrub_text(value)
-    return value
+    if isinstance(value, (bool, int, float)) or value is None:
+        return value
+    # Strings, and objects the JSON encoder would turn into strings (exceptions in stack traces).
+    return scrub_text(str(value))
 
 
 class RedactingFormatter(LambdaPowertoolsFormatter):

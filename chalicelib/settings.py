@@ -27,6 +27,10 @@ def queue_url(logical: str) -> str:
     return _required(CATALOGUE.queue(logical).env_url)
 
 
+def dead_letter_queue_url(logical: str) -> str:
+    return _required(CATALOGUE.queue(logical).env_dead_letter_url)
+
+
 def bucket_name(logical: str) -> str:
     return _required(CATALOGUE.bucket(logical).env_name)
 

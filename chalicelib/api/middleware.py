@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import Any, Callable
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -57,7 +58,7 @@ def _body_too_large(request: Any) -> bool:
 
 
 def http_middleware(request: Any, get_response: Callable[[Any], Response]) -> Response:
-    request_id = request.context.get("requestId", "")
+    request_id = request.context.get("requestId") or str(uuid.uuid4())
     route = request.context.get("resourcePath", "?")
     logger.set_correlation_id(request_id)
     started = time.perf_counter()

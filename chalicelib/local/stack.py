@@ -6,6 +6,7 @@ logins. Ctrl-C stops everything it started, and nothing else."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 LOG_DIR = PROJECT_DIR / ".local" / "logs"
+STACK_ENV_FILE = PROJECT_DIR / ".local" / "stack-env.json"
 
 
 def local_aws_environment(endpoint_url: str) -> dict[str, str]:
@@ -61,8 +63,12 @@ class Stack:
 
         from chalicelib.local.provision import provision
 
-        os.environ.update(provision("local", self.web_url, endpoint_url=self.aws_url))
+        provisioned = provision("local", self.web_url, endpoint_url=self.aws_url)
+        os.environ.update(provisioned)
         env = dict(os.environ)
+        # For the operator commands (python -m chalicelib.local.dlq) run beside the stack.
+        STACK_ENV_FILE.parent.mkdir(parents=True, exist_ok=True)
+        STACK_ENV_FILE.write_text(json.dumps({**local_aws_environment(self.aws_url), **provisioned}, indent=1))
         self._spawn("pump", ["-m", "chalicelib.local.pump"], env)
         self._spawn("api", ["-m", "chalicelib.local.api_server", "--host", self.host, "--port", str(self.api_port)], env)
 
@@ -87,6 +93,7 @@ class Stack:
         for _, process in reversed(self.children):
             if process.poll() is None:
                 process.terminate()
+        STACK_ENV_FILE.unlink(missing_ok=True)
         for _, process in reversed(self.children):
             try:
                 process.wait(timeout=5)

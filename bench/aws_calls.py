@@ -1,0 +1,204 @@
+"""AWS calls made by each operation of the app, counted under moto (in-process).
+
+Every boto3/botocore client created in this process gets a handler on botocore's `before-call`
+event, which fires once per API operation (retries are not counted again). Counting is switched
+on only around each operation, so provisioning and the benchmark's own reads (stream records,
+queue messages) are excluded.
+
+Run alone: `.venv/bin/python bench/aws_calls.py [--json OUT]`. bench/run.py runs it in a
+subprocess, because it sets the environment, patches botocore and imports the app."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BENCH_DIR.parent
+REGION = "eu-west-3"
+WEB_ORIGIN = "http://127.0.0.1:8001"
+
+# The fewest AWS calls each operation can make, and which ones. More is reported as over target.
+MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
+    "GET /health": (),
+    "POST /demo/messages": ("dynamodb.TransactWriteItems",),
+    "GET /demo/messages/{message_id}": ("dynamodb.GetItem",),
+    "GET /openapi.json": (),
+    "relay_outbox (1 outbox INSERT)": ("sqs.SendMessage",),
+    "process_demo_messages (1 message)": ("dynamodb.GetItem", "dynamodb.PutItem"),
+}
+# What this benchmark drives, to list anything the app has that it does not measure.
+MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messages/{message_id}", "GET"),
+                   ("/openapi.json", "GET")}
+MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages"}
+
+
+def _set_environment() -> None:
+    """Dummy credentials and the local stage, before boto3 or the app are imported."""
+    for variable in [v for v in os.environ if v.startswith("AWS_")]:
+        del os.environ[variable]  # no real profile, endpoint or credentials may leak in
+    os.environ.update({
+        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_SESSION_TOKEN": "bench",
+        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+        "PERMIS_STAGE": "local", "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",  # keep the report readable; logging calls still run
+    })
+
+
+class CallCounter:
+    """Records `service.Operation` for every API call made while `recording` is set."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] | None = None
+
+    def on_before_call(self, event_name: str, model: Any = None, **_: Any) -> None:
+        # event_name is "before-call.<service id>.<operation>", e.g. before-call.dynamodb.GetItem
+        if self.calls is not None:
+            self.calls.append(f"{event_name.split('.')[1]}.{model.name if model else event_name.split('.')[-1]}")
+
+    @contextmanager
+    def recording(self) -> Iterator[list[str]]:
+        self.calls = []
+        try:
+            yield self.calls
+        finally:
+            self.calls = None
+
+    def install(self) -> None:
+        """Hook every client botocore creates from now on: boto3.client(), Session().client() and
+        chalicelib.adapters.aws.client() all end in botocore.session.Session.create_client."""
+        import botocore.session
+
+        original = botocore.session.Session.create_client
+        counter = self
+
+        def create_client(session, *args, **kwargs):
+            client = original(session, *args, **kwargs)
+            client.meta.events.register("before-call", counter.on_before_call)
+            return client
+
+        botocore.session.Session.create_client = create_client
+
+
+def _check(condition: bool, message: str) -> None:
+    # An operation that does not do its job makes its count meaningless: the benchmark crashes.
+    if not condition:
+        raise RuntimeError(message)
+
+
+def measure() -> dict[str, Any]:
+    _set_environment()
+    sys.path.insert(0, str(PROJECT_DIR))
+    sys.path.insert(1, str(BENCH_DIR))
+    counter = CallCounter()
+    counter.install()  # before any client exists, the app's included
+
+    import boto3
+    from moto import mock_aws
+
+    from lambda_shapes import LambdaContext, dynamodb_stream_event, sqs_event
+
+    results: list[dict[str, Any]] = []
+
+    def record(operation: str, calls: list[str]) -> None:
+        minimum = MINIMUM_CALLS[operation]
+        results.append({"operation": operation, "count": len(calls), "calls": list(calls),
+                        "minimum": len(minimum), "minimum_calls": list(minimum),
+                        "ok": len(calls) <= len(minimum)})
+
+    with mock_aws():
+        from chalicelib.adapters.aws import CLIENT_CONFIG
+        from chalicelib.local.provision import provision
+
+        # Queue names and the stream ARN are read by decorators at import: environment first.
+        os.environ.update(provision("local", WEB_ORIGIN))
+
+        from chalice.test import Client
+
+        from app import app
+
+        http = Client(app, stage_name="local", project_dir=str(PROJECT_DIR)).http
+        json_headers = {"Content-Type": "application/json", "Accept": "application/json"}
+
+        with counter.recording() as calls:
+            response = http.get("/health")
+        _check(response.status_code == 200, f"GET /health answered {response.status_code}")
+        record("GET /health", calls)
+
+        with counter.recording() as calls:
+            response = http.post("/demo/messages", headers=json_headers,
+                                 body=json.dumps({"text": "Bonjour du banc d'essai"}).encode())
+        _check(response.status_code == 201, f"POST /demo/messages answered {response.status_code}: {response.body!r}")
+        record("POST /demo/messages", calls)
+        message_id = json.loads(response.body)["id"]
+
+        with counter.recording() as calls:
+            response = http.get(f"/demo/messages/{message_id}", headers={"Accept": "application/json"})
+        _check(response.status_code == 200, f"GET /demo/messages/<id> answered {response.status_code}")
+        record("GET /demo/messages/{message_id}", calls)
+
+        with counter.recording() as calls:
+            response = http.get("/openapi.json", headers={"Accept": "application/json"})
+        _check(response.status_code == 200, f"GET /openapi.json answered {response.status_code}")
+        record("GET /openapi.json", calls)
+
+        # The outbox INSERT the POST wrote, read from the real (moto) stream. CLIENT_CONFIG turns
+        # off account-based endpoints, which moto does not serve for dynamodbstreams.
+        stream_arn = os.environ["TABLE_MAIN_STREAM_ARN"]
+        streams = boto3.client("dynamodbstreams", region_name=REGION, config=CLIENT_CONFIG)
+        stream_records = []
+        for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
+            iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard["ShardId"],
+                                                  ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            stream_records += streams.get_records(ShardIterator=iterator)["Records"]
+        outbox_inserts = [r for r in stream_records if r["eventName"] == "INSERT"
+                          and r["dynamodb"].get("NewImage", {}).get("entity", {}).get("S") == "outbox"]
+        _check(len(outbox_inserts) == 1, f"expected 1 outbox INSERT in the stream, found {len(outbox_inserts)}")
+        event = dynamodb_stream_event(outbox_inserts, stream_arn, REGION)
+        with counter.recording() as calls:
+            result = app.handler_map["relay_outbox"](event, LambdaContext("permis-local-relay_outbox"))
+        _check(not (result or {}).get("batchItemFailures"), f"relay_outbox reported failures: {result}")
+        record("relay_outbox (1 outbox INSERT)", calls)
+
+        # The message the relay sent, as Lambda's SQS poller would deliver it.
+        sqs = boto3.client("sqs", region_name=REGION)
+        queue_url = os.environ["QUEUE_DEMO_URL"]
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"],
+                                       MessageAttributeNames=["All"]).get("Messages", [])
+        _check(len(messages) == 1, f"expected 1 message in the demo queue, found {len(messages)}")
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        event = sqs_event(messages, queue_arn, REGION)
+        with counter.recording() as calls:
+            result = app.handler_map["process_demo_messages"](event, LambdaContext("permis-local-process_demo_messages"))
+        _check(not (result or {}).get("batchItemFailures"), f"process_demo_messages reported failures: {result}")
+        record("process_demo_messages (1 message)", calls)
+
+        response = http.get(f"/demo/messages/{message_id}", headers={"Accept": "application/json"})
+        _check(json.loads(response.body).get("status") == "processed", "the worker did not process the message")
+
+        # handler_map also names the view of each route: those are covered by the routes.
+        views = {entry.view_name for methods in app.routes.values() for entry in methods.values()}
+        unmeasured = sorted(
+            [f"{method} {path}" for path, methods in app.routes.items() for method in methods
+             if (path, method) not in MEASURED_ROUTES]
+            + [f"handler {name}" for name in app.handler_map
+               if name not in MEASURED_HANDLERS and name not in views and name != "api_handler"])
+    return {"operations": results, "unmeasured": unmeasured, "ok": all(r["ok"] for r in results)}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, help="write the results to this file")
+    args = parser.parse_args()
+    measured = measure()
+    if args.json:
+        args.json.write_text(json.dumps(measured, indent=2), encoding="utf-8")
+    for row in measured["operations"]:
+        print(f"{row['operation']:<38} {row['count']}  {', '.join(row['calls']) or '-':<45} "
+              f"min {row['minimum']}  {'OK' if row['ok'] else 'OVER'}")
+    for name in measured["unmeasured"]:
+        print(f"not measured: {name}")

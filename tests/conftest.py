@@ -1,0 +1,53 @@
+"""Shared fixtures. The environment is set before anything imports the app: queue names in the
+handlers' decorators are read at import time."""
+from __future__ import annotations
+
+import os
+
+os.environ.update({
+    "PERMIS_STAGE": "test",
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "eu-west-3", "AWS_REGION": "eu-west-3",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
+    "WEB_ORIGIN": "http://127.0.0.1:8001",
+})
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
+
+import pytest  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from chalicelib.adapters import wiring  # noqa: E402
+from chalicelib.adapters.aws import reset_clients  # noqa: E402
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """A fresh in-process moto with every catalogue resource; yields the provisioned environment."""
+    from chalicelib.local.provision import provision
+
+    with mock_aws():
+        env = provision("test", os.environ["WEB_ORIGIN"])
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        reset_clients()
+        wiring.reset()
+        yield env
+        reset_clients()
+        wiring.reset()
+
+
+@pytest.fixture
+def app():
+    from app import app as chalice_app
+
+    return chalice_app
+
+
+@pytest.fixture
+def http(app):
+    from chalice.test import Client
+
+    with Client(app, stage_name="local") as client:
+        yield client.http

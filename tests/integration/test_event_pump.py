@@ -1,0 +1,140 @@
+"""The event pump behaves like Lambda's event source mappings, against moto.
+
+A scratch Chalice app and scratch resources keep these tests about the pump itself: handlers are
+discovered from the app, failed messages reappear and end in the DLQ after maxReceiveCount, a
+batch with one poison message deletes the others, stream failures are retried then recorded."""
+import json
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from chalice import Chalice
+from moto import mock_aws
+
+from chalicelib.adapters.aws import CLIENT_CONFIG
+from chalicelib.local.pump import EventPump
+from chalicelib.local.provision import provision
+from chalicelib.resources import Catalogue, Queue, StreamConsumer, Table
+
+
+def client(service):
+    return boto3.client(service, config=CLIENT_CONFIG)
+
+
+SCRATCH = Catalogue(
+    tables=(Table("events", partition_key="pk", stream_view="NEW_AND_OLD_IMAGES"),),
+    queues=(Queue("work", max_receive_count=3), Queue("failures", has_dead_letter_queue=False)),
+    buckets=(), topics=(), email_identities=(), user_pools=(), keys=(),
+    stream_consumers=(StreamConsumer(function="on_event", table="events", max_retry_attempts=2,
+                                     on_failure_queue="failures"),),
+)
+
+
+@pytest.fixture
+def scratch():
+    with mock_aws():
+        env = provision("pumptest", "http://web", catalogue=SCRATCH)
+        calls = []
+        app = Chalice(app_name="scratch")
+
+        @app.on_sqs_message(queue="permis-pumptest-work", batch_size=10)
+        def on_work(event):
+            def handle(record):
+                calls.append(("sqs", record.body, record.raw_event["attributes"]["ApproximateReceiveCount"]))
+                if "poison" in record.body:
+                    raise ValueError("poison")
+            return process_partial_response(event=event.to_dict(), record_handler=handle,
+                                            processor=BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False))
+
+        @app.on_dynamodb_record(stream_arn=env["TABLE_EVENTS_STREAM_ARN"], starting_position="TRIM_HORIZON")
+        def on_event(event):
+            def handle(record):
+                key = record.raw_event["dynamodb"]["Keys"]["pk"]["S"]
+                calls.append(("stream", key, record.raw_event["dynamodb"]["SequenceNumber"]))
+                if key.startswith("poison"):
+                    raise ValueError("poison")
+            return process_partial_response(event=event.to_dict(), record_handler=handle,
+                                            processor=BatchProcessor(EventType.DynamoDBStreams,
+                                                                     raise_on_entire_batch_failure=False))
+
+        pump = EventPump(app, client, catalogue=SCRATCH, stage="pumptest")
+        yield env, pump, calls
+
+
+def queue_messages(url):
+    return client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
+
+
+def test_handlers_are_discovered_from_the_app(scratch):
+    _, pump, _ = scratch
+    assert [s.handler for s in pump.sqs_sources] == ["on_work"]
+    assert [s.handler for s in pump.stream_sources] == ["on_event"]
+
+
+def test_events_are_shaped_like_lambda(scratch):
+    env, pump, calls = scratch
+    sent = client("sqs").send_message(QueueUrl=env["QUEUE_WORK_URL"], MessageBody="hello")
+    pump.run_until_idle()
+    assert calls == [("sqs", "hello", "1")]
+    assert queue_messages(env["QUEUE_WORK_URL"]) == []  # deleted after success
+    assert sent["MessageId"]
+
+
+def test_a_message_that_fails_three_times_ends_in_its_dead_letter_queue(scratch):
+    env, pump, calls = scratch
+    sent = client("sqs").send_message(QueueUrl=env["QUEUE_WORK_URL"], MessageBody="poison pill")
+    pump.run_until_idle()
+    assert [c[2] for c in calls] == ["1", "2", "3"]  # three deliveries, then moto's redrive
+    dead = queue_messages(env["QUEUE_WORK_DLQ_URL"])
+    assert [(m["MessageId"], m["Body"]) for m in dead] == [(sent["MessageId"], "poison pill")]
+    assert queue_messages(env["QUEUE_WORK_URL"]) == []
+
+
+def test_a_batch_with_one_poison_message_deletes_the_others(scratch):
+    env, pump, calls = scratch
+    sqs = client("sqs")
+    sqs.send_message_batch(QueueUrl=env["QUEUE_WORK_URL"], Entries=[
+        {"Id": "1", "MessageBody": "a"}, {"Id": "2", "MessageBody": "poison"}, {"Id": "3", "MessageBody": "c"}])
+    pump.run_once()
+    assert sorted(body for kind, body, _ in calls) == ["a", "c", "poison"]
+    pump.run_until_idle()
+    assert sorted(body for _, body, _ in calls) == ["a", "c", "poison", "poison", "poison"]  # only it retried
+    assert [m["Body"] for m in queue_messages(env["QUEUE_WORK_DLQ_URL"])] == ["poison"]
+
+
+def test_stream_records_reach_the_handler_in_order(scratch):
+    env, pump, calls = scratch
+    for key in ("a", "b"):
+        client("dynamodb").put_item(TableName=env["TABLE_EVENTS_NAME"], Item={"pk": {"S": key}})
+    pump.run_until_idle()
+    assert [c[1] for c in calls] == ["a", "b"]
+
+
+def test_a_failing_stream_record_is_retried_then_recorded_in_the_failure_queue(scratch):
+    env, pump, calls = scratch
+    for key in ("a", "poison-1", "c"):
+        client("dynamodb").put_item(TableName=env["TABLE_EVENTS_NAME"], Item={"pk": {"S": key}})
+    pump.run_until_idle()
+    # Batch [a, poison, c], then two retries from the failed record (max_retry_attempts=2), as Lambda
+    # does: c is delivered again each time, which is why consumers must be idempotent.
+    assert [c[1] for c in calls] == ["a", "poison-1", "c", "poison-1", "c", "poison-1", "c"]
+    failures = queue_messages(env["QUEUE_FAILURES_URL"])
+    assert len(failures) == 1
+    info = json.loads(failures[0]["Body"])["DDBStreamBatchInfo"]
+    poison_sequence = calls[1][2]
+    assert (info["startSequenceNumber"], info["batchSize"]) == (poison_sequence, 2)
+    client("dynamodb").put_item(TableName=env["TABLE_EVENTS_NAME"], Item={"pk": {"S": "d"}})
+    pump.run_until_idle()
+    assert calls[-1][1] == "d"  # the shard moved on
+
+
+def test_a_handler_that_crashes_fails_the_whole_batch(scratch):
+    env, pump, _ = scratch
+
+    def crash(event, context):
+        raise RuntimeError("boom")
+
+    pump._app.handler_map["on_work"] = crash
+    client("sqs").send_message(QueueUrl=env["QUEUE_WORK_URL"], MessageBody="x")
+    pump.run_until_idle()
+    assert [m["Body"] for m in queue_messages(env["QUEUE_WORK_DLQ_URL"])] == ["x"]

@@ -17,7 +17,7 @@ from chalicelib import settings
 from chalicelib.api.errors import JSON_HEADERS, error_body, error_response
 from chalicelib.api.gateway import gateway_response
 from chalicelib.domain.errors import PayloadTooLarge
-from chalicelib.observability import logger, metrics, tracer
+from chalicelib.observability import logger, metrics, traced
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -62,8 +62,7 @@ def http_middleware(request: Any, get_response: Callable[[Any], Response]) -> Re
     route = request.context.get("resourcePath", "?")
     logger.set_correlation_id(request_id)
     started = time.perf_counter()
-    with tracer.provider.in_subsegment(f"## {request.method} {route}") as subsegment:
-        subsegment.put_annotation("route", route)
+    with traced(f"## {request.method} {route}", route=route):
         if _body_too_large(request):
             response = error_response(PayloadTooLarge(
                 "payload_too_large", "La requête est trop volumineuse : 1 Mio au maximum. Envoyez les documents par le formulaire de dépôt."))
@@ -94,8 +93,7 @@ def event_middleware(event: Any, get_response: Callable[[Any], Any]) -> Any:
     handler = getattr(event.context, "function_name", "?")
     logger.set_correlation_id(correlation_id)
     started = time.perf_counter()
-    with tracer.provider.in_subsegment(f"## {handler}") as subsegment:
-        subsegment.put_annotation("event_source", source)
+    with traced(f"## {handler}", event_source=source):
         result = get_response(event)
     failures = len((result or {}).get("batchItemFailures", [])) if isinstance(result, dict) else 0
     logger.info("event batch handled", extra={

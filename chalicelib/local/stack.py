@@ -15,8 +15,10 @@ import threading
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-LOG_DIR = PROJECT_DIR / ".local" / "logs"
-STACK_ENV_FILE = PROJECT_DIR / ".local" / "stack-env.json"
+# Logs and the running stack's identifiers; the end-to-end tests point it elsewhere.
+LOCAL_DIR = Path(os.environ.get("PERMIS_LOCAL_DIR", PROJECT_DIR / ".local"))
+LOG_DIR = LOCAL_DIR / "logs"
+STACK_ENV_FILE = LOCAL_DIR / "stack-env.json"
 
 
 def local_aws_environment(endpoint_url: str) -> dict[str, str]:
@@ -113,7 +115,7 @@ class Stack:
             f"  Pages web     {self.web_url}/",
             f"  API           {self.api_url}/health   (description : {self.api_url}/openapi.json)",
             f"  AWS local     {self.aws_url}   (moto ; courriels et SMS envoyés : {self.aws_url}/moto-api/data.json)",
-            f"  Journaux      {LOG_DIR.relative_to(PROJECT_DIR)}/ (moto.log, api.log, pump.log)",
+            f"  Journaux      {LOG_DIR}/ (moto.log, api.log, pump.log)",
         ]
         if self.demo_data:
             lines.append(f"  Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")

@@ -17,6 +17,10 @@ SECURITY_HEADERS = {
 
 
 class WebHandler(SimpleHTTPRequestHandler):
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
+                      ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+                      ".js": "text/javascript; charset=utf-8"}
+
     def __init__(self, *args: Any, site_config: dict[str, Any], **kwargs: Any):
         self._site_config = site_config
         super().__init__(*args, directory=WEB_DIR, **kwargs)

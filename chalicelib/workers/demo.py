@@ -1,8 +1,8 @@
 """Demo worker: processes demo messages from the demo queue (poison ones end in its DLQ)."""
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
 from chalicelib.adapters import wiring
@@ -10,16 +10,22 @@ from chalicelib.adapters.queues import event_from_message_body
 from chalicelib.resources import physical_name
 from chalicelib.services import demo as demo_service
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
 blueprint = Blueprint(__name__)
 
 
-def process_record(record: SQSRecord) -> None:
+def process_record(record: "SQSRecord") -> None:
     event = event_from_message_body(record.body)
     demo_service.process_message(wiring.demo_repository(), event.payload["message_id"])
 
 
 @blueprint.on_sqs_message(queue=physical_name("demo"), batch_size=10)
 def process_demo_messages(event):
+    # Imported here: the API function imports app.py too and should not pay for batch tooling.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event.to_dict(), record_handler=process_record,
                                     processor=processor, context=event.context)

@@ -3,14 +3,17 @@ of the work it triggers. Failed records are retried by Lambda, then recorded in 
 stream-failures queue (infra sets that destination; the local event pump honours it)."""
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
 from chalicelib.adapters import wiring
 from chalicelib.adapters.outbox import event_from_stream_image
 from chalicelib.resources import MAIN_TABLE, stream_arn_for
 from chalicelib.services.demo import MESSAGE_RECEIVED
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 blueprint = Blueprint(__name__)
 
@@ -20,7 +23,7 @@ QUEUE_BY_EVENT_TYPE = {
 }
 
 
-def relay_record(record: DynamoDBRecord) -> None:
+def relay_record(record: "DynamoDBRecord") -> None:
     raw = record.raw_event
     if raw.get("eventName") != "INSERT":
         return
@@ -33,6 +36,9 @@ def relay_record(record: DynamoDBRecord) -> None:
 @blueprint.on_dynamodb_record(stream_arn=stream_arn_for(MAIN_TABLE), batch_size=25, starting_position="TRIM_HORIZON")
 def relay_outbox(event):
     # TRIM_HORIZON: events committed before the mapping existed are relayed too, never skipped.
+    # Imported here: the API function imports app.py too and should not pay for batch tooling.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event.to_dict(), record_handler=relay_record,
                                     processor=processor, context=event.context)

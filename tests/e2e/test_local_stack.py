@@ -1,0 +1,132 @@
+"""`make run`'s stack, started on free ports, used over HTTP like a person's browser would."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+
+from chalicelib.local.processes import free_port
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+READY = "Permis en ligne est prêt."
+
+
+def start_stack(ports, local_dir):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PERMIS_", "QUEUE_", "TABLE_"))}
+    env["PERMIS_LOCAL_DIR"] = str(local_dir)
+    return subprocess.Popen(
+        [sys.executable, "-m", "chalicelib.local.stack", "--aws-port", str(ports["aws"]),
+         "--api-port", str(ports["api"]), "--web-port", str(ports["web"])],
+        cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_ready(process, timeout=90):
+    deadline, output = time.monotonic() + timeout, []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        output.append(line)
+        if line.startswith("Ctrl-C"):  # the banner's last line
+            assert any(READY in seen for seen in output)
+            return "".join(output)
+    process.kill()
+    raise AssertionError("the stack did not start:\n" + "".join(output) + (process.stdout.read() or ""))
+
+
+def listening(port):
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    ports = {"aws": free_port(), "api": free_port(), "web": free_port()}
+    local_dir = tmp_path_factory.mktemp("stack")
+    process = start_stack(ports, local_dir)
+    banner = wait_ready(process)
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    yield {"process": process, "ports": ports, "urls": urls, "banner": banner, "local_dir": local_dir}
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+
+
+def test_the_banner_gives_the_urls_and_demo_logins(stack):
+    banner = stack["banner"]
+    assert stack["urls"]["web"] in banner and stack["urls"]["api"] + "/health" in banner
+    assert "candidat@demo.permis-en-ligne.example.fr" in banner and "mot de passe" in banner
+
+
+def test_health_over_http(stack):
+    response = requests.get(stack["urls"]["api"] + "/health", timeout=5)
+    assert response.status_code == 200 and response.json()["stage"] == "local"
+
+
+def test_the_web_page_is_served_and_knows_the_api(stack):
+    page = requests.get(stack["urls"]["web"] + "/", timeout=5)
+    assert page.status_code == 200 and "<html lang=\"fr\">" in page.text and "État du service" in page.text
+    assert requests.get(stack["urls"]["web"] + "/config.json", timeout=5).json() == {"apiUrl": stack["urls"]["api"]}
+
+
+def test_an_unknown_route_is_a_404_in_our_shape_with_cors(stack):
+    response = requests.get(stack["urls"]["api"] + "/nulle-part", timeout=5)
+    assert response.status_code == 404
+    assert response.json()["code"] == "route_not_found"
+    assert response.headers["Access-Control-Allow-Origin"] == stack["urls"]["web"]
+
+
+def test_a_browser_preflight_from_the_web_origin_is_allowed(stack):
+    response = requests.options(stack["urls"]["api"] + "/demo/messages", timeout=5, headers={
+        "Origin": stack["urls"]["web"], "Access-Control-Request-Method": "POST"})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == stack["urls"]["web"]
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+
+
+def test_a_message_posted_over_http_is_processed_by_the_pump_process(stack):
+    api = stack["urls"]["api"]
+    created = requests.post(api + "/demo/messages", json={"text": "Bonjour de bout en bout"}, timeout=5)
+    assert created.status_code == 201
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        message = requests.get(f"{api}/demo/messages/{created.json()['id']}", timeout=5).json()
+        if message["status"] == "processed":
+            break
+        time.sleep(0.2)
+    assert message["status_label"] == "Traité"
+
+
+def test_demo_accounts_exist_in_the_local_user_pool(stack):
+    env = json.loads((stack["local_dir"] / "stack-env.json").read_text())
+    cognito = boto3.client("cognito-idp", endpoint_url=stack["urls"]["aws"], region_name="eu-west-3",
+                           aws_access_key_id="local", aws_secret_access_key="local")
+    users = cognito.list_users(UserPoolId=env["USER_POOL_USERS_ID"])["Users"]
+    assert len(users) == 6
+
+
+def test_a_port_already_taken_gives_a_clear_message_not_a_traceback(stack, tmp_path):
+    ports = {"aws": free_port(), "api": stack["ports"]["api"], "web": free_port()}
+    second = start_stack(ports, tmp_path)
+    output, _ = second.communicate(timeout=60)
+    assert second.returncode == 2
+    assert f"Le port {ports['api']} (API) est déjà utilisé" in output and "API_PORT=" in output
+    assert "Traceback" not in output
+    assert not listening(ports["aws"])  # it started nothing, or stopped what it started
+
+
+def test_ctrl_c_stops_everything_it_started(stack):
+    process = stack["process"]
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 0
+    assert "Arrêté." in process.stdout.read()
+    for port in stack["ports"].values():
+        assert not listening(port)
+    assert not (stack["local_dir"] / "stack-env.json").exists()

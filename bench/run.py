@@ -122,7 +122,9 @@ def render(info: dict[str, Any], cold: dict[str, Any], aws: dict[str, Any]) -> s
         "with an API Gateway REST proxy event for `GET /health` and a minimal Lambda context. "
         "Environment: the local stage of `.chalice/config.json`, `POWERTOOLS_TRACE_DISABLED=true`, "
         "`POWERTOOLS_METRICS_DISABLED=true`, `AWS_DEFAULT_REGION=eu-west-3`, dummy credentials; nothing "
-        "inherited from the shell.")
+        "inherited from the shell. Caveat: where tracing is on (dev, prod), the first request also builds "
+        "the Powertools Tracer, which imports the X-Ray SDK (about 100 ms and 19 MiB when last measured "
+        "by hand); that cost is not in these figures.")
     add("")
     add("The **reference** (`bench/reference_app/app.py`) is a bare Chalice app that imports boto3, builds "
         "one DynamoDB client at import and answers `GET /health`: the floor any function talking to "

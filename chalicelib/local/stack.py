@@ -52,7 +52,10 @@ class Stack:
         return process
 
     def start(self) -> None:
-        from chalicelib.local.processes import ensure_free, wait_http
+        from chalicelib.local.processes import PortTaken, ensure_free, wait_http
+
+        if len({self.aws_port, self.api_port, self.web_port}) < 3:
+            raise PortTaken("Les ports AWS_PORT, API_PORT et WEB_PORT doivent être différents.")
 
         for port, what, variable in ((self.aws_port, "AWS local (moto)", "AWS_PORT"),
                                      (self.api_port, "API", "API_PORT"), (self.web_port, "pages web", "WEB_PORT")):

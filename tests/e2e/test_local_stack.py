@@ -12,7 +12,7 @@ import boto3
 import pytest
 import requests
 
-from chalicelib.local.processes import free_port
+from chalicelib.local.processes import free_ports
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 READY = "Permis en ligne est prêt."
@@ -48,7 +48,7 @@ def listening(port):
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    ports = {"aws": free_port(), "api": free_port(), "web": free_port()}
+    ports = dict(zip(("aws", "api", "web"), free_ports(3)))
     local_dir = tmp_path_factory.mktemp("stack")
     process = start_stack(ports, local_dir)
     banner = wait_ready(process)
@@ -113,7 +113,8 @@ def test_demo_accounts_exist_in_the_local_user_pool(stack):
 
 
 def test_a_port_already_taken_gives_a_clear_message_not_a_traceback(stack, tmp_path):
-    ports = {"aws": free_port(), "api": stack["ports"]["api"], "web": free_port()}
+    aws_port, web_port = free_ports(2)
+    ports = {"aws": aws_port, "api": stack["ports"]["api"], "web": web_port}
     second = start_stack(ports, tmp_path)
     output, _ = second.communicate(timeout=60)
     assert second.returncode == 2

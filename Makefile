@@ -3,12 +3,20 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+# cfn-lint lives apart: its SAM translator pins a pydantic older than the app's.
+LINT_VENV := .venv-lint
+LINT_INSTALLED := $(LINT_VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench package clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(LINT_INSTALLED): requirements-lint.txt
+	$(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-lint.txt
 	touch $@
 
 ## make run: the API, the workers and the web pages on the embedded local AWS, with demo data.
@@ -16,13 +24,19 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 run: $(INSTALLED)
 	$(PY) -m chalicelib.local.stack
 
-## make test: the whole suite (unit, integration against moto, end-to-end over HTTP).
-test: $(INSTALLED)
+## make test: the whole suite (unit, integration against moto, end-to-end over HTTP, and the
+## deployable templates: make package + cfn-lint + assertions).
+test: $(INSTALLED) $(LINT_INSTALLED)
 	$(PY) -m pytest
+
+## make package: the deployable CloudFormation templates and function zips of every stage, linted.
+## Written to dist/<stage>/cdk.out (deploy: see infra/README.md). No AWS account needed.
+package: $(INSTALLED) $(LINT_INSTALLED)
+	$(PY) -m infra.package --out dist
 
 ## make bench: benchmarks, figures written to bench/README.md (never part of make test).
 bench: $(INSTALLED)
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache
+	rm -rf $(VENV) $(LINT_VENV) .local .pytest_cache dist

@@ -30,11 +30,13 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     "GET /openapi.json": (),
     "relay_outbox (1 outbox INSERT)": ("sqs.SendMessage",),
     "process_demo_messages (1 message)": ("dynamodb.GetItem", "dynamodb.PutItem"),
+    "staff_mfa_gate (candidate's token)": (),
+    "staff_mfa_gate (agent's token)": ("cognito-identity-provider.AdminGetUser",),
 }
 # What this benchmark drives, to list anything the app has that it does not measure.
 MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messages/{message_id}", "GET"),
                    ("/openapi.json", "GET")}
-MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages"}
+MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate"}
 
 
 def _set_environment() -> None:
@@ -179,6 +181,19 @@ def measure() -> dict[str, Any]:
 
         response = http.get(f"/demo/messages/{message_id}", headers={"Accept": "application/json"})
         _check(json.loads(response.body).get("status") == "processed", "the worker did not process the message")
+
+        # The Cognito pre-token-generation trigger: nothing for the public, one read for staff.
+        pool_id = os.environ["USER_POOL_USERS_ID"]
+        boto3.client("cognito-idp", region_name=REGION).admin_create_user(
+            UserPoolId=pool_id, Username="agent@bench.example.fr", MessageAction="SUPPRESS")
+        for operation, username, groups in (("staff_mfa_gate (candidate's token)", "jeune@bench.example.fr", ["candidat"]),
+                                             ("staff_mfa_gate (agent's token)", "agent@bench.example.fr", ["instructeur-ddt"])):
+            event = {"version": "2", "userPoolId": pool_id, "userName": username,
+                     "request": {"groupConfiguration": {"groupsToOverride": groups}},
+                     "response": {"claimsAndScopeOverrideDetails": None}}
+            with counter.recording() as calls:
+                app.handler_map["staff_mfa_gate"](event, LambdaContext("permis-local-staff_mfa_gate"))
+            record(operation, calls)
 
         # handler_map also names the view of each route: those are covered by the routes.
         views = {entry.view_name for methods in app.routes.values() for entry in methods.values()}

@@ -69,6 +69,8 @@ class Queue:
     message_retention_seconds: int = 4 * 24 * 3600
     dead_letter_retention_seconds: int = 14 * 24 * 3600
     has_dead_letter_queue: bool = True
+    # Operators are alarmed when the oldest message waits longer than this (None: no alarm).
+    max_message_age_seconds: int | None = 15 * 60
 
     @property
     def dead_letter_logical(self) -> str:
@@ -91,10 +93,25 @@ class CorsRule:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """Objects under `prefix` are deleted `days` after their creation (S3 lifecycle rule)."""
+
+    prefix: str
+    days: int
+    why: str
+
+
+@dataclass(frozen=True)
 class Bucket:
     logical: str
     cors: tuple[CorsRule, ...] = ()
     versioned: bool = True
+    retention: tuple[Retention, ...] = ()
+    # Replaced or deleted versions are kept this long, to undo a mistake, then deleted.
+    noncurrent_version_days: int = 30
+    # New objects under `notify_prefix` are announced on this queue (S3 event notification).
+    notify_queue: str | None = None
+    notify_prefix: str = ""
 
     @property
     def env_name(self) -> str:
@@ -116,8 +133,16 @@ class EmailIdentity:
     address: str
 
     @property
+    def domain(self) -> str:
+        return self.address.split("@", 1)[1]
+
+    @property
     def env_address(self) -> str:
         return _env_key("EMAIL", self.logical, "ADDRESS")
+
+    @property
+    def env_configuration_set(self) -> str:
+        return _env_key("EMAIL", self.logical, "CONFIGURATION_SET")
 
 
 @dataclass(frozen=True)
@@ -126,6 +151,8 @@ class UserPool:
     client_logical: str
     groups: tuple[str, ...]
     staff_groups: tuple[str, ...]
+    # Cognito pre-token-generation trigger that keeps staff roles out of tokens until MFA is set.
+    staff_mfa_function: str | None = None
 
     @property
     def env_id(self) -> str:
@@ -160,6 +187,17 @@ class StreamConsumer:
 
 
 @dataclass(frozen=True)
+class Access:
+    """What one function does to one resource, as IAM actions. infra/ turns these into the
+    function's role; tests/integration/test_permissions.py records the calls each function really
+    makes and fails when one is missing here or when one declared here is never made."""
+
+    kind: str  # "table", "queue", "bucket", "topic", "email", "user_pool", "key"
+    logical: str
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Catalogue:
     tables: tuple[Table, ...]
     queues: tuple[Queue, ...]
@@ -169,6 +207,9 @@ class Catalogue:
     user_pools: tuple[UserPool, ...]
     keys: tuple[Key, ...]
     stream_consumers: tuple[StreamConsumer, ...] = field(default=())
+    # Chalice function name -> what it touches. The event sources a function is bound to
+    # (its queue, its stream) are added by infra from the app itself, not declared here.
+    function_access: dict[str, tuple[Access, ...]] = field(default_factory=dict)
 
     def table(self, logical: str) -> Table:
         return _by_logical(self.tables, logical)
@@ -202,6 +243,10 @@ def _by_logical(items, logical):
     raise KeyError(f"no resource named {logical!r} in the catalogue")
 
 
+# Key prefixes of the documents bucket: the retention rules and the checker's notification use them.
+UPLOADS_PREFIX = "uploads/"
+EXPORTS_PREFIX = "exports/"
+
 MAIN_TABLE = Table(
     logical="main",
     partition_key="pk",
@@ -223,11 +268,22 @@ CATALOGUE = Catalogue(
         # Demo worker of the platform issue: proves the outbox → stream → SQS → worker path.
         Queue("demo"),
         # Failure destination of stream consumers (Lambda's on-failure record); replayable.
-        Queue("stream-failures", has_dead_letter_queue=False),
+        Queue("stream-failures", has_dead_letter_queue=False, max_message_age_seconds=None),
+        # Every upload to the documents bucket is announced here for the checker worker.
+        Queue("document-checks"),
     ),
     buckets=(
         # Supporting documents, uploaded by presigned POST from the web origin.
-        Bucket("documents", cors=(CorsRule(methods=("POST",)),)),
+        Bucket(
+            "documents",
+            cors=(CorsRule(methods=("POST",)),),
+            notify_queue="document-checks",
+            notify_prefix=UPLOADS_PREFIX,
+            retention=(
+                Retention(UPLOADS_PREFIX, 3 * 365, "pièces justificatives : 3 ans après le dépôt"),
+                Retention(EXPORTS_PREFIX, 7, "exports de données personnelles : 7 jours pour les télécharger"),
+            ),
+        ),
     ),
     topics=(Topic("alerts"),),
     email_identities=(EmailIdentity("notifications", "ne-pas-repondre@permis-en-ligne.example.fr"),),
@@ -237,6 +293,7 @@ CATALOGUE = Catalogue(
             client_logical="web",
             groups=("candidat", "auto-ecole", "instructeur-ddt", "instructeur-cert", "inspecteur", "prefecture"),
             staff_groups=("instructeur-ddt", "instructeur-cert", "inspecteur", "prefecture"),
+            staff_mfa_function="staff_mfa_gate",
         ),
     ),
     keys=(
@@ -246,6 +303,20 @@ CATALOGUE = Catalogue(
     stream_consumers=(
         StreamConsumer(function="relay_outbox", table="main", max_retry_attempts=3, on_failure_queue="stream-failures"),
     ),
+    function_access={
+        "api_handler": (
+            Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem")),
+        ),
+        "relay_outbox": (
+            Access("queue", "demo", ("sqs:SendMessage",)),
+        ),
+        "process_demo_messages": (
+            Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem")),
+        ),
+        "staff_mfa_gate": (
+            Access("user_pool", "users", ("cognito-idp:AdminGetUser",)),
+        ),
+    },
 )
 
 

@@ -6,6 +6,7 @@ import functools
 from chalicelib import settings
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.demo_repository import DynamoDemoRepository
+from chalicelib.adapters.identity import CognitoDirectory
 from chalicelib.adapters.queues import QueuePublisher
 
 
@@ -19,6 +20,12 @@ def queue_publisher() -> QueuePublisher:
     return QueuePublisher(client("sqs"))
 
 
+@functools.cache
+def cognito_directory() -> CognitoDirectory:
+    return CognitoDirectory(client("cognito-idp"))
+
+
 def reset() -> None:
     demo_repository.cache_clear()
     queue_publisher.cache_clear()
+    cognito_directory.cache_clear()

@@ -13,6 +13,7 @@ blueprint = Blueprint(__name__)
 
 @route(blueprint, "/demo/messages", method="POST", summary="Déposer un message de démonstration",
        tags=("démonstration",), request_model=DemoMessageInput, response_model=DemoMessage, status=201,
+       rate_limit="public",  # anonymous write
        description="Le message est enregistré avec son événement ; un worker le traite ensuite. "
                    "Un texte contenant « poison » échoue toujours et finit dans la file des messages en échec.")
 def create_demo_message(body: DemoMessageInput) -> DemoMessage:

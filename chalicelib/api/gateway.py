@@ -27,6 +27,9 @@ GATEWAY_RESPONSES = (
                     "Trop de requêtes en peu de temps : patientez une minute puis réessayez."),
     GatewayResponse("REQUEST_TOO_LARGE", 413, "payload_too_large",
                     "La requête est trop volumineuse : 1 Mio au maximum."),
+    # Any other refusal API Gateway makes itself (bad media type, invalid API key...).
+    GatewayResponse("DEFAULT_4XX", 400, "bad_request",
+                    "La requête a été refusée avant d'arriver au service : vérifiez l'adresse, la méthode et les en-têtes."),
     GatewayResponse("DEFAULT_5XX", 500, "internal_error",
                     "Une erreur interne est survenue : réessayez dans quelques minutes. Si elle persiste, contactez le support."),
 )

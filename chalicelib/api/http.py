@@ -28,7 +28,12 @@ class RouteDoc:
     success_status: int
     error_codes: tuple[int, ...]
     description: str = ""
+    rate_limit: str = "standard"
 
+
+# API Gateway throttling classes; infra/stages.py gives each its requests per second per stage.
+# "public": anonymous routes a robot would hammer (tracking, sign-up): tighter than the rest.
+RATE_LIMITS = ("standard", "public")
 
 ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {}
 
@@ -84,9 +89,13 @@ def route(
     status: int = 200,
     errors: tuple[int, ...] = (),
     description: str = "",
+    rate_limit: str = "standard",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare one route. The view receives path parameters, plus `body` when a request model is
-    given, and returns a response model instance (or a chalice Response)."""
+    given, and returns a response model instance (or a chalice Response). `rate_limit` is one of
+    RATE_LIMITS: the API Gateway throttling class of the route."""
+    if rate_limit not in RATE_LIMITS:
+        raise ValueError(f"rate_limit must be one of {RATE_LIMITS}, not {rate_limit!r}")
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -108,7 +117,7 @@ def route(
             path=path, method=method, summary=summary, tags=tags, request_model=request_model,
             response_model=response_model, success_status=status,
             error_codes=tuple(sorted(set(COMMON_ERRORS + errors + ((422,) if request_model else ())))),
-            description=description,
+            description=description, rate_limit=rate_limit,
         )
         return view
 

@@ -8,12 +8,24 @@ from typing import Any, Callable
 import boto3
 
 from chalicelib.adapters.aws import CLIENT_CONFIG
-from chalicelib.resources import CATALOGUE, Catalogue, current_region, physical_name
+from chalicelib.resources import CATALOGUE, Bucket, Catalogue, current_region, physical_name
 
 
 def _client_factory(endpoint_url: str | None) -> Callable[[str], Any]:
     session = boto3.session.Session(region_name=current_region())
     return lambda service: session.client(service, endpoint_url=endpoint_url, config=CLIENT_CONFIG)
+
+
+def lifecycle_rules(bucket: Bucket) -> list[dict[str, Any]]:
+    """The bucket's retention rules in S3's lifecycle shape (infra/ deploys the same rules)."""
+    rules: list[dict[str, Any]] = [{
+        "ID": f"retention-{rule.prefix.strip('/')}", "Status": "Enabled", "Filter": {"Prefix": rule.prefix},
+        "Expiration": {"Days": rule.days}} for rule in bucket.retention]
+    rules.append({
+        "ID": "old-versions-and-unfinished-uploads", "Status": "Enabled", "Filter": {"Prefix": ""},
+        "NoncurrentVersionExpiration": {"NoncurrentDays": bucket.noncurrent_version_days},
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}})
+    return rules
 
 
 def provision(stage: str, web_origin: str, endpoint_url: str | None = None,
@@ -64,6 +76,7 @@ def provision(stage: str, web_origin: str, endpoint_url: str | None = None,
         if table.stream_view:
             env[table.env_stream_arn] = description["LatestStreamArn"]
 
+    queue_arns: dict[str, str] = {}
     for queue in catalogue.queues:
         attributes = {"VisibilityTimeout": str(queue.visibility_timeout_seconds),
                       "MessageRetentionPeriod": str(queue.message_retention_seconds)}
@@ -77,6 +90,8 @@ def provision(stage: str, web_origin: str, endpoint_url: str | None = None,
                                                       "maxReceiveCount": str(queue.max_receive_count)})
             env[queue.env_dead_letter_url] = dlq_url
         env[queue.env_url] = sqs.create_queue(QueueName=physical_name(queue.logical, stage), Attributes=attributes)["QueueUrl"]
+        queue_arns[queue.logical] = sqs.get_queue_attributes(
+            QueueUrl=env[queue.env_url], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
     for bucket in catalogue.buckets:
         name = physical_name(bucket.logical, stage)
@@ -93,6 +108,11 @@ def provision(stage: str, web_origin: str, endpoint_url: str | None = None,
                 {"AllowedOrigins": [web_origin], "AllowedMethods": list(rule.methods),
                  "AllowedHeaders": list(rule.allowed_headers), "MaxAgeSeconds": rule.max_age_seconds}
                 for rule in bucket.cors]})
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": lifecycle_rules(bucket)})
+        if bucket.notify_queue:
+            s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration={"QueueConfigurations": [{
+                "QueueArn": queue_arns[bucket.notify_queue], "Events": ["s3:ObjectCreated:*"],
+                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": bucket.notify_prefix}]}}}]})
         env[bucket.env_name] = name
 
     if catalogue.topics:
@@ -105,7 +125,9 @@ def provision(stage: str, web_origin: str, endpoint_url: str | None = None,
         ses = client("ses")
         for identity in catalogue.email_identities:
             ses.verify_email_identity(EmailAddress=identity.address)
+            ses.create_configuration_set(ConfigurationSet={"Name": physical_name(identity.logical, stage)})
             env[identity.env_address] = identity.address
+            env[identity.env_configuration_set] = physical_name(identity.logical, stage)
 
     if catalogue.user_pools:
         cognito = client("cognito-idp")

@@ -1,5 +1,6 @@
 """The embedded stack creates exactly the catalogue: nothing missing, nothing more."""
 import json
+from urllib.parse import unquote_plus
 
 import boto3
 
@@ -55,3 +56,29 @@ def test_the_user_pool_has_every_role_group_and_the_web_client(aws):
     groups = cognito.list_groups(UserPoolId=aws[pool.env_id])["Groups"]
     assert {g["GroupName"] for g in groups} == set(pool.groups)
     assert cognito.describe_user_pool_client(UserPoolId=aws[pool.env_id], ClientId=aws[pool.env_client_id])
+
+
+def test_an_upload_is_announced_on_the_checker_queue_and_other_keys_are_not(aws):
+    bucket = CATALOGUE.bucket("documents")
+    s3, sqs = boto3.client("s3"), boto3.client("sqs")
+    s3.put_object(Bucket=aws[bucket.env_name], Key=f"{bucket.notify_prefix}demande-1/piece.pdf", Body=b"%PDF-1.7")
+    s3.put_object(Bucket=aws[bucket.env_name], Key="exports/export.json", Body=b"{}")
+    queue_url = aws[CATALOGUE.queue(bucket.notify_queue).env_url]
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    # S3 URL-encodes keys in notifications (the checker decodes them the same way).
+    keys = [unquote_plus(record["s3"]["object"]["key"])
+            for m in messages for record in json.loads(m["Body"]).get("Records", [])]
+    assert keys == [f"{bucket.notify_prefix}demande-1/piece.pdf"]
+
+
+def test_the_documents_bucket_expires_objects_per_the_retention_rules(aws):
+    bucket = CATALOGUE.bucket("documents")
+    rules = boto3.client("s3").get_bucket_lifecycle_configuration(Bucket=aws[bucket.env_name])["Rules"]
+    expirations = {r["Filter"]["Prefix"]: r["Expiration"]["Days"] for r in rules if "Expiration" in r}
+    assert expirations == {rule.prefix: rule.days for rule in bucket.retention}
+
+
+def test_the_email_identity_has_its_configuration_set(aws):
+    identity = CATALOGUE.email_identity("notifications")
+    sets = boto3.client("ses").list_configuration_sets()["ConfigurationSets"]
+    assert [s["Name"] for s in sets] == [aws[identity.env_configuration_set]]

@@ -30,3 +30,23 @@ def test_every_event_source_of_the_app_is_a_catalogue_resource(app):
             assert table_name_from_stream_arn(source.stream_arn) in tables, source.name
             consumer = CATALOGUE.stream_consumer(source.name)
             assert consumer is not None and CATALOGUE.queue(consumer.on_failure_queue)
+
+
+def test_declared_grants_name_functions_of_the_app_and_resources_of_the_catalogue(app):
+    functions = set(app.handler_map) | {"api_handler"}
+    kinds = {"table": CATALOGUE.table, "queue": CATALOGUE.queue, "bucket": CATALOGUE.bucket,
+             "topic": CATALOGUE.topic, "email": CATALOGUE.email_identity, "user_pool": CATALOGUE.user_pool,
+             "key": CATALOGUE.key}
+    for function, accesses in CATALOGUE.function_access.items():
+        assert function in functions, f"{function} is not a function of the app"
+        for access in accesses:
+            assert kinds[access.kind](access.logical)  # raises KeyError when unknown
+            assert all(":" in action and "*" not in action for action in access.actions), access
+
+
+def test_retention_rules_and_the_upload_notification_cover_distinct_prefixes():
+    bucket = CATALOGUE.bucket("documents")
+    prefixes = [rule.prefix for rule in bucket.retention]
+    assert len(prefixes) == len(set(prefixes)) and all(p.endswith("/") for p in prefixes)
+    assert bucket.notify_prefix in prefixes  # uploads expire too
+    assert CATALOGUE.queue(bucket.notify_queue).has_dead_letter_queue

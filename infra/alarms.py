@@ -1,0 +1,75 @@
+"""Operators' alarms, sent to an operators' SNS topic (encrypted, email subscription):
+a dead-letter or failure queue that is not empty, work waiting too long in a queue, the API's
+5xx rate, and any Lambda error or throttle."""
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from chalicelib.resources import Catalogue
+from infra.stages import StageConfig
+
+FIVE_MINUTES = cdk.Duration.minutes(5)
+_WHAT = {"Errors": "échoué (erreurs)", "Throttles": "été limitée faute de concurrence (throttles)"}
+
+
+class Alarms(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, catalogue: Catalogue, config: StageConfig,
+                 queues: dict[str, sqs.Queue], dead_letter_queues: dict[str, sqs.Queue], api_name: str,
+                 function_names: dict[str, str]) -> None:
+        super().__init__(scope, construct_id)
+        key = kms.Key(self, "OperatorsKey", enable_key_rotation=True,
+                      alias=f"permis-{config.name}-operators",
+                      description="Chiffrement des alertes d'exploitation")
+        key.add_to_resource_policy(iam.PolicyStatement(
+            sid="CloudWatchAlarmsPublish", principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=["*"],
+            conditions={"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}}))
+        self.topic = sns.Topic(self, "Operators", topic_name=f"permis-{config.name}-operators",
+                               master_key=key, enforce_ssl=True)
+        # A fixed construct id: the stages differ by the address, not by the resource.
+        sns.Subscription(self, "OperatorsEmail", topic=self.topic, protocol=sns.SubscriptionProtocol.EMAIL,
+                         endpoint=config.operators_email)
+        self._action = actions.SnsAction(self.topic)
+
+        for logical, queue in dead_letter_queues.items():
+            self._alarm(f"DeadLetters-{logical}", queue.metric_approximate_number_of_messages_visible(
+                period=FIVE_MINUTES, statistic="Maximum"), threshold=1,
+                description=f"Des messages de la file {logical} ont échoué 5 fois : voir la DLQ et la rejouer.")
+        for queue in catalogue.queues:
+            if not queue.has_dead_letter_queue:  # a failure destination itself (stream failures)
+                self._alarm(f"Failures-{queue.logical}", queues[queue.logical].metric_approximate_number_of_messages_visible(
+                    period=FIVE_MINUTES, statistic="Maximum"), threshold=1,
+                    description=f"Des enregistrements ont échoué et attendent dans {queue.logical}.")
+            if queue.max_message_age_seconds:
+                self._alarm(f"OldestMessage-{queue.logical}", queues[queue.logical].metric_approximate_age_of_oldest_message(
+                    period=FIVE_MINUTES, statistic="Maximum"), threshold=queue.max_message_age_seconds,
+                    description=f"Le plus ancien message de {queue.logical} attend depuis plus de "
+                                f"{queue.max_message_age_seconds // 60} minutes.")
+
+        api_5xx = cloudwatch.Metric(namespace="AWS/ApiGateway", metric_name="5XXError", period=FIVE_MINUTES,
+                                    statistic="Average", dimensions_map={"ApiName": api_name, "Stage": "api"})
+        self._alarm("Api5xxRate", api_5xx, threshold=config.api_5xx_rate_alarm, comparison=(
+            cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD),
+            description=f"Plus de {config.api_5xx_rate_alarm:.0%} des requêtes de l'API finissent en erreur 5xx.")
+
+        for function, physical in sorted(function_names.items()):
+            for metric_name in ("Errors", "Throttles"):
+                metric = cloudwatch.Metric(namespace="AWS/Lambda", metric_name=metric_name, period=FIVE_MINUTES,
+                                           statistic="Sum", dimensions_map={"FunctionName": physical})
+                self._alarm(f"{metric_name}-{function}", metric, threshold=1,
+                            description=f"La fonction {function} a {_WHAT[metric_name]}.")
+
+    def _alarm(self, name: str, metric: cloudwatch.IMetric, *, threshold: float, description: str,
+               comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD) -> None:
+        alarm = cloudwatch.Alarm(self, name, metric=metric, threshold=threshold, evaluation_periods=1,
+                                 comparison_operator=comparison, alarm_description=description,
+                                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)
+        alarm.add_alarm_action(self._action)
+        alarm.add_ok_action(self._action)

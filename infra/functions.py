@@ -1,0 +1,115 @@
+"""The Chalice app, packaged by chalice.cdk at synth time, and what Chalice cannot express:
+a name, a log group and a role per function, the settings of its event sources
+(ReportBatchItemFailures, stream retries and failure destination), and the app's own
+environment (resource identifiers)."""
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_logs as logs
+from chalice.cdk import Chalice
+from constructs import Construct
+
+# Code that never runs in Lambda: the embedded local stack.
+EXCLUDED_FROM_PACKAGE = ("chalicelib/local/",)
+API_FUNCTION = "api_handler"
+_RETENTION = {7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
+              90: logs.RetentionDays.THREE_MONTHS, 180: logs.RetentionDays.SIX_MONTHS,
+              365: logs.RetentionDays.ONE_YEAR}
+
+
+def log_retention(days: int) -> logs.RetentionDays:
+    if days not in _RETENTION:
+        raise ValueError(f"log retention must be one of {sorted(_RETENTION)} days, not {days}")
+    return _RETENTION[days]
+
+
+class PackagedChalice(Chalice):
+    """chalice.cdk's construct, minus the local-only code in the zip, keeping the SAM template."""
+
+    def _package_app(self) -> None:
+        super()._package_app()
+        zip_path = os.path.join(self._sam_package_dir, "deployment.zip")
+        _strip_zip(zip_path, EXCLUDED_FROM_PACKAGE)
+        with open(os.path.join(self._sam_package_dir, "sam.json")) as template:
+            self.packaged_template: dict[str, Any] = json.load(template)
+
+
+def _strip_zip(path: str, prefixes: tuple[str, ...]) -> None:
+    stripped = path + ".tmp"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(stripped, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if not item.filename.startswith(prefixes):
+                target.writestr(item, source.read(item.filename))
+    os.replace(stripped, path)
+
+
+@dataclass
+class PackagedFunction:
+    name: str  # the Chalice function name (api_handler, relay_outbox...)
+    logical_id: str  # its resource in the SAM template
+    physical_name: str
+    events: dict[str, dict[str, Any]]  # SAM event name -> event
+
+
+def physical_function_name(stage: str, function: str) -> str:
+    return f"permis-{stage}-{function.replace('_', '-')}"
+
+
+class Functions(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, project_dir: str, stage: str,
+                 environment: dict[str, str], log_retention_days: int) -> None:
+        super().__init__(scope, construct_id)
+        self.stage = stage
+        # Scoped on the stack: chalice.cdk takes the Chalice stage name from its scope's path, and
+        # the stack's construct id is the stage (dev, prod) of .chalice/config.json.
+        self.chalice = PackagedChalice(cdk.Stack.of(self), "Chalice", source_dir=project_dir, stage_config={
+            "environment_variables": environment,
+            # Roles are made per function in infra/permissions.py; this placeholder is replaced below.
+            "manage_iam_role": False,
+            "iam_role_arn": "arn:aws:iam::000000000000:role/replaced-by-infra",
+        })
+        self.functions = self._functions_of(self.chalice.packaged_template)
+        self.log_groups: dict[str, logs.LogGroup] = {}
+        for function in self.functions.values():
+            self.resource(function.name).add_property_override("FunctionName", function.physical_name)
+            self.log_groups[function.name] = logs.LogGroup(
+                self, f"Logs-{function.name}", log_group_name=f"/aws/lambda/{function.physical_name}",
+                retention=log_retention(log_retention_days),
+                removal_policy=cdk.RemovalPolicy.DESTROY)
+            # Created before the function, or Lambda would create it first without retention.
+            self.resource(function.name).add_resource_dependency(self.log_groups[function.name].node.default_child)
+
+    def _functions_of(self, template: dict[str, Any]) -> dict[str, PackagedFunction]:
+        handlers = {}
+        for logical_id, resource in template["Resources"].items():
+            if resource["Type"] != "AWS::Serverless::Function":
+                continue
+            handler = resource["Properties"]["Handler"]
+            name = API_FUNCTION if handler == "app.app" else handler.rsplit(".", 1)[1]
+            handlers[name] = PackagedFunction(
+                name=name, logical_id=logical_id, physical_name=physical_function_name(self.stage, name),
+                events=resource["Properties"].get("Events", {}))
+        return handlers
+
+    def resource(self, function: str) -> cdk.CfnResource:
+        return self.chalice.get_resource(self.functions[function].logical_id)
+
+    def arn(self, function: str) -> str:
+        return self.resource(function).get_att("Arn").to_string()
+
+    def set_role(self, function: str, role_arn: str) -> None:
+        self.resource(function).add_property_override("Role", role_arn)
+
+    def set_event(self, function: str, event_name: str, **properties: Any) -> None:
+        for key, value in properties.items():
+            self.resource(function).add_property_override(f"Events.{event_name}.Properties.{key}", value)
+
+    @property
+    def rest_api(self) -> cdk.CfnResource:
+        return self.chalice.get_resource("RestAPI")

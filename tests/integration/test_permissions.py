@@ -1,0 +1,145 @@
+"""The IAM grants declared in the catalogue (`function_access`, deployed by infra/permissions.py)
+are exactly what each function does: every AWS call a function makes while doing its work is
+recorded here (botocore event before-parameter-build, in moto) and must be declared; every declared
+action must be made by some flow below, or it is a grant nobody uses."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from contextlib import contextmanager
+
+import boto3
+import botocore.session
+import pytest
+
+from chalicelib.adapters.aws import CLIENT_CONFIG, reset_clients
+from chalicelib.local.pump import EventPump
+from chalicelib.resources import CATALOGUE, physical_name
+
+JSON = {"Content-Type": "application/json"}
+_TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                     "ConditionCheck": "ConditionCheckItem"}
+
+
+def _logical(kind: str, physical: str) -> str:
+    """`permis-<stage>-<logical>` -> logical, checked against the catalogue (the stage is whatever
+    the fixtures provisioned)."""
+    logical = physical.split("-", 2)[2]
+    known = {"table": [t.logical for t in CATALOGUE.tables], "bucket": [b.logical for b in CATALOGUE.buckets],
+             "topic": [t.logical for t in CATALOGUE.topics],
+             "queue": [q.logical for q in CATALOGUE.queues] + [q.dead_letter_logical for q in CATALOGUE.queues]}
+    assert logical in known[kind], f"{physical} is not a catalogue {kind}"
+    return logical
+
+
+def grants_used(service: str, operation: str, params: dict) -> set[tuple[str, str, str]]:
+    """(IAM action, resource kind, logical name) for one API call; `service` is the IAM prefix
+    (botocore's signing name: cognito-idp, dynamodb, sqs...)."""
+    if service == "dynamodb" and operation == "TransactWriteItems":
+        return {(f"dynamodb:{_TRANSACT_ACTIONS[kind]}", "table", _logical("table", item[kind]["TableName"]))
+                for item in params["TransactItems"] for kind in item}
+    if service == "dynamodb":
+        return {(f"dynamodb:{operation}", "table", _logical("table", params["TableName"]))}
+    if service == "sqs":
+        return {(f"sqs:{operation}", "queue", _logical("queue", params["QueueUrl"].rsplit("/", 1)[1]))}
+    if service == "s3":
+        return {(f"s3:{operation}", "bucket", _logical("bucket", params["Bucket"]))}
+    if service == "sns":
+        return {(f"sns:{operation}", "topic", _logical("topic", params["TopicArn"].rsplit(":", 1)[1]))}
+    if service == "cognito-idp":
+        return {(f"cognito-idp:{operation}", "user_pool", "users")}
+    raise AssertionError(f"no IAM mapping for {service}.{operation}: add one to this test")
+
+
+class CallRecorder:
+    def __init__(self) -> None:
+        self.function: str | None = None
+        self.used: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+
+    def on_before_call(self, event_name: str, model=None, params=None, **_) -> None:
+        if self.function is None:
+            return
+        self.used[self.function] |= grants_used(model.service_model.signing_name, model.name, params or {})
+
+    @contextmanager
+    def running(self, function: str):
+        self.function = function
+        try:
+            yield
+        finally:
+            self.function = None
+
+
+@pytest.fixture
+def recorder(aws, monkeypatch):
+    recorder = CallRecorder()
+    original = botocore.session.Session.create_client
+
+    def create_client(session, *args, **kwargs):
+        created = original(session, *args, **kwargs)
+        created.meta.events.register("before-parameter-build", recorder.on_before_call)
+        return created
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
+    reset_clients()  # the app's cached clients are made again, with the hook
+    return recorder
+
+
+def _record_handlers(app, recorder, monkeypatch):
+    """Every call a handler makes (not the pump's own polling) is the handler's."""
+    for name, handler in list(app.handler_map.items()):
+        def recorded(event, context, _name=name, _handler=handler):
+            with recorder.running(_name):
+                return _handler(event, context)
+        monkeypatch.setitem(app.handler_map, name, recorded)
+
+
+def _pre_token_event(pool_id: str, username: str, groups: list[str]) -> dict:
+    return {"version": "2", "triggerSource": "TokenGeneration_Authentication", "region": "eu-west-3",
+            "userPoolId": pool_id, "userName": username, "callerContext": {},
+            "request": {"userAttributes": {}, "groupConfiguration": {"groupsToOverride": groups},
+                        "scopes": []},
+            "response": {"claimsAndScopeOverrideDetails": None}}
+
+
+def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, recorder, monkeypatch):
+    _record_handlers(app, recorder, monkeypatch)
+
+    # api_handler: every route.
+    with recorder.running("api_handler"):
+        created = http.post("/demo/messages", body=json.dumps({"text": "droits"}).encode(), headers=JSON)
+        assert created.status_code == 201
+        assert http.get(f"/demo/messages/{json.loads(created.body)['id']}").status_code == 200
+        assert http.get("/health").status_code == 200
+        assert http.get("/openapi.json").status_code == 200
+
+    # relay_outbox and process_demo_messages, as Lambda runs them.
+    pump = EventPump(app, lambda service: boto3.client(service, config=CLIENT_CONFIG), stage="test")
+    pump.run_until_idle()
+
+    # staff_mfa_gate: a staff member without MFA.
+    pool = CATALOGUE.user_pool("users")
+    cognito = boto3.client("cognito-idp")
+    cognito.admin_create_user(UserPoolId=aws[pool.env_id], Username="agent@ddt.example.fr",
+                              MessageAction="SUPPRESS")
+    event = _pre_token_event(aws[pool.env_id], "agent@ddt.example.fr", ["instructeur-ddt"])
+    app.handler_map[pool.staff_mfa_function](event, None)
+
+    declared = {function: {(action, access.kind, access.logical) for access in accesses
+                           for action in access.actions}
+                for function, accesses in CATALOGUE.function_access.items()}
+    for function in set(declared) | set(recorder.used):
+        used, granted = recorder.used.get(function, set()), declared.get(function, set())
+        assert used <= granted, f"{function} makes calls its role would refuse: {sorted(used - granted)}"
+        assert granted <= used, f"{function} is granted actions no flow uses: {sorted(granted - used)}"
+    assert set(recorder.used) >= {"api_handler", "relay_outbox", "process_demo_messages", "staff_mfa_gate"}
+
+
+def test_an_undeclared_call_is_caught():
+    """The mapping itself: a call on a resource maps to the action IAM would check."""
+    table = physical_name("main")
+    assert grants_used("dynamodb", "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": table}}, {"ConditionCheck": {"TableName": table}}]}) == {
+        ("dynamodb:PutItem", "table", "main"), ("dynamodb:ConditionCheckItem", "table", "main")}
+    with pytest.raises(AssertionError, match="no IAM mapping"):
+        grants_used("lambda", "Invoke", {})

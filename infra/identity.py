@@ -21,6 +21,11 @@ GROUP_DESCRIPTIONS = {
 }
 
 
+def _takeover_action(event_action: str):
+    return cognito.CfnUserPoolRiskConfigurationAttachment.AccountTakeoverActionTypeProperty(
+        event_action=event_action, notify=False)
+
+
 class Identity(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, pool: UserPool, stage: str, email_address: str,
                  configuration_set_name: str, email_domain: str) -> None:
@@ -72,6 +77,21 @@ class Identity(Construct):
             access_token_validity=cdk.Duration.minutes(15),
             id_token_validity=cdk.Duration.minutes(15),
             refresh_token_validity=cdk.Duration.hours(12),
+        )
+        # Threat protection, explicit: a password known from a breach is refused at sign-up,
+        # sign-in and change; a risky sign-in is blocked (high) or asks for MFA when set (medium).
+        cognito.CfnUserPoolRiskConfigurationAttachment(
+            self, "ThreatProtection", user_pool_id=self.user_pool.user_pool_id, client_id="ALL",
+            compromised_credentials_risk_configuration=cognito.CfnUserPoolRiskConfigurationAttachment.
+            CompromisedCredentialsRiskConfigurationTypeProperty(
+                actions=cognito.CfnUserPoolRiskConfigurationAttachment.CompromisedCredentialsActionsTypeProperty(
+                    event_action="BLOCK"),
+                event_filter=["SIGN_IN", "PASSWORD_CHANGE", "SIGN_UP"]),
+            account_takeover_risk_configuration=cognito.CfnUserPoolRiskConfigurationAttachment.
+            AccountTakeoverRiskConfigurationTypeProperty(
+                actions=cognito.CfnUserPoolRiskConfigurationAttachment.AccountTakeoverActionsTypeProperty(
+                    high_action=_takeover_action("BLOCK"), medium_action=_takeover_action("MFA_IF_CONFIGURED"),
+                    low_action=_takeover_action("NO_ACTION"))),
         )
         for precedence, group in enumerate(pool.groups):
             cognito.CfnUserPoolGroup(self, f"Group-{group}", user_pool_id=self.user_pool.user_pool_id,

@@ -46,7 +46,11 @@ def lint(assembly: Path) -> int:
         return 2
     to_check = [str(t) for t in templates]
     for template in templates:
-        translated = translate(template)
+        try:
+            translated = translate(template)
+        except Exception as error:  # the SAM translator's refusals (InvalidDocumentException...)
+            print(f"{template.name} : le traducteur SAM refuse ce modèle : {error}", file=sys.stderr)
+            return 1
         if translated:
             to_check.append(str(translated))
     command = [str(Path(sys.executable).with_name("cfn-lint")), "--non-zero-exit-code", "informational"]

@@ -226,6 +226,12 @@ def test_the_user_pool_signs_in_by_email_with_long_passwords_threat_protection_a
         "RequireSymbols": False, "TemporaryPasswordValidityDays": 7, "PasswordHistorySize": 5}
     assert p["UserPoolAddOns"] == {"AdvancedSecurityMode": "ENFORCED"}  # compromised credentials, adaptive auth
     assert p["UserPoolTier"] == "PLUS"
+    [risk] = [props(r) for r in of_type(dev, "AWS::Cognito::UserPoolRiskConfigurationAttachment").values()]
+    assert target(risk["UserPoolId"]) == pool_id and risk["ClientId"] == "ALL"
+    compromised = risk["CompromisedCredentialsRiskConfiguration"]
+    assert compromised["Actions"]["EventAction"] == "BLOCK"
+    assert set(compromised["EventFilter"]) == {"SIGN_IN", "PASSWORD_CHANGE", "SIGN_UP"}
+    assert risk["AccountTakeoverRiskConfiguration"]["Actions"]["HighAction"]["EventAction"] == "BLOCK"
     assert p["MfaConfiguration"] == "OPTIONAL" and p["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
     assert p["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
     assert p["DeletionProtection"] == "ACTIVE"
@@ -400,3 +406,23 @@ def test_deployed_functions_read_the_same_environment_as_the_local_stack(dev, aw
     assert set(aws) <= set(variables), sorted(set(aws) - set(variables))
     assert variables["PERMIS_STAGE"] == STAGE and variables["WEB_ORIGIN"] == CONFIG.web_origin
     assert props(api)["Tracing"] == "Active"
+
+
+@pytest.mark.parametrize("breakage", ["queue visibility over SQS's maximum", "unknown SAM event property"])
+def test_the_lint_step_fails_on_a_broken_template(packaged, dev, tmp_path, breakage):
+    """make package's lint is not a formality: it refuses what CloudFormation or SAM would."""
+    import subprocess
+
+    from tests.infra.conftest import LINT_PYTHON, PROJECT_DIR
+
+    broken = json.loads(json.dumps(dev))
+    if breakage.startswith("queue"):
+        queue = next(r for r in of_type(broken, "AWS::SQS::Queue").values())
+        queue["Properties"]["VisibilityTimeout"] = 99_999
+    else:
+        function = next(f for f in of_type(broken, "AWS::Serverless::Function").values() if props(f).get("Events"))
+        next(iter(props(function)["Events"].values()))["Properties"]["MaximumRetries"] = 3
+    (tmp_path / f"{STAGE}.template.json").write_text(json.dumps(broken))
+    result = subprocess.run([str(LINT_PYTHON), "-m", "infra.lint", str(tmp_path)], cwd=PROJECT_DIR,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode != 0, result.stdout + result.stderr

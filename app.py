@@ -1,16 +1,17 @@
 """Permis en ligne: creates the Chalice app and registers middleware and blueprints. Nothing else."""
 from chalice import Chalice
 
-from chalicelib.api import demo, health, middleware, openapi
+from chalicelib.api import accounts, auth, demo, health, me, middleware, openapi, school, sessions
 from chalicelib.workers import demo as demo_worker
-from chalicelib.workers import identity
-from chalicelib.workers import outbox
+from chalicelib.workers import emails, identity, outbox
 
 app = Chalice(app_name="permis")
 
 # Middleware first: Chalice binds it to a blueprint's handlers when the blueprint is registered.
 middleware.register(app)
 
-for blueprint in (health.blueprint, openapi.blueprint, demo.blueprint, outbox.blueprint, demo_worker.blueprint,
-                  identity.blueprint):
+# The authorizer's blueprint before the routes that use it.
+for blueprint in (auth.blueprint, health.blueprint, openapi.blueprint, accounts.blueprint, sessions.blueprint,
+                  me.blueprint, school.blueprint, demo.blueprint,
+                  outbox.blueprint, demo_worker.blueprint, emails.blueprint, identity.blueprint):
     app.register_blueprint(blueprint)

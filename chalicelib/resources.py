@@ -176,6 +176,18 @@ class Key:
 
 
 @dataclass(frozen=True)
+class Secret:
+    """A random secret generated at deployment (never in code or config), read by the functions."""
+
+    logical: str
+    description: str = ""
+
+    @property
+    def env_arn(self) -> str:
+        return _env_key("SECRET", self.logical, "ARN")
+
+
+@dataclass(frozen=True)
 class StreamConsumer:
     """Settings Chalice cannot express for a DynamoDB stream handler (infra applies them; the
     local event pump honours them)."""
@@ -192,7 +204,7 @@ class Access:
     function's role; tests/integration/test_permissions.py records the calls each function really
     makes and fails when one is missing here or when one declared here is never made."""
 
-    kind: str  # "table", "queue", "bucket", "topic", "email", "user_pool", "key"
+    kind: str  # "table", "queue", "bucket", "topic", "email", "user_pool", "key", "secret"
     logical: str
     actions: tuple[str, ...]
 
@@ -206,6 +218,7 @@ class Catalogue:
     email_identities: tuple[EmailIdentity, ...]
     user_pools: tuple[UserPool, ...]
     keys: tuple[Key, ...]
+    secrets: tuple[Secret, ...] = ()
     stream_consumers: tuple[StreamConsumer, ...] = field(default=())
     # Chalice function name -> what it touches. The event sources a function is bound to
     # (its queue, its stream) are added by infra from the app itself, not declared here.
@@ -231,6 +244,9 @@ class Catalogue:
 
     def key(self, logical: str) -> Key:
         return _by_logical(self.keys, logical)
+
+    def secret(self, logical: str) -> Secret:
+        return _by_logical(self.secrets, logical)
 
     def stream_consumer(self, function: str) -> StreamConsumer | None:
         return next((c for c in self.stream_consumers if c.function == function), None)
@@ -259,6 +275,15 @@ MAIN_TABLE = Table(
         "outbox event: Put pk=OUTBOX#<event id>, sk=OUTBOX in the same transaction as the change;"
         " read only from the stream, expires after 7 days (expires_at)",
         "demo messages newest first: Query gsi1 gsi1pk=DEMO, ScanIndexForward=false",
+        "account: GetItem pk=ACCOUNT#<Cognito sub>, sk=PROFILE; accounts awaiting activation: Query gsi1"
+        " gsi1pk=PENDING, gsi1sk < <now> (the purge job)",
+        "who owns an email: GetItem pk=EMAIL#<email>, sk=EMAIL (put with the account, conditionally: one"
+        " account per email)",
+        "agrément registry: GetItem pk=AGREMENT#<number>, sk=AGREMENT; bound by a conditional update",
+        "school and its members: Query pk=SCHOOL#<id>, sk begins_with MEMBER#",
+        "emailed link: GetItem pk=LINK#<sha256 of the token>, sk=LINK (expires_at)",
+        "anti-robot proof used: conditional Put pk=ALTCHA#<signature> (expires_at)",
+        "email sent for an event: GetItem/Put pk=SENT#<event id> (expires_at)",
     ),
 )
 
@@ -271,6 +296,8 @@ CATALOGUE = Catalogue(
         Queue("stream-failures", has_dead_letter_queue=False, max_message_age_seconds=None),
         # Every upload to the documents bucket is announced here for the checker worker.
         Queue("document-checks"),
+        # Emails to send (activation, invitation, password reset...), from outbox events.
+        Queue("emails", max_message_age_seconds=10 * 60),
     ),
     buckets=(
         # Supporting documents, uploaded by presigned POST from the web origin.
@@ -300,18 +327,41 @@ CATALOGUE = Catalogue(
         Key("data", description="Chiffrement au repos des données personnelles"),
         Key("signing", spec="ECC_NIST_P256", usage="SIGN_VERIFY", description="Signature des attestations"),
     ),
+    secrets=(
+        # Master key of the HMACs: anti-robot challenges, links sent by email (activation...).
+        Secret("hmac", description="Clé HMAC : défis anti-robot et liens envoyés par courriel"),
+    ),
     stream_consumers=(
         StreamConsumer(function="relay_outbox", table="main", max_retry_attempts=3, on_failure_queue="stream-failures"),
     ),
     function_access={
         "api_handler": (
-            Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem")),
+            Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                                     "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query")),
+            # Accounts are opened, activated, signed out and closed by the API (never self sign-up).
+            Access("user_pool", "users", ("cognito-idp:AdminCreateUser", "cognito-idp:AdminAddUserToGroup",
+                                          "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminDeleteUser",
+                                          "cognito-idp:AdminUserGlobalSignOut",
+                                          "cognito-idp:AdminUpdateUserAttributes")),
+            Access("secret", "hmac", ("secretsmanager:GetSecretValue",)),
         ),
         "relay_outbox": (
             Access("queue", "demo", ("sqs:SendMessage",)),
+            Access("queue", "emails", ("sqs:SendMessage",)),
         ),
         "process_demo_messages": (
             Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem")),
+        ),
+        "send_emails": (
+            Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                                     "dynamodb:DeleteItem")),
+            Access("email", "notifications", ("ses:SendEmail",)),
+            Access("secret", "hmac", ("secretsmanager:GetSecretValue",)),
+        ),
+        "purge_unactivated_accounts": (
+            Access("table", "main", ("dynamodb:Query", "dynamodb:GetItem", "dynamodb:DeleteItem",
+                                     "dynamodb:UpdateItem")),
+            Access("user_pool", "users", ("cognito-idp:AdminDeleteUser",)),
         ),
         "staff_mfa_gate": (
             Access("user_pool", "users", ("cognito-idp:AdminGetUser",)),

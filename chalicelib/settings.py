@@ -38,3 +38,24 @@ def bucket_name(logical: str) -> str:
 def web_origin() -> str:
     """The origin of the web pages, the only one CORS lets call the API."""
     return os.environ.get("WEB_ORIGIN", "http://127.0.0.1:8001")
+
+
+def secret_arn(logical: str) -> str:
+    return _required(CATALOGUE.secret(logical).env_arn)
+
+
+def user_pool_id(logical: str = "users") -> str:
+    return _required(CATALOGUE.user_pool(logical).env_id)
+
+
+def user_pool_client_id(logical: str = "users") -> str:
+    return _required(CATALOGUE.user_pool(logical).env_client_id)
+
+
+def email_sender(logical: str = "notifications") -> str:
+    identity = CATALOGUE.email_identity(logical)
+    return os.environ.get(identity.env_address) or identity.address
+
+
+def email_configuration_set(logical: str = "notifications") -> str | None:
+    return os.environ.get(CATALOGUE.email_identity(logical).env_configuration_set)

@@ -15,8 +15,9 @@ from aws_cdk import aws_logs as logs
 from chalice.cdk import Chalice
 from constructs import Construct
 
-# Code that never runs in Lambda: the embedded local stack.
-EXCLUDED_FROM_PACKAGE = ("chalicelib/local/",)
+# Code that never runs in Lambda: the embedded local stack, the admin commands, the script that
+# rebuilds the reference data (bytecode caches are dropped too).
+EXCLUDED_FROM_PACKAGE = ("chalicelib/local/", "chalicelib/cli/", "chalicelib/data/build_reference_data.py")
 API_FUNCTION = "api_handler"
 _RETENTION = {7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
               90: logs.RetentionDays.THREE_MONTHS, 180: logs.RetentionDays.SIX_MONTHS,
@@ -44,7 +45,7 @@ def _strip_zip(path: str, prefixes: tuple[str, ...]) -> None:
     stripped = path + ".tmp"
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(stripped, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
-            if not item.filename.startswith(prefixes):
+            if not item.filename.startswith(prefixes) and "__pycache__/" not in item.filename:
                 target.writestr(item, source.read(item.filename))
     os.replace(stripped, path)
 

@@ -33,6 +33,7 @@ _KMS_FOR_ACTION = {
     "sns:Publish": ("kms:GenerateDataKey", "kms:Decrypt"),
     "s3:PutObject": ("kms:GenerateDataKey", "kms:Decrypt"),
     "s3:GetObject": ("kms:Decrypt",),
+    "secretsmanager:GetSecretValue": ("kms:Decrypt",),
 }
 
 

@@ -73,6 +73,8 @@ class PermisStack(cdk.Stack):
             env[bucket.env_name] = self.storage.buckets[bucket.logical].bucket_name
         for topic in catalogue.topics:
             env[topic.env_arn] = self.messaging.topics[topic.logical].topic_arn
+        for secret in catalogue.secrets:
+            env[secret.env_arn] = self.messaging.secrets[secret.logical].secret_arn
         for identity in catalogue.email_identities:
             env[identity.env_address] = identity.address
             env[identity.env_configuration_set] = self.messaging.configuration_sets[identity.logical].configuration_set_name
@@ -127,7 +129,7 @@ class PermisStack(cdk.Stack):
                                 physical_function_name=function.physical_name, resolve_arns=self.arns)
             for access in catalogue.function_access.get(function.name, ()):
                 role.grant_access(access)
-                if access.kind in ("queue", "topic", "bucket"):
+                if access.kind in ("queue", "topic", "bucket", "secret"):
                     role.grant_kms(list(access.actions), data_key_arn)
             roles[function.name] = role
         for source in chalice_app.event_sources:
@@ -175,6 +177,8 @@ class PermisStack(cdk.Stack):
             return [self.identity.user_pool.user_pool_arn]
         if kind == "key":
             return [self.keys[logical].key_arn]
+        if kind == "secret":
+            return [self.messaging.secrets[logical].secret_arn]
         raise ValueError(f"unknown resource kind {kind!r}")
 
     def _bind_staff_mfa_gate(self, function: str, pool) -> None:

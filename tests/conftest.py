@@ -22,9 +22,21 @@ from chalicelib.adapters import wiring  # noqa: E402
 from chalicelib.adapters.aws import reset_clients  # noqa: E402
 
 
+def moto_jwks(url: str) -> bytes:
+    """The public keys moto signs its tokens with (moto serves them only in server mode)."""
+    import gzip
+    from pathlib import Path
+
+    import moto.cognitoidp
+
+    return gzip.decompress((Path(moto.cognitoidp.__file__).parent / "resources" / "jwks-public.json.gz").read_bytes())
+
+
 @pytest.fixture
 def aws(monkeypatch):
     """A fresh in-process moto with every catalogue resource; yields the provisioned environment."""
+    from chalicelib.api import auth
+    from chalicelib.auth.tokens import JwksCache, TokenVerifier, issuer_for
     from chalicelib.local.provision import provision
 
     with mock_aws():
@@ -33,6 +45,9 @@ def aws(monkeypatch):
             monkeypatch.setenv(name, value)
         reset_clients()
         wiring.reset()
+        verifier = TokenVerifier(JwksCache("moto", fetch=moto_jwks), issuer_for("eu-west-3", env["USER_POOL_USERS_ID"]),
+                                 env["USER_POOL_USERS_CLIENT_ID"])
+        monkeypatch.setattr(auth, "verifier", lambda: verifier)
         yield env
         reset_clients()
         wiring.reset()
@@ -47,7 +62,12 @@ def app():
 
 @pytest.fixture
 def http(app):
+    """The API as the local stack serves it: chalice's local gateway plus API Gateway's own answers
+    (unknown route, authorizer refusal) in our error shape."""
     from chalice.test import Client
 
+    from chalicelib.local.api_server import EmulatedGateway
+
     with Client(app, stage_name="local") as client:
+        client.http._local_gateway = EmulatedGateway(app, client.http._config)
         yield client.http

@@ -4,6 +4,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.adapters import wiring
+from chalicelib.api.auth import PUBLIC
 from chalicelib.api.http import route
 from chalicelib.domain.demo import DemoMessage, DemoMessageInput
 from chalicelib.services import demo as demo_service
@@ -13,7 +14,7 @@ blueprint = Blueprint(__name__)
 
 @route(blueprint, "/demo/messages", method="POST", summary="Déposer un message de démonstration",
        tags=("démonstration",), request_model=DemoMessageInput, response_model=DemoMessage, status=201,
-       rate_limit="public",  # anonymous write
+       rate_limit="public", roles=PUBLIC,  # anonymous write
        description="Le message est enregistré avec son événement ; un worker le traite ensuite. "
                    "Un texte contenant « poison » échoue toujours et finit dans la file des messages en échec.")
 def create_demo_message(body: DemoMessageInput) -> DemoMessage:
@@ -21,6 +22,6 @@ def create_demo_message(body: DemoMessageInput) -> DemoMessage:
 
 
 @route(blueprint, "/demo/messages/{message_id}", summary="Lire un message de démonstration",
-       tags=("démonstration",), response_model=DemoMessage, errors=(404,))
+       tags=("démonstration",), response_model=DemoMessage, errors=(404,), roles=PUBLIC)
 def get_demo_message(message_id: str) -> DemoMessage:
     return demo_service.get_message(wiring.demo_repository(), message_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from chalice import Blueprint
 from pydantic import BaseModel
 
+from chalicelib.api.auth import PUBLIC
 from chalicelib.api.http import route
 from chalicelib.resources import current_stage
 
@@ -19,6 +20,7 @@ class Health(BaseModel):
     version: str
 
 
-@route(blueprint, "/health", summary="État du service", tags=("plateforme",), response_model=Health)
+@route(blueprint, "/health", summary="État du service", tags=("plateforme",), response_model=Health,
+       roles=PUBLIC)
 def health() -> Health:
     return Health(status="ok", service="Permis en ligne", stage=current_stage(), version=VERSION)

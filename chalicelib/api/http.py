@@ -4,6 +4,7 @@ returns so `GET /openapi.json` is generated from the code itself."""
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -12,6 +13,8 @@ from chalice import Blueprint, CORSConfig, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib import settings
+from chalicelib.adapters import wiring
+from chalicelib.api import auth
 from chalicelib.api.errors import JSON_HEADERS, MalformedRequest, error_response, validation_failed
 from chalicelib.domain.errors import DomainError, InvalidInput
 from chalicelib.observability import logger
@@ -29,6 +32,8 @@ class RouteDoc:
     error_codes: tuple[int, ...]
     description: str = ""
     rate_limit: str = "standard"
+    roles: tuple[str, ...] = ()  # () : anonymous
+    mfa_exempt: bool = False
 
 
 # API Gateway throttling classes; infra/stages.py gives each its requests per second per stage.
@@ -88,20 +93,37 @@ def route(
     response_model: type[BaseModel] | None = None,
     status: int = 200,
     errors: tuple[int, ...] = (),
+    roles: tuple[str, ...],
     description: str = "",
     rate_limit: str = "standard",
+    mfa_exempt: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare one route. The view receives path parameters, plus `body` when a request model is
     given, and returns a response model instance (or a chalice Response). `rate_limit` is one of
-    RATE_LIMITS: the API Gateway throttling class of the route."""
+    RATE_LIMITS: the API Gateway throttling class of the route.
+
+    `roles` is mandatory: PUBLIC (anonymous) or the roles that may call the route. A protected
+    route goes through the JWT authorizer, then the caller's profile is loaded and checked (active,
+    not signed out, role, staff MFA unless `mfa_exempt`); a view that declares a `caller`
+    parameter receives that profile, one that declares `access_token` receives the raw token."""
     if rate_limit not in RATE_LIMITS:
         raise ValueError(f"rate_limit must be one of {RATE_LIMITS}, not {rate_limit!r}")
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        wants = inspect.signature(view).parameters
+
         @functools.wraps(view)
         def handler(**path_params: str) -> Response:
             try:
                 kwargs: dict[str, Any] = dict(path_params)
+                if roles:
+                    request = blueprint.current_request
+                    profile = auth.caller(request.context, wiring.accounts_repository().get_profile)
+                    auth.check_role(profile, roles, mfa_exempt)
+                    if "caller" in wants:
+                        kwargs["caller"] = profile
+                    if "access_token" in wants:
+                        kwargs["access_token"] = auth.bearer_token(request.headers.get("authorization"))
                 if request_model is not None:
                     kwargs["body"] = parse_body(blueprint.current_request.raw_body, request_model)
                 result = view(**kwargs)
@@ -112,12 +134,15 @@ def route(
                 return result
             return json_response(result, status)
 
-        blueprint.route(path, methods=[method], cors=cors_config(), content_types=["application/json"])(handler)
+        options: dict[str, Any] = {"authorizer": auth.jwt_authorizer} if roles else {}
+        blueprint.route(path, methods=[method], cors=cors_config(), content_types=["application/json"],
+                        **options)(handler)
         ROUTE_DOCS[(path, method)] = RouteDoc(
             path=path, method=method, summary=summary, tags=tags, request_model=request_model,
             response_model=response_model, success_status=status,
-            error_codes=tuple(sorted(set(COMMON_ERRORS + errors + ((422,) if request_model else ())))),
-            description=description, rate_limit=rate_limit,
+            error_codes=tuple(sorted(set(COMMON_ERRORS + errors + ((422,) if request_model else ())
+                                         + ((401, 403) if roles else ())))),
+            description=description, rate_limit=rate_limit, roles=tuple(roles), mfa_exempt=mfa_exempt,
         )
         return view
 

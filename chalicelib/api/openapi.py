@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.api.health import VERSION
+from chalicelib.api.auth import PUBLIC
 from chalicelib.api.http import ROUTE_DOCS, route
 
 blueprint = Blueprint(__name__)
@@ -67,6 +68,9 @@ def build_spec(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
         }
         if doc and doc.description:
             operation["description"] = doc.description
+        if doc and doc.roles:
+            operation["security"] = [{"jeton": []}]
+            operation["x-roles"] = list(doc.roles)
         parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                       for name in re.findall(r"{(\w+)}", path)]
         if parameters:
@@ -91,7 +95,9 @@ def build_spec(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "info": {"title": "Permis en ligne", "version": VERSION,
                  "description": "API des démarches en ligne du permis de conduire."},
         "paths": paths,
-        "components": {"schemas": definitions.get("$defs", {})},
+        "components": {"schemas": definitions.get("$defs", {}), "securitySchemes": {"jeton": {
+            "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+            "description": "Jeton d'accès obtenu par POST /sessions (en-tête Authorization: Bearer ...)."}}},
     }
 
 
@@ -105,6 +111,7 @@ def _cached_spec(app_id: int) -> dict[str, Any]:
     return build_spec(blueprint.current_app.routes)
 
 
-@route(blueprint, "/openapi.json", summary="Description OpenAPI 3.1 de l'API", tags=("plateforme",))
+@route(blueprint, "/openapi.json", summary="Description OpenAPI 3.1 de l'API", tags=("plateforme",),
+       roles=PUBLIC)
 def openapi_document() -> dict[str, Any]:
     return _cached_spec(id(blueprint.current_app))

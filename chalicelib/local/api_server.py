@@ -13,6 +13,7 @@ from chalice.cli.factory import CLIFactory
 from chalice.local import (ChaliceRequestHandler, LocalDevServer, LocalGateway, LocalGatewayException,
                            create_local_server)
 
+from chalicelib.api.auth import Unauthorized
 from chalicelib.api.errors import error_body
 from chalicelib.api.gateway import gateway_response
 from chalicelib.local.processes import exit_with_parent
@@ -42,6 +43,8 @@ class EmulatedGateway(LocalGateway):
             return super().handle_request(method, path, headers, body)
         except LocalGatewayException as error:
             return gateway_error(_GATEWAY_TYPE_BY_STATUS.get(error.CODE, "DEFAULT_5XX"))
+        except Unauthorized:  # the authorizer refused the token: API Gateway answers 401
+            return gateway_error("UNAUTHORIZED")
 
 
 class EmulatedGatewayHandler(ChaliceRequestHandler):

@@ -3,6 +3,7 @@ returns the environment variables the functions read. Exactly the catalogue, not
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any, Callable
 
 import boto3
@@ -128,6 +129,14 @@ def provision(stage: str, web_origin: str, endpoint_url: str | None = None,
             ses.create_configuration_set(ConfigurationSet={"Name": physical_name(identity.logical, stage)})
             env[identity.env_address] = identity.address
             env[identity.env_configuration_set] = physical_name(identity.logical, stage)
+
+    if catalogue.secrets:
+        secretsmanager = client("secretsmanager")
+        for secret in catalogue.secrets:
+            created = secretsmanager.create_secret(
+                Name=physical_name(secret.logical, stage), Description=secret.description,
+                SecretString=secrets.token_hex(32), **({"KmsKeyId": data_key} if data_key else {}))
+            env[secret.env_arn] = created["ARN"]
 
     if catalogue.user_pools:
         cognito = client("cognito-idp")

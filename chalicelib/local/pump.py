@@ -10,6 +10,8 @@ stream records). Like Lambda it honours `batchItemFailures`:
 - Streams: a failed record is retried with the records after it; after the consumer's
   max_retry_attempts the batch's failure record (Lambda's on-failure shape) goes to the consumer's
   failure queue and the shard moves on.
+Scheduled handlers (`@schedule`) run every `schedule_seconds` (a minute by default: locally, an
+hourly job would never be seen running).
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, Callable
 
 from chalice import Chalice
-from chalice.app import DynamoDBEventConfig, SQSEventConfig
+from chalice.app import DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfig
 from chalice.local import LambdaContext
 
 from chalicelib.observability import logger
@@ -83,9 +85,16 @@ def lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, A
             "eventSourceARN": stream_arn}
 
 
+def scheduled_event() -> dict[str, Any]:
+    """What EventBridge hands a scheduled function."""
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "000000000000", "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": current_region(), "resources": [], "detail": {}}
+
+
 class EventPump:
     def __init__(self, app: Chalice, client: ClientFactory, *, catalogue: Catalogue = CATALOGUE,
-                 stage: str | None = None, failure_visibility_seconds: int = 0):
+                 stage: str | None = None, failure_visibility_seconds: int = 0, schedule_seconds: float = 60):
         self._app = app
         self._sqs = client("sqs")
         self._dynamodb = client("dynamodb")
@@ -95,6 +104,9 @@ class EventPump:
         self._failure_visibility = failure_visibility_seconds
         self.sqs_sources: list[SqsSource] = []
         self.stream_sources: list[StreamSource] = []
+        self.scheduled: list[str] = []
+        self._schedule_seconds = schedule_seconds
+        self._last_schedule_run = 0.0
         self._discover()
 
     # --- discovery -------------------------------------------------------------------------------
@@ -108,6 +120,8 @@ class EventPump:
                 self.sqs_sources.append(SqsSource(source.name, url, arn, min(source.batch_size, 10)))
             elif isinstance(source, DynamoDBEventConfig):
                 self.stream_sources.append(self._stream_source(source))
+            elif isinstance(source, ScheduledEventConfig):
+                self.scheduled.append(source.name)
 
     def _stream_source(self, source: DynamoDBEventConfig) -> StreamSource:
         table = table_name_from_stream_arn(source.stream_arn)
@@ -238,8 +252,20 @@ class EventPump:
             total += delivered
         raise RuntimeError(f"the pump was still busy after {max_rounds} rounds")
 
+    def run_schedules(self) -> None:
+        """Every scheduled handler once, with an EventBridge "Scheduled Event"."""
+        for handler in self.scheduled:
+            try:
+                self._app.handler_map[handler](scheduled_event(), LambdaContext(handler, memory_size=256,
+                                                                    max_runtime_ms=LAMBDA_TIMEOUT_MS))
+            except Exception:  # like Lambda: the next run tries again
+                logger.exception("scheduled handler failed", extra={"handler": handler})
+
     def run_forever(self, stop: threading.Event, idle_sleep: float = 0.2) -> None:
         while not stop.is_set():
+            if time.monotonic() - self._last_schedule_run >= self._schedule_seconds:
+                self._last_schedule_run = time.monotonic()
+                self.run_schedules()
             try:
                 delivered = self.run_once()
             except Exception:  # moto restarting, a transient error: keep pumping

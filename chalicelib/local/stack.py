@@ -14,6 +14,8 @@ import sys
 import threading
 from pathlib import Path
 
+from chalicelib.resources import CATALOGUE
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Logs and the running stack's identifiers; the end-to-end tests point it elsewhere.
 LOCAL_DIR = Path(os.environ.get("PERMIS_LOCAL_DIR", PROJECT_DIR / ".local"))
@@ -69,6 +71,9 @@ class Stack:
         from chalicelib.local.provision import provision
 
         provisioned = provision("local", self.web_url, endpoint_url=self.aws_url)
+        # The authorizer fetches the user pool's public keys from moto, as it would from Cognito.
+        pool_id = provisioned[CATALOGUE.user_pool("users").env_id]
+        provisioned["COGNITO_JWKS_URL"] = f"{self.aws_url}/{pool_id}/.well-known/jwks.json"
         os.environ.update(provisioned)
         env = dict(os.environ)
         # For the operator commands (python -m chalicelib.local.dlq) run beside the stack.
@@ -117,7 +122,8 @@ class Stack:
             "Permis en ligne est prêt.",
             f"  Pages web     {self.web_url}/",
             f"  API           {self.api_url}/health   (description : {self.api_url}/openapi.json)",
-            f"  AWS local     {self.aws_url}   (moto ; courriels et SMS envoyés : {self.aws_url}/moto-api/data.json)",
+            f"  Courriels     {self.web_url}/boite-mail.html   (les courriels envoyés par l'application)",
+            f"  AWS local     {self.aws_url}   (moto)",
             f"  Journaux      {LOG_DIR}/ (moto.log, api.log, pump.log)",
         ]
         if self.demo_data:

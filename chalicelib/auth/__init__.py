@@ -1,0 +1,1 @@
+"""Authentication helpers of the API: verification of the Cognito access tokens (tokens.py)."""

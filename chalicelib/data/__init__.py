@@ -1,0 +1,1 @@
+"""Reference data files (postal codes, countries) read by chalicelib.domain.geography."""

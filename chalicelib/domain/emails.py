@@ -1,0 +1,105 @@
+"""The emails Permis en ligne sends about accounts, in French, as text and simple HTML.
+
+Pure: the email worker fills them and SES sends them. Links point to the web pages (the token is
+in the fragment, #jeton=..., which browsers never send to a server nor write in logs)."""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+SIGNATURE = "L'équipe Permis en ligne\nCe courriel est envoyé automatiquement : n'y répondez pas."
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+    html: str
+
+
+def _when(moment: datetime) -> str:
+    local = moment.astimezone(PARIS)
+    return local.strftime("%d/%m/%Y à %Hh%M")
+
+
+def _render(to: str, subject: str, greeting: str, paragraphs: list[str], link: str | None = None,
+            button: str | None = None, after: list[str] | None = None) -> Email:
+    after = after or []
+    text_parts = [greeting, *paragraphs]
+    if link:
+        text_parts.append(f"{button} : {link}")
+    text_parts += after
+    text = "\n\n".join(text_parts + [SIGNATURE])
+    body = [f"<p>{html.escape(greeting)}</p>", *[f"<p>{html.escape(p)}</p>" for p in paragraphs]]
+    if link:
+        body.append(f'<p><a href="{html.escape(link, quote=True)}" style="display:inline-block;padding:12px 20px;'
+                    f'background:#000091;color:#fff;text-decoration:none;border-radius:4px">{html.escape(button or "")}</a></p>'
+                    f'<p style="font-size:13px;color:#555">Si le bouton ne fonctionne pas, copiez cette adresse dans '
+                    f'votre navigateur : {html.escape(link)}</p>')
+    body += [f"<p>{html.escape(p)}</p>" for p in after]
+    body.append("<p style=\"font-size:13px;color:#555\">" + html.escape(SIGNATURE).replace("\n", "<br>") + "</p>")
+    page = (f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{html.escape(subject)}</title></head>'
+            f'<body style="font-family:Marianne,Arial,sans-serif;line-height:1.5;color:#161616">{"".join(body)}</body></html>')
+    return Email(to=to, subject=subject, text=text, html=page)
+
+
+def activation_email(*, to: str, first_name: str, link: str, deadline: datetime, kind: str,
+                     school_name: str | None = None, inviter: str | None = None) -> Email:
+    """kind: school_admin, school_member, candidate, candidate_for_school, agent."""
+    deadline_text = f"Ce lien est valable jusqu'au {_when(deadline)} ; passé ce délai, le compte est supprimé et il faudra le créer à nouveau."
+    if kind == "school_admin":
+        intro = [f"Le compte professionnel de l'auto-école {school_name} est créé. Vous en êtes l'administrateur : "
+                 "vous pourrez inviter vos collègues depuis votre espace.",
+                 "Pour l'activer, suivez le lien ci-dessous et choisissez votre mot de passe."]
+    elif kind == "school_member":
+        intro = [f"{inviter} vous invite à rejoindre l'espace de l'auto-école {school_name} sur Permis en ligne.",
+                 "Pour activer votre compte, suivez le lien ci-dessous et choisissez votre mot de passe."]
+    elif kind == "candidate_for_school":
+        intro = [f"L'auto-école {school_name} a préparé votre demande de permis de conduire sur Permis en ligne "
+                 "et vous a ouvert un compte personnel.",
+                 "Suivez le lien ci-dessous : vous choisirez votre mot de passe puis vous vérifierez et validerez "
+                 "la demande, en une seule étape."]
+    elif kind == "agent":
+        intro = ["Un compte d'agent vous a été ouvert sur Permis en ligne.",
+                 "Pour l'activer, suivez le lien ci-dessous et choisissez votre mot de passe ; à la première connexion, "
+                 "vous configurerez la double authentification (application d'authentification)."]
+    else:
+        intro = ["Votre compte Permis en ligne est créé.",
+                 "Pour l'activer, suivez le lien ci-dessous et choisissez votre mot de passe."]
+    return _render(to, "Permis en ligne : activez votre compte", f"Bonjour {first_name},", intro + [deadline_text],
+                   link, "Activer mon compte",
+                   ["Vous n'êtes pas à l'origine de cette demande ? Ignorez ce courriel : sans activation, le compte "
+                    "sera supprimé."])
+
+
+def password_reset_email(*, to: str, first_name: str, link: str, deadline: datetime) -> Email:
+    return _render(to, "Permis en ligne : choisissez un nouveau mot de passe", f"Bonjour {first_name},",
+                   ["Vous avez demandé à changer le mot de passe de votre compte.",
+                    f"Suivez le lien ci-dessous avant le {_when(deadline)} pour en choisir un nouveau. "
+                    "Vos sessions ouvertes sur d'autres appareils seront fermées."],
+                   link, "Choisir un nouveau mot de passe",
+                   ["Vous n'êtes pas à l'origine de cette demande ? Ignorez ce courriel : votre mot de passe reste le même."])
+
+
+def email_change_email(*, to: str, first_name: str, link: str, deadline: datetime) -> Email:
+    return _render(to, "Permis en ligne : confirmez votre nouvelle adresse électronique", f"Bonjour {first_name},",
+                   ["Vous avez demandé à utiliser cette adresse pour votre compte Permis en ligne.",
+                    f"Confirmez-la en suivant le lien ci-dessous avant le {_when(deadline)}."],
+                   link, "Confirmer cette adresse")
+
+
+def email_changed_notice(*, to: str, first_name: str, new_email_masked: str) -> Email:
+    return _render(to, "Permis en ligne : votre adresse électronique a changé", f"Bonjour {first_name},",
+                   [f"L'adresse de votre compte Permis en ligne est désormais {new_email_masked}. "
+                    "Les prochains courriels y seront envoyés.",
+                    "Si vous n'êtes pas à l'origine de ce changement, contactez le support sans attendre."])
+
+
+def member_removed_notice(*, to: str, first_name: str, school_name: str) -> Email:
+    return _render(to, "Permis en ligne : accès à l'espace de l'auto-école retiré", f"Bonjour {first_name},",
+                   [f"L'administrateur de l'auto-école {school_name} vous a retiré l'accès à son espace sur "
+                    "Permis en ligne. Votre compte est fermé."])

@@ -1,0 +1,507 @@
+"""Use cases of accounts: one function per user action. Each commits its state change and the
+outbox event of its consequence (an email) together; emails are sent by the email worker."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Callable, Protocol
+
+from chalicelib.adapters.accounts_repository import DynamoAccountsRepository, LinkRecord, Member, TransactionRefused
+from chalicelib.adapters.identity import EMAIL_ALREADY_USED_MESSAGE, CognitoDirectory, MfaChallenge, Tokens
+from chalicelib.domain import links
+from chalicelib.domain.accounts import (ACTIVATION_DAYS, AccountStatus, AgentCreation, Agrement, CandidateForSchool,
+                                        CandidateSignUp, MemberInvitation, Profile, Role, School, SchoolRole,
+                                        SchoolSignUp, mask_email, normalize_email)
+from chalicelib.domain.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound
+from chalicelib.domain.events import OutboxEvent
+from chalicelib.observability import logger
+
+ACTIVATION_LINK = "account.activation_link"
+ACTIVATION_RESEND_REQUESTED = "account.activation_resend_requested"
+PASSWORD_RESET_REQUESTED = "account.password_reset_requested"
+EMAIL_CHANGE_REQUESTED = "account.email_change_requested"
+EMAIL_CHANGED = "account.email_changed"
+MEMBER_REMOVED = "school.member_removed"
+
+LINK_INVALID = NotFound(
+    "link_invalid",
+    "Ce lien n'est plus valable : il a expiré, a déjà servi ou a été remplacé par un lien plus récent. "
+    "Demandez-en un nouveau depuis la page de connexion.")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class RequestsInProgress(Protocol):
+    def count_for_account(self, account_id: str) -> int: ...
+    def count_for_school(self, school_id: str) -> int: ...
+
+
+class NoRequestsYet:
+    """Until the requests issue: nobody has a request in progress."""
+
+    def count_for_account(self, account_id: str) -> int:
+        return 0
+
+    def count_for_school(self, school_id: str) -> int:
+        return 0
+
+
+@dataclass
+class Accounts:
+    repo: DynamoAccountsRepository
+    directory: CognitoDirectory
+    link_key: Callable[[], bytes]
+    # Looked up at each call, so tests can move time by patching this module's utc_now.
+    clock: Callable[[], datetime] = field(default=lambda: utc_now())
+    requests: RequestsInProgress = field(default_factory=NoRequestsYet)
+    new_nonce: Callable[[], str] = links.new_nonce
+
+    # --- opening accounts ----------------------------------------------------------------------
+
+    def sign_up_school(self, form: SchoolSignUp) -> "Opened":
+        now = self.clock()
+        agrement = self.repo.get_agrement(form.agrement_number)
+        _check_agrement(agrement, now.date())
+        self._check_email_free(form.email)
+        account_id = self.directory.create_user(form.email, Role.AUTO_ECOLE.value)
+        school = School(school_id=uuid.uuid4().hex, company_name=form.company_name,
+                        agrement_number=form.agrement_number, address=form.address.to_address(),
+                        admin_account_id=account_id, created_at=now)
+        profile = self._new_profile(account_id, Role.AUTO_ECOLE, form.email, form.birth_name, form.first_name, now,
+                                    school_id=school.school_id, school_role=SchoolRole.ADMIN,
+                                    address=school.address)
+        member = Member(account_id=account_id, school_id=school.school_id, school_role=SchoolRole.ADMIN,
+                        email=form.email, birth_name=form.birth_name, first_name=form.first_name,
+                        status=AccountStatus.PENDING, invited_at=now)
+        link, event = self._activation(profile, "school_admin")
+        items = [self.repo.put_profile(profile, link.token_hash), self.repo.lock_email(form.email, account_id),
+                 self.repo.bind_agrement(form.agrement_number, school.school_id, now.date()),
+                 self.repo.put_school(school), self.repo.put_member(member), self.repo.put_link(link),
+                 self.repo.event(event)]
+        try:
+            self.repo.transact(items)
+        except TransactionRefused as refused:
+            self.directory.delete_user(account_id)  # nothing of the attempt is kept
+            if 1 in refused.failed:
+                raise _email_used() from None
+            if 2 in refused.failed:  # bound or expired meanwhile: say which
+                _check_agrement(self.repo.get_agrement(form.agrement_number), now.date(), check_binding=True)
+                raise Conflict("agrement_changed", "L'agrément a changé pendant votre inscription : renvoyez le "
+                               "formulaire.") from None
+            raise
+        return Opened(profile.account_id, profile.email, profile.activation_deadline)
+
+    def sign_up_candidate(self, form: CandidateSignUp) -> "Opened":
+        return self._open_candidate(form, kind="candidate")
+
+    def open_candidate_for_school(self, form: CandidateForSchool, school_id: str, request_id: str) -> "Opened":
+        """A school files a request without mandate: the candidate's account is opened for them and
+        ONE email activates it and leads to validating the request."""
+        school = self.repo.get_school(school_id)
+        if school is None:
+            raise NotFound("school_not_found", "Auto-école introuvable.")
+        return self._open_candidate(form, kind="candidate_for_school", extra={"school_id": school_id,
+                                                                               "request_id": request_id})
+
+    def _open_candidate(self, form: CandidateSignUp | CandidateForSchool, kind: str,
+                        extra: dict[str, str] | None = None) -> "Opened":
+        now = self.clock()
+        self._check_email_free(form.email)
+        account_id = self.directory.create_user(form.email, Role.CANDIDAT.value)
+        profile = self._new_profile(
+            account_id, Role.CANDIDAT, form.email, form.birth_name, form.first_names, now,
+            usage_name=form.usage_name, sex=form.sex, birth_date=form.birth_date, birth_place=form.birth_place,
+            mobile_phone=form.mobile_phone, address=form.address.to_address())
+        link, event = self._activation(profile, kind, extra)
+        self._commit_new_account(profile, link, event, [])
+        return Opened(profile.account_id, profile.email, profile.activation_deadline)
+
+    def invite_member(self, admin: Profile, form: MemberInvitation) -> "Opened":
+        school_id = self._administered_school(admin)
+        now = self.clock()
+        self._check_email_free(form.email)
+        account_id = self.directory.create_user(form.email, Role.AUTO_ECOLE.value)
+        profile = self._new_profile(account_id, Role.AUTO_ECOLE, form.email, form.birth_name, form.first_name, now,
+                                    school_id=school_id, school_role=SchoolRole.MEMBER)
+        member = Member(account_id=account_id, school_id=school_id, school_role=SchoolRole.MEMBER, email=form.email,
+                        birth_name=form.birth_name, first_name=form.first_name, status=AccountStatus.PENDING,
+                        invited_at=now)
+        link, event = self._activation(profile, "school_member", {"inviter": admin.display_name()})
+        self._commit_new_account(profile, link, event, [self.repo.put_member(member),
+                                                        self.repo.school_is_active(school_id)])
+        return Opened(profile.account_id, profile.email, profile.activation_deadline)
+
+    def create_agent(self, form: AgentCreation) -> "Opened":
+        now = self.clock()
+        self._check_email_free(form.email)
+        account_id = self.directory.create_user(form.email, form.role.value)
+        profile = self._new_profile(account_id, form.role, form.email, form.birth_name, form.first_name, now,
+                                    departement=form.departement)
+        link, event = self._activation(profile, "agent")
+        self._commit_new_account(profile, link, event, [])
+        return Opened(profile.account_id, profile.email, profile.activation_deadline)
+
+    def _commit_new_account(self, profile: Profile, link: LinkRecord, event: OutboxEvent, extra: list[dict]) -> None:
+        items = [self.repo.put_profile(profile, link.token_hash), self.repo.lock_email(profile.email, profile.account_id),
+                 self.repo.put_link(link), self.repo.event(event), *extra]
+        try:
+            self.repo.transact(items)
+        except TransactionRefused as refused:
+            self.directory.delete_user(profile.account_id)
+            if 1 in refused.failed:
+                raise _email_used() from None
+            if len(items) - 1 in refused.failed and extra:
+                raise Conflict("school_closed", "L'espace de cette auto-école est fermé.") from None
+            raise
+
+    def _new_profile(self, account_id: str, role: Role, email: str, birth_name: str, first_names: str,
+                     now: datetime, **fields: Any) -> Profile:
+        return Profile(account_id=account_id, role=role, status=AccountStatus.PENDING, email=email,
+                       birth_name=birth_name, first_names=first_names, created_at=now,
+                       activation_deadline=now + timedelta(days=ACTIVATION_DAYS), **fields)
+
+    def _activation(self, profile: Profile, kind: str, extra: dict[str, str] | None = None,
+                    nonce: str | None = None) -> tuple[LinkRecord, OutboxEvent]:
+        nonce = nonce or self.new_nonce()
+        token = links.link_token(self.link_key(), links.LinkPurpose.ACTIVATION, nonce)
+        assert profile.activation_deadline is not None
+        data = {"kind": kind, **(extra or {})}
+        link = LinkRecord(token_hash=links.token_hash(token), purpose=links.LinkPurpose.ACTIVATION,
+                          account_id=profile.account_id, expires_at=int(profile.activation_deadline.timestamp()),
+                          data=data)
+        event = OutboxEvent(id=uuid.uuid4().hex, type=ACTIVATION_LINK, aggregate_id=profile.account_id,
+                            occurred_at=self.clock(), payload={"account_id": profile.account_id, "nonce": nonce,
+                                                               "deadline": profile.activation_deadline.isoformat(),
+                                                               **data})
+        return link, event
+
+    def _check_email_free(self, email: str) -> None:
+        if self.repo.account_id_for_email(normalize_email(email)) is not None:
+            raise _email_used()
+
+    # --- activation ----------------------------------------------------------------------------
+
+    def activation_preview(self, token: str) -> dict[str, str]:
+        link, profile = self._pending_link(token)
+        return {"email": mask_email(profile.email), "first_name": profile.first_names, "role": profile.role.value,
+                "kind": str(link.data.get("kind", "")), "request_id": str(link.data.get("request_id", ""))}
+
+    def activate(self, token: str, password: str) -> Profile:
+        link, profile = self._pending_link(token)
+        self.directory.set_password(profile.account_id, password)
+        now = self.clock()
+        try:
+            self.repo.transact(self.repo.activate_items(profile, link.token_hash, now))
+        except TransactionRefused:
+            raise LINK_INVALID from None  # followed twice at once: the other one won
+        return profile.model_copy(update={"status": AccountStatus.ACTIVE, "activated_at": now})
+
+    def _pending_link(self, token: str) -> tuple[LinkRecord, Profile]:
+        if not links.looks_like_token(token):
+            raise LINK_INVALID
+        link = self.repo.find_link(links.token_hash(token))
+        if link is None or link.purpose != links.LinkPurpose.ACTIVATION or link.expires_at <= self.clock().timestamp():
+            raise LINK_INVALID
+        profile = self.repo.get_profile(link.account_id)
+        if profile is None or profile.status != AccountStatus.PENDING:
+            raise LINK_INVALID
+        return link, profile
+
+    def request_activation_resend(self, email: str) -> None:
+        """Same answer, same work, whether the email has an account or not: the worker decides."""
+        self.repo.record_event(self._request_event(ACTIVATION_RESEND_REQUESTED, normalize_email(email)))
+
+    def resend_activation(self, email: str, nonce: str) -> LinkRecord | None:
+        """Worker side: a new link (the previous one stops working); None when nothing is pending.
+        `nonce` is the request's event id, so a replayed request gives the same link."""
+        account_id = self.repo.account_id_for_email(email)
+        profile = self.repo.get_profile(account_id) if account_id else None
+        if profile is None or profile.status != AccountStatus.PENDING:
+            return None
+        old_hash = self.repo.activation_token_hash(profile.account_id)
+        previous = self.repo.find_link(old_hash) if old_hash else None
+        data = dict(previous.data) if previous else {}  # keeps the request to validate, the inviter...
+        kind = str(data.pop("kind", "") or _kind_for(profile))
+        now = self.clock()
+        profile = profile.model_copy(update={"activation_deadline": now + timedelta(days=ACTIVATION_DAYS)})
+        link, _ = self._activation(profile, kind, data, nonce=nonce)
+        if old_hash == link.token_hash:
+            return link  # this request was already handled: send the same link again
+        try:
+            self.repo.transact(self.repo.new_activation_link_items(profile.account_id, old_hash or "-", link,
+                                                                   profile.activation_deadline))
+        except TransactionRefused:
+            return None  # activated or purged meanwhile
+        return link
+
+    def purge_unactivated(self, limit: int = 100) -> int:
+        """Accounts not activated in 7 days are deleted; their email and agrément are free again."""
+        purged = 0
+        for account_id in self.repo.pending_before(self.clock(), limit):
+            profile = self.repo.get_profile(account_id)
+            if profile is None or profile.status != AccountStatus.PENDING:
+                continue
+            items = [self.repo.delete_pending_profile(account_id),
+                     self.repo.release_email(profile.email, account_id)]
+            token_hash = self.repo.activation_token_hash(account_id)
+            if token_hash:
+                items.append(self.repo.drop_link(token_hash))
+            if profile.school_id:
+                items.append(self.repo.delete_member(profile.school_id, account_id))
+                if profile.school_role == SchoolRole.ADMIN:
+                    school = self.repo.get_school(profile.school_id)
+                    if school is not None:
+                        items += [self.repo.delete_school(school.school_id),
+                                  self.repo.release_agrement(school.agrement_number, school.school_id)]
+            try:
+                self.repo.transact(items)
+            except TransactionRefused:
+                continue  # activated at the last moment
+            self.directory.delete_user(account_id)
+            purged += 1
+        if purged:
+            logger.info("unactivated accounts purged", extra={"count": purged})
+        return purged
+
+    # --- sessions ------------------------------------------------------------------------------
+
+    def sign_in(self, email: str, password: str) -> Tokens | MfaChallenge:
+        return self.directory.sign_in(normalize_email(email), password)
+
+    def answer_mfa(self, email: str, session: str, code: str) -> Tokens:
+        return self.directory.answer_mfa(normalize_email(email), session, code)
+
+    def refresh(self, refresh_token: str) -> Tokens:
+        return self.directory.refresh(refresh_token)
+
+    def sign_out(self, profile: Profile) -> None:
+        """Every session of the account ends: refresh tokens revoked, access tokens refused."""
+        self.directory.sign_out_everywhere(profile.email)
+        self.repo.set_sessions_revoked(profile.account_id, self.clock().timestamp())
+
+    # --- passwords -----------------------------------------------------------------------------
+
+    def request_password_reset(self, email: str) -> None:
+        self.repo.record_event(self._request_event(PASSWORD_RESET_REQUESTED, normalize_email(email)))
+
+    def prepare_password_reset(self, email: str, nonce: str) -> tuple[Profile, LinkRecord] | None:
+        """Worker side: the reset link of an active account (None: say nothing, send nothing)."""
+        account_id = self.repo.account_id_for_email(email)
+        profile = self.repo.get_profile(account_id) if account_id else None
+        if profile is None or profile.status != AccountStatus.ACTIVE:
+            return None
+        token = links.link_token(self.link_key(), links.LinkPurpose.PASSWORD_RESET, nonce)
+        expires = self.clock() + timedelta(hours=1)
+        link = LinkRecord(token_hash=links.token_hash(token), purpose=links.LinkPurpose.PASSWORD_RESET,
+                          account_id=profile.account_id, expires_at=int(expires.timestamp()), data={})
+        try:
+            self.repo.transact([self.repo.put_link(link)])
+        except TransactionRefused:
+            pass  # a replay of the same request: the link exists already
+        return profile, link
+
+    def reset_password(self, token: str, password: str) -> None:
+        link = self._link(token, links.LinkPurpose.PASSWORD_RESET)
+        self.directory.set_password(link.account_id, password)
+        try:
+            self.repo.transact([self.repo.delete_link(link.token_hash)])
+        except TransactionRefused:
+            raise LINK_INVALID from None
+        profile = self.repo.get_profile(link.account_id)
+        if profile is not None:
+            self.directory.sign_out_everywhere(profile.email)
+        self.repo.set_sessions_revoked(link.account_id, self.clock().timestamp())
+
+    def change_password(self, access_token: str, current: str, new: str) -> None:
+        self.directory.change_password(access_token, current, new)
+
+    def _link(self, token: str, purpose: links.LinkPurpose) -> LinkRecord:
+        if not links.looks_like_token(token):
+            raise LINK_INVALID
+        link = self.repo.find_link(links.token_hash(token))
+        if link is None or link.purpose != purpose or link.expires_at <= self.clock().timestamp():
+            raise LINK_INVALID
+        return link
+
+    # --- own data ------------------------------------------------------------------------------
+
+    def request_email_change(self, profile: Profile, new_email: str, password: str) -> str:
+        new_email = normalize_email(new_email)
+        if new_email == profile.email:
+            raise InvalidInput("same_email", "C'est déjà l'adresse de votre compte.",
+                               [ErrorDetail(field="new_email", message="Saisissez une autre adresse.")])
+        self.directory.check_password(profile.email, password)
+        self._check_email_free(new_email)
+        nonce = self.new_nonce()
+        token = links.link_token(self.link_key(), links.LinkPurpose.EMAIL_CHANGE, nonce)
+        now = self.clock()
+        link = LinkRecord(token_hash=links.token_hash(token), purpose=links.LinkPurpose.EMAIL_CHANGE,
+                          account_id=profile.account_id, expires_at=int((now + timedelta(hours=24)).timestamp()),
+                          data={"new_email": new_email})
+        event = OutboxEvent(id=uuid.uuid4().hex, type=EMAIL_CHANGE_REQUESTED, aggregate_id=profile.account_id,
+                            occurred_at=now, payload={"account_id": profile.account_id, "nonce": nonce,
+                                                      "new_email": new_email, "deadline": (now + timedelta(hours=24)).isoformat()})
+        self.repo.transact([self.repo.put_link(link), self.repo.event(event)])
+        return mask_email(new_email)
+
+    def confirm_email_change(self, token: str) -> str:
+        link = self._link(token, links.LinkPurpose.EMAIL_CHANGE)
+        profile = self.repo.get_profile(link.account_id)
+        if profile is None or profile.status != AccountStatus.ACTIVE:
+            raise LINK_INVALID
+        new_email = str(link.data["new_email"])
+        event = OutboxEvent(id=uuid.uuid4().hex, type=EMAIL_CHANGED, aggregate_id=profile.account_id,
+                            occurred_at=self.clock(), payload={"old_email": profile.email,
+                                                               "first_name": profile.first_names,
+                                                               "new_email_masked": mask_email(new_email)})
+        try:
+            self.repo.transact([*self.repo.email_change_items(profile, new_email, link.token_hash),
+                                self.repo.event(event)])
+        except TransactionRefused as refused:
+            if 1 in refused.failed:
+                raise _email_used() from None
+            raise LINK_INVALID from None
+        self.directory.set_email(profile.account_id, new_email)
+        return new_email
+
+    def export(self, profile: Profile) -> dict[str, Any]:
+        data: dict[str, Any] = {"generated_at": self.clock().isoformat(),
+                                "account": profile.model_dump(mode="json", exclude={"sessions_revoked_at", "version"})}
+        if profile.school_id:
+            school = self.repo.get_school(profile.school_id)
+            data["school"] = school.model_dump(mode="json") if school else None
+        data["requests"] = []  # the requests issue adds them
+        return data
+
+    def correct(self, profile: Profile, changes: dict[str, Any]) -> Profile:
+        updated = profile.model_copy(update={**changes, "version": profile.version + 1})
+        try:
+            self.repo.transact([self.repo.replace_profile(updated)])
+        except TransactionRefused:
+            raise Conflict("changed_meanwhile", "Vos données ont été modifiées entre-temps (sur un autre appareil ?) : "
+                           "rechargez la page puis refaites la correction.",
+                           current=profile.model_dump(mode="json")) from None
+        return updated
+
+    def close(self, profile: Profile) -> None:
+        if self.requests.count_for_account(profile.account_id):
+            raise Conflict("requests_in_progress", "Votre compte ne peut pas être clos tant qu'une demande est en "
+                           "cours : attendez sa décision ou annulez-la.")
+        items = [self.repo.end_profile(profile, AccountStatus.CLOSED, self.clock().timestamp()),
+                 self.repo.release_email(profile.email, profile.account_id)]
+        if profile.school_id:
+            school = self.repo.get_school(profile.school_id)
+            if profile.school_role == SchoolRole.ADMIN and school is not None:
+                others = [m for m in self.repo.list_members(profile.school_id)
+                          if m.account_id != profile.account_id and m.status != AccountStatus.REMOVED]
+                if others:
+                    raise Conflict("school_has_members", "Vous administrez l'espace de l'auto-école : retirez d'abord "
+                                   "vos collègues, puis closez votre compte (l'espace de l'auto-école sera fermé).")
+                if self.requests.count_for_school(profile.school_id):
+                    raise Conflict("requests_in_progress", "L'auto-école a des demandes en cours : le compte ne peut "
+                                   "pas être clos avant leur décision.")
+                items += [self.repo.close_school(school.school_id),
+                          self.repo.release_agrement(school.agrement_number, school.school_id)]
+            items.append(self.repo.delete_member(profile.school_id, profile.account_id))
+        try:
+            self.repo.transact(items)
+        except TransactionRefused:
+            raise Conflict("changed_meanwhile", "Le compte a changé entre-temps : rechargez la page et réessayez.") from None
+        self.directory.delete_user(profile.account_id)
+
+    # --- school members ------------------------------------------------------------------------
+
+    def members(self, caller: Profile) -> list[Member]:
+        if not caller.school_id:
+            raise Forbidden("not_a_school_member", "Votre compte n'est rattaché à aucune auto-école.")
+        return sorted(self.repo.list_members(caller.school_id), key=lambda m: (m.school_role != SchoolRole.ADMIN,
+                                                                               m.invited_at))
+
+    def remove_member(self, admin: Profile, account_id: str) -> None:
+        school_id = self._administered_school(admin)
+        if account_id == admin.account_id:
+            raise Conflict("cannot_remove_self", "Vous ne pouvez pas vous retirer vous-même : l'espace de l'auto-école "
+                           "a besoin de son administrateur.")
+        member = self.repo.get_profile(account_id)
+        if member is None or member.school_id != school_id or member.status in (AccountStatus.REMOVED,
+                                                                                 AccountStatus.CLOSED):
+            raise NotFound("member_not_found", "Ce collègue ne fait pas partie de votre auto-école.")
+        school = self.repo.get_school(school_id)
+        now = self.clock()
+        event = OutboxEvent(id=uuid.uuid4().hex, type=MEMBER_REMOVED, aggregate_id=account_id, occurred_at=now,
+                            payload={"email": member.email, "first_name": member.first_names,
+                                     "school_name": school.company_name if school else ""})
+        items = [self.repo.end_profile(member, AccountStatus.REMOVED, now.timestamp()),
+                 self.repo.release_email(member.email, account_id), self.repo.delete_member(school_id, account_id),
+                 self.repo.event(event)]
+        token_hash = self.repo.activation_token_hash(account_id)
+        if token_hash:
+            items.append(self.repo.drop_link(token_hash))
+        try:
+            self.repo.transact(items)
+        except TransactionRefused:
+            raise Conflict("changed_meanwhile", "Ce compte a changé entre-temps : rechargez la liste.") from None
+        self.directory.delete_user(account_id)  # its tokens are refused already (profile removed)
+
+    def _administered_school(self, caller: Profile) -> str:
+        if not caller.school_id or caller.school_role != SchoolRole.ADMIN:
+            raise Forbidden("school_admin_only", "Seul l'administrateur de l'espace de l'auto-école peut gérer ses "
+                            "collègues.")
+        return caller.school_id
+
+    # --- agrément registry ---------------------------------------------------------------------
+
+    def import_agrements(self, agrements: list[Agrement]) -> dict[str, int]:
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        for agrement in agrements:
+            counts[self.repo.upsert_agrement(agrement)] += 1
+        return counts
+
+    def _request_event(self, event_type: str, email: str) -> OutboxEvent:
+        return OutboxEvent(id=uuid.uuid4().hex, type=event_type, aggregate_id="request", occurred_at=self.clock(),
+                           payload={"email": email})
+
+
+@dataclass(frozen=True)
+class Opened:
+    account_id: str
+    email: str
+    activation_deadline: datetime | None
+
+    def message(self) -> str:
+        return (f"Le compte est créé. Un courriel d'activation vient d'être envoyé à {mask_email(self.email)} : "
+                f"suivez le lien qu'il contient dans les {ACTIVATION_DAYS} jours pour choisir le mot de passe.")
+
+
+def _kind_for(profile: Profile) -> str:
+    if profile.role == Role.AUTO_ECOLE:
+        return "school_admin" if profile.school_role == SchoolRole.ADMIN else "school_member"
+    return "candidate" if profile.role == Role.CANDIDAT else "agent"
+
+
+def _email_used() -> Conflict:
+    return Conflict("email_already_used", EMAIL_ALREADY_USED_MESSAGE,
+                    [ErrorDetail(field="email", code="email_already_used", message=EMAIL_ALREADY_USED_MESSAGE)])
+
+
+def _check_agrement(agrement: Agrement | None, today: date, check_binding: bool = True) -> None:
+    if agrement is None:
+        raise InvalidInput("agrement_unknown", AGREMENT_UNKNOWN, [
+            ErrorDetail(field="agrement_number", code="agrement_unknown", message=AGREMENT_UNKNOWN)])
+    if not agrement.is_valid_on(today):
+        raise InvalidInput("agrement_expired", AGREMENT_EXPIRED, [
+            ErrorDetail(field="agrement_number", code="agrement_expired", message=AGREMENT_EXPIRED)])
+    if check_binding and agrement.bound_school_id:
+        raise Conflict("agrement_already_bound", AGREMENT_BOUND, [
+            ErrorDetail(field="agrement_number", code="agrement_already_bound", message=AGREMENT_BOUND)])
+
+
+AGREMENT_UNKNOWN = ("Ce numéro d'agrément ne figure pas au registre de la préfecture : vérifiez-le sur votre arrêté "
+                    "d'agrément ; s'il est exact, contactez la préfecture qui l'a délivré.")
+AGREMENT_EXPIRED = ("Cet agrément n'est pas en cours de validité : un compte ne peut être ouvert qu'avec un agrément "
+                    "valide. Contactez la préfecture pour son renouvellement.")
+AGREMENT_BOUND = ("Ce numéro d'agrément est déjà utilisé par un autre compte d'auto-école. S'il s'agit d'une erreur, "
+                  "signalez-le aux délégués de la préfecture, qui feront rectifier le rattachement.")

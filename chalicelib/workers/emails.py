@@ -1,0 +1,117 @@
+"""Email worker: turns account events (relayed from the outbox) into emails sent through SES,
+once per event even when a message is delivered twice; and the scheduled purge of accounts never
+activated."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from chalice import Blueprint, Rate
+
+from chalicelib import settings
+from chalicelib.adapters import secrets, wiring
+from chalicelib.adapters.queues import event_from_message_body
+from chalicelib.domain import emails, links
+from chalicelib.domain.accounts import AccountStatus
+from chalicelib.domain.events import OutboxEvent
+from chalicelib.resources import physical_name
+from chalicelib.services import accounts as accounts_service
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+blueprint = Blueprint(__name__)
+
+SENT_MARKER_DAYS = 14  # longer than a message can live in the queue and its DLQ
+
+
+def _link(page: str, purpose: links.LinkPurpose, nonce: str, **extra: str) -> str:
+    token = links.link_token(secrets.hmac_key("links"), purpose, nonce)
+    fragment = "&".join([f"jeton={token}", *[f"{k}={v}" for k, v in extra.items() if v]])
+    return f"{settings.web_origin()}/{page}#{fragment}"
+
+
+def email_for(event: OutboxEvent) -> emails.Email | None:
+    """The email an event calls for, or None when there is nothing (any more) to send."""
+    accounts = wiring.accounts()
+    repo = accounts.repo
+    payload = event.payload
+    if event.type == accounts_service.ACTIVATION_LINK:
+        profile = repo.get_profile(payload["account_id"])
+        if profile is None or profile.status != AccountStatus.PENDING:
+            return None  # activated or purged meanwhile
+        school = repo.get_school(profile.school_id) if profile.school_id else None
+        if payload.get("school_id"):
+            school = repo.get_school(payload["school_id"])
+        return emails.activation_email(
+            to=profile.email, first_name=profile.first_names, kind=payload["kind"],
+            link=_link("activation.html", links.LinkPurpose.ACTIVATION, payload["nonce"],
+                       demande=payload.get("request_id", "")),
+            deadline=datetime.fromisoformat(payload["deadline"]), school_name=school.company_name if school else None,
+            inviter=payload.get("inviter"))
+    if event.type == accounts_service.ACTIVATION_RESEND_REQUESTED:
+        link = accounts.resend_activation(payload["email"], nonce=event.id)
+        if link is None:
+            return None
+        profile = repo.get_profile(link.account_id)
+        school = repo.get_school(str(link.data.get("school_id") or profile.school_id or "")) if profile else None
+        return emails.activation_email(
+            to=payload["email"], first_name=profile.first_names if profile else "", kind=str(link.data["kind"]),
+            link=_link("activation.html", links.LinkPurpose.ACTIVATION, event.id,
+                       demande=str(link.data.get("request_id", ""))),
+            deadline=datetime.fromtimestamp(link.expires_at).astimezone(), inviter=link.data.get("inviter"),
+            school_name=school.company_name if school else None)
+    if event.type == accounts_service.PASSWORD_RESET_REQUESTED:
+        prepared = accounts.prepare_password_reset(payload["email"], nonce=event.id)
+        if prepared is None:
+            return None
+        profile, link = prepared
+        return emails.password_reset_email(
+            to=profile.email, first_name=profile.first_names,
+            link=_link("mot-de-passe.html", links.LinkPurpose.PASSWORD_RESET, event.id),
+            deadline=datetime.fromtimestamp(link.expires_at).astimezone())
+    if event.type == accounts_service.EMAIL_CHANGE_REQUESTED:
+        profile = repo.get_profile(payload["account_id"])
+        if profile is None or profile.status != AccountStatus.ACTIVE:
+            return None
+        return emails.email_change_email(
+            to=payload["new_email"], first_name=profile.first_names,
+            link=_link("confirmer-adresse.html", links.LinkPurpose.EMAIL_CHANGE, payload["nonce"]),
+            deadline=datetime.fromisoformat(payload["deadline"]))
+    if event.type == accounts_service.EMAIL_CHANGED:
+        return emails.email_changed_notice(to=payload["old_email"], first_name=payload["first_name"],
+                                           new_email_masked=payload["new_email_masked"])
+    if event.type == accounts_service.MEMBER_REMOVED:
+        return emails.member_removed_notice(to=payload["email"], first_name=payload["first_name"],
+                                            school_name=payload["school_name"])
+    raise ValueError(f"no email for event type {event.type}")
+
+
+def send_for(event: OutboxEvent) -> None:
+    repo = wiring.accounts_repository()
+    if repo.email_already_sent(event.id):
+        return  # a replayed message: the email went already
+    email = email_for(event)
+    if email is not None:
+        wiring.mailer().send(email)
+    repo.mark_email_sent(event.id, int((event.occurred_at + timedelta(days=SENT_MARKER_DAYS)).timestamp()))
+
+
+def process_record(record: "SQSRecord") -> None:
+    send_for(event_from_message_body(record.body))
+
+
+@blueprint.on_sqs_message(queue=physical_name("emails"), batch_size=10)
+def send_emails(event):
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return process_partial_response(event=event.to_dict(), record_handler=process_record,
+                                    processor=processor, context=event.context)
+
+
+@blueprint.schedule(Rate(1, unit=Rate.HOURS))
+def purge_unactivated_accounts(event):
+    """Accounts not activated within 7 days are deleted and release their email and agrément."""
+    return {"purged": wiring.accounts().purge_unactivated()}
+

@@ -1,0 +1,100 @@
+"""Every route, called by every role and by nobody: each route declares who may call it
+(`roles=` in its @route), and this table checks the answer: 401 without a valid session, 403 for
+a role not listed, otherwise the route's own answer (never 401, 403 or 500)."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import pytest
+
+from chalicelib.adapters import wiring
+from chalicelib.api.http import ROUTE_DOCS
+from chalicelib.domain import links
+from chalicelib.domain.accounts import (Agrement, AgentCreation, CandidateSignUp, Role, SchoolSignUp)
+from chalicelib.services.accounts import Accounts
+from tests.accounts_support import PASSWORD, address, sign_in
+
+# Routes that end the caller's session or account: each call gets a user of its own.
+ENDS_THE_SESSION = {("/sessions", "DELETE"), ("/me", "DELETE")}
+ALLOWED_ANSWERS = {200, 201, 202, 404, 409, 422}
+
+
+class Users:
+    """Active accounts of each role, opened through the services (no email round trip)."""
+
+    def __init__(self, http):
+        self.http = http
+        self.nonces: list[str] = []
+        base = wiring.accounts()
+        self.accounts = Accounts(base.repo, base.directory, base.link_key, new_nonce=self._nonce)
+        self.count = 0
+
+    def _nonce(self) -> str:
+        self.nonces.append(links.new_nonce())
+        return self.nonces[-1]
+
+    def token(self, role: Role) -> str:
+        self.count += 1
+        email = f"{role.value}.{self.count}@exemple.fr"
+        if role == Role.CANDIDAT:
+            self.accounts.sign_up_candidate(CandidateSignUp.model_validate({
+                "birth_name": "Joun", "first_names": "Testun", "sex": "M", "birth_date": "2008-01-01",
+                "birth_place": {"country": "FR", "commune": "Antony", "departement": "92"}, "email": email,
+                "mobile_phone": "0613459724", "address": address(), "altcha": "x", "terms_accepted": True}))
+        elif role == Role.AUTO_ECOLE:
+            number = f"E{self.count:010d}"
+            self.accounts.import_agrements([Agrement(number=number, name="École", address="Antony", departement="92",
+                                                     valid_from=date(2020, 1, 1), valid_until=date(2030, 1, 1))])
+            self.accounts.sign_up_school(SchoolSignUp.model_validate({
+                "birth_name": "Martin", "first_name": "Jeanne", "email": email, "company_name": "École",
+                "agrement_number": number, "address": address(), "altcha": "x", "terms_accepted": True}))
+        else:
+            opened = self.accounts.create_agent(AgentCreation(role=role, email=email, birth_name="Bernard",
+                                                              first_name="Claire", departement="69"))
+            self.accounts.repo.set_mfa_enabled(opened.account_id)
+        token = links.link_token(self.accounts.link_key(), links.LinkPurpose.ACTIVATION, self.nonces[-1])
+        self.accounts.activate(token, PASSWORD)
+        return sign_in(self.http, email)
+
+
+def call(http, path: str, method: str, token: str | None):
+    concrete = re.sub(r"{(\w+)}", lambda m: "69800" if m.group(1) == "postal_code" else "inconnu", path)
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    body = b"{}" if method in ("POST", "PUT", "PATCH") else None
+    return http.request(method, concrete, headers=headers, body=body or b"")
+
+
+def test_every_route_answers_each_role_and_nobody_as_it_declares(http, aws):
+    users = Users(http)
+    tokens = {role: users.token(role) for role in Role}
+    routes = sorted(ROUTE_DOCS.values(), key=lambda doc: ((doc.path, doc.method) in ENDS_THE_SESSION, doc.path))
+    assert len(routes) >= 25
+    problems = []
+    for doc in routes:
+        anonymous = call(http, doc.path, doc.method, None)
+        if doc.roles and anonymous.status_code != 401:
+            problems.append(f"{doc.method} {doc.path} without session: {anonymous.status_code}")
+        if not doc.roles and anonymous.status_code not in ALLOWED_ANSWERS:
+            problems.append(f"{doc.method} {doc.path} (public): {anonymous.status_code}")
+        if not doc.roles:
+            continue
+        for role in Role:
+            token = users.token(role) if (doc.path, doc.method) in ENDS_THE_SESSION else tokens[role]
+            answer = call(http, doc.path, doc.method, token)
+            allowed = role.value in doc.roles
+            if allowed and answer.status_code not in ALLOWED_ANSWERS:
+                problems.append(f"{doc.method} {doc.path} as {role}: {answer.status_code} {answer.body[:120]!r}")
+            if not allowed and (answer.status_code != 403 or json.loads(answer.body)["code"] != "forbidden"):
+                problems.append(f"{doc.method} {doc.path} as {role}: {answer.status_code}, expected 403")
+    assert problems == []
+
+
+def test_a_route_cannot_be_declared_without_saying_who_may_call_it():
+    from chalice import Blueprint
+
+    from chalicelib.api.http import route
+
+    with pytest.raises(TypeError, match="roles"):
+        route(Blueprint("x"), "/x", summary="x", tags=())

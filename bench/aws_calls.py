@@ -32,11 +32,25 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     "process_demo_messages (1 message)": ("dynamodb.GetItem", "dynamodb.PutItem"),
     "staff_mfa_gate (candidate's token)": (),
     "staff_mfa_gate (agent's token)": ("cognito-identity-provider.AdminGetUser",),
+    # Accounts. Sign-up: the proof of work marked used, the agrément and the email checked (clear
+    # refusals before any user is created), the Cognito user and its group, one transaction.
+    "POST /accounts/schools": ("dynamodb.PutItem", "dynamodb.GetItem", "dynamodb.GetItem",
+                               "cognito-identity-provider.AdminCreateUser",
+                               "cognito-identity-provider.AdminAddUserToGroup", "dynamodb.TransactWriteItems"),
+    "POST /accounts/activation": ("dynamodb.GetItem", "dynamodb.GetItem",
+                                  "cognito-identity-provider.AdminSetUserPassword", "dynamodb.TransactWriteItems"),
+    "POST /sessions": ("cognito-identity-provider.InitiateAuth",),
+    # Token check: the authorizer verifies against the cached JWKS (no call); the route reads the
+    # caller's profile once (disabled, removed and signed-out accounts are refused at once).
+    "jwt_authorizer (JWKS cached)": (),
+    "GET /me": ("dynamodb.GetItem",),
 }
 # What this benchmark drives, to list anything the app has that it does not measure.
 MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messages/{message_id}", "GET"),
+                   ("/accounts/schools", "POST"), ("/accounts/activation", "POST"), ("/sessions", "POST"),
+                   ("/me", "GET"),
                    ("/openapi.json", "GET")}
-MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate"}
+MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate", "jwt_authorizer"}
 
 
 def _set_environment() -> None:
@@ -195,6 +209,8 @@ def measure() -> dict[str, Any]:
                 app.handler_map["staff_mfa_gate"](event, LambdaContext("permis-local-staff_mfa_gate"))
             record(operation, calls)
 
+        measure_accounts(counter, record, http, app)
+
         # handler_map also names the view of each route: those are covered by the routes.
         views = {entry.view_name for methods in app.routes.values() for entry in methods.values()}
         unmeasured = sorted(
@@ -203,6 +219,82 @@ def measure() -> dict[str, Any]:
             + [f"handler {name}" for name in app.handler_map
                if name not in MEASURED_HANDLERS and name not in views and name != "api_handler"])
     return {"operations": results, "unmeasured": unmeasured, "ok": all(r["ok"] for r in results)}
+
+
+def measure_accounts(counter: CallCounter, record, http, app) -> None:
+    """Sign-up, activation, sign-in and the token check, with the secret and the JWKS already
+    cached (what every request but a container's first one sees)."""
+    import base64
+    import gzip
+    import re
+    from datetime import date
+
+    import moto.cognitoidp
+    from altcha import solve_challenge_v1
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    from chalicelib.adapters import wiring
+    from chalicelib.api import auth
+    from chalicelib.auth.tokens import JwksCache, TokenVerifier, issuer_for
+    from chalicelib.domain.accounts import Agrement
+    from chalicelib.local.pump import EventPump
+    from chalicelib.adapters.aws import client
+
+    jwks = gzip.decompress((Path(moto.cognitoidp.__file__).parent / "resources" / "jwks-public.json.gz").read_bytes())
+    verifier = TokenVerifier(JwksCache("moto", fetch=lambda url: jwks), issuer_for(REGION, os.environ["USER_POOL_USERS_ID"]),
+                             os.environ["USER_POOL_USERS_CLIENT_ID"])
+    auth.verifier = lambda: verifier
+    wiring.accounts().import_agrements([Agrement(number="E0000000001", name="École", address="Lyon", departement="69",
+                                                 valid_from=date(2020, 1, 1), valid_until=date(2030, 1, 1))])
+    json_headers = {"Content-Type": "application/json"}
+
+    def altcha() -> str:
+        challenge = json.loads(http.get("/antirobot/challenge").body)  # also warms the secret cache
+        number = solve_challenge_v1(challenge["challenge"], challenge["salt"], challenge["algorithm"],
+                                    challenge["maxnumber"]).number
+        return base64.b64encode(json.dumps({**{k: challenge[k] for k in ("algorithm", "challenge", "salt",
+                                                                          "signature")}, "number": number}).encode()).decode()
+
+    form = {"birth_name": "Martin", "first_name": "Jeanne", "email": "jeanne@bench.example.fr",
+            "company_name": "École du banc", "agrement_number": "E0000000001",
+            "address": {"number": "3", "street_type": "PL", "street_name": "Bellecour", "postal_code": "69002",
+                        "commune": "69382"}, "altcha": altcha(), "terms_accepted": True}
+    with counter.recording() as calls:
+        response = http.post("/accounts/schools", headers=json_headers, body=json.dumps(form).encode())
+    _check(response.status_code == 201, f"POST /accounts/schools answered {response.status_code}: {response.body!r}")
+    record("POST /accounts/schools", calls)
+
+    EventPump(app, client).run_until_idle()
+    [email] = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages[-1:]
+    token = re.search(r"#jeton=([A-Za-z0-9_-]{43})", email.body).group(1)
+    with counter.recording() as calls:
+        response = http.post("/accounts/activation", headers=json_headers,
+                             body=json.dumps({"token": token, "password": "une phrase de passe du banc"}).encode())
+    _check(response.status_code == 200, f"POST /accounts/activation answered {response.status_code}")
+    record("POST /accounts/activation", calls)
+
+    with counter.recording() as calls:
+        response = http.post("/sessions", headers=json_headers, body=json.dumps(
+            {"email": "jeanne@bench.example.fr", "password": "une phrase de passe du banc"}).encode())
+    _check(response.status_code == 200, f"POST /sessions answered {response.status_code}")
+    record("POST /sessions", calls)
+    access = json.loads(response.body)["tokens"]["access_token"]
+
+    from lambda_shapes import LambdaContext
+
+    event = {"type": "TOKEN", "authorizationToken": f"Bearer {access}",
+             "methodArn": "arn:aws:execute-api:eu-west-3:123456789012:abc/api/GET/me"}
+    app.handler_map["jwt_authorizer"](event, LambdaContext("permis-local-jwt_authorizer"))  # fetches the JWKS once
+    with counter.recording() as calls:
+        answer = app.handler_map["jwt_authorizer"](event, LambdaContext("permis-local-jwt_authorizer"))
+    _check(answer["policyDocument"]["Statement"][0]["Effect"] == "Allow", "the authorizer refused a valid token")
+    record("jwt_authorizer (JWKS cached)", calls)
+
+    with counter.recording() as calls:
+        response = http.get("/me", headers={"Authorization": f"Bearer {access}"})
+    _check(response.status_code == 200, f"GET /me answered {response.status_code}")
+    record("GET /me", calls)
 
 
 if __name__ == "__main__":

@@ -1,56 +1,82 @@
-"""Adapters built on first use, once per process: handlers ask here, tests replace them."""
+"""Adapters built on first use, once per process: handlers ask here, tests replace them.
+
+Adapter modules are imported when first asked for: a cold function imports only what its
+request uses (boto3 itself included)."""
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from chalicelib import settings
-from chalicelib.adapters import secrets
-from chalicelib.adapters.accounts_repository import DynamoAccountsRepository
-from chalicelib.adapters.aws import client
-from chalicelib.adapters.demo_repository import DynamoDemoRepository
-from chalicelib.adapters.identity import CognitoDirectory
-from chalicelib.adapters.mailer import SesMailer
-from chalicelib.adapters.queues import QueuePublisher
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.accounts_repository import DynamoAccountsRepository
+    from chalicelib.adapters.demo_repository import DynamoDemoRepository
+    from chalicelib.adapters.identity import CognitoDirectory
+    from chalicelib.adapters.mailer import SesMailer
+    from chalicelib.adapters.queues import QueuePublisher
+    from chalicelib.services.accounts import Accounts
+
+
+def client(service: str):
+    from chalicelib.adapters.aws import client as aws_client
+
+    return aws_client(service)
 
 
 @functools.cache
-def demo_repository() -> DynamoDemoRepository:
+def demo_repository() -> "DynamoDemoRepository":
+    from chalicelib.adapters.demo_repository import DynamoDemoRepository
+
     return DynamoDemoRepository(client("dynamodb"), settings.table_name("main"))
 
 
 @functools.cache
-def queue_publisher() -> QueuePublisher:
+def queue_publisher() -> "QueuePublisher":
+    from chalicelib.adapters.queues import QueuePublisher
+
     return QueuePublisher(client("sqs"))
 
 
 @functools.cache
-def cognito_directory() -> CognitoDirectory:
+def cognito_directory() -> "CognitoDirectory":
     """For the Cognito trigger, which learns the pool from its event."""
+    from chalicelib.adapters.identity import CognitoDirectory
+
     return CognitoDirectory(client("cognito-idp"))
 
 
 @functools.cache
-def accounts_repository() -> DynamoAccountsRepository:
+def accounts_repository() -> "DynamoAccountsRepository":
+    from chalicelib.adapters.accounts_repository import DynamoAccountsRepository
+
     return DynamoAccountsRepository(client("dynamodb"), settings.table_name("main"))
 
 
 @functools.cache
-def user_directory() -> CognitoDirectory:
+def user_directory() -> "CognitoDirectory":
+    from chalicelib.adapters.identity import CognitoDirectory
+
     return CognitoDirectory(client("cognito-idp"), settings.user_pool_id(), settings.user_pool_client_id())
 
 
 @functools.cache
-def mailer() -> SesMailer:
+def mailer() -> "SesMailer":
+    from chalicelib.adapters.mailer import SesMailer
+
     return SesMailer(client("ses"), settings.email_sender(), settings.email_configuration_set())
 
 
-def accounts():
+def accounts() -> "Accounts":
+    from chalicelib.adapters import secrets
     from chalicelib.services.accounts import Accounts
 
     return Accounts(accounts_repository(), user_directory(), link_key=lambda: secrets.hmac_key("links"))
 
 
 def reset() -> None:
+    from chalicelib.adapters import secrets
+
     for cached in (demo_repository, queue_publisher, cognito_directory, accounts_repository, user_directory, mailer):
         cached.cache_clear()
     secrets.reset()

@@ -2,25 +2,29 @@
 emailed link, resending the link, and the communes of a postal code (for the address fields)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from chalicelib.adapters import secrets, wiring
+from chalicelib.domain.base import Model
+from chalicelib.adapters import wiring
 from chalicelib.api.auth import PUBLIC
 from chalicelib.api.http import route
 from chalicelib.domain import geography
 from chalicelib.domain.accounts import ACTIVATION_DAYS, CandidateSignUp, SchoolSignUp, mask_email
 from chalicelib.domain.errors import NotFound
 from chalicelib.services import antirobot
-from chalicelib.services.accounts import Opened, utc_now
+
+if TYPE_CHECKING:
+    from chalicelib.services.accounts import Opened
 
 blueprint = Blueprint(__name__)
 TAGS = ("comptes",)
 
 
-class AltchaChallenge(BaseModel):
+class AltchaChallenge(Model):
     algorithm: str
     challenge: str
     maxnumber: int
@@ -28,14 +32,14 @@ class AltchaChallenge(BaseModel):
     signature: str
 
 
-class AccountOpened(BaseModel):
+class AccountOpened(Model):
     account_id: str
     email: str = Field(description="Adresse masquée à laquelle le lien d'activation est envoyé")
     activation_deadline: datetime
     message: str
 
 
-class TokenInput(BaseModel):
+class TokenInput(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     token: str = Field(min_length=1, max_length=100, description="Jeton du lien reçu par courriel")
 
@@ -44,7 +48,7 @@ class ActivationInput(TokenInput):
     password: str = Field(min_length=12, max_length=256, description="Mot de passe choisi : 12 caractères au moins")
 
 
-class ActivationPreview(BaseModel):
+class ActivationPreview(Model):
     email: str
     first_name: str
     role: str
@@ -52,42 +56,48 @@ class ActivationPreview(BaseModel):
     request_id: str
 
 
-class Activated(BaseModel):
+class Activated(Model):
     account_id: str
     role: str
     message: str
     request_id: str | None = None
 
 
-class EmailInput(BaseModel):
+class EmailInput(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     email: str = Field(min_length=3, max_length=254)
 
 
-class Accepted(BaseModel):
+class Accepted(Model):
     message: str
 
 
-class CommuneView(BaseModel):
+class CommuneView(Model):
     insee_code: str
     name: str
     departement: str
 
 
-class Communes(BaseModel):
+class Communes(Model):
     postal_code: str
     communes: list[CommuneView]
 
 
-def _opened(opened: Opened) -> AccountOpened:
+def _opened(opened: "Opened") -> AccountOpened:
     assert opened.activation_deadline is not None
     return AccountOpened(account_id=opened.account_id, email=mask_email(opened.email),
                          activation_deadline=opened.activation_deadline, message=opened.message())
 
 
+def _altcha_key() -> bytes:
+    from chalicelib.adapters import secrets
+
+    return secrets.hmac_key("altcha")
+
+
 def _check_antirobot(payload: str) -> None:
     repo = wiring.accounts_repository()
-    antirobot.verify_and_consume(payload, secrets.hmac_key("altcha"), utc_now(), repo.consume_altcha)
+    antirobot.verify_and_consume(payload, _altcha_key(), datetime.now(timezone.utc), repo.consume_altcha)
 
 
 @route(blueprint, "/antirobot/challenge", summary="Défi anti-robot (ALTCHA) pour un formulaire public", tags=TAGS,
@@ -95,7 +105,7 @@ def _check_antirobot(payload: str) -> None:
        description="Le navigateur résout le défi (preuve de travail, environ une seconde) et joint la solution au "
                    "formulaire (champ altcha). Une solution ne sert qu'une fois et expire en 10 minutes.")
 def antirobot_challenge() -> AltchaChallenge:
-    return AltchaChallenge(**antirobot.new_challenge(secrets.hmac_key("altcha"), utc_now()))
+    return AltchaChallenge(**antirobot.new_challenge(_altcha_key(), datetime.now(timezone.utc)))
 
 
 @route(blueprint, "/accounts/schools", method="POST", summary="Créer le compte professionnel d'une auto-école",
@@ -129,10 +139,9 @@ def activation_preview(body: TokenInput) -> ActivationPreview:
        tags=TAGS, request_model=ActivationInput, response_model=Activated, errors=(404,), roles=PUBLIC,
        rate_limit="public")
 def activate(body: ActivationInput) -> Activated:
-    accounts = wiring.accounts()
-    preview = accounts.activation_preview(body.token)
-    profile = accounts.activate(body.token, body.password)
-    return Activated(account_id=profile.account_id, role=profile.role.value, request_id=preview["request_id"] or None,
+    profile, link_data = wiring.accounts().activate(body.token, body.password)
+    return Activated(account_id=profile.account_id, role=profile.role.value,
+                     request_id=str(link_data.get("request_id") or "") or None,
                      message="Votre compte est activé : connectez-vous avec votre adresse électronique et ce mot de passe.")
 
 

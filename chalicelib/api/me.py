@@ -7,8 +7,9 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from chalicelib.domain.base import Model
 from chalicelib.adapters import wiring
 from chalicelib.api.accounts import Accepted, TokenInput
 from chalicelib.api.auth import ANY_ROLE, PUBLIC
@@ -21,7 +22,7 @@ blueprint = Blueprint(__name__)
 TAGS = ("mon compte",)
 
 
-class ProfileView(BaseModel):
+class ProfileView(Model):
     account_id: str
     role: str
     status: str
@@ -48,7 +49,7 @@ def view(profile: Profile) -> ProfileView:
     return ProfileView(**data, mfa_required=profile.is_staff and not profile.mfa_enabled)
 
 
-class Correction(BaseModel):
+class Correction(Model):
     """What a person may correct themselves. A candidate corrects their civil status (the seed's
     remedy for a divergence: add the missing birth date in « Mes données » › « Identité »)."""
 
@@ -73,7 +74,7 @@ class Correction(BaseModel):
 CANDIDATE_ONLY = {"usage_name", "sex", "birth_date", "birth_place", "mobile_phone", "address"}
 
 
-class EmailChange(BaseModel):
+class EmailChange(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     new_email: str = Field(max_length=254)
     password: str = Field(min_length=1, max_length=256, description="Mot de passe actuel (nouvelle authentification)")
@@ -81,19 +82,19 @@ class EmailChange(BaseModel):
     check_new_email = field_validator("new_email")(check_email)
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(Model):
     model_config = ConfigDict(extra="forbid")
     current_password: str = Field(min_length=1, max_length=256)
     new_password: str = Field(min_length=12, max_length=256)
 
 
-class MfaSetup(BaseModel):
+class MfaSetup(Model):
     secret: str
     otpauth_uri: str
     message: str
 
 
-class MfaCode(BaseModel):
+class MfaCode(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     code: str = Field(pattern=r"^\d{6}$", description="Code à 6 chiffres affiché par l'application")
 

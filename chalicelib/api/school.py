@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalice import Blueprint
-from pydantic import BaseModel
 
+from chalicelib.domain.base import Model
 from chalicelib.adapters import wiring
 from chalicelib.api.accounts import Accepted, AccountOpened, _opened
 from chalicelib.api.http import route
@@ -17,7 +17,7 @@ TAGS = ("auto-école",)
 SCHOOL = (Role.AUTO_ECOLE.value,)
 
 
-class MemberView(BaseModel):
+class MemberView(Model):
     account_id: str
     first_name: str
     birth_name: str
@@ -28,7 +28,7 @@ class MemberView(BaseModel):
     invited_at: datetime
 
 
-class Members(BaseModel):
+class Members(Model):
     school_id: str
     company_name: str
     members: list[MemberView]

@@ -1,41 +1,44 @@
 """Signing in and out, refreshing a session, forgotten and reset passwords."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from chalicelib.domain.base import Model
 from chalicelib.adapters import wiring
-from chalicelib.adapters.identity import MfaChallenge, Tokens
 from chalicelib.api.accounts import Accepted, EmailInput, TokenInput
 from chalicelib.api.auth import ANY_ROLE, PUBLIC
 from chalicelib.api.http import route
 from chalicelib.domain.accounts import Profile
 
+if TYPE_CHECKING:
+    from chalicelib.adapters.identity import Tokens
+
 blueprint = Blueprint(__name__)
 TAGS = ("sessions",)
 
 
-class Credentials(BaseModel):
+class Credentials(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=256)
 
 
-class MfaAnswer(BaseModel):
+class MfaAnswer(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     email: str = Field(min_length=3, max_length=254)
     session: str = Field(min_length=1, max_length=4096, description="Valeur session de la réponse précédente")
     code: str = Field(pattern=r"^\d{6}$", description="Code à 6 chiffres de l'application d'authentification")
 
 
-class RefreshInput(BaseModel):
+class RefreshInput(Model):
     model_config = ConfigDict(extra="forbid")
     refresh_token: str = Field(min_length=1, max_length=8192)
 
 
-class SessionTokens(BaseModel):
+class SessionTokens(Model):
     access_token: str
     id_token: str
     refresh_token: str | None
@@ -43,7 +46,7 @@ class SessionTokens(BaseModel):
     token_type: Literal["Bearer"] = "Bearer"
 
 
-class SignInAnswer(BaseModel):
+class SignInAnswer(Model):
     status: Literal["signed_in", "mfa_required"]
     tokens: SessionTokens | None = None
     session: str | None = None
@@ -54,7 +57,7 @@ class PasswordReset(TokenInput):
     password: str = Field(min_length=12, max_length=256, description="Nouveau mot de passe : 12 caractères au moins")
 
 
-def _tokens(tokens: Tokens) -> SessionTokens:
+def _tokens(tokens: "Tokens") -> SessionTokens:
     return SessionTokens(access_token=tokens.access_token, id_token=tokens.id_token,
                          refresh_token=tokens.refresh_token, expires_in=tokens.expires_in)
 
@@ -64,6 +67,8 @@ def _tokens(tokens: Tokens) -> SessionTokens:
        description="Même réponse pour une adresse inconnue et un mauvais mot de passe. Les agents dont la double "
                    "authentification est active reçoivent mfa_required et envoient leur code à /sessions/mfa.")
 def sign_in(body: Credentials) -> SignInAnswer:
+    from chalicelib.adapters.identity import MfaChallenge
+
     result = wiring.accounts().sign_in(body.email, body.password)
     if isinstance(result, MfaChallenge):
         return SignInAnswer(status="mfa_required", session=result.session,

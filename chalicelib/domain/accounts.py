@@ -11,8 +11,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from chalicelib.domain.base import Model
 from chalicelib.domain import geography
 
 
@@ -109,7 +110,7 @@ def normalize_mobile_phone(value: str) -> str:
                      "(ou au format international, par exemple +33 6 12 34 56 78).")
 
 
-class _Form(BaseModel):
+class _Form(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -182,7 +183,7 @@ class AddressInput(_Form):
                        departement=commune.departement)
 
 
-class Address(BaseModel):
+class Address(Model):
     number: str | None = None
     extension: str | None = None
     street_type: str
@@ -351,7 +352,7 @@ class PasswordChoice(_Form):
     password: str = Field(min_length=12, max_length=256, description="Mot de passe : 12 caractères au moins")
 
 
-class Profile(BaseModel):
+class Profile(Model):
     """An account as stored (DynamoDB) and returned to its owner."""
 
     account_id: str
@@ -385,7 +386,7 @@ class Profile(BaseModel):
         return f"{self.first_names} {self.usage_name or self.birth_name}"
 
 
-class School(BaseModel):
+class School(Model):
     school_id: str
     company_name: str
     agrement_number: str
@@ -395,7 +396,7 @@ class School(BaseModel):
     status: Literal["active", "closed"] = "active"
 
 
-class Agrement(BaseModel):
+class Agrement(Model):
     """One line of the prefecture's agrément registry."""
 
     number: str

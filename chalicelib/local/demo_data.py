@@ -1,13 +1,22 @@
-"""Demo data for `make run`: one account per role in the user pool, and demo messages."""
+"""Demo data for `make run`: the prefecture's agrément registry (the seed's 365 agréments of the
+Rhône), one active account per role opened through the same services as real ones, and demo
+messages. Some agréments are left free so a newcomer can create a school account."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Callable
 
-from chalicelib.resources import CATALOGUE
+from chalicelib.domain import links
+from chalicelib.domain.accounts import (Agrement, AgentCreation, CandidateSignUp, Role, SchoolSignUp)
 from chalicelib.services import demo as demo_service
+from chalicelib.services.accounts import Accounts
 
 DEMO_PASSWORD = "demo-permis-en-ligne-2026"  # local only; 12+ characters, as the pool demands
+DEMO_DOMAIN = "demo.permis-en-ligne.example.fr"
+REGISTRY_SIZE = 365  # the seed: "L'application RAFAEL recensant 365 agréments"
+DEMO_SCHOOL_AGREMENT = "E0069000001"
+FREE_AGREMENT = "E0069000002"  # for the newcomer's own school account
 
 
 @dataclass(frozen=True)
@@ -16,20 +25,54 @@ class DemoLogin:
     email: str
 
 
-DEMO_LOGINS = tuple(DemoLogin(group, f"{group}@demo.permis-en-ligne.example.fr")
-                    for group in CATALOGUE.user_pool("users").groups)
+DEMO_LOGINS = tuple(DemoLogin(role.value, f"{role.value}@{DEMO_DOMAIN}") for role in Role)
 DEMO_MESSAGES = ("Bienvenue sur Permis en ligne", "Message traité par le worker de démonstration")
+_ADDRESS = {"number": "3", "street_type": "PL", "street_name": "Bellecour", "postal_code": "69002", "commune": "69382"}
 
 
-def load(client: Callable[[str], Any], env: dict[str, str], repository: demo_service.DemoRepository) -> None:
-    cognito = client("cognito-idp")
-    pool_id = env[CATALOGUE.user_pool("users").env_id]
+def demo_registry() -> list[Agrement]:
+    return [Agrement(number=f"E0069{n:06d}", name=f"Auto-école du Rhône n° {n}",
+                     address=f"{n} rue de la République, 69002 Lyon", departement="69",
+                     valid_from=date(2015, 1, 1), valid_until=date(2030, 12, 31)) for n in range(1, REGISTRY_SIZE + 1)]
+
+
+class ActiveAccounts:
+    """Opens accounts and activates them at once, computing the emailed link from its nonce (only
+    demo data and tests do this; people follow the link in their email)."""
+
+    def __init__(self, accounts: Accounts):
+        self._nonces: list[str] = []
+        self.accounts = Accounts(accounts.repo, accounts.directory, accounts.link_key, new_nonce=self._nonce)
+
+    def _nonce(self) -> str:
+        self._nonces.append(links.new_nonce())
+        return self._nonces[-1]
+
+    def open(self, opener: Callable[[Accounts], Any], password: str = DEMO_PASSWORD) -> str:
+        opened = opener(self.accounts)
+        token = links.link_token(self.accounts.link_key(), links.LinkPurpose.ACTIVATION, self._nonces[-1])
+        self.accounts.activate(token, password)
+        return opened.account_id
+
+
+def load(accounts: Accounts, repository: demo_service.DemoRepository) -> None:
+    accounts.import_agrements(demo_registry())
+    active = ActiveAccounts(accounts)
     for login in DEMO_LOGINS:
-        cognito.admin_create_user(UserPoolId=pool_id, Username=login.email, MessageAction="SUPPRESS",
-                                  UserAttributes=[{"Name": "email", "Value": login.email},
-                                                  {"Name": "email_verified", "Value": "true"}])
-        cognito.admin_set_user_password(UserPoolId=pool_id, Username=login.email, Password=DEMO_PASSWORD,
-                                        Permanent=True)
-        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=login.email, GroupName=login.role)
+        role = Role(login.role)
+        if role == Role.AUTO_ECOLE:
+            active.open(lambda a: a.sign_up_school(SchoolSignUp.model_validate({
+                "birth_name": "Moreau", "first_name": "Sophie", "email": login.email,
+                "company_name": "Auto-école de la Part-Dieu", "agrement_number": DEMO_SCHOOL_AGREMENT,
+                "address": _ADDRESS, "altcha": "démo", "terms_accepted": True})))
+        elif role == Role.CANDIDAT:
+            active.open(lambda a: a.sign_up_candidate(CandidateSignUp.model_validate({
+                "birth_name": "Petit", "first_names": "Lucas Jean", "sex": "M", "birth_date": "2008-05-14",
+                "birth_place": {"country": "FR", "commune": "Lyon", "departement": "69"}, "email": login.email,
+                "mobile_phone": "06 12 34 56 78", "address": _ADDRESS, "altcha": "démo", "terms_accepted": True})))
+        else:
+            active.open(lambda a: a.create_agent(AgentCreation(
+                role=role, email=login.email, birth_name="Agent", first_name=role.value.split("-")[-1].capitalize(),
+                departement=None if role == Role.INSTRUCTEUR_CERT else "69")))
     for text in DEMO_MESSAGES:
         demo_service.submit_message(repository, text)

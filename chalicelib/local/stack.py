@@ -84,7 +84,7 @@ class Stack:
 
         from chalicelib.local.web_server import build_web_server
 
-        self.web_server = build_web_server(self.host, self.web_port, self.api_url)
+        self.web_server = build_web_server(self.host, self.web_port, self.api_url, self.aws_url)
         threading.Thread(target=self.web_server.serve_forever, name="web", daemon=True).start()
         wait_http(f"{self.api_url}/health")
         if self.demo_data:
@@ -92,10 +92,9 @@ class Stack:
 
     def _load_demo_data(self) -> None:
         from chalicelib.adapters import wiring
-        from chalicelib.adapters.aws import client
         from chalicelib.local import demo_data
 
-        demo_data.load(client, dict(os.environ), wiring.demo_repository())
+        demo_data.load(wiring.accounts(), wiring.demo_repository())
 
     def stop(self) -> None:
         if self.web_server is not None:
@@ -115,7 +114,7 @@ class Stack:
         return next((name for name, process in self.children if process.poll() is not None), None)
 
     def banner(self) -> str:
-        from chalicelib.local.demo_data import DEMO_LOGINS, DEMO_PASSWORD
+        from chalicelib.local.demo_data import DEMO_LOGINS, DEMO_PASSWORD, FREE_AGREMENT, REGISTRY_SIZE
 
         lines = [
             "",
@@ -129,6 +128,10 @@ class Stack:
         if self.demo_data:
             lines.append(f"  Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
             lines += [f"    {login.role:<18} {login.email}" for login in DEMO_LOGINS]
+            lines.append("    (les agents configurent d'abord la double authentification : localement, "
+                         "tout code à 6 chiffres est accepté)")
+            lines.append(f"  Registre : {REGISTRY_SIZE} agréments du Rhône ; pour créer votre auto-école, "
+                         f"prenez par exemple {FREE_AGREMENT}.")
         lines += ["Ctrl-C arrête tout ce qui a été lancé ici.", ""]
         return "\n".join(lines)
 

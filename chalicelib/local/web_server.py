@@ -1,9 +1,11 @@
-"""Serves web/ and a /config.json that tells the pages where the API is."""
+"""Serves web/, a /config.json that tells the pages where the API is, and /boite-mail.json: the
+emails the application sent through the local SES (moto), for the local mailbox page."""
 from __future__ import annotations
 
 import functools
 import json
 import os
+import urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -21,21 +23,29 @@ class WebHandler(SimpleHTTPRequestHandler):
                       ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
                       ".js": "text/javascript; charset=utf-8"}
 
-    def __init__(self, *args: Any, site_config: dict[str, Any], **kwargs: Any):
+    def __init__(self, *args: Any, site_config: dict[str, Any], aws_url: str | None = None, **kwargs: Any):
         self._site_config = site_config
+        self._aws_url = aws_url
         super().__init__(*args, directory=WEB_DIR, **kwargs)
 
     def do_GET(self) -> None:
-        if self.path.split("?", 1)[0] == "/config.json":
-            body = json.dumps(self._site_config).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+        path = self.path.split("?", 1)[0]
+        if path == "/config.json":
+            self._json(self._site_config)
+            return
+        if path == "/boite-mail.json" and self._aws_url:
+            self._json({"messages": local_mailbox(self._aws_url)})
             return
         super().do_GET()
+
+    def _json(self, payload: Any) -> None:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def end_headers(self) -> None:
         for name, value in SECURITY_HEADERS.items():
@@ -46,6 +56,15 @@ class WebHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def build_web_server(host: str, port: int, api_url: str) -> ThreadingHTTPServer:
-    handler = functools.partial(WebHandler, site_config={"apiUrl": api_url})
+def local_mailbox(aws_url: str) -> list[dict[str, Any]]:
+    """Emails moto's SES accepted, newest first (moto's own state API; local only)."""
+    with urllib.request.urlopen(f"{aws_url}/moto-api/data.json", timeout=5) as response:
+        state = json.loads(response.read())
+    sent = state.get("ses", {}).get("Message", [])
+    return [{"id": m.get("id"), "to": (m.get("destinations") or {}).get("ToAddresses", []), "subject": m.get("subject"),
+             "html": m.get("body"), "sent_order": order} for order, m in reversed(list(enumerate(sent)))]
+
+
+def build_web_server(host: str, port: int, api_url: str, aws_url: str | None = None) -> ThreadingHTTPServer:
+    handler = functools.partial(WebHandler, site_config={"apiUrl": api_url}, aws_url=aws_url)
     return ThreadingHTTPServer((host, port), handler)

@@ -17,12 +17,8 @@ from chalicelib.domain.errors import Conflict, ErrorDetail, Forbidden, InvalidIn
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.observability import logger
 
-ACTIVATION_LINK = "account.activation_link"
-ACTIVATION_RESEND_REQUESTED = "account.activation_resend_requested"
-PASSWORD_RESET_REQUESTED = "account.password_reset_requested"
-EMAIL_CHANGE_REQUESTED = "account.email_change_requested"
-EMAIL_CHANGED = "account.email_changed"
-MEMBER_REMOVED = "school.member_removed"
+from chalicelib.domain.account_events import (ACTIVATION_LINK, ACTIVATION_RESEND_REQUESTED, EMAIL_CHANGE_REQUESTED,
+                                              EMAIL_CHANGED, MEMBER_REMOVED, PASSWORD_RESET_REQUESTED)
 
 LINK_INVALID = NotFound(
     "link_invalid",
@@ -189,7 +185,8 @@ class Accounts:
         return {"email": mask_email(profile.email), "first_name": profile.first_names, "role": profile.role.value,
                 "kind": str(link.data.get("kind", "")), "request_id": str(link.data.get("request_id", ""))}
 
-    def activate(self, token: str, password: str) -> Profile:
+    def activate(self, token: str, password: str) -> tuple[Profile, dict[str, Any]]:
+        """The activated profile, and what the link carried (the request to validate, if any)."""
         link, profile = self._pending_link(token)
         self.directory.set_password(profile.account_id, password)
         now = self.clock()
@@ -197,7 +194,7 @@ class Accounts:
             self.repo.transact(self.repo.activate_items(profile, link.token_hash, now))
         except TransactionRefused:
             raise LINK_INVALID from None  # followed twice at once: the other one won
-        return profile.model_copy(update={"status": AccountStatus.ACTIVE, "activated_at": now})
+        return profile.model_copy(update={"status": AccountStatus.ACTIVE, "activated_at": now}), link.data
 
     def _pending_link(self, token: str) -> tuple[LinkRecord, Profile]:
         if not links.looks_like_token(token):

@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING
 from chalice import Blueprint, Rate
 
 from chalicelib import settings
-from chalicelib.adapters import secrets, wiring
-from chalicelib.adapters.queues import event_from_message_body
-from chalicelib.domain import emails, links
+from chalicelib.adapters import wiring
+from chalicelib.domain import account_events, links
 from chalicelib.domain.accounts import AccountStatus
-from chalicelib.domain.events import OutboxEvent
 from chalicelib.resources import physical_name
-from chalicelib.services import accounts as accounts_service
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    from chalicelib.domain.emails import Email
+    from chalicelib.domain.events import OutboxEvent
 
 blueprint = Blueprint(__name__)
 
@@ -26,17 +26,21 @@ SENT_MARKER_DAYS = 14  # longer than a message can live in the queue and its DLQ
 
 
 def _link(page: str, purpose: links.LinkPurpose, nonce: str, **extra: str) -> str:
+    from chalicelib.adapters import secrets
+
     token = links.link_token(secrets.hmac_key("links"), purpose, nonce)
     fragment = "&".join([f"jeton={token}", *[f"{k}={v}" for k, v in extra.items() if v]])
     return f"{settings.web_origin()}/{page}#{fragment}"
 
 
-def email_for(event: OutboxEvent) -> emails.Email | None:
+def email_for(event: "OutboxEvent") -> "Email | None":
     """The email an event calls for, or None when there is nothing (any more) to send."""
+    from chalicelib.domain import emails
+
     accounts = wiring.accounts()
     repo = accounts.repo
     payload = event.payload
-    if event.type == accounts_service.ACTIVATION_LINK:
+    if event.type == account_events.ACTIVATION_LINK:
         profile = repo.get_profile(payload["account_id"])
         if profile is None or profile.status != AccountStatus.PENDING:
             return None  # activated or purged meanwhile
@@ -49,7 +53,7 @@ def email_for(event: OutboxEvent) -> emails.Email | None:
                        demande=payload.get("request_id", "")),
             deadline=datetime.fromisoformat(payload["deadline"]), school_name=school.company_name if school else None,
             inviter=payload.get("inviter"))
-    if event.type == accounts_service.ACTIVATION_RESEND_REQUESTED:
+    if event.type == account_events.ACTIVATION_RESEND_REQUESTED:
         link = accounts.resend_activation(payload["email"], nonce=event.id)
         if link is None:
             return None
@@ -61,7 +65,7 @@ def email_for(event: OutboxEvent) -> emails.Email | None:
                        demande=str(link.data.get("request_id", ""))),
             deadline=datetime.fromtimestamp(link.expires_at).astimezone(), inviter=link.data.get("inviter"),
             school_name=school.company_name if school else None)
-    if event.type == accounts_service.PASSWORD_RESET_REQUESTED:
+    if event.type == account_events.PASSWORD_RESET_REQUESTED:
         prepared = accounts.prepare_password_reset(payload["email"], nonce=event.id)
         if prepared is None:
             return None
@@ -70,7 +74,7 @@ def email_for(event: OutboxEvent) -> emails.Email | None:
             to=profile.email, first_name=profile.first_names,
             link=_link("mot-de-passe.html", links.LinkPurpose.PASSWORD_RESET, event.id),
             deadline=datetime.fromtimestamp(link.expires_at).astimezone())
-    if event.type == accounts_service.EMAIL_CHANGE_REQUESTED:
+    if event.type == account_events.EMAIL_CHANGE_REQUESTED:
         profile = repo.get_profile(payload["account_id"])
         if profile is None or profile.status != AccountStatus.ACTIVE:
             return None
@@ -78,16 +82,16 @@ def email_for(event: OutboxEvent) -> emails.Email | None:
             to=payload["new_email"], first_name=profile.first_names,
             link=_link("confirmer-adresse.html", links.LinkPurpose.EMAIL_CHANGE, payload["nonce"]),
             deadline=datetime.fromisoformat(payload["deadline"]))
-    if event.type == accounts_service.EMAIL_CHANGED:
+    if event.type == account_events.EMAIL_CHANGED:
         return emails.email_changed_notice(to=payload["old_email"], first_name=payload["first_name"],
                                            new_email_masked=payload["new_email_masked"])
-    if event.type == accounts_service.MEMBER_REMOVED:
+    if event.type == account_events.MEMBER_REMOVED:
         return emails.member_removed_notice(to=payload["email"], first_name=payload["first_name"],
                                             school_name=payload["school_name"])
     raise ValueError(f"no email for event type {event.type}")
 
 
-def send_for(event: OutboxEvent) -> None:
+def send_for(event: "OutboxEvent") -> None:
     repo = wiring.accounts_repository()
     if repo.email_already_sent(event.id):
         return  # a replayed message: the email went already
@@ -98,6 +102,8 @@ def send_for(event: OutboxEvent) -> None:
 
 
 def process_record(record: "SQSRecord") -> None:
+    from chalicelib.adapters.queues import event_from_message_body
+
     send_for(event_from_message_body(record.body))
 
 

@@ -10,7 +10,7 @@ from chalice import Blueprint
 from chalicelib.adapters import wiring
 from chalicelib.adapters.outbox import event_from_stream_image
 from chalicelib.resources import MAIN_TABLE, stream_arn_for
-from chalicelib.services import accounts
+from chalicelib.domain import account_events
 from chalicelib.services.demo import MESSAGE_RECEIVED
 
 if TYPE_CHECKING:
@@ -21,12 +21,7 @@ blueprint = Blueprint(__name__)
 # Which queue receives each event type: adding a consumer of an event is one line here.
 QUEUE_BY_EVENT_TYPE = {
     MESSAGE_RECEIVED: "demo",
-    accounts.ACTIVATION_LINK: "emails",
-    accounts.ACTIVATION_RESEND_REQUESTED: "emails",
-    accounts.PASSWORD_RESET_REQUESTED: "emails",
-    accounts.EMAIL_CHANGE_REQUESTED: "emails",
-    accounts.EMAIL_CHANGED: "emails",
-    accounts.MEMBER_REMOVED: "emails",
+    **{event_type: "emails" for event_type in account_events.ALL},
 }
 
 

@@ -109,7 +109,78 @@ def test_demo_accounts_exist_in_the_local_user_pool(stack):
     cognito = boto3.client("cognito-idp", endpoint_url=stack["urls"]["aws"], region_name="eu-west-3",
                            aws_access_key_id="local", aws_secret_access_key="local")
     users = cognito.list_users(UserPoolId=env["USER_POOL_USERS_ID"])["Users"]
-    assert len(users) == 6
+    assert len(users) >= 6
+    for login in ("auto-ecole", "candidat", "instructeur-ddt"):
+        signed_in = requests.post(stack["urls"]["api"] + "/sessions", timeout=10, json={
+            "email": f"{login}@demo.permis-en-ligne.example.fr", "password": "demo-permis-en-ligne-2026"})
+        assert signed_in.status_code == 200 and signed_in.json()["status"] == "signed_in"
+
+
+def _altcha(api):
+    import base64
+
+    from altcha import solve_challenge_v1
+
+    challenge = requests.get(api + "/antirobot/challenge", timeout=5).json()
+    solution = solve_challenge_v1(challenge["challenge"], challenge["salt"], challenge["algorithm"],
+                                  challenge["maxnumber"])
+    return base64.b64encode(json.dumps({**{k: challenge[k] for k in ("algorithm", "challenge", "salt", "signature")},
+                                        "number": solution.number}).encode()).decode()
+
+
+def _mail_to(stack, address, timeout=20):
+    """The newest email to `address` in the local mailbox (the page newcomers read)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        messages = requests.get(stack["urls"]["web"] + "/boite-mail.json", timeout=5).json()["messages"]
+        mine = [m for m in messages if address in m["to"]]
+        if mine:
+            return mine[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no email to {address} in the local mailbox")
+
+
+def _token(message):
+    import html
+    import re
+
+    return re.search(r"#jeton=([A-Za-z0-9_-]{43})", html.unescape(message["html"])).group(1)
+
+
+def test_a_newcomer_opens_a_school_activates_from_the_mailbox_signs_in_and_invites_a_colleague(stack):
+    from chalicelib.local.demo_data import FREE_AGREMENT
+
+    api = stack["urls"]["api"]
+    address = {"number": "8", "street_type": "AV", "street_name": "Jean Jaurès", "postal_code": "69007",
+               "commune": "69387"}
+    created = requests.post(api + "/accounts/schools", timeout=10, json={
+        "birth_name": "Nouveau", "first_name": "Arrivant", "email": "gerant@mon-auto-ecole.example.fr",
+        "company_name": "Mon auto-école", "agrement_number": FREE_AGREMENT, "address": address,
+        "altcha": _altcha(api), "terms_accepted": True})
+    assert created.status_code == 201, created.text
+    activation = _mail_to(stack, "gerant@mon-auto-ecole.example.fr")
+    assert stack["urls"]["web"] + "/activation.html#jeton=" in activation["html"]
+    assert requests.post(api + "/accounts/activation", timeout=10, json={
+        "token": _token(activation), "password": "ma phrase de passe secrète"}).status_code == 200
+    signed_in = requests.post(api + "/sessions", timeout=10, json={
+        "email": "gerant@mon-auto-ecole.example.fr", "password": "ma phrase de passe secrète"})
+    access = signed_in.json()["tokens"]["access_token"]  # verified against moto's JWKS over HTTP
+    headers = {"Authorization": f"Bearer {access}"}
+    invited = requests.post(api + "/school/members", headers=headers, timeout=10, json={
+        "birth_name": "Collègue", "first_name": "Léa", "email": "lea@mon-auto-ecole.example.fr"})
+    assert invited.status_code == 201, invited.text
+    assert "vous invite" in _mail_to(stack, "lea@mon-auto-ecole.example.fr")["html"]
+    members = requests.get(api + "/school/members", headers=headers, timeout=10).json()["members"]
+    assert [m["status"] for m in members] == ["active", "pending"]
+    assert requests.get(api + "/school/members", timeout=10,
+                        headers={"Authorization": "Bearer " + access[:-4] + "AAAA"}).status_code == 401
+
+    candidate = requests.post(api + "/accounts/candidates", timeout=10, json={
+        "birth_name": "Petit", "first_names": "Emma", "sex": "F", "birth_date": "2009-03-02",
+        "birth_place": {"country": "FR", "commune": "Lyon", "departement": "69"},
+        "email": "emma.petit@example.fr", "mobile_phone": "0712345678", "address": address,
+        "altcha": _altcha(api), "terms_accepted": True})
+    assert candidate.status_code == 201, candidate.text
 
 
 def test_a_port_already_taken_gives_a_clear_message_not_a_traceback(stack, tmp_path):

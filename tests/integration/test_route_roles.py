@@ -11,9 +11,8 @@ import pytest
 
 from chalicelib.adapters import wiring
 from chalicelib.api.http import ROUTE_DOCS
-from chalicelib.domain import links
-from chalicelib.domain.accounts import (Agrement, AgentCreation, CandidateSignUp, Role, SchoolSignUp)
-from chalicelib.services.accounts import Accounts
+from chalicelib.domain.accounts import Agrement, AgentCreation, CandidateSignUp, Role, SchoolSignUp
+from chalicelib.local.demo_data import ActiveAccounts
 from tests.accounts_support import PASSWORD, address, sign_in
 
 # Routes that end the caller's session or account: each call gets a user of its own.
@@ -26,36 +25,29 @@ class Users:
 
     def __init__(self, http):
         self.http = http
-        self.nonces: list[str] = []
-        base = wiring.accounts()
-        self.accounts = Accounts(base.repo, base.directory, base.link_key, new_nonce=self._nonce)
+        self.active = ActiveAccounts(wiring.accounts())
         self.count = 0
-
-    def _nonce(self) -> str:
-        self.nonces.append(links.new_nonce())
-        return self.nonces[-1]
 
     def token(self, role: Role) -> str:
         self.count += 1
         email = f"{role.value}.{self.count}@exemple.fr"
         if role == Role.CANDIDAT:
-            self.accounts.sign_up_candidate(CandidateSignUp.model_validate({
+            self.active.open(lambda a: a.sign_up_candidate(CandidateSignUp.model_validate({
                 "birth_name": "Joun", "first_names": "Testun", "sex": "M", "birth_date": "2008-01-01",
                 "birth_place": {"country": "FR", "commune": "Antony", "departement": "92"}, "email": email,
-                "mobile_phone": "0613459724", "address": address(), "altcha": "x", "terms_accepted": True}))
+                "mobile_phone": "0613459724", "address": address(), "altcha": "x", "terms_accepted": True})), PASSWORD)
         elif role == Role.AUTO_ECOLE:
             number = f"E{self.count:010d}"
-            self.accounts.import_agrements([Agrement(number=number, name="École", address="Antony", departement="92",
-                                                     valid_from=date(2020, 1, 1), valid_until=date(2030, 1, 1))])
-            self.accounts.sign_up_school(SchoolSignUp.model_validate({
+            self.active.accounts.import_agrements([Agrement(
+                number=number, name="École", address="Antony", departement="92", valid_from=date(2020, 1, 1),
+                valid_until=date(2030, 1, 1))])
+            self.active.open(lambda a: a.sign_up_school(SchoolSignUp.model_validate({
                 "birth_name": "Martin", "first_name": "Jeanne", "email": email, "company_name": "École",
-                "agrement_number": number, "address": address(), "altcha": "x", "terms_accepted": True}))
+                "agrement_number": number, "address": address(), "altcha": "x", "terms_accepted": True})), PASSWORD)
         else:
-            opened = self.accounts.create_agent(AgentCreation(role=role, email=email, birth_name="Bernard",
-                                                              first_name="Claire", departement="69"))
-            self.accounts.repo.set_mfa_enabled(opened.account_id)
-        token = links.link_token(self.accounts.link_key(), links.LinkPurpose.ACTIVATION, self.nonces[-1])
-        self.accounts.activate(token, PASSWORD)
+            account_id = self.active.open(lambda a: a.create_agent(AgentCreation(
+                role=role, email=email, birth_name="Bernard", first_name="Claire", departement="69")), PASSWORD)
+            self.active.accounts.repo.set_mfa_enabled(account_id)
         return sign_in(self.http, email)
 
 

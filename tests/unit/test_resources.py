@@ -36,7 +36,7 @@ def test_declared_grants_name_functions_of_the_app_and_resources_of_the_catalogu
     functions = set(app.handler_map) | {"api_handler"}
     kinds = {"table": CATALOGUE.table, "queue": CATALOGUE.queue, "bucket": CATALOGUE.bucket,
              "topic": CATALOGUE.topic, "email": CATALOGUE.email_identity, "user_pool": CATALOGUE.user_pool,
-             "key": CATALOGUE.key}
+             "key": CATALOGUE.key, "secret": CATALOGUE.secret}
     for function, accesses in CATALOGUE.function_access.items():
         assert function in functions, f"{function} is not a function of the app"
         for access in accesses:

@@ -1,0 +1,11 @@
+"""Types of the outbox events about accounts (each becomes an email: workers/emails.py)."""
+
+ACTIVATION_LINK = "account.activation_link"
+ACTIVATION_RESEND_REQUESTED = "account.activation_resend_requested"
+PASSWORD_RESET_REQUESTED = "account.password_reset_requested"
+EMAIL_CHANGE_REQUESTED = "account.email_change_requested"
+EMAIL_CHANGED = "account.email_changed"
+MEMBER_REMOVED = "school.member_removed"
+
+ALL = (ACTIVATION_LINK, ACTIVATION_RESEND_REQUESTED, PASSWORD_RESET_REQUESTED, EMAIL_CHANGE_REQUESTED, EMAIL_CHANGED,
+       MEMBER_REMOVED)

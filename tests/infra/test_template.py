@@ -431,3 +431,24 @@ def test_the_lint_step_fails_on_a_broken_template(packaged, dev, tmp_path, break
     result = subprocess.run([str(LINT_PYTHON), "-m", "infra.lint", str(tmp_path)], cwd=PROJECT_DIR,
                             capture_output=True, text=True, check=False)
     assert result.returncode != 0, result.stdout + result.stderr
+
+
+def test_secrets_are_generated_at_deployment_and_encrypted_with_the_data_key(dev):
+    for secret in CATALOGUE.secrets:
+        _, resource = by_property(dev, "AWS::SecretsManager::Secret", "Name", physical_name(secret.logical, STAGE))
+        assert target(props(resource)["KmsKeyId"]) == key_id(dev, "data")
+        assert props(resource)["GenerateSecretString"]["PasswordLength"] >= 64
+        assert "SecretString" not in props(resource)  # never a value in the template
+
+
+def test_the_purge_runs_on_a_schedule_and_routes_are_guarded_by_the_token_authorizer(dev_translated, app):
+    rules = [props(r) for r in of_type(dev_translated, "AWS::Events::Rule").values()]
+    assert any(r["ScheduleExpression"] == "rate(1 hour)" for r in rules)
+    [api] = [props(r) for r in of_type(dev_translated, "AWS::ApiGateway::RestApi").values()]
+    [(name, authorizer)] = api["Body"]["securityDefinitions"].items()
+    assert authorizer["x-amazon-apigateway-authorizer"]["type"] == "token"
+    assert authorizer["x-amazon-apigateway-authorizer"]["authorizerResultTtlInSeconds"] == 300
+    protected = [(path, method) for path, methods in api["Body"]["paths"].items()
+                 for method, operation in methods.items() if operation.get("security")]
+    declared = {(doc.path, doc.method.lower()) for doc in ROUTE_DOCS.values() if doc.roles}
+    assert set(protected) == declared and declared

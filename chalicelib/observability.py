@@ -38,8 +38,9 @@ TECHNICAL_KEYS = frozenset({
 
 _PATTERNS = (
     re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),  # email
-    re.compile(r"(?<!\d)(?:\+33\s?|0033\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)"),  # French phone
-    re.compile(r"(?<!\d)\d{12}(?!\d)"),  # NEPH
+    # Not inside identifiers (a UUID's last group can be all digits): no word character or dash around.
+    re.compile(r"(?<![\w-])(?:\+33\s?|0033\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?![\w-])"),  # French phone
+    re.compile(r"(?<![\w-])\d{12}(?![\w-])"),  # NEPH
     re.compile(r"\b\d{2}/\d{2}/\d{4}\b"),  # date as written by people (birth dates)
     re.compile(r"\b(19|20)\d{2}-\d{2}-\d{2}\b"),  # ISO date
     re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*"),  # JWT

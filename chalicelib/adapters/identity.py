@@ -96,6 +96,9 @@ class CognitoDirectory:
             if _code(error) != "UserNotFoundException":
                 raise
 
+    def disable_user(self, account_id: str) -> None:
+        self._cognito.admin_disable_user(UserPoolId=self._pool, Username=account_id)
+
     def set_email(self, account_id: str, email: str) -> None:
         try:
             self._cognito.admin_update_user_attributes(

@@ -39,10 +39,11 @@ class AccountStatus(StrEnum):
     ACTIVE = "active"
     REMOVED = "removed"  # a school member removed by the school's administrator
     CLOSED = "closed"  # closed by its owner
+    DISABLED = "disabled"  # an agent's account disabled by an administrator
 
 
 STATUS_LABELS = {AccountStatus.PENDING: "En attente d'activation", AccountStatus.ACTIVE: "Actif",
-                 AccountStatus.REMOVED: "Retiré", AccountStatus.CLOSED: "Clos"}
+                 AccountStatus.REMOVED: "Retiré", AccountStatus.CLOSED: "Clos", AccountStatus.DISABLED: "Désactivé"}
 
 
 class SchoolRole(StrEnum):

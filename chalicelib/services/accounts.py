@@ -449,6 +449,23 @@ class Accounts:
                             "collègues.")
         return caller.school_id
 
+    def disable_agent(self, email: str) -> Profile:
+        """An administrator's decision (command line): the agent can no longer sign in, and the
+        tokens they hold are refused at once."""
+        account_id = self.repo.account_id_for_email(normalize_email(email))
+        profile = self.repo.get_profile(account_id) if account_id else None
+        if profile is None or not profile.is_staff:
+            raise NotFound("agent_not_found", "Aucun compte d'agent n'a cette adresse.")
+        disabled = profile.model_copy(update={"status": AccountStatus.DISABLED, "version": profile.version + 1,
+                                              "sessions_revoked_at": self.clock().timestamp()})
+        self.directory.disable_user(profile.account_id)
+        self.directory.sign_out_everywhere(profile.email)
+        try:
+            self.repo.transact([self.repo.replace_profile(disabled)])
+        except TransactionRefused:
+            raise Conflict("changed_meanwhile", "Le compte a changé entre-temps : relancez la commande.") from None
+        return disabled
+
     # --- agrément registry ---------------------------------------------------------------------
 
     def import_agrements(self, agrements: list[Agrement]) -> dict[str, int]:

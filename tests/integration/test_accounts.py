@@ -334,6 +334,15 @@ def invite(http, token, email="paul.durand@example.fr"):
     return post(http, "/school/members", {"birth_name": "Durand", "first_name": "Paul", "email": email}, token)
 
 
+def active_colleague(http, pump, admin_token: str) -> str:
+    """Paul, invited by the administrator, has activated his account: his access token."""
+    invite(http, admin_token)
+    pump.run_until_idle()
+    post(http, "/accounts/activation", {"token": link_token(sent_emails("paul.durand@example.fr")[0]),
+                                        "password": PASSWORD})
+    return sign_in(http, "paul.durand@example.fr")
+
+
 def test_the_administrator_invites_a_colleague_who_activates_and_sees_the_members(http, pump, school_admin):
     assert invite(http, school_admin).status_code == 201
     pump.run_until_idle()
@@ -348,11 +357,7 @@ def test_the_administrator_invites_a_colleague_who_activates_and_sees_the_member
 
 
 def test_a_member_cannot_invite_nor_remove(http, pump, school_admin):
-    invite(http, school_admin)
-    pump.run_until_idle()
-    post(http, "/accounts/activation", {"token": link_token(sent_emails("paul.durand@example.fr")[0]),
-                                        "password": PASSWORD})
-    colleague = sign_in(http, "paul.durand@example.fr")
+    colleague = active_colleague(http, pump, school_admin)
     refused = invite(http, colleague, "autre@example.fr")
     assert refused.status_code == 403 and body(refused)["code"] == "school_admin_only"
     admin_id = body(http.get("/me", headers={"Authorization": f"Bearer {school_admin}"}))["account_id"]
@@ -361,11 +366,7 @@ def test_a_member_cannot_invite_nor_remove(http, pump, school_admin):
 
 
 def test_a_removed_member_loses_access_at_once(http, pump, school_admin):
-    invite(http, school_admin)
-    pump.run_until_idle()
-    post(http, "/accounts/activation", {"token": link_token(sent_emails("paul.durand@example.fr")[0]),
-                                        "password": PASSWORD})
-    colleague = sign_in(http, "paul.durand@example.fr")
+    colleague = active_colleague(http, pump, school_admin)
     colleague_id = body(http.get("/me", headers={"Authorization": f"Bearer {colleague}"}))["account_id"]
 
     removed = http.delete(f"/school/members/{colleague_id}", headers={"Authorization": f"Bearer {school_admin}"})

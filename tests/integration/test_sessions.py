@@ -267,3 +267,20 @@ def test_an_agent_command_with_bad_arguments_says_what_to_fix(capsys, aws):
     assert "adresse électronique n'est pas valide" in err
     with pytest.raises(Exception):
         AgentCreation(role="candidat", email="a@b.fr", birth_name="A", first_name="B")
+
+
+def test_a_disabled_agent_is_refused_at_once(http, pump, aws, capsys):
+    from chalicelib.cli import agents
+    from chalicelib.local.demo_data import ActiveAccounts
+
+    active = ActiveAccounts(wiring.accounts())
+    active.open(lambda a: a.create_agent(AgentCreation(role="instructeur-cert", email="cert@example.fr",
+                                                       birth_name="Roux", first_name="Anne")), PASSWORD)
+    token = sign_in(http, "cert@example.fr")
+    assert http.get("/me", headers=auth(token)).status_code == 200
+    assert agents.main(["disable", "--email", "cert@example.fr"]) == 0
+    refused = http.get("/me", headers=auth(token))
+    assert refused.status_code == 401 and body(refused)["code"] == "account_inactive"
+    assert post(http, "/sessions", {"email": "cert@example.fr", "password": PASSWORD}).status_code == 401
+    assert agents.main(["disable", "--email", "personne@example.fr"]) == 1
+    assert "Aucun compte d'agent" in capsys.readouterr().err

@@ -53,6 +53,11 @@ def test_exceptions_are_scrubbed_too(log_lines):
 
 def test_timestamps_and_request_ids_are_kept():
     assert scrub_text("requête 8f14e45f-ceea-467f-a0e6-6c1f1b3e5c3a") == "requête 8f14e45f-ceea-467f-a0e6-6c1f1b3e5c3a"
+    # A UUID whose last group is all digits is an identifier, not a NEPH nor a phone number.
+    assert scrub_text("825436dd-1f21-4e43-a399-061234567890") == "825436dd-1f21-4e43-a399-061234567890"
+    assert "0612345678" not in scrub_text("appeler le 0612345678 ou 06-12-34-56-78")
+    assert "06-12-34-56-78" not in scrub_text("appeler le 0612345678 ou 06-12-34-56-78")
+    assert "170392100012" not in scrub_text("NEPH 170392100012")
     assert redact({"status": 200, "route": "/health"}) == {"status": 200, "route": "/health"}
 
 

@@ -357,7 +357,7 @@ class DynamoAccountsRepository:
                             "email": "", "birth_name": profile.birth_name if status == AccountStatus.REMOVED else "",
                             "first_names": profile.first_names if status == AccountStatus.REMOVED else "",
                             "school_id": profile.school_id, "created_at": profile.created_at.isoformat(),
-                            "sessions_revoked_at": at, "version": profile.version + 1})}}
+                            "sessions_revoked_at": float(int(at)), "version": profile.version + 1})}}
 
     def replace_profile(self, profile: Profile) -> dict:
         """`profile.version` is the new version; the stored one must be the one before."""

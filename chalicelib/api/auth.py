@@ -86,8 +86,8 @@ def caller(request_context: dict[str, Any], load_profile) -> Profile:
     if profile is None or profile.status != AccountStatus.ACTIVE:
         raise ACCOUNT_INACTIVE
     issued_at = int(authorizer.get("issued_at") or 0)
-    if profile.sessions_revoked_at is not None and issued_at <= profile.sessions_revoked_at:
-        raise SESSION_ENDED
+    if profile.sessions_revoked_at is not None and issued_at < profile.sessions_revoked_at:
+        raise SESSION_ENDED  # issued before the sign-out's second (see services.accounts.revocation_second)
     return profile
 
 

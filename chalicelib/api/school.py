@@ -52,7 +52,8 @@ def members(caller: Profile) -> Members:
        request_model=MemberInvitation, response_model=AccountOpened, status=201, errors=(409,), roles=SCHOOL,
        description="Réservé à l'administrateur de l'espace. Le collègue reçoit un courriel d'activation.")
 def invite(caller: Profile, body: MemberInvitation) -> AccountOpened:
-    return _opened(wiring.accounts().invite_member(caller, body))
+    opened = wiring.accounts().invite_member(caller, body)
+    return _opened(opened).model_copy(update={"message": opened.invitation_message()})
 
 
 @route(blueprint, "/school/members/{account_id}", method="DELETE", summary="Retirer un collègue", tags=TAGS,

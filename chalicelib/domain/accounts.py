@@ -204,29 +204,39 @@ class Address(Model):
 
 class BirthPlace(_Form):
     country: str = Field("FR", description="Pays de naissance (code ISO à deux lettres, FR pour la France).")
-    commune: str | None = Field(None, max_length=100, description="Commune (ou ville à l'étranger).")
-    departement: str | None = Field(None, description="Département de naissance, pour une naissance en France.")
+    commune: str | None = Field(None, max_length=100, validate_default=True,
+                                description="Commune (ou ville à l'étranger).")
+    departement: str | None = Field(None, validate_default=True,
+                                    description="Département de naissance, pour une naissance en France.")
 
     @field_validator("country")
     @classmethod
     def _country(cls, value: str) -> str:
         code = value.upper()
         if geography.country_name(code) is None:
-            raise ValueError("Pays non reconnu : choisissez-le dans la liste.")
+            raise ValueError("Pays non reconnu : choisissez-le dans la liste, ou saisissez son code à deux lettres "
+                             "(par exemple MA pour le Maroc).")
         return code
 
-    @model_validator(mode="after")
-    def _french_birth_place(self) -> "BirthPlace":
-        if self.country == "FR":
-            if not self.commune:
-                raise ValueError("Pour une naissance en France, indiquez la commune de naissance.")
-            if not self.departement or not geography.is_departement(self.departement.upper()):
+    @field_validator("commune")
+    @classmethod
+    def _commune(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("country") == "FR" and not value:
+            raise ValueError("Pour une naissance en France, indiquez la commune de naissance.")
+        return value or None
+
+    @field_validator("departement")
+    @classmethod
+    def _departement(cls, value: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("country")
+        if country == "FR":
+            if not value or not geography.is_departement(value.upper()):
                 raise ValueError("Pour une naissance en France, indiquez le département de naissance "
                                  "(numéro, par exemple 69 ou 2A).")
-            self.departement = self.departement.upper()
-        elif self.departement:
+            return value.upper()
+        if value and country is not None:
             raise ValueError("Le département ne s'indique que pour une naissance en France.")
-        return self
+        return None
 
 
 def check_terms(value: bool) -> bool:

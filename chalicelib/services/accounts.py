@@ -23,11 +23,18 @@ from chalicelib.domain.account_events import (ACTIVATION_LINK, ACTIVATION_RESEND
 LINK_INVALID = NotFound(
     "link_invalid",
     "Ce lien n'est plus valable : il a expiré, a déjà servi ou a été remplacé par un lien plus récent. "
-    "Demandez-en un nouveau depuis la page de connexion.")
+    "Demandez-en un nouveau (ou recommencez la démarche) pour recevoir un lien valable.")
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def revocation_second(now: datetime) -> float:
+    """Tokens issued before this second are refused. Token times are whole seconds: a sign-in in
+    the same second as a sign-out must work, so the second of the sign-out itself is kept (a token
+    issued earlier in that very second survives; it is at most one second old)."""
+    return float(int(now.timestamp()))
 
 
 class RequestsInProgress(Protocol):
@@ -277,7 +284,7 @@ class Accounts:
     def sign_out(self, profile: Profile) -> None:
         """Every session of the account ends: refresh tokens revoked, access tokens refused."""
         self.directory.sign_out_everywhere(profile.email)
-        self.repo.set_sessions_revoked(profile.account_id, self.clock().timestamp())
+        self.repo.set_sessions_revoked(profile.account_id, revocation_second(self.clock()))
 
     # --- passwords -----------------------------------------------------------------------------
 
@@ -310,7 +317,7 @@ class Accounts:
         profile = self.repo.get_profile(link.account_id)
         if profile is not None:
             self.directory.sign_out_everywhere(profile.email)
-        self.repo.set_sessions_revoked(link.account_id, self.clock().timestamp())
+        self.repo.set_sessions_revoked(link.account_id, revocation_second(self.clock()))
 
     def change_password(self, access_token: str, current: str, new: str) -> None:
         self.directory.change_password(access_token, current, new)
@@ -457,7 +464,7 @@ class Accounts:
         if profile is None or not profile.is_staff:
             raise NotFound("agent_not_found", "Aucun compte d'agent n'a cette adresse.")
         disabled = profile.model_copy(update={"status": AccountStatus.DISABLED, "version": profile.version + 1,
-                                              "sessions_revoked_at": self.clock().timestamp()})
+                                              "sessions_revoked_at": revocation_second(self.clock())})
         self.directory.disable_user(profile.account_id)
         self.directory.sign_out_everywhere(profile.email)
         try:
@@ -488,6 +495,10 @@ class Opened:
     def message(self) -> str:
         return (f"Le compte est créé. Un courriel d'activation vient d'être envoyé à {mask_email(self.email)} : "
                 f"suivez le lien qu'il contient dans les {ACTIVATION_DAYS} jours pour choisir le mot de passe.")
+
+    def invitation_message(self) -> str:
+        return (f"Invitation envoyée à {mask_email(self.email)} : votre collègue a {ACTIVATION_DAYS} jours pour "
+                "activer son compte avec le lien reçu. Il apparaît « En attente d'activation » d'ici là.")
 
 
 def _kind_for(profile: Profile) -> str:

@@ -183,7 +183,7 @@ def test_a_candidate_without_birth_date_or_with_a_future_one_is_refused(http, aw
 def test_a_birth_place_in_france_needs_its_departement_and_abroad_a_known_country(http, aws):
     no_departement = post(http, "/accounts/candidates", candidate_form(
         http, birth_place={"country": "FR", "commune": "Antony"}))
-    assert "département" in body(no_departement)["details"][0]["message"]
+    assert "département" in fields(no_departement)["birth_place.departement"]
     unknown_country = post(http, "/accounts/candidates", candidate_form(http, birth_place={"country": "ZZ"}))
     assert "birth_place.country" in fields(unknown_country)
     abroad = post(http, "/accounts/candidates", candidate_form(http, birth_place={"country": "MA", "commune": "Rabat"}))

@@ -1,0 +1,637 @@
+"use strict";
+// Code shared by every page except the health page (index.html, which keeps app.js).
+// Everything lives in the one global object `Permis`. Rule of the whole site: text that comes from
+// the server or from the person is only ever put in the page with textContent / createElement,
+// never with innerHTML.
+
+const Permis = (() => {
+  // --- Configuration -------------------------------------------------------------------------
+
+  let apiUrlPromise = null;
+
+  /** The API's address, read once from config.json (served next to the pages). */
+  function apiUrl() {
+    if (!apiUrlPromise) {
+      apiUrlPromise = fetch("config.json", { cache: "no-store" })
+        .then((response) => {
+          if (!response.ok) throw new Error("config.json : " + response.status);
+          return response.json();
+        })
+        .then((config) => String(config.apiUrl || "").replace(/\/+$/, ""))
+        .catch((error) => {
+          apiUrlPromise = null; // try again on the next call
+          throw error;
+        });
+    }
+    return apiUrlPromise;
+  }
+
+  // --- Session ---------------------------------------------------------------------------------
+  // Tokens are kept in sessionStorage: they last as long as the tab and are not shared with other
+  // tabs. Kept simple on purpose; the frontend issue will harden this (storage, expiry, refresh).
+
+  const KEYS = { access: "permis.access_token", refresh: "permis.refresh_token", id: "permis.id_token" };
+  const NOTICE_KEY = "permis.avis"; // a message to show on the next page (e.g. "session over")
+
+  function saveTokens(tokens) {
+    sessionStorage.setItem(KEYS.access, tokens.access_token);
+    if (tokens.id_token) sessionStorage.setItem(KEYS.id, tokens.id_token);
+    // A refresh answer may leave refresh_token null: the previous one stays valid then.
+    if (tokens.refresh_token) sessionStorage.setItem(KEYS.refresh, tokens.refresh_token);
+  }
+
+  function accessToken() {
+    return sessionStorage.getItem(KEYS.access);
+  }
+
+  function clearSession() {
+    Object.values(KEYS).forEach((key) => sessionStorage.removeItem(key));
+  }
+
+  function setNotice(text) {
+    sessionStorage.setItem(NOTICE_KEY, text);
+  }
+
+  /** The notice left by the previous page, once (then forgotten). */
+  function takeNotice() {
+    const text = sessionStorage.getItem(NOTICE_KEY);
+    sessionStorage.removeItem(NOTICE_KEY);
+    return text;
+  }
+
+  /** Forget the session and go to the sign-in page, which shows `notice`. */
+  function endSession(notice) {
+    clearSession();
+    if (notice) setNotice(notice);
+    window.location.assign("connexion.html");
+  }
+
+  let refreshing = null; // one refresh at a time, shared by calls that fail together
+
+  function refreshTokens() {
+    const refreshToken = sessionStorage.getItem(KEYS.refresh);
+    if (!refreshToken) return Promise.resolve(false);
+    if (!refreshing) {
+      refreshing = send("/sessions/refresh", "POST", { refresh_token: refreshToken }, null)
+        .then((result) => {
+          if (result.ok && result.data && result.data.access_token) {
+            saveTokens(result.data);
+            return true;
+          }
+          return false;
+        })
+        .finally(() => { refreshing = null; });
+    }
+    return refreshing;
+  }
+
+  // --- Calling the API -------------------------------------------------------------------------
+
+  const NETWORK_ERROR = {
+    code: "network_error",
+    message: "Le service ne répond pas : vérifiez votre connexion à Internet puis réessayez.",
+    details: [],
+  };
+  const UNEXPECTED_ERROR = {
+    code: "unexpected_error",
+    message: "Le service a rencontré un problème inattendu : réessayez dans quelques instants.",
+    details: [],
+  };
+
+  async function send(path, method, body, bearer) {
+    let base;
+    try {
+      base = await apiUrl();
+    } catch (error) {
+      return { ok: false, status: 0, data: NETWORK_ERROR };
+    }
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (bearer) headers.Authorization = "Bearer " + bearer;
+    let response;
+    try {
+      response = await fetch(base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: "no-store",
+      });
+    } catch (error) {
+      return { ok: false, status: 0, data: NETWORK_ERROR };
+    }
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (error) {
+      data = null; // no body, or not JSON (a proxy's error page, for instance)
+    }
+    if (!response.ok && !(data && typeof data.message === "string")) data = UNEXPECTED_ERROR;
+    return { ok: response.ok, status: response.status, data };
+  }
+
+  /**
+   * Calls the API. Resolves to {ok, status, data}; never rejects (a network failure gives status 0
+   * and a French message in data.message, like the API's own errors).
+   *   method: "GET" by default; body: sent as JSON when given;
+   *   token: true  -> a signed-in call with the session's access token: on a 401 the session is
+   *                   refreshed once (POST /sessions/refresh) and the call retried; if it is still
+   *                   refused the session is over: it is cleared, the page goes to connexion.html and
+   *                   the result carries sessionOver: true (the caller just stops);
+   *          "..." -> that bearer token as is, no refresh.
+   */
+  async function callApi(path, { method = "GET", body, token } = {}) {
+    if (token !== true) return send(path, method, body, token || null);
+    const over = { ok: false, status: 401, data: null, sessionOver: true };
+    if (!accessToken()) {
+      endSession("Connectez-vous pour accéder à votre espace.");
+      return over;
+    }
+    let result = await send(path, method, body, accessToken());
+    if (result.status === 401 && (await refreshTokens())) {
+      result = await send(path, method, body, accessToken());
+    }
+    if (result.status === 401) {
+      endSession("Votre session a pris fin : connectez-vous de nouveau.");
+      return { ...over, data: result.data };
+    }
+    return result;
+  }
+
+  // --- Building the page safely ----------------------------------------------------------------
+
+  /** createElement with attributes and children (strings become text nodes, never HTML). */
+  function el(tag, attributes, ...children) {
+    const element = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "text") element.textContent = value;
+      else if (name === "className") element.className = value;
+      else if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+      else element.setAttribute(name, value === true ? "" : value);
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return element;
+  }
+
+  /** Replaces an element's text; kind: "succes", "echec", "info" or nothing (class message-…).
+   *  Live regions stay in the page (never hidden), so that screen readers announce the change. */
+  function showMessage(element, text, kind) {
+    element.textContent = text || "";
+    element.classList.remove("message-succes", "message-echec", "message-info");
+    if (text && kind) element.classList.add("message-" + kind);
+  }
+
+  /** "2026-12-05T01:26:00Z" -> "5 décembre 2026" (with withTime: "… à 02:26", Paris time, as in the
+   *  emails); a date alone ("2007-07-14") is shown as is, whatever the browser's time zone. */
+  function formatDate(iso, withTime) {
+    if (!iso) return "";
+    const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(iso);
+    const date = new Date(dateOnly ? iso + "T00:00:00Z" : iso);
+    if (Number.isNaN(date.getTime())) return iso;
+    const options = { dateStyle: "long", timeZone: dateOnly ? "UTC" : "Europe/Paris" };
+    if (withTime && !dateOnly) options.timeStyle = "short";
+    return date.toLocaleString("fr-FR", options);
+  }
+
+  /** Parameters of the address fragment (#jeton=...&demande=...). */
+  function fragment() {
+    return new URLSearchParams(window.location.hash.replace(/^#/, ""));
+  }
+
+  /** Removes the fragment (and its token) from the address bar and the history entry. A link
+   *  with a new token opened on the same page changes only the fragment: the page starts over. */
+  function forgetFragment() {
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+    window.addEventListener("hashchange", () => window.location.reload());
+  }
+
+  function busy(button, isBusy, text) {
+    if (isBusy) {
+      button.dataset.texte = button.textContent;
+      button.textContent = text || "Envoi en cours…";
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+    } else {
+      if (button.dataset.texte) button.textContent = button.dataset.texte;
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    }
+  }
+
+  // --- Form errors -----------------------------------------------------------------------------
+  // Markup convention: the field for "address.postal_code" has its error element
+  // id="erreur-address-postal_code" (an optional prefix after "erreur-" when a page has two
+  // forms with the same fields), and every control of that field lists that id in its
+  // aria-describedby. Each form starts with <div class="resume-erreurs" role="alert"
+  // tabindex="-1" hidden>, the summary.
+
+  function errorIdFor(field, prefix) {
+    return "erreur-" + (prefix || "") + String(field).replace(/\./g, "-");
+  }
+
+  /** The visible, enabled controls described by an error element. */
+  function controlsFor(errorElement) {
+    return Array.from(document.querySelectorAll('[aria-describedby~="' + errorElement.id + '"]'))
+      .filter((control) => !control.disabled && !control.closest("[hidden]"));
+  }
+
+  function clearErrors(form) {
+    form.querySelectorAll(".erreur-champ").forEach((element) => { element.textContent = ""; });
+    form.querySelectorAll('[aria-invalid="true"]').forEach((control) => control.removeAttribute("aria-invalid"));
+    const summary = form.querySelector(".resume-erreurs");
+    if (summary) {
+      summary.replaceChildren();
+      summary.hidden = true;
+    }
+  }
+
+  /** Shows one message next to a field (without touching the summary); returns its first control. */
+  function showFieldError(errorElement, message) {
+    errorElement.textContent = errorElement.textContent ? errorElement.textContent + " " + message : message;
+    const controls = controlsFor(errorElement);
+    controls.forEach((control) => control.setAttribute("aria-invalid", "true"));
+    return controls[0] || null;
+  }
+
+  /**
+   * Shows an API error (or the form's own checks, same shape): body.message in the summary at the
+   * top of the form, each detail next to its field and again in the summary as a link to the
+   * field; then moves the focus to the summary.
+   *   options.prefix: see errorIdFor; options.codeFields: {code: field} for errors without details
+   *   that concern one field (e.g. {password_rejected: "password"}).
+   * A detail may give errorId instead of field (the form's own checks do).
+   */
+  function showErrors(form, body, options = {}) {
+    clearErrors(form);
+    const error = body || UNEXPECTED_ERROR;
+    let details = Array.isArray(error.details) ? error.details.slice() : [];
+    const codeField = options.codeFields && options.codeFields[error.code];
+    if (!details.length && codeField) details = [{ field: codeField, message: error.message }];
+
+    const items = [];
+    for (const detail of details) {
+      let errorElement = detail.errorId ? document.getElementById(detail.errorId) : null;
+      if (!errorElement && detail.field) {
+        // "address.commune" -> erreur-address-commune, else erreur-address, else the summary only.
+        const parts = String(detail.field).split(".");
+        while (parts.length && !errorElement) {
+          errorElement = document.getElementById(errorIdFor(parts.join("."), options.prefix));
+          parts.pop();
+        }
+      }
+      let control = null;
+      if (errorElement) control = showFieldError(errorElement, detail.message);
+      items.push({ message: detail.message, control });
+    }
+
+    const summary = form.querySelector(".resume-erreurs");
+    if (!summary) return;
+    // A detail repeating the general message: the general message itself links to the field.
+    const same = items.find((item) => item.message === error.message && item.control && item.control.id);
+    summary.append(el("p", { className: "resume-titre" }, same
+      ? el("a", {
+        href: "#" + same.control.id,
+        text: error.message,
+        onclick: (event) => { event.preventDefault(); same.control.focus(); },
+      })
+      : error.message));
+    const listed = items.filter((item) => item.message && item.message !== error.message);
+    if (listed.length) {
+      summary.append(el("ul", {}, listed.map((item) => el("li", {},
+        item.control && item.control.id
+          ? el("a", {
+            href: "#" + item.control.id,
+            text: item.message,
+            onclick: (event) => { event.preventDefault(); item.control.focus(); },
+          })
+          : item.message))));
+    }
+    summary.hidden = false;
+    summary.focus();
+  }
+
+  /**
+   * The form's own checks before sending: every [required] control that is visible and enabled
+   * must be filled (checked, for a checkbox; one of the group, for radios). The message is the
+   * control's data-requis, else a general one. Returns details for showErrors.
+   */
+  function checkRequired(form) {
+    const details = [];
+    const seenRadios = new Set();
+    for (const control of form.querySelectorAll("[required]")) {
+      if (control.disabled || control.closest("[hidden]")) continue;
+      let empty;
+      if (control.type === "checkbox") empty = !control.checked;
+      else if (control.type === "radio") {
+        if (seenRadios.has(control.name)) continue;
+        seenRadios.add(control.name);
+        empty = !form.querySelector('input[type="radio"][name="' + control.name + '"]:checked');
+      } else empty = control.value.trim() === "";
+      if (!empty) continue;
+      const errorId = (control.getAttribute("aria-describedby") || "").split(/\s+/)
+        .find((id) => id.startsWith("erreur-"));
+      details.push({ errorId, message: control.dataset.requis || "Ce champ est obligatoire : renseignez-le." });
+    }
+    return details;
+  }
+
+  function formErrors(details) {
+    const count = details.length;
+    return {
+      code: "form_incomplete",
+      message: count > 1
+        ? "Le formulaire contient " + count + " erreurs : corrigez-les puis renvoyez-le."
+        : "Le formulaire contient une erreur : corrigez-la puis renvoyez-le.",
+      details,
+    };
+  }
+
+  /** Checks the new password and its confirmation (12 characters at least, identical). */
+  function checkNewPassword(password, confirmation) {
+    const details = [];
+    if (password.value.length < 12) {
+      details.push({ errorId: "erreur-password", message: "Le mot de passe doit compter au moins 12 caractères." });
+    }
+    if (confirmation.value !== password.value) {
+      details.push({ errorId: "erreur-confirmation", message: "Les deux mots de passe ne sont pas identiques : saisissez-les de nouveau." });
+    }
+    return details;
+  }
+
+  // "Afficher le mot de passe" buttons: <button type="button" data-afficher="id-of-the-input">.
+  function bindPasswordToggles(root) {
+    root.querySelectorAll("button[data-afficher]").forEach((button) => {
+      const input = document.getElementById(button.dataset.afficher);
+      if (!input) return;
+      button.setAttribute("aria-pressed", "false");
+      button.setAttribute("aria-controls", input.id);
+      button.addEventListener("click", () => {
+        const shown = input.type === "password";
+        input.type = shown ? "text" : "password";
+        button.setAttribute("aria-pressed", String(shown));
+      });
+    });
+  }
+
+  // --- Addresses ---------------------------------------------------------------------------------
+
+  const STREET_TYPES = [
+    ["ALL", "Allée"], ["AV", "Avenue"], ["BD", "Boulevard"], ["CHE", "Chemin"], ["CHS", "Chaussée"],
+    ["CITE", "Cité"], ["CRS", "Cours"], ["DOM", "Domaine"], ["ESP", "Esplanade"], ["FG", "Faubourg"],
+    ["HAM", "Hameau"], ["IMP", "Impasse"], ["LD", "Lieu-dit"], ["LOT", "Lotissement"], ["MTE", "Montée"],
+    ["PAS", "Passage"], ["PL", "Place"], ["PLN", "Plaine"], ["PRV", "Parvis"], ["PROM", "Promenade"],
+    ["QUAI", "Quai"], ["QUA", "Quartier"], ["RES", "Résidence"], ["RPT", "Rond-point"], ["RTE", "Route"],
+    ["RUE", "Rue"], ["RLE", "Ruelle"], ["SEN", "Sentier"], ["SQ", "Square"], ["TRA", "Traverse"],
+    ["VLA", "Villa"], ["VOIE", "Voie"], ["ZA", "Zone d'activité"], ["ZI", "Zone industrielle"],
+  ];
+
+  /**
+   * The address block of the sign-up forms (ids address-number, address-extension,
+   * address-street_type, address-street_name, address-complement, address-postal_code,
+   * address-commune, and etat-address-commune for the communes' status). Fills the street types,
+   * and the communes as soon as the postal code has 5 digits. Returns read(), the "address" object
+   * of the request body.
+   */
+  function bindAddress() {
+    const byId = (id) => document.getElementById("address-" + id);
+    const streetType = byId("street_type");
+    streetType.append(el("option", { value: "", text: "Choisissez le type de voie" }));
+    STREET_TYPES.forEach(([code, label]) => streetType.append(el("option", { value: code, text: label })));
+
+    const postalCode = byId("postal_code");
+    const commune = byId("commune");
+    const status = document.getElementById("etat-address-commune");
+    const postalError = document.getElementById("erreur-address-postal_code");
+    let lastAsked = "";
+
+    function resetCommunes(placeholder) {
+      commune.replaceChildren(el("option", { value: "", text: placeholder }));
+      commune.disabled = true;
+    }
+    resetCommunes("Saisissez d'abord le code postal");
+
+    async function lookUp() {
+      const code = postalCode.value.replace(/\s+/g, "");
+      if (code === lastAsked) return;
+      lastAsked = code;
+      if (!/^\d{5}$/.test(code)) {
+        resetCommunes("Saisissez d'abord le code postal");
+        showMessage(status, "");
+        return;
+      }
+      postalError.textContent = "";
+      postalCode.removeAttribute("aria-invalid");
+      resetCommunes("Recherche des communes…");
+      const result = await callApi("/communes/" + encodeURIComponent(code));
+      if (code !== lastAsked) return; // the postal code changed meanwhile
+      if (!result.ok) {
+        resetCommunes("Saisissez d'abord le code postal");
+        showMessage(status, "");
+        showFieldError(postalError, result.data.message);
+        return;
+      }
+      const communes = result.data.communes || [];
+      commune.replaceChildren();
+      if (communes.length !== 1) commune.append(el("option", { value: "", text: "Choisissez la commune" }));
+      communes.forEach((item) => commune.append(el("option", {
+        value: item.insee_code, text: item.name + " (" + item.departement + ")",
+      })));
+      commune.disabled = false;
+      showMessage(status, communes.length === 1
+        ? "Commune trouvée pour ce code postal : " + communes[0].name + "."
+        : communes.length + " communes correspondent à ce code postal : choisissez la vôtre dans la liste.");
+    }
+
+    postalCode.addEventListener("input", lookUp);
+    postalCode.addEventListener("change", lookUp);
+
+    return function read() {
+      const address = {};
+      const optional = (name, value) => { if (value) address[name] = value; };
+      optional("number", byId("number").value.trim());
+      optional("extension", byId("extension").value);
+      address.street_type = streetType.value;
+      address.street_name = byId("street_name").value.trim();
+      optional("complement", byId("complement").value.trim());
+      address.postal_code = postalCode.value.replace(/\s+/g, "");
+      address.commune = commune.value;
+      return address;
+    };
+  }
+
+  // --- ALTCHA proof of work ------------------------------------------------------------------------
+  // GET /antirobot/challenge gives {algorithm, challenge, maxnumber, salt, signature}; the answer is
+  // the n in 0..maxnumber with hex(SHA-256(salt + n)) === challenge. The form sends
+  // base64(JSON {algorithm, challenge, number, salt, signature}). A proof is single use and expires
+  // 10 minutes after the challenge was issued.
+
+  const PROOF_LIFETIME_MS = 9 * 60 * 1000; // a little under the server's 10 minutes
+  const BATCH = 500;
+
+  function hex(buffer) {
+    return Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  }
+
+  // SHA-256 in plain JavaScript, for pages opened over plain http from another machine (a phone on
+  // the local network), where browsers do not offer crypto.subtle.
+  const sha256Fallback = (() => {
+    const K = [];
+    const H = [];
+    for (let candidate = 2, found = 0; found < 64; candidate++) {
+      let prime = true;
+      for (let d = 2; d * d <= candidate; d++) if (candidate % d === 0) { prime = false; break; }
+      if (!prime) continue;
+      if (found < 8) H.push((Math.sqrt(candidate) % 1) * 4294967296 >>> 0);
+      K.push((Math.cbrt(candidate) % 1) * 4294967296 >>> 0);
+      found++;
+    }
+    return function sha256(text) {
+      const bytes = new TextEncoder().encode(text);
+      const length = Math.ceil((bytes.length + 9) / 64) * 64;
+      const data = new Uint8Array(length);
+      data.set(bytes);
+      data[bytes.length] = 0x80;
+      const view = new DataView(data.buffer);
+      view.setUint32(length - 8, Math.floor(bytes.length / 0x20000000));
+      view.setUint32(length - 4, (bytes.length * 8) >>> 0);
+      const hash = H.slice();
+      const w = new Uint32Array(64);
+      const rotr = (x, n) => (x >>> n) | (x << (32 - n));
+      for (let offset = 0; offset < length; offset += 64) {
+        for (let i = 0; i < 16; i++) w[i] = view.getUint32(offset + i * 4);
+        for (let i = 16; i < 64; i++) {
+          const s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >>> 3);
+          const s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >>> 10);
+          w[i] = (w[i - 16] + s0 + w[i - 7] + s1) >>> 0;
+        }
+        let [a, b, c, d, e, f, g, h] = hash;
+        for (let i = 0; i < 64; i++) {
+          const t1 = (h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i]) >>> 0;
+          const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) >>> 0;
+          h = g; g = f; f = e; e = (d + t1) >>> 0; d = c; c = b; b = a; a = (t1 + t2) >>> 0;
+        }
+        [a, b, c, d, e, f, g, h].forEach((value, i) => { hash[i] = (hash[i] + value) >>> 0; });
+      }
+      return hash.map((value) => value.toString(16).padStart(8, "0")).join("");
+    };
+  })();
+
+  const encoder = new TextEncoder();
+  const hasSubtle = Boolean(window.isSecureContext && window.crypto && window.crypto.subtle);
+
+  async function sha256Batch(texts) {
+    if (!hasSubtle) return texts.map(sha256Fallback);
+    const digests = await Promise.all(texts.map((text) => crypto.subtle.digest("SHA-256", encoder.encode(text))));
+    return digests.map(hex);
+  }
+
+  /** The number solving the challenge, or null (not found, or isCancelled() became true). */
+  async function solve(challenge, isCancelled) {
+    const target = String(challenge.challenge).toLowerCase();
+    for (let start = 0; start <= challenge.maxnumber; start += BATCH) {
+      if (isCancelled()) return null;
+      const end = Math.min(start + BATCH - 1, challenge.maxnumber);
+      const texts = [];
+      for (let n = start; n <= end; n++) texts.push(challenge.salt + String(n));
+      const hashes = await sha256Batch(texts);
+      const index = hashes.indexOf(target);
+      if (index >= 0) return start + index;
+      await new Promise((resolve) => setTimeout(resolve, 0)); // let the page breathe
+    }
+    return null;
+  }
+
+  function base64Utf8(text) {
+    let binary = "";
+    encoder.encode(text).forEach((byte) => { binary += String.fromCharCode(byte); });
+    return btoa(binary);
+  }
+
+  /**
+   * The "Je ne suis pas un robot" checkbox: checking it fetches a challenge and solves it.
+   *   proof(): resolves to the payload for the form's altcha field (waits for a computation under
+   *            way, computes again an expired one), or null when the box is not checked / it failed;
+   *   reset(): unchecks the box (after a refused submission: a proof is single use).
+   */
+  function bindAntirobot(checkbox, status) {
+    let run = 0; // bumped on each start and reset: an older computation's result is dropped
+    let pending = null;
+    let solved = null; // {payload, at}
+
+    function start() {
+      const mine = ++run;
+      solved = null;
+      showMessage(status, "Vérification en cours…", "info");
+      pending = (async () => {
+        const result = await callApi("/antirobot/challenge");
+        if (mine !== run) return null;
+        if (!result.ok) {
+          showMessage(status, result.data.message + " Décochez puis cochez de nouveau la case.", "echec");
+          return null;
+        }
+        const challenge = result.data;
+        const number = await solve(challenge, () => mine !== run);
+        if (mine !== run) return null;
+        if (number === null) {
+          showMessage(status, "La vérification n'a pas abouti : décochez puis cochez de nouveau la case.", "echec");
+          return null;
+        }
+        solved = {
+          at: Date.now(),
+          payload: base64Utf8(JSON.stringify({
+            algorithm: challenge.algorithm, challenge: challenge.challenge, number,
+            salt: challenge.salt, signature: challenge.signature,
+          })),
+        };
+        showMessage(status, "Vérification réussie", "succes");
+        return solved.payload;
+      })();
+      return pending;
+    }
+
+    function reset() {
+      run++;
+      pending = null;
+      solved = null;
+      checkbox.checked = false;
+      showMessage(status, "");
+    }
+
+    checkbox.addEventListener("change", () => {
+      if (checkbox.checked) start();
+      else reset();
+    });
+
+    async function proof() {
+      if (!checkbox.checked) return null;
+      if (solved && Date.now() - solved.at < PROOF_LIFETIME_MS) return solved.payload;
+      if (solved || !pending) return start(); // expired: a fresh challenge
+      return pending;
+    }
+
+    return { proof, reset };
+  }
+
+  const ROLE_LABELS = {
+    candidat: "Candidat",
+    "auto-ecole": "Professionnel auto-école",
+    "instructeur-ddt": "Instructeur DDT",
+    "instructeur-cert": "Instructeur CERT",
+    inspecteur: "Inspecteur",
+    prefecture: "Administrateur de préfecture",
+  };
+
+  // --- On every page ---------------------------------------------------------------------------------
+
+  bindPasswordToggles(document);
+
+  return {
+    apiUrl, callApi, saveTokens, accessToken, clearSession, endSession, setNotice, takeNotice,
+    el, showMessage, formatDate, fragment, forgetFragment, busy,
+    errorIdFor, clearErrors, showErrors, showFieldError, checkRequired, formErrors, checkNewPassword,
+    bindAddress, bindAntirobot, sha256Fallback, ROLE_LABELS, STREET_TYPES,
+  };
+})();

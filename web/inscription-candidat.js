@@ -1,0 +1,114 @@
+"use strict";
+// Candidate sign-up: POST /accounts/candidates with the ALTCHA proof; per-field errors from the API.
+
+(function inscriptionCandidat() {
+  const form = document.getElementById("formulaire");
+  const button = document.getElementById("envoyer");
+  const byId = (id) => document.getElementById(id);
+  const value = (id) => byId(id).value.trim();
+  const readAddress = Permis.bindAddress();
+  const antirobot = Permis.bindAntirobot(byId("altcha"), byId("etat-altcha"));
+
+  // A birth date cannot be in the future (local date, as typed).
+  const today = new Date();
+  byId("birth_date").max = [today.getFullYear(), String(today.getMonth() + 1).padStart(2, "0"),
+    String(today.getDate()).padStart(2, "0")].join("-");
+
+  // Born in France: commune + département. Abroad: country (short list, or its two-letter code) + city.
+  const country = byId("birth_place-country");
+  function bornAbroad() {
+    return byId("naissance-etranger").checked;
+  }
+  function showBirthPlace() {
+    const abroad = bornAbroad();
+    byId("bloc-pays").hidden = !abroad;
+    byId("bloc-pays-autre").hidden = !abroad || country.value !== "autre";
+    byId("bloc-departement").hidden = abroad;
+    byId("libelle-commune-naissance").textContent = abroad ? "Ville de naissance" : "Commune de naissance";
+    byId("birth_place-commune").dataset.requis = abroad
+      ? "Indiquez votre ville de naissance." : "Indiquez votre commune de naissance.";
+  }
+  byId("naissance-france").addEventListener("change", showBirthPlace);
+  byId("naissance-etranger").addEventListener("change", showBirthPlace);
+  country.addEventListener("change", () => {
+    showBirthPlace();
+    if (country.value === "autre") byId("birth_place-country_code").focus();
+  });
+  showBirthPlace();
+
+  function readBirthPlace() {
+    if (!bornAbroad()) {
+      return { country: "FR", commune: value("birth_place-commune"), departement: value("birth_place-departement").toUpperCase() };
+    }
+    const code = country.value === "autre" ? value("birth_place-country_code").toUpperCase() : country.value;
+    return { country: code, commune: value("birth_place-commune") };
+  }
+
+  // The form's own checks, beyond the required fields.
+  function ownChecks() {
+    const details = Permis.checkRequired(form);
+    const code = value("birth_place-country_code");
+    if (bornAbroad() && country.value === "autre" && code && !/^[A-Za-z]{2}$/.test(code)) {
+      details.push({ errorId: "erreur-birth_place-country",
+        message: "Le code du pays compte deux lettres (exemple : CA pour le Canada)." });
+    }
+    if (bornAbroad() && country.value === "autre" && code.toUpperCase() === "FR") {
+      details.push({ errorId: "erreur-birth_place-country",
+        message: "Pour une naissance en France, choisissez « Né(e) en France »." });
+    }
+    return details;
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (button.disabled) return;
+    Permis.clearErrors(form);
+    const problems = ownChecks();
+    if (problems.length) {
+      Permis.showErrors(form, Permis.formErrors(problems));
+      return;
+    }
+    Permis.busy(button, true, "Vérification anti-robot…");
+    const altcha = await antirobot.proof();
+    if (!altcha) {
+      Permis.busy(button, false);
+      antirobot.reset();
+      Permis.showErrors(form, Permis.formErrors([{ errorId: "erreur-altcha",
+        message: "La vérification anti-robot n'a pas abouti : cochez de nouveau la case « Je ne suis pas un robot »." }]));
+      return;
+    }
+    const body = {
+      birth_name: value("birth_name"),
+      first_names: value("first_names"),
+      sex: form.querySelector('input[name="sex"]:checked').value,
+      birth_date: byId("birth_date").value,
+      birth_place: readBirthPlace(),
+      email: value("email"),
+      mobile_phone: value("mobile_phone"),
+      address: readAddress(),
+      altcha,
+      terms_accepted: byId("terms_accepted").checked,
+    };
+    if (value("usage_name")) body.usage_name = value("usage_name");
+    Permis.busy(button, true, "Création du compte…");
+    const result = await Permis.callApi("/accounts/candidates", { method: "POST", body });
+    Permis.busy(button, false);
+    if (!result.ok) {
+      // A proof serves once: after any refusal a new one is needed (the box is unchecked).
+      antirobot.reset();
+      Permis.showErrors(form, result.data);
+      const altchaError = byId("erreur-altcha");
+      if (!altchaError.textContent) {
+        altchaError.textContent = "Cochez de nouveau la case avant de renvoyer le formulaire.";
+      }
+      return;
+    }
+    byId("bloc-formulaire").hidden = true;
+    const success = byId("bloc-succes");
+    byId("message-succes").textContent = result.data.message;
+    byId("echeance").textContent = "Le lien d'activation est valable jusqu'au "
+      + Permis.formatDate(result.data.activation_deadline, true) + ".";
+    success.hidden = false;
+    success.focus();
+  });
+})();

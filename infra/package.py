@@ -8,6 +8,7 @@ runs in .venv-lint (see infra/lint.py)."""
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,8 @@ LINT_PYTHON = PROJECT_DIR / ".venv-lint" / "bin" / "python"
 def package(stages: list[str], out: Path) -> int:
     for stage in stages:
         assembly = out / stage / "cdk.out"
+        # A fresh assembly each time: assets of an earlier build must not be mistaken for this one.
+        shutil.rmtree(out / stage, ignore_errors=True)
         print(f"==> synthèse de {stage} dans {assembly}", flush=True)
         synth = subprocess.run([sys.executable, "-m", "infra.app", "--stage", stage, "--out", str(out / stage)],
                                cwd=PROJECT_DIR, check=False)

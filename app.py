@@ -1,7 +1,7 @@
 """Permis en ligne: creates the Chalice app and registers middleware and blueprints. Nothing else."""
 from chalice import Chalice
 
-from chalicelib.api import accounts, auth, demo, health, me, middleware, openapi, school, sessions
+from chalicelib.api import accounts, auth, demo, health, me, middleware, openapi, requests, school, sessions
 from chalicelib.workers import demo as demo_worker
 from chalicelib.workers import emails, identity, outbox
 
@@ -12,6 +12,6 @@ middleware.register(app)
 
 # The authorizer's blueprint before the routes that use it.
 for blueprint in (auth.blueprint, health.blueprint, openapi.blueprint, accounts.blueprint, sessions.blueprint,
-                  me.blueprint, school.blueprint, demo.blueprint,
+                  me.blueprint, school.blueprint, requests.blueprint, demo.blueprint,
                   outbox.blueprint, demo_worker.blueprint, emails.blueprint, identity.blueprint):
     app.register_blueprint(blueprint)

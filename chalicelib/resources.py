@@ -284,6 +284,10 @@ MAIN_TABLE = Table(
         "emailed link: GetItem pk=LINK#<sha256 of the token>, sk=LINK (expires_at)",
         "anti-robot proof used: conditional Put pk=ALTCHA#<signature> (expires_at)",
         "email sent for an event: GetItem/Put pk=SENT#<event id> (expires_at)",
+        "request: GetItem pk=REQUEST#<number>, sk=REQUEST; put conditionally on its version; drafts carry"
+        " expires_at (3 months after their last change)",
+        "an owner's requests newest first: Query gsi1 gsi1pk=<SCHOOL#id or ACCOUNT#id>#REQUESTS,"
+        " ScanIndexForward=false, filters on status, procedure, search_name; cursor = LastEvaluatedKey",
     ),
 )
 

@@ -54,6 +54,13 @@ def accounts_repository() -> "DynamoAccountsRepository":
 
 
 @functools.cache
+def requests_repository():
+    from chalicelib.adapters.requests_repository import DynamoRequestsRepository
+
+    return DynamoRequestsRepository(client("dynamodb"), settings.table_name("main"))
+
+
+@functools.cache
 def user_directory() -> "CognitoDirectory":
     from chalicelib.adapters.identity import CognitoDirectory
 
@@ -77,6 +84,7 @@ def accounts() -> "Accounts":
 def reset() -> None:
     from chalicelib.adapters import secrets
 
-    for cached in (demo_repository, queue_publisher, cognito_directory, accounts_repository, user_directory, mailer):
+    for cached in (demo_repository, queue_publisher, cognito_directory, accounts_repository, user_directory, mailer,
+                   requests_repository):
         cached.cache_clear()
     secrets.reset()

@@ -1,0 +1,183 @@
+"""A request and its seven steps: what each step holds, how each is validated on its own (French
+message per field), and the summary that lists what is still missing before submission.
+
+Steps 1 to 5 are forms saved as drafts one by one, in any order, as often as needed; step 6
+(documents) and step 7 (summary and submission) work on the saved steps."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field, ValidationError, field_validator
+
+from chalicelib.domain import rules
+from chalicelib.domain.accounts import (AddressInput, CandidateIdentity, check_email, check_name,
+                                        normalize_mobile_phone)
+from chalicelib.domain.base import Model
+from chalicelib.domain.errors import ErrorDetail
+from chalicelib.domain.procedures import (PROCEDURE_LABELS, STATUS_LABELS, Category, ComplementaryTraining, Mandate,
+                                          Procedure, RequestStatus, TrainingPath)
+
+DRAFT_RETENTION_DAYS = 90  # drafts untouched for 3 months are purged
+
+
+class _Step(Model):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ProcedureStep(_Step):
+    """Step 1: the procedure and, for a school, the mandate."""
+
+    procedure: Procedure = Field(description="Démarche")
+    mandate: Mandate = Field(description="Mandat : mandat-papier, sans-mandat (le candidat valide), candidat")
+
+
+class LegalRepresentative(_Step):
+    birth_name: str = Field(max_length=80, description="Nom de naissance du représentant légal")
+    first_names: str = Field(max_length=160, description="Prénoms du représentant légal")
+    birth_date: date = Field(description="Date de naissance du représentant légal")
+    quality: Literal["pere", "mere", "tuteur"] = Field(description="Qualité : pere, mere ou tuteur")
+    address: AddressInput
+
+    check_birth_name = field_validator("birth_name")(lambda v: check_name(v, "Le nom de naissance"))
+    check_first_names = field_validator("first_names")(lambda v: check_name(v.replace(",", " "), "Les prénoms"))
+
+
+class CivilStatusStep(CandidateIdentity):
+    """Step 2: the candidate's civil status, and the legal representative for a minor."""
+
+    legal_representative: LegalRepresentative | None = None
+
+
+class ContactStep(_Step):
+    """Step 3: address and contacts (individual email and mobile phone)."""
+
+    address: AddressInput
+    email: str = Field(max_length=254, description="Adresse électronique personnelle du candidat")
+    mobile_phone: str = Field(max_length=20, description="Téléphone portable du candidat")
+
+    check_email_address = field_validator("email")(check_email)
+    check_mobile_phone = field_validator("mobile_phone")(normalize_mobile_phone)
+
+
+class CategoriesStep(_Step):
+    """Step 4: categories, training path, complementary training, licence already held."""
+
+    categories: list[Category] = Field(min_length=1, max_length=3, description="Catégorie(s) demandée(s)")
+    training_path: TrainingPath = Field(description="Formation : traditionnelle, aac ou supervisee")
+    complementary_training: ComplementaryTraining = ComplementaryTraining.NONE
+    has_licence: bool = Field(description="Le candidat a déjà un permis (une autre catégorie)")
+    first_request: bool = Field(description="Première demande du candidat (pour l'attestation JDC)")
+    held_categories: list[Category] = Field(default_factory=list, description="Catégories déjà obtenues")
+
+    @field_validator("categories")
+    @classmethod
+    def _distinct(cls, value: list[Category]) -> list[Category]:
+        if len(set(value)) != len(value):
+            raise ValueError("Chaque catégorie ne se demande qu'une fois.")
+        return value
+
+
+class DeclarationsStep(_Step):
+    """Step 5: the six declarations of the attestation d'inscription."""
+
+    exam_pending_elsewhere: bool = Field(description="En instance d'examen dans le même ou un autre département")
+    reads_french: bool = Field(description="Comprend et lit couramment le français")
+    adapted_vehicle: bool = Field(description="Doit conduire un véhicule aménagé")
+    vision_correction: bool = Field(description="Porteur d'un dispositif de correction de la vision")
+    medical_condition: bool = Field(description="Atteint d'une affection ou d'un handicap susceptible d'être "
+                                                "incompatible avec le permis ou d'en limiter la validité")
+    disability_pension: bool = Field(description="Titulaire d'une pension d'invalidité civile ou militaire")
+
+
+STEPS: dict[str, type[_Step]] = {
+    "procedure": ProcedureStep,
+    "civil_status": CivilStatusStep,
+    "contact": ContactStep,
+    "categories": CategoriesStep,
+    "declarations": DeclarationsStep,
+}
+STEP_LABELS = {"procedure": "1. Démarche et mandat", "civil_status": "2. État civil",
+               "contact": "3. Adresse et coordonnées", "categories": "4. Catégories et formation",
+               "declarations": "5. Déclarations", "documents": "6. Pièces justificatives",
+               "summary": "7. Récapitulatif et dépôt"}
+
+
+class Request(Model):
+    """A request as stored. `steps` holds each saved step as validated JSON."""
+
+    request_id: str
+    procedure: Procedure
+    mandate: Mandate
+    status: RequestStatus
+    school_id: str | None = None
+    owner_account_id: str | None = None  # the candidate filing for themselves
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    steps: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    version: int = 1
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def procedure_label(self) -> str:
+        return PROCEDURE_LABELS[self.procedure]
+
+    def candidate_name(self) -> str:
+        civil = self.steps.get("civil_status") or {}
+        return " ".join(p for p in (civil.get("first_names"), civil.get("usage_name") or civil.get("birth_name")) if p)
+
+
+def step_model(step: str) -> type[_Step]:
+    return STEPS[step]
+
+
+def missing(request: Request, day: date) -> list[ErrorDetail]:
+    """What prevents submission today, step by step, in French (empty: ready to submit once the
+    documents are in)."""
+    problems: list[ErrorDetail] = []
+    for step, model in STEPS.items():
+        saved = request.steps.get(step)
+        if step == "procedure":
+            continue  # chosen at creation
+        if saved is None:
+            problems.append(ErrorDetail(field=step, code="step_missing",
+                                        message=f"Étape « {STEP_LABELS[step]} » : à remplir."))
+            continue
+        try:
+            model.model_validate(saved)
+        except ValidationError:  # rules may have changed since it was saved: it must be reviewed
+            problems.append(ErrorDetail(field=step, code="step_invalid",
+                                        message=f"Étape « {STEP_LABELS[step]} » : à revoir, certaines valeurs ne "
+                                                "sont plus acceptées."))
+    civil, categories = request.steps.get("civil_status"), request.steps.get("categories")
+    if civil:
+        birth_date = date.fromisoformat(civil["birth_date"])
+        representative = rules.check_minor_has_representative(birth_date, day, bool(civil.get("legal_representative")))
+        if representative is not None:
+            problems.append(ErrorDetail(field="civil_status.legal_representative", code=representative.code,
+                                        message=representative.message))
+        if categories:
+            problems += [ErrorDetail(field="categories.categories", code=p.code, message=p.message)
+                         for p in rules.check_age(birth_date, request.procedure,
+                                                  [Category(c) for c in categories["categories"]],
+                                                  TrainingPath(categories["training_path"]), day)]
+    return problems
+
+
+def required_documents(request: Request, day: date) -> list[rules.RequiredDocument]:
+    """The documents this request needs, once the steps they depend on are saved."""
+    civil, categories = request.steps.get("civil_status"), request.steps.get("categories")
+    declarations = request.steps.get("declarations") or {}
+    if not civil or not categories:
+        return []
+    situation = rules.Situation(
+        procedure=request.procedure, categories=tuple(Category(c) for c in categories["categories"]),
+        path=TrainingPath(categories["training_path"]), birth_date=date.fromisoformat(civil["birth_date"]), day=day,
+        first_request=bool(categories["first_request"]), has_licence=bool(categories["has_licence"]),
+        declared_medical_condition=bool(declarations.get("medical_condition")),
+        complementary_training=ComplementaryTraining(categories.get("complementary_training", "aucune")))
+    return rules.required_documents(situation)

@@ -44,11 +44,17 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     # caller's profile once (disabled, removed and signed-out accounts are refused at once).
     "jwt_authorizer (JWKS cached)": (),
     "GET /me": ("dynamodb.GetItem",),
+    # Requests (every signed-in route reads the caller's profile first): one write per change,
+    # one query per listing page.
+    "POST /requests": ("dynamodb.GetItem", "dynamodb.PutItem"),
+    "PUT /requests/{request_id}/steps/{step}": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.PutItem"),
+    "GET /requests (one page)": ("dynamodb.GetItem", "dynamodb.Query"),
 }
 # What this benchmark drives, to list anything the app has that it does not measure.
 MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messages/{message_id}", "GET"),
                    ("/accounts/schools", "POST"), ("/accounts/activation", "POST"), ("/sessions", "POST"),
-                   ("/me", "GET"),
+                   ("/me", "GET"), ("/requests", "POST"), ("/requests/{request_id}/steps/{step}", "PUT"),
+                   ("/requests", "GET"),
                    ("/openapi.json", "GET")}
 MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate", "jwt_authorizer"}
 
@@ -295,6 +301,24 @@ def measure_accounts(counter: CallCounter, record, http, app) -> None:
         response = http.get("/me", headers={"Authorization": f"Bearer {access}"})
     _check(response.status_code == 200, f"GET /me answered {response.status_code}")
     record("GET /me", calls)
+
+    signed = {**json_headers, "Authorization": f"Bearer {access}"}
+    with counter.recording() as calls:
+        response = http.post("/requests", headers=signed, body=json.dumps(
+            {"procedure": "inscription", "mandate": "sans-mandat"}).encode())
+    _check(response.status_code == 201, f"POST /requests answered {response.status_code}")
+    record("POST /requests", calls)
+    number = json.loads(response.body)["request_id"]
+    with counter.recording() as calls:
+        response = http.put(f"/requests/{number}/steps/declarations", headers=signed, body=json.dumps({
+            "exam_pending_elsewhere": False, "reads_french": True, "adapted_vehicle": False,
+            "vision_correction": False, "medical_condition": False, "disability_pension": False}).encode())
+    _check(response.status_code == 200, f"PUT step answered {response.status_code}")
+    record("PUT /requests/{request_id}/steps/{step}", calls)
+    with counter.recording() as calls:
+        response = http.get("/requests?limit=20", headers=signed)
+    _check(response.status_code == 200, f"GET /requests answered {response.status_code}")
+    record("GET /requests (one page)", calls)
 
 
 if __name__ == "__main__":

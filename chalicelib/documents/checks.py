@@ -266,7 +266,9 @@ _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _ENCRYPT = re.compile(rb"/Encrypt" + _END)
 _ACTIVE = re.compile(rb"/(?:JavaScript|Launch|EmbeddedFiles?|XFA|RichMedia)" + _END)
 _JS_KEY = re.compile(rb"/JS" + _END)
-_GAP = rb"(?:[" + _WS + rb"]|%[^\r\n]*)*"  # whitespace and comments
+# Whitespace and comments. A comment must end with an EOL within 200 bytes: an unbounded one would
+# rescan to the end of the file from every "/Type" (quadratic on a hostile file).
+_GAP = rb"(?:[" + _WS + rb"]|%[^\r\n]{0,200}[\r\n])*"
 _PAGE = re.compile(rb"/Type" + _GAP + rb"/Page" + _END)
 _OBJ_HEADER = re.compile(rb"(?<![0-9])([0-9]{1,10})[" + _WS + rb"]+([0-9]{1,10})[" + _WS + rb"]+obj" + _END)
 _STREAM = re.compile(rb"(?<![A-Za-z])stream(?:\r\n|\n|\r)")

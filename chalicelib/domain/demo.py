@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
+
+from chalicelib.domain.base import Model
 
 
 class DemoStatus(StrEnum):
@@ -26,7 +28,7 @@ class DemoProcessingRefused(Exception):
     """Processing cannot succeed, however often it is retried."""
 
 
-class DemoMessageInput(BaseModel):
+class DemoMessageInput(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     text: str = Field(min_length=1, max_length=280, description="Texte du message (280 caractères au plus).")
@@ -39,7 +41,7 @@ class DemoMessageInput(BaseModel):
         return value
 
 
-class DemoMessage(BaseModel):
+class DemoMessage(Model):
     model_config = ConfigDict(extra="forbid")
 
     id: str

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from chalicelib.domain.base import Model
 
 
-class OutboxEvent(BaseModel):
+class OutboxEvent(Model):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str

@@ -6,17 +6,19 @@ Steps 1 to 5 are forms saved as drafts one by one, in any order, as often as nee
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, field_validator
 
-from chalicelib.domain import rules
 from chalicelib.domain.accounts import (AddressInput, CandidateIdentity, check_email, check_name,
                                         normalize_mobile_phone)
 from chalicelib.domain.base import Model
 from chalicelib.domain.errors import ErrorDetail
 from chalicelib.domain.procedures import (PROCEDURE_LABELS, STATUS_LABELS, Category, ComplementaryTraining, Mandate,
                                           Procedure, RequestStatus, TrainingPath)
+
+if TYPE_CHECKING:
+    from chalicelib.domain.rules import RequiredDocument
 
 DRAFT_RETENTION_DAYS = 90  # drafts untouched for 3 months are purged
 
@@ -138,6 +140,8 @@ def step_model(step: str) -> type[_Step]:
 def missing(request: Request, day: date) -> list[ErrorDetail]:
     """What prevents submission today, step by step, in French (empty: ready to submit once the
     documents are in)."""
+    from chalicelib.domain import rules  # the rule tables: built when a summary is asked for
+
     problems: list[ErrorDetail] = []
     for step, model in STEPS.items():
         saved = request.steps.get(step)
@@ -168,8 +172,10 @@ def missing(request: Request, day: date) -> list[ErrorDetail]:
     return problems
 
 
-def required_documents(request: Request, day: date) -> list[rules.RequiredDocument]:
+def required_documents(request: Request, day: date) -> list["RequiredDocument"]:
     """The documents this request needs, once the steps they depend on are saved."""
+    from chalicelib.domain import rules
+
     civil, categories = request.steps.get("civil_status"), request.steps.get("categories")
     declarations = request.steps.get("declarations") or {}
     if not civil or not categories:

@@ -10,8 +10,8 @@ person what to do. In order:
    size written inside the file; the worker also compares `len(data)` with S3's own object size
    (ContentLength of the GET) before calling this, so a short read cannot pass for a small file.
 2. Type, from the magic bytes, which must equal the declared content type: JPEG `FF D8 FF` and PNG's
-   8-byte signature at offset 0 (decoders need them there); PDF `%PDF-` starting anywhere in the
-   first 1024 bytes, the window Acrobat and pdf.js tolerate (some scanners and mail gateways
+   8-byte signature at offset 0 (decoders need them there); PDF `%PDF-` anywhere within the
+   first 1024 bytes, the window Acrobat tolerates (some scanners and mail gateways
    prepend a few bytes), so that what we accept is what a reader opens. Image signatures are tried
    first: a file that starts as a JPEG is a JPEG, never a PDF. Anything else is unsupported.
 3. Images are re-encoded from their pixels, which is the only way to be sure nothing rides along:
@@ -30,8 +30,10 @@ person what to do. In order:
    warning into an error with `warnings.catch_warnings`: call from one thread at a time (the
    Lambda worker does).
 4. PDFs are kept as they are (re-rendering would need a PDF engine) but refused when
-   - encrypted (`/Encrypt` in a trailer or cross-reference stream dictionary): we could not look
-     inside, and agents could not open it without the password;
+   - encrypted (`/Encrypt`, which lives in a trailer or cross-reference stream dictionary, matched
+     anywhere: the name is too long to occur by chance): we could not look inside its streams,
+     and agents could not open it without the password. Owner-password-only files (no password
+     to open, restricted printing or copying) are refused too;
    - active: JavaScript (`/JavaScript`, `/JS`), `/Launch` actions, embedded files
      (`/EmbeddedFile(s)`), XFA forms, `/RichMedia`. An `/OpenAction` or `/AA` running JavaScript
      is caught by its `/S /JavaScript` and `/JS`; a plain `/OpenAction` to a page (fpdf2 writes
@@ -40,13 +42,17 @@ person what to do. In order:
      (dictionaries having `/Type /ObjStm`, `/First` or `/N`), where a modern PDF keeps most of its
      dictionaries and where attackers hide `/JS`. Object streams must be FlateDecode (without
      predictor) or unfiltered; any other filter is refused as unreadable rather than left unseen.
-     Inflating stops at 50 MB in all (a zlib bomb) and zlib errors are refused as unreadable.
-     Other streams (page contents, images, fonts) are not inflated: readers never parse
-     dictionaries from them, and inflated scans can legitimately reach hundreds of MB.
+     Inflating stops at 50 MB out in all (a zlib bomb) and at the file's size in (object streams
+     do not overlap; crafted ones running on to the end of the file would otherwise make this
+     quadratic); either, or a zlib error, is refused as unreadable. Other streams (page
+     contents, images, fonts) are not inflated: readers never parse dictionaries from them, and
+     inflated scans can legitimately reach hundreds of MB.
      The long names are matched anywhere in the file. `/JS` followed by a delimiter occurs by
      chance about once per 270 MB of compressed or JPEG data (one 10 MB scan in 27 would be
      refused), so it is matched outside stream payloads and inside object streams only; a
-     JavaScript action also needs `/S /JavaScript`, which is matched everywhere.
+     JavaScript action also needs `/S /JavaScript`, which is matched everywhere. Not refused:
+     links (`/URI`, `/GoToR`), `/SubmitForm`. PDF forms that validate their fields with
+     JavaScript (some CERFA) are refused; the message says to print them to PDF.
    - unreadable: no `%%EOF` in the last 1024 bytes (truncated upload; the window readers search
      for the trailer), no page at all, or an object stream that cannot be inflated.
    `pages` is a rough count: page dictionaries (`/Type /Page`, not `/Pages` nor `/PageLabel`,
@@ -66,13 +72,14 @@ import warnings
 import zlib
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Any
 
 JPEG, PNG, PDF = "image/jpeg", "image/png", "application/pdf"
 ACCEPTED_TYPES = {JPEG, PNG, PDF}
 
 KB = 1024
 MB = 1024 * KB
-PDF_HEADER_WINDOW = 1024  # "%PDF-" must start in the first 1024 bytes
+PDF_HEADER_WINDOW = 1024  # "%PDF-" must be within the first 1024 bytes
 PDF_EOF_WINDOW = 1024  # "%%EOF" must be in the last 1024 bytes
 PDF_MAX_INFLATED = 50 * MB  # object streams, all together
 JPEG_QUALITY = 90
@@ -172,7 +179,11 @@ def _unsupported(data: bytes) -> Refused:
 
 def _image_too_large(width: int | None = None, height: int | None = None, max_pixels: int | None = None) -> Refused:
     dims = f" ({width} × {height} pixels)" if width is not None and height is not None else ""
-    limit = f" ; {max_pixels / 1_000_000:.0f} millions de pixels au plus" if max_pixels else ""
+    limit = ""
+    if max_pixels and max_pixels >= 1_000_000:
+        limit = f" ; {max_pixels / 1_000_000:g} millions de pixels au plus".replace(".", ",")
+    elif max_pixels:
+        limit = f" ; {max_pixels} pixels au plus"
     return Refused("image_too_large",
                    f"Cette image est trop grande{dims}{limit} : réduisez sa définition (ou prenez la photo "
                    "en qualité normale), puis renvoyez-la.")
@@ -233,15 +244,15 @@ def _check_image(data: bytes, content_type: str, max_pixels: int) -> Accepted | 
 
 @dataclass
 class _Clean:
-    image: object
-    options: dict
+    image: Any  # PIL.Image.Image, not imported at module level
+    options: dict[str, Any]
 
 
 def _clean(im, fmt: str) -> _Clean:
     """The image to encode, in a mode the format keeps, with no metadata left in `info` (Pillow's
     encoders read the comment, the ICC profile and the transparency from it)."""
     transparency = im.info.get("transparency")
-    options: dict = {}
+    options: dict[str, Any] = {}
     if fmt == "JPEG":
         out = im if im.mode in ("L", "RGB") else im.convert("RGB")
         options["quality"] = JPEG_QUALITY
@@ -323,7 +334,7 @@ def _split_streams(data: bytes) -> tuple[bytes, list[tuple[int | None, bytes]]]:
     any `endstream` in between, so it is never shorter than what a reader inflates."""
     outside: list[bytes] = []
     object_streams: list[tuple[int | None, bytes]] = []
-    inflated = 0
+    inflated = consumed = 0
     view = memoryview(data)
     pos = 0
     for_search = 0
@@ -341,7 +352,11 @@ def _split_streams(data: bytes) -> tuple[bytes, list[tuple[int | None, bytes]]]:
                 raise _Unreadable
             first = _FIRST.search(head)
             if _FLATE.search(head):
-                text = _inflate(view[start:], PDF_MAX_INFLATED - inflated)
+                # Object streams do not overlap: together they cannot hold more zlib data than the
+                # file. Without that bound, crafted streams that each run on to the end of the
+                # file would make this loop quadratic.
+                text, used = _inflate(view[start:], PDF_MAX_INFLATED - inflated, len(data) - consumed)
+                consumed += used
             else:
                 text = data[start:end]
             inflated += len(text)
@@ -352,9 +367,10 @@ def _split_streams(data: bytes) -> tuple[bytes, list[tuple[int | None, bytes]]]:
     return _decode_names(b" ".join(outside)), object_streams
 
 
-def _inflate(source: memoryview, budget: int) -> bytes:
-    """The zlib data at the start of `source`, inflated; `_Unreadable` past `budget` bytes or on
-    a zlib error. Fed in small pieces so that neither input nor output is copied whole."""
+def _inflate(source: memoryview, max_out: int, max_in: int) -> tuple[bytes, int]:
+    """The zlib data at the start of `source`, inflated, and how many bytes of it were consumed.
+    `_Unreadable` on a zlib error, past `max_out` bytes out or past `max_in` bytes in. Fed in
+    small pieces so that neither the input nor the output is copied whole."""
     inflator = zlib.decompressobj()
     chunks: list[bytes] = []
     total = 0
@@ -362,22 +378,26 @@ def _inflate(source: memoryview, budget: int) -> bytes:
     try:
         for offset in range(0, len(source), step):
             piece: bytes | memoryview = source[offset:offset + step]
+            fed = offset + len(piece)
             while piece:
-                out = inflator.decompress(piece, min(MB, budget - total + 1))
+                out = inflator.decompress(piece, min(MB, max_out - total + 1))
                 total += len(out)
-                if total > budget:
+                if total > max_out:
                     raise _Unreadable
                 chunks.append(out)
+                consumed = fed - len(inflator.unconsumed_tail) - len(inflator.unused_data)
+                if consumed > max_in:
+                    raise _Unreadable
                 if inflator.eof:
-                    return b"".join(chunks)
+                    return b"".join(chunks), consumed
                 piece = inflator.unconsumed_tail
         out = inflator.flush()
     except zlib.error as exc:
         raise _Unreadable from exc
-    if total + len(out) > budget:
+    if total + len(out) > max_out:
         raise _Unreadable
     chunks.append(out)
-    return b"".join(chunks)  # truncated zlib data: what a reader would get too
+    return b"".join(chunks), len(source)  # truncated zlib data: what a reader would get too
 
 
 def _count_pages(outside: bytes, object_streams: list[tuple[int | None, bytes]]) -> int:

@@ -3,7 +3,7 @@ from chalice import Chalice
 
 from chalicelib.api import accounts, auth, demo, health, me, middleware, openapi, requests, school, sessions
 from chalicelib.workers import demo as demo_worker
-from chalicelib.workers import emails, identity, outbox
+from chalicelib.workers import documents, emails, identity, outbox
 
 app = Chalice(app_name="permis")
 
@@ -13,5 +13,6 @@ middleware.register(app)
 # The authorizer's blueprint before the routes that use it.
 for blueprint in (auth.blueprint, health.blueprint, openapi.blueprint, accounts.blueprint, sessions.blueprint,
                   me.blueprint, school.blueprint, requests.blueprint, demo.blueprint,
-                  outbox.blueprint, demo_worker.blueprint, emails.blueprint, identity.blueprint):
+                  outbox.blueprint, demo_worker.blueprint, emails.blueprint, documents.blueprint,
+                  identity.blueprint):
     app.register_blueprint(blueprint)

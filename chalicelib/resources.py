@@ -260,7 +260,8 @@ def _by_logical(items, logical):
 
 
 # Key prefixes of the documents bucket: the retention rules and the checker's notification use them.
-UPLOADS_PREFIX = "uploads/"
+UPLOADS_PREFIX = "uploads/"  # as the browser sent them: checked, then deleted
+CHECKED_PREFIX = "checked/"  # accepted documents, re-encoded without metadata
 EXPORTS_PREFIX = "exports/"
 
 MAIN_TABLE = Table(
@@ -288,6 +289,8 @@ MAIN_TABLE = Table(
         " expires_at (3 months after their last change)",
         "an owner's requests newest first: Query gsi1 gsi1pk=<SCHOOL#id or ACCOUNT#id>#REQUESTS,"
         " ScanIndexForward=false, filters on status, procedure, search_name; cursor = LastEvaluatedKey",
+        "a request's documents: Query pk=REQUEST#<number>, sk begins_with DOC#; the checker updates"
+        " DOC#<type> on condition that it is about the upload it checked",
     ),
 )
 
@@ -311,7 +314,8 @@ CATALOGUE = Catalogue(
             notify_queue="document-checks",
             notify_prefix=UPLOADS_PREFIX,
             retention=(
-                Retention(UPLOADS_PREFIX, 3 * 365, "pièces justificatives : 3 ans après le dépôt"),
+                Retention(UPLOADS_PREFIX, 7, "fichiers envoyés : vérifiés puis effacés, 7 jours au plus"),
+                Retention(CHECKED_PREFIX, 3 * 365, "pièces justificatives : 3 ans après le dépôt"),
                 Retention(EXPORTS_PREFIX, 7, "exports de données personnelles : 7 jours pour les télécharger"),
             ),
         ),
@@ -348,10 +352,16 @@ CATALOGUE = Catalogue(
                                           "cognito-idp:AdminUserGlobalSignOut",
                                           "cognito-idp:AdminUpdateUserAttributes")),
             Access("secret", "hmac", ("secretsmanager:GetSecretValue",)),
+            # Presigned POSTs of documents are signed with the function's role: S3 checks its right.
+            Access("bucket", "documents", ("s3:PutObject",)),
         ),
         "relay_outbox": (
             Access("queue", "demo", ("sqs:SendMessage",)),
             Access("queue", "emails", ("sqs:SendMessage",)),
+        ),
+        "check_documents": (
+            Access("table", "main", ("dynamodb:GetItem", "dynamodb:UpdateItem")),
+            Access("bucket", "documents", ("s3:GetObject", "s3:PutObject", "s3:DeleteObjectVersion")),
         ),
         "process_demo_messages": (
             Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem")),

@@ -61,6 +61,21 @@ def requests_repository():
 
 
 @functools.cache
+def documents_repository():
+    from chalicelib.adapters.documents_repository import DynamoDocumentsRepository
+
+    return DynamoDocumentsRepository(client("dynamodb"), settings.table_name("main"))
+
+
+def documents():
+    from chalicelib.services.documents import Documents
+
+    return Documents(documents_repository(),
+                     presign=functools.partial(client("s3").generate_presigned_post,
+                                               Bucket=settings.bucket_name("documents")))
+
+
+@functools.cache
 def user_directory() -> "CognitoDirectory":
     from chalicelib.adapters.identity import CognitoDirectory
 
@@ -85,6 +100,6 @@ def reset() -> None:
     from chalicelib.adapters import secrets
 
     for cached in (demo_repository, queue_publisher, cognito_directory, accounts_repository, user_directory, mailer,
-                   requests_repository):
+                   requests_repository, documents_repository):
         cached.cache_clear()
     secrets.reset()

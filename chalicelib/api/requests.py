@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from chalice import Blueprint
+from pydantic import ConfigDict, Field
 
 from chalicelib.adapters import wiring
 from chalicelib.api.http import parse_body, route
@@ -136,3 +137,47 @@ def list_requests(caller: Profile) -> RequestPage:
         RequestRow(request_id=r.request_id, procedure_label=r.procedure_label, status=r.status.value,
                    status_label=r.status_label, candidate_name=r.candidate_name(), created_at=r.created_at,
                    updated_at=r.updated_at) for r in rows])
+
+
+class UploadInput(Model):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    content_type: str = Field(description="image/jpeg, image/png ou application/pdf")
+    size: int = Field(ge=1, description="Taille du fichier en octets")
+
+
+class UploadForm(Model):
+    url: str
+    fields: dict[str, str]
+    expires_at: datetime
+    document: str
+    label: str
+
+
+class DocumentState(Model):
+    document: str
+    label: str
+    state: str
+    state_label: str
+    reason: str | None = None
+
+
+class DocumentStates(Model):
+    documents: list[DocumentState]
+
+
+@route(blueprint, "/requests/{request_id}/documents/{document}/upload", method="POST",
+       summary="Préparer l'envoi d'une pièce (formulaire S3 signé, 5 minutes)", tags=TAGS, request_model=UploadInput,
+       response_model=UploadForm, status=201, errors=(404, 409), roles=FILERS,
+       description="Le navigateur envoie ensuite le fichier directement à S3 (POST multipart vers url avec fields "
+                   "puis le fichier). S3 n'accepte que le type et la plage de taille annoncés. La pièce est ensuite "
+                   "vérifiée ; son état se lit dans /requests/{request_id}/documents.")
+def prepare_upload(caller: Profile, request_id: str, document: str, body: UploadInput) -> UploadForm:
+    request = _service().get(caller, request_id)
+    return UploadForm(**wiring.documents().prepare_upload(request, document, body.content_type, body.size))
+
+
+@route(blueprint, "/requests/{request_id}/documents", summary="Les pièces d'une demande et leur vérification",
+       tags=TAGS, response_model=DocumentStates, errors=(404,), roles=FILERS)
+def document_states(caller: Profile, request_id: str) -> DocumentStates:
+    request = _service().get(caller, request_id)
+    return DocumentStates(documents=[DocumentState(**d) for d in wiring.documents().states(request)])

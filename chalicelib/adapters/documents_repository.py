@@ -1,0 +1,62 @@
+"""Documents of a request (main table): REQUEST#<number> / DOC#<type>, one item per document
+type holding the latest upload (its S3 key), its state and, when refused, why. A new upload of
+the same type replaces the record; the checker only ever updates the record of the upload it
+checked (condition on the key), so a late message about a replaced file changes nothing."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.dynamo import from_item, to_item
+
+
+def document_key(request_id: str, document: str) -> dict[str, Any]:
+    return {"pk": {"S": f"REQUEST#{request_id}"}, "sk": {"S": f"DOC#{document}"}}
+
+
+class DynamoDocumentsRepository:
+    def __init__(self, dynamodb_client, table_name: str):
+        self._db = dynamodb_client
+        self._table = table_name
+
+    def expect_upload(self, request_id: str, document: str, key: str, content_type: str, at: datetime) -> None:
+        self._db.put_item(TableName=self._table, Item=to_item({
+            "pk": f"REQUEST#{request_id}", "sk": f"DOC#{document}", "entity": "document", "request_id": request_id,
+            "document": document, "key": key, "content_type": content_type, "state": "awaiting_upload",
+            "updated_at": at.isoformat()}))
+
+    def get(self, request_id: str, document: str) -> dict[str, Any] | None:
+        item = self._db.get_item(TableName=self._table, Key=document_key(request_id, document),
+                                 ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
+
+    def list(self, request_id: str) -> list[dict[str, Any]]:
+        page = self._db.query(TableName=self._table, ConsistentRead=True,
+                              KeyConditionExpression="pk = :pk AND begins_with(sk, :doc)",
+                              ExpressionAttributeValues={":pk": {"S": f"REQUEST#{request_id}"}, ":doc": {"S": "DOC#"}})
+        return [from_item(item) for item in page["Items"]]
+
+    def record_check(self, request_id: str, document: str, key: str, state: str, reason: str | None,
+                     at: datetime, clean_key: str | None = None) -> bool:
+        """False when the record is about another upload (replaced) or was checked already."""
+        values = {":key": {"S": key}, ":state": {"S": state}, ":at": {"S": at.isoformat()},
+                  ":accepted": {"S": "accepted"}, ":refused": {"S": "refused"}}
+        expression = "SET #state = :state, checked_at = :at"
+        if reason:
+            values[":reason"] = {"S": reason}
+            expression += ", reason = :reason"
+        if clean_key:
+            values[":clean"] = {"S": clean_key}
+            expression += ", clean_key = :clean"
+        try:
+            self._db.update_item(TableName=self._table, Key=document_key(request_id, document),
+                                 UpdateExpression=expression, ExpressionAttributeValues=values,
+                                 ConditionExpression="#key = :key AND #state <> :accepted AND #state <> :refused",
+                                 ExpressionAttributeNames={"#state": "state", "#key": "key"})
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

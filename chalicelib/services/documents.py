@@ -1,0 +1,76 @@
+"""Supporting documents of a request: the upload goes straight from the browser to S3 with a
+presigned POST whose policy the server writes (exact content type, size range of the document
+type, key chosen by the server, a few minutes' validity); the checker worker then checks the file
+and records the result."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from chalicelib.domain.errors import Conflict, ErrorDetail, InvalidInput, NotFound
+from chalicelib.domain.procedures import RequestStatus
+from chalicelib.domain.rules import DOCUMENT_LABELS, DOCUMENT_SPECS, DocumentType, check_file
+from chalicelib.resources import UPLOADS_PREFIX
+
+UPLOAD_VALIDITY = timedelta(minutes=5)
+UPLOADABLE = frozenset({RequestStatus.DRAFT, RequestStatus.MORE_INFORMATION_REQUESTED})
+STATE_LABELS = {"awaiting_upload": "En attente d'envoi", "pending": "En cours de vérification",
+                "accepted": "Acceptée", "refused": "Refusée"}
+
+
+def upload_key(request_id: str, document: str) -> str:
+    """uploads/<request>/<document type>/<random>: made by the server, never by the browser."""
+    return f"{UPLOADS_PREFIX}{request_id}/{document}/{uuid.uuid4().hex}"
+
+
+def parse_upload_key(key: str) -> tuple[str, str] | None:
+    parts = key.split("/")
+    if len(parts) != 4 or f"{parts[0]}/" != UPLOADS_PREFIX or not parts[1].isdigit():
+        return None
+    try:
+        DocumentType(parts[2])
+    except ValueError:
+        return None
+    return parts[1], parts[2]
+
+
+def upload_conditions(key: str, content_type: str, min_bytes: int, max_bytes: int) -> list[Any]:
+    """The policy S3 enforces on the POST (moto does not: tests read this policy itself)."""
+    return [{"key": key}, {"Content-Type": content_type}, ["content-length-range", min_bytes, max_bytes]]
+
+
+@dataclass
+class Documents:
+    repo: Any  # DynamoDocumentsRepository
+    presign: Callable[..., dict[str, Any]]  # s3.generate_presigned_post bound to the bucket
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+
+    def prepare_upload(self, request, document: str, content_type: str, size: int) -> dict[str, Any]:
+        try:
+            kind = DocumentType(document)
+        except ValueError:
+            raise NotFound("document_unknown", "Ce type de pièce n'existe pas.") from None
+        if request.status not in UPLOADABLE:
+            raise Conflict("documents_locked", "Les pièces ne se changent pas à ce stade de la demande.",
+                           current={"status": request.status.value})
+        problem = check_file(kind, content_type, size)
+        if problem is not None:
+            raise InvalidInput(problem.code or "file_refused", problem.message,
+                               [ErrorDetail(field="content_type" if problem.code == "content_type" else "size",
+                                            code=problem.code, message=problem.message)])
+        spec = DOCUMENT_SPECS[kind]
+        key = upload_key(request.request_id, kind.value)
+        now = self.clock()
+        post = self.presign(Key=key, Fields={"Content-Type": content_type},
+                            Conditions=upload_conditions(key, content_type, spec.min_bytes or 1, spec.max_bytes or 1),
+                            ExpiresIn=int(UPLOAD_VALIDITY.total_seconds()))
+        self.repo.expect_upload(request.request_id, kind.value, key, content_type, now)
+        return {"url": post["url"], "fields": post["fields"], "expires_at": now + UPLOAD_VALIDITY,
+                "document": kind.value, "label": DOCUMENT_LABELS[kind]}
+
+    def states(self, request) -> list[dict[str, Any]]:
+        return [{"document": d["document"], "label": DOCUMENT_LABELS[DocumentType(d["document"])],
+                 "state": d["state"], "state_label": STATE_LABELS.get(d["state"], d["state"]),
+                 "reason": d.get("reason")} for d in self.repo.list(request.request_id)]

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters.dynamo import from_item, to_item
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.identity_match import normalize_name
-from chalicelib.domain.procedures import RequestStatus
+from chalicelib.domain.procedures import TERMINAL_STATUSES, RequestStatus
 from chalicelib.domain.requests import DRAFT_RETENTION_DAYS, Request
 
 CURSOR_INVALID = InvalidInput("cursor_invalid", "Ce lien de page n'est plus valable : rechargez la liste depuis le début.")
@@ -101,6 +101,46 @@ class DynamoRequestsRepository:
             requests.append(Request.model_validate({k: values[k] for k in Request.model_fields if k in values}))
         last = answer.get("LastEvaluatedKey")
         return requests, _encode(last) if last else None
+
+
+    def _all(self, partition: str, **query: Any) -> list[dict[str, Any]]:
+        items, start = [], None
+        while True:
+            kwargs: dict[str, Any] = {"TableName": self._table, "IndexName": "gsi1",
+                                      "KeyConditionExpression": "gsi1pk = :owner", **query}
+            kwargs["ExpressionAttributeValues"] = {":owner": {"S": partition},
+                                                   **query.get("ExpressionAttributeValues", {})}
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            answer = self._db.query(**kwargs)
+            items += answer.get("Items", [])
+            start = answer.get("LastEvaluatedKey")
+            if not start:
+                return items
+
+    def _in_progress(self, partition: str) -> int:
+        """Requests filed and not finished (drafts are not filed; expired ones went back to the filer)."""
+        settled = sorted({*TERMINAL_STATUSES, RequestStatus.DRAFT, RequestStatus.EXPIRED})
+        values = {f":s{i}": {"S": status.value} for i, status in enumerate(settled)}
+        items = self._all(partition, FilterExpression=f"NOT (#status IN ({', '.join(values)}))",
+                          ExpressionAttributeNames={"#status": "status"}, ExpressionAttributeValues=values,
+                          ProjectionExpression="pk")
+        return len(items)
+
+    # The port accounts use before closing an account (chalicelib.services.accounts.RequestsInProgress).
+    def count_for_account(self, account_id: str) -> int:
+        return self._in_progress(f"ACCOUNT#{account_id}#REQUESTS")
+
+    def count_for_school(self, school_id: str) -> int:
+        return self._in_progress(f"SCHOOL#{school_id}#REQUESTS")
+
+    def all_for_account(self, account_id: str) -> list[Request]:
+        """A candidate's own requests, for the export of their data."""
+        requests = []
+        for item in self._all(f"ACCOUNT#{account_id}#REQUESTS", ScanIndexForward=False):
+            values = from_item(item)
+            requests.append(Request.model_validate({k: values[k] for k in Request.model_fields if k in values}))
+        return requests
 
 
 def _encode(key: dict[str, Any]) -> str:

@@ -93,7 +93,8 @@ def accounts() -> "Accounts":
     from chalicelib.adapters import secrets
     from chalicelib.services.accounts import Accounts
 
-    return Accounts(accounts_repository(), user_directory(), link_key=lambda: secrets.hmac_key("links"))
+    return Accounts(accounts_repository(), user_directory(), link_key=lambda: secrets.hmac_key("links"),
+                    requests=requests_repository())
 
 
 def reset() -> None:

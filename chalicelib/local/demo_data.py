@@ -42,7 +42,8 @@ class ActiveAccounts:
 
     def __init__(self, accounts: Accounts):
         self._nonces: list[str] = []
-        self.accounts = Accounts(accounts.repo, accounts.directory, accounts.link_key, new_nonce=self._nonce)
+        self.accounts = Accounts(accounts.repo, accounts.directory, accounts.link_key, accounts.requests,
+                                 new_nonce=self._nonce)
 
     def _nonce(self) -> str:
         self._nonces.append(links.new_nonce())

@@ -38,18 +38,11 @@ def revocation_second(now: datetime) -> float:
 
 
 class RequestsInProgress(Protocol):
+    """What accounts need to know of requests (adapters/requests_repository.py)."""
+
     def count_for_account(self, account_id: str) -> int: ...
     def count_for_school(self, school_id: str) -> int: ...
-
-
-class NoRequestsYet:
-    """Until the requests issue: nobody has a request in progress."""
-
-    def count_for_account(self, account_id: str) -> int:
-        return 0
-
-    def count_for_school(self, school_id: str) -> int:
-        return 0
+    def all_for_account(self, account_id: str) -> list[Any]: ...
 
 
 @dataclass
@@ -57,9 +50,9 @@ class Accounts:
     repo: DynamoAccountsRepository
     directory: CognitoDirectory
     link_key: Callable[[], bytes]
+    requests: RequestsInProgress
     # Looked up at each call, so tests can move time by patching this module's utc_now.
     clock: Callable[[], datetime] = field(default=lambda: utc_now())
-    requests: RequestsInProgress = field(default_factory=NoRequestsYet)
     new_nonce: Callable[[], str] = links.new_nonce
 
     # --- opening accounts ----------------------------------------------------------------------
@@ -377,7 +370,7 @@ class Accounts:
         if profile.school_id:
             school = self.repo.get_school(profile.school_id)
             data["school"] = school.model_dump(mode="json") if school else None
-        data["requests"] = []  # the requests issue adds them
+        data["requests"] = [r.model_dump(mode="json") for r in self.requests.all_for_account(profile.account_id)]
         return data
 
     def correct(self, profile: Profile, changes: dict[str, Any]) -> Profile:

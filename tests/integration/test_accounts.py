@@ -388,3 +388,11 @@ def test_the_administrator_cannot_remove_themselves_nor_another_schools_member(h
     stranger_id = body(http.get("/me", headers={"Authorization": f"Bearer {stranger}"}))["account_id"]
     other = http.delete(f"/school/members/{stranger_id}", headers={"Authorization": f"Bearer {school_admin}"})
     assert other.status_code == 404 and body(other)["code"] == "member_not_found"
+
+
+def test_the_communes_of_a_postal_code_and_an_unknown_or_malformed_code(http, aws):
+    served = body(http.get("/communes/69800"))
+    assert served["communes"] == [{"insee_code": "69290", "name": "Saint-Priest", "departement": "69"}]
+    for code in ("00000", "6980", "abcde"):
+        refused = http.get(f"/communes/{code}")
+        assert refused.status_code == 404 and body(refused)["code"] == "postal_code_unknown"

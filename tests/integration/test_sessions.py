@@ -209,23 +209,41 @@ def test_a_candidate_exports_their_data_and_closes_the_account(http, candidate):
     assert wiring.accounts_repository().account_id_for_email(EMAIL) is None
 
 
-def test_an_account_with_a_request_in_progress_cannot_be_closed(http, candidate, monkeypatch):
-    from chalicelib.services.accounts import Accounts
+def _filed(request_id: str) -> None:
+    """Moves a draft on as its submission will (the submission route comes with the requests issue)."""
+    from chalicelib.domain.procedures import RequestStatus
 
-    class OneRequest:
-        def count_for_account(self, account_id):
-            return 1
+    repo = wiring.requests_repository()
+    request = repo.get(request_id)
+    assert repo.replace(request.model_copy(update={"status": RequestStatus.IMAGE_CHECK,
+                                                   "version": request.version + 1}))
 
-        def count_for_school(self, school_id):
-            return 1
 
-    real = wiring.accounts
-    monkeypatch.setattr(wiring, "accounts", lambda: Accounts(real().repo, real().directory, real().link_key,
-                                                              requests=OneRequest()))
+def test_a_draft_is_exported_and_a_filed_request_prevents_closing_the_account(http, candidate):
+    created = post(http, "/requests", {"procedure": "inscription", "mandate": "candidat"}, candidate)
+    number = body(created)["request_id"]
+    exported = body(http.get("/me/export", headers=auth(candidate)))
+    assert [r["request_id"] for r in exported["requests"]] == [number]
+    _filed(number)
     refused = http.delete("/me", headers=auth(candidate))
+    assert refused.status_code == 409 and body(refused)["code"] == "requests_in_progress"
+    assert http.get("/me", headers=auth(candidate)).status_code == 200  # nothing was closed
+
+
+def test_a_school_with_a_request_in_progress_cannot_be_closed_by_its_administrator(http, pump, aws):
+    from tests.accounts_support import registry, school_form
+
+    registry(wiring.accounts())
+    school = open_and_activate(http, pump, "/accounts/schools", school_form(http))
+    number = body(post(http, "/requests", {"procedure": "inscription", "mandate": "sans-mandat"}, school))["request_id"]
+    _filed(number)
+    refused = http.delete("/me", headers=auth(school))
     assert refused.status_code == 409 and body(refused)["code"] == "requests_in_progress"
 
 
+def test_a_draft_alone_does_not_prevent_closing(http, candidate):
+    assert post(http, "/requests", {"procedure": "inscription", "mandate": "candidat"}, candidate).status_code == 201
+    assert http.delete("/me", headers=auth(candidate)).status_code == 200
 # --- agents ----------------------------------------------------------------------------------------
 
 def test_an_agent_created_by_command_must_set_up_totp_before_acting(http, pump, aws, capsys):

@@ -138,7 +138,7 @@ class DynamoAccountsRepository:
                         "Item": to_item({"pk": f"SCHOOL#{school.school_id}", "sk": "SCHOOL", "entity": "school",
                                          **school.model_dump(mode="json")})}}
 
-    def put_member(self, member: Member, *, condition_school_active: bool = False) -> dict:
+    def put_member(self, member: Member) -> dict:
         values = {"pk": f"SCHOOL#{member.school_id}", "sk": f"MEMBER#{member.account_id}", "entity": "member",
                   "account_id": member.account_id, "school_id": member.school_id,
                   "school_role": member.school_role.value, "email": member.email, "birth_name": member.birth_name,
@@ -186,12 +186,15 @@ class DynamoAccountsRepository:
         return from_item(item) if item else None
 
     def get_profile(self, account_id: str) -> Profile | None:
-        values = self._get(profile_key(account_id))
-        return Profile.model_validate({k: values.get(k) for k in Profile.model_fields if k in values}) if values else None
+        return self.get_profile_and_link(account_id)[0]
 
-    def activation_token_hash(self, account_id: str) -> str | None:
+    def get_profile_and_link(self, account_id: str) -> tuple[Profile | None, str | None]:
+        """The profile and, while it awaits activation, the hash of its current link: one read."""
         values = self._get(profile_key(account_id))
-        return values.get("activation_token_hash") if values else None
+        if not values:
+            return None, None
+        profile = Profile.model_validate({k: values.get(k) for k in Profile.model_fields if k in values})
+        return profile, values.get("activation_token_hash")
 
     def account_id_for_email(self, email: str) -> str | None:
         values = self._get(email_key(email))
@@ -346,7 +349,7 @@ class DynamoAccountsRepository:
     def delete_school(self, school_id: str) -> dict:
         return {"Delete": {"TableName": self._table, "Key": school_key(school_id)}}
 
-    def end_profile(self, profile: Profile, status: AccountStatus, at: float) -> dict:
+    def end_profile(self, profile: Profile, status: AccountStatus, revoked_at: float) -> dict:
         """Removed or closed: the profile stays as a tombstone (history names who did what), its
         personal data is erased, and every token it holds is refused."""
         return {"Put": {"TableName": self._table, "ConditionExpression": "version = :expected",
@@ -357,7 +360,7 @@ class DynamoAccountsRepository:
                             "email": "", "birth_name": profile.birth_name if status == AccountStatus.REMOVED else "",
                             "first_names": profile.first_names if status == AccountStatus.REMOVED else "",
                             "school_id": profile.school_id, "created_at": profile.created_at.isoformat(),
-                            "sessions_revoked_at": float(int(at)), "version": profile.version + 1})}}
+                            "sessions_revoked_at": revoked_at, "version": profile.version + 1})}}
 
     def replace_profile(self, profile: Profile) -> dict:
         """`profile.version` is the new version; the stored one must be the one before."""

@@ -10,9 +10,10 @@ from typing import Any, Callable, Protocol
 from chalicelib.adapters.accounts_repository import DynamoAccountsRepository, LinkRecord, Member, TransactionRefused
 from chalicelib.adapters.identity import EMAIL_ALREADY_USED_MESSAGE, CognitoDirectory, MfaChallenge, Tokens
 from chalicelib.domain import links
-from chalicelib.domain.accounts import (ACTIVATION_DAYS, AccountStatus, AgentCreation, Agrement, CandidateForSchool,
-                                        CandidateSignUp, MemberInvitation, Profile, Role, School, SchoolRole,
-                                        SchoolSignUp, mask_email, normalize_email)
+from chalicelib.domain.accounts import (ACTIVATION_DAYS, EMAIL_CHANGE_HOURS, PASSWORD_RESET_HOURS, AccountStatus,
+                                        AgentCreation, Agrement, CandidateForSchool, CandidateSignUp,
+                                        MemberInvitation, Profile, Role, School, SchoolRole, SchoolSignUp, mask_email,
+                                        normalize_email)
 from chalicelib.domain.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.observability import logger
@@ -159,15 +160,20 @@ class Accounts:
                        birth_name=birth_name, first_names=first_names, created_at=now,
                        activation_deadline=now + timedelta(days=ACTIVATION_DAYS), **fields)
 
+    def _new_link(self, purpose: links.LinkPurpose, account_id: str, expires: datetime, nonce: str,
+                  data: dict[str, Any] | None = None) -> LinkRecord:
+        """The stored side of an emailed link: only the hash of the token made from `nonce`."""
+        token = links.link_token(self.link_key(), purpose, nonce)
+        return LinkRecord(token_hash=links.token_hash(token), purpose=purpose, account_id=account_id,
+                          expires_at=int(expires.timestamp()), data=data or {})
+
     def _activation(self, profile: Profile, kind: str, extra: dict[str, str] | None = None,
                     nonce: str | None = None) -> tuple[LinkRecord, OutboxEvent]:
         nonce = nonce or self.new_nonce()
-        token = links.link_token(self.link_key(), links.LinkPurpose.ACTIVATION, nonce)
         assert profile.activation_deadline is not None
         data = {"kind": kind, **(extra or {})}
-        link = LinkRecord(token_hash=links.token_hash(token), purpose=links.LinkPurpose.ACTIVATION,
-                          account_id=profile.account_id, expires_at=int(profile.activation_deadline.timestamp()),
-                          data=data)
+        link = self._new_link(links.LinkPurpose.ACTIVATION, profile.account_id, profile.activation_deadline, nonce,
+                              data)
         event = OutboxEvent(id=uuid.uuid4().hex, type=ACTIVATION_LINK, aggregate_id=profile.account_id,
                             occurred_at=self.clock(), payload={"account_id": profile.account_id, "nonce": nonce,
                                                                "deadline": profile.activation_deadline.isoformat(),
@@ -197,11 +203,7 @@ class Accounts:
         return profile.model_copy(update={"status": AccountStatus.ACTIVE, "activated_at": now}), link.data
 
     def _pending_link(self, token: str) -> tuple[LinkRecord, Profile]:
-        if not links.looks_like_token(token):
-            raise LINK_INVALID
-        link = self.repo.find_link(links.token_hash(token))
-        if link is None or link.purpose != links.LinkPurpose.ACTIVATION or link.expires_at <= self.clock().timestamp():
-            raise LINK_INVALID
+        link = self._link(token, links.LinkPurpose.ACTIVATION)
         profile = self.repo.get_profile(link.account_id)
         if profile is None or profile.status != AccountStatus.PENDING:
             raise LINK_INVALID
@@ -215,10 +217,9 @@ class Accounts:
         """Worker side: a new link (the previous one stops working); None when nothing is pending.
         `nonce` is the request's event id, so a replayed request gives the same link."""
         account_id = self.repo.account_id_for_email(email)
-        profile = self.repo.get_profile(account_id) if account_id else None
+        profile, old_hash = self.repo.get_profile_and_link(account_id) if account_id else (None, None)
         if profile is None or profile.status != AccountStatus.PENDING:
             return None
-        old_hash = self.repo.activation_token_hash(profile.account_id)
         previous = self.repo.find_link(old_hash) if old_hash else None
         data = dict(previous.data) if previous else {}  # keeps the request to validate, the inviter...
         kind = str(data.pop("kind", "") or _kind_for(profile))
@@ -238,12 +239,11 @@ class Accounts:
         """Accounts not activated in 7 days are deleted; their email and agrément are free again."""
         purged = 0
         for account_id in self.repo.pending_before(self.clock(), limit):
-            profile = self.repo.get_profile(account_id)
+            profile, token_hash = self.repo.get_profile_and_link(account_id)
             if profile is None or profile.status != AccountStatus.PENDING:
                 continue
             items = [self.repo.delete_pending_profile(account_id),
                      self.repo.release_email(profile.email, account_id)]
-            token_hash = self.repo.activation_token_hash(account_id)
             if token_hash:
                 items.append(self.repo.drop_link(token_hash))
             if profile.school_id:
@@ -290,10 +290,8 @@ class Accounts:
         profile = self.repo.get_profile(account_id) if account_id else None
         if profile is None or profile.status != AccountStatus.ACTIVE:
             return None
-        token = links.link_token(self.link_key(), links.LinkPurpose.PASSWORD_RESET, nonce)
-        expires = self.clock() + timedelta(hours=1)
-        link = LinkRecord(token_hash=links.token_hash(token), purpose=links.LinkPurpose.PASSWORD_RESET,
-                          account_id=profile.account_id, expires_at=int(expires.timestamp()), data={})
+        link = self._new_link(links.LinkPurpose.PASSWORD_RESET, profile.account_id,
+                              self.clock() + timedelta(hours=PASSWORD_RESET_HOURS), nonce)
         try:
             self.repo.transact([self.repo.put_link(link)])
         except TransactionRefused:
@@ -333,14 +331,13 @@ class Accounts:
         self.directory.check_password(profile.email, password)
         self._check_email_free(new_email)
         nonce = self.new_nonce()
-        token = links.link_token(self.link_key(), links.LinkPurpose.EMAIL_CHANGE, nonce)
         now = self.clock()
-        link = LinkRecord(token_hash=links.token_hash(token), purpose=links.LinkPurpose.EMAIL_CHANGE,
-                          account_id=profile.account_id, expires_at=int((now + timedelta(hours=24)).timestamp()),
-                          data={"new_email": new_email})
+        deadline = now + timedelta(hours=EMAIL_CHANGE_HOURS)
+        link = self._new_link(links.LinkPurpose.EMAIL_CHANGE, profile.account_id, deadline, nonce,
+                              {"new_email": new_email})
         event = OutboxEvent(id=uuid.uuid4().hex, type=EMAIL_CHANGE_REQUESTED, aggregate_id=profile.account_id,
                             occurred_at=now, payload={"account_id": profile.account_id, "nonce": nonce,
-                                                      "new_email": new_email, "deadline": (now + timedelta(hours=24)).isoformat()})
+                                                      "new_email": new_email, "deadline": deadline.isoformat()})
         self.repo.transact([self.repo.put_link(link), self.repo.event(event)])
         return mask_email(new_email)
 
@@ -387,7 +384,7 @@ class Accounts:
         if self.requests.count_for_account(profile.account_id):
             raise Conflict("requests_in_progress", "Votre compte ne peut pas être clos tant qu'une demande est en "
                            "cours : attendez sa décision ou annulez-la.")
-        items = [self.repo.end_profile(profile, AccountStatus.CLOSED, self.clock().timestamp()),
+        items = [self.repo.end_profile(profile, AccountStatus.CLOSED, revocation_second(self.clock())),
                  self.repo.release_email(profile.email, profile.account_id)]
         if profile.school_id:
             school = self.repo.get_school(profile.school_id)
@@ -422,7 +419,7 @@ class Accounts:
         if account_id == admin.account_id:
             raise Conflict("cannot_remove_self", "Vous ne pouvez pas vous retirer vous-même : l'espace de l'auto-école "
                            "a besoin de son administrateur.")
-        member = self.repo.get_profile(account_id)
+        member, token_hash = self.repo.get_profile_and_link(account_id)
         if member is None or member.school_id != school_id or member.status in (AccountStatus.REMOVED,
                                                                                  AccountStatus.CLOSED):
             raise NotFound("member_not_found", "Ce collègue ne fait pas partie de votre auto-école.")
@@ -431,10 +428,9 @@ class Accounts:
         event = OutboxEvent(id=uuid.uuid4().hex, type=MEMBER_REMOVED, aggregate_id=account_id, occurred_at=now,
                             payload={"email": member.email, "first_name": member.first_names,
                                      "school_name": school.company_name if school else ""})
-        items = [self.repo.end_profile(member, AccountStatus.REMOVED, now.timestamp()),
+        items = [self.repo.end_profile(member, AccountStatus.REMOVED, revocation_second(now)),
                  self.repo.release_email(member.email, account_id), self.repo.delete_member(school_id, account_id),
                  self.repo.event(event)]
-        token_hash = self.repo.activation_token_hash(account_id)
         if token_hash:
             items.append(self.repo.drop_link(token_hash))
         try:

@@ -44,9 +44,9 @@ def email_for(event: "OutboxEvent") -> "Email | None":
         profile = repo.get_profile(payload["account_id"])
         if profile is None or profile.status != AccountStatus.PENDING:
             return None  # activated or purged meanwhile
-        school = repo.get_school(profile.school_id) if profile.school_id else None
-        if payload.get("school_id"):
-            school = repo.get_school(payload["school_id"])
+        # The school filing for a candidate, or the one the account belongs to.
+        school_id = payload.get("school_id") or profile.school_id
+        school = repo.get_school(school_id) if school_id else None
         return emails.activation_email(
             to=profile.email, first_name=profile.first_names, kind=payload["kind"],
             link=_link("activation.html", links.LinkPurpose.ACTIVATION, payload["nonce"],

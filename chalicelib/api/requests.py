@@ -12,8 +12,8 @@ from chalicelib.adapters import wiring
 from chalicelib.api.http import parse_body, route
 from chalicelib.domain.accounts import Profile, Role
 from chalicelib.domain.base import Model
-from chalicelib.domain.errors import InvalidInput, NotFound
-from chalicelib.domain.requests import STEPS, ProcedureStep, Request
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.requests import SAVABLE_STEPS, ProcedureStep, Request, step_model
 
 blueprint = Blueprint(__name__)
 TAGS = ("demandes",)
@@ -99,14 +99,11 @@ def get_request(caller: Profile, request_id: str) -> RequestView:
 
 @route(blueprint, "/requests/{request_id}/steps/{step}", method="PUT", summary="Enregistrer une étape", tags=TAGS,
        response_model=RequestView, errors=(404, 409, 422), roles=FILERS,
-       description="Étapes : " + ", ".join(s for s in STEPS if s != "procedure") + ". Chaque étape est validée seule, "
+       description="Étapes : " + ", ".join(SAVABLE_STEPS) + ". Chaque étape est validée seule, "
                    "avec un message par champ ; elle peut être enregistrée autant de fois que nécessaire.")
 def save_step(caller: Profile, request_id: str, step: str) -> RequestView:
-    if step not in STEPS or step == "procedure":
-        raise NotFound("step_unknown", "Cette étape n'existe pas : les étapes enregistrables sont "
-                       + ", ".join(s for s in STEPS if s != "procedure") + ".")
-    body = parse_body(blueprint.current_request.raw_body, STEPS[step])
-    return view(_service().save_step(caller, request_id, step, body.model_dump(mode="json")))
+    body = parse_body(blueprint.current_request.raw_body, step_model(step))
+    return view(_service().save_step(caller, request_id, body))
 
 
 @route(blueprint, "/requests/{request_id}/summary", summary="Récapitulatif : ce qui manque avant le dépôt",

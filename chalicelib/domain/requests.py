@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field, ValidationError, field_validator
 from chalicelib.domain.accounts import (AddressInput, CandidateIdentity, check_email, check_name,
                                         normalize_mobile_phone)
 from chalicelib.domain.base import Model
-from chalicelib.domain.errors import ErrorDetail
+from chalicelib.domain.errors import ErrorDetail, NotFound
 from chalicelib.domain.procedures import (PROCEDURE_LABELS, STATUS_LABELS, Category, ComplementaryTraining, Mandate,
                                           Procedure, RequestStatus, TrainingPath)
 
@@ -133,7 +133,14 @@ class Request(Model):
         return " ".join(p for p in (civil.get("first_names"), civil.get("usage_name") or civil.get("birth_name")) if p)
 
 
+SAVABLE_STEPS = tuple(step for step in STEPS if step != "procedure")  # step 1 is chosen at creation
+
+
 def step_model(step: str) -> type[_Step]:
+    """The form of a savable step (404 for anything else)."""
+    if step not in SAVABLE_STEPS:
+        raise NotFound("step_unknown", "Cette étape n'existe pas : les étapes enregistrables sont "
+                       + ", ".join(SAVABLE_STEPS) + ".")
     return STEPS[step]
 
 

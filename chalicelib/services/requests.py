@@ -12,6 +12,7 @@ from typing import Any, Callable
 from chalicelib.adapters.requests_repository import DynamoRequestsRepository
 from chalicelib.domain import requests as requests_domain
 from chalicelib.domain.accounts import Profile, Role
+from chalicelib.domain.base import Model
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.procedures import (MANDATE_LABELS, PROCEDURE_LABELS, Mandate, RequestStatus, check_transition,
                                           may_file)
@@ -61,15 +62,13 @@ class Requests:
             raise NOT_FOUND
         return request
 
-    def save_step(self, caller: Profile, request_id: str, step: str, body: dict[str, Any]) -> Request:
-        if step not in requests_domain.STEPS or step == "procedure":
-            raise NotFound("step_unknown", "Cette étape n'existe pas : les étapes enregistrables sont "
-                           + ", ".join(s for s in requests_domain.STEPS if s != "procedure") + ".")
+    def save_step(self, caller: Profile, request_id: str, step: Model) -> Request:
+        """`step` is a validated step form (domain.requests.STEPS); it replaces the saved one."""
+        name = next(n for n, form in requests_domain.STEPS.items() if isinstance(step, form))
         request = self.get(caller, request_id)
         if request.status not in EDITABLE:
             check_transition(request.status, RequestStatus.DRAFT)  # raises the 409 with the current status
-        validated = requests_domain.step_model(step).model_validate(body)
-        updated = request.model_copy(update={"steps": {**request.steps, step: validated.model_dump(mode="json")},
+        updated = request.model_copy(update={"steps": {**request.steps, name: step.model_dump(mode="json")},
                                              "updated_at": self.clock(), "version": request.version + 1})
         if not self.repo.replace(updated):
             current = self.repo.get(request_id)

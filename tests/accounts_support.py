@@ -93,3 +93,27 @@ def open_and_activate(http, pump, path: str, form: dict[str, Any], password: str
     activated = post(http, "/accounts/activation", {"token": link_token(email), "password": password})
     assert activated.status_code == 200, activated.body
     return sign_in(http, form["email"], password)
+
+
+def active_school(http, active, number: str, email: str) -> str:
+    """A school account opened and activated through the services (no email round trip), with
+    its agrément in the registry: its access token. `active` is a demo_data.ActiveAccounts."""
+    from chalicelib.domain.accounts import SchoolSignUp
+
+    active.accounts.import_agrements([Agrement(number=number, name="École", address="Lyon", departement="69",
+                                               valid_from=date(2020, 1, 1), valid_until=date(2030, 1, 1))])
+    active.open(lambda a: a.sign_up_school(SchoolSignUp.model_validate({
+        "birth_name": "Martin", "first_name": "Jeanne", "email": email, "company_name": "École",
+        "agrement_number": number, "address": address(), "altcha": "x", "terms_accepted": True})), PASSWORD)
+    return sign_in(http, email)
+
+
+def active_candidate(http, active, email: str) -> str:
+    """A candidate account opened and activated through the services: its access token."""
+    from chalicelib.domain.accounts import CandidateSignUp
+
+    active.open(lambda a: a.sign_up_candidate(CandidateSignUp.model_validate({
+        "birth_name": "Joun", "first_names": "Testun", "sex": "M", "birth_date": "2000-01-01",
+        "birth_place": {"country": "FR", "commune": "Antony", "departement": "92"}, "email": email,
+        "mobile_phone": "0613459724", "address": address(), "altcha": "x", "terms_accepted": True})), PASSWORD)
+    return sign_in(http, email)

@@ -15,7 +15,7 @@ from chalicelib.api.accounts import Accepted, TokenInput
 from chalicelib.api.auth import ANY_ROLE, PUBLIC
 from chalicelib.api.http import route
 from chalicelib.domain.accounts import (Address, AddressInput, BirthPlace, Profile, Role, check_email, check_name,
-                                        normalize_mobile_phone, _check_birth_date)
+                                        normalize_mobile_phone, check_birth_date)
 from chalicelib.domain.errors import InvalidInput
 
 blueprint = Blueprint(__name__)
@@ -67,7 +67,7 @@ class Correction(Model):
     check_first_names = field_validator("first_names")(
         lambda v: check_name(v.replace(",", " "), "Les prénoms") if v else v)
     check_usage_name = field_validator("usage_name")(lambda v: check_name(v, "Le nom d'usage") if v else v)
-    check_birth_date = field_validator("birth_date")(lambda v: _check_birth_date(v) if v else v)
+    valid_birth_date = field_validator("birth_date")(lambda v: check_birth_date(v) if v else v)
     check_phone = field_validator("mobile_phone")(lambda v: normalize_mobile_phone(v) if v else v)
 
 

@@ -246,7 +246,7 @@ def check_terms(value: bool) -> bool:
     return value
 
 
-def _check_birth_date(value: date, today: date | None = None) -> date:
+def check_birth_date(value: date, today: date | None = None) -> date:
     today = today or date.today()
     if value > today:
         raise ValueError("La date de naissance ne peut pas être dans le futur.")
@@ -301,7 +301,7 @@ class CandidateIdentity(_Form):
     @field_validator("birth_date")
     @classmethod
     def _birth_date(cls, value: date) -> date:
-        return _check_birth_date(value)
+        return check_birth_date(value)
 
 
 class CandidateSignUp(CandidateIdentity):

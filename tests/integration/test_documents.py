@@ -17,7 +17,8 @@ from chalicelib.adapters import wiring
 from chalicelib.adapters.aws import CLIENT_CONFIG
 from chalicelib.local.pump import EventPump
 from chalicelib.workers.documents import check_upload
-from tests.integration.test_requests import call, new_request, school
+from tests.accounts_support import active_school
+from tests.integration.test_requests import call, new_request
 
 JSON = {"Content-Type": "application/json"}
 
@@ -31,7 +32,7 @@ def pump(aws, app):
 def filer(http, aws):
     from chalicelib.local.demo_data import ActiveAccounts
 
-    token = school(http, ActiveAccounts(wiring.accounts()), "E0000000001", "ecole@example.fr")
+    token = active_school(http, ActiveAccounts(wiring.accounts()), "E0000000001", "ecole@example.fr")
     return token, new_request(http, token)["request_id"]
 
 
@@ -89,7 +90,7 @@ def test_an_unknown_document_type_or_another_schools_request_is_a_404(http, file
     assert prepare(http, token, number, document="passeport-de-chat").status_code == 404
     from chalicelib.local.demo_data import ActiveAccounts
 
-    other = school(http, ActiveAccounts(wiring.accounts()), "E0000000002", "autre@example.fr")
+    other = active_school(http, ActiveAccounts(wiring.accounts()), "E0000000002", "autre@example.fr")
     assert prepare(http, other, number).status_code == 404
 
 

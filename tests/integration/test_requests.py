@@ -10,9 +10,8 @@ from datetime import date, timedelta
 import pytest
 
 from chalicelib.adapters import wiring
-from chalicelib.domain.accounts import Agrement, CandidateSignUp, SchoolSignUp
 from chalicelib.local.demo_data import ActiveAccounts
-from tests.accounts_support import PASSWORD, address, sign_in
+from tests.accounts_support import active_candidate, active_school, address
 
 JSON = {"Content-Type": "application/json"}
 
@@ -31,26 +30,9 @@ def accounts(aws):
     return ActiveAccounts(wiring.accounts())
 
 
-def school(http, accounts, number: str, email: str) -> str:
-    accounts.accounts.import_agrements([Agrement(number=number, name="École", address="Lyon", departement="69",
-                                                 valid_from=date(2020, 1, 1), valid_until=date(2030, 1, 1))])
-    accounts.open(lambda a: a.sign_up_school(SchoolSignUp.model_validate({
-        "birth_name": "Martin", "first_name": "Jeanne", "email": email, "company_name": "École",
-        "agrement_number": number, "address": address(), "altcha": "x", "terms_accepted": True})), PASSWORD)
-    return sign_in(http, email)
-
-
-def candidate(http, accounts, email: str) -> str:
-    accounts.open(lambda a: a.sign_up_candidate(CandidateSignUp.model_validate({
-        "birth_name": "Joun", "first_names": "Testun", "sex": "M", "birth_date": "2000-01-01",
-        "birth_place": {"country": "FR", "commune": "Antony", "departement": "92"}, "email": email,
-        "mobile_phone": "0613459724", "address": address(), "altcha": "x", "terms_accepted": True})), PASSWORD)
-    return sign_in(http, email)
-
-
 @pytest.fixture
 def school_token(http, accounts):
-    return school(http, accounts, "E0000000001", "ecole@example.fr")
+    return active_school(http, accounts, "E0000000001", "ecole@example.fr")
 
 
 def civil_status(birth_date: str = "2006-01-01", **changes):
@@ -137,8 +119,8 @@ def test_an_age_one_day_short_and_a_minor_without_representative_are_named_in_th
 
 def test_another_schools_or_candidates_request_is_a_404_like_an_unknown_number(http, accounts, school_token):
     number = new_request(http, school_token)["request_id"]
-    other_school = school(http, accounts, "E0000000002", "autre-ecole@example.fr")
-    some_candidate = candidate(http, accounts, "quelqu-un@example.fr")
+    other_school = active_school(http, accounts, "E0000000002", "autre-ecole@example.fr")
+    some_candidate = active_candidate(http, accounts, "quelqu-un@example.fr")
     unknown = call(http, "GET", "/requests/999999999999", school_token)
     for token in (other_school, some_candidate):
         refused = call(http, "GET", f"/requests/{number}", token)
@@ -147,7 +129,7 @@ def test_another_schools_or_candidates_request_is_a_404_like_an_unknown_number(h
 
 
 def test_a_candidate_files_for_themselves_only(http, accounts):
-    token = candidate(http, accounts, "seul@example.fr")
+    token = active_candidate(http, accounts, "seul@example.fr")
     refused = call(http, "POST", "/requests", token, {"procedure": "inscription", "mandate": "sans-mandat"})
     assert refused.status_code == 422 and body(refused)["code"] == "mandate_not_allowed"
     training = call(http, "POST", "/requests", token, {"procedure": "titre-formation", "mandate": "candidat"})
@@ -176,7 +158,7 @@ def test_the_schools_list_is_newest_first_filtered_and_paginated_by_cursor(http,
         call(http, "PUT", f"/requests/{number}/steps/civil_status", school_token,
              civil_status("2000-01-01", first_names=first_names))
         numbers.append(number)
-    new_request(http, school(http, accounts, "E0000000003", "tierce@example.fr"))  # another school's
+    new_request(http, active_school(http, accounts, "E0000000003", "tierce@example.fr"))  # another school's
     first = body(call(http, "GET", "/requests?limit=2", school_token))
     assert [r["request_id"] for r in first["requests"]] == numbers[::-1][:2]
     second = body(call(http, "GET", f"/requests?limit=2&cursor={first['next_cursor']}", school_token))

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 
 import pytest
 
 from chalicelib.adapters import wiring
 from chalicelib.api.http import ROUTE_DOCS
-from chalicelib.domain.accounts import Agrement, AgentCreation, CandidateSignUp, Role, SchoolSignUp
+from chalicelib.domain.accounts import AgentCreation, Role
 from chalicelib.local.demo_data import ActiveAccounts
-from tests.accounts_support import PASSWORD, address, sign_in
+from tests.accounts_support import PASSWORD, active_candidate, active_school, sign_in
 
 # Routes that end the caller's session or account: each call gets a user of its own.
 ENDS_THE_SESSION = {("/sessions", "DELETE"), ("/me", "DELETE")}
@@ -32,22 +31,12 @@ class Users:
         self.count += 1
         email = f"{role.value}.{self.count}@exemple.fr"
         if role == Role.CANDIDAT:
-            self.active.open(lambda a: a.sign_up_candidate(CandidateSignUp.model_validate({
-                "birth_name": "Joun", "first_names": "Testun", "sex": "M", "birth_date": "2008-01-01",
-                "birth_place": {"country": "FR", "commune": "Antony", "departement": "92"}, "email": email,
-                "mobile_phone": "0613459724", "address": address(), "altcha": "x", "terms_accepted": True})), PASSWORD)
-        elif role == Role.AUTO_ECOLE:
-            number = f"E{self.count:010d}"
-            self.active.accounts.import_agrements([Agrement(
-                number=number, name="École", address="Antony", departement="92", valid_from=date(2020, 1, 1),
-                valid_until=date(2030, 1, 1))])
-            self.active.open(lambda a: a.sign_up_school(SchoolSignUp.model_validate({
-                "birth_name": "Martin", "first_name": "Jeanne", "email": email, "company_name": "École",
-                "agrement_number": number, "address": address(), "altcha": "x", "terms_accepted": True})), PASSWORD)
-        else:
-            account_id = self.active.open(lambda a: a.create_agent(AgentCreation(
-                role=role, email=email, birth_name="Bernard", first_name="Claire", departement="69")), PASSWORD)
-            self.active.accounts.repo.set_mfa_enabled(account_id)
+            return active_candidate(self.http, self.active, email)
+        if role == Role.AUTO_ECOLE:
+            return active_school(self.http, self.active, f"E{self.count:010d}", email)
+        account_id = self.active.open(lambda a: a.create_agent(AgentCreation(
+            role=role, email=email, birth_name="Bernard", first_name="Claire", departement="69")), PASSWORD)
+        self.active.accounts.repo.set_mfa_enabled(account_id)
         return sign_in(self.http, email)
 
 

@@ -47,7 +47,7 @@ def record_calls():
         created.meta.events.register("before-call", lambda model=None, **_: calls.append(model.name))
         return created
 
-    return calls, original, create_client
+    return calls, create_client
 
 
 # --- sign in ---------------------------------------------------------------------------------------
@@ -57,7 +57,7 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_answer_after_the_sam
 
     from chalicelib.adapters.aws import reset_clients
 
-    calls, _, create_client = record_calls()
+    calls, create_client = record_calls()
     monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
     reset_clients()
     wiring.reset()

@@ -263,12 +263,13 @@ def _by_logical(items, logical):
 UPLOADS_PREFIX = "uploads/"  # as the browser sent them: checked, then deleted
 CHECKED_PREFIX = "checked/"  # accepted documents, re-encoded without metadata
 EXPORTS_PREFIX = "exports/"
+RECEIPTS_PREFIX = "receipts/"  # deposit receipts (PDF), made by a worker after submission
 
 MAIN_TABLE = Table(
     logical="main",
     partition_key="pk",
     sort_key="sk",
-    indexes=(Index("gsi1", "gsi1pk", "gsi1sk"),),
+    indexes=(Index("gsi1", "gsi1pk", "gsi1sk"), Index("gsi2", "gsi2pk", "gsi2sk"), Index("gsi3", "gsi3pk", "gsi3sk")),
     ttl_attribute="expires_at",
     stream_view="NEW_AND_OLD_IMAGES",
     access_patterns=(
@@ -291,6 +292,17 @@ MAIN_TABLE = Table(
         " ScanIndexForward=false, filters on status, procedure, search_name; cursor = LastEvaluatedKey",
         "a request's documents: Query pk=REQUEST#<number>, sk begins_with DOC#; the checker updates"
         " DOC#<type> on condition that it is about the upload it checked",
+        "a request's history: Query pk=REQUEST#<number>, sk begins_with HISTORY# (HISTORY#<time>#<nn>, put"
+        " in the same transaction as the change)",
+        "a request's receipt: GetItem pk=REQUEST#<number>, sk=RECEIPT (the S3 key of the PDF)",
+        "a candidate's requests newest first (filed alone or by a school): Query gsi2"
+        " gsi2pk=CANDIDATE#<account id>#REQUESTS, ScanIndexForward=false",
+        "requests awaiting the candidate's validation by due time (reminder, then expiry): Query gsi3"
+        " gsi3pk=VALIDATION_DUE, gsi3sk <= <now> (sparse: only those requests carry it)",
+        "submission already done for an Idempotency-Key: GetItem pk=IDEMPOTENCY#<account>#<key>, put in the"
+        " submission's transaction (expires_at: 24 hours)",
+        "ePhoto code used: Put pk=EPHOTO#<code> in the submission's transaction, on condition it is free or"
+        " already this request's",
     ),
 )
 
@@ -305,6 +317,8 @@ CATALOGUE = Catalogue(
         Queue("document-checks"),
         # Emails to send (activation, invitation, password reset...), from outbox events.
         Queue("emails", max_message_age_seconds=10 * 60),
+        # Deposit receipts to generate (PDF), from the submission's outbox event.
+        Queue("receipts"),
     ),
     buckets=(
         # Supporting documents, uploaded by presigned POST from the web origin.
@@ -317,6 +331,7 @@ CATALOGUE = Catalogue(
                 Retention(UPLOADS_PREFIX, 7, "fichiers envoyés : vérifiés puis effacés, 7 jours au plus"),
                 Retention(CHECKED_PREFIX, 3 * 365, "pièces justificatives : 3 ans après le dépôt"),
                 Retention(EXPORTS_PREFIX, 7, "exports de données personnelles : 7 jours pour les télécharger"),
+                Retention(RECEIPTS_PREFIX, 3 * 365, "récépissés de dépôt : 3 ans, comme les pièces"),
             ),
         ),
     ),
@@ -352,16 +367,27 @@ CATALOGUE = Catalogue(
                                           "cognito-idp:AdminUserGlobalSignOut",
                                           "cognito-idp:AdminUpdateUserAttributes")),
             Access("secret", "hmac", ("secretsmanager:GetSecretValue",)),
-            # Presigned POSTs of documents are signed with the function's role: S3 checks its right.
-            Access("bucket", "documents", ("s3:PutObject",)),
+            # Presigned POSTs (uploads) and GETs (receipts) are signed with the function's role: S3
+            # checks its rights. GetObject also lets a submission see an upload not checked yet.
+            Access("bucket", "documents", ("s3:PutObject", "s3:GetObject")),
         ),
         "relay_outbox": (
             Access("queue", "demo", ("sqs:SendMessage",)),
             Access("queue", "emails", ("sqs:SendMessage",)),
+            Access("queue", "receipts", ("sqs:SendMessage",)),
         ),
         "check_documents": (
-            Access("table", "main", ("dynamodb:GetItem", "dynamodb:UpdateItem")),
+            # The check's result, then the request moved to instruction when it was the last one.
+            Access("table", "main", ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query",
+                                     "dynamodb:PutItem")),
             Access("bucket", "documents", ("s3:GetObject", "s3:PutObject", "s3:DeleteObjectVersion")),
+        ),
+        "make_receipts": (
+            Access("table", "main", ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem")),
+            Access("bucket", "documents", ("s3:PutObject",)),
+        ),
+        "remind_and_expire_validations": (
+            Access("table", "main", ("dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")),
         ),
         "process_demo_messages": (
             Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem")),

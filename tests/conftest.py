@@ -33,11 +33,15 @@ def moto_jwks(url: str) -> bytes:
 
 
 @pytest.fixture
-def aws(monkeypatch):
+def aws(monkeypatch, tmp_path):
     """A fresh in-process moto with every catalogue resource; yields the provisioned environment."""
     from chalicelib.api import auth
     from chalicelib.auth.tokens import JwksCache, TokenVerifier, issuer_for
+    from chalicelib.local import stack
     from chalicelib.local.provision import provision
+
+    # The operator commands join a running `make run` stack through this file: never in tests.
+    monkeypatch.setattr(stack, "STACK_ENV_FILE", tmp_path / "no-running-stack.json")
 
     with mock_aws():
         env = provision("test", os.environ["WEB_ORIGIN"])

@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamo import from_item, to_item
+from chalicelib.adapters.dynamo import from_item, to_item, transact
 from chalicelib.adapters.outbox import outbox_put
 from chalicelib.domain.accounts import AccountStatus, Agrement, Profile, School, SchoolRole
 from chalicelib.domain.events import OutboxEvent
@@ -44,14 +44,6 @@ class Member:
     first_name: str
     status: AccountStatus
     invited_at: datetime
-
-
-class TransactionRefused(Exception):
-    """A condition of the transaction failed; `failed` lists the indexes of the failed items."""
-
-    def __init__(self, failed: list[int]):
-        super().__init__(f"conditions failed at {failed}")
-        self.failed = failed
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
@@ -170,14 +162,7 @@ class DynamoAccountsRepository:
         return outbox_put(self._table, event)
 
     def transact(self, items: list[dict]) -> None:
-        try:
-            self._db.transact_write_items(TransactItems=items)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = error.response.get("CancellationReasons") or []
-            failed = [i for i, reason in enumerate(reasons) if reason.get("Code") == "ConditionalCheckFailed"]
-            raise TransactionRefused(failed) from None
+        transact(self._db, items)
 
     # --- reads ---------------------------------------------------------------------------------
 

@@ -38,12 +38,42 @@ class DynamoDocumentsRepository:
                               ExpressionAttributeValues={":pk": {"S": f"REQUEST#{request_id}"}, ":doc": {"S": "DOC#"}})
         return [from_item(item) for item in page["Items"]]
 
+    def by_type(self, request_id: str) -> dict[str, dict[str, Any]]:
+        return {record["document"]: record for record in self.list(request_id)}
+
+    def unchanged(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A transaction item that fails when the document changed since `record` was read: a
+        submission moves the request on from what it read, so a check landing in between makes it
+        read again instead of leaving the request waiting for a check that already happened."""
+        return {"ConditionCheck": {"TableName": self._table, "Key": document_key(record["request_id"], record["document"]),
+                                   "ConditionExpression": "#state = :state AND updated_at = :at",
+                                   "ExpressionAttributeNames": {"#state": "state"},
+                                   "ExpressionAttributeValues": {":state": {"S": record["state"]},
+                                                                 ":at": {"S": record["updated_at"]}}}}
+
+    def mark_pending(self, record: dict[str, Any], at: datetime) -> dict[str, Any]:
+        """A transaction item: the file awaited is in S3 (the submission saw it), its check is pending.
+        Fails when the checker or a new upload got there first (the submission then reads again)."""
+        return {"Update": {"TableName": self._table, "Key": document_key(record["request_id"], record["document"]),
+                           "UpdateExpression": "SET #state = :pending, updated_at = :now",
+                           "ConditionExpression": "#state = :state AND updated_at = :at",
+                           "ExpressionAttributeNames": {"#state": "state"},
+                           "ExpressionAttributeValues": {":pending": {"S": "pending"}, ":now": {"S": at.isoformat()},
+                                                         ":state": {"S": record["state"]},
+                                                         ":at": {"S": record["updated_at"]}}}}
+
+    def put_ephoto(self, request_id: str, code: str, at: datetime) -> None:
+        """The ePhoto code is not a file: it is accepted once its format is right and it is unused."""
+        self._db.put_item(TableName=self._table, Item=to_item({
+            "pk": f"REQUEST#{request_id}", "sk": "DOC#ephoto", "entity": "document", "request_id": request_id,
+            "document": "ephoto", "code": code, "state": "accepted", "updated_at": at.isoformat()}))
+
     def record_check(self, request_id: str, document: str, key: str, state: str, reason: str | None,
                      at: datetime, clean_key: str | None = None) -> bool:
         """False when the record is about another upload (replaced) or was checked already."""
         values = {":key": {"S": key}, ":state": {"S": state}, ":at": {"S": at.isoformat()},
                   ":accepted": {"S": "accepted"}, ":refused": {"S": "refused"}}
-        expression = "SET #state = :state, checked_at = :at"
+        expression = "SET #state = :state, checked_at = :at, updated_at = :at"
         if reason:
             values[":reason"] = {"S": reason}
             expression += ", reason = :reason"

@@ -1,39 +1,67 @@
 """DynamoDB storage of requests (access patterns in chalicelib/resources.py, MAIN_TABLE):
-  REQUEST#<number> / REQUEST   the request, its saved steps, its version
-  gsi1: <owner>#REQUESTS, <created at>#<number>   the owner's list, newest first, where the owner
-        is the school (SCHOOL#<id>) or the candidate filing alone (ACCOUNT#<id>)."""
+  REQUEST#<number> / REQUEST              the request, its saved steps, its version
+  REQUEST#<number> / HISTORY#<time>#<nn>  one row per transition, put with the change
+  REQUEST#<number> / RECEIPT              where the deposit receipt's PDF is
+  gsi1: SCHOOL#<id>#REQUESTS              a school's requests, newest first
+  gsi2: CANDIDATE#<account>#REQUESTS      a candidate's requests (filed alone or by a school)
+  gsi3: VALIDATION_DUE, <due time>        requests awaiting the candidate, by reminder or deadline
+Every state change is one TransactWriteItems: the request (on condition of the version read), its
+history rows, its outbox events, and what the use case adds (an Idempotency-Key, an account)."""
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamo import from_item, to_item
+from chalicelib.adapters.dynamo import from_item, to_item, transact
+from chalicelib.adapters.outbox import outbox_put
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.identity_match import normalize_name
-from chalicelib.domain.procedures import TERMINAL_STATUSES, RequestStatus
+from chalicelib.domain.procedures import TERMINAL_STATUSES, RequestStatus, Transition
 from chalicelib.domain.requests import DRAFT_RETENTION_DAYS, Request
 
 CURSOR_INVALID = InvalidInput("cursor_invalid", "Ce lien de page n'est plus valable : rechargez la liste depuis le début.")
+IDEMPOTENCY_RETENTION = timedelta(hours=24)
+VALIDATION_DUE = "VALIDATION_DUE"
 
 
-def owner_partition(request: Request) -> str:
-    owner = f"SCHOOL#{request.school_id}" if request.school_id else f"ACCOUNT#{request.owner_account_id}"
-    return f"{owner}#REQUESTS"
+def school_partition(school_id: str) -> str:
+    return f"SCHOOL#{school_id}#REQUESTS"
+
+
+def candidate_partition(account_id: str) -> str:
+    return f"CANDIDATE#{account_id}#REQUESTS"
+
+
+def request_key(request_id: str, sort: str = "REQUEST") -> dict[str, Any]:
+    return {"pk": {"S": f"REQUEST#{request_id}"}, "sk": {"S": sort}}
 
 
 def _item(request: Request) -> dict[str, Any]:
+    created = f"{request.created_at.isoformat()}#{request.request_id}"
+    due = request.validation_due_at()
     values = {"pk": f"REQUEST#{request.request_id}", "sk": "REQUEST", "entity": "request",
-              "gsi1pk": owner_partition(request), "gsi1sk": f"{request.created_at.isoformat()}#{request.request_id}",
+              "gsi1pk": school_partition(request.school_id) if request.school_id else None,
+              "gsi1sk": created if request.school_id else None,
+              "gsi2pk": candidate_partition(request.candidate_account_id) if request.candidate_account_id else None,
+              "gsi2sk": created if request.candidate_account_id else None,
+              "gsi3pk": VALIDATION_DUE if due else None,
+              "gsi3sk": f"{due.isoformat()}#{request.request_id}" if due else None,
               "search_name": normalize_name(request.candidate_name()) or None,
               **request.model_dump(mode="json")}
     if request.status == RequestStatus.DRAFT:  # drafts untouched for 3 months expire
         values["expires_at"] = int((request.updated_at + timedelta(days=DRAFT_RETENTION_DAYS)).timestamp())
     return to_item(values)
+
+
+def _request(item: dict[str, Any]) -> Request:
+    values = from_item(item)
+    return Request.model_validate({k: values[k] for k in Request.model_fields if k in values})
 
 
 class DynamoRequestsRepository:
@@ -52,35 +80,134 @@ class DynamoRequestsRepository:
         return True
 
     def get(self, request_id: str) -> Request | None:
-        item = self._db.get_item(TableName=self._table, ConsistentRead=True,
-                                 Key={"pk": {"S": f"REQUEST#{request_id}"}, "sk": {"S": "REQUEST"}}).get("Item")
-        if item is None:
-            return None
-        values = from_item(item)
-        return Request.model_validate({k: values[k] for k in Request.model_fields if k in values})
+        item = self._db.get_item(TableName=self._table, ConsistentRead=True, Key=request_key(request_id)).get("Item")
+        return _request(item) if item else None
 
     def replace(self, request: Request) -> bool:
-        """`request.version` is the new version; False when someone saved in between."""
+        """A draft's step saved: `request.version` is the new version; False when someone saved in
+        between (no status change, so no history row)."""
         try:
-            self._db.put_item(TableName=self._table, Item=_item(request), ConditionExpression="version = :previous",
-                              ExpressionAttributeValues={":previous": {"N": str(request.version - 1)}})
+            self._db.put_item(TableName=self._table, Item=_item(request), **_version_condition(request))
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
             raise
         return True
 
-    def page(self, partition: str, *, limit: int, cursor: str | None, status: str | None = None,
+    # --- state changes: one transaction each ---------------------------------------------------
+
+    def change_items(self, request: Request, transitions: list[Transition],
+                     events: list[OutboxEvent]) -> list[dict[str, Any]]:
+        """The transaction items of a change: the request first (on condition that its version is
+        still the one read), then its history rows, then its outbox events."""
+        items: list[dict[str, Any]] = [{"Put": {"TableName": self._table, "Item": _item(request),
+                                                **_version_condition(request)}}]
+        for number, transition in enumerate(transitions):
+            row = {"pk": f"REQUEST#{request.request_id}", "sk": f"HISTORY#{transition.at.isoformat()}#{number:02d}",
+                   "entity": "history", **transition.model_dump(mode="json")}
+            items.append({"Put": {"TableName": self._table, "Item": to_item(row),
+                                  "ConditionExpression": "attribute_not_exists(pk)"}})
+        items += [outbox_put(self._table, event) for event in events]
+        return items
+
+    def transact(self, items: list[dict[str, Any]]) -> None:
+        transact(self._db, items)
+
+    def history(self, request_id: str) -> list[Transition]:
+        answer = self._db.query(TableName=self._table, ConsistentRead=True,
+                                KeyConditionExpression="pk = :pk AND begins_with(sk, :history)",
+                                ExpressionAttributeValues={":pk": {"S": f"REQUEST#{request_id}"},
+                                                           ":history": {"S": "HISTORY#"}})
+        rows = [from_item(item) for item in answer["Items"]]
+        return [Transition.model_validate({k: row.get(k) for k in Transition.model_fields}) for row in rows]
+
+    def mark_reminded(self, request: Request, event: OutboxEvent) -> list[dict[str, Any]]:
+        """The reminder does not change the request's version: a candidate validating the page
+        they have open must not be told it changed."""
+        reminded = request.model_copy(update={"validation_reminded": True})
+        due = reminded.validation_due_at()
+        assert due is not None
+        return [{"Update": {"TableName": self._table, "Key": request_key(request.request_id),
+                            "UpdateExpression": "SET validation_reminded = :true, gsi3sk = :due",
+                            "ConditionExpression": "version = :version AND validation_reminded = :false",
+                            "ExpressionAttributeValues": {":true": {"BOOL": True}, ":false": {"BOOL": False},
+                                                          ":version": {"N": str(request.version)},
+                                                          ":due": {"S": f"{due.isoformat()}#{request.request_id}"}}}},
+                outbox_put(self._table, event)]
+
+    def record_divergence(self, request: Request, fields: list[str]) -> None:
+        """What the candidate's validation found, for the school to see; the request stays as it is."""
+        try:
+            self._db.update_item(TableName=self._table, Key=request_key(request.request_id),
+                                 UpdateExpression="SET identity_divergence = :fields",
+                                 ConditionExpression="version = :version",
+                                 ExpressionAttributeValues={":fields": {"L": [{"S": f} for f in fields]},
+                                                            ":version": {"N": str(request.version)}})
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise  # changed meanwhile: the next validation compares again
+
+    def due_for_validation_job(self, now: datetime, limit: int = 100) -> list[str]:
+        """Numbers of the requests whose reminder or deadline has come."""
+        answer = self._db.query(TableName=self._table, IndexName="gsi3", Limit=limit,
+                                KeyConditionExpression="gsi3pk = :due AND gsi3sk <= :now",
+                                ExpressionAttributeValues={":due": {"S": VALIDATION_DUE},
+                                                           ":now": {"S": f"{now.isoformat()}#~"}},
+                                ProjectionExpression="request_id")
+        return [from_item(item)["request_id"] for item in answer["Items"]]
+
+    # --- Idempotency-Key, ePhoto code, receipt -------------------------------------------------
+
+    def idempotent_submission(self, account_id: str, key: str) -> str | None:
+        """The request number a submission with this key was made for, if one was."""
+        item = self._db.get_item(TableName=self._table, ConsistentRead=True,
+                                 Key={"pk": {"S": f"IDEMPOTENCY#{account_id}#{key}"}, "sk": {"S": "IDEMPOTENCY"}}
+                                 ).get("Item")
+        return from_item(item)["request_id"] if item else None
+
+    def idempotency_put(self, account_id: str, key: str, request_id: str, now: datetime) -> dict[str, Any]:
+        return {"Put": {"TableName": self._table, "ConditionExpression": "attribute_not_exists(pk)",
+                        "Item": to_item({"pk": f"IDEMPOTENCY#{account_id}#{key}", "sk": "IDEMPOTENCY",
+                                         "entity": "idempotency", "request_id": request_id,
+                                         "expires_at": int((now + IDEMPOTENCY_RETENTION).timestamp())})}}
+
+    def ephoto_owner(self, code: str) -> str | None:
+        item = self._db.get_item(TableName=self._table, ConsistentRead=True,
+                                 Key={"pk": {"S": f"EPHOTO#{code}"}, "sk": {"S": "EPHOTO"}}).get("Item")
+        return from_item(item)["request_id"] if item else None
+
+    def ephoto_claim(self, code: str, request_id: str) -> dict[str, Any]:
+        """A code serves one request: free, or already this request's (submitted again after a return)."""
+        return {"Put": {"TableName": self._table,
+                        "Item": to_item({"pk": f"EPHOTO#{code}", "sk": "EPHOTO", "entity": "ephoto",
+                                         "request_id": request_id}),
+                        "ConditionExpression": "attribute_not_exists(pk) OR request_id = :request",
+                        "ExpressionAttributeValues": {":request": {"S": request_id}}}}
+
+    def put_receipt(self, request_id: str, key: str, generated_at: datetime) -> None:
+        self._db.put_item(TableName=self._table, Item=to_item({
+            "pk": f"REQUEST#{request_id}", "sk": "RECEIPT", "entity": "receipt", "key": key,
+            "generated_at": generated_at.isoformat()}))
+
+    def receipt_key(self, request_id: str) -> str | None:
+        item = self._db.get_item(TableName=self._table, ConsistentRead=True,
+                                 Key=request_key(request_id, "RECEIPT")).get("Item")
+        return from_item(item)["key"] if item else None
+
+    # --- lists ---------------------------------------------------------------------------------
+
+    def page(self, index: str, partition: str, *, limit: int, cursor: str | None, status: str | None = None,
              procedure: str | None = None, name: str | None = None) -> tuple[list[Request], str | None]:
-        """One page of an owner's requests, newest first: one Query on gsi1, never a Scan. Filters
-        apply within the page (a page may hold fewer than `limit` rows; the cursor goes on)."""
+        """One page of a school's (gsi1) or a candidate's (gsi2) requests, newest first: one Query,
+        never a Scan. Filters apply within the page (a page may hold fewer than `limit` rows; the
+        cursor goes on)."""
         kwargs: dict[str, Any] = {
-            "TableName": self._table, "IndexName": "gsi1", "ScanIndexForward": False, "Limit": limit,
-            "KeyConditionExpression": "gsi1pk = :owner",
+            "TableName": self._table, "IndexName": index, "ScanIndexForward": False, "Limit": limit,
+            "KeyConditionExpression": f"{index}pk = :owner",
             "ExpressionAttributeValues": {":owner": {"S": partition}},
         }
         filters, names = [], {}
-        for attribute, value, operator in (("status", status, "="), ("procedure", procedure, "=")):
+        for attribute, value in (("status", status), ("procedure", procedure)):
             if value:
                 names[f"#{attribute}"] = attribute
                 kwargs["ExpressionAttributeValues"][f":{attribute}"] = {"S": value}
@@ -93,21 +220,17 @@ class DynamoRequestsRepository:
         if names:
             kwargs["ExpressionAttributeNames"] = names
         if cursor:
-            kwargs["ExclusiveStartKey"] = _decode(cursor, partition)
+            kwargs["ExclusiveStartKey"] = _decode(cursor, index, partition)
         answer = self._db.query(**kwargs)
-        requests = []
-        for item in answer["Items"]:
-            values = from_item(item)
-            requests.append(Request.model_validate({k: values[k] for k in Request.model_fields if k in values}))
+        requests = [_request(item) for item in answer["Items"]]
         last = answer.get("LastEvaluatedKey")
         return requests, _encode(last) if last else None
 
-
-    def _all(self, partition: str, **query: Any) -> list[dict[str, Any]]:
+    def _all(self, index: str, partition: str, **query: Any) -> list[dict[str, Any]]:
         items, start = [], None
         while True:
-            kwargs: dict[str, Any] = {"TableName": self._table, "IndexName": "gsi1",
-                                      "KeyConditionExpression": "gsi1pk = :owner", **query}
+            kwargs: dict[str, Any] = {"TableName": self._table, "IndexName": index,
+                                      "KeyConditionExpression": f"{index}pk = :owner", **query}
             kwargs["ExpressionAttributeValues"] = {":owner": {"S": partition},
                                                    **query.get("ExpressionAttributeValues", {})}
             if start:
@@ -118,42 +241,43 @@ class DynamoRequestsRepository:
             if not start:
                 return items
 
-    def _in_progress(self, partition: str) -> int:
+    def _in_progress(self, index: str, partition: str) -> int:
         """Requests filed and not finished (drafts are not filed; expired ones went back to the filer)."""
         settled = sorted({*TERMINAL_STATUSES, RequestStatus.DRAFT, RequestStatus.EXPIRED})
         values = {f":s{i}": {"S": status.value} for i, status in enumerate(settled)}
-        items = self._all(partition, FilterExpression=f"NOT (#status IN ({', '.join(values)}))",
+        items = self._all(index, partition, FilterExpression=f"NOT (#status IN ({', '.join(values)}))",
                           ExpressionAttributeNames={"#status": "status"}, ExpressionAttributeValues=values,
                           ProjectionExpression="pk")
         return len(items)
 
     # The port accounts use before closing an account (chalicelib.services.accounts.RequestsInProgress).
     def count_for_account(self, account_id: str) -> int:
-        return self._in_progress(f"ACCOUNT#{account_id}#REQUESTS")
+        return self._in_progress("gsi2", candidate_partition(account_id))
 
     def count_for_school(self, school_id: str) -> int:
-        return self._in_progress(f"SCHOOL#{school_id}#REQUESTS")
+        return self._in_progress("gsi1", school_partition(school_id))
 
     def all_for_account(self, account_id: str) -> list[Request]:
-        """A candidate's own requests, for the export of their data."""
-        requests = []
-        for item in self._all(f"ACCOUNT#{account_id}#REQUESTS", ScanIndexForward=False):
-            values = from_item(item)
-            requests.append(Request.model_validate({k: values[k] for k in Request.model_fields if k in values}))
-        return requests
+        """A candidate's requests, for the export of their data."""
+        return [_request(item) for item in self._all("gsi2", candidate_partition(account_id), ScanIndexForward=False)]
+
+
+def _version_condition(request: Request) -> dict[str, Any]:
+    return {"ConditionExpression": "version = :previous",
+            "ExpressionAttributeValues": {":previous": {"N": str(request.version - 1)}}}
 
 
 def _encode(key: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
 
 
-def _decode(cursor: str, partition: str) -> dict[str, Any]:
+def _decode(cursor: str, index: str, partition: str) -> dict[str, Any]:
     """A cursor is only ever a position in the caller's own list."""
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise CURSOR_INVALID from None
-    if not isinstance(key, dict) or key.get("gsi1pk", {}).get("S") != partition or set(key) != {
-            "pk", "sk", "gsi1pk", "gsi1sk"}:
+    if not isinstance(key, dict) or key.get(f"{index}pk", {}).get("S") != partition or set(key) != {
+            "pk", "sk", f"{index}pk", f"{index}sk"}:
         raise CURSOR_INVALID
     return key

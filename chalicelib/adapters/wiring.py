@@ -75,6 +75,19 @@ def documents():
                                                Bucket=settings.bucket_name("documents")))
 
 
+def upload_exists(key: str) -> bool:
+    """Whether the documents bucket holds `key` (HeadObject: no body read)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        client("s3").head_object(Bucket=settings.bucket_name("documents"), Key=key)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+    return True
+
+
 @functools.cache
 def user_directory() -> "CognitoDirectory":
     from chalicelib.adapters.identity import CognitoDirectory

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from chalice import Blueprint, CORSConfig, Response

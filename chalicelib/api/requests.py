@@ -21,18 +21,34 @@ FILERS = (Role.AUTO_ECOLE.value, Role.CANDIDAT.value)
 PAGE_SIZES = range(1, 101)
 
 
+class DivergentField(Model):
+    field: str
+    label: str
+
+
 class RequestView(Model):
     request_id: str
     procedure: str
     procedure_label: str
     mandate: str
+    mandate_label: str
     status: str
     status_label: str
+    status_hint: str
     candidate_name: str
+    school_name: str | None
     created_at: datetime
     updated_at: datetime
+    submitted_at: datetime | None
+    validation_deadline: datetime | None
     version: int
     steps: dict[str, dict[str, Any]]
+    identity_divergence: list[DivergentField]
+    divergence_message: str | None
+    viewer: str = Field(description="filer (l'auto-école ou le candidat qui dépose) ou candidate (le candidat qui "
+                                    "valide la demande d'une auto-école)")
+    actions: list[str] = Field(description="Ce que l'appelant peut faire maintenant : edit, upload, submit, validate, "
+                                           "back_to_draft, resend_validation")
 
 
 class Problem(Model):
@@ -45,6 +61,13 @@ class RequiredDocumentView(Model):
     document: str
     label: str
     reason: str
+    is_file: bool = Field(description="false pour le code ePhoto (un code, pas un fichier)")
+    content_types: list[str]
+    min_bytes: int | None
+    max_bytes: int | None
+    state: str = Field(description="missing, awaiting_upload, pending, accepted ou refused")
+    state_label: str
+    refusal: str | None = None
 
 
 class Summary(Model):
@@ -69,18 +92,30 @@ class RequestPage(Model):
     next_cursor: str | None
 
 
-def view(request: Request) -> RequestView:
+def view(caller: Profile, request: Request) -> RequestView:
+    from chalicelib.domain.identity_match import FIELD_LABELS, divergence_message
+    from chalicelib.domain.procedures import MANDATE_LABELS, STATUS_HINTS
+    from chalicelib.services.requests import actions, viewer
+
+    divergence = tuple(request.identity_divergence)
     return RequestView(request_id=request.request_id, procedure=request.procedure.value,
                        procedure_label=request.procedure_label, mandate=request.mandate.value,
-                       status=request.status.value, status_label=request.status_label,
-                       candidate_name=request.candidate_name(), created_at=request.created_at,
-                       updated_at=request.updated_at, version=request.version, steps=request.steps)
+                       mandate_label=MANDATE_LABELS[request.mandate], status=request.status.value,
+                       status_label=request.status_label, status_hint=STATUS_HINTS[request.status],
+                       candidate_name=request.candidate_name(), school_name=request.school_name,
+                       created_at=request.created_at, updated_at=request.updated_at,
+                       submitted_at=request.submitted_at, validation_deadline=request.validation_deadline,
+                       version=request.version, steps=request.steps,
+                       identity_divergence=[DivergentField(field=f, label=FIELD_LABELS[f]) for f in divergence],
+                       divergence_message=divergence_message(divergence) or None,
+                       viewer=viewer(caller, request) or "", actions=actions(caller, request))
 
 
 def _service():
     from chalicelib.services.requests import Requests
 
-    return Requests(wiring.requests_repository())
+    return Requests(wiring.requests_repository(), wiring.documents_repository(), accounts=wiring.accounts,
+                    upload_exists=wiring.upload_exists)
 
 
 @route(blueprint, "/requests", method="POST", summary="Commencer une demande (étape 1 : démarche et mandat)",
@@ -88,13 +123,13 @@ def _service():
        description="La demande est créée à l'état Brouillon avec son numéro ; les étapes s'enregistrent ensuite une "
                    "par une. Un brouillon laissé trois mois sans modification est supprimé.")
 def create_request(caller: Profile, body: ProcedureStep) -> RequestView:
-    return view(_service().create(caller, body))
+    return view(caller, _service().create(caller, body))
 
 
 @route(blueprint, "/requests/{request_id}", summary="Lire une demande", tags=TAGS, response_model=RequestView,
        errors=(404,), roles=FILERS)
 def get_request(caller: Profile, request_id: str) -> RequestView:
-    return view(_service().get(caller, request_id))
+    return view(caller, _service().get(caller, request_id))
 
 
 @route(blueprint, "/requests/{request_id}/steps/{step}", method="PUT", summary="Enregistrer une étape", tags=TAGS,
@@ -103,17 +138,30 @@ def get_request(caller: Profile, request_id: str) -> RequestView:
                    "avec un message par champ ; elle peut être enregistrée autant de fois que nécessaire.")
 def save_step(caller: Profile, request_id: str, step: str) -> RequestView:
     body = parse_body(blueprint.current_request.raw_body, step_model(step))
-    return view(_service().save_step(caller, request_id, body))
+    return view(caller, _service().save_step(caller, request_id, body))
 
 
 @route(blueprint, "/requests/{request_id}/summary", summary="Récapitulatif : ce qui manque avant le dépôt",
        tags=TAGS, response_model=Summary, errors=(404,), roles=FILERS)
 def summary(caller: Profile, request_id: str) -> Summary:
-    result = _service().summary(caller, request_id)
+    from chalicelib.domain.rules import DOCUMENT_SPECS
+    from chalicelib.services.documents import STATE_LABELS
+
+    service = _service()
+    result = service.summary(caller, request_id)
     missing = [Problem(field=p.field, code=p.code, message=p.message) for p in result["missing"]]
-    return Summary(request=view(result["request"]), complete=not missing, missing=missing,
-                   required_documents=[RequiredDocumentView(document=d.document.value, label=d.label, reason=d.reason)
-                                       for d in result["required_documents"]])
+    documents = []
+    for needed in result["required_documents"]:
+        spec, record = DOCUMENT_SPECS[needed.document], result["states"].get(needed.document.value) or {}
+        state = record.get("state", "missing")
+        documents.append(RequiredDocumentView(
+            document=needed.document.value, label=needed.label, reason=needed.reason, is_file=spec.is_file,
+            content_types=sorted(spec.content_types), min_bytes=spec.min_bytes, max_bytes=spec.max_bytes,
+            state=state, state_label=STATE_LABELS.get(state, "À fournir"),
+            refusal=record.get("reason") if state == "refused" else None))
+    shown = view(caller, result["request"])
+    return Summary(request=shown, complete=not missing and "submit" in shown.actions, missing=missing,
+                   required_documents=documents)
 
 
 @route(blueprint, "/requests", summary="Mes demandes (les plus récentes d'abord)", tags=TAGS,
@@ -169,7 +217,7 @@ class DocumentStates(Model):
                    "puis le fichier). S3 n'accepte que le type et la plage de taille annoncés. La pièce est ensuite "
                    "vérifiée ; son état se lit dans /requests/{request_id}/documents.")
 def prepare_upload(caller: Profile, request_id: str, document: str, body: UploadInput) -> UploadForm:
-    request = _service().get(caller, request_id)
+    request = _service().get_as_filer(caller, request_id)
     return UploadForm(**wiring.documents().prepare_upload(request, document, body.content_type, body.size))
 
 
@@ -178,3 +226,125 @@ def prepare_upload(caller: Profile, request_id: str, document: str, body: Upload
 def document_states(caller: Profile, request_id: str) -> DocumentStates:
     request = _service().get(caller, request_id)
     return DocumentStates(documents=[DocumentState(**d) for d in wiring.documents().states(request)])
+
+
+class EphotoInput(Model):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    code: str = Field(max_length=60, description="Code ePhoto à 22 caractères (lettres et chiffres)")
+
+
+@route(blueprint, "/requests/{request_id}/ephoto", method="PUT", summary="Enregistrer le code ePhoto", tags=TAGS,
+       request_model=EphotoInput, response_model=DocumentState, errors=(404, 409), roles=FILERS,
+       description="Le code de la photo et de la signature numériques, fourni par une cabine ou un photographe agréés. "
+                   "Un code ne sert qu'à une demande (409 ephoto_used).")
+def save_ephoto(caller: Profile, request_id: str, body: EphotoInput) -> DocumentState:
+    from chalicelib.domain.rules import DOCUMENT_LABELS, DocumentType
+    from chalicelib.services.documents import STATE_LABELS
+
+    saved = _service().save_ephoto(caller, request_id, body.code)
+    return DocumentState(document=saved["document"], label=DOCUMENT_LABELS[DocumentType.EPHOTO], state=saved["state"],
+                         state_label=STATE_LABELS[saved["state"]])
+
+
+class VersionInput(Model):
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1, description="La version de la demande lue par l'appelant (deux onglets ne peuvent pas "
+                                           "agir tous les deux)")
+
+
+@route(blueprint, "/requests/{request_id}/submission", method="POST", summary="Déposer la demande", tags=TAGS,
+       request_model=VersionInput, response_model=RequestView, errors=(404, 409), roles=FILERS,
+       description="En-tête Idempotency-Key obligatoire : le même dépôt renvoyé (double clic, réseau coupé) donne la "
+                   "même réponse et ne dépose qu'une fois. Sans mandat, la demande attend la validation du candidat "
+                   "(un seul courriel) ; sinon ses pièces sont vérifiées, puis l'instruction commence d'elle-même.")
+def submit(caller: Profile, request_id: str, body: VersionInput) -> RequestView:
+    key = (blueprint.current_request.headers or {}).get("idempotency-key")
+    return view(caller, _service().submit(caller, request_id, body.version, key))
+
+
+@route(blueprint, "/requests/{request_id}/validation", method="POST", summary="Valider la demande (le candidat)",
+       tags=TAGS, request_model=VersionInput, response_model=RequestView, errors=(404, 409),
+       roles=(Role.CANDIDAT.value,),
+       description="Le candidat confirme la demande préparée sans mandat par son auto-école. Si l'identité de son "
+                   "compte diffère de celle de la demande : 409 identity_mismatch avec les champs concernés.")
+def validate(caller: Profile, request_id: str, body: VersionInput) -> RequestView:
+    return view(caller, _service().validate(caller, request_id, body.version))
+
+
+@route(blueprint, "/requests/{request_id}/back-to-draft", method="POST",
+       summary="Reprendre la demande pour la corriger (retour au brouillon)", tags=TAGS, request_model=VersionInput,
+       response_model=RequestView, errors=(404, 409), roles=(Role.AUTO_ECOLE.value,))
+def back_to_draft(caller: Profile, request_id: str, body: VersionInput) -> RequestView:
+    return view(caller, _service().back_to_draft(caller, request_id, body.version))
+
+
+@route(blueprint, "/requests/{request_id}/resend-validation", method="POST",
+       summary="Redemander la validation au candidat (après expiration)", tags=TAGS, request_model=VersionInput,
+       response_model=RequestView, errors=(404, 409), roles=(Role.AUTO_ECOLE.value,))
+def resend_validation(caller: Profile, request_id: str, body: VersionInput) -> RequestView:
+    return view(caller, _service().resend_validation(caller, request_id, body.version))
+
+
+class HistoryRow(Model):
+    from_status: str | None
+    from_label: str | None
+    to_status: str
+    to_label: str
+    actor_label: str
+    at: datetime
+    reason: str | None
+
+
+class History(Model):
+    history: list[HistoryRow]
+
+
+@route(blueprint, "/requests/{request_id}/history", summary="L'historique de la demande (chaque statut, sa date, "
+       "son motif)", tags=TAGS, response_model=History, errors=(404,), roles=FILERS)
+def history(caller: Profile, request_id: str) -> History:
+    from chalicelib.domain.accounts import ROLE_LABELS
+    from chalicelib.domain.procedures import STATUS_LABELS
+
+    rows = _service().history(caller, request_id)
+    return History(history=[HistoryRow(
+        from_status=t.from_status.value if t.from_status else None,
+        from_label=STATUS_LABELS[t.from_status] if t.from_status else None, to_status=t.to_status.value,
+        to_label=STATUS_LABELS[t.to_status], at=t.at, reason=t.reason,
+        actor_label="Système" if t.actor_role == "systeme" else ROLE_LABELS.get(t.actor_role, str(t.actor_role)))
+        for t in rows])
+
+
+class Download(Model):
+    url: str
+    expires_at: datetime
+
+
+RECEIPT_LINK_SECONDS = 60
+
+
+@route(blueprint, "/requests/{request_id}/receipt", summary="Télécharger le récépissé de dépôt (lien d'une minute)",
+       tags=TAGS, response_model=Download, errors=(404, 409), roles=FILERS)
+def receipt(caller: Profile, request_id: str) -> Download:
+    from datetime import timedelta, timezone
+
+    from chalicelib import settings
+
+    key = _service().receipt_key(caller, request_id)
+    url = wiring.client("s3").generate_presigned_url("get_object", ExpiresIn=RECEIPT_LINK_SECONDS, Params={
+        "Bucket": settings.bucket_name("documents"), "Key": key,
+        "ResponseContentDisposition": f'attachment; filename="recepisse-{request_id}.pdf"'})
+    return Download(url=url, expires_at=datetime.now(timezone.utc) + timedelta(seconds=RECEIPT_LINK_SECONDS))
+
+
+class TransferInput(Model):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    request_id: str = Field(max_length=20, description="Numéro de la demande (12 chiffres)")
+    former_agrement: str = Field(max_length=20, description="Numéro d'agrément de l'auto-école précédente")
+
+
+@route(blueprint, "/requests/transfer", method="POST", summary="Reprendre la demande d'une autre auto-école",
+       tags=TAGS, request_model=TransferInput, response_model=RequestView, roles=(Role.AUTO_ECOLE.value,),
+       description="Avec le numéro de la demande et l'agrément de l'auto-école précédente, qui n'y a plus accès ; "
+                   "les deux auto-écoles sont prévenues par courriel.")
+def transfer(caller: Profile, body: TransferInput) -> RequestView:
+    return view(caller, _service().transfer(caller, body.request_id, body.former_agrement))

@@ -103,3 +103,50 @@ def member_removed_notice(*, to: str, first_name: str, school_name: str) -> Emai
     return _render(to, "Permis en ligne : accès à l'espace de l'auto-école retiré", f"Bonjour {first_name},",
                    [f"L'administrateur de l'auto-école {school_name} vous a retiré l'accès à son espace sur "
                     "Permis en ligne. Votre compte est fermé."])
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+def validation_asked_email(*, to: str, first_name: str, school_name: str, procedure_label: str, request_id: str,
+                           link: str, deadline: datetime, account_pending: bool) -> Email:
+    paragraphs = [f"L'auto-école {school_name} a préparé pour vous la demande n° {request_id} : "
+                  f"« {procedure_label} ».",
+                  f"Vérifiez-la et validez-la avant le {_when(deadline)} : sans votre validation, elle reviendra à "
+                  "l'auto-école et ne sera pas instruite."]
+    if account_pending:
+        paragraphs.append("Votre compte n'est pas encore activé : activez-le d'abord avec le lien reçu à sa création "
+                          "(ou demandez-en un nouveau depuis la page d'activation), puis suivez le lien ci-dessous.")
+    return _render(to, "Permis en ligne : validez votre demande de permis de conduire", f"Bonjour {first_name},",
+                   paragraphs, link, "Vérifier et valider ma demande",
+                   ["Vous n'avez rien demandé à cette auto-école ? Ne validez pas : la demande n'aura pas de suite."])
+
+
+def validation_reminder_email(*, to: str, first_name: str, school_name: str, request_id: str, link: str,
+                              deadline: datetime) -> Email:
+    return _render(to, "Permis en ligne : rappel, votre demande attend votre validation", f"Bonjour {first_name},",
+                   [f"La demande n° {request_id} préparée par l'auto-école {school_name} attend toujours votre "
+                    f"validation. Il vous reste jusqu'au {_when(deadline)}.",
+                    "Passé ce délai, elle reviendra à l'auto-école, qui devra vous la renvoyer."],
+                   link, "Vérifier et valider ma demande")
+
+
+def validation_expired_email(*, to: str, first_name: str, candidate_name: str, request_id: str, link: str) -> Email:
+    return _render(to, "Permis en ligne : une demande n'a pas été validée par le candidat", f"Bonjour {first_name},",
+                   [f"{candidate_name} n'a pas validé la demande n° {request_id} dans les 7 jours : elle est revenue "
+                    "dans votre espace au statut « Expirée ». Rien n'a été supprimé.",
+                    "Vous pouvez la renvoyer au candidat pour validation, ou la reprendre pour la corriger (une "
+                    "adresse électronique erronée, par exemple)."],
+                   link, "Voir la demande")
+
+
+def request_transferred_email(*, to: str, first_name: str, request_id: str, candidate_name: str,
+                              new_school: str, former: bool, link: str | None) -> Email:
+    if former:
+        paragraphs = [f"La demande n° {request_id} de {candidate_name} a été reprise par l'auto-école {new_school}, "
+                      "avec le numéro d'agrément de votre auto-école. Elle n'apparaît plus dans votre espace.",
+                      "Si vous n'avez pas convenu de ce transfert avec le candidat, contactez le support."]
+    else:
+        paragraphs = [f"Votre auto-école ({new_school}) a repris la demande n° {request_id} de {candidate_name}. "
+                      "Elle figure désormais dans votre espace, avec son historique et ses pièces."]
+    return _render(to, "Permis en ligne : transfert d'une demande", f"Bonjour {first_name},", paragraphs, link,
+                   "Voir la demande" if link else None)

@@ -233,7 +233,9 @@ TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
     # Submission: without mandate the candidate validates first; with a paper mandate or when the
     # candidate files, the images are checked at once.
     S.DRAFT: frozenset({S.AWAITING_CANDIDATE_VALIDATION, S.IMAGE_CHECK}),
-    S.AWAITING_CANDIDATE_VALIDATION: frozenset({S.IMAGE_CHECK, S.EXPIRED}),
+    # The candidate validates, lets the 7 days pass, or the school takes the request back to
+    # correct it (an identity divergence, a wrong email).
+    S.AWAITING_CANDIDATE_VALIDATION: frozenset({S.IMAGE_CHECK, S.EXPIRED, S.DRAFT}),
     # The school sends the validation again, or edits the request.
     S.EXPIRED: frozenset({S.AWAITING_CANDIDATE_VALIDATION, S.DRAFT}),
     # All the required documents accepted: instruction begins.

@@ -5,7 +5,7 @@ Steps 1 to 5 are forms saved as drafts one by one, in any order, as often as nee
 (documents) and step 7 (summary and submission) work on the saved steps."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, field_validator
@@ -14,13 +14,14 @@ from chalicelib.domain.accounts import (AddressInput, CandidateIdentity, check_e
                                         normalize_mobile_phone)
 from chalicelib.domain.base import Model
 from chalicelib.domain.errors import ErrorDetail, NotFound
-from chalicelib.domain.procedures import (PROCEDURE_LABELS, STATUS_LABELS, Category, ComplementaryTraining, Mandate,
-                                          Procedure, RequestStatus, TrainingPath)
+from chalicelib.domain.procedures import (CANDIDATE_VALIDATION_DAYS, PROCEDURE_LABELS, STATUS_LABELS, Category,
+                                          ComplementaryTraining, Mandate, Procedure, RequestStatus, TrainingPath)
 
 if TYPE_CHECKING:
     from chalicelib.domain.rules import RequiredDocument
 
 DRAFT_RETENTION_DAYS = 90  # drafts untouched for 3 months are purged
+VALIDATION_REMINDER_DAY = 5  # the candidate is reminded on day 5 of the 7 they have to validate
 
 
 class _Step(Model):
@@ -119,6 +120,26 @@ class Request(Model):
     updated_at: datetime
     steps: dict[str, dict[str, Any]] = Field(default_factory=dict)
     version: int = 1
+    school_name: str | None = None  # copied at creation and transfer: a list shows it without a read
+    # The candidate's account: the one filing alone, or the one a school's request waits for.
+    candidate_account_id: str | None = None
+    submitted_at: datetime | None = None
+    validation_deadline: datetime | None = None
+    validation_reminded: bool = False
+    # Identity fields the candidate's account and the request disagree on (the validation found them).
+    identity_divergence: list[str] = Field(default_factory=list)
+
+    def rules_day(self, today: date) -> date:
+        """The date the rules are evaluated at: the submission date, today for a draft."""
+        return self.submitted_at.date() if self.submitted_at else today
+
+    def validation_due_at(self) -> datetime | None:
+        """When the validation job next looks at this request: the day-5 reminder, then the deadline."""
+        if self.status is not RequestStatus.AWAITING_CANDIDATE_VALIDATION or self.validation_deadline is None:
+            return None
+        if self.validation_reminded:
+            return self.validation_deadline
+        return self.validation_deadline - timedelta(days=CANDIDATE_VALIDATION_DAYS - VALIDATION_REMINDER_DAY)
 
     @property
     def status_label(self) -> str:
@@ -194,3 +215,56 @@ def required_documents(request: Request, day: date) -> list["RequiredDocument"]:
         declared_medical_condition=bool(declarations.get("medical_condition")),
         complementary_training=ComplementaryTraining(categories.get("complementary_training", "aucune")))
     return rules.required_documents(situation)
+
+
+# --- documents -------------------------------------------------------------------------------
+
+# Documents can be sent or replaced until instruction begins (and when a complement is asked).
+UPLOADABLE = frozenset({RequestStatus.DRAFT, RequestStatus.AWAITING_CANDIDATE_VALIDATION, RequestStatus.EXPIRED,
+                        RequestStatus.IMAGE_CHECK, RequestStatus.MORE_INFORMATION_REQUESTED})
+READY_STATES = frozenset({"pending", "accepted"})  # uploaded: submission may go on while checking
+
+
+def document_problems(required: list["RequiredDocument"], states: dict[str, dict[str, Any]]) -> list[ErrorDetail]:
+    """What prevents submission on the documents side: each required document not yet sent, or
+    refused (with the reason, so the filer knows what to send instead)."""
+    from chalicelib.domain.rules import DocumentType
+
+    problems = []
+    for needed in required:
+        record = states.get(needed.document.value) or {}
+        state = record.get("state")
+        field = f"documents.{needed.document.value}"
+        if state == "refused":
+            problems.append(ErrorDetail(field=field, code="document_refused",
+                                        message=f"« {needed.label} » a été refusée : {record.get('reason')} "
+                                                "Remplacez-la."))
+        elif state not in READY_STATES:
+            what = ("saisissez le code ePhoto" if needed.document is DocumentType.EPHOTO
+                    else "joignez le fichier")
+            problems.append(ErrorDetail(field=field, code="document_missing",
+                                        message=f"« {needed.label} » : {what}."))
+    return problems
+
+
+def all_accepted(required: list["RequiredDocument"], states: dict[str, dict[str, Any]]) -> bool:
+    """Every required document checked and accepted: the image check is over."""
+    return all((states.get(d.document.value) or {}).get("state") == "accepted" for d in required)
+
+
+def after_image_check(documents_accepted: bool) -> list[RequestStatus]:
+    """The statuses a request goes through when its image check begins: it moves on to instruction
+    at once when every document is accepted already, never waiting for an event that came before."""
+    chain = [RequestStatus.IMAGE_CHECK]
+    if documents_accepted:
+        chain.append(RequestStatus.UNDER_REVIEW)
+    return chain
+
+
+def candidate_civil_identity(request: Request):
+    from chalicelib.domain.identity_match import CivilIdentity
+
+    civil = request.steps.get("civil_status") or {}
+    birth_date = civil.get("birth_date")
+    return CivilIdentity(birth_name=civil.get("birth_name", ""), first_names=civil.get("first_names", ""),
+                         birth_date=date.fromisoformat(birth_date) if birth_date else None, sex=civil.get("sex"))

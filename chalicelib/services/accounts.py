@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
-from chalicelib.adapters.accounts_repository import DynamoAccountsRepository, LinkRecord, Member, TransactionRefused
+from chalicelib.adapters.accounts_repository import DynamoAccountsRepository, LinkRecord, Member
+from chalicelib.adapters.dynamo import TransactionRefused
 from chalicelib.adapters.identity import EMAIL_ALREADY_USED_MESSAGE, CognitoDirectory, MfaChallenge, Tokens
 from chalicelib.domain import links
 from chalicelib.domain.accounts import (ACTIVATION_DAYS, EMAIL_CHANGE_HOURS, PASSWORD_RESET_HOURS, AccountStatus,
@@ -94,17 +95,25 @@ class Accounts:
     def sign_up_candidate(self, form: CandidateSignUp) -> "Opened":
         return self._open_candidate(form, kind="candidate")
 
-    def open_candidate_for_school(self, form: CandidateForSchool, school_id: str, request_id: str) -> "Opened":
-        """A school files a request without mandate: the candidate's account is opened for them and
-        ONE email activates it and leads to validating the request."""
-        school = self.repo.get_school(school_id)
-        if school is None:
-            raise NotFound("school_not_found", "Auto-école introuvable.")
-        return self._open_candidate(form, kind="candidate_for_school", extra={"school_id": school_id,
-                                                                               "request_id": request_id})
+    def prepare_candidate_for_school(self, form: CandidateForSchool, school_id: str,
+                                     request_id: str) -> "PreparedAccount":
+        """A school submits a request without mandate for a candidate who has no account: the
+        account is opened for them, and ONE email activates it and leads to validating the request.
+        The caller commits `items` in the same transaction as the request's submission, and calls
+        `undo` when that transaction is refused (the Cognito user cannot be in it)."""
+        now = self.clock()
+        account_id = self.directory.create_user(form.email, Role.CANDIDAT.value)
+        profile = self._new_profile(
+            account_id, Role.CANDIDAT, form.email, form.birth_name, form.first_names, now,
+            usage_name=form.usage_name, sex=form.sex, birth_date=form.birth_date, birth_place=form.birth_place,
+            mobile_phone=form.mobile_phone, address=form.address.to_address())
+        link, event = self._activation(profile, "candidate_for_school", {"school_id": school_id,
+                                                                          "request_id": request_id})
+        items = [self.repo.put_profile(profile, link.token_hash), self.repo.lock_email(profile.email, account_id),
+                 self.repo.put_link(link), self.repo.event(event)]
+        return PreparedAccount(account_id, items, lambda: self.directory.delete_user(account_id))
 
-    def _open_candidate(self, form: CandidateSignUp | CandidateForSchool, kind: str,
-                        extra: dict[str, str] | None = None) -> "Opened":
+    def _open_candidate(self, form: CandidateSignUp, kind: str) -> "Opened":
         now = self.clock()
         self._check_email_free(form.email)
         account_id = self.directory.create_user(form.email, Role.CANDIDAT.value)
@@ -112,7 +121,7 @@ class Accounts:
             account_id, Role.CANDIDAT, form.email, form.birth_name, form.first_names, now,
             usage_name=form.usage_name, sex=form.sex, birth_date=form.birth_date, birth_place=form.birth_place,
             mobile_phone=form.mobile_phone, address=form.address.to_address())
-        link, event = self._activation(profile, kind, extra)
+        link, event = self._activation(profile, kind)
         self._commit_new_account(profile, link, event, [])
         return Opened(profile.account_id, profile.email, profile.activation_deadline)
 
@@ -473,6 +482,13 @@ class Accounts:
     def _request_event(self, event_type: str, email: str) -> OutboxEvent:
         return OutboxEvent(id=uuid.uuid4().hex, type=event_type, aggregate_id="request", occurred_at=self.clock(),
                            payload={"email": email})
+
+
+@dataclass(frozen=True)
+class PreparedAccount:
+    account_id: str
+    items: list[dict[str, Any]]  # transaction items: profile, email lock, link, activation event
+    undo: Callable[[], None]
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from chalicelib.domain.errors import Conflict, ErrorDetail, InvalidInput, NotFound
-from chalicelib.domain.procedures import RequestStatus
+from chalicelib.domain.requests import UPLOADABLE
 from chalicelib.domain.rules import DOCUMENT_LABELS, DOCUMENT_SPECS, DocumentType, check_file
 from chalicelib.resources import UPLOADS_PREFIX
 
 UPLOAD_VALIDITY = timedelta(minutes=5)
-UPLOADABLE = frozenset({RequestStatus.DRAFT, RequestStatus.MORE_INFORMATION_REQUESTED})
 STATE_LABELS = {"awaiting_upload": "En attente d'envoi", "pending": "En cours de vérification",
                 "accepted": "Acceptée", "refused": "Refusée"}
 

@@ -1,25 +1,45 @@
-"""Use cases of requests being filed: create a draft (step 1), save steps 2 to 5, read it, its
-summary (what is missing), and the owner's list. Only the filer sees a request: the members of
-its school, or the candidate filing for themselves; anyone else gets the same 404 as for an
-unknown number."""
+"""Use cases of requests: filing (create the draft, save steps, ePhoto code, summary), submission,
+the candidate's validation, the 7-day reminder and expiry, the move to instruction once the
+documents are accepted, taking a request back, transfer to another school, lists and history.
+
+Who sees a request: the members of its school, or the candidate filing alone ("filer"); the
+candidate a school's request waits for sees it too, to validate it ("candidate"). Anyone else gets
+the same 404 as for an unknown number. Every status change is one transaction: the request (on
+condition of the version read), its history rows and its outbox event."""
 from __future__ import annotations
 
+import re
 import secrets
+import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Callable
 
-from chalicelib.adapters.requests_repository import DynamoRequestsRepository
+from chalicelib.adapters.dynamo import TransactionRefused
+from chalicelib.domain import request_events
 from chalicelib.domain import requests as requests_domain
 from chalicelib.domain.accounts import Profile, Role
 from chalicelib.domain.base import Model
-from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from chalicelib.domain.procedures import (MANDATE_LABELS, PROCEDURE_LABELS, Mandate, RequestStatus, check_transition,
-                                          may_file)
-from chalicelib.domain.requests import ProcedureStep, Request
+from chalicelib.domain.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound
+from chalicelib.domain.events import OutboxEvent
+from chalicelib.domain.procedures import (CANDIDATE_VALIDATION_DAYS, MANDATE_LABELS, PROCEDURE_LABELS,
+                                          SYSTEM_ACTOR, TERMINAL_STATUSES, Mandate, RequestStatus, Transition,
+                                          check_transition, may_file, submission_status)
+from chalicelib.domain.requests import UPLOADABLE, ProcedureStep, Request
 
+if TYPE_CHECKING:
+    from chalicelib.adapters.documents_repository import DynamoDocumentsRepository
+    from chalicelib.adapters.requests_repository import DynamoRequestsRepository
+    from chalicelib.services.accounts import Accounts
+
+S = RequestStatus
 NOT_FOUND = NotFound("request_not_found", "Aucune demande de votre espace ne porte ce numéro : vérifiez-le.")
-EDITABLE = frozenset({RequestStatus.DRAFT})
+TRANSFER_REFUSED = InvalidInput(
+    "transfer_refused", "Ce numéro de demande et ce numéro d'agrément ne correspondent pas à une demande qui peut "
+    "être reprise : vérifiez les deux numéros auprès de l'auto-école précédente.")
+EDITABLE = frozenset({S.DRAFT})
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_\-:.]{8,100}")
+SUBMISSION_ATTEMPTS = 3  # a document check landing during a submission makes it read again
 
 
 def utc_now() -> datetime:
@@ -31,10 +51,24 @@ def new_request_number(now: datetime) -> str:
     return f"{now:%y%m}{secrets.randbelow(10**8):08d}"
 
 
+def changed_meanwhile(current: Request | None) -> Conflict:
+    return Conflict("changed_meanwhile", "La demande a été modifiée entre-temps (un autre poste ?) : rechargez la "
+                    "page, vérifiez-la puis recommencez.",
+                    current={"version": current.version, "status": current.status.value,
+                             "status_label": current.status_label} if current else None)
+
+
 @dataclass
 class Requests:
-    repo: DynamoRequestsRepository
+    repo: "DynamoRequestsRepository"
+    documents: "DynamoDocumentsRepository"
+    accounts: Callable[[], "Accounts"] = field(default=lambda: None)  # type: ignore[assignment,return-value]
+    # Whether an upload's S3 key holds a file (a document sent, not yet checked, counts as sent).
+    upload_exists: Callable[[str], bool] = field(default=lambda key: False)
     clock: Callable[[], datetime] = field(default=lambda: utc_now())
+    new_event_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
+
+    # --- filing --------------------------------------------------------------------------------
 
     def create(self, caller: Profile, step: ProcedureStep) -> Request:
         if caller.role == Role.CANDIDAT and step.mandate != Mandate.SELF:
@@ -45,11 +79,17 @@ class Requests:
         if not may_file(step.procedure, step.mandate):
             raise InvalidInput("procedure_not_allowed", f"La démarche « {PROCEDURE_LABELS[step.procedure]} » ne se "
                                f"dépose pas en mode « {MANDATE_LABELS[step.mandate]} ».")
+        school_name = None
+        if caller.role == Role.AUTO_ECOLE:
+            school = self.accounts().repo.get_school(caller.school_id or "")
+            school_name = school.company_name if school else None
         now = self.clock()
         for _ in range(5):
             request = Request(request_id=new_request_number(now), procedure=step.procedure, mandate=step.mandate,
-                              status=RequestStatus.DRAFT, school_id=caller.school_id if caller.role == Role.AUTO_ECOLE
-                              else None, owner_account_id=caller.account_id if caller.role == Role.CANDIDAT else None,
+                              status=S.DRAFT, school_id=caller.school_id if caller.role == Role.AUTO_ECOLE
+                              else None, school_name=school_name,
+                              owner_account_id=caller.account_id if caller.role == Role.CANDIDAT else None,
+                              candidate_account_id=caller.account_id if caller.role == Role.CANDIDAT else None,
                               created_by=caller.account_id, created_at=now, updated_at=now,
                               steps={"procedure": step.model_dump(mode="json")})
             if self.repo.create(request):
@@ -58,46 +98,394 @@ class Requests:
 
     def get(self, caller: Profile, request_id: str) -> Request:
         request = self.repo.get(request_id) if request_id.isdigit() and len(request_id) == 12 else None
-        if request is None or not _visible(caller, request):
+        if request is None or viewer(caller, request) is None:
             raise NOT_FOUND
+        return request
+
+    def get_as_filer(self, caller: Profile, request_id: str) -> Request:
+        """The request, for its school's members or the candidate filing alone; a candidate who only
+        validates a school's request may read it, not change it."""
+        request = self.get(caller, request_id)
+        if viewer(caller, request) != "filer":
+            raise Forbidden("filer_only", "Seule l'auto-école qui a préparé la demande peut la modifier : "
+                            "contactez-la pour toute correction.")
         return request
 
     def save_step(self, caller: Profile, request_id: str, step: Model) -> Request:
         """`step` is a validated step form (domain.requests.STEPS); it replaces the saved one."""
         name = next(n for n, form in requests_domain.STEPS.items() if isinstance(step, form))
-        request = self.get(caller, request_id)
+        request = self.get_as_filer(caller, request_id)
         if request.status not in EDITABLE:
-            check_transition(request.status, RequestStatus.DRAFT)  # raises the 409 with the current status
+            check_transition(request.status, S.DRAFT)  # raises the 409 with the current status
         updated = request.model_copy(update={"steps": {**request.steps, name: step.model_dump(mode="json")},
                                              "updated_at": self.clock(), "version": request.version + 1})
         if not self.repo.replace(updated):
-            current = self.repo.get(request_id)
-            raise Conflict("changed_meanwhile", "La demande a été modifiée entre-temps (un autre poste ?) : rechargez "
-                           "la page, vérifiez l'étape puis enregistrez-la de nouveau.",
-                           current={"version": current.version if current else None})
+            raise changed_meanwhile(self.repo.get(request_id))
         return updated
+
+    def save_ephoto(self, caller: Profile, request_id: str, code: str) -> dict[str, Any]:
+        """The ePhoto code (22 characters) of an approved photo booth; one code serves one request.
+        The code is claimed for good at submission; here an already used code is refused early."""
+        from chalicelib.domain.rules import check_ephoto_code
+
+        request = self.get_as_filer(caller, request_id)
+        if request.status not in EDITABLE:
+            raise Conflict("documents_locked", "Le code ePhoto ne se change plus une fois la demande déposée.",
+                           current={"status": request.status.value})
+        try:
+            normalized = check_ephoto_code(code)
+        except ValueError as error:
+            raise InvalidInput("ephoto_invalid", str(error), [ErrorDetail(str(error), field="code",
+                                                                          code="ephoto_invalid")]) from None
+        owner = self.repo.ephoto_owner(normalized)
+        if owner is not None and owner != request.request_id:
+            raise Conflict("ephoto_used", "Ce code ePhoto a déjà servi pour une autre demande : chaque code ne sert "
+                           "qu'une fois. Faites une nouvelle photo dans une cabine ou chez un photographe agréés.")
+        self.documents.put_ephoto(request.request_id, normalized, self.clock())
+        return {"document": "ephoto", "code": normalized, "state": "accepted"}
 
     def summary(self, caller: Profile, request_id: str) -> dict[str, Any]:
         request = self.get(caller, request_id)
-        today = self.clock().date()
-        return {"request": request, "missing": requests_domain.missing(request, today),
-                "required_documents": requests_domain.required_documents(request, today)}
+        day = request.rules_day(self.clock().date())
+        required = requests_domain.required_documents(request, day)
+        states = self.documents.by_type(request.request_id)
+        missing = requests_domain.missing(request, day)
+        if request.status is S.DRAFT:
+            missing += requests_domain.document_problems(required, states)
+        return {"request": request, "missing": missing, "required_documents": required, "states": states}
+
+    # --- submission ----------------------------------------------------------------------------
+
+    def submit(self, caller: Profile, request_id: str, version: int, idempotency_key: str | None) -> Request:
+        """Leaves the draft: to the candidate's validation (without mandate), else to the image
+        check, and on to instruction when the documents are all accepted already. The same
+        Idempotency-Key gives the same answer (a double click submits once); the version read by
+        the filer guards against a second tab."""
+        if not idempotency_key or not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+            raise InvalidInput("idempotency_key_missing", "La demande de dépôt doit porter un en-tête Idempotency-Key "
+                               "(8 à 100 lettres, chiffres ou tirets), le même si vous renvoyez le même dépôt.")
+        for _ in range(SUBMISSION_ATTEMPTS):
+            done = self.repo.idempotent_submission(caller.account_id, idempotency_key)
+            if done is not None:
+                if done != request_id:
+                    raise InvalidInput("idempotency_key_reused", "Cette clé Idempotency-Key a déjà servi pour une "
+                                       "autre demande : créez-en une nouvelle pour chaque dépôt.")
+                return self.get(caller, request_id)  # the same submission, sent again
+            try:
+                return self._submit_once(caller, request_id, version, idempotency_key)
+            except _DocumentsChanged:
+                continue
+            except Conflict as conflict:
+                if conflict.code != "email_already_used":
+                    raise
+                continue  # the candidate's account was opened by the same click sent twice: look again
+        raise changed_meanwhile(self.repo.get(request_id))
+
+    def _submit_once(self, caller: Profile, request_id: str, version: int, idempotency_key: str) -> Request:
+        request = self.get_as_filer(caller, request_id)
+        if request.version != version:
+            raise changed_meanwhile(request)
+        target = submission_status(request.mandate)
+        check_transition(request.status, target, procedure=request.procedure, mandate=request.mandate)
+        now = self.clock()
+        day = now.date()
+        required = requests_domain.required_documents(request, day)
+        states = self.documents.by_type(request.request_id)
+        sent = [d.document.value for d in required if (states.get(d.document.value) or {}).get("state")
+                == "awaiting_upload" and self.upload_exists(states[d.document.value]["key"])]
+        read = {document: dict(record) for document, record in states.items()}
+        for document in sent:
+            states[document] = {**states[document], "state": "pending"}
+        problems = requests_domain.missing(request, day) + requests_domain.document_problems(required, states)
+        if problems:
+            raise InvalidInput("not_ready", "La demande n'est pas complète : complétez ce qui est indiqué puis "
+                               "déposez-la de nouveau.", problems)
+        chain = ([target] if target is S.AWAITING_CANDIDATE_VALIDATION
+                 else requests_domain.after_image_check(requests_domain.all_accepted(required, states)))
+        update: dict[str, Any] = {"submitted_at": now, "identity_divergence": []}
+        events = [self._event(request_events.SUBMITTED, request, now)]
+        account_items: list[dict[str, Any]] = []
+        undo: Callable[[], None] | None = None
+        if target is S.AWAITING_CANDIDATE_VALIDATION:
+            update.update(validation_deadline=now + timedelta(days=CANDIDATE_VALIDATION_DAYS),
+                          validation_reminded=False)
+            update["candidate_account_id"], account_items, undo = self._candidate_for(request)
+            if not account_items:  # an existing account: asked by an email of its own
+                events.append(self._event(request_events.VALIDATION_ASKED, request, now))
+        ephoto = (states.get("ephoto") or {}).get("code")
+        # Transaction layout: [request, history rows, events] then these, in this order.
+        tail = [self.repo.idempotency_put(caller.account_id, idempotency_key, request_id, now), *account_items,
+                *([self.repo.ephoto_claim(ephoto, request_id)] if ephoto else []),
+                *[self.documents.mark_pending(read[d.document.value], now) if d.document.value in sent
+                  else self.documents.unchanged(read[d.document.value]) for d in required]]
+        first = 1 + len(chain) + len(events)
+        idempotency_at, ephoto_at = first, (first + 1 + len(account_items) if ephoto else None)
+        checks_from = first + 1 + len(account_items) + (1 if ephoto else 0)
+        try:
+            return self._move(request, chain, caller, now, events, update=update, extra=tail)
+        except TransactionRefused as refused:
+            if undo:
+                undo()  # the Cognito user opened for the candidate
+            failed = set(refused.failed)
+            if idempotency_at in failed:  # the same click twice at once: the other one won
+                return self.get(caller, request_id)
+            if ephoto_at in failed:
+                raise Conflict("ephoto_used", "Ce code ePhoto a déjà servi pour une autre demande : saisissez le code "
+                               "d'une nouvelle photo.") from None
+            if any(i >= checks_from for i in failed):
+                raise _DocumentsChanged() from None
+            raise changed_meanwhile(self.repo.get(request_id)) from None
+
+    def _candidate_for(self, request: Request) -> tuple[str, list[dict[str, Any]], Callable[[], None] | None]:
+        """The candidate who validates a school's request: their existing account, or one opened for
+        them in the same transaction as the submission (whose activation email leads to the request)."""
+        from chalicelib.domain.accounts import CandidateForSchool
+
+        accounts = self.accounts()
+        contact = request.steps["contact"]
+        account_id = accounts.repo.account_id_for_email(contact["email"].lower())
+        if account_id is not None:
+            profile = accounts.repo.get_profile(account_id)
+            if profile is None or profile.role is not Role.CANDIDAT:
+                raise InvalidInput("candidate_email_taken", "Cette adresse électronique appartient à un compte qui "
+                                   "n'est pas un compte candidat : saisissez l'adresse personnelle du candidat.",
+                                   [ErrorDetail("Adresse déjà utilisée par un compte professionnel.",
+                                                field="contact.email", code="candidate_email_taken")])
+            return account_id, [], None
+        civil = request.steps["civil_status"]
+        form = CandidateForSchool.model_validate({
+            **{k: civil.get(k) for k in ("birth_name", "usage_name", "first_names", "sex", "birth_date",
+                                         "birth_place")},
+            "email": contact["email"], "mobile_phone": contact["mobile_phone"], "address": contact["address"]})
+        prepared = accounts.prepare_candidate_for_school(form, request.school_id or "", request.request_id)
+        return prepared.account_id, prepared.items, prepared.undo
+
+    # --- the candidate's validation --------------------------------------------------------------
+
+    def validate(self, caller: Profile, request_id: str, version: int) -> Request:
+        """The candidate confirms the request a school prepared; their account's identity must match
+        the request's civil status, otherwise both sides see which fields differ."""
+        from chalicelib.domain.identity_match import FIELD_LABELS, compare_identities, divergence_message
+
+        request = self.get(caller, request_id)
+        if request.candidate_account_id != caller.account_id or request.mandate is not Mandate.NONE:
+            raise Forbidden("candidate_only", "Seul le candidat pour qui la demande a été préparée la valide.")
+        if request.version != version:
+            raise changed_meanwhile(request)
+        check_transition(request.status, S.IMAGE_CHECK, procedure=request.procedure, mandate=request.mandate)
+        now = self.clock()
+        if request.validation_deadline and now > request.validation_deadline:
+            raise Conflict("validation_expired", "Le délai de 7 jours pour valider cette demande est dépassé : "
+                           "demandez à votre auto-école de vous la renvoyer.", current={"status": request.status.value})
+        differing = compare_identities(caller_identity(caller), requests_domain.candidate_civil_identity(request))
+        if differing:
+            self.repo.record_divergence(request, list(differing))
+            raise Conflict("identity_mismatch", divergence_message(differing), [
+                ErrorDetail(f"{FIELD_LABELS[f]} : différent entre votre compte et la demande.", field=f,
+                            code="identity_mismatch") for f in differing],
+                current={"status": request.status.value})
+        for _ in range(SUBMISSION_ATTEMPTS):
+            request = self.repo.get(request_id) or request
+            required = requests_domain.required_documents(request, request.rules_day(now.date()))
+            states = self.documents.by_type(request_id)
+            chain = requests_domain.after_image_check(requests_domain.all_accepted(required, states))
+            checks = [self.documents.unchanged(states[d.document.value]) for d in required
+                      if d.document.value in states]
+            try:
+                return self._move(request, chain, caller, now,
+                                  [self._event(request_events.VALIDATED_BY_CANDIDATE, request, now)],
+                                  update={"identity_divergence": []}, extra=checks)
+            except TransactionRefused as refused:
+                if 0 in refused.failed:
+                    raise changed_meanwhile(self.repo.get(request_id)) from None
+        raise changed_meanwhile(self.repo.get(request_id))
+
+    def remind_and_expire(self) -> dict[str, int]:
+        """The scheduled job: day 5, the candidate is reminded once; past day 7 the request returns
+        to the school as expired (nothing deleted)."""
+        now = self.clock()
+        done = {"reminded": 0, "expired": 0}
+        for request_id in self.repo.due_for_validation_job(now):
+            request = self.repo.get(request_id)
+            if request is None or request.status is not S.AWAITING_CANDIDATE_VALIDATION:
+                continue
+            try:
+                if request.validation_deadline and now >= request.validation_deadline:
+                    self._move(request, [S.EXPIRED], None, now, [self._event(request_events.EXPIRED, request, now)],
+                               reason="Le candidat n'a pas validé la demande dans les 7 jours.")
+                    done["expired"] += 1
+                elif not request.validation_reminded:
+                    self.repo.transact(self.repo.mark_reminded(
+                        request, self._event(request_events.VALIDATION_REMINDER, request, now)))
+                    done["reminded"] += 1
+            except TransactionRefused:
+                continue  # validated or changed meanwhile: the next run looks again
+        return done
+
+    # --- documents accepted: instruction begins ------------------------------------------------
+
+    def documents_checked(self, request_id: str) -> Request | None:
+        """Called after a document's check is recorded: the request moves to instruction by itself
+        when all its required documents are accepted. Never frozen: whichever of two concurrent
+        checks reads last sees both results."""
+        for _ in range(SUBMISSION_ATTEMPTS):
+            request = self.repo.get(request_id)
+            if request is None or request.status is not S.IMAGE_CHECK:
+                return None
+            required = requests_domain.required_documents(request, request.rules_day(self.clock().date()))
+            if not requests_domain.all_accepted(required, self.documents.by_type(request_id)):
+                return None
+            now = self.clock()
+            try:
+                return self._move(request, [S.UNDER_REVIEW], None, now, [])
+            except TransactionRefused:
+                continue
+        return None
+
+    # --- the school takes it back, asks again, transfers ---------------------------------------
+
+    def back_to_draft(self, caller: Profile, request_id: str, version: int) -> Request:
+        request = self.get_as_filer(caller, request_id)
+        if request.version != version:
+            raise changed_meanwhile(request)
+        check_transition(request.status, S.DRAFT, procedure=request.procedure, mandate=request.mandate)
+        now = self.clock()
+        return self._commit(request, [S.DRAFT], caller, now, [self._event(request_events.TAKEN_BACK, request, now)],
+                            update={"validation_deadline": None, "validation_reminded": False},
+                            reason="Demande reprise par l'auto-école pour être corrigée.")
+
+    def resend_validation(self, caller: Profile, request_id: str, version: int) -> Request:
+        request = self.get_as_filer(caller, request_id)
+        if request.version != version:
+            raise changed_meanwhile(request)
+        check_transition(request.status, S.AWAITING_CANDIDATE_VALIDATION, procedure=request.procedure,
+                         mandate=request.mandate)
+        now = self.clock()
+        return self._commit(request, [S.AWAITING_CANDIDATE_VALIDATION], caller, now,
+                            [self._event(request_events.VALIDATION_ASKED, request, now)],
+                            update={"validation_deadline": now + timedelta(days=CANDIDATE_VALIDATION_DAYS),
+                                    "validation_reminded": False})
+
+    def transfer(self, caller: Profile, request_id: str, former_agrement: str) -> Request:
+        """Another school takes a request over with its number and the former school's agrément;
+        the former school loses access. A wrong number and a wrong agrément look the same."""
+        accounts = self.accounts()
+        request = self.repo.get(request_id) if request_id.isdigit() and len(request_id) == 12 else None
+        former = accounts.repo.get_school(request.school_id) if request and request.school_id else None
+        if (request is None or former is None or caller.school_id is None or request.school_id == caller.school_id
+                or former.agrement_number != former_agrement.strip().upper() or request.status in TERMINAL_STATUSES):
+            raise TRANSFER_REFUSED
+        school = accounts.repo.get_school(caller.school_id)
+        if school is None:
+            raise TRANSFER_REFUSED
+        now = self.clock()
+        event = self._event(request_events.TRANSFERRED, request, now, former_school_id=former.school_id,
+                            new_school_id=school.school_id)
+        return self._commit(request, [request.status], caller, now, [event],
+                            update={"school_id": school.school_id, "school_name": school.company_name},
+                            reason=f"Demande reprise par l'auto-école {school.company_name} (précédemment suivie par "
+                                   f"l'auto-école {former.company_name}).")
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    def history(self, caller: Profile, request_id: str) -> list[Transition]:
+        request = self.get(caller, request_id)
+        return self.repo.history(request.request_id)
+
+    def receipt_key(self, caller: Profile, request_id: str) -> str:
+        request = self.get(caller, request_id)
+        if request.submitted_at is None:
+            raise Conflict("receipt_not_ready", "Le récépissé est délivré après le dépôt de la demande.",
+                           current={"status": request.status.value})
+        key = self.repo.receipt_key(request_id)
+        if key is None:
+            raise Conflict("receipt_not_ready", "Le récépissé est en préparation : réessayez dans quelques secondes.",
+                           current={"status": request.status.value})
+        return key
 
     def page(self, caller: Profile, *, limit: int, cursor: str | None, status: str | None, procedure: str | None,
              name: str | None) -> tuple[list[Request], str | None]:
+        from chalicelib.adapters.requests_repository import candidate_partition, school_partition
+
         if caller.role == Role.AUTO_ECOLE and caller.school_id:
-            partition = f"SCHOOL#{caller.school_id}#REQUESTS"
+            index, partition = "gsi1", school_partition(caller.school_id)
         elif caller.role == Role.CANDIDAT:
-            partition = f"ACCOUNT#{caller.account_id}#REQUESTS"
+            index, partition = "gsi2", candidate_partition(caller.account_id)
         else:
             raise Forbidden("forbidden", "Votre compte n'a pas de demandes à lister.")
-        return self.repo.page(partition, limit=limit, cursor=cursor, status=status, procedure=procedure, name=name)
+        return self.repo.page(index, partition, limit=limit, cursor=cursor, status=status, procedure=procedure,
+                              name=name)
+
+    # --- one transaction per change ------------------------------------------------------------
+
+    def _event(self, event_type: str, request: Request, now: datetime, **payload: Any) -> OutboxEvent:
+        return OutboxEvent(id=self.new_event_id(), type=event_type, aggregate_id=request.request_id, occurred_at=now,
+                           payload={"request_id": request.request_id, **payload})
+
+    def _move(self, request: Request, chain: list[RequestStatus], caller: Profile | None, now: datetime,
+              events: list[OutboxEvent], *, update: dict[str, Any] | None = None,
+              extra: list[dict[str, Any]] | None = None, reason: str | None = None) -> Request:
+        """Moves `request` through `chain` in one transaction: the request (version + 1), one history
+        row per move, the events, then `extra`. TransactionRefused says which item failed (0: the
+        request changed meanwhile)."""
+        transitions, current = [], request.status
+        for target in chain:
+            if target is not current:
+                check_transition(current, target, procedure=request.procedure, mandate=request.mandate)
+            transitions.append(Transition(
+                from_status=current, to_status=target, at=now, reason=reason,
+                actor_account_id=caller.account_id if caller else None,
+                actor_role=caller.role if caller else SYSTEM_ACTOR))
+            current = target
+        moved = request.model_copy(update={**(update or {}), "status": current, "updated_at": now,
+                                           "version": request.version + 1})
+        self.repo.transact(self.repo.change_items(moved, transitions, events) + (extra or []))
+        return moved
+
+    def _commit(self, request: Request, chain: list[RequestStatus], caller: Profile, now: datetime,
+                events: list[OutboxEvent], **options: Any) -> Request:
+        try:
+            return self._move(request, chain, caller, now, events, **options)
+        except TransactionRefused:
+            raise changed_meanwhile(self.repo.get(request.request_id)) from None
 
 
-def _visible(caller: Profile, request: Request) -> bool:
+class _DocumentsChanged(Exception):
+    """A document's check landed between the submission's read and its commit: read again."""
+
+
+def viewer(caller: Profile, request: Request) -> str | None:
+    """"filer" (may change it), "candidate" (validates a school's request) or None (no access)."""
     if caller.role == Role.AUTO_ECOLE:
-        return caller.school_id is not None and request.school_id == caller.school_id
+        return "filer" if caller.school_id is not None and request.school_id == caller.school_id else None
     if caller.role == Role.CANDIDAT:
-        return request.owner_account_id == caller.account_id
-    return False
+        if request.owner_account_id == caller.account_id:
+            return "filer"
+        if request.candidate_account_id == caller.account_id:
+            return "candidate"
+    return None
 
+
+def caller_identity(profile: Profile):
+    from chalicelib.domain.identity_match import CivilIdentity
+
+    return CivilIdentity(birth_name=profile.birth_name, first_names=profile.first_names,
+                         birth_date=profile.birth_date, sex=profile.sex)
+
+
+def actions(caller: Profile, request: Request) -> list[str]:
+    """What the caller may do with the request now, for the pages to show the right buttons."""
+    seen_as = viewer(caller, request)
+    possible = []
+    if seen_as == "filer":
+        if request.status in EDITABLE:
+            possible += ["edit", "submit"]
+        if request.status in UPLOADABLE:
+            possible.append("upload")
+        if request.school_id and request.status in (S.AWAITING_CANDIDATE_VALIDATION, S.EXPIRED):
+            possible.append("back_to_draft")
+        if request.status is S.EXPIRED:
+            possible.append("resend_validation")
+    elif seen_as == "candidate" and request.status is S.AWAITING_CANDIDATE_VALIDATION:
+        possible.append("validate")
+    return possible

@@ -1,4 +1,4 @@
-"""Email worker: turns account events (relayed from the outbox) into emails sent through SES,
+"""Email worker: turns account and request events (relayed from the outbox) into emails sent through SES,
 once per event even when a message is delivered twice; and the scheduled purge of accounts never
 activated."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ from chalice import Blueprint, Rate
 
 from chalicelib import settings
 from chalicelib.adapters import wiring
-from chalicelib.domain import account_events, links
+from chalicelib.domain import account_events, links, request_events
 from chalicelib.domain.accounts import AccountStatus
 from chalicelib.resources import physical_name
 
@@ -91,14 +91,76 @@ def email_for(event: "OutboxEvent") -> "Email | None":
     raise ValueError(f"no email for event type {event.type}")
 
 
+def request_emails_for(event: "OutboxEvent") -> list["Email"]:
+    """The emails a request's event calls for (the candidate's validation, its reminder and expiry,
+    a transfer), read from the request as it is now: nothing when it moved on meanwhile."""
+    from chalicelib.domain import emails
+    from chalicelib.domain.procedures import RequestStatus
+
+    request = wiring.requests_repository().get(event.payload["request_id"])
+    if request is None:
+        return []
+    repo = wiring.accounts_repository()
+    request_link = f"{settings.web_origin()}/demande.html#id={request.request_id}"
+    validate_link = f"{settings.web_origin()}/valider.html#demande={request.request_id}"
+    if event.type in (request_events.VALIDATION_ASKED, request_events.VALIDATION_REMINDER):
+        candidate = repo.get_profile(request.candidate_account_id or "")
+        if (candidate is None or request.status is not RequestStatus.AWAITING_CANDIDATE_VALIDATION
+                or request.validation_deadline is None):
+            return []  # validated, taken back or expired meanwhile
+        if event.type == request_events.VALIDATION_ASKED:
+            return [emails.validation_asked_email(
+                to=candidate.email, first_name=candidate.first_names, school_name=request.school_name or "",
+                procedure_label=request.procedure_label, request_id=request.request_id, link=validate_link,
+                deadline=request.validation_deadline, account_pending=candidate.status == AccountStatus.PENDING)]
+        return [emails.validation_reminder_email(
+            to=candidate.email, first_name=candidate.first_names, school_name=request.school_name or "",
+            request_id=request.request_id, link=validate_link, deadline=request.validation_deadline)]
+    if event.type == request_events.EXPIRED:
+        filer = repo.get_profile(request.created_by)
+        if filer is None or filer.status != AccountStatus.ACTIVE or request.status is not RequestStatus.EXPIRED:
+            return []
+        return [emails.validation_expired_email(to=filer.email, first_name=filer.first_names,
+                                                candidate_name=request.candidate_name(),
+                                                request_id=request.request_id, link=request_link)]
+    if event.type == request_events.TRANSFERRED:
+        sent = []
+        for school_id, former in ((event.payload["former_school_id"], True), (event.payload["new_school_id"], False)):
+            school = repo.get_school(school_id)
+            admin = repo.get_profile(school.admin_account_id) if school else None
+            if admin is not None and admin.status == AccountStatus.ACTIVE:
+                sent.append(emails.request_transferred_email(
+                    to=admin.email, first_name=admin.first_names, request_id=request.request_id,
+                    candidate_name=request.candidate_name(), new_school=str(event.payload.get("new_school_name")
+                                                                            or request.school_name),
+                    former=former, link=None if former else request_link))
+        return sent
+    raise ValueError(f"no email for event type {event.type}")
+
+
+def emails_for(event: "OutboxEvent") -> list["Email"]:
+    if event.type in request_events.EMAILED:
+        return request_emails_for(event)
+    email = email_for(event)
+    return [email] if email is not None else []
+
+
 def send_for(event: "OutboxEvent") -> None:
+    """An event's emails are sent once, even when its message is delivered twice. An event with
+    several recipients also marks each one sent, so a retry after a failure skips those done."""
     repo = wiring.accounts_repository()
     if repo.email_already_sent(event.id):
-        return  # a replayed message: the email went already
-    email = email_for(event)
-    if email is not None:
+        return  # a replayed message: the emails went already
+    expires = int((event.occurred_at + timedelta(days=SENT_MARKER_DAYS)).timestamp())
+    to_send = emails_for(event)
+    for number, email in enumerate(to_send):
+        marker = f"{event.id}#{number}"
+        if len(to_send) > 1 and repo.email_already_sent(marker):
+            continue
         wiring.mailer().send(email)
-    repo.mark_email_sent(event.id, int((event.occurred_at + timedelta(days=SENT_MARKER_DAYS)).timestamp()))
+        if len(to_send) > 1:
+            repo.mark_email_sent(marker, expires)
+    repo.mark_email_sent(event.id, expires)
 
 
 def process_record(record: "SQSRecord") -> None:

@@ -10,7 +10,7 @@ from chalice import Blueprint
 from chalicelib.adapters import wiring
 from chalicelib.adapters.outbox import event_from_stream_image
 from chalicelib.resources import MAIN_TABLE, stream_arn_for
-from chalicelib.domain import account_events
+from chalicelib.domain import account_events, request_events
 from chalicelib.services.demo import MESSAGE_RECEIVED
 
 if TYPE_CHECKING:
@@ -22,6 +22,8 @@ blueprint = Blueprint(__name__)
 QUEUE_BY_EVENT_TYPE = {
     MESSAGE_RECEIVED: "demo",
     **{event_type: "emails" for event_type in account_events.ALL},
+    **{event_type: "emails" for event_type in request_events.EMAILED},
+    request_events.SUBMITTED: "receipts",
 }
 
 

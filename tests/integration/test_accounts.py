@@ -8,17 +8,11 @@ import boto3
 import pytest
 
 from chalicelib.adapters import wiring
-from chalicelib.adapters.aws import CLIENT_CONFIG
 from chalicelib.domain.accounts import Agrement
-from chalicelib.local.pump import EventPump, scheduled_event
+from chalicelib.local.pump import scheduled_event
 from chalicelib.services import accounts as accounts_service
 from tests.accounts_support import (AGREMENT, PASSWORD, body, candidate_form, link_token, open_and_activate, post,
                                     registry, school_form, sent_emails, sign_in, solve_altcha)
-
-
-@pytest.fixture
-def pump(aws, app):
-    return EventPump(app, lambda service: boto3.client(service, config=CLIENT_CONFIG), stage="test")
 
 
 @pytest.fixture
@@ -194,24 +188,6 @@ def test_a_candidate_cannot_use_the_email_of_a_school_member(http, pump, with_re
     open_and_activate(http, pump, "/accounts/schools", school_form(http))
     refused = post(http, "/accounts/candidates", candidate_form(http, email="jeanne.martin@ecole-conduite.example.fr"))
     assert refused.status_code == 409 and body(refused)["code"] == "email_already_used"
-
-
-def test_an_account_opened_by_a_school_sends_one_email_that_leads_to_the_request(http, pump, with_registry):
-    open_and_activate(http, pump, "/accounts/schools", school_form(http))
-    accounts = wiring.accounts()
-    school_id = accounts.repo.get_profile(accounts.repo.account_id_for_email(
-        "jeanne.martin@ecole-conduite.example.fr")).school_id
-    from chalicelib.domain.accounts import CandidateForSchool
-
-    form = CandidateForSchool.model_validate({k: v for k, v in candidate_form(http).items()
-                                              if k not in ("altcha", "terms_accepted")})
-    accounts.open_candidate_for_school(form, school_id, request_id="DEM-0001")
-    pump.run_until_idle()
-    [email] = sent_emails("testun.joun@example.fr")
-    assert "Auto-école du Parc" in email.body and "valider" in email.body
-    assert "demande=DEM-0001" in email.body
-    activated = post(http, "/accounts/activation", {"token": link_token(email), "password": PASSWORD})
-    assert body(activated)["request_id"] == "DEM-0001"
 
 
 # --- activation ------------------------------------------------------------------------------------

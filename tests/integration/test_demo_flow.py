@@ -6,18 +6,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dead_letters, wiring
-from chalicelib.adapters.aws import CLIENT_CONFIG
 from chalicelib.domain.demo import DemoStatus
 from chalicelib.domain.events import OutboxEvent
-from chalicelib.local.pump import EventPump
 from chalicelib.services import demo as demo_service
 
 JSON = {"Content-Type": "application/json"}
-
-
-@pytest.fixture
-def pump(aws, app):
-    return EventPump(app, lambda service: boto3.client(service, config=CLIENT_CONFIG), stage="test")
 
 
 def create(http, text):

@@ -14,18 +14,11 @@ import requests as http_client
 from PIL import Image
 
 from chalicelib.adapters import wiring
-from chalicelib.adapters.aws import CLIENT_CONFIG
-from chalicelib.local.pump import EventPump
 from chalicelib.workers.documents import check_upload
 from tests.accounts_support import active_school
 from tests.integration.test_requests import call, new_request
 
 JSON = {"Content-Type": "application/json"}
-
-
-@pytest.fixture
-def pump(aws, app):
-    return EventPump(app, lambda service: boto3.client(service, config=CLIENT_CONFIG), stage="test")
 
 
 @pytest.fixture

@@ -51,6 +51,8 @@ def grants_used(service: str, operation: str, params: dict) -> set[tuple[str, st
     if service == "s3":
         if operation == "DeleteObject" and params.get("VersionId"):
             operation = "DeleteObjectVersion"  # what IAM checks when a version is named
+        if operation == "HeadObject":
+            operation = "GetObject"  # HeadObject is authorised by s3:GetObject
         return {(f"s3:{operation}", "bucket", _logical("bucket", params["Bucket"]))}
     if service == "sns":
         return {(f"sns:{operation}", "topic", _logical("topic", params["TopicArn"].rsplit(":", 1)[1]))}
@@ -107,6 +109,20 @@ def recorder(aws, monkeypatch):
                     recorder.function = function
 
             created.generate_presigned_post = presigned_post
+            sign_url = created.generate_presigned_url
+
+            def presigned_url(ClientMethod, Params=None, **kwargs):  # noqa: N803 (boto3's names)
+                function = recorder.function
+                if function:  # a presigned GET: S3 checks the signer's right to GetObject
+                    action = {"get_object": "s3:GetObject"}[ClientMethod]
+                    recorder.used[function].add((action, "bucket", _logical("bucket", Params["Bucket"])))
+                recorder.function = None
+                try:
+                    return sign_url(ClientMethod, Params=Params, **kwargs)
+                finally:
+                    recorder.function = function
+
+            created.generate_presigned_url = presigned_url
         return created
 
     monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
@@ -194,14 +210,64 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, rec
     http_client.post(form["url"], data=form["fields"], files={"file": ("piece", scan(), "image/jpeg")}, timeout=10)
     run_workers()
 
+    # Requests: submitted without mandate for a new candidate while the files are being checked (the
+    # receipt and the emails follow), validated; one with a paper mandate moved on by the checker;
+    # one left waiting for its candidate (the reminder, then the expiry); one transferred.
+    from tests.integration.test_submission import fill, send_documents, submit
+
+    with recorder.running("api_handler"):
+        fill(http, admin, number, email="nouveau.candidat@example.fr")
+        send_documents(http, admin, number, ephoto="AAAABBBBCCCCDDDDEEEE01")
+        assert submit(http, admin, number).status_code == 200
+        paper = json.loads(post(http, "/requests", {"procedure": "inscription", "mandate": "mandat-papier"},
+                                admin).body)["request_id"]
+        fill(http, admin, paper)
+        send_documents(http, admin, paper, ephoto="AAAABBBBCCCCDDDDEEEE02")
+        assert submit(http, admin, paper).status_code == 200
+    run_workers()
+    with recorder.running("api_handler"):
+        invitation = sent_emails("nouveau.candidat@example.fr")[-1]
+        assert post(http, "/accounts/activation", {"token": link_token(invitation), "password": PASSWORD}
+                    ).status_code == 200
+        candidate = sign_in(http, "nouveau.candidat@example.fr")
+        version = json.loads(http.get(f"/requests/{number}", headers={"Authorization": f"Bearer {candidate}"}
+                                      ).body)["version"]
+        assert post(http, f"/requests/{number}/validation", {"version": version}, candidate).status_code == 200
+        for path in (f"/requests/{number}/receipt", f"/requests/{number}/history", "/requests"):
+            assert http.get(path, headers={"Authorization": f"Bearer {admin}"}).status_code == 200, path
+        waiting = json.loads(post(http, "/requests", {"procedure": "inscription", "mandate": "sans-mandat"},
+                                  admin).body)["request_id"]
+        fill(http, admin, waiting, email="nouveau.candidat@example.fr")
+        send_documents(http, admin, waiting, ephoto="AAAABBBBCCCCDDDDEEEE03")
+        assert submit(http, admin, waiting).status_code == 200
+        registry(wiring.accounts(), *[a.model_copy(update={"number": "E9990000002"}) for a in [
+            wiring.accounts_repository().get_agrement("E1706900120")]])
+        other_school = school_form(http, email="reprise@example.fr", agrement_number="E9990000002")
+        assert post(http, "/accounts/schools", other_school).status_code == 201
+    run_workers()
+    with recorder.running("api_handler"):
+        for message in sent_emails("reprise@example.fr"):
+            post(http, "/accounts/activation", {"token": link_token(message), "password": PASSWORD})
+        taker = sign_in(http, "reprise@example.fr")
+        assert post(http, "/requests/transfer", {"request_id": paper, "former_agrement": "E1706900120"},
+                    taker).status_code == 200
+    run_workers()
+    from datetime import datetime, timedelta, timezone
+
+    from chalicelib.services import requests as requests_service
+
+    for days in (5, 8):  # the reminder, then the expiry
+        monkeypatch.setattr(requests_service, "utc_now", lambda days=days: datetime.now(timezone.utc)
+                            + timedelta(days=days, minutes=1))
+        assert sum(app.handler_map["remind_and_expire_validations"](scheduled_event(), None).values()) == 1
+        run_workers()
+
     # The purge of a school never activated (its agrément is released).
     registry(wiring.accounts(), *[a.model_copy(update={"number": "E9990000001"}) for a in [
         wiring.accounts_repository().get_agrement("E1706900120")]])
     with recorder.running("api_handler"):
         assert post(http, "/accounts/schools", school_form(http, email="lente@example.fr",
                                                            agrement_number="E9990000001")).status_code == 201
-    from datetime import datetime, timedelta, timezone
-
     later = datetime.now(timezone.utc) + timedelta(days=8)
     monkeypatch.setattr(accounts_service, "utc_now", lambda: later)
     assert app.handler_map["purge_unactivated_accounts"](scheduled_event(), None)["purged"] >= 1

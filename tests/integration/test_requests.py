@@ -10,7 +10,6 @@ from datetime import date, timedelta
 import pytest
 
 from chalicelib.adapters import wiring
-from chalicelib.local.demo_data import ActiveAccounts
 from tests.accounts_support import active_candidate, active_school, address
 
 JSON = {"Content-Type": "application/json"}
@@ -23,11 +22,6 @@ def call(http, method, path, token, payload=None):
 
 def body(response):
     return json.loads(response.body)
-
-
-@pytest.fixture
-def accounts(aws):
-    return ActiveAccounts(wiring.accounts())
 
 
 @pytest.fixture
@@ -67,10 +61,13 @@ def test_a_school_fills_the_five_steps_and_the_summary_lists_the_documents_to_up
         saved = call(http, "PUT", f"/requests/{number}/steps/{step}", school_token, payload)
         assert saved.status_code == 200, (step, saved.body)
     summary = body(call(http, "GET", f"/requests/{number}/summary", school_token))
-    assert summary["missing"] == [] and summary["complete"] is True
     # An adult under 21, first request, first category: the ePhoto code, identity, address, JDC, ASSR.
     assert [d["document"] for d in summary["required_documents"]] == [
         "ephoto", "identite", "domicile", "jdc", "assr"]
+    # The steps are complete: only the documents are missing now.
+    assert [p["field"] for p in summary["missing"]] == [f"documents.{d}" for d in
+                                                       ("ephoto", "identite", "domicile", "jdc", "assr")]
+    assert summary["complete"] is False and {d["state"] for d in summary["required_documents"]} == {"missing"}
     assert all(d["reason"] for d in summary["required_documents"])
     assert summary["request"]["candidate_name"] == "Testun Joun"
 

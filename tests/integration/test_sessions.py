@@ -6,24 +6,16 @@ from __future__ import annotations
 import json
 import time
 
-import boto3
 import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from chalicelib.adapters import wiring
-from chalicelib.adapters.aws import CLIENT_CONFIG
 from chalicelib.domain.accounts import AgentCreation
-from chalicelib.local.pump import EventPump
 from tests.accounts_support import (PASSWORD, body, candidate_form, link_token, open_and_activate, post, sent_emails,
                                     sign_in)
 
 EMAIL = "testun.joun@example.fr"
-
-
-@pytest.fixture
-def pump(aws, app):
-    return EventPump(app, lambda service: boto3.client(service, config=CLIENT_CONFIG), stage="test")
 
 
 @pytest.fixture

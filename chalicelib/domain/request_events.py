@@ -1,0 +1,14 @@
+"""Types of the outbox events about requests. Each is written in the same transaction as the
+change it announces; the relay (workers/outbox.py) sends it to the queue of its consumer. Events
+without a consumer yet are kept for the later issues (instruction queues, notifications)."""
+
+SUBMITTED = "request.submitted"  # the receipt is generated
+VALIDATION_ASKED = "request.validation_asked"  # an existing candidate account is asked to validate
+VALIDATION_REMINDER = "request.validation_reminder"  # day 5 of 7
+EXPIRED = "request.expired"  # not validated in 7 days: back to the school
+VALIDATED_BY_CANDIDATE = "request.validated_by_candidate"
+READY_FOR_INSTRUCTION = "request.ready_for_instruction"  # documents accepted: "En cours d'instruction"
+TAKEN_BACK = "request.taken_back"  # the school takes it back to correct it
+TRANSFERRED = "request.transferred"  # another school took it over
+
+EMAILED = (VALIDATION_ASKED, VALIDATION_REMINDER, EXPIRED, TRANSFERRED)

@@ -1,0 +1,76 @@
+"""Workers of requests: the deposit receipt (PDF) made after each submission, outside the API
+function (fpdf2 and its fonts never load there), and the scheduled reminder and expiry of the
+candidate's 7 days to validate."""
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from chalice import Blueprint, Rate
+
+from chalicelib import settings
+from chalicelib.adapters import wiring
+from chalicelib.domain import request_events
+from chalicelib.resources import RECEIPTS_PREFIX, physical_name
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+blueprint = Blueprint(__name__)
+
+
+def make_receipt(request_id: str) -> str | None:
+    """Writes the receipt's PDF and records where it is; the S3 key, or None for an unknown request."""
+    from chalicelib.documents.receipt import ReceiptData, render_receipt
+    from chalicelib.domain.procedures import MANDATE_LABELS, STATUS_HINTS
+    from chalicelib.domain.requests import required_documents
+
+    request = wiring.requests_repository().get(request_id)
+    if request is None or request.submitted_at is None:
+        return None
+    civil = request.steps.get("civil_status") or {}
+    supplied = wiring.documents_repository().by_type(request_id)
+    needed = required_documents(request, request.rules_day(request.submitted_at.date()))
+    birth = civil.get("birth_date")
+    data = ReceiptData(
+        request_id=request.request_id, procedure_label=request.procedure_label,
+        mandate_label=MANDATE_LABELS[request.mandate], submitted_at=request.submitted_at,
+        candidate_name=request.candidate_name(),
+        birth_date=date.fromisoformat(birth).strftime("%d/%m/%Y") if birth else None,
+        categories=list((request.steps.get("categories") or {}).get("categories", [])),
+        school_name=request.school_name, documents=[d.label for d in needed if d.document.value in supplied],
+        next_step=STATUS_HINTS[request.status])
+    key = f"{RECEIPTS_PREFIX}{request_id}.pdf"
+    wiring.client("s3").put_object(Bucket=settings.bucket_name("documents"), Key=key, Body=render_receipt(data),
+                                   ContentType="application/pdf")
+    wiring.requests_repository().put_receipt(request_id, key, request.submitted_at)
+    return key
+
+
+def process_record(record: "SQSRecord") -> None:
+    from chalicelib.adapters.queues import event_from_message_body
+
+    event = event_from_message_body(record.body)
+    if event.type == request_events.SUBMITTED:
+        make_receipt(event.payload["request_id"])
+
+
+@blueprint.on_sqs_message(queue=physical_name("receipts"), batch_size=5)
+def make_receipts(event):
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return process_partial_response(event=event.to_dict(), record_handler=process_record,
+                                    processor=processor, context=event.context)
+
+
+def requests_service():
+    from chalicelib.services.requests import Requests
+
+    return Requests(wiring.requests_repository(), wiring.documents_repository())
+
+
+@blueprint.schedule(Rate(15, unit=Rate.MINUTES))
+def remind_and_expire_validations(event):
+    """Day 5: the candidate is reminded; day 7: the request returns to the school, nothing deleted."""
+    return requests_service().remind_and_expire()

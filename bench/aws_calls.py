@@ -46,15 +46,30 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     "GET /me": ("dynamodb.GetItem",),
     # Requests (every signed-in route reads the caller's profile first): one write per change,
     # one query per listing page.
-    "POST /requests": ("dynamodb.GetItem", "dynamodb.PutItem"),
+    # Creating a request also reads the school once, to copy its name on the request (lists,
+    # emails and receipts then need no read of their own).
+    "POST /requests": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.PutItem"),
     "PUT /requests/{request_id}/steps/{step}": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.PutItem"),
     "GET /requests (one page)": ("dynamodb.GetItem", "dynamodb.Query"),
+    # Submission: caller, Idempotency-Key, request, its documents; one transaction for the status,
+    # the history, the events, the key, the ePhoto code and the documents read.
+    "POST /requests/{request_id}/submission (paper mandate)": (
+        "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query", "dynamodb.TransactWriteItems"),
+    # Without mandate, for a candidate with no account: the email looked up, the Cognito user and
+    # its group; the account itself is in the same transaction.
+    "POST /requests/{request_id}/submission (new candidate)": (
+        "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query", "dynamodb.GetItem",
+        "cognito-identity-provider.AdminCreateUser", "cognito-identity-provider.AdminAddUserToGroup",
+        "dynamodb.TransactWriteItems"),
+    "POST /requests/{request_id}/validation": (
+        "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query", "dynamodb.TransactWriteItems"),
 }
 # What this benchmark drives, to list anything the app has that it does not measure.
 MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messages/{message_id}", "GET"),
                    ("/accounts/schools", "POST"), ("/accounts/activation", "POST"), ("/sessions", "POST"),
                    ("/me", "GET"), ("/requests", "POST"), ("/requests/{request_id}/steps/{step}", "PUT"),
-                   ("/requests", "GET"),
+                   ("/requests", "GET"), ("/requests/{request_id}/submission", "POST"),
+                   ("/requests/{request_id}/validation", "POST"),
                    ("/openapi.json", "GET")}
 MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate", "jwt_authorizer"}
 
@@ -319,6 +334,87 @@ def measure_accounts(counter: CallCounter, record, http, app) -> None:
         response = http.get("/requests?limit=20", headers=signed)
     _check(response.status_code == 200, f"GET /requests answered {response.status_code}")
     record("GET /requests (one page)", calls)
+    measure_submission(counter, record, http, app, signed)
+
+
+def measure_submission(counter: CallCounter, record, http, app, signed: dict[str, str]) -> None:
+    """A complete request submitted with a paper mandate, then one without mandate for a candidate
+    who has no account yet, whom the single email brings to validate it. Documents are put in S3
+    under the keys the upload forms give, as the browser's POST would, and checked by the worker."""
+    import re
+    import uuid
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    from chalicelib.adapters.aws import client
+    from chalicelib.local.pump import EventPump
+
+    def call(method: str, path: str, payload: dict | None = None, headers: dict | None = None):
+        response = getattr(http, method)(path, headers=headers or signed,
+                                         body=json.dumps(payload).encode() if payload is not None else b"")
+        _check(response.status_code in (200, 201), f"{method.upper()} {path} answered {response.status_code}: "
+               f"{response.body!r}")
+        return json.loads(response.body)
+
+    address = {"number": "3", "street_type": "PL", "street_name": "Bellecour", "postal_code": "69002",
+               "commune": "69382"}
+    steps = {"civil_status": {"birth_name": "Joun", "first_names": "Testun", "sex": "M", "birth_date": "2000-01-01",
+                              "birth_place": {"country": "FR", "commune": "Antony", "departement": "92"}},
+             "categories": {"categories": ["B"], "training_path": "traditionnelle", "has_licence": False,
+                            "first_request": True},
+             "declarations": {"exam_pending_elsewhere": False, "reads_french": True, "adapted_vehicle": False,
+                              "vision_correction": False, "medical_condition": False, "disability_pension": False}}
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.effect_noise((800, 600), 60).convert("RGB").save(buffer, "JPEG", quality=85)  # a legible "scan"
+    scan = buffer.getvalue()
+
+    def complete_request(mandate: str, email: str, ephoto: str) -> dict:
+        number = call("post", "/requests", {"procedure": "inscription", "mandate": mandate})["request_id"]
+        for step, payload in {**steps, "contact": {"address": address, "email": email,
+                                                    "mobile_phone": "0613459724"}}.items():
+            call("put", f"/requests/{number}/steps/{step}", payload)
+        call("put", f"/requests/{number}/ephoto", {"code": ephoto})
+        for needed in call("get", f"/requests/{number}/summary")["required_documents"]:
+            if needed["is_file"]:
+                form = call("post", f"/requests/{number}/documents/{needed['document']}/upload",
+                            {"content_type": "image/jpeg", "size": len(scan)})
+                client("s3").put_object(Bucket=os.environ["BUCKET_DOCUMENTS_NAME"], Key=form["fields"]["key"],
+                                        Body=scan, ContentType="image/jpeg")
+        EventPump(app, client).run_until_idle()  # the checker accepts them
+        return call("get", f"/requests/{number}")
+
+    for operation, mandate, email, ephoto in (
+            ("POST /requests/{request_id}/submission (paper mandate)", "mandat-papier", "papier@bench.example.fr",
+             "BENCH00000000000000001"),
+            ("POST /requests/{request_id}/submission (new candidate)", "sans-mandat", "candidat@bench.example.fr",
+             "BENCH00000000000000002")):
+        request = complete_request(mandate, email, ephoto)
+        with counter.recording() as calls:
+            submitted = call("post", f"/requests/{request['request_id']}/submission", {"version": request["version"]},
+                             {**signed, "Idempotency-Key": str(uuid.uuid4())})
+        _check(submitted["status"] in ("en-instruction", "attente-validation-usager"), f"submitted: {submitted}")
+        record(operation, calls)
+
+    EventPump(app, client).run_until_idle()
+    [email] = [m for m in ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+               if "candidat@bench.example.fr" in m.destinations["ToAddresses"]]
+    token = re.search(r"#jeton=([A-Za-z0-9_-]{43})", email.body).group(1)
+    json_headers = {"Content-Type": "application/json"}
+    call("post", "/accounts/activation", {"token": token, "password": "une phrase de passe du banc"}, json_headers)
+    access = call("post", "/sessions", {"email": "candidat@bench.example.fr",
+                                        "password": "une phrase de passe du banc"}, json_headers)["tokens"]["access_token"]
+    candidate = {**json_headers, "Authorization": f"Bearer {access}"}
+    number = submitted["request_id"]
+    version = call("get", f"/requests/{number}", headers=candidate)["version"]
+    with counter.recording() as calls:
+        validated = call("post", f"/requests/{number}/validation", {"version": version}, candidate)
+    _check(validated["status"] == "en-instruction", f"validated: {validated}")
+    record("POST /requests/{request_id}/validation", calls)
 
 
 if __name__ == "__main__":

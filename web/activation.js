@@ -2,12 +2,16 @@
 // Activation: the emailed link is activation.html#jeton=<token>[&demande=<id>]. The token is read
 // from the fragment (never sent to the web server), then removed from the address bar; the page
 // shows whose account it is (POST /accounts/activation/preview), then the person chooses a password
-// (POST /accounts/activation). An unusable link offers to send a new one.
+// (POST /accounts/activation). An unusable link offers to send a new one. A link made for a request
+// a school filed (&demande=<id>) leads, after signing in, to valider.html#demande=<id>.
 
 (function activation() {
   const byId = (id) => document.getElementById(id);
   const state = byId("etat");
   const token = Permis.fragment().get("jeton") || "";
+  const REQUEST_NUMBER = /^\d{12}$/;
+  let requestId = Permis.fragment().get("demande") || "";
+  if (!REQUEST_NUMBER.test(requestId)) requestId = "";
   Permis.forgetFragment();
 
   function offerResend(message, kind) {
@@ -43,8 +47,10 @@
     const role = Permis.ROLE_LABELS[account.role] || account.role;
     byId("bonjour").textContent = "Bonjour " + account.first_name + ", vous activez votre compte « " + role
       + " » associé à l'adresse " + account.email + ".";
-    const precision = account.request_id
-      ? "Une demande de permis a été déposée pour vous : vous la retrouverez dans votre espace après la connexion."
+    if (account.request_id && REQUEST_NUMBER.test(account.request_id)) requestId = account.request_id;
+    const precision = requestId
+      ? "Une auto-école a préparé pour vous la demande de permis n° " + requestId + " : après avoir choisi "
+        + "votre mot de passe et vous être connecté(e), vous la vérifierez puis la validerez."
       : KIND_SENTENCES[account.kind];
     if (precision) {
       byId("precision").textContent = precision;
@@ -82,6 +88,14 @@
     passwordForm.reset();
     byId("bloc-mot-de-passe").hidden = true;
     byId("message-succes").textContent = result.data.message;
+    if (requestId) {
+      // After signing in, connexion.js sends the person to the request to validate.
+      Permis.setReturnTo("valider.html#demande=" + requestId);
+      byId("suite").textContent = "Connectez-vous maintenant avec votre adresse électronique et ce mot de passe : "
+        + "vous arriverez directement sur la demande n° " + requestId + " pour la vérifier et la valider. "
+        + "Elle doit être validée dans les 7 jours suivant son envoi.";
+      byId("suite").hidden = false;
+    }
     const success = byId("bloc-succes");
     success.hidden = false;
     success.focus();

@@ -59,6 +59,37 @@ const Permis = (() => {
     return text;
   }
 
+  // --- Coming back after signing in --------------------------------------------------------------
+  // A page that needs a session (valider.html, from an emailed link) asks to come back to it once
+  // the person has signed in. Only a page of this site, by its bare name and fragment, is accepted
+  // (never an address elsewhere), and the wish lasts 30 minutes.
+
+  const RETURN_KEY = "permis.retour";
+  const RETURN_LIFETIME_MS = 30 * 60 * 1000;
+  const RETURN_PAGE = /^[a-z0-9-]+\.html(#[A-Za-z0-9=&_-]{0,200})?$/;
+
+  function setReturnTo(page) {
+    if (!RETURN_PAGE.test(page)) return;
+    sessionStorage.setItem(RETURN_KEY, JSON.stringify({ page, at: Date.now() }));
+  }
+
+  function forgetReturnTo() {
+    sessionStorage.removeItem(RETURN_KEY);
+  }
+
+  /** The page to go back to after signing in, once (then forgotten), or null. */
+  function takeReturnTo() {
+    const stored = sessionStorage.getItem(RETURN_KEY);
+    forgetReturnTo();
+    try {
+      const wish = JSON.parse(stored);
+      if (wish && RETURN_PAGE.test(wish.page) && Date.now() - wish.at < RETURN_LIFETIME_MS) return wish.page;
+    } catch (error) {
+      // nothing usable stored
+    }
+    return null;
+  }
+
   /** Forget the session and go to the sign-in page, which shows `notice`. */
   function endSession(notice) {
     clearSession();
@@ -98,14 +129,14 @@ const Permis = (() => {
     details: [],
   };
 
-  async function send(path, method, body, bearer) {
+  async function send(path, method, body, bearer, extraHeaders) {
     let base;
     try {
       base = await apiUrl();
     } catch (error) {
       return { ok: false, status: 0, data: NETWORK_ERROR };
     }
-    const headers = { Accept: "application/json" };
+    const headers = { ...(extraHeaders || {}), Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (bearer) headers.Authorization = "Bearer " + bearer;
     let response;
@@ -137,18 +168,19 @@ const Permis = (() => {
    *                   refreshed once (POST /sessions/refresh) and the call retried; if it is still
    *                   refused the session is over: it is cleared, the page goes to connexion.html and
    *                   the result carries sessionOver: true (the caller just stops);
-   *          "..." -> that bearer token as is, no refresh.
+   *          "..." -> that bearer token as is, no refresh;
+   *   headers: more request headers (e.g. {"Idempotency-Key": "..."}).
    */
-  async function callApi(path, { method = "GET", body, token } = {}) {
-    if (token !== true) return send(path, method, body, token || null);
+  async function callApi(path, { method = "GET", body, token, headers } = {}) {
+    if (token !== true) return send(path, method, body, token || null, headers);
     const over = { ok: false, status: 401, data: null, sessionOver: true };
     if (!accessToken()) {
       endSession("Connectez-vous pour accéder à votre espace.");
       return over;
     }
-    let result = await send(path, method, body, accessToken());
+    let result = await send(path, method, body, accessToken(), headers);
     if (result.status === 401 && (await refreshTokens())) {
-      result = await send(path, method, body, accessToken());
+      result = await send(path, method, body, accessToken(), headers);
     }
     if (result.status === 401) {
       endSession("Votre session a pris fin : connectez-vous de nouveau.");
@@ -393,18 +425,20 @@ const Permis = (() => {
    * address-street_type, address-street_name, address-complement, address-postal_code,
    * address-commune, and etat-address-commune for the communes' status). Fills the street types,
    * and the communes as soon as the postal code has 5 digits. Returns read(), the "address" object
-   * of the request body.
+   * of the request body; read.fill(address) puts a saved address back in the fields.
+   *   prefix: put before every id ("contact-" -> contact-address-number, erreur-contact-address-…,
+   *           etat-contact-address-commune), for a page with several address blocks.
    */
-  function bindAddress() {
-    const byId = (id) => document.getElementById("address-" + id);
+  function bindAddress(prefix = "") {
+    const byId = (id) => document.getElementById(prefix + "address-" + id);
     const streetType = byId("street_type");
     streetType.append(el("option", { value: "", text: "Choisissez le type de voie" }));
     STREET_TYPES.forEach(([code, label]) => streetType.append(el("option", { value: code, text: label })));
 
     const postalCode = byId("postal_code");
     const commune = byId("commune");
-    const status = document.getElementById("etat-address-commune");
-    const postalError = document.getElementById("erreur-address-postal_code");
+    const status = document.getElementById("etat-" + prefix + "address-commune");
+    const postalError = document.getElementById("erreur-" + prefix + "address-postal_code");
     let lastAsked = "";
 
     function resetCommunes(placeholder) {
@@ -448,7 +482,7 @@ const Permis = (() => {
     postalCode.addEventListener("input", lookUp);
     postalCode.addEventListener("change", lookUp);
 
-    return function read() {
+    function read() {
       const address = {};
       const optional = (name, value) => { if (value) address[name] = value; };
       optional("number", byId("number").value.trim());
@@ -459,7 +493,26 @@ const Permis = (() => {
       address.postal_code = postalCode.value.replace(/\s+/g, "");
       address.commune = commune.value;
       return address;
+    }
+
+    // Saved addresses hold codes: extension B/T/Q, street type RUE..., commune INSEE code.
+    const EXTENSION_NAMES = { B: "bis", T: "ter", Q: "quater" };
+    read.fill = async function fill(address) {
+      if (!address) return;
+      byId("number").value = address.number || "";
+      const extension = byId("extension");
+      const wanted = address.extension || "";
+      extension.value = Array.from(extension.options).some((option) => option.value === wanted)
+        ? wanted : EXTENSION_NAMES[wanted] || "";
+      streetType.value = address.street_type || "";
+      byId("street_name").value = address.street_name || "";
+      byId("complement").value = address.complement || "";
+      postalCode.value = address.postal_code || "";
+      await lookUp();
+      const insee = address.commune_insee || address.commune;
+      if (insee && Array.from(commune.options).some((option) => option.value === insee)) commune.value = insee;
     };
+    return read;
   }
 
   // --- ALTCHA proof of work ------------------------------------------------------------------------
@@ -630,6 +683,7 @@ const Permis = (() => {
 
   return {
     apiUrl, callApi, saveTokens, accessToken, clearSession, endSession, setNotice, takeNotice,
+    setReturnTo, takeReturnTo, forgetReturnTo,
     el, showMessage, formatDate, fragment, forgetFragment, busy,
     errorIdFor, clearErrors, showErrors, showFieldError, checkRequired, formErrors, checkNewPassword,
     bindAddress, bindAntirobot, sha256Fallback, ROLE_LABELS, STREET_TYPES,

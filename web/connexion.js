@@ -1,6 +1,7 @@
 "use strict";
 // Sign-in: POST /sessions; agents with MFA then give their 6-digit code (POST /sessions/mfa).
-// On success the tokens go to sessionStorage (commun.js) and the page goes to espace.html.
+// On success the tokens go to sessionStorage (commun.js) and the page goes to espace.html, or back
+// to the page that sent the person here to sign in (Permis.setReturnTo, e.g. valider.html).
 
 (function connexion() {
   const byId = (id) => document.getElementById(id);
@@ -12,7 +13,7 @@
   function signedIn(data) {
     Permis.saveTokens(data.tokens);
     Permis.setNotice(data.message);
-    window.location.assign("espace.html");
+    window.location.assign(Permis.takeReturnTo() || "espace.html");
   }
 
   const signInForm = byId("formulaire-connexion");

@@ -1,7 +1,8 @@
 "use strict";
 // The signed-in person's space: their account (GET /me), the double authentication of agents
 // (POST /me/mfa/setup then /me/mfa/verify), the members of a driving school (GET, POST, DELETE
-// /school/members), exporting their data (GET /me/export) and signing out (DELETE /sessions).
+// /school/members), the way to "Mes demandes" (schools and candidates), exporting their data
+// (GET /me/export) and signing out (DELETE /sessions).
 // Every value from the server is put in the page with textContent / createElement.
 
 (function espace() {
@@ -78,6 +79,13 @@
     Permis.showMessage(byId("chargement"), "");
     showAccount();
     byId("bloc-mfa").hidden = !me.mfa_required;
+    if (me.role === "auto-ecole" || me.role === "candidat") {
+      byId("intro-demandes").textContent = me.role === "auto-ecole"
+        ? "Commencez une demande de permis pour un élève, suivez celles de l'auto-école ou reprenez celle d'une autre "
+          + "auto-école."
+        : "Suivez vos demandes de permis, validez celles qu'une auto-école a préparées pour vous, ou faites la vôtre.";
+      byId("bloc-demandes").hidden = false;
+    }
     if (me.role === "auto-ecole") {
       byId("bloc-membres").hidden = false;
       byId("bloc-invitation").hidden = me.school_role !== "admin";

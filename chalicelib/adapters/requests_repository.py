@@ -28,6 +28,7 @@ from chalicelib.domain.requests import DRAFT_RETENTION_DAYS, Request
 CURSOR_INVALID = InvalidInput("cursor_invalid", "Ce lien de page n'est plus valable : rechargez la liste depuis le début.")
 IDEMPOTENCY_RETENTION = timedelta(hours=24)
 VALIDATION_DUE = "VALIDATION_DUE"
+MAX_FILTERED_QUERIES = 5
 
 
 def school_partition(school_id: str) -> str:
@@ -198,9 +199,10 @@ class DynamoRequestsRepository:
 
     def page(self, index: str, partition: str, *, limit: int, cursor: str | None, status: str | None = None,
              procedure: str | None = None, name: str | None = None) -> tuple[list[Request], str | None]:
-        """One page of a school's (gsi1) or a candidate's (gsi2) requests, newest first: one Query,
-        never a Scan. Filters apply within the page (a page may hold fewer than `limit` rows; the
-        cursor goes on)."""
+        """One page of a school's (gsi1) or a candidate's (gsi2) requests, newest first, never a
+        Scan: one Query without filters. DynamoDB filters after reading `Limit` items, so with
+        filters the page is filled by further Queries (MAX_FILTERED_QUERIES at most: a page may then
+        hold fewer rows, and the cursor goes on)."""
         kwargs: dict[str, Any] = {
             "TableName": self._table, "IndexName": index, "ScanIndexForward": False, "Limit": limit,
             "KeyConditionExpression": f"{index}pk = :owner",
@@ -221,10 +223,18 @@ class DynamoRequestsRepository:
             kwargs["ExpressionAttributeNames"] = names
         if cursor:
             kwargs["ExclusiveStartKey"] = _decode(cursor, index, partition)
-        answer = self._db.query(**kwargs)
-        requests = [_request(item) for item in answer["Items"]]
-        last = answer.get("LastEvaluatedKey")
-        return requests, _encode(last) if last else None
+        items: list[dict[str, Any]] = []
+        for _ in range(MAX_FILTERED_QUERIES if filters else 1):
+            answer = self._db.query(**kwargs)
+            room = limit - len(items)
+            items += answer["Items"][:room]
+            last = answer.get("LastEvaluatedKey")
+            if len(answer["Items"]) > room:  # more matches than room: the page ends on its last row
+                last = {k: items[-1][k] for k in ("pk", "sk", f"{index}pk", f"{index}sk")}
+            if not last or len(items) == limit:
+                break
+            kwargs["ExclusiveStartKey"] = last
+        return [_request(item) for item in items], _encode(last) if last else None
 
     def _all(self, index: str, partition: str, **query: Any) -> list[dict[str, Any]]:
         items, start = [], None

@@ -284,8 +284,9 @@ class Requests:
                 ErrorDetail(f"{FIELD_LABELS[f]} : différent entre votre compte et la demande.", field=f,
                             code="identity_mismatch") for f in differing],
                 current={"status": request.status.value})
-        for _ in range(SUBMISSION_ATTEMPTS):
-            request = self.repo.get(request_id) or request
+        for attempt in range(SUBMISSION_ATTEMPTS):
+            if attempt:  # a document's check landed in between: read again
+                request = self.repo.get(request_id) or request
             required = requests_domain.required_documents(request, request.rules_day(now.date()))
             states = self.documents.by_type(request_id)
             chain = requests_domain.after_image_check(requests_domain.all_accepted(required, states))

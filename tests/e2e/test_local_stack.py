@@ -183,6 +183,83 @@ def test_a_newcomer_opens_a_school_activates_from_the_mailbox_signs_in_and_invit
     assert candidate.status_code == 201, candidate.text
 
 
+def _wait_for(check, what, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"waited {timeout} s for {what}")
+
+
+def test_the_demo_school_files_a_request_the_candidate_validates_it_and_instruction_begins_by_itself(stack):
+    """Issue 5's "done when", as a browser would do it: real files posted to S3 with the upload
+    forms, the one email read in the local mailbox, the validation, then nobody pushes: the
+    checker and the pump move the request to "En cours d'instruction"."""
+    import io
+    import uuid
+
+    from PIL import Image
+
+    api = stack["urls"]["api"]
+    school = requests.post(api + "/sessions", timeout=10, json={
+        "email": "auto-ecole@demo.permis-en-ligne.example.fr", "password": "demo-permis-en-ligne-2026"}).json()
+    headers = {"Authorization": f"Bearer {school['tokens']['access_token']}"}
+
+    def call(method, path, payload=None, extra=None):
+        response = requests.request(method, api + path, json=payload, headers={**headers, **(extra or {})},
+                                    timeout=10)
+        assert response.status_code in (200, 201), (path, response.text)
+        return response.json()
+
+    number = call("POST", "/requests", {"procedure": "inscription", "mandate": "sans-mandat"})["request_id"]
+    address = {"number": "12", "street_type": "RUE", "street_name": "de la République", "postal_code": "69002",
+               "commune": "69382"}
+    email = "lea.dupont@exemple.fr"
+    for step, payload in (
+            ("civil_status", {"birth_name": "Dupont", "first_names": "Léa", "sex": "F", "birth_date": "2004-05-06",
+                              "birth_place": {"country": "FR", "commune": "Lyon", "departement": "69"}}),
+            ("contact", {"address": address, "email": email, "mobile_phone": "06 12 34 56 78"}),
+            ("categories", {"categories": ["B"], "training_path": "traditionnelle", "has_licence": False,
+                            "first_request": True}),
+            ("declarations", {"exam_pending_elsewhere": False, "reads_french": True, "adapted_vehicle": False,
+                              "vision_correction": True, "medical_condition": False, "disability_pension": False})):
+        call("PUT", f"/requests/{number}/steps/{step}", payload)
+    call("PUT", f"/requests/{number}/ephoto", {"code": "E2E0" + uuid.uuid4().hex[:18].upper()})
+    buffer = io.BytesIO()
+    Image.effect_noise((900, 700), 60).convert("RGB").save(buffer, "JPEG", quality=90)
+    for needed in call("GET", f"/requests/{number}/summary")["required_documents"]:
+        if needed["is_file"]:
+            form = call("POST", f"/requests/{number}/documents/{needed['document']}/upload",
+                        {"content_type": "image/jpeg", "size": len(buffer.getvalue())})
+            sent = requests.post(form["url"], data=form["fields"], timeout=10,
+                                 files={"file": ("scan.jpg", buffer.getvalue(), "image/jpeg")})
+            assert sent.status_code == 204, sent.text
+    version = call("GET", f"/requests/{number}")["version"]
+    submitted = call("POST", f"/requests/{number}/submission", {"version": version},
+                     {"Idempotency-Key": str(uuid.uuid4())})
+    assert submitted["status_label"] == "Attente validation usager"
+
+    mail = _mail_to(stack, email)  # ONE email: the account's activation leads to the request
+    assert f"demande={number}" in mail["html"]
+    assert requests.post(api + "/accounts/activation", json={"token": _token(mail), "password": "le code de la route 2026"},
+                         timeout=10).status_code == 200
+    candidate = requests.post(api + "/sessions", timeout=10,
+                              json={"email": email, "password": "le code de la route 2026"}).json()
+    as_candidate = {"Authorization": f"Bearer {candidate['tokens']['access_token']}"}
+    version = requests.get(f"{api}/requests/{number}", headers=as_candidate, timeout=10).json()["version"]
+    validated = requests.post(f"{api}/requests/{number}/validation", json={"version": version},
+                              headers=as_candidate, timeout=10)
+    assert validated.status_code == 200, validated.text
+    final = _wait_for(lambda: (r := call("GET", f"/requests/{number}"))["status"] == "en-instruction" and r,
+                      "the request to reach instruction")
+    assert final["status_label"] == "En cours d'instruction"
+    receipt = _wait_for(lambda: requests.get(f"{api}/requests/{number}/receipt", headers=headers,
+                                             timeout=10).json().get("url"), "the receipt")
+    assert requests.get(receipt, timeout=10).content.startswith(b"%PDF")
+
+
 def test_a_port_already_taken_gives_a_clear_message_not_a_traceback(stack, tmp_path):
     aws_port, web_port = free_ports(2)
     ports = {"aws": aws_port, "api": stack["ports"]["api"], "web": web_port}

@@ -162,6 +162,12 @@ def test_the_schools_list_is_newest_first_filtered_and_paginated_by_cursor(http,
     assert [r["request_id"] for r in second["requests"]][:1] == [numbers[0]]
     by_name = body(call(http, "GET", "/requests?name=chloe", school_token))["requests"]
     assert [r["candidate_name"] for r in by_name] == ["Chloé Joun"]
+    # A filter is applied after DynamoDB reads `limit` items: the page is still filled.
+    oldest = body(call(http, "GET", "/requests?name=alice&limit=1", school_token))
+    assert [r["candidate_name"] for r in oldest["requests"]] == ["Alice Joun"]
+    two = body(call(http, "GET", "/requests?status=brouillon&limit=2", school_token))
+    rest = body(call(http, "GET", f"/requests?status=brouillon&limit=2&cursor={two['next_cursor']}", school_token))
+    assert [r["request_id"] for r in two["requests"] + rest["requests"]] == numbers[::-1]
     forged = call(http, "GET", "/requests?cursor=eyJwayI6MX0", school_token)
     assert forged.status_code == 422 and body(forged)["code"] == "cursor_invalid"
     assert call(http, "GET", "/requests?limit=0", school_token).status_code == 422

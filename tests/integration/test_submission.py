@@ -6,9 +6,11 @@ transfer; and their refusals."""
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import boto3
 import pytest
 import requests as http_client
 
@@ -333,3 +335,16 @@ def test_a_transfer_needs_the_number_and_the_former_agrement_and_notifies_both_s
     assert number in sent_emails("nouvelle@example.fr")[-1].body
     again = call(http, "POST", "/requests/transfer", newcomer, {"request_id": number, "former_agrement": "E0000000001"})
     assert again.status_code == 422
+
+
+def test_a_draft_expires_3_months_after_its_last_change_and_a_submitted_request_never(http, school, pump):
+    def expires_at(number):
+        item = boto3.client("dynamodb").get_item(TableName=os.environ["TABLE_MAIN_NAME"],
+                                                 Key={"pk": {"S": f"REQUEST#{number}"}, "sk": {"S": "REQUEST"}})["Item"]
+        return int(item["expires_at"]["N"]) if "expires_at" in item else None
+
+    number = ready_request(http, school, pump)
+    saved_at = datetime.fromisoformat(body(call(http, "GET", f"/requests/{number}", school))["updated_at"])
+    assert expires_at(number) == int((saved_at + timedelta(days=90)).timestamp())  # DynamoDB's TTL purges it
+    submit(http, school, number)
+    assert expires_at(number) is None

@@ -1,0 +1,1052 @@
+"use strict";
+// One request, demande.html#id=<number>[&etape=<1..7>]. While it is a draft its filer fills it in
+// seven steps, one form each (PUT /requests/{id}/steps/{step}), sends the documents (presigned POST
+// to the storage, then the checker's verdict is polled), then submits it (POST …/submission with an
+// Idempotency-Key). Afterwards, or for the candidate of a school's request, the page shows it read
+// only: status and what it means, documents (refused ones can be replaced when allowed), history,
+// receipt, and the school's actions (back to draft, send the validation again).
+
+(function demande() {
+  const byId = (id) => document.getElementById(id);
+  const el = Permis.el;
+  const STEPS = Demandes.STEPS;
+  const SAVED_STEPS = ["civil_status", "contact", "categories", "declarations"]; // the forms of steps 2 to 5
+  const POLL_EVERY_MS = 2000;
+  const POLL_MAX = 90; // 3 minutes of checking: beyond, something is stuck
+
+  const requestId = Permis.fragment().get("id") || "";
+  let request = null; // the RequestView
+  let summary = null; // the last GET …/summary answer
+  let editing = false;
+
+  const notice = Permis.takeNotice();
+  if (notice) Permis.showMessage(byId("avis"), notice, "succes");
+
+  const path = (suffix) => "/requests/" + encodeURIComponent(requestId) + (suffix || "");
+  const stepLink = (number) => "#id=" + encodeURIComponent(requestId) + "&etape=" + number;
+
+  // What the caller may do now (edit, upload, submit, validate, back_to_draft, resend_validation).
+  const can = (action) => (request.actions || []).includes(action);
+
+  // --- Conflicts: someone else changed the request ------------------------------------------------
+
+  const CONFLICTS = ["changed_meanwhile", "illegal_transition", "documents_locked"];
+
+  /** Shows a 409 that only a reload solves; true when `result` was one. */
+  function conflict(result) {
+    if (result.status !== 409 || !CONFLICTS.includes(result.data.code)) return false;
+    byId("message-conflit").textContent = result.data.message
+      + (result.data.code === "changed_meanwhile" ? "" : " Rechargez la demande pour voir son état actuel.");
+    const block = byId("bloc-conflit");
+    block.hidden = false;
+    block.focus();
+    return true;
+  }
+  byId("recharger").addEventListener("click", () => window.location.reload());
+
+  // --- Header ---------------------------------------------------------------------------------
+
+  const mandateLabel = () => request.mandate_label || Demandes.MANDATE_LABELS[request.mandate] || request.mandate;
+
+  function showHeader() {
+    document.title = "Demande n° " + request.request_id + " – Permis en ligne";
+    byId("titre").textContent = "Demande n° " + request.request_id;
+    byId("entete").replaceChildren(...Array.from(Demandes.definitions([
+      ["Démarche", request.procedure_label],
+      ["Mandat", mandateLabel()],
+      ["Candidat", request.candidate_name || "Pas encore renseigné"],
+      ["Auto-école", request.school_name],
+      ["Statut", Demandes.statusBadge(request.status, request.status_label)],
+      ["Créée le", Permis.formatDate(request.created_at, true)],
+      ["Dernière modification", Permis.formatDate(request.updated_at, true)],
+      ["Déposée le", Permis.formatDate(request.submitted_at, true)],
+    ]).childNodes));
+    byId("indication-statut").textContent = request.status_hint || "";
+    byId("bloc-entete").hidden = false;
+  }
+
+  // --- The progress indicator ---------------------------------------------------------------------
+
+  function missingFor(prefix) {
+    return ((summary && summary.missing) || []).filter((item) => item.field === prefix
+      || String(item.field || "").startsWith(prefix + "."));
+  }
+
+  /** [state class, French words] of a step, for the progress indicator. */
+  function stepState(step) {
+    const steps = request.steps || {};
+    if (step.key === "procedure") return ["fait", "Enregistrée"];
+    if (SAVED_STEPS.includes(step.key)) {
+      if (!steps[step.key]) return ["a-faire", "À remplir"];
+      return missingFor(step.key).length ? ["a-revoir", "À revoir"] : ["fait", "Enregistrée"];
+    }
+    if (!summary) return ["a-faire", ""];
+    if (step.key === "documents") {
+      if (!(summary.required_documents || []).length) return ["a-faire", "Après les étapes 2 et 4"];
+      return missingFor("documents").length ? ["a-faire", "À compléter"] : ["fait", "Complètes"];
+    }
+    return summary.complete ? ["fait", "Prête à déposer"] : ["a-faire", "Pas encore prête"];
+  }
+
+  let currentStep = 1;
+
+  function showProgress() {
+    byId("etapes").replaceChildren(...STEPS.map((step) => {
+      const [kind, words] = stepState(step);
+      const link = el("a", { href: stepLink(step.number), "aria-current": step.number === currentStep ? "step" : null },
+        el("span", { className: "numero", "aria-hidden": "true", text: String(step.number) }),
+        el("span", { className: "nom" }, el("span", { className: "sr-only", text: "Étape " + step.number + " : " }),
+          step.title),
+        words ? el("span", { className: "etat-etape", text: words }) : null);
+      return el("li", { className: "etape-" + kind }, link);
+    }));
+    byId("bloc-etapes").hidden = false;
+  }
+
+  function showStep(number, moveFocus) {
+    currentStep = number;
+    document.querySelectorAll("section.etape").forEach((section) => { section.hidden = true; });
+    byId("etape-" + number).hidden = false;
+    showProgress();
+    if (number === 6) showDocumentsStep();
+    if (number === 7) showSummaryStep();
+    if (moveFocus) byId("titre-etape-" + number).focus();
+  }
+
+  function stepFromHash() {
+    const number = Number(Permis.fragment().get("etape"));
+    return Number.isInteger(number) && number >= 1 && number <= 7 ? number : null;
+  }
+
+  /** The first step still to fill (2 to 5), else the documents. */
+  function firstUnfinishedStep() {
+    const steps = request.steps || {};
+    const step = STEPS.find((item) => SAVED_STEPS.includes(item.key) && !steps[item.key]);
+    return step ? step.number : 6;
+  }
+
+  window.addEventListener("hashchange", () => {
+    if ((Permis.fragment().get("id") || "") !== requestId) {
+      window.location.reload(); // another request: start over
+      return;
+    }
+    if (editing) showStep(stepFromHash() || 1, true);
+  });
+
+  async function loadSummary() {
+    const result = await Permis.callApi(path("/summary"), { token: true });
+    if (result.sessionOver || !result.ok) return null;
+    summary = result.data;
+    if (summary.request) request = summary.request;
+    if (editing) showProgress();
+    return summary;
+  }
+
+  // --- Saving a step -------------------------------------------------------------------------------
+
+  async function saveStep(key, form, button, body) {
+    Permis.busy(button, true, "Enregistrement…");
+    const result = await Permis.callApi(path("/steps/" + key), { method: "PUT", body, token: true });
+    Permis.busy(button, false);
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      if (!conflict(result)) Permis.showErrors(form, result.data, { prefix: key + "-" });
+      return;
+    }
+    request = result.data;
+    showHeader();
+    const step = STEPS.find((item) => item.key === key);
+    Permis.showMessage(byId("avis"), "Étape " + step.number + " « " + step.title + " » enregistrée.", "succes");
+    window.location.hash = stepLink(step.number + 1).slice(1); // hashchange shows the next step
+    loadSummary();
+  }
+
+  function bindStepForm(key, read, ownChecks) {
+    const form = byId("formulaire-" + key);
+    const button = byId("enregistrer-" + key);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (button.disabled) return;
+      Permis.clearErrors(form);
+      Permis.showMessage(byId("avis"), "");
+      const problems = Permis.checkRequired(form).concat(ownChecks ? ownChecks() : []);
+      if (problems.length) {
+        Permis.showErrors(form, Permis.formErrors(problems));
+        return;
+      }
+      saveStep(key, form, button, read());
+    });
+  }
+
+  const checkedValue = (name) => {
+    const input = document.querySelector('input[name="' + name + '"]:checked');
+    return input ? input.value : "";
+  };
+  const checkedValues = (name) => Array.from(document.querySelectorAll('input[name="' + name + '"]:checked'))
+    .map((input) => input.value);
+  const value = (id) => byId(id).value.trim();
+  function check(name, wanted) {
+    document.querySelectorAll('input[name="' + name + '"]').forEach((input) => {
+      input.checked = Array.isArray(wanted) ? wanted.includes(input.value) : input.value === wanted;
+    });
+  }
+  const today = () => {
+    const now = new Date();
+    return [now.getFullYear(), String(now.getMonth() + 1).padStart(2, "0"), String(now.getDate()).padStart(2, "0")].join("-");
+  };
+
+  /** Radios or checkboxes built from [value, label] pairs, all described by the field's error. */
+  function choices(container, type, name, pairs, errorId, requiredMessage) {
+    container.replaceChildren(...pairs.map(([code, label]) => {
+      const id = name + "-" + code;
+      return el("div", { className: "choix" },
+        el("input", { type, id, name, value: code, required: Boolean(requiredMessage), "aria-describedby": errorId,
+          "data-requis": requiredMessage || null }),
+        el("label", { for: id, text: label }));
+    }));
+  }
+  const YES_NO = [["oui", "Oui"], ["non", "Non"]];
+  const fromYesNo = (word) => (word === "oui" ? true : word === "non" ? false : null);
+  const toYesNo = (bool) => (bool === true ? "oui" : bool === false ? "non" : "");
+
+  // --- Step 2: état civil ----------------------------------------------------------------------------
+
+  const country = byId("civil_status-birth_place-country");
+  country.replaceChildren(el("option", { value: "", text: "Choisissez le pays" }),
+    ...Demandes.COUNTRIES.map(([code, label]) => el("option", { value: code, text: label })),
+    el("option", { value: "autre", text: "Autre pays : saisir son code" }));
+  byId("civil_status-birth_date").max = today();
+  byId("civil_status-legal_representative-birth_date").max = today();
+  const readRepresentativeAddress = Permis.bindAddress("civil_status-legal_representative-");
+
+  const bornAbroad = () => byId("civil_status-naissance-etranger").checked;
+  function showBirthPlace() {
+    const abroad = bornAbroad();
+    byId("bloc-pays").hidden = !abroad;
+    byId("bloc-pays-autre").hidden = !abroad || country.value !== "autre";
+    byId("bloc-departement").hidden = abroad;
+    byId("libelle-commune-naissance").textContent = abroad ? "Ville de naissance" : "Commune de naissance";
+    byId("civil_status-birth_place-commune").dataset.requis = abroad
+      ? "Indiquez la ville de naissance." : "Indiquez la commune de naissance.";
+  }
+  byId("civil_status-naissance-france").addEventListener("change", showBirthPlace);
+  byId("civil_status-naissance-etranger").addEventListener("change", showBirthPlace);
+  country.addEventListener("change", () => {
+    showBirthPlace();
+    if (country.value === "autre") byId("civil_status-birth_place-country_code").focus();
+  });
+
+  function readBirthPlace() {
+    if (!bornAbroad()) {
+      return { country: "FR", commune: value("civil_status-birth_place-commune"),
+        departement: value("civil_status-birth_place-departement").toUpperCase() };
+    }
+    const code = country.value === "autre" ? value("civil_status-birth_place-country_code").toUpperCase() : country.value;
+    return { country: code, commune: value("civil_status-birth_place-commune") };
+  }
+
+  function fillBirthPlace(place) {
+    if (!place) return;
+    const abroad = place.country && place.country !== "FR";
+    byId(abroad ? "civil_status-naissance-etranger" : "civil_status-naissance-france").checked = true;
+    if (abroad) {
+      const listed = Demandes.COUNTRIES.some(([code]) => code === place.country);
+      country.value = listed ? place.country : "autre";
+      byId("civil_status-birth_place-country_code").value = listed ? "" : place.country;
+    }
+    byId("civil_status-birth_place-commune").value = place.commune || "";
+    byId("civil_status-birth_place-departement").value = place.departement || "";
+    showBirthPlace();
+  }
+
+  // The legal representative: needed for a minor (under 18 today); kept visible once saved, so that
+  // it can be emptied when the birth date is corrected.
+  const AGE_OF_MAJORITY = 18;
+  let representativeSaved = false;
+
+  function ageToday(isoDate) {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate || "");
+    if (!match) return null;
+    const now = new Date();
+    let age = now.getFullYear() - Number(match[1]);
+    const month = now.getMonth() + 1;
+    if (month < Number(match[2]) || (month === Number(match[2]) && now.getDate() < Number(match[3]))) age--;
+    return age;
+  }
+  const representativeControls = () => Array.from(document.querySelectorAll("[data-representant]"));
+
+  function representativeFilled() {
+    return representativeControls().some((control) => (control.type === "radio" ? control.checked
+      : control.tagName === "SELECT" ? false : control.value.trim() !== ""));
+  }
+
+  function isMinor() {
+    const age = ageToday(byId("civil_status-birth_date").value);
+    return age !== null && age < AGE_OF_MAJORITY;
+  }
+
+  function showRepresentative() {
+    const age = ageToday(byId("civil_status-birth_date").value);
+    const minor = isMinor();
+    const block = byId("bloc-representant");
+    block.hidden = !(minor || representativeSaved || (!block.hidden && representativeFilled()));
+    representativeControls().forEach((control) => { control.required = minor; });
+    block.querySelectorAll(".representant-requis").forEach((mark) => { mark.hidden = !minor; });
+    byId("info-representant").textContent = minor
+      ? "Le candidat est mineur (" + age + " ans) : son représentant légal se déclare ici (état civil et adresse) "
+        + "et joindra son justificatif d'identité aux pièces justificatives."
+      : "Le candidat est majeur : le représentant légal n'est plus nécessaire. Videz ses champs pour le retirer "
+        + "de la demande.";
+  }
+  byId("civil_status-birth_date").addEventListener("change", showRepresentative);
+  byId("civil_status-birth_date").addEventListener("input", showRepresentative);
+
+  async function fillCivilStatus(step) {
+    byId("civil_status-birth_name").value = step.birth_name || "";
+    byId("civil_status-usage_name").value = step.usage_name || "";
+    byId("civil_status-first_names").value = step.first_names || "";
+    check("civil_status-sex", step.sex || "");
+    byId("civil_status-birth_date").value = step.birth_date || "";
+    fillBirthPlace(step.birth_place);
+    const representative = step.legal_representative;
+    if (representative) {
+      representativeSaved = true;
+      byId("civil_status-legal_representative-birth_name").value = representative.birth_name || "";
+      byId("civil_status-legal_representative-first_names").value = representative.first_names || "";
+      byId("civil_status-legal_representative-birth_date").value = representative.birth_date || "";
+      check("civil_status-legal_representative-quality", representative.quality || "");
+    }
+    showRepresentative();
+    if (representative) await readRepresentativeAddress.fill(representative.address);
+  }
+
+  function readCivilStatus() {
+    const body = {
+      birth_name: value("civil_status-birth_name"),
+      first_names: value("civil_status-first_names"),
+      sex: checkedValue("civil_status-sex"),
+      birth_date: byId("civil_status-birth_date").value,
+      birth_place: readBirthPlace(),
+    };
+    if (value("civil_status-usage_name")) body.usage_name = value("civil_status-usage_name");
+    // An adult's representative block left empty is not sent: no representative.
+    if (!byId("bloc-representant").hidden && (isMinor() || representativeFilled())) {
+      body.legal_representative = {
+        birth_name: value("civil_status-legal_representative-birth_name"),
+        first_names: value("civil_status-legal_representative-first_names"),
+        birth_date: byId("civil_status-legal_representative-birth_date").value,
+        quality: checkedValue("civil_status-legal_representative-quality"),
+        address: readRepresentativeAddress(),
+      };
+    }
+    return body;
+  }
+
+  bindStepForm("civil_status", readCivilStatus, () => {
+    const details = [];
+    const code = value("civil_status-birth_place-country_code");
+    if (bornAbroad() && country.value === "autre" && code && !/^[A-Za-z]{2}$/.test(code)) {
+      details.push({ errorId: "erreur-civil_status-birth_place-country",
+        message: "Le code du pays compte deux lettres (exemple : CA pour le Canada)." });
+    }
+    if (bornAbroad() && country.value === "autre" && code.toUpperCase() === "FR") {
+      details.push({ errorId: "erreur-civil_status-birth_place-country",
+        message: "Pour une naissance en France, choisissez « En France »." });
+    }
+    return details;
+  });
+
+  // --- Step 3: adresse et coordonnées ---------------------------------------------------------------
+
+  const readContactAddress = Permis.bindAddress("contact-");
+
+  async function fillContact(step) {
+    byId("contact-email").value = step.email || "";
+    byId("contact-mobile_phone").value = step.mobile_phone ? Demandes.phoneLine(step.mobile_phone) : "";
+    await readContactAddress.fill(step.address);
+  }
+
+  bindStepForm("contact", () => ({
+    address: readContactAddress(),
+    email: value("contact-email"),
+    mobile_phone: value("contact-mobile_phone"),
+  }));
+
+  // --- Step 4: catégories et formation ----------------------------------------------------------------
+
+  choices(byId("choix-categories"), "checkbox", "categories-categories", Demandes.CATEGORIES,
+    "erreur-categories-categories");
+  choices(byId("choix-training_path"), "radio", "categories-training_path", Demandes.TRAINING_PATHS,
+    "erreur-categories-training_path", "Choisissez la formation suivie.");
+  choices(byId("choix-complementary_training"), "radio", "categories-complementary_training",
+    Demandes.COMPLEMENTARY_TRAININGS, "erreur-categories-complementary_training");
+  choices(byId("choix-has_licence"), "radio", "categories-has_licence", YES_NO, "erreur-categories-has_licence",
+    "Indiquez si le candidat a déjà un permis de conduire.");
+  choices(byId("choix-held_categories"), "checkbox", "categories-held_categories", Demandes.CATEGORIES,
+    "erreur-categories-held_categories");
+  choices(byId("choix-first_request"), "radio", "categories-first_request", YES_NO, "erreur-categories-first_request",
+    "Indiquez s'il s'agit de la première demande de permis du candidat.");
+  check("categories-complementary_training", "aucune");
+
+  function showHeldCategories() {
+    byId("bloc-held_categories").hidden = checkedValue("categories-has_licence") !== "oui";
+  }
+  document.querySelectorAll('input[name="categories-has_licence"]').forEach((input) => {
+    input.addEventListener("change", showHeldCategories);
+  });
+
+  function fillCategories(step) {
+    check("categories-categories", step.categories || []);
+    check("categories-training_path", step.training_path || "");
+    check("categories-complementary_training", step.complementary_training || "aucune");
+    check("categories-has_licence", toYesNo(step.has_licence));
+    check("categories-held_categories", step.held_categories || []);
+    check("categories-first_request", toYesNo(step.first_request));
+    showHeldCategories();
+  }
+
+  bindStepForm("categories", () => {
+    const hasLicence = fromYesNo(checkedValue("categories-has_licence"));
+    return {
+      categories: checkedValues("categories-categories"),
+      training_path: checkedValue("categories-training_path"),
+      complementary_training: checkedValue("categories-complementary_training") || "aucune",
+      has_licence: hasLicence,
+      first_request: fromYesNo(checkedValue("categories-first_request")),
+      held_categories: hasLicence ? checkedValues("categories-held_categories") : [],
+    };
+  }, () => {
+    const count = checkedValues("categories-categories").length;
+    if (count === 0) return [{ errorId: "erreur-categories-categories", message: "Choisissez au moins une catégorie." }];
+    if (count > 3) {
+      return [{ errorId: "erreur-categories-categories",
+        message: "Choisissez 3 catégories au plus : une autre catégorie fera l'objet d'une nouvelle demande." }];
+    }
+    return [];
+  });
+
+  // --- Step 5: déclarations ---------------------------------------------------------------------------
+
+  byId("choix-declarations").replaceChildren(...Object.entries(Demandes.DECLARATION_GROUPS).map(([group, title]) =>
+    el("fieldset", { className: "declarations" },
+      el("legend", { text: title }),
+      Demandes.DECLARATIONS.filter((item) => item.group === group).map((item) => {
+        const name = "declarations-" + item.field;
+        const errorId = "erreur-" + name;
+        return el("fieldset", { className: "champ declaration" },
+          el("legend", {}, item.text + " ", el("span", { className: "requis", "aria-hidden": "true", text: "*" })),
+          el("div", { className: "choix-en-ligne" }, [["oui", "OUI"], ["non", "NON"]].map(([code, label]) =>
+            el("div", { className: "choix" },
+              el("input", { type: "radio", id: name + "-" + code, name, value: code, required: true,
+                "aria-describedby": errorId, "data-requis": "Répondez OUI ou NON : « " + item.text + " »." }),
+              el("label", { for: name + "-" + code, text: label })))),
+          el("p", { id: errorId, className: "erreur-champ" }));
+      }))));
+
+  function fillDeclarations(step) {
+    Demandes.DECLARATIONS.forEach((item) => check("declarations-" + item.field, toYesNo(step[item.field])));
+  }
+
+  bindStepForm("declarations", () => Object.fromEntries(Demandes.DECLARATIONS
+    .map((item) => [item.field, fromYesNo(checkedValue("declarations-" + item.field))])));
+
+  // --- Documents: the ePhoto code and the files --------------------------------------------------------
+
+  const KB = 1024;
+  const MB = 1024 * KB;
+  const TYPE_NAMES = { "image/jpeg": "JPEG", "image/png": "PNG", "application/pdf": "PDF" };
+  const DEFAULT_TYPES = ["image/jpeg", "image/png", "application/pdf"];
+  const sizeText = (bytes) => (bytes >= MB ? Math.floor(bytes / MB) + " Mo" : Math.floor(bytes / KB) + " Ko");
+  const FINAL_STATES = ["accepted", "refused"];
+
+  // document type -> {spec (the summary's entry, kept up to date), item (its <li>), replacing}
+  const pieces = new Map();
+  const watched = new Set(); // documents waiting for the checker's verdict
+  let pollTimer = null;
+  let polls = 0;
+
+  /** The file's content type as the storage will be told; some systems give none for a PDF. */
+  function contentTypeOf(file) {
+    const type = (file.type || "").toLowerCase();
+    if (type === "image/jpg" || type === "image/pjpeg") return "image/jpeg";
+    if (type) return type;
+    const extension = (/\.([a-z0-9]+)$/i.exec(file.name) || [])[1];
+    return { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", pdf: "application/pdf" }[(extension || "").toLowerCase()] || "";
+  }
+
+  /** The same checks and French messages as the server (rules.check_file), before sending. */
+  function checkFile(spec, file) {
+    const types = spec.content_types || DEFAULT_TYPES;
+    if (!types.includes(contentTypeOf(file))) {
+      const kinds = DEFAULT_TYPES.filter((type) => types.includes(type)).map((type) => TYPE_NAMES[type]).join(", ");
+      return spec.label + " : format non accepté. Envoyez un fichier " + kinds + ".";
+    }
+    if (spec.min_bytes && file.size < spec.min_bytes) {
+      return spec.label + " : le fichier est trop petit pour être lisible (moins de " + sizeText(spec.min_bytes)
+        + "). Numérisez-le à nouveau.";
+    }
+    if (spec.max_bytes && file.size > spec.max_bytes) {
+      return spec.label + " : le fichier dépasse " + sizeText(spec.max_bytes) + ". Réduisez sa résolution ou "
+        + "envoyez-le en PDF.";
+    }
+    return null;
+  }
+
+  /** The multipart POST to the storage: the policy's fields first, the file last (XHR for progress). */
+  function postToStorage(upload, file, progress) {
+    return new Promise((resolve) => {
+      const data = new FormData();
+      Object.entries(upload.fields || {}).forEach(([name, fieldValue]) => data.append(name, fieldValue));
+      data.append("file", file);
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", upload.url);
+      xhr.upload.addEventListener("progress", (event) => {
+        if (!event.lengthComputable) return;
+        progress.max = event.total;
+        progress.value = event.loaded;
+        progress.textContent = Math.round((100 * event.loaded) / event.total) + " %";
+      });
+      xhr.addEventListener("load", () => resolve(xhr.status >= 200 && xhr.status < 300));
+      ["error", "abort", "timeout"].forEach((type) => xhr.addEventListener(type, () => resolve(false)));
+      xhr.send(data);
+    });
+  }
+
+  function watch(documentType) {
+    watched.add(documentType);
+    polls = 0;
+    if (!pollTimer) pollTimer = setTimeout(poll, POLL_EVERY_MS);
+  }
+
+  async function poll() {
+    pollTimer = null;
+    const result = await Permis.callApi(path("/documents"), { token: true });
+    if (result.sessionOver) return;
+    polls++;
+    watched.forEach((documentType) => { if (!pieces.has(documentType)) watched.delete(documentType); });
+    if (result.ok) {
+      for (const item of result.data.documents || []) {
+        const piece = pieces.get(item.document);
+        if (!piece || !watched.has(item.document)) continue;
+        if (!FINAL_STATES.includes(item.state)) continue;
+        piece.spec.state = item.state;
+        piece.spec.state_label = item.state_label;
+        piece.spec.refusal = item.state === "refused" ? item.reason : null;
+        watched.delete(item.document);
+        piece.replacing = false;
+        renderPiece(item.document);
+        Permis.showMessage(piece.status, item.state === "accepted"
+          ? piece.spec.label + " : pièce acceptée."
+          : piece.spec.label + " : pièce refusée. " + (item.reason || ""), item.state === "accepted" ? "succes" : "echec");
+      }
+    }
+    if (!watched.size) {
+      if (editing) await loadSummary();
+      return;
+    }
+    if (polls >= POLL_MAX) {
+      watched.forEach((documentType) => Permis.showMessage(pieces.get(documentType).status,
+        "La vérification prend plus de temps que prévu : rechargez la page dans quelques minutes.", "info"));
+      watched.clear();
+      return;
+    }
+    pollTimer = setTimeout(poll, POLL_EVERY_MS);
+  }
+
+  async function upload(documentType) {
+    const piece = pieces.get(documentType);
+    const { spec, item } = piece;
+    const form = item.querySelector("form");
+    const input = form.querySelector('input[type="file"]');
+    const button = form.querySelector('button[type="submit"]');
+    const progress = form.querySelector("progress");
+    Permis.clearErrors(form);
+    Permis.showMessage(piece.status, "");
+    const file = input.files && input.files[0];
+    const errorId = "erreur-piece-" + documentType;
+    const refuse = (message) => Permis.showErrors(form, Permis.formErrors([{ errorId, message }]));
+    if (!file) {
+      refuse("Choisissez le fichier à envoyer : " + spec.label + ".");
+      return;
+    }
+    const problem = checkFile(spec, file);
+    if (problem) {
+      refuse(problem);
+      return;
+    }
+    Permis.busy(button, true, "Préparation de l'envoi…");
+    const prepared = await Permis.callApi(path("/documents/" + encodeURIComponent(documentType) + "/upload"), {
+      method: "POST", token: true, body: { content_type: contentTypeOf(file), size: file.size },
+    });
+    if (prepared.sessionOver) return;
+    if (!prepared.ok) {
+      Permis.busy(button, false);
+      if (conflict(prepared)) return;
+      // content_type / size details belong to the file input.
+      const details = (prepared.data.details || []).map((detail) => ({ errorId, message: detail.message }));
+      Permis.showErrors(form, { ...prepared.data, details: details.length ? details : [{ errorId, message: prepared.data.message }] });
+      return;
+    }
+    Permis.busy(button, true, "Envoi en cours…");
+    progress.value = 0;
+    progress.hidden = false;
+    Permis.showMessage(piece.status, "Envoi du fichier « " + file.name + " »…", "info");
+    const sent = await postToStorage(prepared.data, file, progress);
+    progress.hidden = true;
+    Permis.busy(button, false);
+    if (!sent) {
+      Permis.showMessage(piece.status, "");
+      refuse("L'envoi du fichier n'a pas abouti (connexion interrompue ou délai dépassé) : réessayez.");
+      return;
+    }
+    input.value = "";
+    spec.state = "pending";
+    spec.state_label = Demandes.DOCUMENT_STATE_LABELS.pending;
+    spec.refusal = null;
+    piece.replacing = false;
+    renderPiece(documentType);
+    Permis.showMessage(piece.status, "Fichier envoyé : vérification en cours, le résultat s'affiche ici dans quelques "
+      + "secondes.", "info");
+    watch(documentType);
+  }
+
+  async function saveEphoto(documentType) {
+    const piece = pieces.get(documentType);
+    const form = piece.item.querySelector("form");
+    const button = form.querySelector('button[type="submit"]');
+    const input = form.querySelector("input");
+    Permis.clearErrors(form);
+    Permis.showMessage(piece.status, "");
+    const code = input.value.replace(/\s+/g, "").toUpperCase();
+    const errorId = "erreur-ephoto-code";
+    let problem = null;
+    if (!code) problem = "Saisissez le code ePhoto : 22 lettres ou chiffres, inscrits sur la planche photo.";
+    else if (!/^[A-Z0-9]*$/.test(code)) {
+      problem = "Le code ePhoto ne contient que des lettres et des chiffres (sans tiret ni ponctuation) : vérifiez-le.";
+    } else if (code.length !== 22) {
+      problem = "Le code ePhoto compte 22 caractères ; vous en avez saisi " + code.length
+        + ". Recopiez-le tel qu'il figure sur la planche photo.";
+    }
+    if (problem) {
+      Permis.showErrors(form, Permis.formErrors([{ errorId, message: problem }]));
+      return;
+    }
+    Permis.busy(button, true, "Enregistrement…");
+    const result = await Permis.callApi(path("/ephoto"), { method: "PUT", token: true, body: { code } });
+    Permis.busy(button, false);
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      if (!conflict(result)) {
+        Permis.showErrors(form, result.data, { prefix: "ephoto-",
+          codeFields: { ephoto_invalid: "code", ephoto_used: "code" } });
+      }
+      return;
+    }
+    piece.spec.state = result.data.state;
+    piece.spec.state_label = result.data.state_label;
+    piece.spec.refusal = result.data.state === "refused" ? result.data.reason : null;
+    piece.replacing = false;
+    renderPiece(documentType);
+    Permis.showMessage(piece.status, "Code ePhoto enregistré.", "succes");
+    if (!FINAL_STATES.includes(result.data.state)) watch(documentType);
+    else if (editing) loadSummary();
+  }
+
+  /** The upload form of a file, or the ePhoto code's form. */
+  function pieceForm(spec) {
+    const documentType = spec.document;
+    const isFile = spec.is_file !== undefined ? spec.is_file : documentType !== "ephoto";
+    if (!isFile) {
+      return el("form", { novalidate: true, onsubmit: (event) => { event.preventDefault(); saveEphoto(documentType); } },
+        el("div", { className: "resume-erreurs", role: "alert", tabindex: "-1", hidden: true }),
+        el("div", { className: "champ" },
+          el("label", { for: "ephoto-code" }, "Code ePhoto ",
+            el("span", { className: "aide", text: "22 lettres ou chiffres, inscrits sur la planche remise par la "
+              + "cabine ou le photographe agréé ; les espaces sont ignorés" })),
+          el("input", { id: "ephoto-code", maxlength: "40", autocomplete: "off", autocapitalize: "characters",
+            spellcheck: "false", "aria-describedby": "erreur-ephoto-code" }),
+          el("p", { id: "erreur-ephoto-code", className: "erreur-champ" })),
+        el("button", { type: "submit", text: "Enregistrer le code" }));
+    }
+    const types = spec.content_types || DEFAULT_TYPES;
+    const kinds = DEFAULT_TYPES.filter((type) => types.includes(type)).map((type) => TYPE_NAMES[type]).join(", ");
+    const limits = spec.max_bytes ? (spec.min_bytes ? ", de " + sizeText(spec.min_bytes) + " à " : ", ")
+      + sizeText(spec.max_bytes) + (spec.min_bytes ? "" : " au plus") : "";
+    const inputId = "piece-" + documentType + "-fichier";
+    const errorId = "erreur-piece-" + documentType;
+    return el("form", { novalidate: true, onsubmit: (event) => { event.preventDefault(); upload(documentType); } },
+      el("div", { className: "resume-erreurs", role: "alert", tabindex: "-1", hidden: true }),
+      el("div", { className: "champ" },
+        el("label", { for: inputId }, "Fichier ", el("span", { className: "aide", text: kinds + limits })),
+        el("input", { type: "file", id: inputId, accept: types.join(","), "aria-describedby": errorId }),
+        el("p", { id: errorId, className: "erreur-champ" })),
+      el("progress", { max: "100", value: "0", hidden: true, "aria-label": "Envoi : " + spec.label }),
+      el("button", { type: "submit", text: "Envoyer le fichier" }));
+  }
+
+  /** One document's state and, when it may be (re)placed, its form. */
+  function renderPiece(documentType) {
+    const piece = pieces.get(documentType);
+    const { spec, item, mayUpload, onlyRefused } = piece;
+    const state = spec.state || "awaiting_upload";
+    const sent = !["awaiting_upload", "missing"].includes(state);
+    const replaceable = mayUpload && sent && (!onlyRefused || state === "refused") && state !== "pending";
+    const showForm = mayUpload && (!sent || piece.replacing) && (!onlyRefused || state === "refused");
+    const body = item.querySelector(".piece-corps");
+    body.replaceChildren(...[
+      el("p", { className: "piece-etat" }, "État : ", Demandes.documentBadge(state, spec.state_label)),
+      state === "refused" && spec.refusal ? el("p", { className: "refus" }, el("strong", { text: "Motif du refus : " }),
+        spec.refusal) : null,
+      replaceable && !piece.replacing ? el("button", { type: "button", className: "secondaire petit",
+        text: "Remplacer", "aria-label": "Remplacer : " + spec.label,
+        onclick: () => {
+          piece.replacing = true;
+          Permis.showMessage(piece.status, "");
+          renderPiece(documentType);
+          const field = item.querySelector("input");
+          if (field) field.focus();
+        } }) : null,
+      showForm ? pieceForm(spec) : null,
+    ].filter(Boolean));
+  }
+
+  /** The list of required documents. mayUpload: the form is offered; onlyRefused: only for refused ones. */
+  function renderPieces(container, documents, { mayUpload, onlyRefused }) {
+    pieces.clear();
+    watched.clear();
+    const list = el("ul", { className: "pieces" }, documents.map((spec) => {
+      const item = el("li", { className: "piece", id: "piece-" + spec.document },
+        el("h3", { text: spec.label }),
+        spec.reason ? el("p", { className: "aide", text: spec.reason }) : null,
+        el("div", { className: "piece-corps" }),
+        el("p", { className: "piece-message", role: "status", "aria-live": "polite" }));
+      pieces.set(spec.document, { spec, item, mayUpload, onlyRefused, replacing: false,
+        status: item.querySelector(".piece-message") });
+      return item;
+    }));
+    container.replaceChildren(list);
+    documents.forEach((spec) => {
+      renderPiece(spec.document);
+      if (spec.state === "pending") watch(spec.document);
+    });
+  }
+
+  async function showDocumentsStep() {
+    const state = byId("etat-documents");
+    byId("continuer-6").href = stepLink(7);
+    Permis.showMessage(state, "Chargement des pièces à fournir…", "info");
+    await loadSummary();
+    if (!summary) {
+      Permis.showMessage(state, "Les pièces à fournir n'ont pas pu être chargées : rechargez la page.", "echec");
+      return;
+    }
+    const documents = summary.required_documents || [];
+    if (!documents.length) {
+      Permis.showMessage(state, "Les pièces à fournir dépendent de l'état civil (étape 2) et des catégories "
+        + "(étape 4) : enregistrez d'abord ces étapes.", "info");
+      byId("pieces-edition").replaceChildren(el("ul", { className: "liens-compte" },
+        el("li", {}, el("a", { href: stepLink(2), text: "Aller à l'étape 2 : état civil" })),
+        el("li", {}, el("a", { href: stepLink(4), text: "Aller à l'étape 4 : catégories et formation" }))));
+      return;
+    }
+    Permis.showMessage(state, documents.length + (documents.length > 1 ? " pièces à fournir." : " pièce à fournir."));
+    renderPieces(byId("pieces-edition"), documents, { mayUpload: can("upload"), onlyRefused: false });
+  }
+
+  // --- Step 7: summary and submission -------------------------------------------------------------------
+
+  const CONSEQUENCES = {
+    "sans-mandat": "Une fois déposée, la demande est envoyée au candidat : il reçoit un courriel et doit la valider "
+      + "dans les 7 jours. Ensuite les pièces sont vérifiées puis la demande est instruite.",
+    "mandat-papier": "Une fois déposée, les pièces sont vérifiées puis la demande est instruite. Conservez le mandat "
+      + "papier signé par le candidat pendant 6 mois.",
+    candidat: "Une fois déposée, les pièces sont vérifiées puis la demande est instruite. Vous suivrez son "
+      + "avancement sur cette page.",
+  };
+
+  /** The summary's field -> the step where it is corrected. */
+  function stepOfField(field) {
+    const name = String(field || "").split(".")[0];
+    const step = STEPS.find((item) => item.key === name);
+    return step ? step.number : 6;
+  }
+
+  async function showSummaryStep() {
+    const state = byId("etat-recapitulatif");
+    Permis.showMessage(state, "Vérification de la demande…", "info");
+    await loadSummary();
+    byId("recapitulatif").replaceChildren(...Demandes.stepsView(request, { headingTag: "h4" }));
+    if (!summary) {
+      Permis.showMessage(state, "Le récapitulatif n'a pas pu être chargé : rechargez la page.", "echec");
+      return;
+    }
+    const missing = summary.missing || [];
+    byId("manques").replaceChildren(...missing.map((item) => el("li", {},
+      el("a", { href: stepLink(stepOfField(item.field)), text: item.message }))));
+    byId("bloc-manques").hidden = !missing.length;
+    const ready = summary.complete && can("submit");
+    byId("formulaire-depot").hidden = !ready;
+    byId("consequence-depot").textContent = CONSEQUENCES[request.mandate] || "";
+    Permis.showMessage(state, ready
+      ? "La demande est complète : vérifiez les informations ci-dessous puis déposez-la en bas de page."
+      : missing.length
+        ? "La demande n'est pas encore complète : " + missing.length
+          + (missing.length > 1 ? " éléments manquent (liste ci-dessous)." : " élément manque (voir ci-dessous).")
+        : "La demande ne peut pas être déposée pour le moment.", ready ? "succes" : "info");
+  }
+
+  /** A new key per submit attempt; the same key when the same attempt is retried (network failure). */
+  function newIdempotencyKey() {
+    if (window.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16)); // randomUUID needs https; this does not
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+  }
+  let attempt = null; // {key, version}
+
+  const submitForm = byId("formulaire-depot");
+  const submitButton = byId("deposer");
+  submitForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (submitButton.disabled) return; // a double click sends once
+    Permis.clearErrors(submitForm);
+    if (!attempt || attempt.version !== request.version) attempt = { key: newIdempotencyKey(), version: request.version };
+    Permis.busy(submitButton, true, "Dépôt en cours…");
+    const result = await Permis.callApi(path("/submission"), {
+      method: "POST", token: true, body: { version: attempt.version }, headers: { "Idempotency-Key": attempt.key },
+    });
+    if (result.sessionOver) return;
+    Permis.busy(submitButton, false);
+    if (result.status === 0 || result.status >= 500) {
+      // The server may have got it: the next click sends the same key, it will not be filed twice.
+      Permis.showErrors(submitForm, { ...result.data,
+        message: result.data.message + " Cliquez de nouveau sur « Déposer la demande » : la demande ne sera pas déposée deux fois." });
+      return;
+    }
+    attempt = null;
+    if (!result.ok) {
+      if (conflict(result)) return;
+      await showSummaryStep(); // not_ready: the list of what is missing is up to date again
+      if (submitForm.hidden) {
+        Permis.showMessage(byId("etat-recapitulatif"), result.data.message, "echec");
+        byId("titre-etape-7").focus();
+      } else {
+        Permis.showErrors(submitForm, result.data);
+      }
+      return;
+    }
+    request = result.data;
+    Permis.showMessage(byId("avis"), "La demande est déposée. Son statut : « " + request.status_label + " ». "
+      + (request.status_hint || ""), "succes");
+    history.replaceState(null, "", window.location.pathname + "#id=" + encodeURIComponent(requestId));
+    await showReadOnly();
+    byId("titre").focus();
+  });
+
+  // --- Read only: after submission -----------------------------------------------------------------------
+
+  function showValidationDeadline(target) {
+    if (!request.validation_deadline || request.status !== "attente-validation-usager") {
+      target.hidden = true;
+      return;
+    }
+    target.textContent = "Le candidat a jusqu'au " + Permis.formatDate(request.validation_deadline, true)
+      + " pour valider la demande.";
+    target.hidden = false;
+  }
+
+  function showDivergence() {
+    const block = byId("lecture-divergence");
+    const fields = request.identity_divergence || [];
+    if (!request.divergence_message && !fields.length) {
+      block.hidden = true;
+      return;
+    }
+    block.replaceChildren(
+      el("p", { text: request.divergence_message || "L'identité du compte du candidat diffère de celle de la demande." }),
+      el("ul", {}, fields.map((field) => el("li", { text: field.label || field.field }))));
+    block.hidden = false;
+  }
+
+  async function schoolAction(button, route, done) {
+    Permis.busy(button, true, "Envoi…");
+    const result = await Permis.callApi(path(route), { method: "POST", token: true, body: { version: request.version } });
+    if (result.sessionOver) return;
+    Permis.busy(button, false);
+    if (!result.ok) {
+      if (!conflict(result)) Permis.showMessage(byId("etat-actions"), result.data.message, "echec");
+      return;
+    }
+    // The page starts over on the request's new state (a draft again opens the steps).
+    Permis.setNotice(done(result.data));
+    history.replaceState(null, "", window.location.pathname + "#id=" + encodeURIComponent(requestId));
+    window.location.reload();
+  }
+
+  function showActions() {
+    const buttons = [];
+    if (can("validate") && request.viewer === "candidate") {
+      buttons.push(el("a", { className: "bouton", href: "valider.html#demande=" + encodeURIComponent(requestId),
+        text: "Vérifier et valider la demande" }));
+    }
+    if (can("resend_validation")) {
+      buttons.push(el("button", { type: "button", text: "Renvoyer la demande de validation au candidat",
+        onclick: (event) => schoolAction(event.currentTarget, "/resend-validation",
+          (view) => "La demande de validation est renvoyée au candidat. Statut : « " + view.status_label + " ».") }));
+    }
+    if (can("back_to_draft")) {
+      buttons.push(el("button", { type: "button", className: "secondaire", text: "Reprendre la demande pour la corriger",
+        onclick: (event) => {
+          const sure = window.confirm("Reprendre la demande pour la corriger ? Elle revient à l'état « Brouillon » : "
+            + "le candidat ne peut plus la valider tant que vous ne l'avez pas déposée de nouveau.");
+          if (sure) {
+            schoolAction(event.currentTarget, "/back-to-draft",
+              () => "La demande est revenue à l'état « Brouillon » : corrigez-la puis déposez-la de nouveau.");
+          }
+        } }));
+    }
+    byId("lecture-actions").replaceChildren(...buttons);
+  }
+
+  async function showHistory() {
+    const state = byId("etat-historique");
+    const result = await Permis.callApi(path("/history"), { token: true });
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      Permis.showMessage(state, result.data.message, "echec");
+      return;
+    }
+    const rows = result.data.history || [];
+    Permis.showMessage(state, rows.length ? "" : "Aucun changement de statut pour le moment.");
+    byId("historique").replaceChildren(...rows.map((row) => el("li", {},
+      el("p", { className: "historique-date" }, el("time", { datetime: row.at, text: Permis.formatDate(row.at, true) })),
+      el("p", {}, row.from_label
+        ? ["De « " + row.from_label + " » à ", Demandes.statusBadge(row.to_status, row.to_label)]
+        : ["Création : ", Demandes.statusBadge(row.to_status, row.to_label)],
+      row.actor_label ? " — " + row.actor_label : ""),
+      row.reason ? el("p", { className: "motif" }, el("strong", { text: "Motif : " }), row.reason) : null)));
+  }
+
+  async function showReadOnlyDocuments() {
+    const state = byId("etat-lecture-pieces");
+    const result = await Permis.callApi(path("/summary"), { token: true });
+    if (result.sessionOver) return;
+    let documents = result.ok ? result.data.required_documents || [] : [];
+    if (!result.ok) {
+      // No summary for this viewer: the states of the documents sent, alone.
+      const states = await Permis.callApi(path("/documents"), { token: true });
+      if (states.sessionOver) return;
+      documents = states.ok ? states.data.documents.map((item) => ({ ...item, refusal: item.reason })) : [];
+    }
+    if (!documents.length) {
+      Permis.showMessage(state, "Aucune pièce justificative à afficher.");
+      byId("pieces-lecture").replaceChildren();
+      return;
+    }
+    const refused = documents.filter((item) => item.state === "refused").length;
+    Permis.showMessage(state, refused && can("upload")
+      ? (refused > 1 ? refused + " pièces ont été refusées : remplacez-les." : "Une pièce a été refusée : remplacez-la.")
+      : "");
+    renderPieces(byId("pieces-lecture"), documents, { mayUpload: can("upload"), onlyRefused: true });
+  }
+
+  async function showReadOnly() {
+    editing = false;
+    showHeader();
+    document.querySelectorAll("section.etape").forEach((section) => { section.hidden = true; });
+    byId("bloc-etapes").hidden = true;
+    byId("lecture-statut").replaceChildren("Statut : ", Demandes.statusBadge(request.status, request.status_label));
+    byId("lecture-indication").textContent = request.status_hint || "";
+    byId("indication-statut").textContent = "";
+    showValidationDeadline(byId("lecture-echeance"));
+    showDivergence();
+    showActions();
+    byId("bloc-recepisse").hidden = request.status === "brouillon";
+    byId("lecture-etapes").replaceChildren(...Demandes.stepsView(request, { headingTag: "h3" }));
+    byId("bloc-lecture").hidden = false;
+    await Promise.all([showReadOnlyDocuments(), showHistory()]);
+  }
+
+  byId("telecharger-recepisse").addEventListener("click", async (event) => {
+    const button = event.currentTarget;
+    const state = byId("etat-recepisse");
+    Permis.showMessage(state, "");
+    Permis.busy(button, true, "Préparation du récépissé…");
+    const result = await Permis.callApi(path("/receipt"), { token: true });
+    if (result.sessionOver) return;
+    Permis.busy(button, false);
+    if (!result.ok) {
+      Permis.showMessage(state, result.data.message, result.data.code === "receipt_not_ready" ? "info" : "echec");
+      return;
+    }
+    // A presigned link valid one minute: opened at once, and only an http(s) address.
+    if (!/^https?:\/\//i.test(result.data.url || "")) {
+      Permis.showMessage(state, "Le lien du récépissé est invalide : réessayez.", "echec");
+      return;
+    }
+    Permis.showMessage(state, "Téléchargement du récépissé…", "info");
+    window.location.assign(result.data.url);
+  });
+
+  // --- Loading -----------------------------------------------------------------------------------------
+
+  /** A candidate filing alone: the unsaved steps 2 and 3 start from their account's data. */
+  async function prefillFromAccount() {
+    if (request.mandate !== "candidat") return;
+    const result = await Permis.callApi("/me", { token: true });
+    if (result.sessionOver || !result.ok) return;
+    const me = result.data;
+    const steps = request.steps || {};
+    if (!steps.civil_status && me.birth_date) {
+      await fillCivilStatus({ birth_name: me.birth_name, usage_name: me.usage_name, first_names: me.first_names,
+        sex: me.sex, birth_date: me.birth_date, birth_place: me.birth_place });
+    }
+    if (!steps.contact) {
+      await fillContact({ address: me.address, email: me.email, mobile_phone: me.mobile_phone });
+    }
+  }
+
+  async function showEditing() {
+    editing = true;
+    showHeader();
+    byId("bloc-lecture").hidden = true;
+    byId("vue-procedure").replaceChildren(Demandes.definitions([
+      ["Démarche", request.procedure_label], ["Mandat", mandateLabel()], ["Auto-école", request.school_name],
+    ]));
+    byId("continuer-1").href = stepLink(2);
+    const steps = request.steps || {};
+    const fills = [];
+    if (steps.civil_status) fills.push(fillCivilStatus(steps.civil_status));
+    else showRepresentative();
+    if (steps.contact) fills.push(fillContact(steps.contact));
+    if (steps.categories) fillCategories(steps.categories);
+    if (steps.declarations) fillDeclarations(steps.declarations);
+    showBirthPlace();
+    fills.push(prefillFromAccount());
+    await Promise.all(fills);
+    showStep(stepFromHash() || firstUnfinishedStep(), false);
+    if (currentStep !== 6 && currentStep !== 7) loadSummary();
+  }
+
+  async function load() {
+    if (!Demandes.REQUEST_NUMBER.test(requestId)) {
+      Permis.showMessage(byId("chargement"), "Cette adresse ne désigne pas une demande : ouvrez-la depuis « Mes "
+        + "demandes ».", "echec");
+      return;
+    }
+    const result = await Permis.callApi(path(), { token: true });
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      Permis.showMessage(byId("chargement"), result.data.message, "echec");
+      return;
+    }
+    request = result.data;
+    Permis.showMessage(byId("chargement"), "");
+    if (can("edit")) await showEditing();
+    else await showReadOnly();
+  }
+
+  load();
+})();

@@ -1,0 +1,216 @@
+"use strict";
+// "Mes demandes": the signed-in school member's or candidate's requests (GET /requests, newest
+// first, filters, pages by next_cursor), starting a new one (POST /requests) and, for a school,
+// taking over another school's request (POST /requests/transfer). The role comes from GET /me.
+
+(function demandes() {
+  const byId = (id) => document.getElementById(id);
+  const el = Permis.el;
+  const PAGE_SIZE = 20;
+  let me = null;
+
+  const notice = Permis.takeNotice();
+  if (notice) Permis.showMessage(byId("avis"), notice, "succes");
+
+  function fillSelect(select, emptyLabel, pairs) {
+    select.replaceChildren(el("option", { value: "", text: emptyLabel }),
+      ...pairs.map(([value, label]) => el("option", { value, text: label })));
+  }
+
+  function radios(container, name, pairs, errorId, requiredMessage) {
+    container.replaceChildren(...pairs.map(([value, label]) => {
+      const id = "nouvelle-" + name + "-" + value;
+      return el("div", { className: "choix" },
+        el("input", { type: "radio", id, name, value, required: true, "aria-describedby": errorId,
+          "data-requis": requiredMessage }),
+        el("label", { for: id, text: label }));
+    }));
+  }
+
+  async function load() {
+    const result = await Permis.callApi("/me", { token: true });
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      Permis.showMessage(byId("chargement"), result.data.message, "echec");
+      return;
+    }
+    me = result.data;
+    const isSchool = me.role === "auto-ecole";
+    if (!isSchool && me.role !== "candidat") {
+      Permis.showMessage(byId("chargement"), "Votre profil ne dépose pas de demandes : cette page est réservée "
+        + "aux auto-écoles et aux candidats.", "info");
+      return;
+    }
+    Permis.showMessage(byId("chargement"), "");
+
+    const procedures = isSchool ? Demandes.PROCEDURES
+      : Demandes.PROCEDURES.filter(([value]) => !Demandes.SCHOOL_ONLY_PROCEDURES.includes(value));
+    radios(byId("choix-procedure"), "procedure", procedures, "erreur-nouvelle-procedure", "Choisissez la démarche.");
+    if (isSchool) {
+      radios(byId("choix-mandat"), "mandate", Demandes.SCHOOL_MANDATES, "erreur-nouvelle-mandate",
+        "Choisissez si le candidat a signé un mandat papier ou non.");
+      byId("bloc-mandat").hidden = false;
+    } else {
+      byId("intro-nouvelle").textContent = "Vous faites la demande vous-même, sans auto-école. Choisissez la "
+        + "démarche : la demande est créée à l'état « Brouillon » avec son numéro, puis vous la remplissez étape par "
+        + "étape. Un brouillon laissé trois mois sans modification est supprimé.";
+    }
+    byId("intro-liste").textContent = isSchool
+      ? "Les demandes de votre auto-école, les plus récentes d'abord."
+      : "Vos demandes, et celles qu'une auto-école a faites pour vous, les plus récentes d'abord.";
+    fillSelect(byId("filtre-status"), "Tous les statuts", Demandes.STATUSES);
+    fillSelect(byId("filtre-procedure"), "Toutes les démarches", Demandes.PROCEDURES);
+    byId("bloc-nouvelle").hidden = false;
+    byId("bloc-liste").hidden = false;
+    byId("bloc-transfert").hidden = !isSchool;
+    await loadPage();
+  }
+
+  // --- The list ------------------------------------------------------------------------------
+
+  // cursors[i] opens page i + 1 (null: the first page); kept to go back a page.
+  let cursors = [null];
+  let pageIndex = 0;
+  let filters = { status: "", procedure: "", name: "" };
+
+  async function loadPage() {
+    const state = byId("etat-liste");
+    Permis.showMessage(state, "Chargement…", "info");
+    // The server fills a filtered page by reading on (a few reads at most): a short page can still
+    // have a next page when matches are far apart in a long list.
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    for (const [name, value] of Object.entries(filters)) if (value) params.set(name, value);
+    if (cursors[pageIndex]) params.set("cursor", cursors[pageIndex]);
+    const result = await Permis.callApi("/requests?" + params.toString(), { token: true });
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      Permis.showMessage(state, result.data.message, "echec");
+      return;
+    }
+    const rows = result.data.requests || [];
+    const cursor = result.data.next_cursor || null;
+    const filtered = Object.values(filters).some(Boolean);
+    cursors = cursors.slice(0, pageIndex + 1);
+    if (cursor) cursors.push(cursor);
+    byId("page-suivante").hidden = !cursor;
+    byId("page-precedente").hidden = pageIndex === 0;
+
+    if (!rows.length) {
+      byId("tableau-demandes").hidden = true;
+      Permis.showMessage(state, cursor ? "Aucune demande trouvée dans cette partie de la liste : voyez la page suivante."
+        : filtered ? "Aucune demande ne correspond à ces filtres."
+        : pageIndex ? "Il n'y a pas d'autre demande." : "Aucune demande pour le moment : commencez-en une ci-dessus.", "info");
+      return;
+    }
+    const count = rows.length + (rows.length > 1 ? " demandes" : " demande");
+    Permis.showMessage(state, "Page " + (pageIndex + 1) + " : " + count + (filtered ? " correspondant aux filtres." : "."));
+    const table = el("table", {},
+      el("caption", { text: "Demandes, page " + (pageIndex + 1) + (filtered ? " (filtrées)" : "") }),
+      el("thead", {}, el("tr", {}, ["Numéro", "Candidat", "Démarche", "Statut", "Dernière modification"]
+        .map((text) => el("th", { scope: "col", text })))),
+      el("tbody", {}, rows.map((row) => el("tr", {},
+        el("th", { scope: "row" }, el("a", { href: "demande.html#id=" + encodeURIComponent(row.request_id),
+          text: row.request_id })),
+        el("td", {}, row.candidate_name || el("span", { className: "aide", text: "Non renseigné" })),
+        el("td", { text: row.procedure_label }),
+        el("td", {}, Demandes.statusBadge(row.status, row.status_label)),
+        el("td", { text: Permis.formatDate(row.updated_at, true) })))));
+    const region = byId("tableau-demandes");
+    region.replaceChildren(table);
+    region.hidden = false;
+  }
+
+  const filterForm = byId("formulaire-filtres");
+  filterForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    filters = {
+      status: byId("filtre-status").value,
+      procedure: byId("filtre-procedure").value,
+      name: byId("filtre-name").value.trim(),
+    };
+    cursors = [null];
+    pageIndex = 0;
+    loadPage();
+  });
+
+  byId("effacer-filtres").addEventListener("click", () => {
+    filterForm.reset();
+    filters = { status: "", procedure: "", name: "" };
+    cursors = [null];
+    pageIndex = 0;
+    loadPage();
+  });
+
+  // The button pressed may disappear with the new page: the focus goes to the list's title.
+  async function turnPage(step) {
+    pageIndex = Math.max(0, Math.min(pageIndex + step, cursors.length - 1));
+    await loadPage();
+    byId("titre-liste").focus();
+  }
+  byId("page-suivante").addEventListener("click", () => turnPage(1));
+  byId("page-precedente").addEventListener("click", () => turnPage(-1));
+
+  // --- Nouvelle demande ------------------------------------------------------------------------
+
+  const createForm = byId("formulaire-nouvelle");
+  const createButton = byId("creer");
+  createForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (createButton.disabled || !me) return;
+    Permis.clearErrors(createForm);
+    const problems = Permis.checkRequired(createForm);
+    if (problems.length) {
+      Permis.showErrors(createForm, Permis.formErrors(problems));
+      return;
+    }
+    const checked = (name) => createForm.querySelector('input[name="' + name + '"]:checked');
+    const body = {
+      procedure: checked("procedure").value,
+      mandate: me.role === "auto-ecole" ? checked("mandate").value : "candidat",
+    };
+    Permis.busy(createButton, true, "Création de la demande…");
+    const result = await Permis.callApi("/requests", { method: "POST", body, token: true });
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      Permis.busy(createButton, false);
+      Permis.showErrors(createForm, result.data, { prefix: "nouvelle-" });
+      return;
+    }
+    Permis.setNotice("La demande n° " + result.data.request_id + " est créée : remplissez-la étape par étape.");
+    window.location.assign("demande.html#id=" + encodeURIComponent(result.data.request_id));
+  });
+
+  // --- Reprendre une demande (auto-école) ----------------------------------------------------------
+
+  const transferForm = byId("formulaire-transfert");
+  const transferButton = byId("reprendre");
+  transferForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (transferButton.disabled) return;
+    Permis.clearErrors(transferForm);
+    const requestId = byId("transfert-request_id").value.replace(/\s+/g, "");
+    const agrement = byId("transfert-former_agrement").value.replace(/\s+/g, "").toUpperCase();
+    const problems = Permis.checkRequired(transferForm);
+    if (requestId && !Demandes.REQUEST_NUMBER.test(requestId)) {
+      problems.push({ errorId: "erreur-transfert-request_id", message: "Le numéro de la demande compte 12 chiffres." });
+    }
+    if (problems.length) {
+      Permis.showErrors(transferForm, Permis.formErrors(problems));
+      return;
+    }
+    Permis.busy(transferButton, true, "Reprise de la demande…");
+    const result = await Permis.callApi("/requests/transfer", {
+      method: "POST", token: true, body: { request_id: requestId, former_agrement: agrement },
+    });
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      Permis.busy(transferButton, false);
+      Permis.showErrors(transferForm, result.data, { prefix: "transfert-" });
+      return;
+    }
+    Permis.setNotice("La demande n° " + result.data.request_id + " est maintenant suivie par votre auto-école.");
+    window.location.assign("demande.html#id=" + encodeURIComponent(result.data.request_id));
+  });
+
+  load();
+})();

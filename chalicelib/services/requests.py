@@ -213,20 +213,19 @@ class Requests:
             if not account_items:  # an existing account: asked by an email of its own
                 events.append(self._event(request_events.VALIDATION_ASKED, request, now))
         ephoto = (states.get("ephoto") or {}).get("code")
-        # Transaction layout: [request, history rows, events] then these, in this order.
+        # Checked in this order after the request's own items (ChangeRefused.extra_failed indexes).
         tail = [self.repo.idempotency_put(caller.account_id, idempotency_key, request_id, now), *account_items,
                 *([self.repo.ephoto_claim(ephoto, request_id)] if ephoto else []),
                 *[self.documents.mark_pending(read[d.document.value], now) if d.document.value in sent
                   else self.documents.unchanged(read[d.document.value]) for d in required]]
-        first = 1 + len(chain) + len(events)
-        idempotency_at, ephoto_at = first, (first + 1 + len(account_items) if ephoto else None)
-        checks_from = first + 1 + len(account_items) + (1 if ephoto else 0)
+        idempotency_at, ephoto_at = 0, (1 + len(account_items) if ephoto else None)
+        checks_from = 1 + len(account_items) + (1 if ephoto else 0)
         try:
             return self._move(request, chain, caller, now, events, update=update, extra=tail)
-        except TransactionRefused as refused:
+        except ChangeRefused as refused:
             if undo:
                 undo()  # the Cognito user opened for the candidate
-            failed = set(refused.failed)
+            failed = refused.extra_failed
             if idempotency_at in failed:  # the same click twice at once: the other one won
                 return self.get(caller, request_id)
             if ephoto_at in failed:
@@ -296,8 +295,8 @@ class Requests:
                 return self._move(request, chain, caller, now,
                                   [self._event(request_events.VALIDATED_BY_CANDIDATE, request, now)],
                                   update={"identity_divergence": []}, extra=checks)
-            except TransactionRefused as refused:
-                if 0 in refused.failed:
+            except ChangeRefused as refused:
+                if refused.request_changed:
                     raise changed_meanwhile(self.repo.get(request_id)) from None
         raise changed_meanwhile(self.repo.get(request_id))
 
@@ -319,7 +318,7 @@ class Requests:
                     self.repo.transact(self.repo.mark_reminded(
                         request, self._event(request_events.VALIDATION_REMINDER, request, now)))
                     done["reminded"] += 1
-            except TransactionRefused:
+            except (ChangeRefused, TransactionRefused):
                 continue  # validated or changed meanwhile: the next run looks again
         return done
 
@@ -339,7 +338,7 @@ class Requests:
             now = self.clock()
             try:
                 return self._move(request, [S.UNDER_REVIEW], None, now, [])
-            except TransactionRefused:
+            except ChangeRefused:
                 continue
         return None
 
@@ -427,8 +426,8 @@ class Requests:
               events: list[OutboxEvent], *, update: dict[str, Any] | None = None,
               extra: list[dict[str, Any]] | None = None, reason: str | None = None) -> Request:
         """Moves `request` through `chain` in one transaction: the request (version + 1), one history
-        row per move, the events, then `extra`. TransactionRefused says which item failed (0: the
-        request changed meanwhile)."""
+        row per move, the events, then `extra`. ChangeRefused says whether the request changed
+        meanwhile and which items of `extra` failed."""
         transitions, current = [], request.status
         for target in chain:
             if target is not current:
@@ -438,17 +437,34 @@ class Requests:
                 actor_account_id=caller.account_id if caller else None,
                 actor_role=caller.role if caller else SYSTEM_ACTOR))
             current = target
+        if current is S.UNDER_REVIEW and request.status is not S.UNDER_REVIEW:  # the instruction queues' cue
+            events = [*events, self._event(request_events.READY_FOR_INSTRUCTION, request, now)]
         moved = request.model_copy(update={**(update or {}), "status": current, "updated_at": now,
                                            "version": request.version + 1})
-        self.repo.transact(self.repo.change_items(moved, transitions, events) + (extra or []))
+        items = self.repo.change_items(moved, transitions, events)
+        try:
+            self.repo.transact(items + (extra or []))
+        except TransactionRefused as refused:
+            raise ChangeRefused(0 in refused.failed, {i - len(items) for i in refused.failed if i >= len(items)}) \
+                from None
         return moved
 
     def _commit(self, request: Request, chain: list[RequestStatus], caller: Profile, now: datetime,
                 events: list[OutboxEvent], **options: Any) -> Request:
         try:
             return self._move(request, chain, caller, now, events, **options)
-        except TransactionRefused:
+        except ChangeRefused:
             raise changed_meanwhile(self.repo.get(request.request_id)) from None
+
+
+class ChangeRefused(Exception):
+    """A condition of a change's transaction failed: the request's version (`request_changed`), or
+    items the use case added (`extra_failed`, indexes in its `extra` list)."""
+
+    def __init__(self, request_changed: bool, extra_failed: set[int]):
+        super().__init__(f"request changed: {request_changed}, extra items failed: {sorted(extra_failed)}")
+        self.request_changed = request_changed
+        self.extra_failed = extra_failed
 
 
 class _DocumentsChanged(Exception):

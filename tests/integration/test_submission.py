@@ -63,6 +63,13 @@ def ready_request(http, token, pump=None, mandate="mandat-papier", ephoto=EPHOTO
     return number
 
 
+def events(number):
+    """Types of the outbox events written about this request (the table read directly: tests only)."""
+    items = boto3.client("dynamodb").scan(TableName=os.environ["TABLE_MAIN_NAME"], FilterExpression="entity = :outbox",
+                                          ExpressionAttributeValues={":outbox": {"S": "outbox"}})["Items"]
+    return sorted(i["type"]["S"] for i in items if i["aggregate_id"]["S"] == number)
+
+
 def history(http, token, number):
     return [(row["from_status"], row["to_status"]) for row in
             body(call(http, "GET", f"/requests/{number}/history", token))["history"]]
@@ -84,6 +91,8 @@ def test_a_paper_mandate_request_goes_through_the_image_check_to_instruction_by_
                                              ("verification-images", "en-instruction")]
     rows = body(call(http, "GET", f"/requests/{number}/history", school))["history"]
     assert [r["actor_label"] for r in rows] == ["Professionnel auto-école", "Système"]
+    # The instruction queues (next issue) are cued once, in the same transaction as the move.
+    assert events(number) == ["request.ready_for_instruction", "request.submitted"]
 
 
 def test_documents_accepted_before_submission_take_the_request_straight_to_instruction(http, school, pump):
@@ -91,6 +100,7 @@ def test_documents_accepted_before_submission_take_the_request_straight_to_instr
     assert body(submit(http, school, number))["status"] == "en-instruction"
     assert history(http, school, number) == [("brouillon", "verification-images"),
                                              ("verification-images", "en-instruction")]
+    assert events(number) == ["request.ready_for_instruction", "request.submitted"]
 
 
 def test_a_refused_document_shows_why_and_a_replacement_moves_the_request_on(http, school, pump):

@@ -128,8 +128,9 @@ def _altcha(api):
                                         "number": solution.number}).encode()).decode()
 
 
-def _mail_to(stack, address, timeout=20):
-    """The newest email to `address` in the local mailbox (the page newcomers read)."""
+def _mail_to(stack, address, timeout=60):
+    """The newest email to `address` in the local mailbox (the page newcomers read). Generous
+    timeout: on a fresh CI machine the pump's first worker runs also compile and import."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         messages = requests.get(stack["urls"]["web"] + "/boite-mail.json", timeout=5).json()["messages"]
@@ -137,7 +138,9 @@ def _mail_to(stack, address, timeout=20):
         if mine:
             return mine[0]
         time.sleep(0.2)
-    raise AssertionError(f"no email to {address} in the local mailbox")
+    pump_log = stack["local_dir"] / "logs" / "pump.log"
+    tail = pump_log.read_text()[-3000:] if pump_log.exists() else "(no pump log)"
+    raise AssertionError(f"no email to {address} in the local mailbox; the pump's log ends with:\n{tail}")
 
 
 def _token(message):
@@ -183,7 +186,7 @@ def test_a_newcomer_opens_a_school_activates_from_the_mailbox_signs_in_and_invit
     assert candidate.status_code == 201, candidate.text
 
 
-def _wait_for(check, what, timeout=30):
+def _wait_for(check, what, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()

@@ -358,3 +358,58 @@ def test_a_draft_expires_3_months_after_its_last_change_and_a_submitted_request_
     assert expires_at(number) == int((saved_at + timedelta(days=90)).timestamp())  # DynamoDB's TTL purges it
     submit(http, school, number)
     assert expires_at(number) is None
+
+
+# --- refusals common to every route of a request ------------------------------------------------
+
+REQUEST_ROUTES = [("GET", "/requests/{n}", None), ("GET", "/requests/{n}/summary", None),
+                  ("GET", "/requests/{n}/documents", None), ("GET", "/requests/{n}/history", None),
+                  ("GET", "/requests/{n}/receipt", None), ("PUT", "/requests/{n}/ephoto", {"code": EPHOTO}),
+                  ("PUT", "/requests/{n}/steps/declarations", DECLARATIONS),
+                  ("POST", "/requests/{n}/documents/identite/upload", {"content_type": "image/jpeg", "size": 200_000}),
+                  ("POST", "/requests/{n}/submission", {"version": 1}),
+                  ("POST", "/requests/{n}/back-to-draft", {"version": 1}),
+                  ("POST", "/requests/{n}/resend-validation", {"version": 1})]
+
+
+@pytest.mark.parametrize("method,path,payload", REQUEST_ROUTES)
+def test_another_school_gets_the_same_404_as_an_unknown_number_on_every_route(http, school, accounts, method, path,
+                                                                               payload):
+    number = new_request(http, school)["request_id"]
+    other = active_school(http, accounts, "E0000000002", "autre@example.fr")
+    headers = {"Idempotency-Key": "cle-de-test-0001"} if path.endswith("submission") else {}
+    answers = []
+    for target in (number, "999999999999"):
+        response = http.request(method, path.format(n=target), body=json.dumps(payload).encode() if payload else b"",
+                                headers={"Content-Type": "application/json", "Authorization": f"Bearer {other}",
+                                         **headers})
+        answers.append((response.status_code, body(response)))
+    assert answers[0] == answers[1] and answers[0][0] == 404
+
+
+@pytest.mark.parametrize("payload", [{}, {"version": "deux"}, {"version": 0}, {"version": 3, "status": "validee"}])
+def test_a_state_change_without_a_proper_version_is_refused_per_field(http, school, pump, payload):
+    number = ready_request(http, school, pump)
+    refused = http.request("POST", f"/requests/{number}/submission", body=json.dumps(payload).encode(),
+                           headers={"Content-Type": "application/json", "Authorization": f"Bearer {school}",
+                                    "Idempotency-Key": "cle-de-test-0002"})
+    assert refused.status_code == 422 and body(refused)["details"]
+    assert body(call(http, "GET", f"/requests/{number}", school))["status"] == "brouillon"
+
+
+def test_a_validation_request_delivered_twice_sends_one_email(http, school, pump, accounts):
+    from chalicelib.domain.events import OutboxEvent
+    from chalicelib.workers.emails import send_for
+
+    active_candidate(http, accounts, "deja.inscrit@example.fr")
+    number = ready_request(http, school, pump, mandate="sans-mandat", email="deja.inscrit@example.fr")
+    submit(http, school, number)
+    pump.run_until_idle()
+    assert len(sent_emails("deja.inscrit@example.fr")) == 1
+    item = [i for i in boto3.client("dynamodb").scan(TableName=os.environ["TABLE_MAIN_NAME"])["Items"]
+            if i.get("type", {}).get("S") == "request.validation_asked" and i["aggregate_id"]["S"] == number][0]
+    replayed = OutboxEvent(id=item["id"]["S"], type=item["type"]["S"], aggregate_id=number,
+                           occurred_at=datetime.fromisoformat(item["occurred_at"]["S"]),
+                           payload={"request_id": number})
+    send_for(replayed)
+    assert len(sent_emails("deja.inscrit@example.fr")) == 1

@@ -293,6 +293,9 @@ MAIN_TABLE = Table(
         " submission's transaction (expires_at: 24 hours)",
         "ePhoto code used: Put pk=EPHOTO#<code> in the submission's transaction, on condition it is free or"
         " already this request's",
+        "NEPH counter: GetItem pk=COUNTER#NEPH#<YYMM DD OO>, then in the decision's transaction Update on"
+        " condition last_order is still the value read; NEPH#<neph> and IDENTITY#<identity key> put there too"
+        " (a NEPH never given twice; a person keeps theirs: GetItem pk=IDENTITY#<key>, sk=NEPH)",
     ),
 )
 

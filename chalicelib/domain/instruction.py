@@ -1,0 +1,143 @@
+"""Instruction of requests by the agents: which authority instructs a request (its queue), the NEPH
+an exam registration receives, the reasons an agent gives, and the pre-checks shown before deciding.
+
+Pure: no AWS. The NEPH counter lives in adapters/instruction_repository.py; this module says what a
+NEPH looks like and what the next one is.
+
+NEPH (domain.md): 12 digits for life, YY MM DD OO SSSS: year and month of the registration, the
+département (2 digits), the registering office (2 digits), the order in the month (4 digits). The
+seed's 170392100012 is March 2017, Hauts-de-Seine, office 10, 12th of the month. Département codes
+that are not two digits are written as the two-digit families they belong to: Corsica (2A, 2B) as
+20, overseas (971 to 976) as 97 with the office carrying the last digit (971 -> office 71).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from chalicelib.domain.procedures import REGISTRATION_PROCEDURES, Procedure
+
+CERT = "CERT"
+DEFAULT_OFFICE = "10"  # the prefecture's own office (the seed's example)
+MAX_ORDER = 9999  # four digits of order in a month
+NEPH_PATTERN = re.compile(r"[0-9]{12}")
+
+
+# --- authorities and their queues --------------------------------------------------------------
+
+def authority_for(procedure: Procedure, departement: str) -> str:
+    """The DDT of the candidate's département instructs registrations; the CERT, the titles."""
+    return f"DDT-{departement.upper()}" if procedure in REGISTRATION_PROCEDURES else CERT
+
+
+def queue_logical(authority: str, returning: bool = False) -> str:
+    """The authority's SQS queue; `returning`: its queue of requests back from a complement, which
+    agents take first (a complement returns at the front of the line, not at the back)."""
+    return f"instruction-{authority.lower()}" + ("-retours" if returning else "")
+
+
+# --- NEPH --------------------------------------------------------------------------------------
+
+def neph_departement_and_office(departement: str, office: str = DEFAULT_OFFICE) -> tuple[str, str]:
+    code = departement.upper()
+    if code in ("2A", "2B"):
+        return "20", office
+    if len(code) == 3:  # 971..976
+        return code[:2], f"{code[2]}{office[1]}"
+    if not re.fullmatch(r"[0-9]{2}", code):
+        raise ValueError(f"not a département code: {departement!r}")
+    return code, office
+
+
+def neph_prefix(day: date, departement: str, office: str = DEFAULT_OFFICE) -> str:
+    """The first 8 digits: the month of the registration, the département, the office."""
+    dd, oo = neph_departement_and_office(departement, office)
+    return f"{day:%y%m}{dd}{oo}"
+
+
+class NephExhausted(Exception):
+    """The 9,999 numbers of a month for an office are used: an operator must open another office."""
+
+
+def neph(prefix: str, order: int) -> str:
+    if not 1 <= order <= MAX_ORDER:
+        raise NephExhausted(f"order {order} out of 1..{MAX_ORDER} for {prefix}")
+    return f"{prefix}{order:04d}"
+
+
+def is_neph(value: str) -> bool:
+    return bool(NEPH_PATTERN.fullmatch(value or ""))
+
+
+def identity_key(birth_name: str, first_names: str, birth_date: date) -> str:
+    """Who a person is, for "already has a NEPH" and duplicates: names compared with the tolerances
+    of the identity comparison (accents, case, hyphens), and the birth date. Hashed: the key is
+    stored and indexed, the names are not repeated in it."""
+    from chalicelib.domain.identity_match import normalize_first_names, normalize_name
+
+    text = f"{normalize_name(birth_name)}|{normalize_first_names(first_names)}|{birth_date.isoformat()}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- decisions ---------------------------------------------------------------------------------
+
+class DecisionKind(StrEnum):
+    VALIDATE = "valider"
+    COMPLEMENT = "complement"
+    REJECT = "rejeter"
+
+
+# Reasons chosen from a list (plus free text): the school and the candidate read these words.
+COMPLEMENT_REASONS = {
+    "piece-illisible": "Une pièce est illisible ou incomplète",
+    "piece-perimee": "Une pièce n'est plus valable (date dépassée)",
+    "domicile-ancien": "Le justificatif de domicile a plus de 6 mois",
+    "photo-non-conforme": "La photo ne respecte pas les normes",
+    "identite-divergente": "L'identité diffère entre les pièces et la demande",
+    "piece-manquante": "Une pièce exigée manque",
+    "autre": "Autre motif (précisé ci-dessous)",
+}
+REJECTION_REASONS = {
+    "age-insuffisant": "Le candidat n'a pas l'âge requis",
+    "doublon": "Une demande identique est déjà en cours",
+    "piece-falsifiee": "Une pièce paraît falsifiée",
+    "hors-competence": "La demande ne relève pas de ce service",
+    "autre": "Autre motif (précisé ci-dessous)",
+}
+
+
+@dataclass(frozen=True)
+class ReasonProblem:
+    field: str
+    code: str
+    message: str
+
+
+def check_reasons(kind: DecisionKind, reasons: list[str], comment: str | None) -> list[ReasonProblem]:
+    """A complement or a rejection says why, from the list; "autre" needs the free text."""
+    if kind is DecisionKind.VALIDATE:
+        return []
+    allowed = COMPLEMENT_REASONS if kind is DecisionKind.COMPLEMENT else REJECTION_REASONS
+    problems = []
+    if not reasons:
+        problems.append(ReasonProblem("reasons", "reason_required", "Choisissez au moins un motif : le demandeur "
+                                      "doit savoir ce qui manque ou pourquoi la demande est rejetée."))
+    unknown = [r for r in reasons if r not in allowed]
+    if unknown:
+        problems.append(ReasonProblem("reasons", "reason_unknown", "Motif inconnu : " + ", ".join(unknown)
+                                      + ". Motifs possibles : " + ", ".join(allowed) + "."))
+    if "autre" in reasons and not (comment and comment.strip()):
+        problems.append(ReasonProblem("comment", "comment_required", "Précisez le motif « Autre » en quelques mots."))
+    return problems
+
+
+def reason_text(kind: DecisionKind, reasons: list[str], comment: str | None) -> str:
+    """The sentence recorded in the history and shown to the school and the candidate."""
+    allowed = COMPLEMENT_REASONS if kind is DecisionKind.COMPLEMENT else REJECTION_REASONS
+    labels = [allowed[r] for r in reasons if r != "autre"]
+    if comment and comment.strip():
+        labels.append(comment.strip())
+    return " ; ".join(labels) + "."

@@ -1,0 +1,45 @@
+"""Instruction rules (domain/instruction.py): authorities and queues, the NEPH's shape, reasons."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from chalicelib.domain.instruction import (CERT, DecisionKind, NephExhausted, authority_for, check_reasons,
+                                           identity_key, is_neph, neph, neph_prefix, queue_logical, reason_text)
+from chalicelib.domain.procedures import Procedure
+
+
+def test_registrations_go_to_the_ddt_of_the_departement_and_titles_to_the_cert():
+    assert authority_for(Procedure.EXAM_REGISTRATION, "92") == "DDT-92"
+    assert authority_for(Procedure.REGISTRATION_AFTER_INVALIDATION, "2a") == "DDT-2A"
+    for procedure in (Procedure.LICENCE_AFTER_EXAM, Procedure.LICENCE_AFTER_TRAINING, Procedure.PROFESSIONAL_DIPLOMA):
+        assert authority_for(procedure, "92") == CERT
+    assert queue_logical("DDT-92") == "instruction-ddt-92"
+    assert queue_logical(CERT, returning=True) == "instruction-cert-retours"
+
+
+def test_the_neph_reads_like_the_seeds_example():
+    assert neph(neph_prefix(date(2017, 3, 14), "92"), 12) == "170392100012"  # the seed's 170392100012
+    assert neph_prefix(date(2026, 11, 28), "2B") == "26112010"
+    assert neph_prefix(date(2026, 11, 28), "974") == "26119740"
+    assert all(is_neph(neph(neph_prefix(date(2026, 1, 1), d), 1)) for d in ("01", "2A", "976"))
+    with pytest.raises(NephExhausted):
+        neph("26119210", 10_000)
+    with pytest.raises(ValueError):
+        neph_prefix(date(2026, 1, 1), "9")
+
+
+def test_the_same_person_has_the_same_identity_key_whatever_the_typing():
+    one = identity_key("Le Blanc-Dupré", "Éloïse, Marie", date(2008, 2, 29))
+    assert one == identity_key("LE BLANC DUPRE", "eloise marie", date(2008, 2, 29))
+    assert one != identity_key("Le Blanc-Dupré", "Éloïse, Marie", date(2008, 3, 1))
+
+
+def test_a_complement_or_a_rejection_says_why_from_the_list():
+    assert check_reasons(DecisionKind.VALIDATE, [], None) == []
+    assert [p.code for p in check_reasons(DecisionKind.COMPLEMENT, [], None)] == ["reason_required"]
+    assert [p.code for p in check_reasons(DecisionKind.REJECT, ["piece-illisible"], None)] == ["reason_unknown"]
+    assert [p.code for p in check_reasons(DecisionKind.REJECT, ["autre"], "  ")] == ["comment_required"]
+    assert reason_text(DecisionKind.COMPLEMENT, ["domicile-ancien", "autre"], "Facture au nom du père") == (
+        "Le justificatif de domicile a plus de 6 mois ; Facture au nom du père.")

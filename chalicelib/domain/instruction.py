@@ -141,3 +141,84 @@ def reason_text(kind: DecisionKind, reasons: list[str], comment: str | None) -> 
     if comment and comment.strip():
         labels.append(comment.strip())
     return " ; ".join(labels) + "."
+
+
+# --- pre-checks shown to the agent before deciding ---------------------------------------------
+
+@dataclass(frozen=True)
+class PreCheck:
+    """One automatic check. `ok`: True (fine), False (the agent should look), None (informative,
+    or does not apply)."""
+
+    code: str
+    label: str
+    ok: bool | None
+    detail: str
+
+
+def pre_checks(request, documents: dict[str, dict], *, ephoto_owner: str | None, existing_neph: str | None,
+               day: date) -> list[PreCheck]:
+    """What the system checked by itself, at `day` (the decision's date; the rules apply at the
+    request's submission date): ages, the minor's representative, documents, ePhoto code, an
+    existing NEPH for the same person, the candidate's identity."""
+    from chalicelib.domain import rules
+    from chalicelib.domain.procedures import Mandate
+    from chalicelib.domain.requests import document_problems, required_documents
+
+    checks: list[PreCheck] = []
+    rules_day = request.rules_day(day)
+    civil = request.steps.get("civil_status") or {}
+    categories = request.steps.get("categories") or {}
+    birth = date.fromisoformat(civil["birth_date"]) if civil.get("birth_date") else None
+    if birth and categories:
+        from chalicelib.domain.procedures import Category, TrainingPath
+
+        too_young = rules.check_age(birth, request.procedure, [Category(c) for c in categories["categories"]],
+                                    TrainingPath(categories["training_path"]), rules_day)
+        checks.append(PreCheck("age", "Âge minimal", not too_young, " ".join(p.message for p in too_young)
+                               or f"Conforme aux règles en vigueur le {rules_day:%d/%m/%Y}."))
+        if rules.age_on(birth, rules_day) >= rules.AGE_OF_MAJORITY:
+            checks.append(PreCheck("legal_representative", "Représentant légal d'un mineur", None,
+                                   "Candidat majeur : sans objet."))
+        else:
+            missing = rules.check_minor_has_representative(birth, rules_day, bool(civil.get("legal_representative")))
+            checks.append(PreCheck("legal_representative", "Représentant légal d'un mineur", missing is None,
+                                   missing.message if missing else "Représentant légal déclaré."))
+    required = required_documents(request, rules_day)
+    problems = document_problems(required, documents)
+    pending = [d.label for d in required if (documents.get(d.document.value) or {}).get("state") == "pending"]
+    checks.append(PreCheck("documents", "Pièces exigées", not problems and not pending,
+                           " ".join(p.message for p in problems) + (" En cours de vérification : " + ", ".join(pending)
+                                                                    + "." if pending else "")
+                           or f"Les {len(required)} pièces exigées sont acceptées."))
+    code = (documents.get("ephoto") or {}).get("code")
+    if code is None:
+        checks.append(PreCheck("ephoto", "Code ePhoto", False, "Aucun code ePhoto."))
+    elif ephoto_owner not in (None, request.request_id):
+        checks.append(PreCheck("ephoto", "Code ePhoto", False, f"Ce code a déjà servi pour la demande {ephoto_owner}."))
+    else:
+        checks.append(PreCheck("ephoto", "Code ePhoto", True, "Code au bon format, utilisé pour cette seule demande."))
+    first_registration = request.procedure is Procedure.EXAM_REGISTRATION and categories.get("first_request")
+    if existing_neph is not None:
+        checks.append(PreCheck("neph", "NEPH existant", False if first_registration else None,
+                               f"Cette identité a déjà le NEPH {existing_neph}" + (
+                                   " alors que la demande se dit une première demande : doublon possible."
+                                   if first_registration else " : le candidat le garde.")))
+    elif request.procedure in REGISTRATION_PROCEDURES:
+        checks.append(PreCheck("neph", "NEPH existant", True, "Aucun NEPH connu pour cette identité : un NEPH sera "
+                               "attribué à la validation."))
+    else:
+        checks.append(PreCheck("neph", "NEPH existant", None, "Aucun NEPH connu pour cette identité."))
+    if request.mandate is Mandate.PAPER:
+        checks.append(PreCheck("identity", "Identité du compte candidat", None,
+                               "Mandat papier : pas de compte candidat à comparer."))
+    elif request.identity_divergence:
+        from chalicelib.domain.identity_match import divergence_message
+
+        checks.append(PreCheck("identity", "Identité du compte candidat", False,
+                               divergence_message(tuple(request.identity_divergence))))
+    else:
+        checks.append(PreCheck("identity", "Identité du compte candidat", True,
+                               "Identique à celle de la demande (validée par le candidat)."
+                               if request.mandate is Mandate.NONE else "Demande faite par le candidat lui-même."))
+    return checks

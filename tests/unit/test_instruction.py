@@ -43,3 +43,48 @@ def test_a_complement_or_a_rejection_says_why_from_the_list():
     assert [p.code for p in check_reasons(DecisionKind.REJECT, ["autre"], "  ")] == ["comment_required"]
     assert reason_text(DecisionKind.COMPLEMENT, ["domicile-ancien", "autre"], "Facture au nom du père") == (
         "Le justificatif de domicile a plus de 6 mois ; Facture au nom du père.")
+
+
+def _request(**changes):
+    from datetime import datetime, timezone
+
+    from chalicelib.domain.procedures import Mandate, RequestStatus
+    from chalicelib.domain.requests import Request
+
+    now = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+    values = dict(request_id="261100000001", procedure=Procedure.EXAM_REGISTRATION, mandate=Mandate.NONE,
+                  status=RequestStatus.UNDER_REVIEW, created_by="x", created_at=now, updated_at=now, submitted_at=now,
+                  steps={"civil_status": {"birth_name": "Joun", "first_names": "Testun", "sex": "M",
+                                          "birth_date": "2000-01-01"},
+                         "categories": {"categories": ["B"], "training_path": "traditionnelle", "has_licence": False,
+                                        "first_request": True}})
+    return Request(**{**values, **changes})
+
+
+ACCEPTED = {d: {"state": "accepted"} for d in ("identite", "domicile")} | {
+    "ephoto": {"state": "accepted", "code": "AB12CD34EF56GH78IJ90KL"}}
+
+
+def test_pre_checks_of_a_clean_request_are_all_fine():
+    from chalicelib.domain.instruction import pre_checks
+
+    checks = {c.code: c for c in pre_checks(_request(), ACCEPTED, ephoto_owner="261100000001", existing_neph=None,
+                                             day=date(2026, 11, 28))}
+    assert [checks[c].ok for c in ("age", "documents", "ephoto", "neph", "identity")] == [True] * 5
+    assert checks["legal_representative"].ok is None  # an adult
+    assert "NEPH sera attribué" in checks["neph"].detail
+
+
+def test_pre_checks_point_at_what_the_agent_should_look_at():
+    from chalicelib.domain.instruction import pre_checks
+
+    young = _request(steps={**_request().steps, "civil_status": {**_request().steps["civil_status"],
+                                                                 "birth_date": "2010-06-01"}},
+                     identity_divergence=["birth_date"])
+    documents = {**ACCEPTED, "domicile": {"state": "refused", "reason": "Illisible."}}
+    checks = {c.code: c for c in pre_checks(young, documents, ephoto_owner="261100000999",
+                                            existing_neph="170392100012", day=date(2026, 11, 28))}
+    assert all(checks[c].ok is False for c in ("age", "legal_representative", "documents", "ephoto", "neph",
+                                               "identity"))
+    assert "17 ans" in checks["age"].detail and "261100000999" in checks["ephoto"].detail
+    assert "doublon" in checks["neph"].detail and "Date de naissance" in checks["identity"].detail

@@ -64,13 +64,34 @@ def exit_with_parent(poll_seconds: float = 1.0) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+def serialized(app):
+    """A WSGI app that handles one request at a time. moto applies a DynamoDB transaction item by
+    item and undoes a refused one by restoring a deep copy of the table, stream included: a request
+    served meanwhile (the pump reading the stream, the API reading an item) could see half a
+    transaction, or read stream records that the undo then takes back and hands out again under
+    the same sequence numbers, which the relay would skip. DynamoDB applies each transaction at
+    once; serving moto's requests one by one gives the local stack the same guarantee."""
+    lock = threading.Lock()
+
+    def handle(environ, start_response):
+        with lock:
+            return list(app(environ, start_response))
+
+    return handle
+
+
 def run_moto_server() -> None:
-    """Entry point of the moto child: `python -m chalicelib.local.processes HOST PORT`."""
-    from moto.server import main
+    """Entry point of the moto child: `python -m chalicelib.local.processes HOST PORT` (moto's own
+    server, with its requests served one at a time: see `serialized`)."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import run_simple
 
     exit_with_parent()
     host, port = sys.argv[1], sys.argv[2]
-    main(["-H", host, "-p", port])
+    os.environ.setdefault("MOTO_PORT", port)  # what moto's server sets: used in the URLs it builds
+    app = DomainDispatcherApplication(create_backend_app)
+    app.debug = True  # type: ignore[attr-defined]  (as moto's server: errors answered, not raised)
+    run_simple(host, int(port), serialized(app), threaded=True, request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":

@@ -191,8 +191,13 @@ class Requests:
         day = now.date()
         required = requests_domain.required_documents(request, day)
         states = self.documents.by_type(request.request_id)
-        sent = [d.document.value for d in required if (states.get(d.document.value) or {}).get("state")
-                == "awaiting_upload" and self.upload_exists(states[d.document.value]["key"])]
+        awaited = [d.document.value for d in required
+                   if (states.get(d.document.value) or {}).get("state") == "awaiting_upload"]
+        sent = [document for document in awaited if self.upload_exists(states[document]["key"])]
+        for document in set(awaited) - set(sent):
+            # Not in S3: never sent, or checked meanwhile (an accepted upload is moved to checked/).
+            if self.documents.get(request_id, document) != states[document]:
+                raise _DocumentsChanged()
         read = {document: dict(record) for document, record in states.items()}
         for document in sent:
             states[document] = {**states[document], "state": "pending"}

@@ -140,7 +140,8 @@ def _mail_to(stack, address, timeout=60):
         time.sleep(0.2)
     pump_log = stack["local_dir"] / "logs" / "pump.log"
     tail = pump_log.read_text()[-3000:] if pump_log.exists() else "(no pump log)"
-    raise AssertionError(f"no email to {address} in the local mailbox; the pump's log ends with:\n{tail}")
+    raise AssertionError(f"no email to {address} in the local mailbox (it has {[m['to'] for m in messages]}); "
+                         f"the pump's log ends with:\n{tail}")
 
 
 def _token(message):

@@ -45,6 +45,8 @@ class RequestView(Model):
     steps: dict[str, dict[str, Any]]
     identity_divergence: list[DivergentField]
     divergence_message: str | None
+    neph: str | None = Field(description="Numéro NEPH, donné à la validation d'une inscription")
+    complement_documents: list[str] = Field(description="Pièces à remplacer, quand un complément est demandé")
     viewer: str = Field(description="filer (l'auto-école ou le candidat qui dépose) ou candidate (le candidat qui "
                                     "valide la demande d'une auto-école)")
     actions: list[str] = Field(description="Ce que l'appelant peut faire maintenant : edit, upload, submit, validate, "
@@ -107,7 +109,8 @@ def view(caller: Profile, request: Request) -> RequestView:
                        submitted_at=request.submitted_at, validation_deadline=request.validation_deadline,
                        version=request.version, steps=request.steps,
                        identity_divergence=[DivergentField(field=f, label=FIELD_LABELS[f]) for f in divergence],
-                       divergence_message=divergence_message(divergence) or None,
+                       divergence_message=divergence_message(divergence) or None, neph=request.neph,
+                       complement_documents=request.complement_documents,
                        viewer=viewer(caller, request) or "", actions=actions(caller, request))
 
 
@@ -283,6 +286,15 @@ def back_to_draft(caller: Profile, request_id: str, body: VersionInput) -> Reque
        response_model=RequestView, errors=(404, 409), roles=(Role.AUTO_ECOLE.value,))
 def resend_validation(caller: Profile, request_id: str, body: VersionInput) -> RequestView:
     return view(caller, _service().resend_validation(caller, request_id, body.version))
+
+
+@route(blueprint, "/requests/{request_id}/complement", method="POST",
+       summary="Renvoyer la demande après avoir remplacé les pièces demandées", tags=TAGS, request_model=VersionInput,
+       response_model=RequestView, errors=(404, 409), roles=FILERS,
+       description="Les pièces remplacées sont vérifiées, puis la demande revient en instruction avant les "
+                   "nouvelles demandes.")
+def send_complement(caller: Profile, request_id: str, body: VersionInput) -> RequestView:
+    return view(caller, _service().send_complement(caller, request_id, body.version))
 
 
 class HistoryRow(Model):

@@ -222,3 +222,12 @@ def pre_checks(request, documents: dict[str, dict], *, ephoto_owner: str | None,
                                "Identique à celle de la demande (validée par le candidat)."
                                if request.mandate is Mandate.NONE else "Demande faite par le candidat lui-même."))
     return checks
+
+
+# --- who instructs what ------------------------------------------------------------------------
+
+def may_instruct(role: str, agent_departement: str | None, authority: str) -> bool:
+    """A DDT instructor instructs their département's registrations; a CERT instructor, the titles."""
+    if authority == CERT:
+        return role == "instructeur-cert"
+    return role == "instructeur-ddt" and authority == f"DDT-{(agent_departement or '').upper()}"

@@ -10,5 +10,8 @@ VALIDATED_BY_CANDIDATE = "request.validated_by_candidate"
 READY_FOR_INSTRUCTION = "request.ready_for_instruction"  # documents accepted: "En cours d'instruction"
 TAKEN_BACK = "request.taken_back"  # the school takes it back to correct it
 TRANSFERRED = "request.transferred"  # another school took it over
+APPROVED = "request.approved"  # the agent validated it (a registration: its NEPH)
+COMPLEMENT_REQUESTED = "request.complement_requested"  # the agent asks for documents
+REJECTED = "request.rejected"
 
 EMAILED = (VALIDATION_ASKED, VALIDATION_REMINDER, EXPIRED, TRANSFERRED)

@@ -128,6 +128,19 @@ class Request(Model):
     validation_reminded: bool = False
     # Identity fields the candidate's account and the request disagree on (the validation found them).
     identity_divergence: list[str] = Field(default_factory=list)
+    neph: str | None = None  # given when a registration is validated (or the one the person has)
+    # Asked by the agent: the documents to replace, and since when (a replacement is newer).
+    complement_documents: list[str] = Field(default_factory=list)
+    complement_asked_at: datetime | None = None
+    # Back from a complement: the instruction queues take it before new requests.
+    returning: bool = False
+
+    def departement(self) -> str | None:
+        """The département of the candidate's address (it decides which DDT instructs a registration)."""
+        from chalicelib.domain.accounts import AddressInput
+
+        address = (self.steps.get("contact") or {}).get("address")
+        return AddressInput.model_validate(address).to_address().departement if address else None
 
     def rules_day(self, today: date) -> date:
         """The date the rules are evaluated at: the submission date, today for a draft."""

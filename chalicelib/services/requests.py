@@ -208,7 +208,7 @@ class Requests:
         chain = ([target] if target is S.AWAITING_CANDIDATE_VALIDATION
                  else requests_domain.after_image_check(requests_domain.all_accepted(required, states)))
         update: dict[str, Any] = {"submitted_at": now, "identity_divergence": []}
-        events = [self._event(request_events.SUBMITTED, request, now)]
+        events = [self.event_for(request_events.SUBMITTED, request, now)]
         account_items: list[dict[str, Any]] = []
         undo: Callable[[], None] | None = None
         if target is S.AWAITING_CANDIDATE_VALIDATION:
@@ -216,7 +216,7 @@ class Requests:
                           validation_reminded=False)
             update["candidate_account_id"], account_items, undo = self._candidate_for(request)
             if not account_items:  # an existing account: asked by an email of its own
-                events.append(self._event(request_events.VALIDATION_ASKED, request, now))
+                events.append(self.event_for(request_events.VALIDATION_ASKED, request, now))
         ephoto = (states.get("ephoto") or {}).get("code")
         # Checked in this order after the request's own items (ChangeRefused.extra_failed indexes).
         tail = [self.repo.idempotency_put(caller.account_id, idempotency_key, request_id, now), *account_items,
@@ -298,7 +298,7 @@ class Requests:
                       if d.document.value in states]
             try:
                 return self._move(request, chain, caller, now,
-                                  [self._event(request_events.VALIDATED_BY_CANDIDATE, request, now)],
+                                  [self.event_for(request_events.VALIDATED_BY_CANDIDATE, request, now)],
                                   update={"identity_divergence": []}, extra=checks)
             except ChangeRefused as refused:
                 if refused.request_changed:
@@ -316,12 +316,12 @@ class Requests:
                 continue
             try:
                 if request.validation_deadline and now >= request.validation_deadline:
-                    self._move(request, [S.EXPIRED], None, now, [self._event(request_events.EXPIRED, request, now)],
+                    self._move(request, [S.EXPIRED], None, now, [self.event_for(request_events.EXPIRED, request, now)],
                                reason="Le candidat n'a pas validé la demande dans les 7 jours.")
                     done["expired"] += 1
                 elif not request.validation_reminded:
                     self.repo.transact(self.repo.mark_reminded(
-                        request, self._event(request_events.VALIDATION_REMINDER, request, now)))
+                        request, self.event_for(request_events.VALIDATION_REMINDER, request, now)))
                     done["reminded"] += 1
             except (ChangeRefused, TransactionRefused):
                 continue  # validated or changed meanwhile: the next run looks again
@@ -355,7 +355,7 @@ class Requests:
             raise changed_meanwhile(request)
         check_transition(request.status, S.DRAFT, procedure=request.procedure, mandate=request.mandate)
         now = self.clock()
-        return self._commit(request, [S.DRAFT], caller, now, [self._event(request_events.TAKEN_BACK, request, now)],
+        return self._commit(request, [S.DRAFT], caller, now, [self.event_for(request_events.TAKEN_BACK, request, now)],
                             update={"validation_deadline": None, "validation_reminded": False},
                             reason="Demande reprise par l'auto-école pour être corrigée.")
 
@@ -367,7 +367,7 @@ class Requests:
                          mandate=request.mandate)
         now = self.clock()
         return self._commit(request, [S.AWAITING_CANDIDATE_VALIDATION], caller, now,
-                            [self._event(request_events.VALIDATION_ASKED, request, now)],
+                            [self.event_for(request_events.VALIDATION_ASKED, request, now)],
                             update={"validation_deadline": now + timedelta(days=CANDIDATE_VALIDATION_DAYS),
                                     "validation_reminded": False})
 
@@ -384,12 +384,40 @@ class Requests:
         if school is None:
             raise TRANSFER_REFUSED
         now = self.clock()
-        event = self._event(request_events.TRANSFERRED, request, now, former_school_id=former.school_id,
+        event = self.event_for(request_events.TRANSFERRED, request, now, former_school_id=former.school_id,
                             new_school_id=school.school_id)
         return self._commit(request, [request.status], caller, now, [event],
                             update={"school_id": school.school_id, "school_name": school.company_name},
                             reason=f"Demande reprise par l'auto-école {school.company_name} (précédemment suivie par "
                                    f"l'auto-école {former.company_name}).")
+
+    def send_complement(self, caller: Profile, request_id: str, version: int) -> Request:
+        """The school replaced the documents the agent asked for: the request is checked again, then
+        goes back to instruction ahead of new requests."""
+        request = self.get_as_filer(caller, request_id)
+        if request.version != version:
+            raise changed_meanwhile(request)
+        check_transition(request.status, S.IMAGE_CHECK, procedure=request.procedure, mandate=request.mandate)
+        states = self.documents.by_type(request_id)
+        asked = request.complement_asked_at.isoformat() if request.complement_asked_at else ""
+        not_replaced = [document for document in request.complement_documents
+                        if (states.get(document) or {}).get("state") not in requests_domain.READY_STATES
+                        or (states.get(document) or {}).get("updated_at", "") <= asked]
+        if not_replaced:
+            from chalicelib.domain.rules import DOCUMENT_LABELS, DocumentType
+
+            raise InvalidInput("complement_incomplete", "Remplacez d'abord les pièces demandées par l'instructeur.", [
+                ErrorDetail(f"« {DOCUMENT_LABELS[DocumentType(d)]} » : envoyez une nouvelle pièce.",
+                            field=f"documents.{d}", code="document_not_replaced") for d in not_replaced])
+        now = self.clock()
+        required = requests_domain.required_documents(request, request.rules_day(now.date()))
+        chain = requests_domain.after_image_check(requests_domain.all_accepted(required, states))
+        checks = [self.documents.unchanged(states[d.document.value]) for d in required if d.document.value in states]
+        try:
+            return self._move(request, chain, caller, now, [], extra=checks,
+                              update={"returning": True, "complement_documents": []})
+        except ChangeRefused:
+            raise changed_meanwhile(self.repo.get(request_id)) from None
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -423,7 +451,7 @@ class Requests:
 
     # --- one transaction per change ------------------------------------------------------------
 
-    def _event(self, event_type: str, request: Request, now: datetime, **payload: Any) -> OutboxEvent:
+    def event_for(self, event_type: str, request: Request, now: datetime, **payload: Any) -> OutboxEvent:
         return OutboxEvent(id=self.new_event_id(), type=event_type, aggregate_id=request.request_id, occurred_at=now,
                            payload={"request_id": request.request_id, **payload})
 
@@ -442,10 +470,11 @@ class Requests:
                 actor_account_id=caller.account_id if caller else None,
                 actor_role=caller.role if caller else SYSTEM_ACTOR))
             current = target
-        if current is S.UNDER_REVIEW and request.status is not S.UNDER_REVIEW:  # the instruction queues' cue
-            events = [*events, self._event(request_events.READY_FOR_INSTRUCTION, request, now)]
         moved = request.model_copy(update={**(update or {}), "status": current, "updated_at": now,
                                            "version": request.version + 1})
+        if current is S.UNDER_REVIEW and request.status is not S.UNDER_REVIEW:  # the instruction queues' cue
+            events = [*events, self.event_for(request_events.READY_FOR_INSTRUCTION, request, now,
+                                           returning=moved.returning)]
         items = self.repo.change_items(moved, transitions, events)
         try:
             self.repo.transact(items + (extra or []))
@@ -508,6 +537,8 @@ def actions(caller: Profile, request: Request) -> list[str]:
             possible.append("back_to_draft")
         if request.status is S.EXPIRED:
             possible.append("resend_validation")
+        if request.status is S.MORE_INFORMATION_REQUESTED:
+            possible.append("send_complement")
     elif seen_as == "candidate" and request.status is S.AWAITING_CANDIDATE_VALIDATION:
         possible.append("validate")
     return possible

@@ -25,7 +25,8 @@
   const path = (suffix) => "/requests/" + encodeURIComponent(requestId) + (suffix || "");
   const stepLink = (number) => "#id=" + encodeURIComponent(requestId) + "&etape=" + number;
 
-  // What the caller may do now (edit, upload, submit, validate, back_to_draft, resend_validation).
+  // What the caller may do now (edit, upload, submit, validate, back_to_draft, resend_validation,
+  // send_complement).
   const can = (action) => (request.actions || []).includes(action);
 
   // --- Conflicts: someone else changed the request ------------------------------------------------
@@ -895,6 +896,17 @@
       buttons.push(el("button", { type: "button", text: "Renvoyer la demande de validation au candidat",
         onclick: (event) => schoolAction(event.currentTarget, "/resend-validation",
           (view) => "La demande de validation est renvoyée au candidat. Statut : « " + view.status_label + " ».") }));
+    }
+    if (can("send_complement")) {
+      // The agent named the documents to replace: say which, then send the request back.
+      const labels = (request.complement_documents || []).map((document) => document.label);
+      if (labels.length) {
+        buttons.push(el("p", { text: "Pièces à remplacer : " + labels.join(", ") + ". Remplacez-les ci-dessous, "
+          + "puis renvoyez la demande." }));
+      }
+      buttons.push(el("button", { type: "button", text: "J'ai remplacé les pièces : renvoyer la demande",
+        onclick: (event) => schoolAction(event.currentTarget, "/complement",
+          (view) => "La demande est renvoyée à l'instructeur. Statut : « " + view.status_label + " ».") }));
     }
     if (can("back_to_draft")) {
       buttons.push(el("button", { type: "button", className: "secondaire", text: "Reprendre la demande pour la corriger",

@@ -26,6 +26,11 @@ class DivergentField(Model):
     label: str
 
 
+class DocumentName(Model):
+    document: str
+    label: str
+
+
 class RequestView(Model):
     request_id: str
     procedure: str
@@ -46,7 +51,8 @@ class RequestView(Model):
     identity_divergence: list[DivergentField]
     divergence_message: str | None
     neph: str | None = Field(description="Numéro NEPH, donné à la validation d'une inscription")
-    complement_documents: list[str] = Field(description="Pièces à remplacer, quand un complément est demandé")
+    complement_documents: list[DocumentName] = Field(description="Pièces à remplacer, quand un complément est "
+                                                               "demandé")
     viewer: str = Field(description="filer (l'auto-école ou le candidat qui dépose) ou candidate (le candidat qui "
                                     "valide la demande d'une auto-école)")
     actions: list[str] = Field(description="Ce que l'appelant peut faire maintenant : edit, upload, submit, validate, "
@@ -97,6 +103,7 @@ class RequestPage(Model):
 def view(caller: Profile, request: Request) -> RequestView:
     from chalicelib.domain.identity_match import FIELD_LABELS, divergence_message
     from chalicelib.domain.procedures import MANDATE_LABELS, STATUS_HINTS
+    from chalicelib.domain.rules import DOCUMENT_LABELS, DocumentType
     from chalicelib.services.requests import actions, viewer
 
     divergence = tuple(request.identity_divergence)
@@ -110,7 +117,8 @@ def view(caller: Profile, request: Request) -> RequestView:
                        version=request.version, steps=request.steps,
                        identity_divergence=[DivergentField(field=f, label=FIELD_LABELS[f]) for f in divergence],
                        divergence_message=divergence_message(divergence) or None, neph=request.neph,
-                       complement_documents=request.complement_documents,
+                       complement_documents=[DocumentName(document=d, label=DOCUMENT_LABELS[DocumentType(d)])
+                                             for d in request.complement_documents],
                        viewer=viewer(caller, request) or "", actions=actions(caller, request))
 
 

@@ -101,7 +101,8 @@ def test_a_complement_returns_through_the_check_to_instruction_ahead_of_new_requ
     instruction.decide(DDT_92, under_review, version(http, school, under_review), DecisionKind.COMPLEMENT,
                        ["domicile-ancien"], documents=["domicile"])
     seen = body(call(http, "GET", f"/requests/{under_review}", school))
-    assert seen["status_label"] == "Complément demandé" and seen["complement_documents"] == ["domicile"]
+    assert seen["status_label"] == "Complément demandé" and seen["complement_documents"] == [
+        {"document": "domicile", "label": "Justificatif de domicile de moins de 6 mois"}]
     assert "send_complement" in seen["actions"] and "upload" in seen["actions"]
     assert "plus de 6 mois" in body(call(http, "GET", f"/requests/{under_review}/history", school))[
         "history"][-1]["reason"]

@@ -67,6 +67,14 @@ def documents_repository():
     return DynamoDocumentsRepository(client("dynamodb"), settings.table_name("main"))
 
 
+def requests_service():
+    """The requests' use cases, for the API and the workers alike (accounts are built only when a
+    use case asks for them)."""
+    from chalicelib.services.requests import Requests
+
+    return Requests(requests_repository(), documents_repository(), accounts=accounts, upload_exists=upload_exists)
+
+
 def documents():
     from chalicelib.services.documents import Documents
 

@@ -122,25 +122,18 @@ def view(caller: Profile, request: Request) -> RequestView:
                        viewer=viewer(caller, request) or "", actions=actions(caller, request))
 
 
-def _service():
-    from chalicelib.services.requests import Requests
-
-    return Requests(wiring.requests_repository(), wiring.documents_repository(), accounts=wiring.accounts,
-                    upload_exists=wiring.upload_exists)
-
-
 @route(blueprint, "/requests", method="POST", summary="Commencer une demande (étape 1 : démarche et mandat)",
        tags=TAGS, request_model=ProcedureStep, response_model=RequestView, status=201, roles=FILERS,
        description="La demande est créée à l'état Brouillon avec son numéro ; les étapes s'enregistrent ensuite une "
                    "par une. Un brouillon laissé trois mois sans modification est supprimé.")
 def create_request(caller: Profile, body: ProcedureStep) -> RequestView:
-    return view(caller, _service().create(caller, body))
+    return view(caller, wiring.requests_service().create(caller, body))
 
 
 @route(blueprint, "/requests/{request_id}", summary="Lire une demande", tags=TAGS, response_model=RequestView,
        errors=(404,), roles=FILERS)
 def get_request(caller: Profile, request_id: str) -> RequestView:
-    return view(caller, _service().get(caller, request_id))
+    return view(caller, wiring.requests_service().get(caller, request_id))
 
 
 @route(blueprint, "/requests/{request_id}/steps/{step}", method="PUT", summary="Enregistrer une étape", tags=TAGS,
@@ -149,7 +142,7 @@ def get_request(caller: Profile, request_id: str) -> RequestView:
                    "avec un message par champ ; elle peut être enregistrée autant de fois que nécessaire.")
 def save_step(caller: Profile, request_id: str, step: str) -> RequestView:
     body = parse_body(blueprint.current_request.raw_body, step_model(step))
-    return view(caller, _service().save_step(caller, request_id, body))
+    return view(caller, wiring.requests_service().save_step(caller, request_id, body))
 
 
 @route(blueprint, "/requests/{request_id}/summary", summary="Récapitulatif : ce qui manque avant le dépôt",
@@ -158,7 +151,7 @@ def summary(caller: Profile, request_id: str) -> Summary:
     from chalicelib.domain.rules import DOCUMENT_SPECS
     from chalicelib.services.documents import STATE_LABELS
 
-    service = _service()
+    service = wiring.requests_service()
     result = service.summary(caller, request_id)
     missing = [Problem(field=p.field, code=p.code, message=p.message) for p in result["missing"]]
     documents = []
@@ -187,7 +180,7 @@ def list_requests(caller: Profile) -> RequestPage:
         limit = 0
     if limit not in PAGE_SIZES:
         raise InvalidInput("limit_invalid", "Le nombre de demandes par page va de 1 à 100.")
-    rows, cursor = _service().page(caller, limit=limit, cursor=params.get("cursor"), status=params.get("status"),
+    rows, cursor = wiring.requests_service().page(caller, limit=limit, cursor=params.get("cursor"), status=params.get("status"),
                                    procedure=params.get("procedure"), name=params.get("name"))
     return RequestPage(next_cursor=cursor, requests=[
         RequestRow(request_id=r.request_id, procedure_label=r.procedure_label, status=r.status.value,
@@ -228,14 +221,14 @@ class DocumentStates(Model):
                    "puis le fichier). S3 n'accepte que le type et la plage de taille annoncés. La pièce est ensuite "
                    "vérifiée ; son état se lit dans /requests/{request_id}/documents.")
 def prepare_upload(caller: Profile, request_id: str, document: str, body: UploadInput) -> UploadForm:
-    request = _service().get_as_filer(caller, request_id)
+    request = wiring.requests_service().get_as_filer(caller, request_id)
     return UploadForm(**wiring.documents().prepare_upload(request, document, body.content_type, body.size))
 
 
 @route(blueprint, "/requests/{request_id}/documents", summary="Les pièces d'une demande et leur vérification",
        tags=TAGS, response_model=DocumentStates, errors=(404,), roles=FILERS)
 def document_states(caller: Profile, request_id: str) -> DocumentStates:
-    request = _service().get(caller, request_id)
+    request = wiring.requests_service().get(caller, request_id)
     return DocumentStates(documents=[DocumentState(**d) for d in wiring.documents().states(request)])
 
 
@@ -252,7 +245,7 @@ def save_ephoto(caller: Profile, request_id: str, body: EphotoInput) -> Document
     from chalicelib.domain.rules import DOCUMENT_LABELS, DocumentType
     from chalicelib.services.documents import STATE_LABELS
 
-    saved = _service().save_ephoto(caller, request_id, body.code)
+    saved = wiring.requests_service().save_ephoto(caller, request_id, body.code)
     return DocumentState(document=saved["document"], label=DOCUMENT_LABELS[DocumentType.EPHOTO], state=saved["state"],
                          state_label=STATE_LABELS[saved["state"]])
 
@@ -270,7 +263,7 @@ class VersionInput(Model):
                    "(un seul courriel) ; sinon ses pièces sont vérifiées, puis l'instruction commence d'elle-même.")
 def submit(caller: Profile, request_id: str, body: VersionInput) -> RequestView:
     key = (blueprint.current_request.headers or {}).get("idempotency-key")
-    return view(caller, _service().submit(caller, request_id, body.version, key))
+    return view(caller, wiring.requests_service().submit(caller, request_id, body.version, key))
 
 
 @route(blueprint, "/requests/{request_id}/validation", method="POST", summary="Valider la demande (le candidat)",
@@ -279,21 +272,21 @@ def submit(caller: Profile, request_id: str, body: VersionInput) -> RequestView:
        description="Le candidat confirme la demande préparée sans mandat par son auto-école. Si l'identité de son "
                    "compte diffère de celle de la demande : 409 identity_mismatch avec les champs concernés.")
 def validate(caller: Profile, request_id: str, body: VersionInput) -> RequestView:
-    return view(caller, _service().validate(caller, request_id, body.version))
+    return view(caller, wiring.requests_service().validate(caller, request_id, body.version))
 
 
 @route(blueprint, "/requests/{request_id}/back-to-draft", method="POST",
        summary="Reprendre la demande pour la corriger (retour au brouillon)", tags=TAGS, request_model=VersionInput,
        response_model=RequestView, errors=(404, 409), roles=(Role.AUTO_ECOLE.value,))
 def back_to_draft(caller: Profile, request_id: str, body: VersionInput) -> RequestView:
-    return view(caller, _service().back_to_draft(caller, request_id, body.version))
+    return view(caller, wiring.requests_service().back_to_draft(caller, request_id, body.version))
 
 
 @route(blueprint, "/requests/{request_id}/resend-validation", method="POST",
        summary="Redemander la validation au candidat (après expiration)", tags=TAGS, request_model=VersionInput,
        response_model=RequestView, errors=(404, 409), roles=(Role.AUTO_ECOLE.value,))
 def resend_validation(caller: Profile, request_id: str, body: VersionInput) -> RequestView:
-    return view(caller, _service().resend_validation(caller, request_id, body.version))
+    return view(caller, wiring.requests_service().resend_validation(caller, request_id, body.version))
 
 
 @route(blueprint, "/requests/{request_id}/complement", method="POST",
@@ -302,7 +295,7 @@ def resend_validation(caller: Profile, request_id: str, body: VersionInput) -> R
        description="Les pièces remplacées sont vérifiées, puis la demande revient en instruction avant les "
                    "nouvelles demandes.")
 def send_complement(caller: Profile, request_id: str, body: VersionInput) -> RequestView:
-    return view(caller, _service().send_complement(caller, request_id, body.version))
+    return view(caller, wiring.requests_service().send_complement(caller, request_id, body.version))
 
 
 class HistoryRow(Model):
@@ -325,7 +318,7 @@ def history(caller: Profile, request_id: str) -> History:
     from chalicelib.domain.accounts import ROLE_LABELS
     from chalicelib.domain.procedures import STATUS_LABELS
 
-    rows = _service().history(caller, request_id)
+    rows = wiring.requests_service().history(caller, request_id)
     return History(history=[HistoryRow(
         from_status=t.from_status.value if t.from_status else None,
         from_label=STATUS_LABELS[t.from_status] if t.from_status else None, to_status=t.to_status.value,
@@ -349,7 +342,7 @@ def receipt(caller: Profile, request_id: str) -> Download:
 
     from chalicelib import settings
 
-    key = _service().receipt_key(caller, request_id)
+    key = wiring.requests_service().receipt_key(caller, request_id)
     url = wiring.client("s3").generate_presigned_url("get_object", ExpiresIn=RECEIPT_LINK_SECONDS, Params={
         "Bucket": settings.bucket_name("documents"), "Key": key,
         "ResponseContentDisposition": f'attachment; filename="recepisse-{request_id}.pdf"'})
@@ -367,4 +360,4 @@ class TransferInput(Model):
        description="Avec le numéro de la demande et l'agrément de l'auto-école précédente, qui n'y a plus accès ; "
                    "les deux auto-écoles sont prévenues par courriel.")
 def transfer(caller: Profile, body: TransferInput) -> RequestView:
-    return view(caller, _service().transfer(caller, body.request_id, body.former_agrement))
+    return view(caller, wiring.requests_service().transfer(caller, body.request_id, body.former_agrement))

@@ -106,14 +106,17 @@ class Instruction:
         event_type = {DecisionKind.VALIDATE: request_events.APPROVED, DecisionKind.REJECT: request_events.REJECTED,
                       DecisionKind.COMPLEMENT: request_events.COMPLEMENT_REQUESTED}[kind]
 
+        def decided(neph_given: str | None) -> "Request":
+            return request.model_copy(update={**update, "neph": neph_given or request.neph, "status": target,
+                                              "updated_at": now, "version": request.version + 1})
+
         def decision_items(neph_given: str | None) -> list[dict[str, Any]]:
-            moved = request.model_copy(update={**update, "neph": neph_given or request.neph, "status": target,
-                                               "updated_at": now, "version": request.version + 1})
             transition = Transition(from_status=request.status, to_status=target, at=now, reason=reason,
                                     actor_account_id=agent.account_id, actor_role=agent.role)
             event = self.requests.event_for(event_type, request, now, neph=neph_given, reason=reason)
-            return self.requests.repo.change_items(moved, [transition], [event])
+            return self.requests.repo.change_items(decided(neph_given), [transition], [event])
 
+        given = None
         try:
             if kind is DecisionKind.VALIDATE and request.procedure in REGISTRATION_PROCEDURES:
                 civil = candidate_civil_identity(request)
@@ -122,8 +125,8 @@ class Instruction:
                                   departement=request.departement() or "", request_id=request_id,
                                   identity_key=identity_key(civil.birth_name, civil.first_names, civil.birth_date),
                                   decision_items=decision_items)
-                return self.requests.repo.get(request_id) or request.model_copy(update={"neph": given})
-            self.requests.repo.transact(decision_items(None))
+            else:
+                self.requests.repo.transact(decision_items(None))
         except TransactionRefused:
             raise changed_meanwhile(self.requests.repo.get(request_id)) from None
-        return self.requests.repo.get(request_id) or request
+        return decided(given)

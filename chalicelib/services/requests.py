@@ -288,22 +288,9 @@ class Requests:
                 ErrorDetail(f"{FIELD_LABELS[f]} : différent entre votre compte et la demande.", field=f,
                             code="identity_mismatch") for f in differing],
                 current={"status": request.status.value})
-        for attempt in range(SUBMISSION_ATTEMPTS):
-            if attempt:  # a document's check landed in between: read again
-                request = self.repo.get(request_id) or request
-            required = requests_domain.required_documents(request, request.rules_day(now.date()))
-            states = self.documents.by_type(request_id)
-            chain = requests_domain.after_image_check(requests_domain.all_accepted(required, states))
-            checks = [self.documents.unchanged(states[d.document.value]) for d in required
-                      if d.document.value in states]
-            try:
-                return self._move(request, chain, caller, now,
-                                  [self.event_for(request_events.VALIDATED_BY_CANDIDATE, request, now)],
-                                  update={"identity_divergence": []}, extra=checks)
-            except ChangeRefused as refused:
-                if refused.request_changed:
-                    raise changed_meanwhile(self.repo.get(request_id)) from None
-        raise changed_meanwhile(self.repo.get(request_id))
+        return self._enter_image_check(request, caller, now,
+                                       [self.event_for(request_events.VALIDATED_BY_CANDIDATE, request, now)],
+                                       update={"identity_divergence": []})
 
     def remind_and_expire(self) -> dict[str, int]:
         """The scheduled job: day 5, the candidate is reminded once; past day 7 the request returns
@@ -409,15 +396,8 @@ class Requests:
             raise InvalidInput("complement_incomplete", "Remplacez d'abord les pièces demandées par l'instructeur.", [
                 ErrorDetail(f"« {DOCUMENT_LABELS[DocumentType(d)]} » : envoyez une nouvelle pièce.",
                             field=f"documents.{d}", code="document_not_replaced") for d in not_replaced])
-        now = self.clock()
-        required = requests_domain.required_documents(request, request.rules_day(now.date()))
-        chain = requests_domain.after_image_check(requests_domain.all_accepted(required, states))
-        checks = [self.documents.unchanged(states[d.document.value]) for d in required if d.document.value in states]
-        try:
-            return self._move(request, chain, caller, now, [], extra=checks,
-                              update={"returning": True, "complement_documents": []})
-        except ChangeRefused:
-            raise changed_meanwhile(self.repo.get(request_id)) from None
+        return self._enter_image_check(request, caller, self.clock(), [], states=states,
+                                       update={"returning": True, "complement_documents": []})
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -482,6 +462,26 @@ class Requests:
             raise ChangeRefused(0 in refused.failed, {i - len(items) for i in refused.failed if i >= len(items)}) \
                 from None
         return moved
+
+    def _enter_image_check(self, request: Request, caller: Profile, now: datetime, events: list[OutboxEvent], *,
+                           update: dict[str, Any], states: dict[str, dict[str, Any]] | None = None) -> Request:
+        """Into the image check, and on to instruction at once when the documents are all accepted
+        already. The documents read are condition-checked in the same transaction: a check landing
+        in between makes this read them again (the request itself did not change), rather than
+        leave the request waiting for a check that already happened. `states`: already read."""
+        required = requests_domain.required_documents(request, request.rules_day(now.date()))
+        for _ in range(SUBMISSION_ATTEMPTS):
+            states = states if states is not None else self.documents.by_type(request.request_id)
+            chain = requests_domain.after_image_check(requests_domain.all_accepted(required, states))
+            checks = [self.documents.unchanged(states[d.document.value]) for d in required
+                      if d.document.value in states]
+            try:
+                return self._move(request, chain, caller, now, events, update=update, extra=checks)
+            except ChangeRefused as refused:
+                if refused.request_changed:
+                    break
+                states = None  # a document changed: read them again
+        raise changed_meanwhile(self.repo.get(request.request_id))
 
     def _commit(self, request: Request, chain: list[RequestStatus], caller: Profile, now: datetime,
                 events: list[OutboxEvent], **options: Any) -> Request:

@@ -54,9 +54,7 @@ def check_upload(key: str) -> str | None:
     if version:  # the file as sent (metadata included) goes for good, not behind a delete marker
         s3.delete_object(Bucket=bucket, Key=key, VersionId=version)
     if state == "accepted":  # the last required document accepted: instruction begins by itself
-        from chalicelib.workers.requests import requests_service
-
-        requests_service().documents_checked(request_id)
+        wiring.requests_service().documents_checked(request_id)
     return state
 
 

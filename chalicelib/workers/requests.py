@@ -64,13 +64,7 @@ def make_receipts(event):
                                     processor=processor, context=event.context)
 
 
-def requests_service():
-    from chalicelib.services.requests import Requests
-
-    return Requests(wiring.requests_repository(), wiring.documents_repository())
-
-
 @blueprint.schedule(Rate(15, unit=Rate.MINUTES))
 def remind_and_expire_validations(event):
     """Day 5: the candidate is reminded; day 7: the request returns to the school, nothing deleted."""
-    return requests_service().remind_and_expire()
+    return wiring.requests_service().remind_and_expire()

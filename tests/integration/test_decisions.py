@@ -39,9 +39,8 @@ def school(http, accounts):
 
 @pytest.fixture
 def instruction(aws):
-    from chalicelib.workers.requests import requests_service
-
-    return Instruction(requests_service(), DynamoNephRegistry(wiring.client("dynamodb"), os.environ["TABLE_MAIN_NAME"]))
+    registry = DynamoNephRegistry(wiring.client("dynamodb"), os.environ["TABLE_MAIN_NAME"])
+    return Instruction(wiring.requests_service(), registry)
 
 
 @pytest.fixture

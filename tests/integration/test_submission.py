@@ -274,14 +274,12 @@ def test_an_email_of_a_professional_account_cannot_be_the_candidates(http, schoo
 
 
 def test_day_5_reminds_once_and_day_7_returns_the_request_to_the_school(http, school, pump, accounts):
-    from chalicelib.workers.requests import requests_service
-
     candidate = active_candidate(http, accounts, "deja.inscrit@example.fr")
     number = ready_request(http, school, pump, mandate="sans-mandat", email="deja.inscrit@example.fr")
     submitted_at = datetime.now(timezone.utc)
     submit(http, school, number)
     pump.run_until_idle()
-    service = requests_service()
+    service = wiring.requests_service()
     service.clock = lambda: submitted_at + timedelta(days=4)
     assert service.remind_and_expire() == {"reminded": 0, "expired": 0}
     service.clock = lambda: submitted_at + timedelta(days=5, minutes=1)

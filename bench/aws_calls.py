@@ -63,15 +63,36 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
         "dynamodb.TransactWriteItems"),
     "POST /requests/{request_id}/validation": (
         "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query", "dynamodb.TransactWriteItems"),
+    # Instruction. The relay sends a request ready for instruction to its authority's queue.
+    "relay_outbox (ready for instruction)": ("sqs.SendMessage",),
+    # A claim: the caller; the returns queue (empty here), then the queue (the lease); the request;
+    # the claim record; the read recorded; what the agent sees: documents, ePhoto code's owner,
+    # an existing NEPH for this identity, the history.
+    "POST /staff/claims": ("dynamodb.GetItem", "sqs.ReceiveMessage", "sqs.ReceiveMessage", "dynamodb.GetItem",
+                           "dynamodb.PutItem", "dynamodb.PutItem", "dynamodb.Query", "dynamodb.GetItem",
+                           "dynamodb.GetItem", "dynamodb.Query"),
+    # A decision (a registration validated, a new NEPH): the caller, the request, the claim, the
+    # person's NEPH and the month's counter read; ONE transaction; ONE queue delete.
+    "POST /staff/requests/{request_id}/decision (validate)": (
+        "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem",
+        "dynamodb.TransactWriteItems", "sqs.DeleteMessage"),
+    # The attestation: the request, an attestation already made (its signature is reused), the
+    # public key (once per container: the kid), the signature, the PDF, its record.
+    "make_attestations (1 validation)": ("dynamodb.GetItem", "dynamodb.GetItem", "kms.GetPublicKey", "kms.Sign",
+                                         "s3.PutObject", "dynamodb.PutItem"),
+    # Verification with the public key cached in the container: no call.
+    "POST /verification (key cached)": (),
 }
 # What this benchmark drives, to list anything the app has that it does not measure.
 MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messages/{message_id}", "GET"),
                    ("/accounts/schools", "POST"), ("/accounts/activation", "POST"), ("/sessions", "POST"),
                    ("/me", "GET"), ("/requests", "POST"), ("/requests/{request_id}/steps/{step}", "PUT"),
                    ("/requests", "GET"), ("/requests/{request_id}/submission", "POST"),
-                   ("/requests/{request_id}/validation", "POST"),
+                   ("/requests/{request_id}/validation", "POST"), ("/staff/claims", "POST"),
+                   ("/staff/requests/{request_id}/decision", "POST"), ("/verification", "POST"),
                    ("/openapi.json", "GET")}
-MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate", "jwt_authorizer"}
+MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate", "jwt_authorizer",
+                     "make_attestations"}
 
 
 def _set_environment() -> None:
@@ -415,6 +436,78 @@ def measure_submission(counter: CallCounter, record, http, app, signed: dict[str
         validated = call("post", f"/requests/{number}/validation", {"version": version}, candidate)
     _check(validated["status"] == "en-instruction", f"validated: {validated}")
     record("POST /requests/{request_id}/validation", calls)
+    measure_instruction(counter, record, http, app, call, number)
+
+
+def measure_instruction(counter: CallCounter, record, http, app, call, number: str) -> None:
+    """The validated request goes to the Rhône's DDT queue; an agent claims it and validates it;
+    the attestation is made; its QR code is verified."""
+    from chalicelib.adapters import wiring
+    from chalicelib.adapters.aws import client
+    from chalicelib.domain.accounts import AgentCreation, Role
+    from chalicelib.local.demo_data import ActiveAccounts
+    from chalicelib.local.pump import EventPump
+
+    pump = EventPump(app, client)
+    original_relay = app.handler_map["relay_outbox"]
+    relayed: list = []
+
+    def counted_relay(event, context):  # the relay's run on the ready-for-instruction event only
+        ready = [r for r in event["Records"] if "request.ready_for_instruction" in json.dumps(r)][:1]
+        if not ready or relayed:
+            return original_relay(event, context)
+        relayed.append(ready)
+        with counter.recording() as calls:
+            result = original_relay({**event, "Records": ready}, context)
+        record("relay_outbox (ready for instruction)", calls)
+        others = [r for r in event["Records"] if r not in ready]
+        return original_relay({**event, "Records": others}, context) if others else result
+
+    app.handler_map["relay_outbox"] = counted_relay
+    pump.run_until_idle()
+    app.handler_map["relay_outbox"] = original_relay
+    password = "une phrase de passe du banc"
+    active = ActiveAccounts(wiring.accounts())
+    agent_id = active.open(lambda a: a.create_agent(AgentCreation(role=Role.INSTRUCTEUR_DDT, email="agent@bench.fr",
+                                                                  birth_name="Banc", first_name="Agent",
+                                                                  departement="69")), password)
+    wiring.accounts_repository().set_mfa_enabled(agent_id)
+    json_headers = {"Content-Type": "application/json"}
+    access = call("post", "/sessions", {"email": "agent@bench.fr", "password": password},
+                  json_headers)["tokens"]["access_token"]
+    agent = {**json_headers, "Authorization": f"Bearer {access}"}
+    claimed = []
+    while True:  # the paper-mandate request first, then the validated one
+        with counter.recording() as calls:
+            answer = call("post", "/staff/claims", {}, agent)
+        _check(answer["request"] is not None, f"nothing to claim: {answer}")
+        claimed.append(answer["request"])
+        if answer["request"]["request_id"] == number:
+            record("POST /staff/claims", calls)
+            break
+    with counter.recording() as calls:
+        decided = call("post", f"/staff/requests/{number}/decision", {"version": claimed[-1]["version"],
+                                                                     "decision": "valider"}, agent)
+    _check(decided["status"] == "validee" and decided["neph"], f"decided: {decided}")
+    record("POST /staff/requests/{request_id}/decision (validate)", calls)
+
+    original_worker = app.handler_map["make_attestations"]
+
+    def counted_worker(event, context):
+        with counter.recording() as calls:
+            result = original_worker(event, context)
+        record("make_attestations (1 validation)", calls)
+        return result
+
+    app.handler_map["make_attestations"] = counted_worker
+    pump.run_until_idle()
+    app.handler_map["make_attestations"] = original_worker
+    payload = wiring.requests_repository().issued(number, "ATT")["payload"]
+    call("post", "/verification", {"payload": payload}, json_headers)  # the container's first: reads the key
+    with counter.recording() as calls:
+        verified = call("post", "/verification", {"payload": payload}, json_headers)
+    _check(verified["authentic"], f"verified: {verified}")
+    record("POST /verification (key cached)", calls)
 
 
 if __name__ == "__main__":

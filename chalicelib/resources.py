@@ -85,6 +85,53 @@ class Queue(NamedTuple):
         return _env_key("QUEUE", self.dead_letter_logical, "URL")
 
 
+class QueueFamily(NamedTuple):
+    """Queues of human work, one set per member (an authority that instructs requests): a queue of
+    new requests `<logical>-<member>`, a queue of requests back from a complement
+    `<logical>-<member>-retours` (served first: a returning request goes to the front of the line),
+    and their shared dead-letter queue `<logical>-<member>-dlq`. A claim is a receive whose
+    visibility timeout is the agent's lease; nothing consumes them automatically.
+
+    Too many to give each its own environment variable (Lambda allows 4 KB of them): one variable
+    (`env_url_prefix`) holds the URL all of the family's queues start with, e.g.
+    `https://sqs.eu-west-3.amazonaws.com/<account>/permis-prod-instruction-`, followed by the member
+    and lane; IAM grants cover them by the same name prefix."""
+
+    logical: str
+    members: tuple[str, ...]
+    lease_seconds: int = 15 * 60  # an agent's claim, extendable while they work
+    # Receives before a message is set aside: a request released again and again by agents who
+    # cannot decide it needs someone to look at it (and a message no code can read goes there too).
+    max_receive_count: int = 20
+    # SQS's maximum: requests waiting longer get their message sent again (requeue_long_waiting).
+    message_retention_seconds: int = 14 * 24 * 3600
+    dead_letter_retention_seconds: int = 14 * 24 * 3600
+
+    def queue_logical(self, member: str, returning: bool = False) -> str:
+        if member not in self.members:
+            raise KeyError(f"{member!r} is not a member of the queue family {self.logical!r}")
+        return f"{self.logical}-{member}" + (RETURNS_SUFFIX if returning else "")
+
+    def dead_letter_logical(self, member: str) -> str:
+        return f"{self.queue_logical(member)}-dlq"
+
+    def all_logicals(self, members: tuple[str, ...] | None = None) -> list[str]:
+        return [name for member in (self.members if members is None else members)
+                for name in (self.queue_logical(member), self.queue_logical(member, True),
+                             self.dead_letter_logical(member))]
+
+    @property
+    def env_url_prefix(self) -> str:
+        return _env_key("QUEUE_FAMILY", self.logical, "URL_PREFIX")
+
+    def physical_prefix(self, stage: str | None = None) -> str:
+        """What every physical name of the family starts with (IAM grants name it, with a `*`)."""
+        return physical_name(f"{self.logical}-", stage)
+
+
+RETURNS_SUFFIX = "-retours"
+
+
 class CorsRule(NamedTuple):
     methods: tuple[str, ...]
     allowed_headers: tuple[str, ...] = ("*",)
@@ -194,7 +241,7 @@ class Access(NamedTuple):
     function's role; tests/integration/test_permissions.py records the calls each function really
     makes and fails when one is missing here or when one declared here is never made."""
 
-    kind: str  # "table", "queue", "bucket", "topic", "email", "user_pool", "key", "secret"
+    kind: str  # "table", "queue", "queue_family", "bucket", "topic", "email", "user_pool", "key", "secret"
     logical: str
     actions: tuple[str, ...]
 
@@ -213,6 +260,10 @@ class Catalogue:
     # Chalice function name -> what it touches. The event sources a function is bound to
     # (its queue, its stream) are added by infra from the app itself, not declared here.
     function_access: dict[str, tuple[Access, ...]] = field(default_factory=dict)
+    queue_families: tuple[QueueFamily, ...] = ()
+
+    def queue_family(self, logical: str) -> QueueFamily:
+        return _by_logical(self.queue_families, logical)
 
     def table(self, logical: str) -> Table:
         return _by_logical(self.tables, logical)
@@ -254,6 +305,15 @@ UPLOADS_PREFIX = "uploads/"  # as the browser sent them: checked, then deleted
 CHECKED_PREFIX = "checked/"  # accepted documents, re-encoded without metadata
 EXPORTS_PREFIX = "exports/"
 RECEIPTS_PREFIX = "receipts/"  # deposit receipts (PDF), made by a worker after submission
+ATTESTATIONS_PREFIX = "attestations/"  # attestations d'inscription, fiches retour (PDF, signed QR code)
+
+
+def instruction_authorities() -> tuple[str, ...]:
+    """The members of the instruction queue family: the DDT of every département, and the CERT."""
+    from chalicelib.domain.geography import DEPARTEMENTS
+
+    return (*(f"ddt-{code.lower()}" for code in DEPARTEMENTS), "cert")
+
 
 MAIN_TABLE = Table(
     logical="main",
@@ -285,6 +345,16 @@ MAIN_TABLE = Table(
         "a request's history: Query pk=REQUEST#<number>, sk begins_with HISTORY# (HISTORY#<time>#<nn>, put"
         " in the same transaction as the change)",
         "a request's receipt: GetItem pk=REQUEST#<number>, sk=RECEIPT (the S3 key of the PDF)",
+        "a request's attestations: GetItem pk=REQUEST#<number>, sk=ISSUED#<ATT|FRP> (the S3 key of the PDF and"
+        " its signed QR payload, reused when it is made again)",
+        "who holds a request now: GetItem pk=REQUEST#<number>, sk=CLAIM; Put on condition none is running or it"
+        " is the agent's own; deleted in the decision's transaction on condition it is still theirs",
+        "agents' reads of a request and its documents: Put pk=REQUEST#<number>, sk=READ#<time>#<agent>#<what>;"
+        " Query sk begins_with READ# (administrators)",
+        "an authority's decisions per day: Update pk=STATS#INSTRUCTION#<authority>, sk=DAY#<date> in the"
+        " decision's transaction (ADD decisions, list_append delays); Query sk BETWEEN two days (queue health)",
+        "requests awaiting instruction, oldest first: Query gsi3 gsi3pk=INSTRUCTION#<authority>, Limit 1"
+        " (sparse: only requests \"En cours d'instruction\" carry it)",
         "a candidate's requests newest first (filed alone or by a school): Query gsi2"
         " gsi2pk=CANDIDATE#<account id>#REQUESTS, ScanIndexForward=false",
         "requests awaiting the candidate's validation by due time (reminder, then expiry): Query gsi3"
@@ -312,6 +382,8 @@ CATALOGUE = Catalogue(
         Queue("emails", max_message_age_seconds=10 * 60),
         # Deposit receipts to generate (PDF), from the submission's outbox event.
         Queue("receipts"),
+        # Attestations to make (PDF with a signed QR code), from the agent's validation.
+        Queue("attestations"),
     ),
     buckets=(
         # Supporting documents, uploaded by presigned POST from the web origin.
@@ -325,6 +397,8 @@ CATALOGUE = Catalogue(
                 Retention(CHECKED_PREFIX, 3 * 365, "pièces justificatives : 3 ans après le dépôt"),
                 Retention(EXPORTS_PREFIX, 7, "exports de données personnelles : 7 jours pour les télécharger"),
                 Retention(RECEIPTS_PREFIX, 3 * 365, "récépissés de dépôt : 3 ans, comme les pièces"),
+                Retention(ATTESTATIONS_PREFIX, 5 * 365, "attestations : 5 ans, la durée de validité de l'épreuve "
+                                                        "théorique pendant laquelle l'inscription sert"),
             ),
         ),
     ),
@@ -350,6 +424,10 @@ CATALOGUE = Catalogue(
     stream_consumers=(
         StreamConsumer(function="relay_outbox", table="main", max_retry_attempts=3, on_failure_queue="stream-failures"),
     ),
+    queue_families=(
+        # Requests awaiting instruction, per authority: agents claim them (issue 6).
+        QueueFamily("instruction", members=instruction_authorities()),
+    ),
     function_access={
         "api_handler": (
             Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
@@ -363,8 +441,17 @@ CATALOGUE = Catalogue(
             # Presigned POSTs (uploads) and GETs (receipts) are signed with the function's role: S3
             # checks its rights. GetObject also lets a submission see an upload not checked yet.
             Access("bucket", "documents", ("s3:PutObject", "s3:GetObject")),
+            # Agents' claims (receive = lease, change visibility = extend or release, delete = the
+            # decision), queue health, and the administrators' dead-letter replay.
+            Access("queue_family", "instruction", ("sqs:ReceiveMessage", "sqs:DeleteMessage",
+                                                   "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes",
+                                                   "sqs:SendMessage")),
+            # The public verification of an attestation's QR code checks it with the public key.
+            Access("key", "signing", ("kms:GetPublicKey",)),
         ),
         "relay_outbox": (
+            Access("queue_family", "instruction", ("sqs:SendMessage",)),
+            Access("queue", "attestations", ("sqs:SendMessage",)),
             Access("queue", "demo", ("sqs:SendMessage",)),
             Access("queue", "emails", ("sqs:SendMessage",)),
             Access("queue", "receipts", ("sqs:SendMessage",)),
@@ -374,6 +461,14 @@ CATALOGUE = Catalogue(
             Access("table", "main", ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query",
                                      "dynamodb:PutItem")),
             Access("bucket", "documents", ("s3:GetObject", "s3:PutObject", "s3:DeleteObjectVersion")),
+        ),
+        "make_attestations": (
+            Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem")),
+            Access("bucket", "documents", ("s3:PutObject",)),
+            Access("key", "signing", ("kms:Sign", "kms:GetPublicKey")),
+        ),
+        "requeue_long_waiting": (
+            Access("table", "main", ("dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem")),
         ),
         "make_receipts": (
             Access("table", "main", ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem")),

@@ -31,6 +31,17 @@ def dead_letter_queue_url(logical: str) -> str:
     return _required(CATALOGUE.queue(logical).env_dead_letter_url)
 
 
+def family_queue_url(family_logical: str, queue_logical: str) -> str:
+    """The URL of a queue of a queue family (`resources.QueueFamily`): the family's URL prefix,
+    then the rest of the queue's logical name (`instruction-ddt-69-retours` -> `ddt-69-retours`)."""
+    family = CATALOGUE.queue_family(family_logical)
+    return _required(family.env_url_prefix) + queue_logical.removeprefix(f"{family.logical}-")
+
+
+def key_id(logical: str) -> str:
+    return _required(CATALOGUE.key(logical).env_id)
+
+
 def bucket_name(logical: str) -> str:
     return _required(CATALOGUE.bucket(logical).env_name)
 

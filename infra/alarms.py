@@ -1,6 +1,9 @@
 """Operators' alarms, sent to an operators' SNS topic (encrypted, email subscription):
 a dead-letter or failure queue that is not empty, work waiting too long in a queue, the API's
-5xx rate, and any Lambda error or throttle."""
+5xx rate, and any Lambda error or throttle. The queue families' dead-letter alarms are made by
+`dead_letter_alarm` next to their queues, in their nested stacks (infra/queue_families.py), with
+the same action; their queues have no oldest-message alarm (human work: the app shows
+administrators how long it waits)."""
 from __future__ import annotations
 
 import aws_cdk as cdk
@@ -36,12 +39,13 @@ class Alarms(Construct):
         # A fixed construct id: the stages differ by the address, not by the resource.
         sns.Subscription(self, "OperatorsEmail", topic=self.topic, protocol=sns.SubscriptionProtocol.EMAIL,
                          endpoint=config.operators_email)
-        self._action = actions.SnsAction(self.topic)
+        # Every alarm of the stage acts on this topic (the queue families' too: infra/queue_families.py).
+        self.action = actions.SnsAction(self.topic)
 
         for logical, queue in dead_letter_queues.items():
-            self._alarm(f"DeadLetters-{logical}", queue.metric_approximate_number_of_messages_visible(
-                period=FIVE_MINUTES, statistic="Maximum"), threshold=1,
-                description=f"Des messages de la file {logical} ont échoué 5 fois : voir la DLQ et la rejouer.")
+            dead_letter_alarm(self, f"DeadLetters-{logical}", queue, self.action, description=(
+                f"Des messages de la file {logical} ont échoué {catalogue.queue(logical).max_receive_count} fois : "
+                f"voir la DLQ et la rejouer."))
         for queue in catalogue.queues:
             if not queue.has_dead_letter_queue:  # a failure destination itself (stream failures)
                 self._alarm(f"Failures-{queue.logical}", queues[queue.logical].metric_approximate_number_of_messages_visible(
@@ -68,8 +72,23 @@ class Alarms(Construct):
 
     def _alarm(self, name: str, metric: cloudwatch.IMetric, *, threshold: float, description: str,
                comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD) -> None:
-        alarm = cloudwatch.Alarm(self, name, metric=metric, threshold=threshold, evaluation_periods=1,
-                                 comparison_operator=comparison, alarm_description=description,
-                                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)
-        alarm.add_alarm_action(self._action)
-        alarm.add_ok_action(self._action)
+        alarm(self, name, metric, self.action, threshold=threshold, description=description, comparison=comparison)
+
+
+def alarm(scope: Construct, name: str, metric: cloudwatch.IMetric, action: cloudwatch.IAlarmAction, *,
+          threshold: float, description: str,
+          comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD) -> cloudwatch.Alarm:
+    """One alarm over five minutes; operators hear when it fires and when it is back to normal."""
+    created = cloudwatch.Alarm(scope, name, metric=metric, threshold=threshold, evaluation_periods=1,
+                               comparison_operator=comparison, alarm_description=description,
+                               treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)
+    created.add_alarm_action(action)
+    created.add_ok_action(action)
+    return created
+
+
+def dead_letter_alarm(scope: Construct, name: str, dead_letter_queue: sqs.IQueue, action: cloudwatch.IAlarmAction,
+                      *, description: str) -> cloudwatch.Alarm:
+    """A dead-letter queue is not empty: nothing consumes it, so one message is one too many."""
+    return alarm(scope, name, dead_letter_queue.metric_approximate_number_of_messages_visible(
+        period=FIVE_MINUTES, statistic="Maximum"), action, threshold=1, description=description)

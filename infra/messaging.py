@@ -1,5 +1,6 @@
 """SQS queues (each with its dead-letter queue), SNS topics, secrets and the SES configuration sets
-of the catalogue. Queues, topics and secrets are encrypted with the data key; TLS only."""
+of the catalogue. Queues, topics and secrets are encrypted with the data key; TLS only. (The queue
+families, too many for this stack, are in infra/queue_families.py, made with `encrypted_queue`.)"""
 from __future__ import annotations
 
 import aws_cdk as cdk
@@ -48,26 +49,31 @@ class Messaging(Construct):
             )
             self.configuration_sets[identity.logical] = configuration_set
 
-    def _queue(self, queue: Queue, stage: str, data_key: kms.Key) -> None:
+    def _queue(self, queue: Queue, stage: str, data_key: kms.IKey) -> None:
         dead_letter = None
         if queue.has_dead_letter_queue:
-            dlq = sqs.Queue(
-                self, f"Queue-{queue.dead_letter_logical}",
-                queue_name=physical_name(queue.dead_letter_logical, stage),
-                encryption=sqs.QueueEncryption.KMS, encryption_master_key=data_key,
-                data_key_reuse=cdk.Duration.hours(1),
-                retention_period=cdk.Duration.seconds(queue.dead_letter_retention_seconds),
-                enforce_ssl=True,
-            )
+            dlq = encrypted_queue(self, queue.dead_letter_logical, stage, data_key,
+                                  retention_seconds=queue.dead_letter_retention_seconds)
             self.dead_letter_queues[queue.logical] = dlq
             dead_letter = sqs.DeadLetterQueue(queue=dlq, max_receive_count=queue.max_receive_count)
-        self.queues[queue.logical] = sqs.Queue(
-            self, f"Queue-{queue.logical}",
-            queue_name=physical_name(queue.logical, stage),
-            encryption=sqs.QueueEncryption.KMS, encryption_master_key=data_key,
-            data_key_reuse=cdk.Duration.hours(1),  # fewer KMS calls; messages carry identifiers only
-            visibility_timeout=cdk.Duration.seconds(queue.visibility_timeout_seconds),
-            retention_period=cdk.Duration.seconds(queue.message_retention_seconds),
-            dead_letter_queue=dead_letter,
-            enforce_ssl=True,
-        )
+        self.queues[queue.logical] = encrypted_queue(
+            self, queue.logical, stage, data_key, retention_seconds=queue.message_retention_seconds,
+            visibility_timeout_seconds=queue.visibility_timeout_seconds, dead_letter=dead_letter)
+
+
+def encrypted_queue(scope: Construct, logical: str, stage: str, data_key: kms.IKey, *, retention_seconds: int,
+                    visibility_timeout_seconds: int | None = None,
+                    dead_letter: sqs.DeadLetterQueue | None = None) -> sqs.Queue:
+    """Every queue of the product (the catalogue's and the queue families', infra/queue_families.py):
+    named `permis-<stage>-<logical>`, SSE-KMS with the data key, TLS only (a queue policy)."""
+    return sqs.Queue(
+        scope, f"Queue-{logical}",
+        queue_name=physical_name(logical, stage),
+        encryption=sqs.QueueEncryption.KMS, encryption_master_key=data_key,
+        data_key_reuse=cdk.Duration.hours(1),  # fewer KMS calls; messages carry identifiers only
+        visibility_timeout=(cdk.Duration.seconds(visibility_timeout_seconds)
+                            if visibility_timeout_seconds is not None else None),
+        retention_period=cdk.Duration.seconds(retention_seconds),
+        dead_letter_queue=dead_letter,
+        enforce_ssl=True,
+    )

@@ -15,6 +15,7 @@ from infra.identity import Identity
 from infra.keys import Keys
 from infra.messaging import Messaging
 from infra.permissions import SQS_CONSUMER_ACTIONS, STREAM_READER_ACTIONS, FunctionRole
+from infra.queue_families import QueueFamilies, family_arn, family_url_prefix
 from infra.stages import StageConfig
 from infra.storage import Storage
 
@@ -53,6 +54,9 @@ class PermisStack(cdk.Stack):
         self.alarms = Alarms(self, "Alarms", catalogue=catalogue, config=config, queues=self.messaging.queues,
                              dead_letter_queues=self.messaging.dead_letter_queues, api_name=self.api.api_name,
                              function_names={f.name: f.physical_name for f in self.functions.functions.values()})
+        # Nested stacks (too many queues for this one); functions reach them by name, not by reference.
+        self.queue_families = QueueFamilies(self, "QueueFamilies", catalogue=catalogue, stage=stage,
+                                            data_key=data_key, operators_topic=self.alarms.topic)
 
     # --- what the functions read from their environment ----------------------------------------
 
@@ -69,6 +73,9 @@ class PermisStack(cdk.Stack):
             env[queue.env_url] = self.messaging.queues[queue.logical].queue_url
             if queue.has_dead_letter_queue:
                 env[queue.env_dead_letter_url] = self.messaging.dead_letter_queues[queue.logical].queue_url
+        for family in catalogue.queue_families:
+            if family.members:  # one variable per family, not per queue (Lambda's 4 KB of environment)
+                env[family.env_url_prefix] = family_url_prefix(self, family, config.name)
         for bucket in catalogue.buckets:
             env[bucket.env_name] = self.storage.buckets[bucket.logical].bucket_name
         for topic in catalogue.topics:
@@ -129,7 +136,7 @@ class PermisStack(cdk.Stack):
                                 physical_function_name=function.physical_name, resolve_arns=self.arns)
             for access in catalogue.function_access.get(function.name, ()):
                 role.grant_access(access)
-                if access.kind in ("queue", "topic", "bucket", "secret"):
+                if access.kind in ("queue", "queue_family", "topic", "bucket", "secret"):
                     role.grant_kms(list(access.actions), data_key_arn)
             roles[function.name] = role
         for source in chalice_app.event_sources:
@@ -163,6 +170,8 @@ class PermisStack(cdk.Stack):
             return [table.table_arn, *[f"{table.table_arn}/index/{index.name}" for index in indexes]]
         if kind == "queue":
             return [self.messaging.queues[logical].queue_arn]
+        if kind == "queue_family":
+            return [family_arn(self, self.catalogue.queue_family(logical), self.functions.stage)]
         if kind == "bucket":
             bucket = self.storage.buckets[logical]
             return [bucket.bucket_arn, bucket.arn_for_objects("*")]

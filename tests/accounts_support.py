@@ -117,3 +117,13 @@ def active_candidate(http, active, email: str) -> str:
         "birth_place": {"country": "FR", "commune": "Antony", "departement": "92"}, "email": email,
         "mobile_phone": "0613459724", "address": address(), "altcha": "x", "terms_accepted": True})), PASSWORD)
     return sign_in(http, email)
+
+
+def active_agent(http, active, role, departement: str | None, email: str, birth_name: str = "Bernard") -> str:
+    """An agent's account (opened by the operators' command in real life) with MFA set: its token."""
+    from chalicelib.domain.accounts import AgentCreation
+
+    account_id = active.open(lambda a: a.create_agent(AgentCreation(
+        role=role, email=email, birth_name=birth_name, first_name="Claire", departement=departement)), PASSWORD)
+    active.accounts.repo.set_mfa_enabled(account_id)
+    return sign_in(http, email)

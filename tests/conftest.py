@@ -22,6 +22,12 @@ from chalicelib.adapters import wiring  # noqa: E402
 from chalicelib.adapters.aws import reset_clients  # noqa: E402
 
 
+# The authorities whose instruction queues the tests provision: the test candidates live in the
+# Hauts-de-Seine (92) or the Rhône (69); titles go to the CERT. All 102 take half a second to
+# create, for every test; test_provision creates them all once.
+TEST_AUTHORITIES = ("ddt-92", "ddt-69", "cert")
+
+
 def moto_jwks(url: str) -> bytes:
     """The public keys moto signs its tokens with (moto serves them only in server mode)."""
     import gzip
@@ -44,7 +50,7 @@ def aws(monkeypatch, tmp_path):
     monkeypatch.setattr(stack, "STACK_ENV_FILE", tmp_path / "no-running-stack.json")
 
     with mock_aws():
-        env = provision("test", os.environ["WEB_ORIGIN"])
+        env = provision("test", os.environ["WEB_ORIGIN"], family_members=TEST_AUTHORITIES)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         reset_clients()

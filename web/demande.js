@@ -976,30 +976,40 @@
     showDivergence();
     showActions();
     byId("bloc-recepisse").hidden = request.status === "brouillon";
+    byId("bloc-attestation").hidden = !request.neph;
+    byId("neph-attribue").textContent = request.neph ? "Numéro NEPH attribué : " + request.neph : "";
+    byId("telecharger-fiche-retour").hidden = request.procedure !== "inscription-retour";
     byId("lecture-etapes").replaceChildren(...Demandes.stepsView(request, { headingTag: "h3" }));
     byId("bloc-lecture").hidden = false;
     await Promise.all([showReadOnlyDocuments(), showHistory()]);
   }
 
-  byId("telecharger-recepisse").addEventListener("click", async (event) => {
-    const button = event.currentTarget;
-    const state = byId("etat-recepisse");
+  /** Downloads a PDF the API hands out as a presigned link of a minute (receipt, attestations). */
+  async function downloadPdf(button, state, apiPath, what, notReadyCode) {
     Permis.showMessage(state, "");
-    Permis.busy(button, true, "Préparation du récépissé…");
-    const result = await Permis.callApi(path("/receipt"), { token: true });
+    Permis.busy(button, true, "Préparation " + what + "…");
+    const result = await Permis.callApi(path(apiPath), { token: true });
     if (result.sessionOver) return;
     Permis.busy(button, false);
     if (!result.ok) {
-      Permis.showMessage(state, result.data.message, result.data.code === "receipt_not_ready" ? "info" : "echec");
+      Permis.showMessage(state, result.data.message, result.data.code === notReadyCode ? "info" : "echec");
       return;
     }
     // A presigned link valid one minute: opened at once, and only an http(s) address.
     if (!/^https?:\/\//i.test(result.data.url || "")) {
-      Permis.showMessage(state, "Le lien du récépissé est invalide : réessayez.", "echec");
+      Permis.showMessage(state, "Le lien " + what + " est invalide : réessayez.", "echec");
       return;
     }
-    Permis.showMessage(state, "Téléchargement du récépissé…", "info");
+    Permis.showMessage(state, "Téléchargement " + what + "…", "info");
     window.location.assign(result.data.url);
+  }
+
+  byId("telecharger-recepisse").addEventListener("click", (event) => downloadPdf(
+    event.currentTarget, byId("etat-recepisse"), "/receipt", "du récépissé", "receipt_not_ready"));
+  ["telecharger-attestation", "telecharger-fiche-retour"].forEach((id) => {
+    byId(id).addEventListener("click", (event) => downloadPdf(
+      event.currentTarget, byId("etat-attestation"), "/attestations/" + event.currentTarget.dataset.document,
+      "du document", "attestation_not_ready"));
   });
 
   // --- Loading -----------------------------------------------------------------------------------------

@@ -7,9 +7,12 @@ value read to the next on condition it did not move meanwhile, so concurrent dec
 the same number, and a decision that does not commit consumes none (no gap)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.dynamo import from_item, to_item
+
+if TYPE_CHECKING:
+    from chalicelib.domain.instruction import Claim, DayOfDecisions
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
@@ -52,3 +55,176 @@ class DynamoNephRegistry:
                      "Item": to_item({"pk": f"IDENTITY#{identity_key}", "sk": "NEPH", "entity": "identity_neph",
                                       "neph": neph})}},
         ]
+
+
+class ClaimHeld(Exception):
+    """Another agent holds the request; `claim` is theirs."""
+
+    def __init__(self, claim: "Claim | None"):
+        super().__init__("claim held")
+        self.claim = claim
+
+
+def _claim(item: dict[str, Any]) -> "Claim":
+    from datetime import datetime
+
+    from chalicelib.domain.instruction import Claim
+
+    values = from_item(item)
+    return Claim(request_id=values["request_id"], agent_id=values["agent_id"], agent_name=values["agent_name"],
+                 authority=values["authority"], returning=bool(values["returning"]),
+                 receipt_handle=values["receipt_handle"], claimed_at=datetime.fromisoformat(values["claimed_at"]),
+                 lease_until=datetime.fromisoformat(values["lease_until"]))
+
+
+CLAIM_SORT = "CLAIM"
+READ_PREFIX = "READ#"
+STATS_RETENTION_DAYS = 400  # a year of daily figures, and the same month last year
+
+
+class DynamoInstructionRecords:
+    """What instruction writes besides the request (access patterns in chalicelib/resources.py):
+      REQUEST#<number> / CLAIM                  who holds the request now, until when (the queue lease)
+      REQUEST#<number> / READ#<time>#<agent>    an agent read the request or one of its documents
+      STATS#INSTRUCTION#<authority> / DAY#<date> decisions of the day, delays from submission
+    """
+
+    def __init__(self, dynamodb_client, table_name: str):
+        self._db = dynamodb_client
+        self._table = table_name
+
+    # --- claims --------------------------------------------------------------------------------
+
+    def get_claim(self, request_id: str) -> "Claim | None":
+        item = self._db.get_item(TableName=self._table, ConsistentRead=True,
+                                 Key=_key(f"REQUEST#{request_id}", CLAIM_SORT)).get("Item")
+        return _claim(item) if item else None
+
+    def put_claim(self, claim: "Claim", now) -> None:
+        """Records the claim unless another agent's is still running (ClaimHeld with theirs)."""
+        from botocore.exceptions import ClientError
+
+        item = to_item({"pk": f"REQUEST#{claim.request_id}", "sk": CLAIM_SORT, "entity": "claim",
+                        "request_id": claim.request_id, "agent_id": claim.agent_id, "agent_name": claim.agent_name,
+                        "authority": claim.authority, "returning": claim.returning,
+                        "receipt_handle": claim.receipt_handle, "claimed_at": claim.claimed_at.isoformat(),
+                        "lease_until": claim.lease_until.isoformat(),
+                        "expires_at": int(claim.lease_until.timestamp()) + 24 * 3600})
+        try:
+            self._db.put_item(TableName=self._table, Item=item, ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                              ConditionExpression="attribute_not_exists(pk) OR lease_until <= :now OR agent_id = :me",
+                              ExpressionAttributeValues={":now": {"S": now.isoformat()},
+                                                         ":me": {"S": claim.agent_id}})
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            old = error.response.get("Item")
+            raise ClaimHeld(_claim(old) if old else self.get_claim(claim.request_id)) from None
+
+    def extend_claim(self, claim: "Claim", lease_until, now) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._db.update_item(TableName=self._table, Key=_key(f"REQUEST#{claim.request_id}", CLAIM_SORT),
+                                 UpdateExpression="SET lease_until = :until, expires_at = :expires",
+                                 ConditionExpression="agent_id = :me AND lease_until > :now",
+                                 ExpressionAttributeValues={":until": {"S": lease_until.isoformat()},
+                                                            ":expires": {"N": str(int(lease_until.timestamp())
+                                                                                  + 24 * 3600)},
+                                                            ":me": {"S": claim.agent_id},
+                                                            ":now": {"S": now.isoformat()}})
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def delete_claim(self, claim: "Claim") -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._db.delete_item(TableName=self._table, Key=_key(f"REQUEST#{claim.request_id}", CLAIM_SORT),
+                                 ConditionExpression="agent_id = :me AND receipt_handle = :handle",
+                                 ExpressionAttributeValues={":me": {"S": claim.agent_id},
+                                                            ":handle": {"S": claim.receipt_handle}})
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def claim_ends_item(self, claim: "Claim", now) -> dict[str, Any]:
+        """Transaction item of a decision: the claim ends with it, on condition it is still this
+        agent's and still running (an expired lease may be another agent's message by now)."""
+        return {"Delete": {"TableName": self._table, "Key": _key(f"REQUEST#{claim.request_id}", CLAIM_SORT),
+                           "ConditionExpression": "agent_id = :me AND receipt_handle = :handle AND lease_until > :now",
+                           "ExpressionAttributeValues": {":me": {"S": claim.agent_id},
+                                                         ":handle": {"S": claim.receipt_handle},
+                                                         ":now": {"S": now.isoformat()}}}}
+
+    # --- reads by agents ---------------------------------------------------------------------
+
+    def record_read(self, request_id: str, agent_id: str, agent_name: str, role: str, what: str, at) -> None:
+        self._db.put_item(TableName=self._table, Item=to_item({
+            "pk": f"REQUEST#{request_id}", "sk": f"{READ_PREFIX}{at.isoformat()}#{agent_id}#{what}",
+            "entity": "read", "agent_id": agent_id, "agent_name": agent_name, "role": role, "what": what,
+            "at": at.isoformat()}))
+
+    def reads(self, request_id: str) -> list[dict[str, Any]]:
+        items, start = [], None
+        while True:
+            page = self._db.query(TableName=self._table, ConsistentRead=True,
+                                  KeyConditionExpression="pk = :pk AND begins_with(sk, :read)",
+                                  ExpressionAttributeValues={":pk": {"S": f"REQUEST#{request_id}"},
+                                                             ":read": {"S": READ_PREFIX}},
+                                  **({"ExclusiveStartKey": start} if start else {}))
+            items += [from_item(item) for item in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return items
+
+    # --- queue health --------------------------------------------------------------------------
+
+    def decision_counted_item(self, authority: str, at, kind: str, delay_seconds: int | None) -> dict[str, Any]:
+        """Transaction item of a decision: the day's counters of the authority."""
+        from datetime import timedelta
+
+        names = {"#kind": kind}
+        values: dict[str, Any] = {":one": {"N": "1"}, ":entity": {"S": "instruction_stats"},
+                                  ":expires": {"N": str(int((at + timedelta(days=STATS_RETENTION_DAYS)).timestamp()))}}
+        expression = "ADD decisions :one, #kind :one SET entity = :entity, expires_at = :expires"
+        if delay_seconds is not None:
+            expression += ", delays = list_append(if_not_exists(delays, :empty), :delay)"
+            values.update({":empty": {"L": []}, ":delay": {"L": [{"N": str(delay_seconds)}]}})
+        return {"Update": {"TableName": self._table,
+                           "Key": _key(f"STATS#INSTRUCTION#{authority}", f"DAY#{at.date().isoformat()}"),
+                           "UpdateExpression": expression, "ExpressionAttributeNames": names,
+                           "ExpressionAttributeValues": values}}
+
+    def days_of_decisions(self, authority: str, first_day, last_day) -> list["DayOfDecisions"]:
+        from datetime import date
+
+        from chalicelib.domain.instruction import DayOfDecisions
+
+        page = self._db.query(TableName=self._table, KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
+                              ExpressionAttributeValues={":pk": {"S": f"STATS#INSTRUCTION#{authority}"},
+                                                         ":first": {"S": f"DAY#{first_day.isoformat()}"},
+                                                         ":last": {"S": f"DAY#{last_day.isoformat()}"}})
+        days = []
+        for item in page["Items"]:
+            values = from_item(item)
+            days.append(DayOfDecisions(day=date.fromisoformat(values["sk"][4:]), decisions=int(values["decisions"]),
+                                       delays=tuple(int(d) for d in values.get("delays", []))))
+        return days
+
+    def oldest_waiting(self, authority: str) -> tuple[str, str] | None:
+        """(queued at, request number) of the request waiting longest for instruction (gsi3)."""
+        from chalicelib.adapters.requests_repository import instruction_partition
+
+        page = self._db.query(TableName=self._table, IndexName="gsi3", Limit=1, ScanIndexForward=True,
+                              KeyConditionExpression="gsi3pk = :pk",
+                              ExpressionAttributeValues={":pk": {"S": instruction_partition(authority)}})
+        if not page["Items"]:
+            return None
+        queued, request_id = from_item(page["Items"][0])["gsi3sk"].rsplit("#", 1)
+        return queued, request_id

@@ -12,8 +12,11 @@ class QueuePublisher:
         self._sqs = sqs_client
 
     def publish_event(self, queue_logical: str, event: OutboxEvent) -> None:
+        self.publish_event_to(settings.queue_url(queue_logical), event)
+
+    def publish_event_to(self, queue_url: str, event: OutboxEvent) -> None:
         self._sqs.send_message(
-            QueueUrl=settings.queue_url(queue_logical),
+            QueueUrl=queue_url,
             MessageBody=event.model_dump_json(),
             MessageAttributes={"event_type": {"DataType": "String", "StringValue": event.type},
                                "event_id": {"DataType": "String", "StringValue": event.id}},

@@ -5,6 +5,7 @@
   gsi1: SCHOOL#<id>#REQUESTS              a school's requests, newest first
   gsi2: CANDIDATE#<account>#REQUESTS      a candidate's requests (filed alone or by a school)
   gsi3: VALIDATION_DUE, <due time>        requests awaiting the candidate, by reminder or deadline
+  gsi3: INSTRUCTION#<authority>, <queued>  requests awaiting instruction, oldest first (queue health)
 Every state change is one TransactWriteItems: the request (on condition of the version read), its
 history rows, its outbox events, and what the use case adds (an Idempotency-Key, an account)."""
 from __future__ import annotations
@@ -35,6 +36,10 @@ def school_partition(school_id: str) -> str:
     return f"SCHOOL#{school_id}#REQUESTS"
 
 
+def instruction_partition(authority: str) -> str:
+    return f"INSTRUCTION#{authority}"
+
+
 def candidate_partition(account_id: str) -> str:
     return f"CANDIDATE#{account_id}#REQUESTS"
 
@@ -46,13 +51,16 @@ def request_key(request_id: str, sort: str = "REQUEST") -> dict[str, Any]:
 def _item(request: Request) -> dict[str, Any]:
     created = f"{request.created_at.isoformat()}#{request.request_id}"
     due = request.validation_due_at()
+    waiting = request.status is RequestStatus.UNDER_REVIEW and request.queued_at is not None
     values = {"pk": f"REQUEST#{request.request_id}", "sk": "REQUEST", "entity": "request",
               "gsi1pk": school_partition(request.school_id) if request.school_id else None,
               "gsi1sk": created if request.school_id else None,
               "gsi2pk": candidate_partition(request.candidate_account_id) if request.candidate_account_id else None,
               "gsi2sk": created if request.candidate_account_id else None,
-              "gsi3pk": VALIDATION_DUE if due else None,
-              "gsi3sk": f"{due.isoformat()}#{request.request_id}" if due else None,
+              # Sparse: awaiting the candidate (by due time) or awaiting instruction (by queueing time).
+              "gsi3pk": VALIDATION_DUE if due else instruction_partition(request.authority() or "") if waiting else None,
+              "gsi3sk": f"{due.isoformat()}#{request.request_id}" if due else
+              f"{request.queued_at.isoformat()}#{request.request_id}" if waiting else None,
               "search_name": normalize_name(request.candidate_name()) or None,
               **request.model_dump(mode="json")}
     if request.status == RequestStatus.DRAFT:  # drafts untouched for 3 months expire
@@ -194,6 +202,43 @@ class DynamoRequestsRepository:
         item = self._db.get_item(TableName=self._table, ConsistentRead=True,
                                  Key=request_key(request_id, "RECEIPT")).get("Item")
         return from_item(item)["key"] if item else None
+
+    def waiting_for_instruction(self, authority: str, before: datetime) -> list[Request]:
+        """The authority's requests in instruction since before `before`, oldest first (gsi3)."""
+        requests, start = [], None
+        while True:
+            page = self._db.query(TableName=self._table, IndexName="gsi3",
+                                  KeyConditionExpression="gsi3pk = :pk AND gsi3sk < :before",
+                                  ExpressionAttributeValues={":pk": {"S": instruction_partition(authority)},
+                                                             ":before": {"S": before.isoformat()}},
+                                  **({"ExclusiveStartKey": start} if start else {}))
+            requests += [_request(item) for item in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return requests
+
+    def requeued_items(self, request: Request, event: OutboxEvent, at: datetime) -> list[dict[str, Any]]:
+        """Its queue message sent again (the event, relayed like the first): the request keeps its
+        version (an agent's open page is not made stale), on condition it did not change."""
+        return [{"Update": {"TableName": self._table, "Key": request_key(request.request_id),
+                            "UpdateExpression": "SET queue_message_at = :at",
+                            "ConditionExpression": "version = :version",
+                            "ExpressionAttributeValues": {":at": {"S": at.isoformat()},
+                                                          ":version": {"N": str(request.version)}}}},
+                outbox_put(self._table, event)]
+
+    def put_issued(self, request_id: str, document_type: str, key: str, payload: str, neph: str,
+                   issued_on: str) -> None:
+        """An attestation made for the request: where its PDF is, and its signed QR payload (kept,
+        so that making it again gives the same document: an ECDSA signature differs each time)."""
+        self._db.put_item(TableName=self._table, Item=to_item({
+            "pk": f"REQUEST#{request_id}", "sk": f"ISSUED#{document_type}", "entity": "issued_document",
+            "document_type": document_type, "key": key, "payload": payload, "neph": neph, "issued_on": issued_on}))
+
+    def issued(self, request_id: str, document_type: str) -> dict[str, Any] | None:
+        item = self._db.get_item(TableName=self._table, ConsistentRead=True,
+                                 Key=request_key(request_id, f"ISSUED#{document_type}")).get("Item")
+        return from_item(item) if item else None
 
     # --- lists ---------------------------------------------------------------------------------
 

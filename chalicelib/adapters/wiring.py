@@ -75,6 +75,25 @@ def requests_service():
     return Requests(requests_repository(), documents_repository(), accounts=accounts, upload_exists=upload_exists)
 
 
+def instruction_service():
+    """Agents' work on the instruction queues, for the API (claims, decisions, queue health)."""
+    from chalicelib.adapters.instruction_queues import SqsInstructionQueues
+    from chalicelib.adapters.instruction_repository import DynamoInstructionRecords, DynamoNephRegistry
+    from chalicelib.services.instruction import Instruction
+
+    table = settings.table_name("main")
+    return Instruction(requests_service(), DynamoNephRegistry(client("dynamodb"), table),
+                       DynamoInstructionRecords(client("dynamodb"), table), SqsInstructionQueues(client("sqs")),
+                       presign=presigned_download)
+
+
+def presigned_download(key: str, file_name: str, seconds: int = 60) -> str:
+    """A link of `seconds` to a file of the documents bucket, downloaded under `file_name`."""
+    return client("s3").generate_presigned_url("get_object", ExpiresIn=seconds, Params={
+        "Bucket": settings.bucket_name("documents"), "Key": key,
+        "ResponseContentDisposition": f'attachment; filename="{file_name}"'})
+
+
 def documents():
     from chalicelib.services.documents import Documents
 
@@ -94,6 +113,14 @@ def upload_exists(key: str) -> bool:
             return False
         raise
     return True
+
+
+@functools.cache
+def signer():
+    """The documents' signing key (KMS); its public key is read once per process."""
+    from chalicelib.adapters.signer import KmsSigner
+
+    return KmsSigner(client("kms"), settings.key_id("signing"))
 
 
 @functools.cache
@@ -122,6 +149,6 @@ def reset() -> None:
     from chalicelib.adapters import secrets
 
     for cached in (demo_repository, queue_publisher, cognito_directory, accounts_repository, user_directory, mailer,
-                   requests_repository, documents_repository):
+                   requests_repository, documents_repository, signer):
         cached.cache_clear()
     secrets.reset()

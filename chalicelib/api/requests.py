@@ -315,16 +315,19 @@ class History(Model):
 @route(blueprint, "/requests/{request_id}/history", summary="L'historique de la demande (chaque statut, sa date, "
        "son motif)", tags=TAGS, response_model=History, errors=(404,), roles=FILERS)
 def history(caller: Profile, request_id: str) -> History:
+    return History(history=history_rows(wiring.requests_service().history(caller, request_id)))
+
+
+def history_rows(rows) -> list[HistoryRow]:
     from chalicelib.domain.accounts import ROLE_LABELS
     from chalicelib.domain.procedures import STATUS_LABELS
 
-    rows = wiring.requests_service().history(caller, request_id)
-    return History(history=[HistoryRow(
+    return [HistoryRow(
         from_status=t.from_status.value if t.from_status else None,
         from_label=STATUS_LABELS[t.from_status] if t.from_status else None, to_status=t.to_status.value,
         to_label=STATUS_LABELS[t.to_status], at=t.at, reason=t.reason,
         actor_label="Système" if t.actor_role == "systeme" else ROLE_LABELS.get(t.actor_role, str(t.actor_role)))
-        for t in rows])
+        for t in rows]
 
 
 class Download(Model):
@@ -340,12 +343,35 @@ RECEIPT_LINK_SECONDS = 60
 def receipt(caller: Profile, request_id: str) -> Download:
     from datetime import timedelta, timezone
 
-    from chalicelib import settings
-
     key = wiring.requests_service().receipt_key(caller, request_id)
-    url = wiring.client("s3").generate_presigned_url("get_object", ExpiresIn=RECEIPT_LINK_SECONDS, Params={
-        "Bucket": settings.bucket_name("documents"), "Key": key,
-        "ResponseContentDisposition": f'attachment; filename="recepisse-{request_id}.pdf"'})
+    url = wiring.presigned_download(key, f"recepisse-{request_id}.pdf", RECEIPT_LINK_SECONDS)
+    return Download(url=url, expires_at=datetime.now(timezone.utc) + timedelta(seconds=RECEIPT_LINK_SECONDS))
+
+
+ISSUED_DOCUMENTS = {"inscription": "ATT", "fiche-retour": "FRP"}
+
+
+@route(blueprint, "/requests/{request_id}/attestations/{document}", summary="Télécharger l'attestation "
+       "d'inscription ou la fiche retour au permis (lien d'une minute)", tags=TAGS, response_model=Download,
+       errors=(404, 409), roles=FILERS,
+       description="document : inscription (l'attestation, à imprimer recto verso et à présenter à chaque examen) "
+                   "ou fiche-retour (après une invalidation ou une annulation). Délivrées à la validation de "
+                   "l'inscription ; leur QR code se vérifie sur /verification.")
+def issued_document(caller: Profile, request_id: str, document: str) -> Download:
+    from datetime import timedelta, timezone
+
+    from chalicelib.domain.errors import Conflict, NotFound
+
+    request = wiring.requests_service().get(caller, request_id)  # the school or the candidate of the request
+    if document not in ISSUED_DOCUMENTS:
+        raise NotFound("document_not_found", "Document inconnu : inscription ou fiche-retour.")
+    issued = wiring.requests_repository().issued(request_id, ISSUED_DOCUMENTS[document])
+    if issued is None:
+        raise Conflict("attestation_not_ready", "L'attestation est délivrée quand l'inscription est validée"
+                       + (" ; elle est en préparation : réessayez dans quelques secondes." if request.neph else "."),
+                       current={"status": request.status.value, "status_label": request.status_label})
+    url = wiring.presigned_download(issued["key"], f"{document}-{request.neph or request_id}.pdf",
+                                    RECEIPT_LINK_SECONDS)
     return Download(url=url, expires_at=datetime.now(timezone.utc) + timedelta(seconds=RECEIPT_LINK_SECONDS))
 
 

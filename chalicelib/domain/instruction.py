@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from chalicelib.domain.procedures import REGISTRATION_PROCEDURES, Procedure
@@ -231,3 +231,55 @@ def may_instruct(role: str, agent_departement: str | None, authority: str) -> bo
     if authority == CERT:
         return role == "instructeur-cert"
     return role == "instructeur-ddt" and authority == f"DDT-{(agent_departement or '').upper()}"
+
+
+# --- claims: who works a request now ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Claim:
+    """An agent's hold on a request: the queue message's lease. Until `lease_until` no other agent
+    receives the request; the decision needs it."""
+
+    request_id: str
+    agent_id: str
+    agent_name: str
+    authority: str
+    returning: bool  # which of the authority's queues the message is in
+    receipt_handle: str
+    claimed_at: datetime
+    lease_until: datetime
+
+    def active(self, now: datetime) -> bool:
+        return self.lease_until > now
+
+    def held_by(self, agent_id: str, now: datetime) -> bool:
+        return self.agent_id == agent_id and self.active(now)
+
+
+# --- queue health -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DayOfDecisions:
+    """What an authority decided in one day; `delays`: seconds from submission to each final
+    decision (validation or rejection; a complement is not an end)."""
+
+    day: date
+    decisions: int
+    delays: tuple[int, ...]
+
+
+def median(values: list[int]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def agent_authority(role: str, departement: str | None) -> str | None:
+    """The authority whose queue an agent works: their DDT, or the CERT."""
+    if role == "instructeur-cert":
+        return CERT
+    if role == "instructeur-ddt" and departement:
+        return f"DDT-{departement.upper()}"
+    return None

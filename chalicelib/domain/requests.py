@@ -134,6 +134,16 @@ class Request(Model):
     complement_asked_at: datetime | None = None
     # Back from a complement: the instruction queues take it before new requests.
     returning: bool = False
+    queued_at: datetime | None = None  # when it last entered "En cours d'instruction"
+    # When its queue message was last sent again (SQS keeps a message 14 days at most).
+    queue_message_at: datetime | None = None
+
+    def authority(self) -> str | None:
+        """Who instructs it: the DDT of the candidate's département (registrations), or the CERT."""
+        from chalicelib.domain.instruction import authority_for
+
+        departement = self.departement()
+        return authority_for(self.procedure, departement) if departement else None
 
     def departement(self) -> str | None:
         """The département of the candidate's address (it decides which DDT instructs a registration)."""

@@ -30,8 +30,10 @@ def lifecycle_rules(bucket: Bucket) -> list[dict[str, Any]]:
 
 
 def provision(stage: str, web_origin: str, endpoint_url: str | None = None,
-              catalogue: Catalogue = CATALOGUE) -> dict[str, str]:
-    """Create everything; returns {environment variable: physical identifier}."""
+              catalogue: Catalogue = CATALOGUE, family_members: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Create everything; returns {environment variable: physical identifier}. `family_members`:
+    only these members of the queue families (the tests, which use two or three authorities and
+    provision afresh for each test; `make run` creates them all)."""
     client = _client_factory(endpoint_url)
     env: dict[str, str] = {"PERMIS_STAGE": stage, "WEB_ORIGIN": web_origin}
     kms, dynamodb, sqs, s3 = client("kms"), client("dynamodb"), client("sqs"), client("s3")
@@ -93,6 +95,24 @@ def provision(stage: str, web_origin: str, endpoint_url: str | None = None,
         env[queue.env_url] = sqs.create_queue(QueueName=physical_name(queue.logical, stage), Attributes=attributes)["QueueUrl"]
         queue_arns[queue.logical] = sqs.get_queue_attributes(
             QueueUrl=env[queue.env_url], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    for family in catalogue.queue_families:
+        members = tuple(m for m in family.members if family_members is None or m in family_members)
+        for member in members:
+            dlq_url = sqs.create_queue(QueueName=physical_name(family.dead_letter_logical(member), stage), Attributes={
+                "MessageRetentionPeriod": str(family.dead_letter_retention_seconds),
+                **({"KmsMasterKeyId": data_key} if data_key else {})})["QueueUrl"]
+            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            attributes = {"VisibilityTimeout": str(family.lease_seconds),
+                          "MessageRetentionPeriod": str(family.message_retention_seconds),
+                          "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
+                                                       "maxReceiveCount": str(family.max_receive_count)}),
+                          **({"KmsMasterKeyId": data_key} if data_key else {})}
+            for returning in (False, True):
+                sqs.create_queue(QueueName=physical_name(family.queue_logical(member, returning), stage),
+                                 Attributes=attributes)
+        if members:
+            env[family.env_url_prefix] = dlq_url.rsplit("/", 1)[0] + "/" + family.physical_prefix(stage)
 
     for bucket in catalogue.buckets:
         name = physical_name(bucket.logical, stage)

@@ -114,7 +114,7 @@ class Stack:
         return next((name for name, process in self.children if process.poll() is not None), None)
 
     def banner(self) -> str:
-        from chalicelib.local.demo_data import DEMO_LOGINS, DEMO_PASSWORD, FREE_AGREMENT, REGISTRY_SIZE
+        from chalicelib.local.demo_data import DEMO_DOMAIN, DEMO_LOGINS, DEMO_PASSWORD, FREE_AGREMENT, REGISTRY_SIZE
 
         lines = [
             "",
@@ -132,6 +132,8 @@ class Stack:
                          "tout code à 6 chiffres est accepté)")
             lines.append(f"  Registre : {REGISTRY_SIZE} agréments du Rhône ; pour créer votre auto-école, "
                          f"prenez par exemple {FREE_AGREMENT}.")
+            lines.append(f"  Instruction en ligne de commande : bin/permis-agent --api {self.api_url} connexion "
+                         f"--email instructeur-ddt@{DEMO_DOMAIN}")
         lines += ["Ctrl-C arrête tout ce qui a été lancé ici.", ""]
         return "\n".join(lines)
 

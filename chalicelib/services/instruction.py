@@ -1,21 +1,27 @@
-"""Use cases of instruction (issue 6, in progress): an agent's decision, and the NEPH given when a
-registration is validated.
+"""Use cases of instruction: an agent claims the next request of their authority's queue (the
+queue message's lease), examines it with its documents and the pre-checks (every read recorded),
+extends or releases the claim, and decides: validate (a registration gets its NEPH), ask for a
+complement, or reject. Administrators read the queue health, the reads of a request and the
+dead letters.
 
 A person who already has a NEPH keeps it; otherwise the next number of the month for the
 département and office is taken in the same transaction as the decision (`decision_items`), and
 taken again from a fresh read when another decision took it first."""
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
 from chalicelib.adapters.dynamo import TransactionRefused
 from chalicelib.domain.instruction import neph, neph_prefix
 
 if TYPE_CHECKING:
-    from chalicelib.adapters.instruction_repository import DynamoNephRegistry
+    from chalicelib.adapters.instruction_queues import QueuedMessage, SqsInstructionQueues
+    from chalicelib.adapters.instruction_repository import DynamoInstructionRecords, DynamoNephRegistry
     from chalicelib.domain.accounts import Profile
-    from chalicelib.domain.instruction import DecisionKind
+    from chalicelib.domain.instruction import Claim, DayOfDecisions, DecisionKind, PreCheck
+    from chalicelib.domain.procedures import Transition
     from chalicelib.domain.requests import Request
     from chalicelib.services.requests import Requests
 
@@ -50,27 +56,204 @@ def give_neph(registry: "DynamoNephRegistry", transact: Callable[[list[dict[str,
     raise NephBusy(prefix)
 
 
-class Instruction:
-    """An agent's decision on a request: validate (a registration gets its NEPH), ask for a
-    complement (the documents to replace and why), or reject (why). One transaction with the
-    status, the history row, the event and, for a new NEPH, the counter. Claims (the queue's lease)
-    come with the queues."""
+LEASE_SECONDS = 15 * 60  # the family's visibility timeout: an agent's claim, extendable
+STALE_SKIPS = 20  # messages about requests decided meanwhile are dropped on the way to the next one
+LINK_SECONDS = 60  # presigned links to documents
+HEALTH_DAYS = 7  # decisions per day and the median delay are shown over the last week
+REQUEUE_AFTER = timedelta(days=10)  # well within SQS's 14 days, even if a daily run is missed
 
-    def __init__(self, requests: "Requests", registry: "DynamoNephRegistry"):
+
+def _staff_not_found():
+    from chalicelib.domain.errors import NotFound
+
+    return NotFound("request_not_found", "Aucune demande instruite par votre service ne porte ce numéro : vérifiez-le.")
+
+
+@dataclass(frozen=True)
+class Examination:
+    """What an agent sees of a request: the request, its documents, the pre-checks, who holds it."""
+
+    request: "Request"
+    documents: dict[str, dict[str, Any]]
+    pre_checks: list["PreCheck"]
+    claim: "Claim | None"
+    history: list["Transition"]
+
+
+@dataclass(frozen=True)
+class QueueHealth:
+    authority: str
+    waiting: int
+    returning_waiting: int
+    claimed: int
+    oldest_queued_at: datetime | None
+    oldest_request_id: str | None
+    days: list["DayOfDecisions"]
+    median_delay_seconds: float | None  # submission to final decision, over the days shown
+
+
+class Instruction:
+    """An agent's work on their authority's queue: claim, examine, extend, release, decide. A
+    decision is one transaction (status, history row, event, the claim's end, the day's counters
+    and, for a new NEPH, the counter) followed by one queue delete."""
+
+    def __init__(self, requests: "Requests", registry: "DynamoNephRegistry", records: "DynamoInstructionRecords",
+                 queues: "SqsInstructionQueues", presign: Callable[[str, str], str] | None = None):
         self.requests = requests
         self.registry = registry
+        self.records = records
+        self.queues = queues
+        self.presign = presign  # (S3 key, file name) -> a short-lived link
+
+    @property
+    def clock(self):
+        return self.requests.clock
+
+    # --- what an agent may see -------------------------------------------------------------
 
     def _instructed(self, agent: "Profile", request_id: str) -> "Request":
         """The request, if this agent's service instructs it; else the same 404 as an unknown number."""
-        from chalicelib.domain.instruction import authority_for, may_instruct
-        from chalicelib.services.requests import NOT_FOUND
+        from chalicelib.domain.instruction import may_instruct
 
         request = self.requests.repo.get(request_id) if request_id.isdigit() and len(request_id) == 12 else None
-        departement = request.departement() if request else None
-        if request is None or departement is None or not may_instruct(
-                agent.role.value, agent.departement, authority_for(request.procedure, departement)):
-            raise NOT_FOUND
+        authority = request.authority() if request else None
+        if request is None or authority is None or not may_instruct(agent.role.value, agent.departement, authority):
+            raise _staff_not_found()
         return request
+
+    def authority_of(self, agent: "Profile") -> str:
+        from chalicelib.domain.errors import Forbidden
+        from chalicelib.domain.instruction import agent_authority
+
+        authority = agent_authority(agent.role.value, agent.departement)
+        if authority is None:
+            raise Forbidden("no_queue", "Votre compte n'est rattaché à aucune file d'instruction : demandez à "
+                                        "l'administrateur de la préfecture d'indiquer votre service.")
+        return authority
+
+    # --- claims ------------------------------------------------------------------------------
+
+    def claim_next(self, agent: "Profile") -> Examination | None:
+        """The next request of the agent's queue, held for them: requests back from a complement
+        first, then the others in the order they came. None when both queues are empty."""
+        from chalicelib.adapters.instruction_repository import ClaimHeld
+        from chalicelib.domain.instruction import Claim
+        from chalicelib.domain.procedures import RequestStatus
+
+        authority = self.authority_of(agent)
+        for returning in (True, False):
+            for _ in range(STALE_SKIPS):
+                message = self.queues.receive(authority, returning, LEASE_SECONDS)
+                if message is None:
+                    break
+                request_id = message.request_id()
+                if request_id is None:
+                    self.queues.set_aside(authority, message)  # no code can read it: operators look at it
+                    continue
+                request = self.requests.repo.get(request_id)
+                if request is None or request.status is not RequestStatus.UNDER_REVIEW \
+                        or request.authority() != authority:
+                    # Decided meanwhile (or a duplicate of a message already decided): nothing to do.
+                    self.queues.delete(authority, returning, message.receipt_handle)
+                    continue
+                now = self.clock()
+                claim = Claim(request_id=request_id, agent_id=agent.account_id, agent_name=agent.display_name(),
+                              authority=authority, returning=returning, receipt_handle=message.receipt_handle,
+                              claimed_at=now, lease_until=now + timedelta(seconds=LEASE_SECONDS))
+                try:
+                    self.records.put_claim(claim, now)
+                except ClaimHeld as held:
+                    # A second copy of a message someone holds (SQS delivers at least once): keep
+                    # it out of sight while their lease runs, never delete it under them.
+                    remaining = int((held.claim.lease_until - now).total_seconds()) + 1 if held.claim else 0
+                    self.queues.hold(authority, returning, message.receipt_handle, max(remaining, 0))
+                    continue
+                return self._examine(agent, request, claim)
+        return None
+
+    def _held_claim(self, agent: "Profile", request_id: str) -> "Claim":
+        from chalicelib.domain.errors import Conflict
+
+        now = self.clock()
+        claim = self.records.get_claim(request_id)
+        if claim is not None and claim.active(now) and claim.agent_id != agent.account_id:
+            raise Conflict("claimed_by_other", f"{claim.agent_name} instruit cette demande jusqu'à "
+                           f"{_paris(claim.lease_until):%Hh%M} : elle vous sera proposée si elle la libère.",
+                           current={"claimed_by": claim.agent_name, "lease_until": claim.lease_until.isoformat()})
+        if claim is None or claim.agent_id != agent.account_id:
+            raise Conflict("claim_required", "Prenez d'abord la demande en charge (« Demande suivante ») : on décide "
+                                             "d'une demande que l'on détient.")
+        if not claim.active(now):
+            raise Conflict("claim_expired", "Votre prise en charge de cette demande a expiré : reprenez-la depuis la "
+                                            "file (« Demande suivante ») puis recommencez.")
+        return claim
+
+    def extend(self, agent: "Profile", request_id: str) -> "Claim":
+        """Another lease for the request the agent is working on."""
+        from dataclasses import replace
+
+        from chalicelib.domain.errors import Conflict
+
+        self._instructed(agent, request_id)
+        claim = self._held_claim(agent, request_id)
+        now = self.clock()
+        until = now + timedelta(seconds=LEASE_SECONDS)
+        if not self.queues.hold(claim.authority, claim.returning, claim.receipt_handle, LEASE_SECONDS) \
+                or not self.records.extend_claim(claim, until, now):
+            raise Conflict("claim_expired", "Votre prise en charge de cette demande a expiré : reprenez-la depuis la "
+                                            "file (« Demande suivante ») puis recommencez.")
+        return replace(claim, lease_until=until)
+
+    def release(self, agent: "Profile", request_id: str) -> None:
+        """The agent gives the request up: it is offered to the next agent at once."""
+        self._instructed(agent, request_id)
+        claim = self._held_claim(agent, request_id)
+        self.records.delete_claim(claim)
+        self.queues.hold(claim.authority, claim.returning, claim.receipt_handle, 0)
+
+    # --- examining -------------------------------------------------------------------------
+
+    def examine(self, agent: "Profile", request_id: str) -> Examination:
+        request = self._instructed(agent, request_id)
+        return self._examine(agent, request, self.records.get_claim(request_id))
+
+    def _examine(self, agent: "Profile", request: "Request", claim: "Claim | None") -> Examination:
+        from chalicelib.domain.instruction import identity_key, pre_checks
+        from chalicelib.domain.requests import candidate_civil_identity
+
+        now = self.clock()
+        self._record_read(agent, request.request_id, "demande", now)
+        documents = self.requests.documents.by_type(request.request_id)
+        code = (documents.get("ephoto") or {}).get("code")
+        civil = candidate_civil_identity(request)
+        existing = self.registry.neph_for_identity(identity_key(civil.birth_name, civil.first_names, civil.birth_date)) \
+            if civil.birth_date else None
+        checks = pre_checks(request, documents, ephoto_owner=self.requests.repo.ephoto_owner(code) if code else None,
+                            existing_neph=existing if existing != request.neph else None, day=now.date())
+        return Examination(request=request, documents=documents, pre_checks=checks,
+                           claim=claim if claim is not None and claim.active(now) else None,
+                           history=self.requests.repo.history(request.request_id))
+
+    def document_link(self, agent: "Profile", request_id: str, document: str) -> tuple[str, datetime]:
+        """A link of a minute to an accepted document; the read is recorded."""
+        from chalicelib.domain.errors import NotFound
+
+        self._instructed(agent, request_id)
+        record = self.requests.documents.get(request_id, document) if document.isidentifier() else None
+        if record is None or record.get("state") != "accepted" or not record.get("clean_key"):
+            raise NotFound("document_not_found", "Cette pièce n'est pas jointe à la demande, ou n'est pas encore "
+                                                 "vérifiée : seules les pièces acceptées s'ouvrent.")
+        now = self.clock()
+        self._record_read(agent, request_id, f"piece:{document}", now)
+        assert self.presign is not None
+        extension = "pdf" if record.get("content_type") == "application/pdf" else "jpg"
+        return self.presign(record["clean_key"], f"{document}-{request_id}.{extension}"), \
+            now + timedelta(seconds=LINK_SECONDS)
+
+    def _record_read(self, agent: "Profile", request_id: str, what: str, now: datetime) -> None:
+        self.records.record_read(request_id, agent.account_id, agent.display_name(), agent.role.value, what, now)
+
+    # --- deciding --------------------------------------------------------------------------
 
     def decide(self, agent: "Profile", request_id: str, version: int, kind: "DecisionKind", reasons: list[str],
                comment: str | None = None, documents: list[str] | None = None) -> "Request":
@@ -98,13 +281,18 @@ class Instruction:
         if problems:
             raise InvalidInput("decision_invalid", "La décision est incomplète : corrigez les champs indiqués.",
                                problems)
-        now = self.requests.clock()
+        claim = self._held_claim(agent, request_id)
+        now = self.clock()
         reason = None if kind is DecisionKind.VALIDATE else reason_text(kind, reasons, comment)
         update: dict[str, Any] = {"returning": False}
         if kind is DecisionKind.COMPLEMENT:
             update.update(complement_documents=documents, complement_asked_at=now)
         event_type = {DecisionKind.VALIDATE: request_events.APPROVED, DecisionKind.REJECT: request_events.REJECTED,
                       DecisionKind.COMPLEMENT: request_events.COMPLEMENT_REQUESTED}[kind]
+        final = kind is not DecisionKind.COMPLEMENT
+        delay = int((now - request.submitted_at).total_seconds()) if final and request.submitted_at else None
+        bookkeeping = [self.records.claim_ends_item(claim, now),
+                       self.records.decision_counted_item(claim.authority, now, kind.value, delay)]
 
         def decided(neph_given: str | None) -> "Request":
             return request.model_copy(update={**update, "neph": neph_given or request.neph, "status": target,
@@ -113,8 +301,9 @@ class Instruction:
         def decision_items(neph_given: str | None) -> list[dict[str, Any]]:
             transition = Transition(from_status=request.status, to_status=target, at=now, reason=reason,
                                     actor_account_id=agent.account_id, actor_role=agent.role)
-            event = self.requests.event_for(event_type, request, now, neph=neph_given, reason=reason)
-            return self.requests.repo.change_items(decided(neph_given), [transition], [event])
+            event = self.requests.event_for(event_type, request, now, neph=neph_given, reason=reason,
+                                            authority=claim.authority)
+            return self.requests.repo.change_items(decided(neph_given), [transition], [event]) + bookkeeping
 
         given = None
         try:
@@ -128,5 +317,101 @@ class Instruction:
             else:
                 self.requests.repo.transact(decision_items(None))
         except TransactionRefused:
-            raise changed_meanwhile(self.requests.repo.get(request_id)) from None
+            current = self.requests.repo.get(request_id)
+            if current is not None and current.version == request.version:
+                self._held_claim(agent, request_id)  # the claim ended meanwhile: says so
+            raise changed_meanwhile(current) from None
+        self._finish(claim)
+        _count_decision(claim.authority, kind.value, delay)
         return decided(given)
+
+    def _finish(self, claim: "Claim") -> None:
+        """The decision is committed: its message leaves the queue. Should this fail, the message
+        comes back after the lease and the next claim drops it (the request is decided)."""
+        from botocore.exceptions import ClientError
+
+        from chalicelib.observability import logger
+
+        try:
+            self.queues.delete(claim.authority, claim.returning, claim.receipt_handle)
+        except ClientError as error:
+            logger.warning("decided request's message left in its queue",
+                           extra={"error_code": error.response["Error"]["Code"]})
+
+    # --- administrators ----------------------------------------------------------------------
+
+    def reads(self, admin: "Profile", request_id: str) -> list[dict[str, Any]]:
+        """Who read the request and its documents, when: for an administrator of its département
+        (a national administrator has none and sees all)."""
+        request = self.requests.repo.get(request_id) if request_id.isdigit() and len(request_id) == 12 else None
+        if request is None or (admin.departement and request.departement() != admin.departement.upper()):
+            raise _staff_not_found()
+        return self.records.reads(request_id)
+
+    def dead_letters(self, authority: str) -> list[tuple["QueuedMessage", "Request | None"]]:
+        """The authority's messages set aside, each with the request it names (None: unreadable,
+        or a request that no longer exists)."""
+        letters = []
+        for message in self.queues.dead_letters(authority):
+            request_id = message.request_id()
+            letters.append((message, self.requests.repo.get(request_id) if request_id else None))
+        return letters
+
+    def redrive(self, authority: str) -> int:
+        """The messages set aside go back to their queue (the claims drop those decided since)."""
+        return self.queues.redrive(authority)
+
+    def requeue_long_waiting(self) -> int:
+        """SQS keeps a message 14 days at most; a request waiting longer than REQUEUE_AFTER gets its
+        message sent again (through the outbox, like the first), then every REQUEUE_AFTER. The
+        old and new copies meet the claims' rules for duplicates: never two agents, the decided
+        one dropped. The number of messages sent again."""
+        from chalicelib.domain import request_events
+        from chalicelib.resources import CATALOGUE
+
+        now = self.clock()
+        due = now - REQUEUE_AFTER
+        sent = 0
+        for member in CATALOGUE.queue_family("instruction").members:
+            authority = member.upper()
+            for request in self.requests.repo.waiting_for_instruction(authority, due):
+                if (request.queue_message_at or request.queued_at or now) > due:
+                    continue
+                event = self.requests.event_for(request_events.READY_FOR_INSTRUCTION, request, now,
+                                                returning=request.returning, authority=authority, requeued=True)
+                try:
+                    self.requests.repo.transact(self.requests.repo.requeued_items(request, event, now))
+                except TransactionRefused:
+                    continue  # decided meanwhile: nothing to send
+                sent += 1
+        return sent
+
+    def health(self, authority: str) -> QueueHealth:
+        from chalicelib.domain.instruction import median
+
+        depth = self.queues.depth(authority)
+        today = self.clock().date()
+        days = self.records.days_of_decisions(authority, today - timedelta(days=HEALTH_DAYS - 1), today)
+        oldest = self.records.oldest_waiting(authority)
+        return QueueHealth(authority=authority, waiting=depth.waiting, returning_waiting=depth.returning_waiting,
+                           claimed=depth.claimed + depth.returning_claimed,
+                           oldest_queued_at=datetime.fromisoformat(oldest[0]) if oldest else None,
+                           oldest_request_id=oldest[1] if oldest else None, days=days,
+                           median_delay_seconds=median([d for day in days for d in day.delays]))
+
+
+def _paris(moment: datetime) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Europe/Paris"))
+
+
+def _count_decision(authority: str, kind: str, delay: int | None) -> None:
+    """EMF metrics of a decision (CloudWatch): count per authority and kind, delay from submission."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    from chalicelib.observability import metrics
+
+    metrics.add_metric(name=f"Decisions_{kind}", unit=MetricUnit.Count, value=1)
+    if delay is not None:
+        metrics.add_metric(name="DecisionDelay", unit=MetricUnit.Seconds, value=delay)

@@ -450,11 +450,14 @@ class Requests:
                 actor_account_id=caller.account_id if caller else None,
                 actor_role=caller.role if caller else SYSTEM_ACTOR))
             current = target
+        entering_instruction = current is S.UNDER_REVIEW and request.status is not S.UNDER_REVIEW
         moved = request.model_copy(update={**(update or {}), "status": current, "updated_at": now,
-                                           "version": request.version + 1})
-        if current is S.UNDER_REVIEW and request.status is not S.UNDER_REVIEW:  # the instruction queues' cue
+                                           "version": request.version + 1,
+                                           **({"queued_at": now, "queue_message_at": None}
+                                              if entering_instruction else {})})
+        if entering_instruction:  # the instruction queues' cue
             events = [*events, self.event_for(request_events.READY_FOR_INSTRUCTION, request, now,
-                                           returning=moved.returning)]
+                                              returning=moved.returning, authority=moved.authority())]
         items = self.repo.change_items(moved, transitions, events)
         try:
             self.repo.transact(items + (extra or []))

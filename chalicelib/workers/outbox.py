@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 
+from chalicelib import settings
 from chalicelib.adapters import wiring
 from chalicelib.adapters.outbox import event_from_stream_image
 from chalicelib.resources import MAIN_TABLE, stream_arn_for
@@ -16,6 +17,8 @@ from chalicelib.services.demo import MESSAGE_RECEIVED
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+    from chalicelib.domain.events import OutboxEvent
+
 blueprint = Blueprint(__name__)
 
 # Which queue receives each event type: adding a consumer of an event is one line here.
@@ -24,7 +27,18 @@ QUEUE_BY_EVENT_TYPE = {
     **{event_type: "emails" for event_type in account_events.ALL},
     **{event_type: "emails" for event_type in request_events.EMAILED},
     request_events.SUBMITTED: "receipts",
+    request_events.APPROVED: "attestations",
 }
+
+
+def instruction_queue_url(event: "OutboxEvent") -> str:
+    """A request ready for instruction goes to its authority's queue; back from a complement, to
+    the authority's returns queue, which agents are served from first."""
+    from chalicelib.resources import CATALOGUE
+
+    family = CATALOGUE.queue_family("instruction")
+    return settings.family_queue_url(family.logical, family.queue_logical(event.payload["authority"].lower(),
+                                                                          bool(event.payload.get("returning"))))
 
 
 def relay_record(record: "DynamoDBRecord") -> None:
@@ -32,9 +46,12 @@ def relay_record(record: "DynamoDBRecord") -> None:
     if raw.get("eventName") != "INSERT":
         return
     event = event_from_stream_image(raw["dynamodb"].get("NewImage", {}))
-    if event is None or event.type not in QUEUE_BY_EVENT_TYPE:
+    if event is None:
         return
-    wiring.queue_publisher().publish_event(QUEUE_BY_EVENT_TYPE[event.type], event)
+    if event.type == request_events.READY_FOR_INSTRUCTION:
+        wiring.queue_publisher().publish_event_to(instruction_queue_url(event), event)
+    elif event.type in QUEUE_BY_EVENT_TYPE:
+        wiring.queue_publisher().publish_event(QUEUE_BY_EVENT_TYPE[event.type], event)
 
 
 @blueprint.on_dynamodb_record(stream_arn=stream_arn_for(MAIN_TABLE), batch_size=25, starting_position="TRIM_HORIZON")

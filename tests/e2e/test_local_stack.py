@@ -262,6 +262,56 @@ def test_the_demo_school_files_a_request_the_candidate_validates_it_and_instruct
     receipt = _wait_for(lambda: requests.get(f"{api}/requests/{number}/receipt", headers=headers,
                                              timeout=10).json().get("url"), "the receipt")
     assert requests.get(receipt, timeout=10).content.startswith(b"%PDF")
+    instruct_with_the_agents_command(stack, call, headers, number, buffer.getvalue())
+
+
+def instruct_with_the_agents_command(stack, school_call, school_headers, number, scan):
+    """Issue 6's "done when": the demo agent of the Rhône's DDT, with `permis-agent`, claims the
+    request, sees its documents and pre-checks, asks for a complement; the school replaces the
+    document; the agent validates; the NEPH appears; the school downloads the attestation; its QR
+    code verifies on the public route; an edited copy does not."""
+    import tempfile
+
+    from chalicelib.cli import agent as cli
+    from tests.unit.test_attestation import _scan
+
+    api = stack["urls"]["api"]
+    session = Path(tempfile.mkdtemp()) / "session.json"
+
+    def agent(*argv):
+        return cli.run(cli.parser().parse_args(["--api", api, *argv]), cli.Api(api, session),
+                       ask_password=lambda _: "demo-permis-en-ligne-2026", ask=lambda _: "123456")
+
+    assert "Vous êtes connecté" in agent("connexion", "--email", "instructeur-ddt@demo.permis-en-ligne.example.fr")
+    shown = _wait_for(lambda: (text := agent("suivante")) and number in text and text, "the request in the queue")
+    assert "Contrôles automatiques" in shown and "Justificatif de domicile" in shown
+    assert agent("decider", number, "complement", "--piece", "domicile", "--motif", "domicile-ancien").endswith(
+        "Complément demandé.")
+    request = school_call("GET", f"/requests/{number}")
+    assert request["status_label"] == "Complément demandé" and request["complement_documents"][0]["document"] == \
+        "domicile"
+    form = school_call("POST", f"/requests/{number}/documents/domicile/upload",
+                       {"content_type": "image/jpeg", "size": len(scan)})
+    assert requests.post(form["url"], data=form["fields"], timeout=10,
+                         files={"file": ("domicile.jpg", scan, "image/jpeg")}).status_code == 204
+    _wait_for(lambda: school_call("GET", f"/requests/{number}/summary")["required_documents"] and all(
+        d["state"] == "accepted" for d in school_call("GET", f"/requests/{number}/summary")["required_documents"]),
+        "the replaced document to be checked")
+    school_call("POST", f"/requests/{number}/complement", {"version": school_call("GET", f"/requests/{number}")["version"]})
+    back = _wait_for(lambda: (text := agent("suivante")) and number in text and text, "the request back first")
+    assert "revenue après un complément" in back
+    validated = agent("decider", number, "valider")
+    neph = school_call("GET", f"/requests/{number}")["neph"]
+    assert neph and neph in validated and neph.startswith(time.strftime("%y%m", time.gmtime()) + "69")
+    link = _wait_for(lambda: requests.get(f"{api}/requests/{number}/attestations/inscription", timeout=10,
+                                          headers=school_headers).json().get("url"), "the attestation")
+    pdf = requests.get(link, timeout=10).content
+    [payload] = _scan(pdf, Path(tempfile.mkdtemp()))
+    verified = requests.post(api + "/verification", json={"payload": payload}, timeout=10).json()
+    assert verified["authentic"] is True and verified["neph"] == neph and verified["birth_name"] == "DUPONT"
+    edited = requests.post(api + "/verification", json={"payload": payload.replace("DUPONT", "DUPOND")},
+                           timeout=10).json()
+    assert edited["authentic"] is False and edited["code"] == "bad_signature"
 
 
 def test_a_port_already_taken_gives_a_clear_message_not_a_traceback(stack, tmp_path):

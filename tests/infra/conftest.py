@@ -1,5 +1,5 @@
 """Runs `make package`'s command once per test session (both stages, synthesis + cfn-lint) and
-hands the templates to the assertions. About 25 s with the Lambda wheels cached."""
+hands the templates to the assertions. About 50 s with the Lambda wheels cached."""
 from __future__ import annotations
 
 import json
@@ -27,6 +27,15 @@ class Packaged:
         suffix = "translated" if translated else "template"
         return json.loads((self.assembly(stage) / f"{stage}.{suffix}.json").read_text())
 
+    def nested(self, stage: str) -> dict[str, dict]:
+        """The stage's nested stacks (the queue families): their logical id in the stage's
+        template -> their template."""
+        from infra.lint import nested_templates
+
+        found = nested_templates(self.assembly(stage) / f"{stage}.template.json")
+        assert found and None not in found.values(), found
+        return {logical_id: json.loads(path.read_text()) for logical_id, path in found.items()}
+
 
 @pytest.fixture(scope="session")
 def packaged(tmp_path_factory) -> Packaged:
@@ -48,6 +57,12 @@ def dev(packaged) -> dict:
 def dev_translated(packaged) -> dict:
     assert packaged.returncode == 0, packaged.output[-4000:]
     return packaged.template("dev", translated=True)
+
+
+@pytest.fixture(scope="session")
+def dev_nested(packaged) -> dict[str, dict]:
+    assert packaged.returncode == 0, packaged.output[-4000:]
+    return packaged.nested("dev")
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ same after AWS's SAM translator, i.e. the plain resources that will exist."""
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from typing import Any
 
@@ -12,8 +13,9 @@ import pytest
 
 from chalicelib.api.gateway import GATEWAY_RESPONSES
 from chalicelib.api.http import ROUTE_DOCS
-from chalicelib.resources import CATALOGUE, physical_name
-from infra.permissions import UNSCOPABLE_ACTIONS
+from chalicelib.resources import CATALOGUE, QueueFamily, physical_name
+from infra.permissions import UNSCOPABLE_ACTIONS, kms_actions_implied
+from infra.queue_families import members_by_stack, stack_of
 from infra.stages import STAGES
 
 STAGE = "dev"
@@ -57,6 +59,38 @@ def queue_id(template: dict, logical: str) -> str:
 
 def as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
+
+
+def render(value: Any) -> str:
+    """A value as text, references as ${...}: {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ...]]}
+    -> "arn:${AWS::Partition}:..."."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Ref" in value:
+        return "${" + value["Ref"] + "}"
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return "${" + ".".join(value["Fn::GetAtt"]) + "}"
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(render(part) for part in parts)
+    return json.dumps(value)
+
+
+def tls_only_queues(template: dict) -> set[str]:
+    """The queues whose policy refuses every request made without TLS."""
+    tls_only = set()
+    for policy in of_type(template, "AWS::SQS::QueuePolicy").values():
+        for statement in props(policy)["PolicyDocument"]["Statement"]:
+            if statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}:
+                tls_only.update(target(q) for q in props(policy)["Queues"])
+    return tls_only
+
+
+def from_parent(parent: dict, nested_id: str, nested: dict, value: Any) -> str | None:
+    """What a nested stack's {"Ref": <parameter>} points to in its parent (the logical id there)."""
+    parameter = target(value)
+    assert parameter in nested.get("Parameters", {}), f"{value} is not a parameter of {nested_id}"
+    return target(props(parent["Resources"][nested_id])["Parameters"][parameter])
 
 
 # --- make package ----------------------------------------------------------------------------------
@@ -147,11 +181,7 @@ def test_uploads_are_announced_to_the_checker_queue_which_lets_only_this_bucket_
 
 def test_every_queue_is_encrypted_tls_only_and_redrives_to_its_dead_letter_queue_after_five_receives(dev):
     data_key = key_id(dev, "data")
-    tls_only = set()
-    for policy in of_type(dev, "AWS::SQS::QueuePolicy").values():
-        for statement in props(policy)["PolicyDocument"]["Statement"]:
-            if statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}:
-                tls_only.update(target(q) for q in props(policy)["Queues"])
+    tls_only = tls_only_queues(dev)
     queues = of_type(dev, "AWS::SQS::Queue")
     expected = {physical_name(q.logical, STAGE) for q in CATALOGUE.queues} | {
         physical_name(q.dead_letter_logical, STAGE) for q in CATALOGUE.queues if q.has_dead_letter_queue}
@@ -179,6 +209,67 @@ def test_every_sqs_consumer_reports_partial_failures_and_its_queue_outlasts_six_
         timeout = props(functions[target(mapping["FunctionName"])])["Timeout"]
         visibility = props(queues[target(mapping["EventSourceArn"])])["VisibilityTimeout"]
         assert visibility >= 6 * timeout, f"{target(mapping['EventSourceArn'])}: {visibility} s < 6 × {timeout} s"
+
+
+def family_queues(dev_nested: dict[str, dict]) -> dict[str, tuple[str, str]]:
+    """Physical name of every queue of the nested stacks -> (nested stack, queue's logical id)."""
+    found: dict[str, tuple[str, str]] = {}
+    for nested_id, template in dev_nested.items():
+        for logical_id, resource in of_type(template, "AWS::SQS::Queue").items():
+            name = props(resource)["QueueName"]
+            assert name not in found, f"{name} is declared twice"
+            found[name] = (nested_id, logical_id)
+    return found
+
+
+def test_every_member_of_a_queue_family_has_its_three_queues_encrypted_tls_only_and_redriven(dev, dev_nested):
+    data_key = key_id(dev, "data")
+    queues = family_queues(dev_nested)
+    expected = {physical_name(logical, STAGE) for family in CATALOGUE.queue_families
+                for logical in family.all_logicals()}
+    assert set(queues) == expected and len(expected) == 3 * sum(len(f.members) for f in CATALOGUE.queue_families)
+    assert not expected & {props(q)["QueueName"] for q in of_type(dev, "AWS::SQS::Queue").values()}
+    for nested_id, template in dev_nested.items():
+        tls_only = tls_only_queues(template)
+        for logical_id, resource in of_type(template, "AWS::SQS::Queue").items():
+            assert from_parent(dev, nested_id, template, props(resource)["KmsMasterKeyId"]) == data_key, logical_id
+            assert logical_id in tls_only, f"{logical_id} accepts requests without TLS"
+    for family in CATALOGUE.queue_families:
+        for member in family.members:
+            nested_id, dlq_id = queues[physical_name(family.dead_letter_logical(member), STAGE)]
+            template = dev_nested[nested_id]
+            dlq = props(template["Resources"][dlq_id])
+            assert dlq["MessageRetentionPeriod"] == family.dead_letter_retention_seconds
+            assert "RedrivePolicy" not in dlq
+            for returning in (False, True):
+                queue_stack, queue_id_ = queues[physical_name(family.queue_logical(member, returning), STAGE)]
+                assert queue_stack == nested_id, f"{member}: its queues are not in one stack"
+                queue = props(template["Resources"][queue_id_])
+                assert queue["VisibilityTimeout"] == family.lease_seconds
+                assert queue["MessageRetentionPeriod"] == family.message_retention_seconds
+                assert queue["RedrivePolicy"]["maxReceiveCount"] == family.max_receive_count
+                assert target(queue["RedrivePolicy"]["deadLetterTargetArn"]) == dlq_id
+
+
+def test_a_member_stays_in_its_nested_stack_when_members_are_added_or_removed():
+    """CloudFormation cannot move a named queue from one stack to another: a member's stack is a
+    function of its name only."""
+    family = CATALOGUE.queue_family("instruction")
+    placed = {m: i for i, members in enumerate(members_by_stack(family)) for m in members}
+    assert placed == {m: stack_of(m) for m in family.members}
+    grown = QueueFamily(family.logical, members=("ddt-977", *family.members[1:], "ddt-978"))
+    regrouped = {m: i for i, members in enumerate(members_by_stack(grown)) for m in members}
+    assert all(regrouped[m] == placed[m] for m in family.members[1:])
+
+
+def test_every_stack_holds_well_under_cloudformation_s_500_resources(packaged):
+    counts = {}
+    for stage in STAGES:
+        for path in sorted(packaged.assembly(stage).glob("*.json")):
+            if path.name.endswith((".template.json", ".translated.json")):
+                counts[f"{stage}/{path.name}"] = len(json.loads(path.read_text())["Resources"])
+    assert len([n for n in counts if ".nested." in n]) >= 2 * len(CATALOGUE.queue_families)
+    assert max(counts.values()) <= 400, counts
 
 
 def test_stream_consumers_report_partial_failures_retry_and_then_record_the_failure(dev_translated):
@@ -291,8 +382,26 @@ def test_gateway_refusals_carry_cors_headers_and_the_api_error_shape(dev_transla
 
 # --- IAM -------------------------------------------------------------------------------------------
 
-def wildcard_problems(template: dict) -> list[str]:
-    """Actions written with a wildcard, and "*" resources for actions that can be scoped."""
+def allowed_wildcard_resources(template: dict, stage: str | None) -> list[re.Pattern]:
+    """The only resources with a "*" a policy may name: the sub-resources of one resource (a log
+    group's streams, a table's streams, a bucket's objects) and the queues of a queue family of
+    the stage (its physical prefix)."""
+    types = {k: r["Type"] for k, r in template["Resources"].items()}
+    tables = "|".join(re.escape(k) for k, t in types.items() if t == "AWS::DynamoDB::Table") or "(?!)"
+    buckets = "|".join(re.escape(k) for k, t in types.items() if t == "AWS::S3::Bucket") or "(?!)"
+    account = r"arn:\$\{AWS::Partition\}:%s:[a-z0-9-]+:\$\{AWS::AccountId\}:"
+    shapes = [account % "logs" + r"log-group:[^*:]+:\*", rf"\$\{{({tables})\.Arn\}}/stream/\*",
+              rf"\$\{{({buckets})\.Arn\}}/\*"]
+    if stage:
+        shapes += [account % "sqs" + re.escape(family.physical_prefix(stage)) + r"\*"
+                   for family in CATALOGUE.queue_families]
+    return [re.compile(shape) for shape in shapes]
+
+
+def wildcard_problems(template: dict, stage: str | None = None) -> list[str]:
+    """Actions written with a wildcard, "*" resources for actions that can be scoped, and any
+    other resource with a "*" than the shapes `allowed_wildcard_resources` lists."""
+    allowed = allowed_wildcard_resources(template, stage)
     problems = []
     for logical_id, resource in template["Resources"].items():
         documents = []
@@ -304,26 +413,91 @@ def wildcard_problems(template: dict) -> list[str]:
             for statement in document["Statement"]:
                 actions = as_list(statement.get("Action", []))
                 problems += [f"{logical_id}: wildcard action {a}" for a in actions if "*" in a]
-                if "*" in as_list(statement.get("Resource", [])) and not set(actions) <= UNSCOPABLE_ACTIONS:
+                resources = [render(r) for r in as_list(statement.get("Resource", []))]
+                if "*" in resources and not set(actions) <= UNSCOPABLE_ACTIONS:
                     problems.append(f"{logical_id}: resource * for {sorted(set(actions) - UNSCOPABLE_ACTIONS)}")
+                problems += [f"{logical_id}: wildcard resource {r}" for r in resources
+                             if "*" in r and r != "*" and not any(shape.fullmatch(r) for shape in allowed)]
     return problems
 
 
-def test_no_policy_has_a_wildcard_action_or_a_wildcard_resource_that_could_be_narrower(packaged, dev):
-    assert wildcard_problems(dev) == []
-    assert wildcard_problems(packaged.template("prod")) == []
+def test_no_policy_has_a_wildcard_action_or_a_wildcard_resource_that_could_be_narrower(packaged, dev, dev_nested):
+    assert wildcard_problems(dev, STAGE) == []
+    assert wildcard_problems(packaged.template("prod"), "prod") == []
+    assert [p for nested in dev_nested.values() for p in wildcard_problems(nested, STAGE)] == []
     account = json.loads((packaged.assembly(STAGE) / "account.template.json").read_text())
     assert wildcard_problems(account) == []
 
 
+def _sqs_arn(name: str) -> dict:
+    return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":sqs:{CONFIG.region}:",
+                              {"Ref": "AWS::AccountId"}, f":{name}"]]}
+
+
 def test_the_wildcard_check_catches_what_it_should():
+    family = CATALOGUE.queue_family("instruction")
     template = {"Resources": {
+        "Table": {"Type": "AWS::DynamoDB::Table"}, "Bucket": {"Type": "AWS::S3::Bucket"},
         "Broad": {"Type": "AWS::IAM::Policy", "Properties": {"PolicyDocument": {"Statement": [
             {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "arn:aws:dynamodb:::table/x"},
             {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": "*"},
-            {"Effect": "Allow", "Action": ["xray:PutTraceSegments"], "Resource": "*"}]}}}}}
-    assert wildcard_problems(template) == ["Broad: wildcard action dynamodb:*",
-                                           "Broad: resource * for ['sqs:SendMessage']"]
+            {"Effect": "Allow", "Action": ["xray:PutTraceSegments"], "Resource": "*"},
+            # allowed: the family's queues of this stage, a table's streams, a bucket's objects
+            {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": _sqs_arn(f"{family.physical_prefix(STAGE)}*")},
+            {"Effect": "Allow", "Action": ["dynamodb:GetRecords"],
+             "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["Table", "Arn"]}, "/stream/*"]]}},
+            {"Effect": "Allow", "Action": ["s3:GetObject"],
+             "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket", "Arn"]}, "/*"]]}},
+            # refused: every queue of the stage, another stage's family, a prefix without its dash,
+            # a wildcard in the middle, a table's every sub-resource
+            {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [
+                _sqs_arn(f"permis-{STAGE}-*"), _sqs_arn(f"{family.physical_prefix('prod')}*"),
+                _sqs_arn(f"{family.physical_prefix(STAGE).rstrip('-')}*"),
+                _sqs_arn(f"{family.physical_prefix(STAGE)}*-dlq")]},
+            {"Effect": "Allow", "Action": ["dynamodb:GetItem"],
+             "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["Table", "Arn"]}, "/*"]]}}]}}}}}
+    arn = f"arn:${{AWS::Partition}}:sqs:{CONFIG.region}:${{AWS::AccountId}}:"
+    assert wildcard_problems(template, STAGE) == [
+        "Broad: wildcard action dynamodb:*",
+        "Broad: resource * for ['sqs:SendMessage']",
+        f"Broad: wildcard resource {arn}permis-{STAGE}-*",
+        f"Broad: wildcard resource {arn}{family.physical_prefix('prod')}*",
+        f"Broad: wildcard resource {arn}permis-{STAGE}-instruction*",
+        f"Broad: wildcard resource {arn}{family.physical_prefix(STAGE)}*-dlq",
+        "Broad: wildcard resource ${Table.Arn}/*"]
+    # Without a stage (the account's stack), no family prefix is allowed either.
+    assert f"Broad: wildcard resource {arn}{family.physical_prefix(STAGE)}*" in wildcard_problems(template)
+
+
+def role_statements(template: dict) -> dict[str, list[dict]]:
+    """Chalice function name -> the statements of its role's policies."""
+    policies = of_type(template, "AWS::IAM::Policy")
+    statements: dict[str, list[dict]] = {}
+    for function in of_type(template, "AWS::Serverless::Function").values():
+        handler = props(function)["Handler"]
+        name = "api_handler" if handler == "app.app" else handler.rsplit(".", 1)[1]
+        role_id = target(props(function)["Role"])
+        statements[name] = [s for p in policies.values() if role_id in [target(r) for r in props(p)["Roles"]]
+                            for s in props(p)["PolicyDocument"]["Statement"]]
+    return statements
+
+
+def test_queue_family_grants_name_the_family_prefix_in_the_roles_that_declare_them_and_no_other(dev):
+    data_key = key_id(dev, "data")
+    statements = role_statements(dev)
+    for family in CATALOGUE.queue_families:
+        family_arn = f"arn:${{AWS::Partition}}:sqs:{CONFIG.region}:${{AWS::AccountId}}:{family.physical_prefix(STAGE)}*"
+        declared = {function: set(access.actions) for function, accesses in CATALOGUE.function_access.items()
+                    for access in accesses if access.kind == "queue_family" and access.logical == family.logical}
+        granted = {function: {a for s in found for a in as_list(s["Action"])
+                              if family_arn in [render(r) for r in as_list(s["Resource"])]}
+                   for function, found in statements.items()}
+        assert {f: actions for f, actions in granted.items() if actions} == declared
+        for function, actions in declared.items():
+            on_the_key = {a for s in statements[function] if target(s["Resource"]) == data_key
+                          for a in as_list(s["Action"])}
+            assert set(kms_actions_implied(sorted(actions))) <= on_the_key, function
+    assert set(declared) == {"api_handler", "relay_outbox"}  # the instruction family, today
 
 
 def test_each_function_has_its_own_role_with_the_actions_the_catalogue_declares(dev):
@@ -380,6 +554,28 @@ def test_operators_are_alarmed_on_dead_letters_old_messages_api_5xx_and_lambda_e
         assert {a["Dimensions"][0]["Value"] for a in watched(metric_name)} == names
 
 
+def test_each_member_of_a_queue_family_has_a_dead_letter_alarm_to_the_operators_and_no_age_alarm(dev, dev_nested):
+    _, operators = by_property(dev, "AWS::SNS::Topic", "TopicName", f"permis-{STAGE}-operators")
+    operators_id = next(k for k, r in dev["Resources"].items() if r is operators)
+    queues = family_queues(dev_nested)
+    alarmed: dict[str, dict] = {}
+    for nested_id, template in dev_nested.items():
+        for alarm in _alarms(template):
+            for key in ("AlarmActions", "OKActions"):
+                assert [from_parent(dev, nested_id, template, a) for a in alarm[key]] == [operators_id]
+            assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible", "only dead-letter alarms here"
+            [dimension] = alarm["Dimensions"]
+            name = next(n for n, (stack, queue) in queues.items()
+                        if stack == nested_id and queue == target(dimension["Value"]))
+            alarmed[name] = alarm
+    dead_letters = {physical_name(family.dead_letter_logical(member), STAGE)
+                    for family in CATALOGUE.queue_families for member in family.members}
+    assert set(alarmed) == dead_letters
+    for alarm in alarmed.values():
+        assert alarm["Statistic"] == "Maximum" and alarm["Threshold"] == 1
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
 # --- stages ----------------------------------------------------------------------------------------
 
 def _shape(template: dict) -> dict[str, tuple[str, frozenset]]:
@@ -392,8 +588,13 @@ def _shape(template: dict) -> dict[str, tuple[str, frozenset]]:
     return {k: (r["Type"], frozenset(paths(r.get("Properties", {})))) for k, r in template["Resources"].items()}
 
 
-def test_dev_and_prod_have_the_same_resources_and_properties_only_values_differ(dev, prod):
+def test_dev_and_prod_have_the_same_resources_and_properties_only_values_differ(packaged, dev, prod, dev_nested):
     assert _shape(dev) == _shape(prod)
+    prod_nested = packaged.nested("prod")
+    assert set(dev_nested) == set(prod_nested)
+    for nested_id, template in dev_nested.items():
+        assert _shape(template) == _shape(prod_nested[nested_id]), nested_id
+        assert template["Parameters"] == prod_nested[nested_id]["Parameters"]
 
 
 @pytest.mark.parametrize("stage", sorted(STAGES))
@@ -402,6 +603,8 @@ def test_every_stage_is_named_after_itself(packaged, stage):
     others = [s for s in STAGES if s != stage]
     assert not [s for s in others if f"permis-{s}-" in text]
     assert STAGES[stage].web_origin in text
+    for nested in packaged.nested(stage).values():
+        assert not [s for s in others if f"permis-{s}-" in json.dumps(nested)]
 
 
 def test_deployed_functions_read_the_same_environment_as_the_local_stack(dev, aws):
@@ -409,28 +612,64 @@ def test_deployed_functions_read_the_same_environment_as_the_local_stack(dev, aw
     [api] = [f for f in of_type(dev, "AWS::Serverless::Function").values() if props(f)["Handler"] == "app.app"]
     variables = props(api)["Environment"]["Variables"]
     assert set(aws) <= set(variables), sorted(set(aws) - set(variables))
+    for family in CATALOGUE.queue_families:
+        assert family.env_url_prefix in aws  # the local stack sets it too (some members are provisioned)
+        # A family queue's URL is the prefix and the rest of its name (chalicelib/settings.py family_queue_url).
+        assert render(variables[family.env_url_prefix]) == (
+            f"https://sqs.{CONFIG.region}.${{AWS::URLSuffix}}/${{AWS::AccountId}}/{family.physical_prefix(STAGE)}")
+        assert aws[family.env_url_prefix].endswith(f"/{family.physical_prefix('test')}")
+        assert not [v for v in variables if v.startswith(f"QUEUE_{family.logical.upper()}")], "a variable per queue"
     assert variables["PERMIS_STAGE"] == STAGE and variables["WEB_ORIGIN"] == CONFIG.web_origin
     assert props(api)["Tracing"] == "Active"
 
 
-@pytest.mark.parametrize("breakage", ["queue visibility over SQS's maximum", "unknown SAM event property"])
-def test_the_lint_step_fails_on_a_broken_template(packaged, dev, tmp_path, breakage):
-    """make package's lint is not a formality: it refuses what CloudFormation or SAM would."""
+def _lint(assembly) -> "subprocess.CompletedProcess[str]":
     import subprocess
 
     from tests.infra.conftest import LINT_PYTHON, PROJECT_DIR
 
-    broken = json.loads(json.dumps(dev))
-    if breakage.startswith("queue"):
+    return subprocess.run([str(LINT_PYTHON), "-m", "infra.lint", str(assembly)], cwd=PROJECT_DIR,
+                          capture_output=True, text=True, check=False)
+
+
+def _copy_templates(packaged, tmp_path) -> None:
+    """The stage's templates and asset manifests (not the zip), to break one of them."""
+    for path in packaged.assembly(STAGE).glob("*.json"):
+        if not path.name.endswith(".translated.json"):
+            (tmp_path / path.name).write_text(path.read_text())
+
+
+@pytest.mark.parametrize("breakage", ["queue visibility over SQS's maximum", "unknown SAM event property",
+                                      "family queue visibility over SQS's maximum"])
+def test_the_lint_step_fails_on_a_broken_template(packaged, dev, tmp_path, breakage):
+    """make package's lint is not a formality: it refuses what CloudFormation or SAM would, in the
+    stage's template and in its nested stacks'."""
+    from infra.lint import nested_templates
+
+    _copy_templates(packaged, tmp_path)
+    path = tmp_path / f"{STAGE}.template.json"
+    if breakage.startswith("family"):
+        path = next(iter(nested_templates(path).values()))
+    broken = json.loads(path.read_text())
+    if "queue" in breakage:
         queue = next(r for r in of_type(broken, "AWS::SQS::Queue").values())
         queue["Properties"]["VisibilityTimeout"] = 99_999
     else:
         function = next(f for f in of_type(broken, "AWS::Serverless::Function").values() if props(f).get("Events"))
         next(iter(props(function)["Events"].values()))["Properties"]["MaximumRetries"] = 3
-    (tmp_path / f"{STAGE}.template.json").write_text(json.dumps(broken))
-    result = subprocess.run([str(LINT_PYTHON), "-m", "infra.lint", str(tmp_path)], cwd=PROJECT_DIR,
-                            capture_output=True, text=True, check=False)
+    path.write_text(json.dumps(broken))
+    result = _lint(tmp_path)
     assert result.returncode != 0, result.stdout + result.stderr
+    assert "99999" in result.stdout or "MaximumRetries" in result.stdout + result.stderr
+
+
+def test_the_lint_step_fails_when_a_nested_stack_template_is_missing(packaged, tmp_path):
+    from infra.lint import nested_templates
+
+    _copy_templates(packaged, tmp_path)
+    next(iter(nested_templates(tmp_path / f"{STAGE}.template.json").values())).unlink()
+    result = _lint(tmp_path)
+    assert result.returncode != 0 and "pile imbriquée" in result.stderr, result.stdout + result.stderr
 
 
 def test_secrets_are_generated_at_deployment_and_encrypted_with_the_data_key(dev):

@@ -12,11 +12,9 @@ import boto3
 import pytest
 
 from chalicelib.adapters import wiring
-from chalicelib.adapters.instruction_repository import DynamoNephRegistry
 from chalicelib.domain.accounts import AccountStatus, Profile, Role
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.instruction import DecisionKind
-from chalicelib.services.instruction import Instruction
 from tests.accounts_support import active_school
 from tests.integration.test_requests import body, call
 from tests.integration.test_submission import events, history, ready_request, submit, upload
@@ -39,14 +37,17 @@ def school(http, accounts):
 
 @pytest.fixture
 def instruction(aws):
-    registry = DynamoNephRegistry(wiring.client("dynamodb"), os.environ["TABLE_MAIN_NAME"])
-    return Instruction(wiring.requests_service(), registry)
+    return wiring.instruction_service()
 
 
 @pytest.fixture
-def under_review(http, school, pump):
+def under_review(http, school, pump, instruction):
+    """A request in instruction, queued at the DDT of the Hauts-de-Seine and claimed by DDT_92."""
     number = ready_request(http, school, pump)
     assert body(submit(http, school, number))["status"] == "en-instruction"
+    pump.run_until_idle()  # the relay queues it
+    claimed = instruction.claim_next(DDT_92)
+    assert claimed is not None and claimed.request.request_id == number
     return number
 
 

@@ -29,13 +29,24 @@ _TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "Delete
 
 def _logical(kind: str, physical: str) -> str:
     """`permis-<stage>-<logical>` -> logical, checked against the catalogue (the stage is whatever
-    the fixtures provisioned)."""
+    the fixtures provisioned). For a queue family, the family's logical name: its grants name the
+    family, not each queue (`permis-<stage>-instruction-<member>[-retours|-dlq]` -> instruction)."""
     logical = physical.split("-", 2)[2]
+    if kind == "queue_family":
+        families = [f.logical for f in CATALOGUE.queue_families if logical in f.all_logicals()]
+        assert families, f"{physical} is not a queue of a catalogue queue family"
+        return families[0]
     known = {"table": [t.logical for t in CATALOGUE.tables], "bucket": [b.logical for b in CATALOGUE.buckets],
              "topic": [t.logical for t in CATALOGUE.topics],
              "queue": [q.logical for q in CATALOGUE.queues] + [q.dead_letter_logical for q in CATALOGUE.queues]}
     assert logical in known[kind], f"{physical} is not a catalogue {kind}"
     return logical
+
+
+def _queue_kind(physical: str) -> str:
+    """A queue of a family (its name starts with a family's `<logical>-`), or a catalogue queue."""
+    logical = physical.split("-", 2)[2]
+    return "queue_family" if any(logical.startswith(f"{f.logical}-") for f in CATALOGUE.queue_families) else "queue"
 
 
 def grants_used(service: str, operation: str, params: dict) -> set[tuple[str, str, str]]:
@@ -47,7 +58,8 @@ def grants_used(service: str, operation: str, params: dict) -> set[tuple[str, st
     if service == "dynamodb":
         return {(f"dynamodb:{operation}", "table", _logical("table", params["TableName"]))}
     if service == "sqs":
-        return {(f"sqs:{operation}", "queue", _logical("queue", params["QueueUrl"].rsplit("/", 1)[1]))}
+        name = params["QueueUrl"].rsplit("/", 1)[1]
+        return {(f"sqs:{operation}", _queue_kind(name), _logical(_queue_kind(name), name))}
     if service == "s3":
         if operation == "DeleteObject" and params.get("VersionId"):
             operation = "DeleteObjectVersion"  # what IAM checks when a version is named
@@ -63,6 +75,9 @@ def grants_used(service: str, operation: str, params: dict) -> set[tuple[str, st
     if service == "secretsmanager":
         [secret] = [s.logical for s in CATALOGUE.secrets if os.environ.get(s.env_arn) == params["SecretId"]]
         return {(f"secretsmanager:{operation}", "secret", secret)}
+    if service == "kms":
+        [key] = [k.logical for k in CATALOGUE.keys if os.environ.get(k.env_id) == params["KeyId"]]
+        return {(f"kms:{operation}", "key", key)}
     if service == "ses":
         return {(f"ses:{operation}", "email", "notifications")}
     raise AssertionError(f"no IAM mapping for {service}.{operation}: add one to this test")
@@ -261,6 +276,48 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, rec
                             + timedelta(days=days, minutes=1))
         assert sum(app.handler_map["remind_and_expire_validations"](scheduled_event(), None).values()) == 1
         run_workers()
+
+    # Instruction: an agent claims the paper-mandate request (queued by the relay), examines it,
+    # opens a document, extends and releases the claim, claims it again and validates it; an
+    # unreadable message is set aside; an administrator reads the queue, the reads, the dead letters.
+    from chalicelib.adapters.instruction_queues import queue_url
+    from chalicelib.domain.accounts import Role
+    from tests.accounts_support import active_agent
+    from chalicelib.local.demo_data import ActiveAccounts
+
+    active = ActiveAccounts(wiring.accounts())
+    boto3.client("sqs").send_message(QueueUrl=queue_url("DDT-92"), MessageBody="illisible")
+    with recorder.running("api_handler"):
+        instructor = active_agent(http, active, Role.INSTRUCTEUR_DDT, "92", "agent@ddt92.example.fr")
+        overseer = active_agent(http, active, Role.PREFECTURE, "92", "admin@pref92.example.fr")
+        claimed = json.loads(post(http, "/staff/claims", {}, instructor).body)["request"]
+        assert claimed["request_id"] == paper
+        for path in (f"/staff/requests/{paper}", f"/staff/requests/{paper}/documents/identite", "/staff/queue"):
+            assert http.get(path, headers={"Authorization": f"Bearer {instructor}"}).status_code == 200, path
+        assert post(http, f"/staff/requests/{paper}/extend", {}, instructor).status_code == 200
+        assert post(http, f"/staff/requests/{paper}/release", {}, instructor).status_code == 200
+        claimed = json.loads(post(http, "/staff/claims", {}, instructor).body)["request"]
+        assert post(http, f"/staff/requests/{paper}/decision", {"version": claimed["version"], "decision": "valider"},
+                    instructor).status_code == 200
+        for _ in range(3):  # the other requests of the queue, then "illisible", set aside
+            if json.loads(post(http, "/staff/claims", {}, instructor).body)["request"] is None:
+                break
+        for path in ("/staff/queues/DDT-92", f"/staff/requests/{paper}/reads", "/staff/queues/DDT-92/dead-letters"):
+            assert http.get(path, headers={"Authorization": f"Bearer {overseer}"}).status_code == 200, path
+        assert post(http, "/staff/queues/DDT-92/dead-letters/redrive", {}, overseer).status_code == 200
+    run_workers()  # the validation's attestation is made (make_attestations)
+    with recorder.running("api_handler"):
+        attestation = http.get(f"/requests/{paper}/attestations/inscription",
+                               headers={"Authorization": f"Bearer {taker}"})
+        assert attestation.status_code == 200, attestation.body
+        payload = wiring.requests_repository().issued(paper, "ATT")["payload"]
+        wiring.signer.cache_clear()  # the API's own container reads the public key
+        assert post(http, "/verification", {"payload": payload}).status_code == 200
+        assert http.get("/verification/public-key").status_code == 200
+    # A request still waiting 11 days later has its queue message sent again.
+    monkeypatch.setattr(requests_service, "utc_now", lambda: datetime.now(timezone.utc) + timedelta(days=11))
+    assert app.handler_map["requeue_long_waiting"](scheduled_event(), None)["requeued"] >= 1
+    run_workers()
 
     # The purge of a school never activated (its agrément is released).
     registry(wiring.accounts(), *[a.model_copy(update={"number": "E9990000001"}) for a in [

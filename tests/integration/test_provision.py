@@ -5,6 +5,7 @@ from urllib.parse import unquote_plus
 import boto3
 
 from chalicelib.resources import CATALOGUE, physical_name
+from tests.conftest import TEST_AUTHORITIES
 
 
 def test_provisioning_creates_exactly_the_catalogue(aws):
@@ -15,6 +16,8 @@ def test_provisioning_creates_exactly_the_catalogue(aws):
         expected_queues.add(physical_name(queue.logical))
         if queue.has_dead_letter_queue:
             expected_queues.add(physical_name(queue.dead_letter_logical))
+    for family in CATALOGUE.queue_families:  # the tests provision the authorities they use
+        expected_queues |= {physical_name(name) for name in family.all_logicals(TEST_AUTHORITIES)}
     assert {url.rsplit("/", 1)[1] for url in sqs.list_queues()["QueueUrls"]} == expected_queues
     assert {b["Name"] for b in s3.list_buckets()["Buckets"]} == {physical_name(b.logical) for b in CATALOGUE.buckets}
     assert len(boto3.client("kms").list_keys()["Keys"]) == len(CATALOGUE.keys)
@@ -82,3 +85,27 @@ def test_the_email_identity_has_its_configuration_set(aws):
     identity = CATALOGUE.email_identity("notifications")
     sets = boto3.client("ses").list_configuration_sets()["ConfigurationSets"]
     assert [s["Name"] for s in sets] == [aws[identity.env_configuration_set]]
+
+
+def test_make_run_creates_every_authoritys_three_instruction_queues(monkeypatch):
+    """What the tests skip for speed, once: all the members of the family, as `make run` makes them."""
+    import os
+
+    from moto import mock_aws
+
+    from chalicelib.local.provision import provision
+
+    family = CATALOGUE.queue_family("instruction")
+    with mock_aws():
+        env = provision("complet", os.environ["WEB_ORIGIN"])
+        sqs = boto3.client("sqs")
+        names = {url.rsplit("/", 1)[1] for url in sqs.list_queues(QueueNamePrefix="permis-complet-instruction-",
+                                                                   MaxResults=1000)["QueueUrls"]}
+        assert names == {physical_name(name, "complet") for name in family.all_logicals()}
+        assert len(names) == 3 * len(family.members) == 306
+        url = env[family.env_url_prefix] + "ddt-2a-retours"
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert attributes["VisibilityTimeout"] == str(family.lease_seconds) and attributes["KmsMasterKeyId"]
+        redrive = json.loads(attributes["RedrivePolicy"])
+        assert redrive["deadLetterTargetArn"].endswith("permis-complet-instruction-ddt-2a-dlq")
+        assert int(redrive["maxReceiveCount"]) == family.max_receive_count

@@ -88,3 +88,32 @@ def test_pre_checks_point_at_what_the_agent_should_look_at():
                                                "identity"))
     assert "17 ans" in checks["age"].detail and "261100000999" in checks["ephoto"].detail
     assert "doublon" in checks["neph"].detail and "Date de naissance" in checks["identity"].detail
+
+
+def test_the_median_of_the_delays_is_the_middle_one_or_the_mean_of_the_two_middle_ones():
+    from chalicelib.domain.instruction import median
+
+    assert median([]) is None
+    assert median([30, 10, 20]) == 20.0
+    assert median([40, 10, 30, 20]) == 25.0
+
+
+def test_an_agent_works_the_queue_of_their_service_only():
+    from chalicelib.domain.instruction import agent_authority
+
+    assert agent_authority("instructeur-ddt", "2a") == "DDT-2A"
+    assert agent_authority("instructeur-cert", "69") == "CERT"
+    assert agent_authority("instructeur-ddt", None) is None  # a DDT agent without département has no queue
+    assert agent_authority("prefecture", "69") is None and agent_authority("auto-ecole", "69") is None
+
+
+def test_a_claim_is_held_by_its_agent_until_its_lease_ends():
+    from datetime import datetime, timedelta, timezone
+
+    from chalicelib.domain.instruction import Claim
+
+    now = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
+    claim = Claim(request_id="261100000001", agent_id="a", agent_name="Claire Arnaud", authority="DDT-92",
+                  returning=False, receipt_handle="h", claimed_at=now, lease_until=now + timedelta(minutes=15))
+    assert claim.held_by("a", now) and not claim.held_by("b", now)
+    assert not claim.active(now + timedelta(minutes=15)) and not claim.held_by("a", now + timedelta(minutes=16))

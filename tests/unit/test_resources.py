@@ -1,7 +1,9 @@
 """The catalogue is the one source of truth: its invariants, and its agreement with the app."""
+import pytest
 from chalice.app import DynamoDBEventConfig, SQSEventConfig
 
-from chalicelib.resources import CATALOGUE, physical_name, table_name_from_stream_arn
+from chalicelib.domain.geography import DEPARTEMENTS
+from chalicelib.resources import CATALOGUE, QueueFamily, physical_name, table_name_from_stream_arn
 
 
 def test_every_queue_that_feeds_a_worker_has_a_dead_letter_queue_after_five_receives():
@@ -34,7 +36,8 @@ def test_every_event_source_of_the_app_is_a_catalogue_resource(app):
 
 def test_declared_grants_name_functions_of_the_app_and_resources_of_the_catalogue(app):
     functions = set(app.handler_map) | {"api_handler"}
-    kinds = {"table": CATALOGUE.table, "queue": CATALOGUE.queue, "bucket": CATALOGUE.bucket,
+    kinds = {"table": CATALOGUE.table, "queue": CATALOGUE.queue, "queue_family": CATALOGUE.queue_family,
+             "bucket": CATALOGUE.bucket,
              "topic": CATALOGUE.topic, "email": CATALOGUE.email_identity, "user_pool": CATALOGUE.user_pool,
              "key": CATALOGUE.key, "secret": CATALOGUE.secret}
     for function, accesses in CATALOGUE.function_access.items():
@@ -50,3 +53,49 @@ def test_retention_rules_and_the_upload_notification_cover_distinct_prefixes():
     assert len(prefixes) == len(set(prefixes)) and all(p.endswith("/") for p in prefixes)
     assert bucket.notify_prefix in prefixes  # uploads expire too
     assert CATALOGUE.queue(bucket.notify_queue).has_dead_letter_queue
+
+
+# --- queue families --------------------------------------------------------------------------------
+
+FAMILY = QueueFamily("travail", members=("nord", "sud"))
+
+
+def test_a_queue_family_names_three_queues_per_member():
+    assert FAMILY.queue_logical("nord") == "travail-nord"
+    assert FAMILY.queue_logical("nord", returning=True) == "travail-nord-retours"
+    assert FAMILY.dead_letter_logical("nord") == "travail-nord-dlq"
+    assert FAMILY.all_logicals() == ["travail-nord", "travail-nord-retours", "travail-nord-dlq",
+                                     "travail-sud", "travail-sud-retours", "travail-sud-dlq"]
+    assert FAMILY.all_logicals(("sud",)) == ["travail-sud", "travail-sud-retours", "travail-sud-dlq"]
+
+
+def test_a_queue_family_refuses_a_member_it_does_not_have():
+    for call in (lambda: FAMILY.queue_logical("est"), lambda: FAMILY.queue_logical("est", returning=True),
+                 lambda: FAMILY.dead_letter_logical("est"), lambda: FAMILY.all_logicals(("nord", "est"))):
+        with pytest.raises(KeyError, match="est"):
+            call()
+
+
+def test_the_physical_prefix_of_a_family_starts_every_name_of_the_family_and_of_no_other_queue():
+    assert FAMILY.physical_prefix("dev") == "permis-dev-travail-"
+    for family in (FAMILY, *CATALOGUE.queue_families):
+        prefix = family.physical_prefix("dev")
+        assert all(physical_name(logical, "dev").startswith(prefix) for logical in family.all_logicals())
+        # IAM grants name the family by this prefix: no other queue of the stage may start with it.
+        others = [q for queue in CATALOGUE.queues for q in (queue.logical, queue.dead_letter_logical)] + [
+            logical for other in CATALOGUE.queue_families if other is not family for logical in other.all_logicals()]
+        assert not [q for q in others if physical_name(q, "dev").startswith(prefix)]
+        assert not physical_name("x", "prod").startswith(prefix)
+
+
+def test_the_instruction_family_has_a_member_per_departement_and_the_cert():
+    family = CATALOGUE.queue_family("instruction")
+    assert set(family.members) == {f"ddt-{code.lower()}" for code in DEPARTEMENTS} | {"cert"}
+    assert len(family.members) == len(set(family.members)) == len(DEPARTEMENTS) + 1
+    assert {"ddt-69", "ddt-2a", "ddt-2b", "ddt-971", "cert"} <= set(family.members)
+    # SQS: up to 80 characters, letters, digits, hyphens and underscores.
+    names = [physical_name(logical, "prod") for logical in family.all_logicals()]
+    assert max(len(name) for name in names) <= 80
+    assert all(c.isascii() and (c.isalnum() or c in "-_") for name in names for c in name)
+    assert family.lease_seconds <= 12 * 3600  # SQS's maximum visibility timeout
+    assert family.message_retention_seconds <= 14 * 24 * 3600

@@ -1,0 +1,314 @@
+"""Agents' routes (the agents' console and the `permis-agent` command call these): claim the next
+request of one's queue, examine it with its documents and pre-checks, extend or release the claim,
+decide. Administrators of the prefecture: queue health, who read a request, dead letters."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from chalice import Blueprint
+from pydantic import ConfigDict, Field
+
+from chalicelib.adapters import wiring
+from chalicelib.api.http import route
+from chalicelib.api.requests import Download, HistoryRow, history_rows
+from chalicelib.domain.accounts import Profile, Role
+from chalicelib.domain.base import Model
+
+blueprint = Blueprint(__name__)
+TAGS = ("instruction",)
+INSTRUCTORS = (Role.INSTRUCTEUR_DDT.value, Role.INSTRUCTEUR_CERT.value)
+ADMINISTRATORS = (Role.PREFECTURE.value,)
+
+
+class ClaimView(Model):
+    agent_name: str
+    lease_until: datetime
+    mine: bool
+
+
+class StaffDocument(Model):
+    document: str
+    label: str
+    state: str
+    state_label: str
+    refusal: str | None = None
+    can_open: bool = Field(description="true : une pièce acceptée, à ouvrir par /documents/{document}")
+
+
+class PreCheckView(Model):
+    code: str
+    label: str
+    ok: bool | None = Field(description="true : conforme ; false : à regarder ; null : pour information")
+    detail: str
+
+
+class StaffRequestView(Model):
+    request_id: str
+    procedure: str
+    procedure_label: str
+    authority: str | None
+    status: str
+    status_label: str
+    version: int
+    candidate_name: str
+    school_name: str | None
+    submitted_at: datetime | None
+    queued_at: datetime | None
+    returning: bool = Field(description="Revenue après un complément : servie avant les nouvelles demandes")
+    neph: str | None
+    steps: dict[str, dict[str, Any]]
+    documents: list[StaffDocument]
+    pre_checks: list[PreCheckView]
+    claim: ClaimView | None = Field(description="Qui instruit la demande en ce moment, jusqu'à quand")
+    history: list[HistoryRow]
+
+
+class NextAnswer(Model):
+    request: StaffRequestView | None
+    message: str
+
+
+class DecisionInput(Model):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    version: int = Field(ge=1, description="La version lue : une demande modifiée entre-temps est refusée (409)")
+    decision: Literal["valider", "complement", "rejeter"]
+    reasons: list[str] = Field(default_factory=list, max_length=10,
+                               description="Motifs choisis dans la liste (GET /staff/reasons)")
+    comment: str | None = Field(default=None, max_length=2000, description="Texte libre, exigé avec le motif « autre »")
+    documents: list[str] = Field(default_factory=list, max_length=20,
+                                 description="Complément : les pièces à remplacer")
+
+
+class Message(Model):
+    message: str
+
+
+class Reason(Model):
+    code: str
+    label: str
+
+
+class Reasons(Model):
+    complement: list[Reason]
+    rejection: list[Reason]
+
+
+class DayView(Model):
+    day: str
+    decisions: int
+
+
+class QueueHealthView(Model):
+    authority: str
+    waiting: int = Field(description="Nouvelles demandes en attente")
+    returning_waiting: int = Field(description="Demandes revenues d'un complément, en attente")
+    claimed: int = Field(description="Demandes prises en charge en ce moment")
+    oldest_queued_at: datetime | None
+    oldest_request_id: str | None
+    oldest_age_hours: float | None
+    decisions_by_day: list[DayView]
+    median_delay_hours: float | None = Field(description="Délai médian du dépôt à la décision, sur 7 jours")
+
+
+class ReadView(Model):
+    at: datetime
+    agent_name: str
+    role: str
+    what: str
+
+
+class Reads(Model):
+    reads: list[ReadView]
+
+
+class DeadLetterView(Model):
+    message_id: str
+    request_id: str | None
+    receive_count: int
+    sent_at: datetime | None
+    request_status: str | None = None
+
+
+class DeadLetters(Model):
+    authority: str
+    dead_letters: list[DeadLetterView]
+
+
+class Redriven(Model):
+    moved: int
+    message: str
+
+
+def staff_view(examination, viewer: Profile) -> StaffRequestView:
+    from chalicelib.domain.rules import DOCUMENT_LABELS, DocumentType
+    from chalicelib.services.documents import STATE_LABELS
+
+    request, claim = examination.request, examination.claim
+    documents = []
+    for name, record in sorted(examination.documents.items()):
+        label = DOCUMENT_LABELS.get(DocumentType(name), name) if name in DocumentType._value2member_map_ else name
+        documents.append(StaffDocument(document=name, label=label, state=record.get("state", ""),
+                                       state_label=STATE_LABELS.get(record.get("state", ""), "À fournir"),
+                                       refusal=record.get("reason"),
+                                       can_open=record.get("state") == "accepted" and bool(record.get("clean_key"))))
+    return StaffRequestView(
+        request_id=request.request_id, procedure=request.procedure.value, procedure_label=request.procedure_label,
+        authority=request.authority(), status=request.status.value, status_label=request.status_label,
+        version=request.version, candidate_name=request.candidate_name(), school_name=request.school_name,
+        submitted_at=request.submitted_at, queued_at=request.queued_at, returning=request.returning,
+        neph=request.neph, steps=request.steps, documents=documents,
+        pre_checks=[PreCheckView(code=c.code, label=c.label, ok=c.ok, detail=c.detail) for c in examination.pre_checks],
+        claim=ClaimView(agent_name=claim.agent_name, lease_until=claim.lease_until,
+                        mine=claim.agent_id == viewer.account_id) if claim else None,
+        history=history_rows(examination.history))
+
+
+@route(blueprint, "/staff/reasons", summary="Les motifs de complément et de rejet", tags=TAGS,
+       response_model=Reasons, roles=INSTRUCTORS)
+def reasons() -> Reasons:
+    from chalicelib.domain.instruction import COMPLEMENT_REASONS, REJECTION_REASONS
+
+    return Reasons(complement=[Reason(code=c, label=label) for c, label in COMPLEMENT_REASONS.items()],
+                   rejection=[Reason(code=c, label=label) for c, label in REJECTION_REASONS.items()])
+
+
+@route(blueprint, "/staff/claims", method="POST", summary="Prendre en charge la demande suivante de ma file",
+       tags=TAGS, response_model=NextAnswer, errors=(403,), roles=INSTRUCTORS,
+       description="Les demandes revenues d'un complément d'abord, puis les autres dans l'ordre d'arrivée. La "
+                   "demande vous est réservée 15 minutes (prolongeables) ; aucun autre agent ne la reçoit.")
+def claim_next(caller: Profile) -> NextAnswer:
+    examination = wiring.instruction_service().claim_next(caller)
+    if examination is None:
+        return NextAnswer(request=None, message="Aucune demande en attente dans votre file.")
+    return NextAnswer(request=staff_view(examination, caller),
+                      message=f"Demande {examination.request.request_id} prise en charge.")
+
+
+@route(blueprint, "/staff/requests/{request_id}", summary="Examiner une demande (pièces, contrôles automatiques)",
+       tags=TAGS, response_model=StaffRequestView, errors=(404,), roles=INSTRUCTORS,
+       description="Chaque consultation est enregistrée (qui, quoi, quand).")
+def examine(caller: Profile, request_id: str) -> StaffRequestView:
+    return staff_view(wiring.instruction_service().examine(caller, request_id), caller)
+
+
+@route(blueprint, "/staff/requests/{request_id}/documents/{document}", summary="Ouvrir une pièce (lien d'une minute)",
+       tags=TAGS, response_model=Download, errors=(404,), roles=INSTRUCTORS,
+       description="La consultation de la pièce est enregistrée.")
+def open_document(caller: Profile, request_id: str, document: str) -> Download:
+    url, expires_at = wiring.instruction_service().document_link(caller, request_id, document)
+    return Download(url=url, expires_at=expires_at)
+
+
+@route(blueprint, "/staff/requests/{request_id}/extend", method="POST", summary="Prolonger ma prise en charge",
+       tags=TAGS, response_model=ClaimView, errors=(404, 409), roles=INSTRUCTORS)
+def extend(caller: Profile, request_id: str) -> ClaimView:
+    claim = wiring.instruction_service().extend(caller, request_id)
+    return ClaimView(agent_name=claim.agent_name, lease_until=claim.lease_until, mine=True)
+
+
+@route(blueprint, "/staff/requests/{request_id}/release", method="POST", summary="Libérer la demande",
+       tags=TAGS, response_model=Message, errors=(404, 409), roles=INSTRUCTORS,
+       description="La demande retourne dans la file, proposée à l'agent suivant tout de suite.")
+def release(caller: Profile, request_id: str) -> Message:
+    wiring.instruction_service().release(caller, request_id)
+    return Message(message=f"Demande {request_id} libérée : elle retourne dans la file.")
+
+
+class DecisionAnswer(Model):
+    request_id: str
+    status: str
+    status_label: str
+    version: int
+    neph: str | None
+    message: str
+
+
+@route(blueprint, "/staff/requests/{request_id}/decision", method="POST", summary="Décider : valider, demander un "
+       "complément ou rejeter", tags=TAGS, request_model=DecisionInput, response_model=DecisionAnswer,
+       errors=(404, 409), roles=INSTRUCTORS,
+       description="Sur une demande que vous avez prise en charge. Valider une inscription attribue le NEPH ; un "
+                   "complément nomme les pièces à remplacer et ses motifs ; un rejet, ses motifs.")
+def decide(caller: Profile, request_id: str, body: DecisionInput) -> DecisionAnswer:
+    from chalicelib.domain.instruction import DecisionKind
+
+    decided = wiring.instruction_service().decide(caller, request_id, body.version, DecisionKind(body.decision),
+                                                  body.reasons, comment=body.comment, documents=body.documents)
+    message = f"Décision enregistrée : {decided.status_label}" + (
+        f" ; NEPH {decided.neph}." if decided.neph else ".")
+    return DecisionAnswer(request_id=decided.request_id, status=decided.status.value,
+                          status_label=decided.status_label, version=decided.version, neph=decided.neph,
+                          message=message)
+
+
+@route(blueprint, "/staff/queue", summary="L'état de ma file", tags=TAGS, response_model=QueueHealthView,
+       errors=(403,), roles=INSTRUCTORS)
+def my_queue(caller: Profile) -> QueueHealthView:
+    service = wiring.instruction_service()
+    return _health(service.health(service.authority_of(caller)))
+
+
+@route(blueprint, "/staff/queues/{authority}", summary="L'état d'une file (administrateurs)", tags=TAGS,
+       response_model=QueueHealthView, errors=(404,), roles=ADMINISTRATORS,
+       description="authority : DDT-<département> ou CERT.")
+def queue_health(caller: Profile, authority: str) -> QueueHealthView:
+    return _health(wiring.instruction_service().health(_administered(caller, authority)))
+
+
+@route(blueprint, "/staff/requests/{request_id}/reads", summary="Qui a consulté la demande et ses pièces "
+       "(administrateurs)", tags=TAGS, response_model=Reads, errors=(404,), roles=ADMINISTRATORS)
+def reads(caller: Profile, request_id: str) -> Reads:
+    rows = wiring.instruction_service().reads(caller, request_id)
+    return Reads(reads=[ReadView(at=datetime.fromisoformat(r["at"]), agent_name=r["agent_name"], role=r["role"],
+                                 what=r["what"]) for r in rows])
+
+
+@route(blueprint, "/staff/queues/{authority}/dead-letters", summary="Messages mis de côté d'une file "
+       "(administrateurs)", tags=TAGS, response_model=DeadLetters, errors=(404,), roles=ADMINISTRATORS)
+def dead_letters(caller: Profile, authority: str) -> DeadLetters:
+    from datetime import timezone
+
+    authority = _administered(caller, authority)
+    return DeadLetters(authority=authority, dead_letters=[DeadLetterView(
+        message_id=message.message_id, request_id=message.request_id(), receive_count=message.receive_count,
+        sent_at=datetime.fromtimestamp(message.sent_at_ms / 1000, timezone.utc) if message.sent_at_ms else None,
+        request_status=request.status_label if request else None)
+        for message, request in wiring.instruction_service().dead_letters(authority)])
+
+
+@route(blueprint, "/staff/queues/{authority}/dead-letters/redrive", method="POST", summary="Remettre dans la file "
+       "les messages mis de côté (administrateurs)", tags=TAGS, response_model=Redriven, errors=(404,),
+       roles=ADMINISTRATORS)
+def redrive(caller: Profile, authority: str) -> Redriven:
+    moved = wiring.instruction_service().redrive(_administered(caller, authority))
+    return Redriven(moved=moved, message=f"{moved} message(s) remis dans la file.")
+
+
+def _administered(admin: Profile, authority: str) -> str:
+    """An authority this administrator oversees: their département's DDT and the CERT (a national
+    administrator, with no département, oversees every one). Others look unknown."""
+    from chalicelib.domain.errors import NotFound
+    from chalicelib.domain.instruction import CERT
+    from chalicelib.resources import CATALOGUE
+
+    code = authority.upper()
+    known = code.lower() in CATALOGUE.queue_family("instruction").members
+    mine = admin.departement is None or code in (CERT, f"DDT-{admin.departement.upper()}")
+    if not (known and mine):
+        raise NotFound("queue_not_found", "Aucune file de votre ressort ne porte ce nom : DDT-<département> (par "
+                                          "exemple DDT-69) ou CERT.")
+    return code
+
+
+def _health(health) -> QueueHealthView:
+    from datetime import timezone
+
+    now = datetime.now(timezone.utc)
+    return QueueHealthView(
+        authority=health.authority, waiting=health.waiting, returning_waiting=health.returning_waiting,
+        claimed=health.claimed, oldest_queued_at=health.oldest_queued_at, oldest_request_id=health.oldest_request_id,
+        oldest_age_hours=round((now - health.oldest_queued_at).total_seconds() / 3600, 1)
+        if health.oldest_queued_at else None,
+        decisions_by_day=[DayView(day=d.day.isoformat(), decisions=d.decisions) for d in health.days],
+        median_delay_hours=round(health.median_delay_seconds / 3600, 1)
+        if health.median_delay_seconds is not None else None)

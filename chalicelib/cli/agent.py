@@ -1,0 +1,291 @@
+"""`permis-agent` (or `python -m chalicelib.cli.agent`): the agents' command line, for instructors
+who work their queue from a terminal, and for administrators. It calls the same staff API routes as
+the agents' console, signed in as the agent (password and double authentication); the session is
+kept in a file only its owner can read.
+
+  permis-agent connexion --email agent@ddt.gouv.fr
+  permis-agent suivante                      the next request of my queue, held for me
+  permis-agent voir 261112345678             the request, its documents and pre-checks
+  permis-agent pieces 261112345678 [--ouvrir identite]
+  permis-agent decider 261112345678 valider | complement --piece domicile --motif domicile-ancien
+                                           | rejeter --motif doublon [--commentaire "..."]
+  permis-agent prolonger / liberer 261112345678
+  permis-agent file [--service DDT-69]       queue health (administrators: any queue of theirs)
+  permis-agent motifs                        the reasons a complement or a rejection can give
+  permis-agent consultations 261112345678    who read the request (administrators)
+  permis-agent dlq liste|inspecter ID|rejouer --service DDT-69   dead letters (administrators)
+  permis-agent deconnexion
+
+Exit codes: 0 done, 1 refused by the service (the message says why), 2 usage or connection error.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+DEFAULT_API = "http://127.0.0.1:8000"
+
+
+class Refused(Exception):
+    """The API said no: its French message, its stable code."""
+
+    def __init__(self, status: int, answer: dict[str, Any]):
+        super().__init__(answer.get("message", f"HTTP {status}"))
+        self.status = status
+        self.answer = answer
+
+
+class Api:
+    def __init__(self, base_url: str, session_file: Path,
+                 opener: Callable[..., Any] = urllib.request.urlopen):
+        self.base_url = base_url.rstrip("/")
+        self.session_file = session_file
+        self._open = opener
+
+    def token(self) -> str | None:
+        try:
+            return json.loads(self.session_file.read_text())["access_token"]
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def save_session(self, tokens: dict[str, Any]) -> None:
+        self.session_file.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(self.session_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            json.dump({"access_token": tokens["access_token"], "refresh_token": tokens.get("refresh_token")}, file)
+
+    def forget_session(self) -> None:
+        self.session_file.unlink(missing_ok=True)
+
+    def call(self, method: str, path: str, payload: dict[str, Any] | None = None, auth: bool = True) -> dict[str, Any]:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if auth:
+            token = self.token()
+            if token is None:
+                raise Refused(401, {"code": "not_signed_in",
+                                    "message": "Vous n'êtes pas connecté : permis-agent connexion --email ..."})
+            headers["Authorization"] = f"Bearer {token}"
+        data = json.dumps(payload).encode() if payload is not None else (b"{}" if method == "POST" else None)
+        request = urllib.request.Request(self.base_url + path, data=data, headers=headers, method=method)
+        try:
+            with self._open(request, timeout=30) as response:
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            try:
+                answer = json.loads(error.read() or b"{}")
+            except ValueError:
+                answer = {}
+            if error.code == 401 and auth:
+                answer.setdefault("message", "Session expirée : reconnectez-vous (permis-agent connexion).")
+            raise Refused(error.code, answer) from None
+
+
+# --- output ----------------------------------------------------------------------------------
+
+def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    """A plain-text table, columns as wide as their longest cell."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+CHECK_MARKS = {True: "OK", False: "À VOIR", None: "info"}
+
+
+def show_request(seen: dict[str, Any]) -> str:
+    civil = seen["steps"].get("civil_status") or {}
+    contact = seen["steps"].get("contact") or {}
+    categories = seen["steps"].get("categories") or {}
+    claim = seen.get("claim")
+    lines = [f"Demande {seen['request_id']} — {seen['procedure_label']}",
+             f"Statut : {seen['status_label']} (version {seen['version']})"
+             + (" — revenue après un complément" if seen.get("returning") else ""),
+             f"Candidat : {seen['candidate_name']}, né(e) le {civil.get('birth_date', '?')}"
+             + (f" — NEPH {seen['neph']}" if seen.get("neph") else ""),
+             f"Auto-école : {seen.get('school_name') or '—'}",
+             f"Catégories : {', '.join(categories.get('categories', [])) or '—'}",
+             f"Courriel : {contact.get('email', '—')}",
+             "Prise en charge : " + ((("vous" if claim["mine"] else claim["agent_name"])
+                                       + f", jusqu'à {claim['lease_until'][11:16]} UTC") if claim else "personne"),
+             "", "Contrôles automatiques",
+             table([(CHECK_MARKS[c["ok"]], c["label"], c["detail"]) for c in seen["pre_checks"]],
+                   ("", "Contrôle", "Détail")) if seen["pre_checks"] else "(aucun)",
+             "", "Pièces",
+             table([(d["document"], d["label"], d["state_label"], d.get("refusal") or "") for d in seen["documents"]],
+                   ("Pièce", "Libellé", "État", "Motif de refus"))]
+    if seen.get("history"):
+        lines += ["", "Historique", table([(h["at"][:16].replace("T", " "), h["to_label"], h["actor_label"],
+                                            h.get("reason") or "") for h in seen["history"]],
+                                          ("Date (UTC)", "Statut", "Par", "Motif"))]
+    return "\n".join(lines)
+
+
+def show_health(health: dict[str, Any]) -> str:
+    lines = [f"File {health['authority']}",
+             table([("Nouvelles demandes en attente", health["waiting"]),
+                    ("Revenues d'un complément, en attente", health["returning_waiting"]),
+                    ("Prises en charge en ce moment", health["claimed"]),
+                    ("Plus ancienne en attente", f"{health['oldest_request_id']} depuis {health['oldest_age_hours']} h"
+                     if health["oldest_request_id"] else "—"),
+                    ("Délai médian dépôt → décision (7 jours)",
+                     f"{health['median_delay_hours']} h" if health["median_delay_hours"] is not None else "—")],
+                   ("Indicateur", "Valeur"))]
+    if health["decisions_by_day"]:
+        lines += ["", table([(d["day"], d["decisions"]) for d in health["decisions_by_day"]], ("Jour", "Décisions"))]
+    return "\n".join(lines)
+
+
+# --- commands --------------------------------------------------------------------------------
+
+def login(api: Api, args, ask_password: Callable[[str], str], ask: Callable[[str], str]) -> str:
+    """Password, then the code of the authentication app. An agent whose double authentication is
+    not set up yet sets it up here (the key to add to the app, then a code), then signs in again."""
+    password = ask_password("Mot de passe : ")
+
+    def sign_in() -> dict[str, Any]:
+        answer = api.call("POST", "/sessions", {"email": args.email, "password": password}, auth=False)
+        if answer["status"] == "mfa_required":
+            code = ask("Code de double authentification (6 chiffres) : ").strip()
+            answer = api.call("POST", "/sessions/mfa", {"email": args.email, "session": answer["session"],
+                                                        "code": code}, auth=False)
+        api.save_session(answer["tokens"])
+        return api.call("GET", "/me")
+
+    if not sign_in()["mfa_required"]:
+        return "Vous êtes connecté."
+    setup = api.call("POST", "/me/mfa/setup")
+    print(f"{setup['message']}\n  clé : {setup['secret']}\n  lien : {setup['otpauth_uri']}")
+    api.call("POST", "/me/mfa/verify", {"code": ask("Code affiché par l'application (6 chiffres) : ").strip()})
+    sign_in()  # the session opened before the double authentication does not carry the agent's role
+    return "Double authentification configurée. Vous êtes connecté."
+
+
+def decide(api: Api, args) -> str:
+    current = api.call("GET", f"/staff/requests/{args.request_id}")
+    decided = api.call("POST", f"/staff/requests/{args.request_id}/decision", {
+        "version": current["version"], "decision": args.decision, "reasons": args.motif or [],
+        "comment": args.commentaire, "documents": args.piece or []})
+    return decided["message"]
+
+
+def run(args, api: Api, ask_password: Callable[[str], str] = getpass.getpass,
+        ask: Callable[[str], str] = input) -> str:
+    command = args.command
+    if command == "connexion":
+        return login(api, args, ask_password, ask)
+    if command == "deconnexion":
+        try:
+            api.call("DELETE", "/sessions")
+        finally:
+            api.forget_session()
+        return "Vous êtes déconnecté, sur tous vos appareils."
+    if command == "suivante":
+        answer = api.call("POST", "/staff/claims")
+        return show_request(answer["request"]) if answer["request"] else answer["message"]
+    if command == "voir":
+        return show_request(api.call("GET", f"/staff/requests/{args.request_id}"))
+    if command == "pieces":
+        if args.ouvrir:
+            link = api.call("GET", f"/staff/requests/{args.request_id}/documents/{args.ouvrir}")
+            return f"Lien valable une minute :\n{link['url']}"
+        seen = api.call("GET", f"/staff/requests/{args.request_id}")
+        return table([(d["document"], d["label"], d["state_label"], "oui" if d["can_open"] else "non")
+                      for d in seen["documents"]], ("Pièce", "Libellé", "État", "Ouvrable"))
+    if command == "decider":
+        return decide(api, args)
+    if command == "prolonger":
+        claim = api.call("POST", f"/staff/requests/{args.request_id}/extend")
+        return f"Prise en charge prolongée jusqu'à {claim['lease_until'][11:16]} UTC."
+    if command == "liberer":
+        return api.call("POST", f"/staff/requests/{args.request_id}/release")["message"]
+    if command == "file":
+        path = f"/staff/queues/{args.service}" if args.service else "/staff/queue"
+        return show_health(api.call("GET", path))
+    if command == "motifs":
+        reasons = api.call("GET", "/staff/reasons")
+        return "\n\n".join(f"{title}\n" + table([(r["code"], r["label"]) for r in reasons[key]], ("Code", "Motif"))
+                           for key, title in (("complement", "Complément"), ("rejection", "Rejet")))
+    if command == "consultations":
+        reads = api.call("GET", f"/staff/requests/{args.request_id}/reads")["reads"]
+        return table([(r["at"][:19].replace("T", " "), r["agent_name"], r["role"], r["what"]) for r in reads],
+                     ("Date (UTC)", "Agent", "Rôle", "Consultation")) if reads else "Aucune consultation."
+    if command == "dlq":
+        if args.action == "rejouer":
+            return api.call("POST", f"/staff/queues/{args.service}/dead-letters/redrive")["message"]
+        letters = api.call("GET", f"/staff/queues/{args.service}/dead-letters")["dead_letters"]
+        if args.action == "inspecter":
+            letters = [d for d in letters if d["message_id"] == args.message_id]
+            if not letters:
+                raise Refused(404, {"code": "dead_letter_not_found",
+                                    "message": f"Aucun message {args.message_id} dans cette file de côté."})
+        return table([(d["message_id"], d["request_id"] or "(illisible)", d["request_status"] or "—",
+                       d["receive_count"], (d["sent_at"] or "")[:19]) for d in letters],
+                     ("Message", "Demande", "Statut actuel", "Réceptions", "Envoyé le")) \
+            if letters else "Aucun message mis de côté."
+    raise AssertionError(command)
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="permis-agent", description="Instruction des demandes, en ligne de commande.")
+    main.add_argument("--api", default=os.environ.get("PERMIS_API_URL", DEFAULT_API),
+                      help=f"adresse de l'API (défaut : PERMIS_API_URL ou {DEFAULT_API})")
+    commands = main.add_subparsers(dest="command", required=True)
+    commands.add_parser("connexion", help="se connecter").add_argument("--email", required=True)
+    commands.add_parser("deconnexion", help="se déconnecter partout")
+    commands.add_parser("suivante", help="prendre en charge la demande suivante de ma file")
+    for name, text in (("voir", "examiner une demande"), ("prolonger", "prolonger ma prise en charge"),
+                       ("liberer", "remettre la demande dans la file"),
+                       ("consultations", "qui a consulté la demande (administrateurs)")):
+        commands.add_parser(name, help=text).add_argument("request_id")
+    pieces = commands.add_parser("pieces", help="les pièces d'une demande, ou le lien d'une pièce")
+    pieces.add_argument("request_id")
+    pieces.add_argument("--ouvrir", metavar="PIECE", help="type de pièce à ouvrir (lien d'une minute)")
+    decision = commands.add_parser("decider", help="valider, demander un complément ou rejeter")
+    decision.add_argument("request_id")
+    decision.add_argument("decision", choices=("valider", "complement", "rejeter"))
+    decision.add_argument("--motif", action="append", help="code d'un motif (permis-agent motifs) ; répétable")
+    decision.add_argument("--piece", action="append", help="complément : pièce à remplacer ; répétable")
+    decision.add_argument("--commentaire", help="texte libre (exigé avec le motif autre)")
+    commands.add_parser("file", help="l'état d'une file").add_argument(
+        "--service", help="administrateurs : DDT-<département> ou CERT")
+    commands.add_parser("motifs", help="les motifs de complément et de rejet")
+    dlq = commands.add_parser("dlq", help="messages mis de côté (administrateurs)")
+    dlq.add_argument("action", choices=("liste", "inspecter", "rejouer"))
+    dlq.add_argument("message_id", nargs="?")
+    dlq.add_argument("--service", required=True, help="DDT-<département> ou CERT")
+    return main
+
+
+def session_file() -> Path:
+    configured = os.environ.get("PERMIS_AGENT_SESSION")
+    return Path(configured) if configured else Path.home() / ".config" / "permis-agent" / "session.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "dlq" and args.action == "inspecter" and not args.message_id:
+        print("Indiquez le message à inspecter : permis-agent dlq inspecter ID --service ...", file=sys.stderr)
+        return 2
+    try:
+        print(run(args, Api(args.api, session_file())))
+    except Refused as refused:
+        details = "".join(f"\n  - {d.get('field', '')} : {d['message']}" for d in refused.answer.get("details", []))
+        print(f"Refusé : {refused}{details}", file=sys.stderr)
+        return 1
+    except urllib.error.URLError as error:
+        print(f"L'API ne répond pas à {args.api} ({error.reason}) : make run est-il lancé ?", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

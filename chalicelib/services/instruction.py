@@ -69,6 +69,13 @@ def _staff_not_found():
     return NotFound("request_not_found", "Aucune demande instruite par votre service ne porte ce numéro : vérifiez-le.")
 
 
+def _claim_expired():
+    from chalicelib.domain.errors import Conflict
+
+    return Conflict("claim_expired", "Votre prise en charge de cette demande a expiré : reprenez-la depuis la file "
+                                     "(« Demande suivante ») puis recommencez.")
+
+
 @dataclass(frozen=True)
 class Examination:
     """What an agent sees of a request: the request, its documents, the pre-checks, who holds it."""
@@ -178,21 +185,19 @@ class Instruction:
         claim = self.records.get_claim(request_id)
         if claim is not None and claim.active(now) and claim.agent_id != agent.account_id:
             raise Conflict("claimed_by_other", f"{claim.agent_name} instruit cette demande jusqu'à "
-                           f"{_paris(claim.lease_until):%Hh%M} : elle vous sera proposée si elle la libère.",
+                           f"{_paris(claim.lease_until):%Hh%M} : elle vous sera proposée si elle est libérée ou "
+                           "si cette prise en charge expire.",
                            current={"claimed_by": claim.agent_name, "lease_until": claim.lease_until.isoformat()})
         if claim is None or claim.agent_id != agent.account_id:
             raise Conflict("claim_required", "Prenez d'abord la demande en charge (« Demande suivante ») : on décide "
                                              "d'une demande que l'on détient.")
         if not claim.active(now):
-            raise Conflict("claim_expired", "Votre prise en charge de cette demande a expiré : reprenez-la depuis la "
-                                            "file (« Demande suivante ») puis recommencez.")
+            raise _claim_expired()
         return claim
 
     def extend(self, agent: "Profile", request_id: str) -> "Claim":
         """Another lease for the request the agent is working on."""
         from dataclasses import replace
-
-        from chalicelib.domain.errors import Conflict
 
         self._instructed(agent, request_id)
         claim = self._held_claim(agent, request_id)
@@ -200,8 +205,7 @@ class Instruction:
         until = now + timedelta(seconds=LEASE_SECONDS)
         if not self.queues.hold(claim.authority, claim.returning, claim.receipt_handle, LEASE_SECONDS) \
                 or not self.records.extend_claim(claim, until, now):
-            raise Conflict("claim_expired", "Votre prise en charge de cette demande a expiré : reprenez-la depuis la "
-                                            "file (« Demande suivante ») puis recommencez.")
+            raise _claim_expired()
         return replace(claim, lease_until=until)
 
     def release(self, agent: "Profile", request_id: str) -> None:
@@ -237,9 +241,11 @@ class Instruction:
     def document_link(self, agent: "Profile", request_id: str, document: str) -> tuple[str, datetime]:
         """A link of a minute to an accepted document; the read is recorded."""
         from chalicelib.domain.errors import NotFound
+        from chalicelib.domain.rules import DocumentType
 
         self._instructed(agent, request_id)
-        record = self.requests.documents.get(request_id, document) if document.isidentifier() else None
+        known = document in DocumentType._value2member_map_
+        record = self.requests.documents.get(request_id, document) if known else None
         if record is None or record.get("state") != "accepted" or not record.get("clean_key"):
             raise NotFound("document_not_found", "Cette pièce n'est pas jointe à la demande, ou n'est pas encore "
                                                  "vérifiée : seules les pièces acceptées s'ouvrent.")

@@ -133,6 +133,9 @@ def test_a_registration_after_invalidation_also_gets_the_fiche_retour_au_permis(
     assert body(submit(http, school, number))["status"] == "en-instruction"
     pump.run_until_idle()
     version = claim(http, agents["ddt92"])["request"]["version"]
+    # The agent opens the decision of invalidation (a document type with a hyphen in its name).
+    link = call(http, "GET", f"/staff/requests/{number}/documents/decision-invalidation", agents["ddt92"])
+    assert link.status_code == 200, link.body
     assert decide(http, agents["ddt92"], number, version).status_code == 200
     pump.run_until_idle()
     fiche = download(http, school, number, "fiche-retour")

@@ -102,27 +102,17 @@ class SqsInstructionQueues:
 
     def dead_letters(self, authority: str, limit: int = 10) -> list[QueuedMessage]:
         """The first messages of the authority's dead-letter queue, left in place."""
-        messages = self._sqs.receive_message(
-            QueueUrl=dead_letter_url(authority), MaxNumberOfMessages=min(limit, 10), VisibilityTimeout=0,
-            AttributeNames=["ApproximateReceiveCount", "SentTimestamp"]).get("Messages", [])
-        return [_message(m, False) for m in messages]
+        from chalicelib.adapters.dead_letters import peek_messages
+
+        return [_message(m, False) for m in peek_messages(self._sqs, dead_letter_url(authority), limit)]
 
     def redrive(self, authority: str, limit: int = 100) -> int:
-        """Moves dead letters back to the authority's queue (returning ones to its returns queue):
-        sent first, then deleted, so a crash duplicates (the claim skips a duplicate), never loses."""
-        moved = 0
-        while moved < limit:
-            messages = self._sqs.receive_message(QueueUrl=dead_letter_url(authority),
-                                                 MaxNumberOfMessages=min(10, limit - moved),
-                                                 VisibilityTimeout=30).get("Messages", [])
-            if not messages:
-                break
-            for message in messages:
-                returning = _returning(message["Body"])
-                self._sqs.send_message(QueueUrl=queue_url(authority, returning), MessageBody=message["Body"])
-                self._sqs.delete_message(QueueUrl=dead_letter_url(authority), ReceiptHandle=message["ReceiptHandle"])
-                moved += 1
-        return moved
+        """Moves dead letters back to the authority's queue (returning ones to its returns queue);
+        a crash midway duplicates (the claims skip a duplicate), never loses."""
+        from chalicelib.adapters.dead_letters import move
+
+        return move(self._sqs, dead_letter_url(authority),
+                    lambda message: queue_url(authority, _returning(message["Body"])), limit)
 
 
 def _returning(body: str) -> bool:

@@ -216,15 +216,3 @@ class DynamoInstructionRecords:
             days.append(DayOfDecisions(day=date.fromisoformat(values["sk"][4:]), decisions=int(values["decisions"]),
                                        delays=tuple(int(d) for d in values.get("delays", []))))
         return days
-
-    def oldest_waiting(self, authority: str) -> tuple[str, str] | None:
-        """(queued at, request number) of the request waiting longest for instruction (gsi3)."""
-        from chalicelib.adapters.requests_repository import instruction_partition
-
-        page = self._db.query(TableName=self._table, IndexName="gsi3", Limit=1, ScanIndexForward=True,
-                              KeyConditionExpression="gsi3pk = :pk",
-                              ExpressionAttributeValues={":pk": {"S": instruction_partition(authority)}})
-        if not page["Items"]:
-            return None
-        queued, request_id = from_item(page["Items"][0])["gsi3sk"].rsplit("#", 1)
-        return queued, request_id

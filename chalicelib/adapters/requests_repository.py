@@ -203,18 +203,20 @@ class DynamoRequestsRepository:
                                  Key=request_key(request_id, "RECEIPT")).get("Item")
         return from_item(item)["key"] if item else None
 
-    def waiting_for_instruction(self, authority: str, before: datetime) -> list[Request]:
-        """The authority's requests in instruction since before `before`, oldest first (gsi3)."""
+    def waiting_for_instruction(self, authority: str, before: datetime, limit: int | None = None) -> list[Request]:
+        """The authority's requests in instruction since before `before`, oldest first (gsi3);
+        `limit`: only the first ones (one page)."""
         requests, start = [], None
         while True:
             page = self._db.query(TableName=self._table, IndexName="gsi3",
                                   KeyConditionExpression="gsi3pk = :pk AND gsi3sk < :before",
                                   ExpressionAttributeValues={":pk": {"S": instruction_partition(authority)},
                                                              ":before": {"S": before.isoformat()}},
-                                  **({"ExclusiveStartKey": start} if start else {}))
+                                  **({"ExclusiveStartKey": start} if start else {}),
+                                  **({"Limit": limit} if limit else {}))
             requests += [_request(item) for item in page["Items"]]
             start = page.get("LastEvaluatedKey")
-            if not start:
+            if not start or limit:
                 return requests
 
     def requeued_items(self, request: Request, event: OutboxEvent, at: datetime) -> list[dict[str, Any]]:

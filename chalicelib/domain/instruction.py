@@ -33,12 +33,6 @@ def authority_for(procedure: Procedure, departement: str) -> str:
     return f"DDT-{departement.upper()}" if procedure in REGISTRATION_PROCEDURES else CERT
 
 
-def queue_logical(authority: str, returning: bool = False) -> str:
-    """The authority's SQS queue; `returning`: its queue of requests back from a complement, which
-    agents take first (a complement returns at the front of the line, not at the back)."""
-    return f"instruction-{authority.lower()}" + ("-retours" if returning else "")
-
-
 # --- NEPH --------------------------------------------------------------------------------------
 
 def neph_departement_and_office(departement: str, office: str = DEFAULT_OFFICE) -> tuple[str, str]:
@@ -228,9 +222,7 @@ def pre_checks(request, documents: dict[str, dict], *, ephoto_owner: str | None,
 
 def may_instruct(role: str, agent_departement: str | None, authority: str) -> bool:
     """A DDT instructor instructs their département's registrations; a CERT instructor, the titles."""
-    if authority == CERT:
-        return role == "instructeur-cert"
-    return role == "instructeur-ddt" and authority == f"DDT-{(agent_departement or '').upper()}"
+    return agent_authority(role, agent_departement) == authority
 
 
 # --- claims: who works a request now ----------------------------------------------------------
@@ -251,9 +243,6 @@ class Claim:
 
     def active(self, now: datetime) -> bool:
         return self.lease_until > now
-
-    def held_by(self, agent_id: str, now: datetime) -> bool:
-        return self.agent_id == agent_id and self.active(now)
 
 
 # --- queue health -----------------------------------------------------------------------------

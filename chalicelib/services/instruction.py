@@ -398,11 +398,11 @@ class Instruction:
         depth = self.queues.depth(authority)
         today = self.clock().date()
         days = self.records.days_of_decisions(authority, today - timedelta(days=HEALTH_DAYS - 1), today)
-        oldest = self.records.oldest_waiting(authority)
+        oldest = next(iter(self.requests.repo.waiting_for_instruction(authority, self.clock(), limit=1)), None)
         return QueueHealth(authority=authority, waiting=depth.waiting, returning_waiting=depth.returning_waiting,
                            claimed=depth.claimed + depth.returning_claimed,
-                           oldest_queued_at=datetime.fromisoformat(oldest[0]) if oldest else None,
-                           oldest_request_id=oldest[1] if oldest else None, days=days,
+                           oldest_queued_at=oldest.queued_at if oldest else None,
+                           oldest_request_id=oldest.request_id if oldest else None, days=days,
                            median_delay_seconds=median([d for day in days for d in day.delays]))
 
 

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 
-from chalicelib import settings
 from chalicelib.adapters import wiring
 from chalicelib.adapters.outbox import event_from_stream_image
 from chalicelib.resources import MAIN_TABLE, stream_arn_for
@@ -16,8 +15,6 @@ from chalicelib.services.demo import MESSAGE_RECEIVED
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-
-    from chalicelib.domain.events import OutboxEvent
 
 blueprint = Blueprint(__name__)
 
@@ -31,16 +28,6 @@ QUEUE_BY_EVENT_TYPE = {
 }
 
 
-def instruction_queue_url(event: "OutboxEvent") -> str:
-    """A request ready for instruction goes to its authority's queue; back from a complement, to
-    the authority's returns queue, which agents are served from first."""
-    from chalicelib.resources import CATALOGUE
-
-    family = CATALOGUE.queue_family("instruction")
-    return settings.family_queue_url(family.logical, family.queue_logical(event.payload["authority"].lower(),
-                                                                          bool(event.payload.get("returning"))))
-
-
 def relay_record(record: "DynamoDBRecord") -> None:
     raw = record.raw_event
     if raw.get("eventName") != "INSERT":
@@ -49,7 +36,11 @@ def relay_record(record: "DynamoDBRecord") -> None:
     if event is None:
         return
     if event.type == request_events.READY_FOR_INSTRUCTION:
-        wiring.queue_publisher().publish_event_to(instruction_queue_url(event), event)
+        # To the authority's queue; back from a complement, to its returns queue, served first.
+        from chalicelib.adapters.instruction_queues import queue_url
+
+        wiring.queue_publisher().publish_event_to(queue_url(event.payload["authority"],
+                                                            bool(event.payload.get("returning"))), event)
     elif event.type in QUEUE_BY_EVENT_TYPE:
         wiring.queue_publisher().publish_event(QUEUE_BY_EVENT_TYPE[event.type], event)
 

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from chalicelib.domain.instruction import (CERT, DecisionKind, NephExhausted, authority_for, check_reasons,
-                                           identity_key, is_neph, neph, neph_prefix, queue_logical, reason_text)
+                                           identity_key, is_neph, neph, neph_prefix, reason_text)
 from chalicelib.domain.procedures import Procedure
 
 
@@ -15,8 +15,11 @@ def test_registrations_go_to_the_ddt_of_the_departement_and_titles_to_the_cert()
     assert authority_for(Procedure.REGISTRATION_AFTER_INVALIDATION, "2a") == "DDT-2A"
     for procedure in (Procedure.LICENCE_AFTER_EXAM, Procedure.LICENCE_AFTER_TRAINING, Procedure.PROFESSIONAL_DIPLOMA):
         assert authority_for(procedure, "92") == CERT
-    assert queue_logical("DDT-92") == "instruction-ddt-92"
-    assert queue_logical(CERT, returning=True) == "instruction-cert-retours"
+    from chalicelib.resources import CATALOGUE
+
+    family = CATALOGUE.queue_family("instruction")  # each authority is a member of the queue family
+    assert family.queue_logical(authority_for(Procedure.EXAM_REGISTRATION, "92").lower()) == "instruction-ddt-92"
+    assert family.queue_logical(CERT.lower(), returning=True) == "instruction-cert-retours"
 
 
 def test_the_neph_reads_like_the_seeds_example():
@@ -107,7 +110,7 @@ def test_an_agent_works_the_queue_of_their_service_only():
     assert agent_authority("prefecture", "69") is None and agent_authority("auto-ecole", "69") is None
 
 
-def test_a_claim_is_held_by_its_agent_until_its_lease_ends():
+def test_a_claim_runs_until_its_lease_ends():
     from datetime import datetime, timedelta, timezone
 
     from chalicelib.domain.instruction import Claim
@@ -115,5 +118,5 @@ def test_a_claim_is_held_by_its_agent_until_its_lease_ends():
     now = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
     claim = Claim(request_id="261100000001", agent_id="a", agent_name="Claire Arnaud", authority="DDT-92",
                   returning=False, receipt_handle="h", claimed_at=now, lease_until=now + timedelta(minutes=15))
-    assert claim.held_by("a", now) and not claim.held_by("b", now)
-    assert not claim.active(now + timedelta(minutes=15)) and not claim.held_by("a", now + timedelta(minutes=16))
+    assert claim.active(now) and claim.active(now + timedelta(minutes=14, seconds=59))
+    assert not claim.active(now + timedelta(minutes=15)) and not claim.active(now + timedelta(minutes=16))

@@ -13,5 +13,14 @@ TRANSFERRED = "request.transferred"  # another school took it over
 APPROVED = "request.approved"  # the agent validated it (a registration: its NEPH)
 COMPLEMENT_REQUESTED = "request.complement_requested"  # the agent asks for documents
 REJECTED = "request.rejected"
+# Exams (issue 7): a result recorded against the NEPH of a registration; the CEPC after a
+# favourable practical (payload: neph, category, valid_until, production_request_id).
+EXAM_RESULT_RECORDED = "request.exam_result_recorded"
+CEPC_ISSUED = "request.cepc_issued"
+# The licence's way to the candidate (production requests): payload status (a RequestStatus value),
+# at, and what the status needs: tracking_number (shipped), collect_by (at the post office),
+# resend_until (returned).
+LICENCE_MOVED = "request.licence_moved"
+DESTRUCTION_WARNING = "request.destruction_warning"  # returned, destroyed soon (payload destroy_on)
 
 EMAILED = (VALIDATION_ASKED, VALIDATION_REMINDER, EXPIRED, TRANSFERRED)

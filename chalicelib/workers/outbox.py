@@ -18,13 +18,15 @@ if TYPE_CHECKING:
 
 blueprint = Blueprint(__name__)
 
-# Which queue receives each event type: adding a consumer of an event is one line here.
-QUEUE_BY_EVENT_TYPE = {
-    MESSAGE_RECEIVED: "demo",
-    **{event_type: "emails" for event_type in account_events.ALL},
-    **{event_type: "emails" for event_type in request_events.EMAILED},
-    request_events.SUBMITTED: "receipts",
-    request_events.APPROVED: "attestations",
+# Which queues receive each event type: adding a consumer of an event is one name here. An event
+# with several consumers goes to each; a retry after a partial failure sends it to all again, and
+# every consumer does its work once per event id.
+QUEUES_BY_EVENT_TYPE: dict[str, tuple[str, ...]] = {
+    MESSAGE_RECEIVED: ("demo",),
+    **{event_type: ("emails",) for event_type in account_events.ALL},
+    **{event_type: ("emails",) for event_type in request_events.EMAILED},
+    request_events.SUBMITTED: ("receipts",),
+    request_events.APPROVED: ("attestations",),
 }
 
 
@@ -41,8 +43,8 @@ def relay_record(record: "DynamoDBRecord") -> None:
 
         wiring.queue_publisher().publish_event_to(queue_url(event.payload["authority"],
                                                             bool(event.payload.get("returning"))), event)
-    elif event.type in QUEUE_BY_EVENT_TYPE:
-        wiring.queue_publisher().publish_event(QUEUE_BY_EVENT_TYPE[event.type], event)
+    for queue in QUEUES_BY_EVENT_TYPE.get(event.type, ()):
+        wiring.queue_publisher().publish_event(queue, event)
 
 
 @blueprint.on_dynamodb_record(stream_arn=stream_arn_for(MAIN_TABLE), batch_size=25, starting_position="TRIM_HORIZON")

@@ -8,8 +8,8 @@ gc.disable()
 
 from chalice import Chalice  # noqa: E402
 
-from chalicelib.api import (accounts, auth, demo, health, me, middleware, openapi, requests, school, sessions, staff,
-                            verification)  # noqa: E402
+from chalicelib.api import (accounts, auth, demo, exams, health, me, middleware, openapi, requests, school, sessions,
+                            staff, tracking, verification)  # noqa: E402
 from chalicelib.workers import demo as demo_worker  # noqa: E402
 from chalicelib.workers import attestations, documents, emails, identity, instruction, outbox  # noqa: E402
 from chalicelib.workers import requests as request_workers  # noqa: E402
@@ -21,8 +21,8 @@ middleware.register(app)
 
 # The authorizer's blueprint before the routes that use it.
 for blueprint in (auth.blueprint, health.blueprint, openapi.blueprint, accounts.blueprint, sessions.blueprint,
-                  me.blueprint, school.blueprint, requests.blueprint, staff.blueprint,
-                  verification.blueprint, demo.blueprint,
+                  me.blueprint, school.blueprint, requests.blueprint, staff.blueprint, exams.blueprint,
+                  tracking.blueprint, verification.blueprint, demo.blueprint,
                   outbox.blueprint, demo_worker.blueprint, emails.blueprint, documents.blueprint,
                   identity.blueprint, request_workers.blueprint, attestations.blueprint,
                   instruction.blueprint):

@@ -366,6 +366,14 @@ MAIN_TABLE = Table(
         "NEPH counter: GetItem pk=COUNTER#NEPH#<YYMM DD OO>, then in the decision's transaction Update on"
         " condition last_order is still the value read; NEPH#<neph> and IDENTITY#<identity key> put there too"
         " (a NEPH never given twice; a person keeps theirs: GetItem pk=IDENTITY#<key>, sk=NEPH)",
+        "a NEPH's registrations (examiners record results against the NEPH): Query pk=NEPH#<neph> (the NEPH item"
+        " names the first; REGISTRATION#<number> put in each registration's decision transaction)",
+        "a registration's exam results: Put pk=REQUEST#<number>, sk=EXAM#<day>#<test>#<category> on condition it"
+        " is new (one per test, category and day); Query sk begins_with EXAM#",
+        "a registration's CEPCs: Put pk=REQUEST#<number>, sk=CEPC#<category> on condition it is new, with the"
+        " production request it opens, in the favourable practical's transaction; Query sk begins_with CEPC#",
+        "public tracking: GetItem pk=REQUEST#<number>, sk=REQUEST, ProjectionExpression status, procedure,"
+        " status_since (nothing personal read)",
     ),
 )
 
@@ -463,7 +471,8 @@ CATALOGUE = Catalogue(
             Access("bucket", "documents", ("s3:GetObject", "s3:PutObject", "s3:DeleteObjectVersion")),
         ),
         "make_attestations": (
-            Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem")),
+            # The request, its exam results and CEPCs (Query), what was issued (GetItem/PutItem).
+            Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")),
             Access("bucket", "documents", ("s3:PutObject",)),
             Access("key", "signing", ("kms:Sign", "kms:GetPublicKey")),
         ),

@@ -57,6 +57,14 @@ class DynamoNephRegistry:
         ]
 
 
+    def registration_item(self, neph: str, request_id: str) -> dict[str, Any]:
+        """A transaction item of a registration's validation: the examiners find the registration
+        by its NEPH (a person keeps theirs: a later registration reuses it)."""
+        return {"Put": {"TableName": self._table, "Item": to_item({
+            "pk": f"NEPH#{neph}", "sk": f"REGISTRATION#{request_id}", "entity": "neph_registration",
+            "request_id": request_id})}}
+
+
 class ClaimHeld(Exception):
     """Another agent holds the request; `claim` is theirs."""
 

@@ -92,6 +92,14 @@ class DynamoRequestsRepository:
         item = self._db.get_item(TableName=self._table, ConsistentRead=True, Key=request_key(request_id)).get("Item")
         return _request(item) if item else None
 
+    def tracked(self, request_id: str) -> dict[str, Any] | None:
+        """What public tracking shows of a request, and nothing else (one GetItem, no personal data
+        read): its procedure, status and since when. None for an unknown number."""
+        item = self._db.get_item(TableName=self._table, Key=request_key(request_id),
+                                 ProjectionExpression="#status, #procedure, status_since, updated_at",
+                                 ExpressionAttributeNames={"#status": "status", "#procedure": "procedure"}).get("Item")
+        return from_item(item) if item else None
+
     def replace(self, request: Request) -> bool:
         """A draft's step saved: `request.version` is the new version; False when someone saved in
         between (no status change, so no history row)."""
@@ -106,11 +114,14 @@ class DynamoRequestsRepository:
     # --- state changes: one transaction each ---------------------------------------------------
 
     def change_items(self, request: Request, transitions: list[Transition],
-                     events: list[OutboxEvent]) -> list[dict[str, Any]]:
+                     events: list[OutboxEvent], *, new: bool = False) -> list[dict[str, Any]]:
         """The transaction items of a change: the request first (on condition that its version is
-        still the one read), then its history rows, then its outbox events."""
-        items: list[dict[str, Any]] = [{"Put": {"TableName": self._table, "Item": _item(request),
-                                                **_version_condition(request)}}]
+        still the one read, or for a `new` one that its number is free), then its history rows,
+        then its outbox events."""
+        if transitions:
+            request = request.model_copy(update={"status_since": transitions[-1].at})
+        condition = {"ConditionExpression": "attribute_not_exists(pk)"} if new else _version_condition(request)
+        items: list[dict[str, Any]] = [{"Put": {"TableName": self._table, "Item": _item(request), **condition}}]
         for number, transition in enumerate(transitions):
             row = {"pk": f"REQUEST#{request.request_id}", "sk": f"HISTORY#{transition.at.isoformat()}#{number:02d}",
                    "entity": "history", **transition.model_dump(mode="json")}

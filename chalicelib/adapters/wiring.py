@@ -87,6 +87,14 @@ def instruction_service():
                        presign=presigned_download)
 
 
+def exams_service():
+    """Examiners' results and the CEPC, for the API."""
+    from chalicelib.adapters.exams_repository import DynamoExamsRepository
+    from chalicelib.services.exams import Exams
+
+    return Exams(requests_service(), DynamoExamsRepository(client("dynamodb"), settings.table_name("main")))
+
+
 def presigned_download(key: str, file_name: str, seconds: int = 60) -> str:
     """A link of `seconds` to a file of the documents bucket, downloaded under `file_name`."""
     return client("s3").generate_presigned_url("get_object", ExpiresIn=seconds, Params={

@@ -35,6 +35,7 @@ class VerificationAnswer(Model):
     first_names: str | None = None
     birth_date: date | None = None
     issued_on: date | None = None
+    valid_until: date | None = Field(default=None, description="CEPC : valable jusqu'à cette date (4 mois)")
 
 
 class PublicKey(Model):
@@ -54,7 +55,7 @@ def verify(body: VerificationInput) -> VerificationAnswer:
     return VerificationAnswer(authentic=result.authentic, code=result.code, message=result.message,
                               document=result.document_label, neph=result.neph, birth_name=result.birth_name,
                               first_names=result.first_names, birth_date=result.birth_date,
-                              issued_on=result.issued_on)
+                              issued_on=result.issued_on, valid_until=result.valid_until)
 
 
 @route(blueprint, "/verification/public-key", summary="La clé publique des signatures (vérification hors ligne)",

@@ -14,6 +14,9 @@ kept in a file only its owner can read.
   permis-agent motifs                        the reasons a complement or a rejection can give
   permis-agent consultations 261112345678    who read the request (administrators)
   permis-agent dlq liste|inspecter ID|rejouer --service DDT-69   dead letters (administrators)
+  permis-agent examens 261192100012          examiners: a NEPH's registrations and results
+  permis-agent resultat 261192100012 --epreuve pratique --categorie B --resultat favorable \
+                 --centre "Lyon Gerland" [--date 2026-12-01] [--aac oui|non]   examiners: record a result
   permis-agent deconnexion
 
 Exit codes: 0 done, 1 refused by the service (the message says why), 2 usage or connection error.
@@ -177,6 +180,34 @@ def decide(api: Api, args) -> str:
     return decided["message"]
 
 
+def record_result(api: Api, args) -> str:
+    from datetime import date
+
+    examiner = args.inspecteur
+    if not examiner:
+        me = api.call("GET", "/me")
+        examiner = f"{me['first_names']} {me['birth_name']}"
+    payload = {"neph": args.neph, "day": args.date or date.today().isoformat(), "centre": args.centre,
+               "examiner": examiner,
+               "test": args.epreuve, "category": args.categorie, "outcome": args.resultat}
+    if args.aac:
+        payload["still_follows_aac"] = args.aac == "oui"
+    return api.call("POST", "/staff/exams/results", payload)["message"]
+
+
+def show_exams(answer: dict[str, Any]) -> str:
+    blocks = []
+    for registration in answer["registrations"]:
+        rows = [(r["day"], r["test_label"], r["category"], r["outcome_label"], r["centre"])
+                for r in registration["results"]]
+        cepcs = "".join(f"\nCEPC {c['category']} valable jusqu'au {c['valid_until']} ; demande de titre "
+                        f"{c['production_request_id']}" for c in registration["cepcs"])
+        blocks.append(f"Inscription {registration['request_id']} – {registration['candidate_name']}\n"
+                      + (table(rows, ("Date", "Épreuve", "Catégorie", "Résultat", "Centre")) if rows
+                         else "Aucun résultat.") + cepcs)
+    return "\n\n".join(blocks)
+
+
 def run(args, api: Api, ask_password: Callable[[str], str] = getpass.getpass,
         ask: Callable[[str], str] = input) -> str:
     command = args.command
@@ -218,6 +249,10 @@ def run(args, api: Api, ask_password: Callable[[str], str] = getpass.getpass,
         reads = api.call("GET", f"/staff/requests/{args.request_id}/reads")["reads"]
         return table([(r["at"][:19].replace("T", " "), r["agent_name"], r["role"], r["what"]) for r in reads],
                      ("Date (UTC)", "Agent", "Rôle", "Consultation")) if reads else "Aucune consultation."
+    if command == "examens":
+        return show_exams(api.call("GET", f"/staff/exams/{args.neph}"))
+    if command == "resultat":
+        return record_result(api, args)
     if command == "dlq":
         if args.action == "rejouer":
             return api.call("POST", f"/staff/queues/{args.service}/dead-letters/redrive")["message"]
@@ -258,6 +293,17 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("file", help="l'état d'une file").add_argument(
         "--service", help="administrateurs : DDT-<département> ou CERT")
     commands.add_parser("motifs", help="les motifs de complément et de rejet")
+    commands.add_parser("examens", help="inscriptions et résultats d'un NEPH (inspecteurs)").add_argument("neph")
+    result = commands.add_parser("resultat", help="enregistrer le résultat d'une épreuve (inspecteurs)")
+    result.add_argument("neph")
+    result.add_argument("--epreuve", required=True, choices=("theorie", "pratique"))
+    result.add_argument("--categorie", required=True)
+    result.add_argument("--resultat", required=True,
+                        choices=("favorable", "defavorable", "absent-excuse", "absent-non-excuse"))
+    result.add_argument("--centre", required=True, help="centre d'examen")
+    result.add_argument("--date", help="date de l'épreuve, AAAA-MM-JJ (défaut : aujourd'hui)")
+    result.add_argument("--inspecteur", help="nom de l'inspecteur (défaut : le vôtre)")
+    result.add_argument("--aac", choices=("oui", "non"), help="épreuve pratique en AAC : suit toujours l'AAC ?")
     dlq = commands.add_parser("dlq", help="messages mis de côté (administrateurs)")
     dlq.add_argument("action", choices=("liste", "inspecter", "rejouer"))
     dlq.add_argument("message_id", nargs="?")

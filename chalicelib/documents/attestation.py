@@ -836,3 +836,79 @@ def _fiche_retour(pdf, data: AttestationData, references: ReturnReferences) -> f
         y = _section(pdf, y + 3, "REPRÉSENTANT LÉGAL (candidat mineur)")
         y = _representative(pdf, y, data)
     return y
+
+
+# --- CEPC ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CepcData:
+    """The certificat d'examen du permis de conduire provisoire: the candidate (as on the
+    attestation, issued on the exam's day), the category passed, where, and until when it is valid."""
+
+    attestation: AttestationData  # issued_on: the day of the favourable practical test
+    category: str
+    centre: str
+    examiner: str
+    valid_until: date
+    production_request_id: str
+
+
+def exam_result_slot(record) -> ExamResult:
+    """A recorded result (`chalicelib.domain.exams.ExamRecord`) as a slot of the verso."""
+    ind = "AAC abandonnée" if record.still_follows_aac is False else ""
+    return ExamResult(day=record.day, centre=record.centre, examiners=record.examiner, test=record.test.value,
+                      outcome=record.outcome.value, category=record.category.value, ind=ind)
+
+
+def with_exam_results(data: AttestationData, records: Sequence[Any]) -> AttestationData:
+    """The attestation with the results on its verso: the latest 8 (a new sheet is printed when
+    more are needed, the earlier ones staying on the old sheet)."""
+    import dataclasses
+
+    return dataclasses.replace(data, exam_results=tuple(exam_result_slot(r) for r in records[-MAX_EXAM_SLOTS:]))
+
+
+def cepc_data(request, record, valid_until: date, production_request_id: str) -> CepcData:
+    """The CEPC of a favourable practical `record` of the registration `request`."""
+    import dataclasses
+
+    attestation = dataclasses.replace(attestation_data(request, record.day), categories=(record.category.value,))
+    return CepcData(attestation=attestation, category=record.category.value, centre=record.centre,
+                    examiner=record.examiner, valid_until=valid_until, production_request_id=production_request_id)
+
+
+def render_cepc(data: CepcData, qr_payload: str) -> bytes:
+    """The CEPC: one A4 page the candidate shows with an identity document while the licence is
+    made (it allows driving in France for 4 months), and joins to the production request."""
+    a = data.attestation
+    pdf, block_top = _one_page(f"Certificat d'examen du permis de conduire – NEPH {a.neph}", a.issued_on,
+                               lambda pdf: _cepc(pdf, data))
+    _issue_and_qr(pdf, block_top, "Certificat établi le", a.issued_on, qr_payload,
+                  f"Valable jusqu'au {_fr(data.valid_until)} en France, avec une pièce d'identité. Joint à la "
+                  f"demande de fabrication du titre n° {data.production_request_id}.")
+    _footer(pdf, a, 1, 1, "Certificat d'examen du permis de conduire")
+    return bytes(pdf.output())
+
+
+def _cepc(pdf, data: CepcData) -> float:
+    a = data.attestation
+    _header(pdf, "Permis en ligne\nCertificat d'examen du permis de conduire")
+    y = _title(pdf, 38, "CERTIFICAT D'EXAMEN DU PERMIS DE CONDUIRE (CEPC)", "Titre provisoire – valable 4 mois")
+    pdf.set_font("DejaVu", "", 8.5)
+    y = _paragraph(pdf, MARGIN, y + 2, CONTENT_W, 4.2, f"Le candidat ci-dessous a réussi l'épreuve pratique du "
+                   f"permis de conduire de la catégorie {data.category}. Ce certificat lui permet de conduire les "
+                   f"véhicules de cette catégorie en France jusqu'au {_fr(data.valid_until)}, le temps que son "
+                   "permis soit fabriqué et lui soit remis.")
+    y = _section(pdf, y + 2, "LE TITULAIRE")
+    y = _identity(pdf, y, a)
+    y = _section(pdf, y + 3, "L'EXAMEN")
+    y = _field(pdf, MARGIN, y, "Catégorie obtenue", data.category, CONTENT_W, 44)
+    y = _field(pdf, MARGIN, y, "Date de l'épreuve", _fr(a.issued_on), CONTENT_W, 44)
+    y = _field(pdf, MARGIN, y, "Centre d'examen", data.centre, CONTENT_W, 44)
+    y = _field(pdf, MARGIN, y, "Inspecteur", data.examiner, CONTENT_W, 44)
+    y = _field(pdf, MARGIN, y, "Valable jusqu'au", _fr(data.valid_until), CONTENT_W, 44)
+    y = _field(pdf, MARGIN, y, "Demande de titre n°", data.production_request_id, CONTENT_W, 44)
+    if a.legal_representative:
+        y = _section(pdf, y + 3, "REPRÉSENTANT LÉGAL (candidat mineur)")
+        y = _representative(pdf, y, a)
+    return y

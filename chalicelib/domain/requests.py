@@ -137,6 +137,10 @@ class Request(Model):
     queued_at: datetime | None = None  # when it last entered "En cours d'instruction"
     # When its queue message was last sent again (SQS keeps a message 14 days at most).
     queue_message_at: datetime | None = None
+    # When it entered its status (set with every history row): public tracking answers it in one read.
+    status_since: datetime | None = None
+    # A production request opened by a CEPC: the registration whose exam it follows.
+    opened_from: str | None = None
 
     def authority(self) -> str | None:
         """Who instructs it: the DDT of the candidate's département (registrations), or the CERT."""

@@ -82,6 +82,7 @@ class Verification:
     birth_date: date | None = None
     issued_on: date | None = None
     kid: str | None = None
+    valid_until: date | None = None  # a CEPC is valid 4 months from the exam (its date of issue)
 
     def lines(self) -> list[str]:
         """The fields, one per line in French (empty when not authentic)."""
@@ -94,6 +95,7 @@ class Verification:
                 f"Prénoms : {self.first_names}",
                 f"Date de naissance : {self.birth_date:%d/%m/%Y}",
                 f"Établi le : {self.issued_on:%d/%m/%Y}",
+                *([f"Valable jusqu'au : {self.valid_until:%d/%m/%Y}"] if self.valid_until else []),
                 f"Clé de signature : {self.kid}"]
 
 
@@ -252,9 +254,16 @@ def _verify(text: str, public_keys: Mapping[str, bytes]) -> Verification:
     if not valid:
         return _refused(BAD_SIGNATURE)
     label = DOCUMENT_LABELS[document_type]
+    valid_until = None
+    validity = ""
+    if document_type == "CEPC":
+        from chalicelib.domain.exams import cepc_valid_until
+
+        valid_until = cepc_valid_until(issued_on)
+        validity = f" Il est valable jusqu'au {valid_until:%d/%m/%Y} : vérifiez que cette date n'est pas passée."
     return Verification(
         authentic=True, code=AUTHENTIC,
         message=(f"Document authentique : {label[0].lower() + label[1:]} de {first_names} {birth_name}, "
-                 f"né(e) le {birth_date:%d/%m/%Y}, NEPH {neph}, établi(e) le {issued_on:%d/%m/%Y}."),
+                 f"né(e) le {birth_date:%d/%m/%Y}, NEPH {neph}, établi(e) le {issued_on:%d/%m/%Y}.{validity}"),
         document_type=document_type, document_label=label, neph=neph, birth_name=birth_name,
-        first_names=first_names, birth_date=birth_date, issued_on=issued_on, kid=kid)
+        first_names=first_names, birth_date=birth_date, issued_on=issued_on, kid=kid, valid_until=valid_until)

@@ -309,7 +309,9 @@ class Instruction:
                                     actor_account_id=agent.account_id, actor_role=agent.role)
             event = self.requests.event_for(event_type, request, now, neph=neph_given, reason=reason,
                                             authority=claim.authority)
-            return self.requests.repo.change_items(decided(neph_given), [transition], [event]) + bookkeeping
+            registered = [self.registry.registration_item(neph_given, request_id)] if neph_given else []
+            return self.requests.repo.change_items(decided(neph_given), [transition], [event]) + bookkeeping \
+                + registered
 
         given = None
         try:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 blueprint = Blueprint(__name__)
 
-ATTESTATION, FICHE_RETOUR = "ATT", "FRP"
+ATTESTATION, FICHE_RETOUR, CEPC = "ATT", "FRP", "CEPC"
 FILE_NAMES = {ATTESTATION: "attestation-inscription", FICHE_RETOUR: "fiche-retour-au-permis"}
 
 
@@ -47,10 +47,57 @@ def issue_attestations(request_id: str, decided_on: date) -> list[str]:
 
 
 def _attestation(request: "Request", issued_on: date, sign: Callable[[object], str]) -> bytes:
-    from chalicelib.documents.attestation import attestation_data, render_attestation
+    from chalicelib.documents.attestation import attestation_data, render_attestation, with_exam_results
 
     data = attestation_data(request, issued_on)
-    return render_attestation(data, sign(data))
+    results = _exams().results(request.request_id)
+    return render_attestation(with_exam_results(data, results) if results else data, sign(data))
+
+
+def _exams():
+    from chalicelib.adapters.exams_repository import DynamoExamsRepository
+
+    return DynamoExamsRepository(wiring.client("dynamodb"), settings.table_name("main"))
+
+
+def reprint_attestation(request_id: str) -> str | None:
+    """The attestation made again with the results recorded since (its verso), same QR code."""
+    request = wiring.requests_repository().get(request_id)
+    if request is None or request.neph is None:
+        return None
+    kept = wiring.requests_repository().issued(request_id, ATTESTATION)
+    issued_on = date.fromisoformat(kept["issued_on"]) if kept else _paris_today()
+    return _issue(request, ATTESTATION, issued_on, _attestation)
+
+
+def issue_cepc(request_id: str, category: str) -> str | None:
+    """The CEPC of a favourable practical test of the registration `request_id`, issued on the
+    exam's day (its validity runs from there)."""
+    from chalicelib.services.exams import cepc_key
+
+    request = wiring.requests_repository().get(request_id)
+    cepc = next((c for c in _exams().cepcs(request_id) if c["category"] == category), None)
+    if request is None or request.neph is None or cepc is None:
+        return None
+    record = next((r for r in _exams().results(request_id) if r.category.value == category
+                   and r.test.value == "pratique" and r.outcome.value == "favorable"), None)
+    if record is None:
+        return None
+
+    def render(request: "Request", issued_on: date, sign: Callable[[object], str]) -> bytes:
+        from chalicelib.documents.attestation import cepc_data, render_cepc
+
+        data = cepc_data(request, record, date.fromisoformat(cepc["valid_until"]), cepc["production_request_id"])
+        return render_cepc(data, sign(data.attestation))
+
+    return _issue(request, f"{CEPC}-{category}", record.day, render, key=cepc_key(request_id, category))
+
+
+def _paris_today() -> date:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 def _fiche_retour(request: "Request", issued_on: date, sign: Callable[[object], str]) -> bytes:
@@ -60,7 +107,8 @@ def _fiche_retour(request: "Request", issued_on: date, sign: Callable[[object], 
     return render_fiche_retour(fiche.attestation, fiche.references, sign(fiche.attestation))
 
 
-def _issue(request: "Request", document_type: str, decided_on: date, render) -> str:
+def _issue(request: "Request", document_type: str, decided_on: date, render, key: str | None = None) -> str:
+    """`document_type`: ATT, FRP, or CEPC-<category> (stored apart per category, signed as CEPC)."""
     from chalicelib.documents.attestation import payload_for
 
     repository = wiring.requests_repository()
@@ -72,11 +120,12 @@ def _issue(request: "Request", document_type: str, decided_on: date, render) -> 
 
     def sign(data) -> str:
         signer = wiring.signer()
-        payloads.append(kept["payload"] if kept else payload_for(data, signer.kid, signer.sign, document_type))
+        payloads.append(kept["payload"] if kept else payload_for(data, signer.kid, signer.sign,
+                                                                 document_type.split("-", 1)[0]))
         return payloads[-1]
 
     pdf = render(request, issued_on, sign)
-    key = attestation_key(request.request_id, document_type)
+    key = key or attestation_key(request.request_id, document_type)
     wiring.client("s3").put_object(Bucket=settings.bucket_name("documents"), Key=key, Body=pdf,
                                    ContentType="application/pdf")
     repository.put_issued(request.request_id, document_type, key, payloads[-1], request.neph or "",
@@ -93,6 +142,10 @@ def process_record(record: "SQSRecord") -> None:
 
         # The date printed is the decision's, in France.
         issue_attestations(event.payload["request_id"], event.occurred_at.astimezone(ZoneInfo("Europe/Paris")).date())
+    elif event.type == request_events.EXAM_RESULT_RECORDED:
+        reprint_attestation(event.payload["request_id"])
+    elif event.type == request_events.CEPC_ISSUED:
+        issue_cepc(event.payload["request_id"], event.payload["category"])
 
 
 @blueprint.on_sqs_message(queue=physical_name("attestations"), batch_size=5)

@@ -27,6 +27,9 @@ QUEUES_BY_EVENT_TYPE: dict[str, tuple[str, ...]] = {
     **{event_type: ("emails",) for event_type in request_events.EMAILED},
     request_events.SUBMITTED: ("receipts",),
     request_events.APPROVED: ("attestations",),
+    # The attestation's verso printed again with the result; the CEPC made.
+    request_events.EXAM_RESULT_RECORDED: ("attestations",),
+    request_events.CEPC_ISSUED: ("attestations",),
 }
 
 

@@ -122,3 +122,27 @@ def test_the_command_says_what_is_wrong_and_exits_non_zero(monkeypatch, tmp_path
 def test_tables_line_up_their_columns():
     assert cli.table([("a", 1), ("bbb", None)], ("X", "Valeur")).splitlines() == [
         "X    Valeur", "---  ------", "a    1", "bbb"]
+
+
+def test_an_examiner_records_results_and_a_favourable_practical_says_the_cepc_is_issued(command, http, accounts,
+                                                                                       queued, agents, pump):
+    from tests.integration.test_instruction_queues import claim, decide
+    from tests.integration.test_requests import call
+
+    version = claim(http, agents["ddt92"])["request"]["version"]
+    assert decide(http, agents["ddt92"], queued, version).status_code == 200
+    neph = body(call(http, "GET", f"/staff/requests/{queued}", agents["ddt92"]))["neph"]
+    active_agent(http, accounts, Role.INSPECTEUR, "92", "inspecteur@dsr92.gouv.fr", "Garnier")
+    command("connexion", "--email", "inspecteur@dsr92.gouv.fr")
+    with pytest.raises(cli.Refused) as refused:
+        command("resultat", neph, "--epreuve", "pratique", "--categorie", "B", "--resultat", "favorable",
+                "--centre", "Antony", "--aac", "oui")
+    assert refused.value.answer["code"] == "theory_not_passed"
+    assert "Résultat enregistré : Épreuve théorique B" in command(
+        "resultat", neph, "--epreuve", "theorie", "--categorie", "B", "--resultat", "favorable", "--centre", "Antony",
+        "--date", "2026-01-05")
+    done = command("resultat", neph, "--epreuve", "pratique", "--categorie", "B", "--resultat", "favorable",
+                   "--centre", "Antony", "--aac", "non", "--date", "2026-02-05")
+    assert "Le CEPC est délivré" in done and "demande de fabrication du titre" in done
+    shown = command("examens", neph)
+    assert f"Inscription {queued}" in shown and "Favorable" in shown and "CEPC B valable jusqu'au 2026-06-05" in shown

@@ -1,0 +1,138 @@
+"""Exams: examiners record results against a NEPH (and see a candidate's earlier ones); schools
+and candidates see the results of their registration and download the CEPC."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from chalice import Blueprint
+from pydantic import Field
+
+from chalicelib.adapters import wiring
+from chalicelib.api.http import route
+from chalicelib.api.requests import FILERS, RECEIPT_LINK_SECONDS, Download
+from chalicelib.domain.accounts import Profile, Role
+from chalicelib.domain.base import Model
+from chalicelib.domain.exams import OUTCOME_LABELS, TEST_LABELS, ExamRecord, ExamResultInput
+
+blueprint = Blueprint(__name__)
+TAGS = ("examens",)
+EXAMINERS = (Role.INSPECTEUR.value,)
+
+
+class ExamResultView(Model):
+    day: date
+    centre: str
+    examiner: str
+    test: str
+    test_label: str
+    category: str
+    outcome: str
+    outcome_label: str
+    still_follows_aac: bool | None
+    recorded_at: datetime
+
+
+class CepcView(Model):
+    category: str
+    exam_day: date
+    valid_until: date
+    production_request_id: str = Field(description="La demande de fabrication du titre ouverte par le CEPC")
+
+
+class RecordedAnswer(Model):
+    result: ExamResultView
+    registration_id: str
+    candidate_name: str
+    cepc: CepcView | None = Field(description="Délivré après une épreuve pratique favorable")
+    message: str
+
+
+class ExamsView(Model):
+    request_id: str
+    neph: str | None
+    candidate_name: str
+    results: list[ExamResultView]
+    cepcs: list[CepcView]
+
+
+class CandidateExams(Model):
+    neph: str
+    registrations: list[ExamsView]
+
+
+def result_view(record: ExamRecord) -> ExamResultView:
+    return ExamResultView(day=record.day, centre=record.centre, examiner=record.examiner, test=record.test.value,
+                          test_label=TEST_LABELS[record.test], category=record.category.value,
+                          outcome=record.outcome.value, outcome_label=OUTCOME_LABELS[record.outcome],
+                          still_follows_aac=record.still_follows_aac, recorded_at=record.recorded_at)
+
+
+def _cepc_view(item: dict) -> CepcView:
+    return CepcView(category=item["category"], exam_day=item["exam_day"], valid_until=item["valid_until"],
+                    production_request_id=item["production_request_id"])
+
+
+@route(blueprint, "/staff/exams/results", method="POST", summary="Enregistrer le résultat d'une épreuve",
+       tags=TAGS, request_model=ExamResultInput, response_model=RecordedAnswer, status=201, errors=(404, 409),
+       roles=EXAMINERS,
+       description="Contre le NEPH du candidat. Une épreuve pratique favorable délivre le CEPC (valable 4 mois) et "
+                   "ouvre la demande de fabrication du titre, en brouillon, pour l'auto-école ou le candidat. Un "
+                   "résultat ne s'enregistre qu'une fois par épreuve, catégorie et jour.")
+def record_result(caller: Profile, body: ExamResultInput) -> RecordedAnswer:
+    recorded = wiring.exams_service().record(caller, body)
+    cepc = None
+    message = f"Résultat enregistré : {recorded.record.label}."
+    if recorded.production_request_id:
+        cepc = CepcView(category=body.category.value, exam_day=body.day, valid_until=recorded.cepc_valid_until,
+                        production_request_id=recorded.production_request_id)
+        message += (f" Le CEPC est délivré (valable jusqu'au {recorded.cepc_valid_until:%d/%m/%Y}) et la demande de "
+                    f"fabrication du titre n° {recorded.production_request_id} est ouverte.")
+    return RecordedAnswer(result=result_view(recorded.record), registration_id=recorded.registration.request_id,
+                          candidate_name=recorded.registration.candidate_name(), cepc=cepc, message=message)
+
+
+@route(blueprint, "/staff/exams/{neph}", summary="Les inscriptions et résultats d'un NEPH (avant l'épreuve)",
+       tags=TAGS, response_model=CandidateExams, errors=(404,), roles=EXAMINERS)
+def candidate_exams(neph: str) -> CandidateExams:
+    from chalicelib.services.exams import NEPH_UNKNOWN
+
+    neph = "".join(neph.split())
+    if not (neph.isdigit() and len(neph) == 12):
+        raise NEPH_UNKNOWN
+    service = wiring.exams_service()
+    return CandidateExams(neph=neph, registrations=[
+        ExamsView(request_id=r.request_id, neph=r.neph, candidate_name=r.candidate_name(),
+                  results=[result_view(x) for x in results], cepcs=[_cepc_view(c) for c in service.repo.cepcs(r.request_id)])
+        for r, results in service.for_examiner(neph)])
+
+
+@route(blueprint, "/requests/{request_id}/exams", summary="Les résultats d'examen de l'inscription et ses CEPC",
+       tags=TAGS, response_model=ExamsView, errors=(404,), roles=FILERS)
+def request_exams(caller: Profile, request_id: str) -> ExamsView:
+    request, results, cepcs = wiring.exams_service().results_for(caller, request_id)
+    return ExamsView(request_id=request.request_id, neph=request.neph, candidate_name=request.candidate_name(),
+                     results=[result_view(r) for r in results], cepcs=[_cepc_view(c) for c in cepcs])
+
+
+@route(blueprint, "/requests/{request_id}/cepc/{category}", summary="Télécharger le CEPC d'une catégorie (lien "
+       "d'une minute)", tags=TAGS, response_model=Download, errors=(404, 409), roles=FILERS,
+       description="Le certificat d'examen du permis de conduire, délivré après une épreuve pratique favorable ; son "
+                   "QR code se vérifie sur /verification.")
+def download_cepc(caller: Profile, request_id: str, category: str) -> Download:
+    from datetime import timedelta, timezone
+
+    from chalicelib.domain.errors import Conflict
+
+    request, _, cepcs = wiring.exams_service().results_for(caller, request_id)
+    cepc = next((c for c in cepcs if c["category"] == category.upper()), None)
+    if cepc is None:
+        raise Conflict("cepc_not_available", f"Aucun CEPC de la catégorie {category.upper()} : il est délivré après "
+                       "la réussite à l'épreuve pratique de cette catégorie.",
+                       current={"status": request.status.value, "status_label": request.status_label})
+    issued = wiring.requests_repository().issued(request_id, f"CEPC-{cepc['category']}")
+    if issued is None:
+        raise Conflict("cepc_not_ready", "Le CEPC est en préparation : réessayez dans quelques secondes.",
+                       current={"status": request.status.value, "status_label": request.status_label})
+    url = wiring.presigned_download(issued["key"], f"cepc-{cepc['category'].lower()}-{request.neph}.pdf",
+                                    RECEIPT_LINK_SECONDS)
+    return Download(url=url, expires_at=datetime.now(timezone.utc) + timedelta(seconds=RECEIPT_LINK_SECONDS))

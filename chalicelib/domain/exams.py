@@ -1,0 +1,161 @@
+"""Exam results recorded by examiners against a candidate's NEPH, and the CEPC that a favourable
+practical test gives (the certificat d'examen du permis de conduire provisoire, valid 4 months,
+which proves the success until the licence arrives and opens the licence production request).
+
+Pure: the rules an examiner's record must follow, the validity of the CEPC, and the draft of the
+production request it opens (what the registration already knows is copied, so the school or the
+candidate only checks it, gives a new ePhoto code and the documents the production asks for)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ConfigDict, Field, field_validator
+
+from chalicelib.domain.base import Model
+from chalicelib.domain.errors import Conflict, ErrorDetail, InvalidInput
+from chalicelib.domain.procedures import Category, TrainingPath
+
+CEPC_VALIDITY_MONTHS = 4
+THEORY_VALIDITY_YEARS = 5  # a theory success counts for five years (and five practical attempts)
+MAX_CENTRE = 120
+
+
+class ExamTest(StrEnum):
+    THEORY = "theorie"  # épreuve théorique générale (the "code")
+    PRACTICAL = "pratique"
+
+
+class ExamOutcome(StrEnum):
+    FAVOURABLE = "favorable"
+    UNFAVOURABLE = "defavorable"
+    ABSENT_EXCUSED = "absent-excuse"
+    ABSENT_NOT_EXCUSED = "absent-non-excuse"
+
+
+TEST_LABELS = {ExamTest.THEORY: "Épreuve théorique", ExamTest.PRACTICAL: "Épreuve pratique"}
+OUTCOME_LABELS = {ExamOutcome.FAVOURABLE: "Favorable", ExamOutcome.UNFAVOURABLE: "Défavorable",
+                  ExamOutcome.ABSENT_EXCUSED: "Absent excusé", ExamOutcome.ABSENT_NOT_EXCUSED: "Absent non excusé"}
+
+
+class ExamResultInput(Model):
+    """What the examiner records after a test."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    neph: str = Field(pattern=r"^\d{12}$", description="NEPH du candidat (12 chiffres)")
+    day: date = Field(description="Date de l'épreuve")
+    centre: str = Field(min_length=2, max_length=MAX_CENTRE, description="Centre d'examen")
+    examiner: str = Field(min_length=2, max_length=120, description="Inspecteur ou examinateur (nom)")
+    test: ExamTest = Field(description="Épreuve : theorie ou pratique")
+    category: Category = Field(description="Catégorie passée")
+    outcome: ExamOutcome = Field(description="Résultat : favorable, defavorable, absent-excuse, absent-non-excuse")
+    still_follows_aac: bool | None = Field(
+        default=None, description="Épreuve pratique d'un candidat en apprentissage anticipé (AAC) : suit-il "
+                                  "toujours l'AAC ? (à demander au candidat ; sans objet sinon)")
+
+    @field_validator("neph", mode="before")
+    @classmethod
+    def _digits(cls, value: Any) -> Any:
+        return "".join(value.split()) if isinstance(value, str) else value  # "17 03 92 10 0012" as printed
+
+
+class ExamRecord(Model):
+    """A result as stored, under the registration it belongs to."""
+
+    request_id: str
+    neph: str
+    day: date
+    centre: str
+    examiner: str
+    test: ExamTest
+    category: Category
+    outcome: ExamOutcome
+    still_follows_aac: bool | None = None
+    recorded_at: datetime
+    recorded_by: str  # the examiner's account
+
+    @property
+    def label(self) -> str:
+        return f"{TEST_LABELS[self.test]} {self.category.value} du {self.day:%d/%m/%Y} : {OUTCOME_LABELS[self.outcome]}"
+
+
+class Registration(Model):
+    """What the rules need of the registration a result is recorded for."""
+
+    request_id: str
+    categories: tuple[Category, ...]
+    training_path: TrainingPath
+    has_licence: bool
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it has fewer days)."""
+    import calendar
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def cepc_valid_until(exam_day: date) -> date:
+    return add_months(exam_day, CEPC_VALIDITY_MONTHS)
+
+
+def registration_for(registrations: list[Registration], category: Category) -> Registration | None:
+    """The validated registration that asked for `category` (the latest when several did)."""
+    matching = [r for r in registrations if category in r.categories]
+    return max(matching, key=lambda r: r.request_id) if matching else None
+
+
+def check_result(result: ExamResultInput, registration: Registration, earlier: list[ExamRecord],
+                 today: date) -> None:
+    """Refuses a record the registration and the results already on file do not allow."""
+    problems = []
+    if result.day > today:
+        problems.append(ErrorDetail("La date de l'épreuve ne peut pas être dans le futur.", field="day",
+                                    code="day_in_future"))
+    aac_practical = registration.training_path is TrainingPath.AAC and result.test is ExamTest.PRACTICAL
+    if aac_practical and result.still_follows_aac is None:
+        problems.append(ErrorDetail("Le candidat est inscrit en apprentissage anticipé (AAC) : indiquez s'il suit "
+                                    "toujours l'AAC.", field="still_follows_aac", code="aac_answer_required"))
+    if not aac_practical and result.still_follows_aac is not None:
+        problems.append(ErrorDetail("Sans objet : la question ne se pose qu'à l'épreuve pratique d'un candidat "
+                                    "inscrit en AAC. Laissez-la vide.", field="still_follows_aac",
+                                    code="aac_not_applicable"))
+    if problems:
+        raise InvalidInput("exam_result_invalid", "Le résultat est incomplet : corrigez les champs indiqués.",
+                           problems)
+    same = [r for r in earlier if r.category is result.category]
+    if any(r.test is ExamTest.PRACTICAL and r.outcome is ExamOutcome.FAVOURABLE for r in same):
+        raise Conflict("exam_already_passed", f"Le candidat a déjà réussi l'épreuve pratique de la catégorie "
+                       f"{result.category.value} : aucun autre résultat ne s'enregistre pour elle.")
+    if result.test is ExamTest.PRACTICAL and not registration.has_licence and not theory_passed(earlier, result.day):
+        raise Conflict("theory_not_passed", "Le candidat n'a pas de réussite à l'épreuve théorique de moins de "
+                       f"{THEORY_VALIDITY_YEARS} ans : l'épreuve pratique ne peut pas être enregistrée. Vérifiez le "
+                       "NEPH, ou enregistrez d'abord le résultat de l'épreuve théorique.")
+
+
+def theory_passed(earlier: list[ExamRecord], on: date) -> bool:
+    return any(r.test is ExamTest.THEORY and r.outcome is ExamOutcome.FAVOURABLE
+               and r.day <= on < add_months(r.day, 12 * THEORY_VALIDITY_YEARS) for r in earlier)
+
+
+def issues_cepc(result: ExamResultInput) -> bool:
+    return result.test is ExamTest.PRACTICAL and result.outcome is ExamOutcome.FAVOURABLE
+
+
+def production_steps(registration_steps: dict[str, dict[str, Any]], category: Category,
+                     still_follows_aac: bool | None) -> dict[str, dict[str, Any]]:
+    """The saved steps of the production request a CEPC opens: the registration's civil status,
+    address and declarations, for the category passed. A candidate who left the AAC is produced as
+    traditional training (the seed: the training path is settled at the production request)."""
+    steps = {name: dict(registration_steps[name]) for name in ("civil_status", "contact", "declarations")
+             if name in registration_steps}
+    categories = dict(registration_steps.get("categories") or {})
+    categories["categories"] = [category.value]
+    if still_follows_aac is False:
+        categories["training_path"] = TrainingPath.TRADITIONAL.value
+    steps["categories"] = categories
+    return steps

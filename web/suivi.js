@@ -1,0 +1,54 @@
+"use strict";
+// Public tracking: POST /suivi with the request number and the ALTCHA proof; the status and its date.
+
+(function suivi() {
+  const byId = (id) => document.getElementById(id);
+  const form = byId("formulaire");
+  const button = byId("envoyer");
+  const antirobot = Permis.bindAntirobot(byId("altcha"), byId("etat-altcha"));
+  const number = Permis.fragment().get("demande");
+  if (number) byId("request_id").value = number;
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (button.disabled) return;
+    Permis.clearErrors(form);
+    const problems = Permis.checkRequired(form);
+    if (problems.length) {
+      Permis.showErrors(form, Permis.formErrors(problems));
+      return;
+    }
+    Permis.busy(button, true, "Vérification anti-robot…");
+    const altcha = await antirobot.proof();
+    if (!altcha) {
+      Permis.busy(button, false);
+      antirobot.reset();
+      Permis.showErrors(form, Permis.formErrors([{ errorId: "erreur-altcha",
+        message: "La vérification anti-robot n'a pas abouti : cochez de nouveau la case « Je ne suis pas un robot »." }]));
+      return;
+    }
+    Permis.busy(button, true, "Recherche…");
+    const result = await Permis.callApi("/suivi", { method: "POST",
+      body: { request_id: byId("request_id").value.trim(), altcha } });
+    Permis.busy(button, false);
+    antirobot.reset(); // a proof serves once: the next search checks the box again
+    const shown = byId("bloc-resultat");
+    if (!result.ok) {
+      shown.hidden = true;
+      if (result.data && result.data.code === "request_unknown") {
+        Permis.showErrors(form, Permis.formErrors([{ errorId: "erreur-request_id", message: result.data.message }]));
+      } else {
+        Permis.showErrors(form, result.data);
+      }
+      return;
+    }
+    const answer = result.data;
+    byId("numero").textContent = answer.request_id;
+    byId("demarche").textContent = answer.procedure_label;
+    byId("statut").textContent = answer.status_label;
+    byId("depuis").textContent = Permis.formatDate(answer.since, true);
+    byId("explication").textContent = answer.explanation;
+    shown.hidden = false;
+    shown.focus();
+  });
+})();

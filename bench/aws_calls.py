@@ -77,9 +77,17 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
         "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem",
         "dynamodb.TransactWriteItems", "sqs.DeleteMessage"),
     # The attestation: the request, an attestation already made (its signature is reused), the
-    # public key (once per container: the kid), the signature, the PDF, its record.
+    # public key (once per container: the kid), the signature, the exam results of the verso (a
+    # validation's event delivered again after results must not print them away), the PDF, its record.
     "make_attestations (1 validation)": ("dynamodb.GetItem", "dynamodb.GetItem", "kms.GetPublicKey", "kms.Sign",
-                                         "s3.PutObject", "dynamodb.PutItem"),
+                                         "dynamodb.Query", "s3.PutObject", "dynamodb.PutItem"),
+    # Exams: the caller, the NEPH's registrations, each registration, its results; ONE transaction
+    # (for a favourable practical it also holds the CEPC, the production request and its document).
+    "POST /staff/exams/results (favourable practical)": (
+        "dynamodb.GetItem", "dynamodb.Query", "dynamodb.GetItem", "dynamodb.Query", "dynamodb.TransactWriteItems"),
+    # Public tracking: the proof of work marked used, then ONE read of the request (a projection of
+    # its status: nothing personal is read).
+    "POST /suivi": ("dynamodb.PutItem", "dynamodb.GetItem"),
     # Verification with the public key cached in the container: no call.
     "POST /verification (key cached)": (),
 }
@@ -90,6 +98,7 @@ MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messa
                    ("/requests", "GET"), ("/requests/{request_id}/submission", "POST"),
                    ("/requests/{request_id}/validation", "POST"), ("/staff/claims", "POST"),
                    ("/staff/requests/{request_id}/decision", "POST"), ("/verification", "POST"),
+                   ("/staff/exams/results", "POST"), ("/suivi", "POST"),
                    ("/openapi.json", "GET")}
 MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate", "jwt_authorizer",
                      "make_attestations"}
@@ -508,6 +517,48 @@ def measure_instruction(counter: CallCounter, record, http, app, call, number: s
         verified = call("post", "/verification", {"payload": payload}, json_headers)
     _check(verified["authentic"], f"verified: {verified}")
     record("POST /verification (key cached)", calls)
+    measure_exams(counter, record, http, call, decided["neph"], number)
+
+
+def measure_exams(counter: CallCounter, record, http, call, neph: str, number: str) -> None:
+    """An examiner records the theory, then the favourable practical (the CEPC); anyone tracks the
+    request from the public page."""
+    import base64
+    from datetime import date, timedelta
+
+    from altcha import solve_challenge_v1
+
+    from chalicelib.adapters import wiring
+    from chalicelib.domain.accounts import AgentCreation, Role
+    from chalicelib.local.demo_data import ActiveAccounts
+
+    password = "une phrase de passe du banc"
+    examiner_id = ActiveAccounts(wiring.accounts()).open(lambda a: a.create_agent(AgentCreation(
+        role=Role.INSPECTEUR, email="inspecteur@bench.fr", birth_name="Banc", first_name="Inspecteur",
+        departement="69")), password)
+    wiring.accounts_repository().set_mfa_enabled(examiner_id)
+    json_headers = {"Content-Type": "application/json"}
+    access = call("post", "/sessions", {"email": "inspecteur@bench.fr", "password": password},
+                  json_headers)["tokens"]["access_token"]
+    examiner = {**json_headers, "Authorization": f"Bearer {access}"}
+    result = {"neph": neph, "centre": "Lyon Gerland", "examiner": "M. Banc", "category": "B", "outcome": "favorable"}
+    call("post", "/staff/exams/results", {**result, "test": "theorie",
+                                          "day": (date.today() - timedelta(days=20)).isoformat()}, examiner)
+    with counter.recording() as calls:
+        passed = call("post", "/staff/exams/results", {**result, "test": "pratique",
+                                                       "day": date.today().isoformat()}, examiner)
+    _check(passed["cepc"] is not None, f"no CEPC: {passed}")
+    record("POST /staff/exams/results (favourable practical)", calls)
+
+    challenge = json.loads(http.get("/antirobot/challenge").body)  # also warms the secret cache
+    solution = solve_challenge_v1(challenge["challenge"], challenge["salt"], challenge["algorithm"],
+                                  challenge["maxnumber"]).number
+    proof = base64.b64encode(json.dumps({**{k: challenge[k] for k in ("algorithm", "challenge", "salt", "signature")},
+                                         "number": solution}).encode()).decode()
+    with counter.recording() as calls:
+        tracked = call("post", "/suivi", {"request_id": number, "altcha": proof}, json_headers)
+    _check(tracked["status"] == "validee", f"tracked: {tracked}")
+    record("POST /suivi", calls)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from chalice import Blueprint
 
 from chalicelib.adapters import wiring
-from chalicelib.adapters.outbox import event_from_stream_image
 from chalicelib.resources import MAIN_TABLE, stream_arn_for
 from chalicelib.domain import account_events, request_events
 from chalicelib.services.demo import MESSAGE_RECEIVED
@@ -34,6 +33,10 @@ QUEUES_BY_EVENT_TYPE: dict[str, tuple[str, ...]] = {
 
 
 def relay_record(record: "DynamoDBRecord") -> None:
+    # Imported here: it loads boto3, which the API function (importing app.py too) must not pay
+    # for on a cold start that needs no AWS call.
+    from chalicelib.adapters.outbox import event_from_stream_image
+
     raw = record.raw_event
     if raw.get("eventName") != "INSERT":
         return

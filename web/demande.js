@@ -976,12 +976,39 @@
     showDivergence();
     showActions();
     byId("bloc-recepisse").hidden = request.status === "brouillon";
-    byId("bloc-attestation").hidden = !request.neph;
+    const registration = request.procedure === "inscription" || request.procedure === "inscription-retour";
+    byId("bloc-attestation").hidden = !(request.neph && registration);
+    byId("bloc-examens").hidden = !(request.neph && registration);
     byId("neph-attribue").textContent = request.neph ? "Numéro NEPH attribué : " + request.neph : "";
     byId("telecharger-fiche-retour").hidden = request.procedure !== "inscription-retour";
     byId("lecture-etapes").replaceChildren(...Demandes.stepsView(request, { headingTag: "h3" }));
     byId("bloc-lecture").hidden = false;
-    await Promise.all([showReadOnlyDocuments(), showHistory()]);
+    await Promise.all([showReadOnlyDocuments(), showHistory(),
+      request.neph && registration ? showExams() : null]);
+  }
+
+  /** The results the examiners recorded, and for a passed category its CEPC and production request. */
+  async function showExams() {
+    const state = byId("etat-examens");
+    const result = await Permis.callApi(path("/exams"), { token: true });
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      Permis.showMessage(state, result.data.message, "echec");
+      return;
+    }
+    const { results, cepcs } = result.data;
+    Permis.showMessage(state, results.length ? "" : "Aucun résultat d'examen enregistré pour le moment.");
+    byId("examens").replaceChildren(...results.map((row) => el("li", {},
+      el("p", { className: "historique-date" }, el("time", { datetime: row.day, text: Permis.formatDate(row.day) })),
+      el("p", {}, el("strong", { text: row.test_label + " " + row.category + " : " + row.outcome_label }),
+        " — " + row.centre + ", " + row.examiner))));
+    byId("cepc").replaceChildren(...cepcs.flatMap((cepc) => [
+      el("button", { type: "button", text: "Télécharger le CEPC " + cepc.category + " (valable jusqu'au "
+        + Permis.formatDate(cepc.valid_until) + ")", onclick: (event) => downloadPdf(event.currentTarget,
+        byId("etat-cepc"), "/cepc/" + cepc.category, "du CEPC", "cepc_not_ready") }),
+      el("a", { href: "demande.html#id=" + encodeURIComponent(cepc.production_request_id),
+        text: "Demande de fabrication du titre n° " + cepc.production_request_id }),
+    ]));
   }
 
   /** Downloads a PDF the API hands out as a presigned link of a minute (receipt, attestations). */

@@ -312,6 +312,70 @@ def instruct_with_the_agents_command(stack, school_call, school_headers, number,
     edited = requests.post(api + "/verification", json={"payload": payload.replace("DUPONT", "DUPOND")},
                            timeout=10).json()
     assert edited["authentic"] is False and edited["code"] == "bad_signature"
+    follow_to_the_licence(stack, school_call, school_headers, number, neph, scan)
+
+
+def follow_to_the_licence(stack, school_call, school_headers, number, neph, scan):
+    """Issue 7's "done when": the demo examiner records the theory and the practical with
+    `permis-agent`; the CEPC is downloaded and verifies; the school completes the production request
+    it opened and sends it; the candidate validates it; the demo CERT agent validates it."""
+    import tempfile
+    import uuid
+
+    from chalicelib.cli import agent as cli
+    from tests.unit.test_attestation import _scan
+
+    api = stack["urls"]["api"]
+    examiner_session = Path(tempfile.mkdtemp()) / "session.json"
+
+    def examiner(*argv):
+        return cli.run(cli.parser().parse_args(["--api", api, *argv]), cli.Api(api, examiner_session),
+                       ask_password=lambda _: "demo-permis-en-ligne-2026", ask=lambda _: "123456")
+
+    examiner("connexion", "--email", "inspecteur@demo.permis-en-ligne.example.fr")
+    month_ago = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * 86400))
+    assert "Épreuve théorique B" in examiner("resultat", neph, "--epreuve", "theorie", "--categorie", "B",
+                                             "--resultat", "favorable", "--centre", "Lyon Gerland", "--date", month_ago)
+    passed = examiner("resultat", neph, "--epreuve", "pratique", "--categorie", "B", "--resultat", "favorable",
+                      "--centre", "Lyon Gerland")
+    assert "Le CEPC est délivré" in passed
+    link = _wait_for(lambda: requests.get(f"{api}/requests/{number}/cepc/B", timeout=10,
+                                          headers=school_headers).json().get("url"), "the CEPC")
+    [payload] = _scan(requests.get(link, timeout=10).content, Path(tempfile.mkdtemp()))
+    verified = requests.post(api + "/verification", json={"payload": payload}, timeout=10).json()
+    assert verified["authentic"] and verified["document"].startswith("Certificat d'examen") and verified["valid_until"]
+
+    production = school_call("GET", f"/requests/{number}/exams")["cepcs"][0]["production_request_id"]
+    assert school_call("GET", f"/requests/{production}")["status_label"] == "Brouillon"
+    school_call("PUT", f"/requests/{production}/ephoto", {"code": "E2E1" + uuid.uuid4().hex[:18].upper()})
+    for needed in school_call("GET", f"/requests/{production}/summary")["required_documents"]:
+        if needed["is_file"] and needed["state"] != "accepted":
+            form = school_call("POST", f"/requests/{production}/documents/{needed['document']}/upload",
+                               {"content_type": "image/jpeg", "size": len(scan)})
+            assert requests.post(form["url"], data=form["fields"], timeout=10,
+                                 files={"file": ("piece.jpg", scan, "image/jpeg")}).status_code == 204
+    version = school_call("GET", f"/requests/{production}")["version"]
+    submitted = school_call("POST", f"/requests/{production}/submission", {"version": version},
+                            {"Idempotency-Key": str(uuid.uuid4())})
+    assert submitted["status_label"] == "Attente validation usager"
+    candidate = requests.post(api + "/sessions", timeout=10, json={"email": "lea.dupont@exemple.fr",
+                                                                   "password": "le code de la route 2026"}).json()
+    as_candidate = {"Authorization": f"Bearer {candidate['tokens']['access_token']}"}
+    version = requests.get(f"{api}/requests/{production}", headers=as_candidate, timeout=10).json()["version"]
+    assert requests.post(f"{api}/requests/{production}/validation", json={"version": version},
+                         headers=as_candidate, timeout=10).status_code == 200
+    _wait_for(lambda: school_call("GET", f"/requests/{production}")["status"] == "en-instruction",
+              "the production request to reach instruction")
+    cert_session = Path(tempfile.mkdtemp()) / "session.json"
+
+    def cert(*argv):
+        return cli.run(cli.parser().parse_args(["--api", api, *argv]), cli.Api(api, cert_session),
+                       ask_password=lambda _: "demo-permis-en-ligne-2026", ask=lambda _: "123456")
+
+    cert("connexion", "--email", "instructeur-cert@demo.permis-en-ligne.example.fr")
+    _wait_for(lambda: (text := cert("suivante")) and production in text and text, "the production request at the CERT")
+    cert("decider", production, "valider")
+    assert school_call("GET", f"/requests/{production}")["status_label"] in ("Validée", "Titre en production")
 
 
 def test_a_port_already_taken_gives_a_clear_message_not_a_traceback(stack, tmp_path):

@@ -28,6 +28,12 @@ from app import app  # noqa: E402
 
 IMPORTED_NS = time.monotonic_ns()
 response = app(api_gateway_event("GET", "/health"), LambdaContext())
+if "chalicelib" in sys.modules:
+    # The app loads boto3 only when a route first talks to AWS (GET /health does not); the
+    # reference builds a client at import. Counted here so that both pay for boto3 and one client.
+    from chalicelib.adapters.aws import client
+
+    client("dynamodb")
 ANSWERED_NS = time.monotonic_ns()
 
 loaded_heavy = sorted(name for name in sys.modules if name.split(".")[0] in HEAVY_MODULES)

@@ -10,6 +10,8 @@ from chalice import Chalice  # noqa: E402
 
 from chalicelib.api import (accounts, auth, demo, health, me, middleware, openapi, requests, school, sessions, staff,
                             verification)  # noqa: E402
+from chalicelib.api import licence  # noqa: E402
+from chalicelib.workers import licence as licence_worker  # noqa: E402
 from chalicelib.workers import demo as demo_worker  # noqa: E402
 from chalicelib.workers import attestations, documents, emails, identity, instruction, outbox  # noqa: E402
 from chalicelib.workers import requests as request_workers  # noqa: E402
@@ -25,7 +27,7 @@ for blueprint in (auth.blueprint, health.blueprint, openapi.blueprint, accounts.
                   verification.blueprint, demo.blueprint,
                   outbox.blueprint, demo_worker.blueprint, emails.blueprint, documents.blueprint,
                   identity.blueprint, request_workers.blueprint, attestations.blueprint,
-                  instruction.blueprint):
+                  instruction.blueprint, licence.blueprint, licence_worker.blueprint):
     app.register_blueprint(blueprint)
 
 gc.enable()

@@ -87,6 +87,17 @@ def instruction_service():
                        presign=presigned_download)
 
 
+def licences_service():
+    """The licence's way: partners' events, scheduled steps, resend (for the API and the job)."""
+    from chalicelib.adapters import secrets
+    from chalicelib.adapters.licence_records import DynamoLicenceRecords
+    from chalicelib.domain.licence import secret_logical
+    from chalicelib.services.licence import Licences
+
+    return Licences(requests_service(), DynamoLicenceRecords(client("dynamodb"), settings.table_name("main")),
+                    partner_key=lambda partner: secrets.partner_key(secret_logical(partner)))
+
+
 def presigned_download(key: str, file_name: str, seconds: int = 60) -> str:
     """A link of `seconds` to a file of the documents bucket, downloaded under `file_name`."""
     return client("s3").generate_presigned_url("get_object", ExpiresIn=seconds, Params={

@@ -15,7 +15,7 @@ from chalicelib.adapters.dynamo import TransactionRefused
 from chalicelib.domain import licence as rules
 from chalicelib.domain import request_events
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
-from chalicelib.domain.licence import Partner, PartnerEventInput, PartnerEventKind
+from chalicelib.domain.licence import Partner, PartnerEventInput
 from chalicelib.domain.procedures import (PRODUCTION_PROCEDURES, PRODUCTION_STATUSES, SYSTEM_ACTOR,
                                           RequestStatus, Transition, check_transition)
 

@@ -137,9 +137,12 @@ def test_the_whole_way_from_validation_to_the_candidates_hands(http, app, school
     clock.shift(days=15)
     assert send(http, POST, number, "retourne", clock)["status"] == "retourne"
     request = body(call(http, "GET", f"/requests/{number}", school))
+    assert "resend_licence" in request["actions"] and request["licence"]["resend_until"]
+    assert request["licence"]["tracking_number"] == "1A00112233445"
     answer = resend(http, school, number)
     assert answer.status_code == 200, answer.body
     assert body(answer)["status"] == "retourne" and body(answer)["version"] == request["version"] + 1
+    assert "resend_licence" not in body(answer)["actions"] and body(answer)["licence"]["resend_requested_at"]
     assert "request.licence_resend_requested" in events(number)
     clock.shift(days=3)
     assert send(http, PRINTER, number, "expedie", clock, tracking_number="1A99988877766")["status"] == \

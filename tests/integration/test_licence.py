@@ -53,14 +53,13 @@ def key_of(partner: str) -> bytes:
     return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].encode()
 
 
-def partner_call(http, partner, payload, *, clock=None, key=None, timestamp=None, signature=None, headers=None):
+def partner_call(http, partner, payload, *, clock=None, key=None, timestamp=None, signature=None):
     raw = json.dumps(payload).encode() if not isinstance(payload, bytes) else payload
     now = clock.now() if clock else datetime.now(timezone.utc)
     stamp = timestamp if timestamp is not None else str(int(now.timestamp()))
     signed = signature or sign(key or key_of(partner), stamp, "POST", PATH, raw)
     sent = {"Content-Type": "application/json", "X-Partner": partner, "X-Timestamp": stamp, "X-Signature": signed}
-    return http.request("POST", PATH, headers={**sent, **(headers or {})} if headers is None or headers else
-                        {"Content-Type": "application/json"}, body=raw)
+    return http.request("POST", PATH, headers=sent, body=raw)
 
 
 def event(number, kind, clock=None, event_id=None, at=None, **fields):

@@ -8,8 +8,9 @@ gc.disable()
 
 from chalice import Chalice  # noqa: E402
 
-from chalicelib.api import (accounts, auth, demo, exams, health, me, middleware, openapi, requests, school, sessions,
-                            staff, tracking, verification)  # noqa: E402
+from chalicelib.api import (accounts, auth, demo, exams, health, licence, me, middleware, openapi, requests, school,
+                            sessions, staff, tracking, verification)  # noqa: E402
+from chalicelib.workers import licence as licence_worker  # noqa: E402
 from chalicelib.workers import demo as demo_worker  # noqa: E402
 from chalicelib.workers import attestations, documents, emails, identity, instruction, outbox  # noqa: E402
 from chalicelib.workers import requests as request_workers  # noqa: E402
@@ -25,7 +26,7 @@ for blueprint in (auth.blueprint, health.blueprint, openapi.blueprint, accounts.
                   tracking.blueprint, verification.blueprint, demo.blueprint,
                   outbox.blueprint, demo_worker.blueprint, emails.blueprint, documents.blueprint,
                   identity.blueprint, request_workers.blueprint, attestations.blueprint,
-                  instruction.blueprint):
+                  instruction.blueprint, licence.blueprint, licence_worker.blueprint):
     app.register_blueprint(blueprint)
 
 gc.enable()

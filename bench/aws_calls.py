@@ -90,6 +90,9 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     "POST /suivi": ("dynamodb.PutItem", "dynamodb.GetItem"),
     # Verification with the public key cached in the container: no call.
     "POST /verification (key cached)": (),
+    # A partner's signed event, its key cached in the container: the licence read, then ONE
+    # transaction (the request, its history row, LICENCE_MOVED, the event id on condition it is new).
+    "POST /partenaires/evenements (key cached)": ("dynamodb.GetItem", "dynamodb.TransactWriteItems"),
 }
 # What this benchmark drives, to list anything the app has that it does not measure.
 MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messages/{message_id}", "GET"),
@@ -99,7 +102,7 @@ MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messa
                    ("/requests/{request_id}/validation", "POST"), ("/staff/claims", "POST"),
                    ("/staff/requests/{request_id}/decision", "POST"), ("/verification", "POST"),
                    ("/staff/exams/results", "POST"), ("/suivi", "POST"),
-                   ("/openapi.json", "GET")}
+                   ("/openapi.json", "GET"), ("/partenaires/evenements", "POST")}
 MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate", "jwt_authorizer",
                      "make_attestations"}
 
@@ -518,6 +521,7 @@ def measure_instruction(counter: CallCounter, record, http, app, call, number: s
     _check(verified["authentic"], f"verified: {verified}")
     record("POST /verification (key cached)", calls)
     measure_exams(counter, record, http, call, decided["neph"], number)
+    measure_partner_event(counter, record, http)
 
 
 def measure_exams(counter: CallCounter, record, http, call, neph: str, number: str) -> None:
@@ -559,6 +563,42 @@ def measure_exams(counter: CallCounter, record, http, call, neph: str, number: s
         tracked = call("post", "/suivi", {"request_id": number, "altcha": proof}, json_headers)
     _check(tracked["status"] == "validee", f"tracked: {tracked}")
     record("POST /suivi", calls)
+
+
+def measure_partner_event(counter: CallCounter, record, http) -> None:
+    """La Poste's delivery of a licence in production, signed with its key (read once before: a
+    container's first event reads the partner's secret)."""
+    from datetime import datetime, timezone
+
+    from chalicelib.adapters import wiring
+    from chalicelib.adapters.aws import client
+    from chalicelib.domain.licence import sign
+    from chalicelib.domain.procedures import Mandate, Procedure, RequestStatus
+    from chalicelib.domain.requests import Request
+
+    now = datetime.now(timezone.utc)
+    for number in ("261200000001", "261200000002"):
+        wiring.requests_repository().create(Request(
+            request_id=number, procedure=Procedure.LICENCE_AFTER_EXAM, mandate=Mandate.PAPER,
+            status=RequestStatus.IN_PRODUCTION, created_by="bench", created_at=now, updated_at=now,
+            licence_ordered_at=now))
+    key = client("secretsmanager").get_secret_value(
+        SecretId=os.environ["SECRET_PARTNER_LA_POSTE_ARN"])["SecretString"].encode()
+
+    def deliver(number: str):
+        raw = json.dumps({"event_id": f"bench-{number}", "reference": number, "event": "remis",
+                          "occurred_at": datetime.now(timezone.utc).isoformat()}).encode()
+        stamp = str(int(datetime.now(timezone.utc).timestamp()))
+        return http.post("/partenaires/evenements", body=raw, headers={
+            "Content-Type": "application/json", "X-Partner": "la-poste", "X-Timestamp": stamp,
+            "X-Signature": sign(key, stamp, "POST", "/partenaires/evenements", raw)})
+
+    deliver("261200000001")  # the container's first: reads the key
+    with counter.recording() as calls:
+        response = deliver("261200000002")
+    _check(response.status_code == 200 and json.loads(response.body)["status"] == "titre-remis",
+           f"partner event answered {response.status_code}: {response.body!r}")
+    record("POST /partenaires/evenements (key cached)", calls)
 
 
 if __name__ == "__main__":

@@ -374,6 +374,10 @@ MAIN_TABLE = Table(
         " production request it opens, in the favourable practical's transaction; Query sk begins_with CEPC#",
         "public tracking: GetItem pk=REQUEST#<number>, sk=REQUEST, ProjectionExpression status, procedure,"
         " status_since (nothing personal read)",
+        "licences with a time-based step to come (end of the 15 days at the post office, destruction warning, end"
+        " of the 6 months): Query gsi3 gsi3pk=LICENCE_DUE, gsi3sk <= <now> (sparse: only those requests carry it)",
+        "a partner's event about a licence: Put pk=REQUEST#<number>, sk=PARTNER_EVENT#<partner>#<event id> in the"
+        " transaction of what it changes, on condition it is new (a replay fails it); GetItem to tell a replay",
     ),
 )
 
@@ -428,6 +432,9 @@ CATALOGUE = Catalogue(
     secrets=(
         # Master key of the HMACs: anti-robot challenges, links sent by email (activation...).
         Secret("hmac", description="Clé HMAC : défis anti-robot et liens envoyés par courriel"),
+        # One key per partner of the licence's way: they sign their events with it (HMAC-SHA256).
+        Secret("partner-imprimerie-nationale", description="Clé HMAC de l'Imprimerie nationale (événements des titres)"),
+        Secret("partner-la-poste", description="Clé HMAC de La Poste (événements des titres)"),
     ),
     stream_consumers=(
         StreamConsumer(function="relay_outbox", table="main", max_retry_attempts=3, on_failure_queue="stream-failures"),
@@ -446,6 +453,9 @@ CATALOGUE = Catalogue(
                                           "cognito-idp:AdminUserGlobalSignOut",
                                           "cognito-idp:AdminUpdateUserAttributes")),
             Access("secret", "hmac", ("secretsmanager:GetSecretValue",)),
+            # The partners' signed events are checked with each partner's key.
+            Access("secret", "partner-imprimerie-nationale", ("secretsmanager:GetSecretValue",)),
+            Access("secret", "partner-la-poste", ("secretsmanager:GetSecretValue",)),
             # Presigned POSTs (uploads) and GETs (receipts) are signed with the function's role: S3
             # checks its rights. GetObject also lets a submission see an upload not checked yet.
             Access("bucket", "documents", ("s3:PutObject", "s3:GetObject")),
@@ -482,6 +492,10 @@ CATALOGUE = Catalogue(
         "make_receipts": (
             Access("table", "main", ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem")),
             Access("bucket", "documents", ("s3:PutObject",)),
+        ),
+        # The licence's time-based steps: each one transaction of Puts (request, history, event).
+        "advance_licences": (
+            Access("table", "main", ("dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem")),
         ),
         "remind_and_expire_validations": (
             Access("table", "main", ("dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")),

@@ -6,6 +6,7 @@
   gsi2: CANDIDATE#<account>#REQUESTS      a candidate's requests (filed alone or by a school)
   gsi3: VALIDATION_DUE, <due time>        requests awaiting the candidate, by reminder or deadline
   gsi3: INSTRUCTION#<authority>, <queued>  requests awaiting instruction, oldest first (queue health)
+  gsi3: LICENCE_DUE, <due time>           licences with a time-based step to come (post office, resend)
 Every state change is one TransactWriteItems: the request (on condition of the version read), its
 history rows, its outbox events, and what the use case adds (an Idempotency-Key, an account)."""
 from __future__ import annotations
@@ -29,6 +30,7 @@ from chalicelib.domain.requests import DRAFT_RETENTION_DAYS, Request
 CURSOR_INVALID = InvalidInput("cursor_invalid", "Ce lien de page n'est plus valable : rechargez la liste depuis le début.")
 IDEMPOTENCY_RETENTION = timedelta(hours=24)
 VALIDATION_DUE = "VALIDATION_DUE"
+LICENCE_DUE = "LICENCE_DUE"
 MAX_FILTERED_QUERIES = 5
 
 
@@ -52,15 +54,18 @@ def _item(request: Request) -> dict[str, Any]:
     created = f"{request.created_at.isoformat()}#{request.request_id}"
     due = request.validation_due_at()
     waiting = request.status is RequestStatus.UNDER_REVIEW and request.queued_at is not None
+    licence_due = request.licence_due_at()  # a request is in one of these states at a time
     values = {"pk": f"REQUEST#{request.request_id}", "sk": "REQUEST", "entity": "request",
               "gsi1pk": school_partition(request.school_id) if request.school_id else None,
               "gsi1sk": created if request.school_id else None,
               "gsi2pk": candidate_partition(request.candidate_account_id) if request.candidate_account_id else None,
               "gsi2sk": created if request.candidate_account_id else None,
               # Sparse: awaiting the candidate (by due time) or awaiting instruction (by queueing time).
-              "gsi3pk": VALIDATION_DUE if due else instruction_partition(request.authority() or "") if waiting else None,
+              "gsi3pk": VALIDATION_DUE if due else instruction_partition(request.authority() or "") if waiting
+              else LICENCE_DUE if licence_due else None,
               "gsi3sk": f"{due.isoformat()}#{request.request_id}" if due else
-              f"{request.queued_at.isoformat()}#{request.request_id}" if waiting else None,
+              f"{request.queued_at.isoformat()}#{request.request_id}" if waiting else
+              f"{licence_due.isoformat()}#{request.request_id}" if licence_due else None,
               "search_name": normalize_name(request.candidate_name()) or None,
               **request.model_dump(mode="json")}
     if request.status == RequestStatus.DRAFT:  # drafts untouched for 3 months expire
@@ -172,6 +177,15 @@ class DynamoRequestsRepository:
         answer = self._db.query(TableName=self._table, IndexName="gsi3", Limit=limit,
                                 KeyConditionExpression="gsi3pk = :due AND gsi3sk <= :now",
                                 ExpressionAttributeValues={":due": {"S": VALIDATION_DUE},
+                                                           ":now": {"S": f"{now.isoformat()}#~"}},
+                                ProjectionExpression="request_id")
+        return [from_item(item)["request_id"] for item in answer["Items"]]
+
+    def due_for_licence_job(self, now: datetime, limit: int = 100) -> list[str]:
+        """Numbers of the licences whose post-office days, warning or resend months are over."""
+        answer = self._db.query(TableName=self._table, IndexName="gsi3", Limit=limit,
+                                KeyConditionExpression="gsi3pk = :due AND gsi3sk <= :now",
+                                ExpressionAttributeValues={":due": {"S": LICENCE_DUE},
                                                            ":now": {"S": f"{now.isoformat()}#~"}},
                                 ProjectionExpression="request_id")
         return [from_item(item)["request_id"] for item in answer["Items"]]

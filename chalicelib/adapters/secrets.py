@@ -18,5 +18,11 @@ def hmac_key(purpose: str) -> bytes:
     return derive_key(_master("hmac"), purpose)
 
 
+def partner_key(logical: str) -> bytes:
+    """A partner's own key (catalogue Secret `partner-<partner>`), used as is: the partner holds the
+    same string and signs its requests with it."""
+    return _master(logical)
+
+
 def reset() -> None:
     _master.cache_clear()

@@ -93,6 +93,15 @@ def exams_service():
     from chalicelib.services.exams import Exams
 
     return Exams(requests_service(), DynamoExamsRepository(client("dynamodb"), settings.table_name("main")))
+def licences_service():
+    """The licence's way: partners' events, scheduled steps, resend (for the API and the job)."""
+    from chalicelib.adapters import secrets
+    from chalicelib.adapters.licence_records import DynamoLicenceRecords
+    from chalicelib.domain.licence import secret_logical
+    from chalicelib.services.licence import Licences
+
+    return Licences(requests_service(), DynamoLicenceRecords(client("dynamodb"), settings.table_name("main")),
+                    partner_key=lambda partner: secrets.partner_key(secret_logical(partner)))
 
 
 def presigned_download(key: str, file_name: str, seconds: int = 60) -> str:

@@ -31,6 +31,17 @@ class DocumentName(Model):
     label: str
 
 
+class LicenceView(Model):
+    """The licence of a production request, once ordered."""
+
+    ordered_at: datetime
+    tracking_number: str | None = Field(description="Numéro de suivi de la lettre recommandée")
+    post_office: str | None = Field(description="Bureau de poste où le retirer")
+    collect_by: datetime | None = Field(description="À retirer avant")
+    resend_until: datetime | None = Field(description="Renvoi possible jusqu'au (titre retourné)")
+    resend_requested_at: datetime | None
+
+
 class RequestView(Model):
     request_id: str
     procedure: str
@@ -56,7 +67,9 @@ class RequestView(Model):
     viewer: str = Field(description="filer (l'auto-école ou le candidat qui dépose) ou candidate (le candidat qui "
                                     "valide la demande d'une auto-école)")
     actions: list[str] = Field(description="Ce que l'appelant peut faire maintenant : edit, upload, submit, validate, "
-                                           "back_to_draft, resend_validation")
+                                           "back_to_draft, resend_validation, resend_licence")
+    licence: LicenceView | None = Field(default=None, description="Le titre, une fois commandé (démarches de "
+                                                                  "fabrication)")
 
 
 class Problem(Model):
@@ -119,7 +132,12 @@ def view(caller: Profile, request: Request) -> RequestView:
                        divergence_message=divergence_message(divergence) or None, neph=request.neph,
                        complement_documents=[DocumentName(document=d, label=DOCUMENT_LABELS[DocumentType(d)])
                                              for d in request.complement_documents],
-                       viewer=viewer(caller, request) or "", actions=actions(caller, request))
+                       viewer=viewer(caller, request) or "", actions=actions(caller, request),
+                       licence=LicenceView(ordered_at=request.licence_ordered_at, tracking_number=request.tracking_number,
+                                           post_office=request.post_office, collect_by=request.collect_by,
+                                           resend_until=request.resend_until,
+                                           resend_requested_at=request.resend_requested_at)
+                       if request.licence_ordered_at else None)
 
 
 @route(blueprint, "/requests", method="POST", summary="Commencer une demande (étape 1 : démarche et mandat)",

@@ -22,5 +22,8 @@ CEPC_ISSUED = "request.cepc_issued"
 # resend_until (returned).
 LICENCE_MOVED = "request.licence_moved"
 DESTRUCTION_WARNING = "request.destruction_warning"  # returned, destroyed soon (payload destroy_on)
+# The filer asked for a returned licence to be sent again (payload reference, requested_at): the
+# printer's cue; its next "expedie" moves the licence back to "Titre expédié".
+LICENCE_RESEND_REQUESTED = "request.licence_resend_requested"
 
 EMAILED = (VALIDATION_ASKED, VALIDATION_REMINDER, EXPIRED, TRANSFERRED)

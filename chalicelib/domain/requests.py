@@ -141,6 +141,17 @@ class Request(Model):
     status_since: datetime | None = None
     # A production request opened by a CEPC: the registration whose exam it follows.
     opened_from: str | None = None
+    # The licence (production requests, once validated): its order, the partners' last event
+    # applied (an older one never moves it back), its shipment, the post office's 15 days, and
+    # the 6 months to ask for a resend once returned (domain.licence).
+    licence_ordered_at: datetime | None = None
+    partner_event_at: datetime | None = None
+    tracking_number: str | None = None
+    post_office: str | None = None
+    collect_by: datetime | None = None
+    resend_until: datetime | None = None
+    resend_requested_at: datetime | None = None
+    destruction_warned: bool = False
 
     def authority(self) -> str | None:
         """Who instructs it: the DDT of the candidate's département (registrations), or the CERT."""
@@ -167,6 +178,14 @@ class Request(Model):
         if self.validation_reminded:
             return self.validation_deadline
         return self.validation_deadline - timedelta(days=CANDIDATE_VALIDATION_DAYS - VALIDATION_REMINDER_DAY)
+
+    def licence_due_at(self) -> datetime | None:
+        """When the licence job next looks at this request: the end of the 15 days at the post
+        office, the destruction warning, then the end of the 6 months."""
+        from chalicelib.domain.licence import due_at
+
+        return due_at(self.status, collect_deadline=self.collect_by, resend_deadline=self.resend_until,
+                      resend_requested=self.resend_requested_at is not None, warned=self.destruction_warned)
 
     @property
     def status_label(self) -> str:

@@ -266,7 +266,8 @@ class Instruction:
         from chalicelib.domain import request_events
         from chalicelib.domain.errors import ErrorDetail, InvalidInput
         from chalicelib.domain.instruction import DecisionKind, check_reasons, identity_key, reason_text
-        from chalicelib.domain.procedures import REGISTRATION_PROCEDURES, RequestStatus, Transition, check_transition
+        from chalicelib.domain.procedures import (PRODUCTION_PROCEDURES, REGISTRATION_PROCEDURES, RequestStatus,
+                                                  Transition, check_transition)
         from chalicelib.domain.requests import candidate_civil_identity
         from chalicelib.domain.rules import DocumentType
         from chalicelib.services.requests import changed_meanwhile
@@ -300,8 +301,16 @@ class Instruction:
         bookkeeping = [self.records.claim_ends_item(claim, now),
                        self.records.decision_counted_item(claim.authority, now, kind.value, delay)]
 
+        # A validated production request goes on into production in the same transaction.
+        status, ordered, order_events = target, [], []
+        if kind is DecisionKind.VALIDATE and request.procedure in PRODUCTION_PROCEDURES:
+            from chalicelib.services.licence import production_order
+
+            status, ordered, order_events, order_update = production_order(self.requests, request, now)
+            update.update(order_update)
+
         def decided(neph_given: str | None) -> "Request":
-            return request.model_copy(update={**update, "neph": neph_given or request.neph, "status": target,
+            return request.model_copy(update={**update, "neph": neph_given or request.neph, "status": status,
                                               "updated_at": now, "version": request.version + 1})
 
         def decision_items(neph_given: str | None) -> list[dict[str, Any]]:
@@ -310,8 +319,8 @@ class Instruction:
             event = self.requests.event_for(event_type, request, now, neph=neph_given, reason=reason,
                                             authority=claim.authority)
             registered = [self.registry.registration_item(neph_given, request_id)] if neph_given else []
-            return self.requests.repo.change_items(decided(neph_given), [transition], [event]) + bookkeeping \
-                + registered
+            return self.requests.repo.change_items(decided(neph_given), [transition, *ordered],
+                                                   [event, *order_events]) + bookkeeping + registered
 
         given = None
         try:

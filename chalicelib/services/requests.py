@@ -544,4 +544,6 @@ def actions(caller: Profile, request: Request) -> list[str]:
             possible.append("send_complement")
     elif seen_as == "candidate" and request.status is S.AWAITING_CANDIDATE_VALIDATION:
         possible.append("validate")
+    if seen_as and request.status is S.RETURNED and request.resend_requested_at is None:
+        possible.append("resend_licence")  # the candidate's licence: the school or the candidate asks
     return possible

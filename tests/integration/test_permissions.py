@@ -319,6 +319,42 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, rec
     assert app.handler_map["requeue_long_waiting"](scheduled_event(), None)["requeued"] >= 1
     run_workers()
 
+    # The licence (issue 7): a production request validated by the CERT goes into production; the
+    # partners' signed events (each partner's key), the filer's resend, the hourly job's return.
+    from tests.integration.test_licence import PRINTER, POST, key_of, partner_call
+    from tests.integration.test_licence import event as partner_event
+
+    keys = {partner: key_of(partner) for partner in (PRINTER, POST)}  # the partners' own copies
+
+    monkeypatch.setattr(requests_service, "utc_now", lambda: datetime.now(timezone.utc))
+    with recorder.running("api_handler"):
+        production = json.loads(post(http, "/requests", {"procedure": "titre-examen", "mandate": "mandat-papier"},
+                                     admin).body)["request_id"]
+        fill(http, admin, production)
+        send_documents(http, admin, production, ephoto="AAAABBBBCCCCDDDDEEEE04")
+    run_workers()
+    with recorder.running("api_handler"):
+        assert submit(http, admin, production).status_code == 200
+    run_workers()
+    with recorder.running("api_handler"):
+        cert = active_agent(http, active, Role.INSTRUCTEUR_CERT, None, "agent@cert.example.fr")
+        claimed = json.loads(post(http, "/staff/claims", {}, cert).body)["request"]
+        assert post(http, f"/staff/requests/{production}/decision", {"version": claimed["version"],
+                                                                     "decision": "valider"}, cert).status_code == 200
+        assert partner_call(http, PRINTER, partner_event(production, "expedie"),
+                            key=keys[PRINTER]).status_code == 200
+        assert partner_call(http, POST, partner_event(production, "avise"),
+                            key=keys[POST]).status_code == 200
+    run_workers()
+    monkeypatch.setattr(requests_service, "utc_now", lambda: datetime.now(timezone.utc) + timedelta(days=16))
+    assert app.handler_map["advance_licences"](scheduled_event(), None)["returned"] == 1
+    run_workers()
+    with recorder.running("api_handler"):
+        version = json.loads(http.get(f"/requests/{production}", headers={"Authorization": f"Bearer {admin}"}
+                                      ).body)["version"]
+        assert post(http, f"/requests/{production}/licence/resend", {"version": version}, admin).status_code == 200
+    run_workers()
+
     # The purge of a school never activated (its agrément is released).
     registry(wiring.accounts(), *[a.model_copy(update={"number": "E9990000001"}) for a in [
         wiring.accounts_repository().get_agrement("E1706900120")]])

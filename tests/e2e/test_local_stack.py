@@ -375,7 +375,35 @@ def follow_to_the_licence(stack, school_call, school_headers, number, neph, scan
     cert("connexion", "--email", "instructeur-cert@demo.permis-en-ligne.example.fr")
     _wait_for(lambda: (text := cert("suivante")) and production in text and text, "the production request at the CERT")
     cert("decider", production, "valider")
-    assert school_call("GET", f"/requests/{production}")["status_label"] in ("Validée", "Titre en production")
+    assert school_call("GET", f"/requests/{production}")["status_label"] == "Titre en production"
+
+    # The partners, played by the simulator with their own keys; then anyone tracks it.
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PERMIS_", "QUEUE_", "TABLE_"))},
+           "PERMIS_LOCAL_DIR": str(stack["local_dir"])}
+    played = subprocess.run([sys.executable, "-m", "chalicelib.cli.partners", "--api", api, "parcours", production,
+                             "--par-le-bureau"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60)
+    assert played.returncode == 0, played.stdout + played.stderr
+    assert "Titre remis" in played.stdout and "Disponible en bureau de poste" in played.stdout
+    done = school_call("GET", f"/requests/{production}")
+    assert done["status_label"] == "Titre remis"
+    labels = [row["to_label"] for row in school_call("GET", f"/requests/{production}/history")["history"]]
+    assert labels[-5:] == ["Validée", "Titre en production", "Titre expédié", "Disponible en bureau de poste",
+                           "Titre remis"]
+    tracked = requests.post(api + "/suivi", timeout=10, json={"request_id": production,
+                                                              "altcha": _altcha(api)}).json()
+    assert tracked["status_label"] == "Titre remis" and "Dupont" not in json.dumps(tracked)
+
+
+def _altcha(api):
+    import base64
+
+    from altcha import solve_challenge_v1
+
+    challenge = requests.get(api + "/antirobot/challenge", timeout=10).json()
+    number = solve_challenge_v1(challenge["challenge"], challenge["salt"], challenge["algorithm"],
+                                challenge["maxnumber"]).number
+    return base64.b64encode(json.dumps({**{k: challenge[k] for k in ("algorithm", "challenge", "salt", "signature")},
+                                        "number": number}).encode()).decode()
 
 
 def test_a_port_already_taken_gives_a_clear_message_not_a_traceback(stack, tmp_path):

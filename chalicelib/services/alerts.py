@@ -23,11 +23,11 @@ LINK_UNKNOWN = NotFound("alert_link_unknown", "Ce lien de désabonnement n'est p
 
 
 class Alerts:
-    def __init__(self, repo, requests_repo, key: Callable[[], bytes], clock: Callable[[], datetime] = utc_now):
+    def __init__(self, repo, requests_repo, key: Callable[[], bytes], clock: Callable[[], datetime] | None = None):
         self.repo = repo
         self.requests = requests_repo
         self.key = key  # the alerts' HMAC key (codes)
-        self.clock = clock
+        self.clock = clock or (lambda: utc_now())  # looked up at each call: tests move the time
 
     def subscribe(self, target: AlertTarget) -> None:
         """A pending subscription and its code, only for a submitted request; nothing otherwise,

@@ -85,7 +85,8 @@ class DynamoAlertsRepository:
         transact(self._db, [self._put(active, subscription), {"Put": {"TableName": self._table, "Item": pointer}}])
 
     def find_unsubscribe(self, token_hash: str) -> dict[str, Any] | None:
-        item = self._db.get_item(TableName=self._table, ConsistentRead=True, Key=unsubscribe_key(token_hash)).get("Item")
+        item = self._db.get_item(TableName=self._table, ConsistentRead=True,
+                                 Key=unsubscribe_key(token_hash)).get("Item")
         return from_item(item) if item else None
 
     def unsubscribe(self, subscription: Subscription) -> None:

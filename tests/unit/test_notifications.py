@@ -32,7 +32,8 @@ def every_notice():
         "category": "B", "valid_until": "2027-07-01", "production_request_id": "270300000001"}})
     for payload, _ in LICENCE:
         yield request_events.LICENCE_MOVED, Situation(**{**SITUATION.__dict__, "payload": payload})
-    yield request_events.DESTRUCTION_WARNING, Situation(**{**SITUATION.__dict__, "payload": {"destroy_on": "2027-09-18"}})
+    yield request_events.DESTRUCTION_WARNING, Situation(**{**SITUATION.__dict__,
+                                                           "payload": {"destroy_on": "2027-09-18"}})
 
 
 def test_every_notified_event_has_a_notice_naming_the_request():

@@ -39,8 +39,8 @@ def subscribe(body: SubscribeInput) -> Accepted:
 
 
 @route(blueprint, "/alerts/confirmation", method="POST", tags=TAGS,
-       summary="Confirmer un abonnement aux alertes avec le code reçu", request_model=ConfirmInput, response_model=Confirmed, errors=(429,), roles=PUBLIC,
-       rate_limit="public",
+       summary="Confirmer un abonnement aux alertes avec le code reçu", request_model=ConfirmInput,
+       response_model=Confirmed, errors=(429,), roles=PUBLIC, rate_limit="public",
        description=f"Un code faux ou expiré est refusé (422) ; après {MAX_CODE_ATTEMPTS} essais faux, le code ne "
                    "fonctionne plus (429) : il faut s'abonner de nouveau.")
 def confirm(body: ConfirmInput) -> Confirmed:

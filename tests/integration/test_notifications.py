@@ -403,3 +403,28 @@ def test_the_messages_command_lists_emails_and_sms_newest_first_and_shows_one(ht
     shown = capsys.readouterr().out
     assert f"courriel à {CANDIDATE}" in shown and "01/07/2027" in shown and "<p>" not in shown
     assert messages.main(["--show", "C999"], state=state) == 1
+
+
+def test_on_make_run_the_mailbox_page_and_the_command_read_emails_and_sms_from_moto_server(capsys):
+    """The local stack's moto server, read over HTTP (/moto-api/data.json) as `make run` does."""
+    from moto.server import ThreadedMotoServer
+
+    from chalicelib.cli import messages
+    from chalicelib.local.web_server import local_mailbox
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        url = "http://127.0.0.1:%d" % server._server.server_address[1]
+        ses = boto3.client("ses", endpoint_url=url)
+        ses.verify_email_identity(EmailAddress="ne-pas-repondre@example.fr")
+        ses.send_email(Source="ne-pas-repondre@example.fr", Destination={"ToAddresses": ["a@example.fr"]},
+                       Message={"Subject": {"Data": "Votre code"}, "Body": {"Html": {"Data": "<p>Code 123456</p>"}}})
+        boto3.client("sns", endpoint_url=url).publish(PhoneNumber=PHONE, Message="Permis en ligne : code 654321")
+        mailbox = local_mailbox(url)
+        assert [m["to"] for m in mailbox][-2:] == [["a@example.fr"], [PHONE]]
+        assert "654321" in mailbox[-1]["html"] and mailbox[-1]["subject"].startswith("SMS")
+        assert messages.main(["--aws-url", url, "--to", "06 12 34 56 78", "--show", "S1"]) == 0
+        assert "code 654321" in capsys.readouterr().out
+    finally:
+        server.stop()

@@ -428,3 +428,17 @@ def test_on_make_run_the_mailbox_page_and_the_command_read_emails_and_sms_from_m
         assert "code 654321" in capsys.readouterr().out
     finally:
         server.stop()
+
+
+def test_the_pages_of_the_alerts_call_routes_the_api_has(app):
+    """The unsubscribe link's page and the subscription page exist and post to real routes."""
+    from pathlib import Path
+
+    from chalicelib.api.http import ROUTE_DOCS
+
+    web = Path(__file__).resolve().parents[2] / "web"
+    for page, script in (("desabonnement.html", "desabonnement.js"), ("alertes.html", "alertes.js")):
+        assert f'<script src="{script}"></script>' in (web / page).read_text(encoding="utf-8")
+        called = re.findall(r'callApi\("(/[^"]+)"', (web / script).read_text(encoding="utf-8"))
+        assert called and all((path, "POST") in ROUTE_DOCS for path in called), called
+    assert "jeton" in (web / "desabonnement.js").read_text(encoding="utf-8")

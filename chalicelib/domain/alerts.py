@@ -20,6 +20,9 @@ from chalicelib.domain.errors import ErrorDetail, InvalidInput, TooManyRequests
 
 CODE_VALIDITY = timedelta(minutes=15)
 MAX_CODE_ATTEMPTS = 5
+# A new code for the same address waits this long after the last one: a phone or a mailbox cannot
+# be flooded with codes by someone who knows a request number (the answer stays the same).
+RESEND_AFTER = timedelta(minutes=1)
 # A subscription never confirmed is forgotten a day after its last code (expires_at).
 PENDING_RETENTION = timedelta(days=1)
 CONFIRMATION_REQUESTED = "alert.confirmation_requested"  # outbox event: send the code (payload below)
@@ -87,6 +90,17 @@ class Subscription(Model):
     created_at: datetime
     confirmed_at: datetime | None = None
     version: int = 1
+
+
+def may_send_code(current: "Subscription | None", now: datetime) -> bool:
+    """Whether a subscription request sends a code: not to an address already subscribed, nor
+    again within RESEND_AFTER of the last code."""
+    if current is None or current.status is SubscriptionStatus.UNSUBSCRIBED:
+        return True
+    if current.status is SubscriptionStatus.ACTIVE:
+        return False
+    sent_at = current.code_expires_at - CODE_VALIDITY if current.code_expires_at else None
+    return sent_at is None or now - sent_at >= RESEND_AFTER
 
 
 def code_for(key: bytes, nonce: str) -> str:

@@ -31,15 +31,16 @@ class Alerts:
 
     def subscribe(self, target: AlertTarget) -> None:
         """A pending subscription and its code, only for a submitted request; nothing otherwise,
-        nor for an address already subscribed. The caller answers the same in every case."""
+        nor for an address already subscribed or sent a code a minute ago. The caller answers the
+        same in every case."""
         address = target.normalized_address()  # an invalid address is the caller's to fix: 422
         request = self.requests.get(target.request_id)
         if request is None or request.status is RequestStatus.DRAFT:
             return
         current = self.repo.get(target.request_id, target.channel, address)
-        if current is not None and current.status is SubscriptionStatus.ACTIVE:
-            return
         now = self.clock()
+        if not alerts.may_send_code(current, now):
+            return
         nonce = links.new_nonce()
         code = alerts.code_for(self.key(), nonce)
         pending = Subscription(

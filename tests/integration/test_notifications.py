@@ -286,13 +286,34 @@ def test_a_wrong_code_an_expired_code_and_too_many_attempts_are_refused(http, sc
     monkeypatch.setattr(alerts_service, "utc_now", lambda: now() + timedelta(minutes=16))
     expired = confirm(http, number, "b@example.fr", code)
     assert expired.status_code == 422 and body(expired)["code"] == "alert_code_expired"
-    monkeypatch.setattr(alerts_service, "utc_now", now)
     # A new subscription sends a new code that replaces the old one, and it confirms.
     subscribe(http, number, "b@example.fr")
     pump.run_until_idle()
     fresh = code_in(sent_emails("b@example.fr")[-1].body)
+    assert len(sent_emails("b@example.fr")) == 2
     assert confirm(http, number, "b@example.fr", fresh).status_code == 200
     assert confirm(http, number, "b@example.fr", fresh).status_code == 200  # a double click
+
+
+def test_codes_to_one_address_are_a_minute_apart_and_a_subscribed_address_gets_none(http, school, pump,
+                                                                                    monkeypatch):
+    from chalicelib.services import alerts as alerts_service
+
+    number = submitted(http, school, pump)
+    for _ in range(3):  # a robot with solved proofs, at once: one code
+        assert subscribe(http, number, "06 12 34 56 78", "sms").status_code == 202
+    pump.run_until_idle()
+    assert len(sms_sent(PHONE)) == 1
+    now = alerts_service.utc_now
+    monkeypatch.setattr(alerts_service, "utc_now", lambda: now() + timedelta(minutes=2))
+    assert subscribe(http, number, "06 12 34 56 78", "sms").status_code == 202
+    pump.run_until_idle()
+    [_, second] = sms_sent(PHONE)
+    assert confirm(http, number, PHONE, code_in(second), "sms").status_code == 200
+    monkeypatch.setattr(alerts_service, "utc_now", lambda: now() + timedelta(minutes=5))
+    assert subscribe(http, number, "06 12 34 56 78", "sms").status_code == 202
+    pump.run_until_idle()
+    assert len(sms_sent(PHONE)) == 2
 
 
 # --- once per recipient, retries and dead letters ------------------------------------------------

@@ -56,4 +56,4 @@ def confirm(body: ConfirmInput) -> Confirmed:
        rate_limit="public")
 def unsubscribe(body: UnsubscribeInput) -> Accepted:
     wiring.alerts().unsubscribe(body.token)
-    return Accepted(message="Vous êtes désabonné : cette adresse ne recevra plus les alertes de cette demande.")
+    return Accepted(message="Vous êtes désabonné : les alertes de cette demande ne vous seront plus envoyées.")

@@ -145,11 +145,12 @@ def alerts_repository():
 
 
 def alerts():
-    """Alert subscriptions: the codes are HMACs of their own key."""
+    """Alert subscriptions: codes and unsubscribe links are HMACs of keys of their own."""
     from chalicelib.adapters import secrets
     from chalicelib.services.alerts import Alerts
 
-    return Alerts(alerts_repository(), requests_repository(), key=lambda: secrets.hmac_key("alerts"))
+    return Alerts(alerts_repository(), requests_repository(), key=lambda: secrets.hmac_key("alerts"),
+                  links_key=lambda: secrets.hmac_key("links"))
 
 
 @functools.cache

@@ -23,10 +23,12 @@ LINK_UNKNOWN = NotFound("alert_link_unknown", "Ce lien de désabonnement n'est p
 
 
 class Alerts:
-    def __init__(self, repo, requests_repo, key: Callable[[], bytes], clock: Callable[[], datetime] | None = None):
+    def __init__(self, repo, requests_repo, key: Callable[[], bytes], links_key: Callable[[], bytes],
+                 clock: Callable[[], datetime] | None = None):
         self.repo = repo
         self.requests = requests_repo
         self.key = key  # the alerts' HMAC key (codes)
+        self.links_key = links_key  # the links' (unsubscribe links)
         self.clock = clock or (lambda: utc_now())  # looked up at each call: tests move the time
 
     def subscribe(self, target: AlertTarget) -> None:
@@ -81,14 +83,9 @@ class Alerts:
                 raise alerts.CODE_WRONG from None  # changed meanwhile (a new code was asked)
         return subscription
 
-    def unsubscribe_token(self, subscription: Subscription, links_key: bytes | None = None) -> str:
-        return links.link_token(links_key if links_key is not None else self.links_key(),
-                                links.LinkPurpose.ALERT_UNSUBSCRIBE, subscription.subscription_id)
-
-    def links_key(self) -> bytes:
-        from chalicelib.adapters import secrets
-
-        return secrets.hmac_key("links")
+    def unsubscribe_token(self, subscription: Subscription) -> str:
+        """The token of the subscription's unsubscribe link, rebuilt from its nonce (never stored)."""
+        return links.link_token(self.links_key(), links.LinkPurpose.ALERT_UNSUBSCRIBE, subscription.subscription_id)
 
     def unsubscribe(self, token: str) -> None:
         """Stops the alerts of the link's subscription; again on a link already used: same answer."""

@@ -137,15 +137,12 @@ def notices_for(event: "OutboxEvent") -> list[Outgoing]:
     subscribers = [s for s in wiring.alerts_repository().of_request(request.request_id)
                    if s.status is alerts.SubscriptionStatus.ACTIVE]
     if subscribers:
-        from chalicelib.adapters import secrets
-
-        links_key = secrets.hmac_key("links")
         service = wiring.alerts()
         for subscription in subscribers:
             if (subscription.channel.value, subscription.address) in outgoing:
                 continue
             unsubscribe = (f"{settings.web_origin()}/desabonnement.html#jeton="
-                           f"{service.unsubscribe_token(subscription, links_key)}")
+                           f"{service.unsubscribe_token(subscription)}")
             if subscription.channel is alerts.Channel.EMAIL:
                 message = Outgoing("email", subscription.address, email=notifications.notice_email(
                     notice, to=subscription.address, unsubscribe_link=unsubscribe))

@@ -148,11 +148,11 @@ def test_a_licence_status_the_request_has_left_already_is_not_announced(http, sc
     number = submitted(http, school, pump)
     event = emit(number, request_events.LICENCE_MOVED, RequestStatus.DELIVERED, status="titre-expedie",
                  tracking_number="1A00123456789")
-    wiring_before = len(sent_emails())
     from chalicelib.workers.notifications import send_for
 
+    before = len(sent_emails())
     send_for(event)
-    assert len(sent_emails()) == wiring_before
+    assert len(sent_emails()) == before
 
 
 # --- subscriptions -------------------------------------------------------------------------------

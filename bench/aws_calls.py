@@ -93,6 +93,12 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     # A partner's signed event, its key cached in the container: the licence read, then ONE
     # transaction (the request, its history row, LICENCE_MOVED, the event id on condition it is new).
     "POST /partenaires/evenements (key cached)": ("dynamodb.GetItem", "dynamodb.TransactWriteItems"),
+    # A notification (the validation above, no alert subscriber): the request, the candidate's and the
+    # filer's profiles, the subscriptions; per recipient its sent marker read, the email, the marker put.
+    "notification (validation: candidate and school)": (
+        "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query",
+        "dynamodb.GetItem", "ses.SendEmail", "dynamodb.PutItem", "dynamodb.GetItem", "ses.SendEmail",
+        "dynamodb.PutItem"),
 }
 # What this benchmark drives, to list anything the app has that it does not measure.
 MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messages/{message_id}", "GET"),
@@ -104,7 +110,7 @@ MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messa
                    ("/staff/exams/results", "POST"), ("/suivi", "POST"),
                    ("/openapi.json", "GET"), ("/partenaires/evenements", "POST")}
 MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate", "jwt_authorizer",
-                     "make_attestations"}
+                     "make_attestations", "send_notifications"}
 
 
 def _set_environment() -> None:
@@ -512,8 +518,25 @@ def measure_instruction(counter: CallCounter, record, http, app, call, number: s
         return result
 
     app.handler_map["make_attestations"] = counted_worker
+    original_notifier = app.handler_map["send_notifications"]
+    notified: list = []
+
+    def counted_notifier(event, context):  # the validation's notification, alone in its batch
+        approved = [r for r in event["Records"] if "request.approved" in r["body"]][:1]
+        if not approved or notified:
+            return original_notifier(event, context)
+        notified.append(approved)
+        with counter.recording() as calls:
+            result = original_notifier({**event, "Records": approved}, context)
+        record("notification (validation: candidate and school)", calls)
+        others = [r for r in event["Records"] if r not in approved]
+        return original_notifier({**event, "Records": others}, context) if others else result
+
+    app.handler_map["send_notifications"] = counted_notifier
     pump.run_until_idle()
     app.handler_map["make_attestations"] = original_worker
+    app.handler_map["send_notifications"] = original_notifier
+    _check(bool(notified), "the validation was not notified")
     payload = wiring.requests_repository().issued(number, "ATT")["payload"]
     call("post", "/verification", {"payload": payload}, json_headers)  # the container's first: reads the key
     with counter.recording() as calls:

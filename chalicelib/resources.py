@@ -162,6 +162,19 @@ class Bucket(NamedTuple):
         return _env_key("BUCKET", self.logical, "NAME")
 
 
+class SmsSender(NamedTuple):
+    """Text messages published by SNS straight to phone numbers (no topic): the sender name phones
+    show (alphanumeric, 11 characters at most) and the SMS type (Transactional: delivery first)."""
+
+    logical: str
+    sender_id: str
+    sms_type: str = "Transactional"
+
+    @property
+    def env_sender_id(self) -> str:
+        return _env_key("SMS", self.logical, "SENDER_ID")
+
+
 class Topic(NamedTuple):
     logical: str
 
@@ -241,7 +254,9 @@ class Access(NamedTuple):
     function's role; tests/integration/test_permissions.py records the calls each function really
     makes and fails when one is missing here or when one declared here is never made."""
 
-    kind: str  # "table", "queue", "queue_family", "bucket", "topic", "email", "user_pool", "key", "secret"
+    # "table", "queue", "queue_family", "bucket", "topic", "email", "sms", "user_pool", "key", "secret".
+    # "sms": SNS publishes to phone numbers, which have no ARN: IAM's resource is "*" (infra/permissions.py).
+    kind: str
     logical: str
     actions: tuple[str, ...]
 
@@ -261,6 +276,10 @@ class Catalogue:
     # (its queue, its stream) are added by infra from the app itself, not declared here.
     function_access: dict[str, tuple[Access, ...]] = field(default_factory=dict)
     queue_families: tuple[QueueFamily, ...] = ()
+    sms_senders: tuple[SmsSender, ...] = ()
+
+    def sms_sender(self, logical: str) -> SmsSender:
+        return _by_logical(self.sms_senders, logical)
 
     def queue_family(self, logical: str) -> QueueFamily:
         return _by_logical(self.queue_families, logical)
@@ -336,6 +355,12 @@ MAIN_TABLE = Table(
         "emailed link: GetItem pk=LINK#<sha256 of the token>, sk=LINK (expires_at)",
         "anti-robot proof used: conditional Put pk=ALTCHA#<signature> (expires_at)",
         "email sent for an event: GetItem/Put pk=SENT#<event id> (expires_at)",
+        "notification sent to one recipient for an event: GetItem/Put pk=SENT#<event id>#<channel>#<sha256 of the"
+        " address, 16 hex> (expires_at: 14 days)",
+        "a request's alert subscriptions: GetItem/Put/Update pk=ALERT#<request number>, sk=SUB#<email|sms>#<address>"
+        " (pending ones expire_at a day after their code); the notifications worker Queries sk begins_with SUB#",
+        "alert unsubscribe link: GetItem pk=UNSUBSCRIBE#<sha256 of the token>, sk=UNSUBSCRIBE (points to the"
+        " subscription, put when it is confirmed)",
         "request: GetItem pk=REQUEST#<number>, sk=REQUEST; put conditionally on its version; drafts carry"
         " expires_at (3 months after their last change)",
         "an owner's requests newest first: Query gsi1 gsi1pk=<SCHOOL#id or ACCOUNT#id>#REQUESTS,"
@@ -396,6 +421,8 @@ CATALOGUE = Catalogue(
         Queue("receipts"),
         # Attestations to make (PDF with a signed QR code), from the agent's validation.
         Queue("attestations"),
+        # Notifications and alerts (email, SMS) of a request's steps, and alert confirmation codes.
+        Queue("notifications", max_message_age_seconds=10 * 60),
     ),
     buckets=(
         # Supporting documents, uploaded by presigned POST from the web origin.
@@ -416,6 +443,7 @@ CATALOGUE = Catalogue(
     ),
     topics=(Topic("alerts"),),
     email_identities=(EmailIdentity("notifications", "ne-pas-repondre@permis-en-ligne.example.fr"),),
+    sms_senders=(SmsSender("alerts", sender_id="PermisLigne"),),
     user_pools=(
         UserPool(
             logical="users",
@@ -473,6 +501,7 @@ CATALOGUE = Catalogue(
             Access("queue", "demo", ("sqs:SendMessage",)),
             Access("queue", "emails", ("sqs:SendMessage",)),
             Access("queue", "receipts", ("sqs:SendMessage",)),
+            Access("queue", "notifications", ("sqs:SendMessage",)),
         ),
         "check_documents": (
             # The check's result, then the request moved to instruction when it was the last one.
@@ -507,6 +536,15 @@ CATALOGUE = Catalogue(
             Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
                                      "dynamodb:DeleteItem")),
             Access("email", "notifications", ("ses:SendEmail",)),
+            Access("secret", "hmac", ("secretsmanager:GetSecretValue",)),
+        ),
+        "send_notifications": (
+            # The request, the candidate's and the school's accounts, the subscriptions; a marker per
+            # recipient sent (a replay sends nothing twice).
+            Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")),
+            Access("email", "notifications", ("ses:SendEmail",)),
+            Access("sms", "alerts", ("sns:Publish",)),
+            # Unsubscribe links and confirmation codes are rebuilt from their nonce with the HMAC key.
             Access("secret", "hmac", ("secretsmanager:GetSecretValue",)),
         ),
         "purge_unactivated_accounts": (

@@ -70,3 +70,9 @@ def email_sender(logical: str = "notifications") -> str:
 
 def email_configuration_set(logical: str = "notifications") -> str | None:
     return os.environ.get(CATALOGUE.email_identity(logical).env_configuration_set)
+
+
+def sms_sender(logical: str = "alerts"):
+    """The catalogue's SMS sender, with the sender name infra or the local launcher set."""
+    sender = CATALOGUE.sms_sender(logical)
+    return sender._replace(sender_id=os.environ.get(sender.env_sender_id) or sender.sender_id)

@@ -4,8 +4,9 @@
 - what Lambda does on the function's behalf: read its event source (queue or stream), send
   stream failures to their queue, write its own log group, send traces;
 - the KMS use those imply, since every queue, topic and bucket is encrypted with the data key.
-Actions that AWS cannot scope to a resource are listed in UNSCOPABLE_ACTIONS; any other "*" is a
-bug (tests/infra/test_template.py fails on it)."""
+Actions that AWS cannot scope to a resource are listed in UNSCOPABLE_ACTIONS; the one other "*" is
+SNS's publish to a phone number (PHONE_NUMBER_ACTIONS), granted only to the functions the catalogue
+gives an "sms" access; any other "*" is a bug (tests/infra/test_template.py fails on it)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +19,11 @@ from chalicelib.resources import Access
 
 # X-Ray accepts no resource: "*" is the only possible value (IAM service authorization reference).
 UNSCOPABLE_ACTIONS = frozenset({"xray:PutTraceSegments", "xray:PutTelemetryRecords"})
+
+# An SMS is published to a phone number, which has no ARN: IAM can only name "*" for it (SNS's
+# service authorization reference). Only functions declaring an "sms" access get it.
+PHONE_NUMBER_ACTIONS = frozenset({"sns:Publish"})
+PHONE_NUMBERS_RESOURCE = "*"
 
 SQS_CONSUMER_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
                         "sqs:GetQueueAttributes")

@@ -14,7 +14,7 @@ from infra.functions import Functions
 from infra.identity import Identity
 from infra.keys import Keys
 from infra.messaging import Messaging
-from infra.permissions import SQS_CONSUMER_ACTIONS, STREAM_READER_ACTIONS, FunctionRole
+from infra.permissions import PHONE_NUMBERS_RESOURCE, SQS_CONSUMER_ACTIONS, STREAM_READER_ACTIONS, FunctionRole
 from infra.queue_families import QueueFamilies, family_arn, family_url_prefix
 from infra.stages import StageConfig
 from infra.storage import Storage
@@ -85,6 +85,8 @@ class PermisStack(cdk.Stack):
         for identity in catalogue.email_identities:
             env[identity.env_address] = identity.address
             env[identity.env_configuration_set] = self.messaging.configuration_sets[identity.logical].configuration_set_name
+        for sender in catalogue.sms_senders:
+            env[sender.env_sender_id] = sender.sender_id
         for pool in catalogue.user_pools:
             env[pool.env_id] = self.identity.user_pool.user_pool_id
             env[pool.env_client_id] = self.identity.client.user_pool_client_id
@@ -182,6 +184,8 @@ class PermisStack(cdk.Stack):
             return [self.format_arn(service="ses", resource="identity", resource_name=identity.domain),
                     self.format_arn(service="ses", resource="configuration-set",
                                     resource_name=physical_name(identity.logical, self.functions.stage))]
+        if kind == "sms":
+            return [PHONE_NUMBERS_RESOURCE]  # the one "*" besides X-Ray's (infra/permissions.py)
         if kind == "user_pool":
             return [self.identity.user_pool.user_pool_arn]
         if kind == "key":

@@ -154,6 +154,29 @@ def mailer() -> "SesMailer":
     return SesMailer(client("ses"), settings.email_sender(), settings.email_configuration_set())
 
 
+@functools.cache
+def alerts_repository():
+    from chalicelib.adapters.alerts_repository import DynamoAlertsRepository
+
+    return DynamoAlertsRepository(client("dynamodb"), settings.table_name("main"))
+
+
+def alerts():
+    """Alert subscriptions: codes and unsubscribe links are HMACs of keys of their own."""
+    from chalicelib.adapters import secrets
+    from chalicelib.services.alerts import Alerts
+
+    return Alerts(alerts_repository(), requests_repository(), key=lambda: secrets.hmac_key("alerts"),
+                  links_key=lambda: secrets.hmac_key("links"))
+
+
+@functools.cache
+def sms():
+    from chalicelib.adapters.sms import SnsSms
+
+    return SnsSms(client("sns"), settings.sms_sender())
+
+
 def accounts() -> "Accounts":
     from chalicelib.adapters import secrets
     from chalicelib.services.accounts import Accounts
@@ -166,6 +189,6 @@ def reset() -> None:
     from chalicelib.adapters import secrets
 
     for cached in (demo_repository, queue_publisher, cognito_directory, accounts_repository, user_directory, mailer,
-                   requests_repository, documents_repository, signer):
+                   requests_repository, documents_repository, signer, alerts_repository, sms):
         cached.cache_clear()
     secrets.reset()

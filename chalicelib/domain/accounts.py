@@ -93,12 +93,21 @@ def check_email(value: str) -> str:
     return value
 
 
+# Overseas mobiles are dialled 06 9x... (0639 in Mayotte) within France, but carry their own
+# country code in E.164: +33 6 92... would not reach a phone of La Réunion.
+OVERSEAS_MOBILE_PREFIXES = (("0639", "262"), ("0690", "590"), ("0691", "590"), ("0692", "262"), ("0693", "262"),
+                            ("0694", "594"), ("0696", "596"), ("0697", "596"))
+
+
 def normalize_mobile_phone(value: str) -> str:
     """French mobile numbers (06, 07, and the overseas mobiles) to E.164; other countries as typed
     in E.164 (+<country code><number>)."""
     compact = re.sub(r"[\s.\-()]", "", value)
     if compact.startswith("00"):
         compact = "+" + compact[2:]
+    overseas = next((code for prefix, code in OVERSEAS_MOBILE_PREFIXES if compact.startswith(prefix)), None)
+    if overseas and re.fullmatch(r"0\d{9}", compact):  # an overseas mobile dialled as in France: its own code
+        return f"+{overseas}{compact[1:]}"
     if re.fullmatch(r"0[67]\d{8}", compact):
         return "+33" + compact[1:]
     if re.fullmatch(r"\+33[67]\d{8}", compact):

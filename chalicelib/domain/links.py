@@ -17,6 +17,7 @@ class LinkPurpose(StrEnum):
     ACTIVATION = "activation"
     PASSWORD_RESET = "password_reset"
     EMAIL_CHANGE = "email_change"
+    ALERT_UNSUBSCRIBE = "alert_unsubscribe"  # in every alert: valid as long as the subscription
 
 
 def new_nonce() -> str:

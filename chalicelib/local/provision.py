@@ -150,6 +150,9 @@ def provision(stage: str, web_origin: str, endpoint_url: str | None = None,
             env[identity.env_address] = identity.address
             env[identity.env_configuration_set] = physical_name(identity.logical, stage)
 
+    for sender in catalogue.sms_senders:  # SNS needs nothing created to publish to a phone number
+        env[sender.env_sender_id] = sender.sender_id
+
     if catalogue.secrets:
         secretsmanager = client("secretsmanager")
         for secret in catalogue.secrets:

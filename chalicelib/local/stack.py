@@ -121,7 +121,8 @@ class Stack:
             "Permis en ligne est prêt.",
             f"  Pages web     {self.web_url}/",
             f"  API           {self.api_url}/health   (description : {self.api_url}/openapi.json)",
-            f"  Courriels     {self.web_url}/boite-mail.html   (les courriels envoyés par l'application)",
+            f"  Courriels     {self.web_url}/boite-mail.html   (les courriels et SMS envoyés par l'application ;"
+            " en ligne de commande : python -m chalicelib.cli.messages)",
             f"  AWS local     {self.aws_url}   (moto)",
             f"  Journaux      {LOG_DIR}/ (moto.log, api.log, pump.log)",
         ]

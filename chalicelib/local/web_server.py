@@ -1,8 +1,10 @@
 """Serves web/, a /config.json that tells the pages where the API is, and /boite-mail.json: the
-emails the application sent through the local SES (moto), for the local mailbox page."""
+emails the application sent through the local SES (moto), and the SMS through the local SNS, for
+the local mailbox page."""
 from __future__ import annotations
 
 import functools
+import html
 import json
 import os
 import urllib.request
@@ -61,8 +63,15 @@ def local_mailbox(aws_url: str) -> list[dict[str, Any]]:
     with urllib.request.urlopen(f"{aws_url}/moto-api/data.json", timeout=5) as response:
         state = json.loads(response.read())
     sent = state.get("ses", {}).get("Message", [])
-    return [{"id": m.get("id"), "to": (m.get("destinations") or {}).get("ToAddresses", []), "subject": m.get("subject"),
-             "html": m.get("body"), "sent_order": order} for order, m in reversed(list(enumerate(sent)))]
+    emails = [{"id": m.get("id"), "to": (m.get("destinations") or {}).get("ToAddresses", []),
+               "subject": m.get("subject"), "html": m.get("body"), "sent_order": order}
+              for order, m in reversed(list(enumerate(sent)))]
+    # The SMS SNS accepted (alerts and their codes), after the emails, newest first too.
+    texts = state.get("sns", {}).get("SMS", [])
+    return emails + [{"id": f"sms-{order}", "to": [m.get("phone_number") or ""],
+                      "subject": "SMS : " + (m.get("message") or "")[:60],
+                      "html": f"<p>{html.escape(m.get('message') or '')}</p>", "sent_order": order}
+                     for order, m in reversed(list(enumerate(texts)))]
 
 
 def build_web_server(host: str, port: int, api_url: str, aws_url: str | None = None) -> ThreadingHTTPServer:

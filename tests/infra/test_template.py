@@ -14,7 +14,7 @@ import pytest
 from chalicelib.api.gateway import GATEWAY_RESPONSES
 from chalicelib.api.http import ROUTE_DOCS
 from chalicelib.resources import CATALOGUE, QueueFamily, physical_name
-from infra.permissions import UNSCOPABLE_ACTIONS, kms_actions_implied
+from infra.permissions import PHONE_NUMBER_ACTIONS, UNSCOPABLE_ACTIONS, kms_actions_implied
 from infra.queue_families import members_by_stack, stack_of
 from infra.stages import STAGES
 
@@ -398,10 +398,26 @@ def allowed_wildcard_resources(template: dict, stage: str | None) -> list[re.Pat
     return [re.compile(shape) for shape in shapes]
 
 
+def sms_policies(template: dict) -> set[str]:
+    """The policies of the roles of functions the catalogue gives an "sms" access: the only ones
+    that may publish to "*" (an SMS goes to a phone number, which has no ARN)."""
+    texting = {function for function, accesses in CATALOGUE.function_access.items()
+               if any(access.kind == "sms" for access in accesses)}
+    roles = set()
+    for function in of_type(template, "AWS::Serverless::Function").values():
+        handler = props(function)["Handler"]
+        if ("api_handler" if handler == "app.app" else handler.rsplit(".", 1)[1]) in texting:
+            roles.add(target(props(function)["Role"]))
+    return {k for k, p in of_type(template, "AWS::IAM::Policy").items()
+            if roles & {target(r) for r in props(p).get("Roles", [])}}
+
+
 def wildcard_problems(template: dict, stage: str | None = None) -> list[str]:
-    """Actions written with a wildcard, "*" resources for actions that can be scoped, and any
-    other resource with a "*" than the shapes `allowed_wildcard_resources` lists."""
+    """Actions written with a wildcard, "*" resources for actions that can be scoped (but SNS's
+    publish to phone numbers, in the policies `sms_policies` names), and any other resource with a
+    "*" than the shapes `allowed_wildcard_resources` lists."""
     allowed = allowed_wildcard_resources(template, stage)
+    texting = sms_policies(template)
     problems = []
     for logical_id, resource in template["Resources"].items():
         documents = []
@@ -414,8 +430,9 @@ def wildcard_problems(template: dict, stage: str | None = None) -> list[str]:
                 actions = as_list(statement.get("Action", []))
                 problems += [f"{logical_id}: wildcard action {a}" for a in actions if "*" in a]
                 resources = [render(r) for r in as_list(statement.get("Resource", []))]
-                if "*" in resources and not set(actions) <= UNSCOPABLE_ACTIONS:
-                    problems.append(f"{logical_id}: resource * for {sorted(set(actions) - UNSCOPABLE_ACTIONS)}")
+                unscopable = UNSCOPABLE_ACTIONS | (PHONE_NUMBER_ACTIONS if logical_id in texting else set())
+                if "*" in resources and not set(actions) <= unscopable:
+                    problems.append(f"{logical_id}: resource * for {sorted(set(actions) - unscopable)}")
                 problems += [f"{logical_id}: wildcard resource {r}" for r in resources
                              if "*" in r and r != "*" and not any(shape.fullmatch(r) for shape in allowed)]
     return problems
@@ -480,6 +497,25 @@ def role_statements(template: dict) -> dict[str, list[dict]]:
         statements[name] = [s for p in policies.values() if role_id in [target(r) for r in props(p)["Roles"]]
                             for s in props(p)["PolicyDocument"]["Statement"]]
     return statements
+
+
+def test_only_the_functions_that_send_sms_may_publish_to_any_phone_number(dev):
+    statements = role_statements(dev)
+    publishing = {function for function, found in statements.items() for statement in found
+                  if "sns:Publish" in as_list(statement["Action"]) and "*" in as_list(statement["Resource"])}
+    assert publishing == {function for function, accesses in CATALOGUE.function_access.items()
+                          if any(access.kind == "sms" for access in accesses)} == {"send_notifications"}
+    # The exception is that one action: another "*" in the same policy is still refused.
+    [policy_id] = [k for k in sms_policies(dev)]
+    broken = json.loads(json.dumps(dev))
+    props(broken["Resources"][policy_id])["PolicyDocument"]["Statement"].append(
+        {"Effect": "Allow", "Action": ["ses:SendEmail"], "Resource": "*"})
+    assert wildcard_problems(broken, STAGE) == [f"{policy_id}: resource * for ['ses:SendEmail']"]
+    # And a function without an "sms" access may not publish to "*".
+    other = next(k for k in of_type(dev, "AWS::IAM::Policy") if k != policy_id)
+    props(broken["Resources"][other])["PolicyDocument"]["Statement"].append(
+        {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"})
+    assert f"{other}: resource * for ['sns:Publish']" in wildcard_problems(broken, STAGE)
 
 
 def test_queue_family_grants_name_the_family_prefix_in_the_roles_that_declare_them_and_no_other(dev):

@@ -66,6 +66,9 @@ def grants_used(service: str, operation: str, params: dict) -> set[tuple[str, st
         if operation == "HeadObject":
             operation = "GetObject"  # HeadObject is authorised by s3:GetObject
         return {(f"s3:{operation}", "bucket", _logical("bucket", params["Bucket"]))}
+    if service == "sns" and operation == "Publish" and "PhoneNumber" in params:
+        [sender] = CATALOGUE.sms_senders  # an SMS: no topic, IAM's resource is "*" (infra/permissions.py)
+        return {("sns:Publish", "sms", sender.logical)}
     if service == "sns":
         return {(f"sns:{operation}", "topic", _logical("topic", params["TopicArn"].rsplit(":", 1)[1]))}
     if service == "cognito-idp":
@@ -314,6 +317,26 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, rec
         wiring.signer.cache_clear()  # the API's own container reads the public key
         assert post(http, "/verification", {"payload": payload}).status_code == 200
         assert http.get("/verification/public-key").status_code == 200
+    # Alerts: an email and a phone subscribe to the validated request and confirm their codes (sent
+    # by send_notifications); a CEPC reaches them, the candidate and the school; one unsubscribes.
+    from chalicelib.domain import request_events
+    from tests.integration.test_notifications import code_in, emit, sms_sent, subscribe, unsubscribe_token
+
+    with recorder.running("api_handler"):
+        assert subscribe(http, paper, "alerte@example.fr").status_code == 202
+        assert subscribe(http, paper, "06 12 34 56 78", "sms").status_code == 202
+    run_workers()
+    with recorder.running("api_handler"):
+        for channel, address, text in (("email", "alerte@example.fr", sent_emails("alerte@example.fr")[-1].body),
+                                       ("sms", "+33612345678", sms_sent("+33612345678")[-1])):
+            assert post(http, "/alerts/confirmation", {"request_id": paper, "channel": channel, "address": address,
+                                                       "code": code_in(text)}).status_code == 200
+    emit(paper, request_events.CEPC_ISSUED, neph="920123456789", category="B", valid_until="2027-07-01")
+    run_workers()
+    with recorder.running("api_handler"):
+        assert post(http, "/alerts/unsubscribe", {"token": unsubscribe_token(sms_sent("+33612345678")[-1])}
+                    ).status_code == 200
+
     # A request still waiting 11 days later has its queue message sent again.
     monkeypatch.setattr(requests_service, "utc_now", lambda: datetime.now(timezone.utc) + timedelta(days=11))
     assert app.handler_map["requeue_long_waiting"](scheduled_event(), None)["requeued"] >= 1

@@ -39,7 +39,7 @@ def test_declared_grants_name_functions_of_the_app_and_resources_of_the_catalogu
     kinds = {"table": CATALOGUE.table, "queue": CATALOGUE.queue, "queue_family": CATALOGUE.queue_family,
              "bucket": CATALOGUE.bucket,
              "topic": CATALOGUE.topic, "email": CATALOGUE.email_identity, "user_pool": CATALOGUE.user_pool,
-             "key": CATALOGUE.key, "secret": CATALOGUE.secret}
+             "key": CATALOGUE.key, "secret": CATALOGUE.secret, "sms": CATALOGUE.sms_sender}
     for function, accesses in CATALOGUE.function_access.items():
         assert function in functions, f"{function} is not a function of the app"
         for access in accesses:
@@ -99,3 +99,10 @@ def test_the_instruction_family_has_a_member_per_departement_and_the_cert():
     assert all(c.isascii() and (c.isalnum() or c in "-_") for name in names for c in name)
     assert family.lease_seconds <= 12 * 3600  # SQS's maximum visibility timeout
     assert family.message_retention_seconds <= 14 * 24 * 3600
+
+
+def test_sms_senders_have_a_name_phones_show():
+    # SNS's SenderID: 1 to 11 letters and digits, at least one letter.
+    for sender in CATALOGUE.sms_senders:
+        assert 1 <= len(sender.sender_id) <= 11 and sender.sender_id.isalnum() and not sender.sender_id.isdigit()
+        assert sender.sms_type in ("Transactional", "Promotional")

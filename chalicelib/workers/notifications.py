@@ -1,0 +1,182 @@
+"""Notifications worker: the steps of a request that matter (validation, complement, rejection,
+CEPC, the licence's way, its coming destruction) become emails to the candidate and the school and
+alerts to the confirmed subscribers (email through SES, SMS through SNS); and the alert
+confirmation codes are sent.
+
+Each recipient's message goes once: a marker per event and recipient (SENT#<event>#<channel>#<digest>,
+expiring) is written after each send, so a message delivered twice or a batch retried after a
+partial failure skips those already sent. A failing send raises: SQS delivers the message again,
+then sets it aside in the dead-letter queue; the request's own transaction was committed long
+before and never waits for this."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from chalice import Blueprint
+
+from chalicelib import settings
+from chalicelib.adapters import wiring
+from chalicelib.domain import alerts, notifications, request_events
+from chalicelib.resources import physical_name
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    from chalicelib.domain.emails import Email
+    from chalicelib.domain.events import OutboxEvent
+    from chalicelib.domain.notifications import Sms
+    from chalicelib.domain.requests import Request
+
+blueprint = Blueprint(__name__)
+
+SENT_MARKER_DAYS = 14  # longer than a message can live in the queue and its DLQ
+EVENT_TYPES = (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    channel: str  # email or sms
+    address: str
+    email: "Email | None" = None
+    sms: "Sms | None" = None
+
+
+def _minutes_left(expires_at: str, now: datetime) -> int:
+    return max(1, int((datetime.fromisoformat(expires_at) - now).total_seconds() // 60))
+
+
+def confirmation_for(event: "OutboxEvent") -> list[Outgoing]:
+    """The code of a subscription still waiting for it (a newer code replaces an older one)."""
+    from chalicelib.adapters import secrets
+
+    payload = event.payload
+    subscription = wiring.alerts_repository().get(payload["request_id"], payload["channel"], payload["address"])
+    key = secrets.hmac_key("alerts")
+    code = alerts.code_for(key, payload["nonce"])
+    if subscription is None or subscription.status is not alerts.SubscriptionStatus.PENDING or \
+            subscription.code_hash != alerts.code_hash(key, subscription.request_id, subscription.channel,
+                                                       subscription.address, code):
+        return []
+    minutes = _minutes_left(payload["expires_at"], event.occurred_at)
+    if subscription.channel is alerts.Channel.EMAIL:
+        return [Outgoing("email", subscription.address, email=notifications.confirmation_email(
+            to=subscription.address, request_id=subscription.request_id, code=code, minutes=minutes))]
+    return [Outgoing("sms", subscription.address, sms=notifications.confirmation_sms(
+        to=subscription.address, request_id=subscription.request_id, code=code, minutes=minutes))]
+
+
+def _moved_on(event: "OutboxEvent", request: "Request") -> bool:
+    """A notice about a state the request has left already says nothing true any more."""
+    from chalicelib.domain.procedures import RequestStatus
+
+    if event.type == request_events.COMPLEMENT_REQUESTED:
+        return request.status is not RequestStatus.MORE_INFORMATION_REQUESTED
+    if event.type == request_events.LICENCE_MOVED:
+        return request.status.value != event.payload.get("status")
+    if event.type == request_events.DESTRUCTION_WARNING:
+        return request.status is not RequestStatus.RETURNED
+    return False
+
+
+def situation_of(event: "OutboxEvent", request: "Request") -> notifications.Situation:
+    from chalicelib.domain.procedures import REGISTRATION_PROCEDURES
+    from chalicelib.domain.rules import DOCUMENT_LABELS, DocumentType
+
+    return notifications.Situation(
+        request_id=request.request_id, procedure_label=request.procedure_label,
+        is_registration=request.procedure in REGISTRATION_PROCEDURES,
+        neph=event.payload.get("neph") or request.neph, reason=event.payload.get("reason"),
+        documents=tuple(DOCUMENT_LABELS[DocumentType(d)] for d in request.complement_documents),
+        payload=event.payload)
+
+
+def own_recipients(request: "Request") -> list[tuple[str, str | None, bool]]:
+    """(email, first name, has an account) of the candidate and of the school: the candidate's
+    account email when they have one, else the contact step's; the school's filer while they are
+    still a member, else its administrator."""
+    from chalicelib.domain.accounts import AccountStatus
+
+    repo = wiring.accounts_repository()
+    found: list[tuple[str, str | None, bool]] = []
+    account_id = request.candidate_account_id or request.owner_account_id
+    candidate = repo.get_profile(account_id) if account_id else None
+    if candidate is not None and candidate.status == AccountStatus.ACTIVE and candidate.email:
+        found.append((candidate.email, candidate.first_names, True))
+    else:
+        contact = (request.steps.get("contact") or {}).get("email")
+        first = ((request.steps.get("civil_status") or {}).get("first_names") or "").replace(",", " ").split()
+        if contact:
+            found.append((contact, first[0] if first else None, False))
+    if request.school_id:
+        filer = repo.get_profile(request.created_by)
+        if filer is None or filer.status != AccountStatus.ACTIVE or filer.school_id != request.school_id:
+            school = repo.get_school(request.school_id)
+            filer = repo.get_profile(school.admin_account_id) if school else None
+        if filer is not None and filer.status == AccountStatus.ACTIVE and filer.email:
+            found.append((filer.email, filer.first_names, True))
+    return found
+
+
+def notices_for(event: "OutboxEvent") -> list[Outgoing]:
+    """Every message an event calls for, one per recipient (an address named twice gets one)."""
+    if event.type == alerts.CONFIRMATION_REQUESTED:
+        return confirmation_for(event)
+    request = wiring.requests_repository().get(event.payload["request_id"])
+    if request is None or _moved_on(event, request):
+        return []
+    notice = notifications.notice_for(event.type, situation_of(event, request))
+    if notice is None:
+        return []
+    page = f"{settings.web_origin()}/demande.html#id={request.request_id}"
+    outgoing: dict[tuple[str, str], Outgoing] = {}
+    for address, first_name, has_account in own_recipients(request):
+        outgoing.setdefault(("email", address), Outgoing("email", address, email=notifications.notice_email(
+            notice, to=address, first_name=first_name, link=page if has_account else None)))
+    subscribers = [s for s in wiring.alerts_repository().of_request(request.request_id)
+                   if s.status is alerts.SubscriptionStatus.ACTIVE]
+    if subscribers:
+        service = wiring.alerts()
+        for subscription in subscribers:
+            if (subscription.channel.value, subscription.address) in outgoing:
+                continue
+            unsubscribe = (f"{settings.web_origin()}/desabonnement.html#jeton="
+                           f"{service.unsubscribe_token(subscription)}")
+            if subscription.channel is alerts.Channel.EMAIL:
+                message = Outgoing("email", subscription.address, email=notifications.notice_email(
+                    notice, to=subscription.address, unsubscribe_link=unsubscribe))
+            else:
+                message = Outgoing("sms", subscription.address, sms=notifications.notice_sms(
+                    notice, to=subscription.address, unsubscribe_link=unsubscribe))
+            outgoing[(message.channel, message.address)] = message
+    return list(outgoing.values())
+
+
+def send_for(event: "OutboxEvent") -> None:
+    repo = wiring.accounts_repository()
+    expires = int((event.occurred_at + timedelta(days=SENT_MARKER_DAYS)).timestamp())
+    for message in notices_for(event):
+        marker = f"{event.id}#{message.channel}#{alerts.address_digest(message.address)}"
+        if repo.email_already_sent(marker):
+            continue  # sent by an earlier delivery of this message
+        if message.email is not None:
+            wiring.mailer().send(message.email)
+        elif message.sms is not None:
+            wiring.sms().send(message.sms)
+        repo.mark_email_sent(marker, expires)
+
+
+def process_record(record: "SQSRecord") -> None:
+    from chalicelib.adapters.queues import event_from_message_body
+
+    send_for(event_from_message_body(record.body))
+
+
+@blueprint.on_sqs_message(queue=physical_name("notifications"), batch_size=10)
+def send_notifications(event):
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return process_partial_response(event=event.to_dict(), record_handler=process_record,
+                                    processor=processor, context=event.context)

@@ -1,0 +1,75 @@
+"use strict";
+// Alert subscriptions (no account needed): POST /alerts/subscriptions with the ALTCHA proof, then
+// POST /alerts/confirmation with the 6-digit code sent to the address. The API answers the same
+// whether or not the number is a request: the page says so.
+
+(function alertes() {
+  const byId = (id) => document.getElementById(id);
+  const form = byId("formulaire");
+  const codeForm = byId("formulaire-code");
+  const button = byId("envoyer");
+  const antirobot = Permis.bindAntirobot(byId("altcha"), byId("etat-altcha"));
+  const channel = () => (document.querySelector('input[name="channel"]:checked') || {}).value || "email";
+  let target = null; // what the code confirms: the number, the channel and the address as typed
+
+  document.querySelectorAll('input[name="channel"]').forEach((radio) => radio.addEventListener("change", () => {
+    const sms = channel() === "sms";
+    byId("libelle-adresse").textContent = sms ? "Numéro de téléphone portable" : "Adresse électronique";
+    byId("aide-adresse").textContent = sms ? "Exemple : 06 12 34 56 78" : "Exemple : prenom.nom@exemple.fr";
+    byId("address").type = sms ? "tel" : "email";
+    byId("address").autocomplete = sms ? "tel" : "email";
+  }));
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (button.disabled) return;
+    Permis.clearErrors(form);
+    const missing = Permis.checkRequired(form);
+    if (missing.length) {
+      Permis.showErrors(form, Permis.formErrors(missing));
+      return;
+    }
+    Permis.busy(button, true, "Vérification anti-robot…");
+    const altcha = await antirobot.proof();
+    if (!altcha) {
+      Permis.busy(button, false);
+      antirobot.reset();
+      Permis.showErrors(form, Permis.formErrors([{ errorId: "erreur-altcha",
+        message: "La vérification anti-robot n'a pas abouti : cochez de nouveau la case « Je ne suis pas un robot »." }]));
+      return;
+    }
+    target = { request_id: byId("request_id").value.trim(), channel: channel(), address: byId("address").value.trim() };
+    Permis.busy(button, true, "Envoi du code…");
+    const result = await Permis.callApi("/alerts/subscriptions", { method: "POST", body: { ...target, altcha } });
+    Permis.busy(button, false);
+    antirobot.reset(); // a proof serves once
+    if (!result.ok) {
+      Permis.showErrors(form, result.data);
+      return;
+    }
+    byId("message-envoi").textContent = result.data.message;
+    byId("bloc-code").hidden = false;
+    byId("bloc-code").focus();
+  });
+
+  codeForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    Permis.clearErrors(codeForm);
+    const missing = Permis.checkRequired(codeForm);
+    if (missing.length || !target) {
+      Permis.showErrors(codeForm, Permis.formErrors(missing));
+      return;
+    }
+    const confirmButton = byId("confirmer");
+    Permis.busy(confirmButton, true, "Confirmation…");
+    const result = await Permis.callApi("/alerts/confirmation", { method: "POST",
+      body: { ...target, code: byId("code").value.trim() } });
+    Permis.busy(confirmButton, false);
+    if (!result.ok) {
+      Permis.showErrors(codeForm, result.data);
+      return;
+    }
+    codeForm.hidden = true;
+    Permis.showMessage(byId("etat-code"), result.data.message, "succes");
+  });
+})();

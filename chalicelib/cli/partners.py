@@ -54,6 +54,11 @@ class Partners:
         self._open = opener
         self.clock = clock
 
+    def pause(self, seconds: float) -> None:
+        import time
+
+        time.sleep(max(0.0, seconds))
+
     def send(self, kind: PartnerEventKind, reference: str, *, occurred_at: datetime | None = None,
              event_id: str | None = None, tracking_number: str | None = None,
              post_office: str | None = None) -> dict[str, Any]:
@@ -110,6 +115,9 @@ def parser() -> argparse.ArgumentParser:
         if name == "parcours":
             command.add_argument("--par-le-bureau", action="store_true",
                                  help="avisé au bureau de poste avant d'être remis")
+            command.add_argument("--pause", type=float, default=3.0,
+                                 help="secondes entre deux événements, le temps que chacun soit annoncé "
+                                      "(défaut : 3)")
     return main
 
 
@@ -118,7 +126,11 @@ def run(args: argparse.Namespace, partners: Partners, out=print) -> int:
         if args.command == "parcours":
             kinds = [PartnerEventKind.SHIPPED, *([PartnerEventKind.NOTICE] if args.par_le_bureau else []),
                      PartnerEventKind.DELIVERED]
-            for kind in kinds:
+            for number, kind in enumerate(kinds):
+                if number:
+                    # Days separate these steps in real life: each one's emails and SMS go out
+                    # before the next (a notice about a step the licence has already left is not sent).
+                    partners.pause(args.pause)
                 out(describe(kind, partners.send(kind, args.reference)))
             return 0
         kind = COMMANDS[args.command]

@@ -1,6 +1,7 @@
 """`make run`'s stack, started on free ports, used over HTTP like a person's browser would."""
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -354,6 +355,8 @@ def follow_to_the_licence(stack, school_call, school_headers, number, neph, scan
                                {"content_type": "image/jpeg", "size": len(scan)})
             assert requests.post(form["url"], data=form["fields"], timeout=10,
                                  files={"file": ("piece.jpg", scan, "image/jpeg")}).status_code == 204
+    _wait_for(lambda: all(d["state"] == "accepted" for d in school_call(
+        "GET", f"/requests/{production}/summary")["required_documents"]), "the production's documents to be checked")
     version = school_call("GET", f"/requests/{production}")["version"]
     submitted = school_call("POST", f"/requests/{production}/submission", {"version": version},
                             {"Idempotency-Key": str(uuid.uuid4())})
@@ -373,19 +376,39 @@ def follow_to_the_licence(stack, school_call, school_headers, number, neph, scan
                        ask_password=lambda _: "demo-permis-en-ligne-2026", ask=lambda _: "123456")
 
     cert("connexion", "--email", "instructeur-cert@demo.permis-en-ligne.example.fr")
-    _wait_for(lambda: (text := cert("suivante")) and production in text and text, "the production request at the CERT")
+    _wait_for(lambda: (text := cert("suivante")) and production in text and text, "the production request at the CERT",
+              timeout=120)
     cert("decider", production, "valider")
     assert school_call("GET", f"/requests/{production}")["status_label"] == "Titre en production"
 
-    # The partners, played by the simulator with their own keys; then anyone tracks it.
+    # A relative subscribes a mobile to the production request's alerts (double opt-in by SMS).
+    phone = "06 98 76 54 32"
+    assert requests.post(api + "/alerts/subscriptions", timeout=10, json={
+        "request_id": production, "channel": "sms", "address": phone, "altcha": _altcha(api)}).status_code == 202
+    code = re.search(r"\b(\d{6})\b", _mail_to(stack, "+33698765432")["html"]).group(1)
+    assert requests.post(api + "/alerts/confirmation", timeout=10, json={
+        "request_id": production, "channel": "sms", "address": phone, "code": code}).status_code == 200
+
+    # The partners, played by the simulator with their own keys, one step at a time (days apart in
+    # real life): each step's email reaches the candidate before the next.
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PERMIS_", "QUEUE_", "TABLE_"))},
            "PERMIS_LOCAL_DIR": str(stack["local_dir"])}
-    played = subprocess.run([sys.executable, "-m", "chalicelib.cli.partners", "--api", api, "parcours", production,
-                             "--par-le-bureau"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60)
-    assert played.returncode == 0, played.stdout + played.stderr
-    assert "Titre remis" in played.stdout and "Disponible en bureau de poste" in played.stdout
-    done = school_call("GET", f"/requests/{production}")
-    assert done["status_label"] == "Titre remis"
+
+    def messages(*argv):
+        shown = subprocess.run([sys.executable, "-m", "chalicelib.cli.messages", *argv], cwd=PROJECT_DIR, env=env,
+                               capture_output=True, text=True, timeout=60)
+        assert shown.returncode == 0, shown.stdout + shown.stderr
+        return shown.stdout
+
+    for step, label, subject in (("expedier", "Titre expédié", "est expédié"),
+                                 ("aviser", "Disponible en bureau de poste", "vous attend au bureau de poste"),
+                                 ("remettre", "Titre remis", "est remis")):
+        played = subprocess.run([sys.executable, "-m", "chalicelib.cli.partners", "--api", api, step, production],
+                                cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60)
+        assert played.returncode == 0 and label in played.stdout, played.stdout + played.stderr
+        _wait_for(lambda: any(subject in line for line in _subjects_to(stack, "lea.dupont@exemple.fr")),
+                  f"the candidate's email: {subject}")
+    assert school_call("GET", f"/requests/{production}")["status_label"] == "Titre remis"
     labels = [row["to_label"] for row in school_call("GET", f"/requests/{production}/history")["history"]]
     assert labels[-5:] == ["Validée", "Titre en production", "Titre expédié", "Disponible en bureau de poste",
                            "Titre remis"]
@@ -393,17 +416,22 @@ def follow_to_the_licence(stack, school_call, school_headers, number, neph, scan
                                                               "altcha": _altcha(api)}).json()
     assert tracked["status_label"] == "Titre remis" and "Dupont" not in json.dumps(tracked)
 
+    # Every email and SMS sent, as a newcomer reads them with the messages command.
+    to_candidate = messages("--to", "lea.dupont@exemple.fr")
+    subjects = _subjects_to(stack, "lea.dupont@exemple.fr")
+    for subject in ("un complément est demandé", "est validée, votre numéro NEPH est attribué",
+                    "certificat d'examen (CEPC) est délivré", "est en fabrication", "est expédié",
+                    "vous attend au bureau de poste", "est remis"):
+        assert any(subject in line for line in subjects), subjects
+    assert to_candidate.count("courriel") >= 9, to_candidate
+    to_phone = _wait_for(lambda: (text := messages("--to", phone)) and "remis" in text and text, "the subscriber's SMS")
+    newest = re.search(r"\b(S\d+)\b", to_phone).group(1)
+    assert "desabonnement.html#jeton=" in messages("--show", newest)
 
-def _altcha(api):
-    import base64
 
-    from altcha import solve_challenge_v1
-
-    challenge = requests.get(api + "/antirobot/challenge", timeout=10).json()
-    number = solve_challenge_v1(challenge["challenge"], challenge["salt"], challenge["algorithm"],
-                                challenge["maxnumber"]).number
-    return base64.b64encode(json.dumps({**{k: challenge[k] for k in ("algorithm", "challenge", "salt", "signature")},
-                                        "number": number}).encode()).decode()
+def _subjects_to(stack, address):
+    messages = requests.get(stack["urls"]["web"] + "/boite-mail.json", timeout=5).json()["messages"]
+    return [m["subject"] for m in messages if address in m["to"]]
 
 
 def test_a_port_already_taken_gives_a_clear_message_not_a_traceback(stack, tmp_path):

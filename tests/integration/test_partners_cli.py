@@ -33,7 +33,7 @@ def command(http):
 
 def test_the_simulator_plays_the_happy_path_through_the_post_office(command, http, school, pump, agents):
     number = in_production(http, school, pump, agents)
-    assert command("parcours", number, "--par-le-bureau") == 0
+    assert command("parcours", number, "--par-le-bureau", "--pause", "0") == 0
     assert len(command.lines) == 3
     assert command.lines[0].startswith("Imprimerie nationale : « expedie » (suivi 1A")
     assert "La Poste : « avise » (Bureau de poste principal" in command.lines[1]

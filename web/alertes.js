@@ -11,6 +11,8 @@
   const antirobot = Permis.bindAntirobot(byId("altcha"), byId("etat-altcha"));
   const channel = () => (document.querySelector('input[name="channel"]:checked') || {}).value || "email";
   let target = null; // what the code confirms: the number, the channel and the address as typed
+  const number = Permis.fragment().get("demande"); // from the tracking page
+  if (number) byId("request_id").value = number;
 
   document.querySelectorAll('input[name="channel"]').forEach((radio) => radio.addEventListener("change", () => {
     const sms = channel() === "sms";

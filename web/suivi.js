@@ -48,6 +48,7 @@
     byId("statut").textContent = answer.status_label;
     byId("depuis").textContent = Permis.formatDate(answer.since, true);
     byId("explication").textContent = answer.explanation;
+    byId("lien-alertes").href = "alertes.html#demande=" + encodeURIComponent(answer.request_id);
     shown.hidden = false;
     shown.focus();
   });

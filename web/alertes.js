@@ -25,21 +25,8 @@
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (button.disabled) return;
-    Permis.clearErrors(form);
-    const missing = Permis.checkRequired(form);
-    if (missing.length) {
-      Permis.showErrors(form, Permis.formErrors(missing));
-      return;
-    }
-    Permis.busy(button, true, "Vérification anti-robot…");
-    const altcha = await antirobot.proof();
-    if (!altcha) {
-      Permis.busy(button, false);
-      antirobot.reset();
-      Permis.showErrors(form, Permis.formErrors([{ errorId: "erreur-altcha",
-        message: "La vérification anti-robot n'a pas abouti : cochez de nouveau la case « Je ne suis pas un robot »." }]));
-      return;
-    }
+    const altcha = await Permis.checkedProof(form, button, antirobot);
+    if (!altcha) return;
     target = { request_id: byId("request_id").value.trim(), channel: channel(), address: byId("address").value.trim() };
     Permis.busy(button, true, "Envoi du code…");
     const result = await Permis.callApi("/alerts/subscriptions", { method: "POST", body: { ...target, altcha } });

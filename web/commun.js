@@ -668,6 +668,30 @@ const Permis = (() => {
     return { proof, reset };
   }
 
+  /**
+   * The start of a public form's submission: its checks (by default the required fields), then the
+   * anti-robot proof. Resolves to the proof, or to null once the errors are shown and the button is
+   * free again.
+   */
+  async function checkedProof(form, button, antirobot, checks = () => checkRequired(form)) {
+    clearErrors(form);
+    const problems = checks();
+    if (problems.length) {
+      showErrors(form, formErrors(problems));
+      return null;
+    }
+    busy(button, true, "Vérification anti-robot…");
+    const altcha = await antirobot.proof();
+    if (!altcha) {
+      busy(button, false);
+      antirobot.reset();
+      showErrors(form, formErrors([{ errorId: "erreur-altcha",
+        message: "La vérification anti-robot n'a pas abouti : cochez de nouveau la case « Je ne suis pas un robot »." }]));
+      return null;
+    }
+    return altcha;
+  }
+
   const ROLE_LABELS = {
     candidat: "Candidat",
     "auto-ecole": "Professionnel auto-école",
@@ -686,6 +710,6 @@ const Permis = (() => {
     setReturnTo, takeReturnTo, forgetReturnTo,
     el, showMessage, formatDate, fragment, forgetFragment, busy,
     errorIdFor, clearErrors, showErrors, showFieldError, checkRequired, formErrors, checkNewPassword,
-    bindAddress, bindAntirobot, sha256Fallback, ROLE_LABELS, STREET_TYPES,
+    bindAddress, bindAntirobot, checkedProof, sha256Fallback, ROLE_LABELS, STREET_TYPES,
   };
 })();

@@ -62,21 +62,8 @@
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (button.disabled) return;
-    Permis.clearErrors(form);
-    const problems = ownChecks();
-    if (problems.length) {
-      Permis.showErrors(form, Permis.formErrors(problems));
-      return;
-    }
-    Permis.busy(button, true, "Vérification anti-robot…");
-    const altcha = await antirobot.proof();
-    if (!altcha) {
-      Permis.busy(button, false);
-      antirobot.reset();
-      Permis.showErrors(form, Permis.formErrors([{ errorId: "erreur-altcha",
-        message: "La vérification anti-robot n'a pas abouti : cochez de nouveau la case « Je ne suis pas un robot »." }]));
-      return;
-    }
+    const altcha = await Permis.checkedProof(form, button, antirobot, ownChecks);
+    if (!altcha) return;
     const body = {
       birth_name: value("birth_name"),
       first_names: value("first_names"),

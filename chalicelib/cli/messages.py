@@ -14,7 +14,6 @@ import json
 import os
 import re
 import sys
-import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -62,8 +61,9 @@ def _matches(message: SentMessage, recipient: str) -> bool:
 
 
 def fetch_state(aws_url: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{aws_url.rstrip('/')}/moto-api/data.json", timeout=5) as response:
-        return json.loads(response.read())
+    from chalicelib.local.processes import read_sent_messages
+
+    return read_sent_messages(aws_url)
 
 
 def _local_aws_url() -> str | None:

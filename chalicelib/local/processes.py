@@ -2,6 +2,7 @@
 when the launcher that started them is gone (so nothing is left behind, even after a kill -9)."""
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
@@ -80,6 +81,52 @@ def serialized(app):
     return handle
 
 
+# The emails and SMS moto accepted, for the local mailbox and `cli.messages`: moto's own
+# /moto-api/data.json serialises every model of every service (each table item, each queue), which
+# takes seconds on a stack in use, during which the one-at-a-time server serves nobody else.
+SENT_MESSAGES_PATH = "/permis-local/sent.json"
+
+
+def sent_messages_state() -> dict:
+    """The same shape as /moto-api/data.json for SES messages and SNS SMS, read from the backends."""
+    from moto.ses.models import ses_backends
+    from moto.sns.models import sns_backends
+
+    emails = [{"id": getattr(m, "id", None), "source": getattr(m, "source", None),
+               "subject": getattr(m, "subject", None), "body": getattr(m, "body", None),
+               "destinations": getattr(m, "destinations", None)}
+              for regions in ses_backends.values() for backend in regions.values() for m in backend.sent_messages]
+    texts = [{"message_id": message_id, "phone_number": phone, "message": text}
+             for regions in sns_backends.values() for backend in regions.values()
+             for message_id, (phone, text) in backend.sms_messages.items()]
+    return {"ses": {"Message": emails}, "sns": {"SMS": texts}}
+
+
+def read_sent_messages(aws_url: str) -> dict:
+    """The sent messages of the local stack's moto (its own endpoint; moto's slow full dump for a
+    moto server of another kind, as tests start)."""
+    base = aws_url.rstrip("/")
+    try:
+        with urllib.request.urlopen(base + SENT_MESSAGES_PATH, timeout=10) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        if error.code != 404:
+            raise
+    with urllib.request.urlopen(base + "/moto-api/data.json", timeout=30) as response:
+        return json.loads(response.read())
+
+
+def with_sent_messages(app):
+    def handle(environ, start_response):
+        if environ.get("PATH_INFO") != SENT_MESSAGES_PATH:
+            return app(environ, start_response)
+        body = json.dumps(sent_messages_state()).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return handle
+
+
 def run_moto_server() -> None:
     """Entry point of the moto child: `python -m chalicelib.local.processes HOST PORT` (moto's own
     server, with its requests served one at a time: see `serialized`)."""
@@ -91,7 +138,8 @@ def run_moto_server() -> None:
     os.environ.setdefault("MOTO_PORT", port)  # what moto's server sets: used in the URLs it builds
     app = DomainDispatcherApplication(create_backend_app)
     app.debug = True  # type: ignore[attr-defined]  (as moto's server: errors answered, not raised)
-    run_simple(host, int(port), serialized(app), threaded=True, request_handler=MotoRequestHandler)
+    run_simple(host, int(port), serialized(with_sent_messages(app)), threaded=True,
+               request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ import functools
 import html
 import json
 import os
-import urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -60,8 +59,9 @@ class WebHandler(SimpleHTTPRequestHandler):
 
 def local_mailbox(aws_url: str) -> list[dict[str, Any]]:
     """Emails moto's SES accepted, newest first (moto's own state API; local only)."""
-    with urllib.request.urlopen(f"{aws_url}/moto-api/data.json", timeout=5) as response:
-        state = json.loads(response.read())
+    from chalicelib.local.processes import read_sent_messages
+
+    state = read_sent_messages(aws_url)
     sent = state.get("ses", {}).get("Message", [])
     emails = [{"id": m.get("id"), "to": (m.get("destinations") or {}).get("ToAddresses", []),
                "subject": m.get("subject"), "html": m.get("body"), "sent_order": order}

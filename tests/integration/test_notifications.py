@@ -403,14 +403,11 @@ def test_the_relay_sends_every_notified_event_to_the_notifications_queue():
 
 
 def test_the_messages_command_lists_emails_and_sms_newest_first_and_shows_one(http, school, pump, capsys):
-    from moto.moto_api._internal.responses import MotoAPIResponse
-
     from chalicelib.cli import messages
+    from chalicelib.local.processes import sent_messages_state
 
-    def state():
-        import json
-
-        return json.loads(MotoAPIResponse().model_data(None, "", {})[2])
+    def state():  # what the local stack's moto answers on its sent-messages endpoint
+        return sent_messages_state()
 
     number = submitted(http, school, pump)
     subscribed(http, pump, number, "06 12 34 56 78", "sms")
@@ -466,3 +463,26 @@ def test_the_pages_of_the_alerts_call_routes_the_api_has(app):
         called = re.findall(r'callApi\("(/[^"]+)"', (web / script).read_text(encoding="utf-8"))
         assert called and all((path, "POST") in ROUTE_DOCS for path in called), called
     assert "jeton" in (web / "desabonnement.js").read_text(encoding="utf-8")
+
+
+def test_the_local_moto_answers_the_sent_messages_without_dumping_its_whole_state(aws):
+    """/moto-api/data.json serialises every item of every service (seconds on a stack in use, with
+    moto serving one request at a time): the local stack's moto answers the mailbox from the
+    SES and SNS backends alone."""
+    import json
+
+    from chalicelib.local.processes import SENT_MESSAGES_PATH, with_sent_messages
+
+    ses = boto3.client("ses", region_name="eu-west-3")
+    ses.verify_email_identity(EmailAddress="ne-pas-repondre@example.fr")
+    ses.send_email(Source="ne-pas-repondre@example.fr", Destination={"ToAddresses": ["a@example.fr"]},
+                   Message={"Subject": {"Data": "Votre code"}, "Body": {"Html": {"Data": "<p>Code 123456</p>"}}})
+    boto3.client("sns", region_name="eu-west-3").publish(PhoneNumber=PHONE, Message="Permis en ligne : code 654321")
+    answered = []
+    other = with_sent_messages(lambda environ, start: [b"moto"])
+    assert other({"PATH_INFO": "/"}, lambda *a: None) == [b"moto"]
+    body = with_sent_messages(None)({"PATH_INFO": SENT_MESSAGES_PATH}, lambda status, headers: answered.append(status))
+    state = json.loads(b"".join(body))
+    assert answered == ["200 OK"]
+    assert [m["subject"] for m in state["ses"]["Message"]][-1] == "Votre code"
+    assert state["sns"]["SMS"][-1]["phone_number"] == PHONE and "654321" in state["sns"]["SMS"][-1]["message"]

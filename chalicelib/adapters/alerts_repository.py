@@ -10,7 +10,7 @@ from typing import Any
 
 from chalicelib.adapters.dynamo import from_item, to_item, transact
 from chalicelib.adapters.outbox import outbox_put
-from chalicelib.domain.alerts import PENDING_RETENTION, Channel, Subscription, SubscriptionStatus
+from chalicelib.domain.alerts import ACTIVE_RETENTION, PENDING_RETENTION, Channel, Subscription, SubscriptionStatus
 from chalicelib.domain.events import OutboxEvent
 
 
@@ -56,6 +56,8 @@ class DynamoAlertsRepository:
                   "entity": "alert_subscription", **subscription.model_dump(mode="json")}
         if subscription.status is SubscriptionStatus.PENDING and subscription.code_expires_at:
             values["expires_at"] = int((subscription.code_expires_at + PENDING_RETENTION).timestamp())
+        elif subscription.status is not SubscriptionStatus.PENDING:
+            values["expires_at"] = _forgotten_at(subscription)
         put: dict[str, Any] = {"TableName": self._table, "Item": to_item(values)}
         if previous is None:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -81,7 +83,8 @@ class DynamoAlertsRepository:
                                                  "version": subscription.version + 1})
         pointer = to_item({"pk": f"UNSUBSCRIBE#{token_hash}", "sk": "UNSUBSCRIBE", "entity": "alert_unsubscribe",
                            "request_id": subscription.request_id, "channel": subscription.channel.value,
-                           "address": subscription.address, "subscription_id": subscription.subscription_id})
+                           "address": subscription.address, "subscription_id": subscription.subscription_id,
+                           "expires_at": _forgotten_at(active)})
         transact(self._db, [self._put(active, subscription), {"Put": {"TableName": self._table, "Item": pointer}}])
 
     def find_unsubscribe(self, token_hash: str) -> dict[str, Any] | None:
@@ -93,3 +96,8 @@ class DynamoAlertsRepository:
         transact(self._db, [self._put(subscription.model_copy(update={
             "status": SubscriptionStatus.UNSUBSCRIBED, "code_hash": None, "version": subscription.version + 1}),
             subscription)])
+
+
+def _forgotten_at(subscription: Subscription) -> int:
+    """When DynamoDB deletes a confirmed (or since unsubscribed) subscription and its link (TTL)."""
+    return int(((subscription.confirmed_at or subscription.created_at) + ACTIVE_RETENTION).timestamp())

@@ -25,6 +25,10 @@ MAX_CODE_ATTEMPTS = 5
 RESEND_AFTER = timedelta(minutes=1)
 # A subscription never confirmed is forgotten a day after its last code (expires_at).
 PENDING_RETENTION = timedelta(days=1)
+# A confirmed subscription (an address or a phone number: personal data) and its unsubscribe link
+# are forgotten 18 months after the confirmation: longer than a registration's way to the licence
+# (the CEPC's 4 months, a returned licence's 6), without keeping the address for good.
+ACTIVE_RETENTION = timedelta(days=548)
 CONFIRMATION_REQUESTED = "alert.confirmation_requested"  # outbox event: send the code (payload below)
 
 

@@ -5,6 +5,7 @@ touches the request. Events of the other parts (CEPC, the licence's way) are mad
 by their payload contract (chalicelib/domain/request_events.py)."""
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -486,3 +487,17 @@ def test_the_local_moto_answers_the_sent_messages_without_dumping_its_whole_stat
     assert answered == ["200 OK"]
     assert [m["subject"] for m in state["ses"]["Message"]][-1] == "Votre code"
     assert state["sns"]["SMS"][-1]["phone_number"] == PHONE and "654321" in state["sns"]["SMS"][-1]["message"]
+
+
+def test_a_confirmed_address_and_its_link_are_forgotten_18_months_after_the_confirmation(http, school, pump):
+    from chalicelib.adapters.dynamo import from_item
+
+    number = submitted(http, school, pump)
+    subscribed(http, pump, number, "tonton@example.fr")
+    items = [from_item(i) for i in boto3.client("dynamodb", region_name="eu-west-3").scan(
+        TableName=os.environ["TABLE_MAIN_NAME"])["Items"]]
+    kept = [i for i in items if i.get("entity") in ("alert_subscription", "alert_unsubscribe")]
+    assert {i["entity"] for i in kept} == {"alert_subscription", "alert_unsubscribe"}
+    now = datetime.now(timezone.utc).timestamp()
+    for item in kept:
+        assert 540 * 86400 < int(item["expires_at"]) - now < 550 * 86400, item["entity"]

@@ -174,18 +174,17 @@ class DynamoRequestsRepository:
 
     def due_for_validation_job(self, now: datetime, limit: int = 100) -> list[str]:
         """Numbers of the requests whose reminder or deadline has come."""
-        answer = self._db.query(TableName=self._table, IndexName="gsi3", Limit=limit,
-                                KeyConditionExpression="gsi3pk = :due AND gsi3sk <= :now",
-                                ExpressionAttributeValues={":due": {"S": VALIDATION_DUE},
-                                                           ":now": {"S": f"{now.isoformat()}#~"}},
-                                ProjectionExpression="request_id")
-        return [from_item(item)["request_id"] for item in answer["Items"]]
+        return self._due(VALIDATION_DUE, now, limit)
 
     def due_for_licence_job(self, now: datetime, limit: int = 100) -> list[str]:
         """Numbers of the licences whose post-office days, warning or resend months are over."""
+        return self._due(LICENCE_DUE, now, limit)
+
+    def _due(self, partition: str, now: datetime, limit: int) -> list[str]:
+        """Numbers in a sparse gsi3 partition keyed by due time, due by `now`."""
         answer = self._db.query(TableName=self._table, IndexName="gsi3", Limit=limit,
                                 KeyConditionExpression="gsi3pk = :due AND gsi3sk <= :now",
-                                ExpressionAttributeValues={":due": {"S": LICENCE_DUE},
+                                ExpressionAttributeValues={":due": {"S": partition},
                                                            ":now": {"S": f"{now.isoformat()}#~"}},
                                 ProjectionExpression="request_id")
         return [from_item(item)["request_id"] for item in answer["Items"]]

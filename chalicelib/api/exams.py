@@ -72,6 +72,11 @@ def _cepc_view(item: dict) -> CepcView:
                     production_request_id=item["production_request_id"])
 
 
+def _exams_view(request, results: list[ExamRecord], cepcs: list[dict]) -> ExamsView:
+    return ExamsView(request_id=request.request_id, neph=request.neph, candidate_name=request.candidate_name(),
+                     results=[result_view(r) for r in results], cepcs=[_cepc_view(c) for c in cepcs])
+
+
 @route(blueprint, "/staff/exams/results", method="POST", summary="Enregistrer le résultat d'une épreuve",
        tags=TAGS, request_model=ExamResultInput, response_model=RecordedAnswer, status=201, errors=(404, 409),
        roles=EXAMINERS,
@@ -99,19 +104,14 @@ def candidate_exams(neph: str) -> CandidateExams:
     neph = "".join(neph.split())
     if not (neph.isdigit() and len(neph) == 12):
         raise NEPH_UNKNOWN
-    service = wiring.exams_service()
     return CandidateExams(neph=neph, registrations=[
-        ExamsView(request_id=r.request_id, neph=r.neph, candidate_name=r.candidate_name(),
-                  results=[result_view(x) for x in results], cepcs=[_cepc_view(c) for c in service.repo.cepcs(r.request_id)])
-        for r, results in service.for_examiner(neph)])
+        _exams_view(request, results, cepcs) for request, results, cepcs in wiring.exams_service().for_examiner(neph)])
 
 
 @route(blueprint, "/requests/{request_id}/exams", summary="Les résultats d'examen de l'inscription et ses CEPC",
        tags=TAGS, response_model=ExamsView, errors=(404,), roles=FILERS)
 def request_exams(caller: Profile, request_id: str) -> ExamsView:
-    request, results, cepcs = wiring.exams_service().results_for(caller, request_id)
-    return ExamsView(request_id=request.request_id, neph=request.neph, candidate_name=request.candidate_name(),
-                     results=[result_view(r) for r in results], cepcs=[_cepc_view(c) for c in cepcs])
+    return _exams_view(*wiring.exams_service().results_for(caller, request_id))
 
 
 @route(blueprint, "/requests/{request_id}/cepc/{category}", summary="Télécharger le CEPC d'une catégorie (lien "
@@ -123,7 +123,7 @@ def download_cepc(caller: Profile, request_id: str, category: str) -> Download:
 
     from chalicelib.domain.errors import Conflict
 
-    request, _, cepcs = wiring.exams_service().results_for(caller, request_id)
+    request, cepcs = wiring.exams_service().cepcs_for(caller, request_id)
     cepc = next((c for c in cepcs if c["category"] == category.upper()), None)
     if cepc is None:
         raise Conflict("cepc_not_available", f"Aucun CEPC de la catégorie {category.upper()} : il est délivré après "

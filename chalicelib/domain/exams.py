@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.domain.base import Model
+from chalicelib.domain.dates import add_months
 from chalicelib.domain.errors import Conflict, ErrorDetail, InvalidInput
 from chalicelib.domain.procedures import Category, TrainingPath
 
@@ -88,15 +89,6 @@ class Registration(Model):
     categories: tuple[Category, ...]
     training_path: TrainingPath
     has_licence: bool
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the month's last day when it has fewer days)."""
-    import calendar
-
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def cepc_valid_until(exam_day: date) -> date:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from calendar import monthrange
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
@@ -16,6 +15,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from chalicelib.domain.base import Model
+from chalicelib.domain.dates import add_months
 from chalicelib.domain.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, Unauthenticated
 from chalicelib.domain.procedures import (POST_OFFICE_HOLD_DAYS, RESEND_REQUEST_MONTHS, STATUS_LABELS,
                                           RequestStatus)
@@ -211,13 +211,6 @@ def status_refuses(current: RequestStatus, kind: PartnerEventKind) -> Conflict:
 
 
 # --- time-based steps --------------------------------------------------------------------------
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """The same day `months` later (the month's last day when it has fewer days)."""
-    month = moment.month - 1 + months
-    year, month = moment.year + month // 12, month % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
-
 
 def collect_by(noticed_at: datetime) -> datetime:
     return noticed_at + timedelta(days=POST_OFFICE_HOLD_DAYS)

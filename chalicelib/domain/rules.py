@@ -20,6 +20,7 @@ from enum import StrEnum
 from pydantic import ConfigDict, model_validator
 
 from chalicelib.domain.base import Model
+from chalicelib.domain.dates import add_months
 from chalicelib.domain.errors import ErrorDetail
 from chalicelib.domain.procedures import (
     PRODUCTION_PROCEDURES,
@@ -52,13 +53,6 @@ def date_reaching_age(birth_date: date, age: int) -> date:
     if birth_date.month == 2 and birth_date.day == 29 and not calendar.isleap(year):
         return date(year, 3, 1)
     return birth_date.replace(year=year)
-
-
-def add_months(day: date, months: int) -> date:
-    """`day` plus whole months, clamped to the month's end (31 August + 6 months = 28/29 February)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def _fr(day: date) -> str:

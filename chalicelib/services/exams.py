@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters.dynamo import TransactionRefused, to_item
 from chalicelib.adapters.outbox import outbox_put
 from chalicelib.domain import request_events
+from chalicelib.domain.dates import paris_day
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.exams import (ExamRecord, ExamResultInput, Registration, cepc_valid_until, check_result,
                                      issues_cepc, production_steps, registration_for)
@@ -71,7 +72,7 @@ class Exams:
         registration = registrations[chosen.request_id]
         earlier = self.repo.results(registration.request_id)
         now = self.requests.clock()
-        check_result(result, chosen, earlier, _paris_day(now))
+        check_result(result, chosen, earlier, paris_day(now))
         record = ExamRecord(request_id=registration.request_id, recorded_at=now, recorded_by=examiner.account_id,
                             **result.model_dump())
         event = self.requests.event_for(request_events.EXAM_RESULT_RECORDED, registration, now, neph=result.neph,
@@ -138,8 +139,13 @@ class Exams:
         request = self.requests.get(caller, request_id)
         return request, self.repo.results(request_id), self.repo.cepcs(request_id)
 
-    def for_examiner(self, neph: str) -> list[tuple["Request", list[ExamRecord]]]:
-        return [(r, self.repo.results(r.request_id)) for r in self.registrations(neph)]
+    def cepcs_for(self, caller: "Profile", request_id: str) -> tuple["Request", list[dict]]:
+        """A registration's CEPCs alone (a download needs no results), for its school or candidate."""
+        return self.requests.get(caller, request_id), self.repo.cepcs(request_id)
+
+    def for_examiner(self, neph: str) -> list[tuple["Request", list[ExamRecord], list[dict]]]:
+        """A NEPH's validated registrations, each with its results and CEPCs."""
+        return [(r, self.repo.results(r.request_id), self.repo.cepcs(r.request_id)) for r in self.registrations(neph)]
 
 
 def _registration(request: "Request") -> Registration:
@@ -148,9 +154,3 @@ def _registration(request: "Request") -> Registration:
                         categories=tuple(Category(c) for c in categories.get("categories", ())),
                         training_path=TrainingPath(categories.get("training_path", TrainingPath.TRADITIONAL.value)),
                         has_licence=bool(categories.get("has_licence")))
-
-
-def _paris_day(moment: datetime):
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo("Europe/Paris")).date()

@@ -418,9 +418,9 @@ class Instruction:
 
 
 def _paris(moment: datetime) -> datetime:
-    from zoneinfo import ZoneInfo
+    from chalicelib.domain.dates import PARIS
 
-    return moment.astimezone(ZoneInfo("Europe/Paris"))
+    return moment.astimezone(PARIS)
 
 
 def _count_decision(authority: str, kind: str, delay: int | None) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from chalicelib.adapters.dynamo import TransactionRefused
 from chalicelib.domain import licence as rules
 from chalicelib.domain import request_events
+from chalicelib.domain.dates import paris_day
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.licence import Partner, PartnerEventInput
 from chalicelib.domain.procedures import (PRODUCTION_PROCEDURES, PRODUCTION_STATUSES, SYSTEM_ACTOR,
@@ -200,7 +201,7 @@ class Licences:
                 elif step == "warn":
                     assert request.resend_until is not None
                     event = self.requests.event_for(request_events.DESTRUCTION_WARNING, request, now,
-                                                    destroy_on=_paris_day(request.resend_until))
+                                                    destroy_on=paris_day(request.resend_until).isoformat())
                     self.requests._move(request, [], None, now, [event], update={"destruction_warned": True})
                     done["warned"] += 1
                 elif step == "destroy":
@@ -228,8 +229,3 @@ class Licences:
         return self.requests._commit(request, [S.RETURNED], caller, now, [event], update={"resend_requested_at": now},
                                      reason="Renvoi du permis demandé : l'Imprimerie nationale l'expédiera de nouveau.")
 
-
-def _paris_day(moment: datetime) -> str:
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo("Europe/Paris")).date().isoformat()

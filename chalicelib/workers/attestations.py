@@ -8,7 +8,7 @@ same file: the signed payload and the date of issue are kept with it and reused,
 signature differs every time it is computed."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Callable
 
 from chalice import Blueprint
@@ -16,6 +16,7 @@ from chalice import Blueprint
 from chalicelib import settings
 from chalicelib.adapters import wiring
 from chalicelib.domain import request_events
+from chalicelib.domain.dates import paris_day
 from chalicelib.resources import ATTESTATIONS_PREFIX, physical_name
 
 if TYPE_CHECKING:
@@ -65,9 +66,8 @@ def reprint_attestation(request_id: str) -> str | None:
     request = wiring.requests_repository().get(request_id)
     if request is None or request.neph is None:
         return None
-    kept = wiring.requests_repository().issued(request_id, ATTESTATION)
-    issued_on = date.fromisoformat(kept["issued_on"]) if kept else _paris_today()
-    return _issue(request, ATTESTATION, issued_on, _attestation)
+    # _issue keeps the date of issue of the attestation already made (today only if none was).
+    return _issue(request, ATTESTATION, paris_day(datetime.now(timezone.utc)), _attestation)
 
 
 def issue_cepc(request_id: str, category: str) -> str | None:
@@ -92,12 +92,6 @@ def issue_cepc(request_id: str, category: str) -> str | None:
 
     return _issue(request, f"{CEPC}-{category}", record.day, render, key=cepc_key(request_id, category))
 
-
-def _paris_today() -> date:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 def _fiche_retour(request: "Request", issued_on: date, sign: Callable[[object], str]) -> bytes:
@@ -138,10 +132,8 @@ def process_record(record: "SQSRecord") -> None:
 
     event = event_from_message_body(record.body)
     if event.type == request_events.APPROVED:
-        from zoneinfo import ZoneInfo
-
         # The date printed is the decision's, in France.
-        issue_attestations(event.payload["request_id"], event.occurred_at.astimezone(ZoneInfo("Europe/Paris")).date())
+        issue_attestations(event.payload["request_id"], paris_day(event.occurred_at))
     elif event.type == request_events.EXAM_RESULT_RECORDED:
         reprint_attestation(event.payload["request_id"])
     elif event.type == request_events.CEPC_ISSUED:

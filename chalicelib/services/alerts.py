@@ -36,8 +36,8 @@ class Alerts:
         nor for an address already subscribed or sent a code a minute ago. The caller answers the
         same in every case."""
         address = target.normalized_address()  # an invalid address is the caller's to fix: 422
-        request = self.requests.get(target.request_id)
-        if request is None or request.status is RequestStatus.DRAFT:
+        found = self.requests.tracked(target.request_id)  # its status alone: nothing personal read
+        if found is None or found["status"] == RequestStatus.DRAFT.value:
             return
         current = self.repo.get(target.request_id, target.channel, address)
         now = self.clock()

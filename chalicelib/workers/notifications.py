@@ -20,6 +20,7 @@ from chalicelib import settings
 from chalicelib.adapters import wiring
 from chalicelib.domain import alerts, notifications, request_events
 from chalicelib.resources import physical_name
+from chalicelib.workers.emails import SENT_MARKER_DAYS  # the same markers, kept as long
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 blueprint = Blueprint(__name__)
 
-SENT_MARKER_DAYS = 14  # longer than a message can live in the queue and its DLQ
 EVENT_TYPES = (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED)
 
 

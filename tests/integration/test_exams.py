@@ -179,3 +179,19 @@ def test_the_examiner_sees_the_registrations_and_results_of_a_neph(http, examine
     assert seen["registrations"][0]["request_id"] == number
     assert seen["registrations"][0]["results"][0]["test_label"] == "Épreuve théorique"
     assert call(http, "GET", "/staff/exams/261192109999", examiner).status_code == 404
+
+
+def test_a_cepc_made_again_from_a_replayed_event_is_the_same_document(http, school, examiner, registered, pump):
+    from chalicelib.adapters import wiring
+    from chalicelib.workers.attestations import issue_cepc
+
+    number, neph = registered
+    record(http, examiner, result(neph, day=TODAY - timedelta(days=5)))
+    record(http, examiner, result(neph, "pratique", still_follows_aac=True))
+    pump.run_until_idle()
+    first = wiring.requests_repository().issued(number, "CEPC-B")
+    pdf = http_client.get(body(call(http, "GET", f"/requests/{number}/cepc/B", school))["url"], timeout=10).content
+    assert issue_cepc(number, "B") == first["key"]  # the event delivered again
+    assert wiring.requests_repository().issued(number, "CEPC-B")["payload"] == first["payload"]
+    again = http_client.get(body(call(http, "GET", f"/requests/{number}/cepc/B", school))["url"], timeout=10).content
+    assert again == pdf

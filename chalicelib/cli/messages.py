@@ -1,5 +1,6 @@
 """`python -m chalicelib.cli.messages [--to ADDRESS] [--show ID]`: the emails and SMS the
-application sent on `make run`, read from the local AWS (moto's state, /moto-api/data.json).
+application sent on `make run`, read from the local AWS (its sent-messages endpoint, in the shape of
+moto's /moto-api/data.json).
 
 Newest first, emails (C1 is the first one sent) then SMS (S1); `--to` keeps those to one address
 or phone number (an email in any case, a phone as typed: 06 12 34 56 78 or +33612345678); `--show`
@@ -38,7 +39,7 @@ def _text_of(page: str) -> str:
 
 
 def sent_messages(state: dict[str, Any]) -> list[SentMessage]:
-    """moto's state (the JSON of /moto-api/data.json) -> the messages, newest first per kind."""
+    """moto's state (the shape of /moto-api/data.json) -> the messages, newest first per kind."""
     emails = state.get("ses", {}).get("Message", [])
     texts = state.get("sns", {}).get("SMS", [])
     found = [SentMessage(f"C{n}", "courriel", tuple((m.get("destinations") or {}).get("ToAddresses", [])),

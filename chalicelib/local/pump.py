@@ -50,7 +50,10 @@ class StreamSource:
     batch_size: int
     max_retry_attempts: int
     on_failure_queue_url: str | None
-    iterators: dict[str, str] = field(default_factory=dict)
+    starting_position: str = "TRIM_HORIZON"
+    iterators: dict[str, str] = field(default_factory=dict)  # the first one per shard (starting position)
+    # The last sequence number delivered per shard: each read asks a fresh iterator after it.
+    positions: dict[str, str] = field(default_factory=dict)
     pending: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # records to retry, per shard
     attempts: dict[str, int] = field(default_factory=dict)
 
@@ -133,7 +136,7 @@ class EventPump:
             failure_url = self._sqs.get_queue_url(
                 QueueName=physical_name(consumer.on_failure_queue, self._stage))["QueueUrl"]
         stream = StreamSource(source.name, stream_arn, source.batch_size,
-                              consumer.max_retry_attempts if consumer else 3, failure_url)
+                              consumer.max_retry_attempts if consumer else 3, failure_url, source.starting_position)
         shards = self._streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
         for shard in shards:
             stream.iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
@@ -180,13 +183,22 @@ class EventPump:
             iterator = source.iterators.get(shard_id)
             if iterator is None:
                 return 0
+            if shard_id in source.positions or source.starting_position == "TRIM_HORIZON":
+                # A fresh iterator each time, not the NextShardIterator: moto undoes a refused
+                # transaction by restoring a deep copy of the table, stream included, and an
+                # iterator keeps reading the shard object it was made on: an old one would never
+                # see another record (the relay stalled until the stack restarted).
+                position = source.positions.get(shard_id)
+                iterator = self._streams.get_shard_iterator(
+                    StreamArn=source.stream_arn, ShardId=shard_id,
+                    **({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": position} if position
+                       else {"ShardIteratorType": "TRIM_HORIZON"}))["ShardIterator"]
             response = self._streams.get_records(ShardIterator=iterator, Limit=source.batch_size)
-            next_iterator = response.get("NextShardIterator")
-            if next_iterator:
-                source.iterators[shard_id] = next_iterator
-            else:
-                source.iterators.pop(shard_id)
+            if not response.get("NextShardIterator"):
+                source.iterators.pop(shard_id)  # a closed shard
             records = [lambda_stream_record(r, source.stream_arn) for r in response.get("Records", [])]
+            if records:
+                source.positions[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
         if not records:
             return 0
         failed = self._invoke(source.handler, {"Records": records})

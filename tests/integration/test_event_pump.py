@@ -110,6 +110,24 @@ def test_stream_records_reach_the_handler_in_order(scratch):
     assert [c[1] for c in calls] == ["a", "b"]
 
 
+def test_records_after_a_refused_transaction_still_reach_the_handler(scratch):
+    """moto undoes a refused transaction by restoring a deep copy of the table, stream included: a
+    pump that kept moto's NextShardIterator went on reading the old copy and never saw another
+    record (the local stack's relay stalled)."""
+    env, pump, calls = scratch
+    table = env["TABLE_EVENTS_NAME"]
+    client("dynamodb").put_item(TableName=table, Item={"pk": {"S": "before"}})
+    pump.run_until_idle()
+    with pytest.raises(client("dynamodb").exceptions.TransactionCanceledException):
+        client("dynamodb").transact_write_items(TransactItems=[
+            {"Put": {"TableName": table, "Item": {"pk": {"S": "refused"}}}},
+            {"Put": {"TableName": table, "Item": {"pk": {"S": "before"}},
+                     "ConditionExpression": "attribute_not_exists(pk)"}}])
+    client("dynamodb").put_item(TableName=table, Item={"pk": {"S": "after"}})
+    pump.run_until_idle()
+    assert [c[1] for c in calls] == ["before", "after"]
+
+
 def test_a_failing_stream_record_is_retried_then_recorded_in_the_failure_queue(scratch):
     env, pump, calls = scratch
     for key in ("a", "poison-1", "c"):

@@ -6,12 +6,18 @@ INSTALLED := $(VENV)/.installed
 # cfn-lint lives apart: its SAM translator pins a pydantic older than the app's.
 LINT_VENV := .venv-lint
 LINT_INSTALLED := $(LINT_VENV)/.installed
+# The web pages' front-end packages (DSFR; axe-core for the browser tests), from package-lock.json.
+NODE_INSTALLED := node_modules/.installed
 
 .PHONY: run test bench package clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(LINT_INSTALLED): requirements-lint.txt
@@ -21,12 +27,12 @@ $(LINT_INSTALLED): requirements-lint.txt
 
 ## make run: the API, the workers and the web pages on the embedded local AWS, with demo data.
 ## Ports: make run API_PORT=8000 WEB_PORT=8001 AWS_PORT=5100
-run: $(INSTALLED)
+run: $(INSTALLED) $(NODE_INSTALLED)
 	$(PY) -m chalicelib.local.stack
 
-## make test: the whole suite (unit, integration against moto, end-to-end over HTTP, and the
-## deployable templates: make package + cfn-lint + assertions).
-test: $(INSTALLED) $(LINT_INSTALLED)
+## make test: the whole suite (unit, integration against moto, end-to-end over HTTP, the pages in
+## Debian's Chromium with axe-core, and the deployable templates: make package + cfn-lint + assertions).
+test: $(INSTALLED) $(LINT_INSTALLED) $(NODE_INSTALLED)
 	$(PY) -m pytest
 
 ## make package: the deployable CloudFormation templates and function zips of every stage, linted.
@@ -39,4 +45,4 @@ bench: $(INSTALLED)
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) $(LINT_VENV) .local .pytest_cache dist
+	rm -rf $(VENV) $(LINT_VENV) node_modules .local .pytest_cache dist test-output

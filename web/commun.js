@@ -27,25 +27,45 @@ const Permis = (() => {
   }
 
   // --- Session ---------------------------------------------------------------------------------
-  // Tokens are kept in sessionStorage: they last as long as the tab and are not shared with other
-  // tabs. Kept simple on purpose; the frontend issue will harden this (storage, expiry, refresh).
+  // The access token lives only in this page's memory: a script injected elsewhere cannot read it
+  // from storage, and it is gone when the page closes. The refresh token is kept in sessionStorage
+  // (this tab only, gone when the tab closes) so that the next page of the site can ask for a new
+  // access token (POST /sessions/refresh) without signing in again. That is as far as a static
+  // site can go without a cookie set by the API. The id token is never kept.
 
-  const KEYS = { access: "permis.access_token", refresh: "permis.refresh_token", id: "permis.id_token" };
+  const KEYS = { refresh: "permis.refresh_token", role: "permis.role" };
   const NOTICE_KEY = "permis.avis"; // a message to show on the next page (e.g. "session over")
+  let memoryAccessToken = null;
 
   function saveTokens(tokens) {
-    sessionStorage.setItem(KEYS.access, tokens.access_token);
-    if (tokens.id_token) sessionStorage.setItem(KEYS.id, tokens.id_token);
+    memoryAccessToken = tokens.access_token;
     // A refresh answer may leave refresh_token null: the previous one stays valid then.
     if (tokens.refresh_token) sessionStorage.setItem(KEYS.refresh, tokens.refresh_token);
   }
 
   function accessToken() {
-    return sessionStorage.getItem(KEYS.access);
+    return memoryAccessToken;
+  }
+
+  /** True when this tab holds a session (an access token, or a refresh token to get one). */
+  function hasSession() {
+    return Boolean(memoryAccessToken || sessionStorage.getItem(KEYS.refresh));
+  }
+
+  /** The signed-in person's role as last seen (only to draw the menu; the API checks it). */
+  function knownRole() {
+    return sessionStorage.getItem(KEYS.role);
+  }
+
+  function rememberRole(role) {
+    if (role) sessionStorage.setItem(KEYS.role, role);
+    else sessionStorage.removeItem(KEYS.role);
   }
 
   function clearSession() {
+    memoryAccessToken = null;
     Object.values(KEYS).forEach((key) => sessionStorage.removeItem(key));
+    ["permis.access_token", "permis.id_token"].forEach((key) => sessionStorage.removeItem(key)); // older pages
   }
 
   function setNotice(text) {
@@ -174,8 +194,9 @@ const Permis = (() => {
   async function callApi(path, { method = "GET", body, token, headers } = {}) {
     if (token !== true) return send(path, method, body, token || null, headers);
     const over = { ok: false, status: 401, data: null, sessionOver: true };
-    if (!accessToken()) {
-      endSession("Connectez-vous pour accéder à votre espace.");
+    if (!accessToken() && !(await refreshTokens())) {
+      endSession(hasSession() ? "Votre session a pris fin : connectez-vous de nouveau."
+        : "Connectez-vous pour accéder à votre espace.");
       return over;
     }
     let result = await send(path, method, body, accessToken(), headers);
@@ -208,12 +229,17 @@ const Permis = (() => {
     return element;
   }
 
-  /** Replaces an element's text; kind: "succes", "echec", "info" or nothing (class message-…).
-   *  Live regions stay in the page (never hidden), so that screen readers announce the change. */
+  /** Replaces an element's text; kind: "succes", "echec", "info" or "attention" (a DSFR small
+   *  alert), or nothing. Live regions stay in the page (never hidden), so that screen readers
+   *  announce the change. */
+  const MESSAGE_CLASSES = { succes: "fr-alert--success", echec: "fr-alert--error", info: "fr-alert--info",
+    attention: "fr-alert--warning" };
+
   function showMessage(element, text, kind) {
     element.textContent = text || "";
-    element.classList.remove("message-succes", "message-echec", "message-info");
-    if (text && kind) element.classList.add("message-" + kind);
+    element.classList.remove("fr-alert", "fr-alert--sm", ...Object.values(MESSAGE_CLASSES),
+      "message-succes", "message-echec", "message-info");
+    if (text && kind) element.classList.add("fr-alert", "fr-alert--sm", MESSAGE_CLASSES[kind] || "fr-alert--info");
   }
 
   /** "2026-12-05T01:26:00Z" -> "5 décembre 2026" (with withTime: "… à 02:26", Paris time, as in the
@@ -270,8 +296,19 @@ const Permis = (() => {
       .filter((control) => !control.disabled && !control.closest("[hidden]"));
   }
 
+  // The DSFR group around a field, and its "--error" modifier (red bar, red label).
+  const GROUPS = ["fr-input-group", "fr-select-group", "fr-fieldset", "fr-upload-group", "fr-checkbox-group",
+    "fr-radio-group", "fr-toggle"];
+
+  function markGroup(errorElement, invalid) {
+    const group = errorElement.closest(GROUPS.map((name) => "." + name).join(","));
+    if (!group) return;
+    const name = GROUPS.find((candidate) => group.classList.contains(candidate));
+    group.classList.toggle(name + "--error", invalid);
+  }
+
   function clearErrors(form) {
-    form.querySelectorAll(".erreur-champ").forEach((element) => { element.textContent = ""; });
+    form.querySelectorAll(".erreur-champ").forEach((element) => { element.textContent = ""; markGroup(element, false); });
     form.querySelectorAll('[aria-invalid="true"]').forEach((control) => control.removeAttribute("aria-invalid"));
     const summary = form.querySelector(".resume-erreurs");
     if (summary) {
@@ -285,6 +322,7 @@ const Permis = (() => {
     errorElement.textContent = errorElement.textContent ? errorElement.textContent + " " + message : message;
     const controls = controlsFor(errorElement);
     controls.forEach((control) => control.setAttribute("aria-invalid", "true"));
+    markGroup(errorElement, true);
     return controls[0] || null;
   }
 
@@ -323,7 +361,7 @@ const Permis = (() => {
     if (!summary) return;
     // A detail repeating the general message: the general message itself links to the field.
     const same = items.find((item) => item.message === error.message && item.control && item.control.id);
-    summary.append(el("p", { className: "resume-titre" }, same
+    summary.append(el("p", { className: "resume-titre fr-alert__title" }, same
       ? el("a", {
         href: "#" + same.control.id,
         text: error.message,
@@ -701,12 +739,164 @@ const Permis = (() => {
     prefecture: "Administrateur de préfecture",
   };
 
+  // --- The page's frame: DSFR skip links, header with the menu, footer --------------------------
+  // Drawn here once for every page (<div id="cadre-haut"> and <div id="cadre-bas">), because the
+  // menu depends on who is signed in. Only constant text goes through innerHTML; the DSFR script
+  // (loaded after this one) then wires the mobile menu and the sub-menus.
+
+  const MENUS = {
+    public: [["index", "index.html", "Accueil"], ["suivi", "suivi.html", "Où en est mon permis ?"],
+      ["verification", "verification.html", "Vérifier un document"],
+      ["inscription", null, "Créer un compte", [["inscription-candidat.html", "Compte candidat"],
+        ["inscription-auto-ecole.html", "Compte auto-école"]]]],
+    "auto-ecole": [["demandes", "demandes.html", "Tableau de bord"], ["demande", "demandes.html#nouvelle", "Nouvelle demande"],
+      ["membres", "membres.html", "Membres de l'auto-école"], ["espace", "espace.html", "Mon compte"]],
+    candidat: [["demandes", "demandes.html", "Mes demandes"], ["espace", "espace.html", "Mes données"]],
+    "instructeur-ddt": [["console", "console.html", "File d'instruction"], ["espace", "espace.html", "Mon compte"]],
+    "instructeur-cert": [["console", "console.html", "File d'instruction"], ["espace", "espace.html", "Mon compte"]],
+    prefecture: [["console", "console.html", "Files d'instruction"], ["espace", "espace.html", "Mon compte"]],
+    inspecteur: [["espace", "espace.html", "Mon compte"]],
+  };
+
+  function menuItem([key, href, label, children], current, index) {
+    const here = key === current ? ' aria-current="page"' : "";
+    if (!children) return `<li class="fr-nav__item"><a class="fr-nav__link" href="${href}"${here}>${label}</a></li>`;
+    const id = "sous-menu-" + index;
+    return `<li class="fr-nav__item"><button type="button" class="fr-nav__btn" aria-expanded="false" aria-controls="${id}"${here}>${label}</button>`
+      + `<div class="fr-collapse fr-menu" id="${id}"><ul class="fr-menu__list">`
+      + children.map(([link, text]) => `<li><a class="fr-nav__link" href="${link}">${text}</a></li>`).join("")
+      + "</ul></div></li>";
+  }
+
+  function toolLinks(signedIn, local) {
+    const links = [];
+    if (signedIn) {
+      links.push('<li><a class="fr-btn fr-icon-account-circle-line" href="espace.html">Mon espace</a></li>');
+      links.push('<li><button type="button" class="fr-btn fr-icon-logout-box-r-line" data-se-deconnecter>Se déconnecter</button></li>');
+    } else {
+      links.push('<li><a class="fr-btn fr-icon-lock-line" href="connexion.html">Se connecter</a></li>');
+      links.push('<li><a class="fr-btn fr-icon-account-circle-line" href="inscription-candidat.html">Créer un compte</a></li>');
+    }
+    if (local) links.push('<li><a class="fr-btn fr-icon-mail-line" href="boite-mail.html">Boîte mail (locale)</a></li>');
+    return links.join("");
+  }
+
+  function headerHtml(role, current, local) {
+    const signedIn = hasSession();
+    const menu = (signedIn && MENUS[role]) || (signedIn ? [] : MENUS.public);
+    return `<div class="fr-skiplinks"><nav class="fr-container" role="navigation" aria-label="Accès rapide">
+  <ul class="fr-skiplinks__list"><li><a class="fr-link" href="#contenu">Contenu</a></li>
+  <li><a class="fr-link" href="#navigation-principale">Menu</a></li><li><a class="fr-link" href="#pied-de-page">Pied de page</a></li></ul></nav></div>
+<header role="banner" class="fr-header">
+  <div class="fr-header__body"><div class="fr-container"><div class="fr-header__body-row">
+    <div class="fr-header__brand fr-enlarge-link">
+      <div class="fr-header__brand-top">
+        <div class="fr-header__logo"><p class="fr-logo">République<br>Française</p></div>
+        <div class="fr-header__navbar">
+          <button type="button" class="fr-btn--menu fr-btn" data-fr-opened="false" aria-controls="menu-principal" aria-haspopup="menu" id="bouton-menu" title="Menu">Menu</button>
+        </div>
+      </div>
+      <div class="fr-header__service">
+        <a href="index.html" title="Accueil – Permis en ligne"><p class="fr-header__service-title">Permis en ligne</p></a>
+        <p class="fr-header__service-tagline">Les démarches du permis de conduire</p>
+      </div>
+    </div>
+    <div class="fr-header__tools"><div class="fr-header__tools-links"><ul class="fr-btns-group">${toolLinks(signedIn, local)}</ul></div></div>
+  </div></div></div>
+  <div class="fr-header__menu fr-modal" id="menu-principal" aria-labelledby="bouton-menu">
+    <div class="fr-container">
+      <button type="button" class="fr-btn--close fr-btn" aria-controls="menu-principal" title="Fermer">Fermer</button>
+      <div class="fr-header__menu-links"></div>
+      <nav class="fr-nav" id="navigation-principale" role="navigation" aria-label="Menu principal">
+        <ul class="fr-nav__list">${menu.map((item, index) => menuItem(item, current, index)).join("")}</ul>
+      </nav>
+    </div>
+  </div>
+</header>`;
+  }
+
+  const FOOTER_HTML = `<footer class="fr-footer fr-mt-8w" role="contentinfo" id="pied-de-page">
+  <div class="fr-container">
+    <div class="fr-footer__body">
+      <div class="fr-footer__brand fr-enlarge-link">
+        <a href="index.html" title="Retour à l'accueil – Permis en ligne"><p class="fr-logo">République<br>Française</p></a>
+      </div>
+      <div class="fr-footer__content">
+        <p class="fr-footer__content-desc">Permis en ligne : l'inscription à l'examen, la fabrication du titre et le suivi
+          du permis de conduire, pour les candidats, les auto-écoles et les services de l'État.</p>
+        <ul class="fr-footer__content-list">
+          <li class="fr-footer__content-item"><a class="fr-footer__content-link" href="suivi.html">Où en est mon permis ?</a></li>
+          <li class="fr-footer__content-item"><a class="fr-footer__content-link" href="verification.html">Vérifier un document</a></li>
+        </ul>
+      </div>
+    </div>
+    <div class="fr-footer__bottom">
+      <ul class="fr-footer__bottom-list">
+        <li class="fr-footer__bottom-item"><a class="fr-footer__bottom-link" href="index.html#accessibilite">Accessibilité : partiellement conforme</a></li>
+        <li class="fr-footer__bottom-item"><a class="fr-footer__bottom-link" href="index.html#donnees">Données personnelles</a></li>
+      </ul>
+      <div class="fr-footer__bottom-copy"><p>Service de démonstration : données fictives.</p></div>
+    </div>
+  </div>
+</footer>`;
+
+  let siteConfigPromise = null;
+
+  /** config.json, once: {apiUrl, local}. */
+  function siteConfig() {
+    if (!siteConfigPromise) {
+      siteConfigPromise = fetch("config.json", { cache: "no-store" })
+        .then((response) => (response.ok ? response.json() : {}))
+        .catch(() => ({}));
+    }
+    return siteConfigPromise;
+  }
+
+  let profilePromise = null;
+
+  /** GET /me, once per page, shared by the frame and the page (same result shape as callApi). */
+  function profile() {
+    if (!profilePromise) {
+      profilePromise = callApi("/me", { token: true }).then((result) => {
+        if (result.ok) rememberRole(result.data.role);
+        return result;
+      });
+    }
+    return profilePromise;
+  }
+
+  /** Signs out of this tab (the refresh token is forgotten) and goes to the sign-in page. */
+  function signOut() {
+    endSession("Vous êtes déconnecté.");
+  }
+
+  function drawFrame(local) {
+    const top = document.getElementById("cadre-haut");
+    if (top) {
+      top.innerHTML = headerHtml(knownRole(), document.body.dataset.page, local);
+      top.querySelectorAll("[data-se-deconnecter]").forEach((button) => button.addEventListener("click", signOut));
+    }
+    const bottom = document.getElementById("cadre-bas");
+    if (bottom && !bottom.firstChild) bottom.innerHTML = FOOTER_HTML;
+  }
+
+  function startFrame() {
+    drawFrame(false);
+    siteConfig().then((config) => { if (config.local) drawFrame(true); });
+    // A session whose role is not known yet (first page after signing in): ask, then redraw.
+    if (hasSession() && !knownRole() && document.getElementById("cadre-haut")) {
+      profile().then(() => siteConfig()).then((config) => drawFrame(Boolean(config.local)));
+    }
+  }
+
   // --- On every page ---------------------------------------------------------------------------------
 
   bindPasswordToggles(document);
+  startFrame();
 
   return {
-    apiUrl, callApi, saveTokens, accessToken, clearSession, endSession, setNotice, takeNotice,
+    apiUrl, callApi, saveTokens, accessToken, hasSession, knownRole, rememberRole, profile, siteConfig, signOut,
+    clearSession, endSession, setNotice, takeNotice,
     setReturnTo, takeReturnTo, forgetReturnTo,
     el, showMessage, formatDate, fragment, forgetFragment, busy,
     errorIdFor, clearErrors, showErrors, showFieldError, checkRequired, formErrors, checkNewPassword,

@@ -1,6 +1,7 @@
 "use strict";
 // Sign-in: POST /sessions; agents with MFA then give their 6-digit code (POST /sessions/mfa).
-// On success the tokens go to sessionStorage (commun.js) and the page goes to espace.html, or back
+// On success the tokens are kept as commun.js says (access token in memory, refresh token in
+// sessionStorage) and the page goes to espace.html, or back
 // to the page that sent the person here to sign in (Permis.setReturnTo, e.g. valider.html).
 
 (function connexion() {
@@ -11,6 +12,7 @@
   let pending = null; // {email, session} while the MFA code is asked
 
   function signedIn(data) {
+    Permis.clearSession(); // nothing of a previous account stays (its role drew the menu)
     Permis.saveTokens(data.tokens);
     Permis.setNotice(data.message);
     window.location.assign(Permis.takeReturnTo() || "espace.html");

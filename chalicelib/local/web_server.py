@@ -10,13 +10,30 @@ import os
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "web")
+PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+WEB_DIR = os.path.join(PROJECT_DIR, "web")
+# The French state design system, installed by npm (make run / make test), never committed; the
+# pages ask for dsfr/..., as they will on the CDN where the build copies it next to them.
+DSFR_DIR = os.path.join(PROJECT_DIR, "node_modules", "@gouvfr", "dsfr", "dist")
+DSFR_PREFIX = "/dsfr/"
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+
+
+def content_security_policy(api_url: str) -> str:
+    """Scripts and styles from this origin only; the pages may call the API and nothing else. The
+    DSFR script sets style attributes (hence 'unsafe-inline' for styles, never for scripts); the
+    local mailbox shows the emails in a sandboxed frame (srcdoc); documents are previewed as blobs."""
+    return "; ".join([
+        "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
+        f"connect-src 'self' {api_url} blob:", "img-src 'self' data: blob:", "font-src 'self'",
+        "frame-src 'self' blob:", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
 
 
 class WebHandler(SimpleHTTPRequestHandler):
@@ -39,6 +56,14 @@ class WebHandler(SimpleHTTPRequestHandler):
             return
         super().do_GET()
 
+    def translate_path(self, path: str) -> str:
+        bare = path.split("?", 1)[0].split("#", 1)[0]
+        if bare.startswith(DSFR_PREFIX):
+            relative = os.path.normpath(bare[len(DSFR_PREFIX):]).lstrip("/")
+            if not relative.startswith(".."):
+                return os.path.join(DSFR_DIR, relative)
+        return super().translate_path(path)
+
     def _json(self, payload: Any) -> None:
         body = json.dumps(payload, ensure_ascii=False).encode()
         self.send_response(200)
@@ -51,6 +76,7 @@ class WebHandler(SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         for name, value in SECURITY_HEADERS.items():
             self.send_header(name, value)
+        self.send_header("Content-Security-Policy", content_security_policy(self._site_config["apiUrl"]))
         super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -75,5 +101,7 @@ def local_mailbox(aws_url: str) -> list[dict[str, Any]]:
 
 
 def build_web_server(host: str, port: int, api_url: str, aws_url: str | None = None) -> ThreadingHTTPServer:
-    handler = functools.partial(WebHandler, site_config={"apiUrl": api_url}, aws_url=aws_url)
+    # "local": the pages show the local mailbox in their menu (make run only).
+    handler = functools.partial(WebHandler, site_config={"apiUrl": api_url, "local": aws_url is not None},
+                                aws_url=aws_url)
     return ThreadingHTTPServer((host, port), handler)

@@ -14,33 +14,7 @@ import pytest
 import requests
 
 from chalicelib.local.processes import free_ports
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-READY = "Permis en ligne est prêt."
-
-
-def start_stack(ports, local_dir):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PERMIS_", "QUEUE_", "TABLE_"))}
-    env["PERMIS_LOCAL_DIR"] = str(local_dir)
-    return subprocess.Popen(
-        [sys.executable, "-m", "chalicelib.local.stack", "--aws-port", str(ports["aws"]),
-         "--api-port", str(ports["api"]), "--web-port", str(ports["web"])],
-        cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def wait_ready(process, timeout=90):
-    deadline, output = time.monotonic() + timeout, []
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        output.append(line)
-        if line.startswith("Ctrl-C"):  # the banner's last line
-            assert any(READY in seen for seen in output)
-            return "".join(output)
-    process.kill()
-    raise AssertionError("the stack did not start:\n" + "".join(output) + (process.stdout.read() or ""))
-
+from tests.stack_support import PROJECT_DIR, altcha, link_token, mail_to, running_stack, start_stack, stop_stack, wait_for
 
 def listening(port):
     with socket.socket() as probe:
@@ -49,15 +23,9 @@ def listening(port):
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    ports = dict(zip(("aws", "api", "web"), free_ports(3)))
-    local_dir = tmp_path_factory.mktemp("stack")
-    process = start_stack(ports, local_dir)
-    banner = wait_ready(process)
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    yield {"process": process, "ports": ports, "urls": urls, "banner": banner, "local_dir": local_dir}
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+    running = running_stack(tmp_path_factory.mktemp("stack"))
+    yield running
+    stop_stack(running)
 
 
 def test_the_banner_gives_the_urls_and_demo_logins(stack):
@@ -74,7 +42,8 @@ def test_health_over_http(stack):
 def test_the_web_page_is_served_and_knows_the_api(stack):
     page = requests.get(stack["urls"]["web"] + "/", timeout=5)
     assert page.status_code == 200 and "<html lang=\"fr\">" in page.text and "État du service" in page.text
-    assert requests.get(stack["urls"]["web"] + "/config.json", timeout=5).json() == {"apiUrl": stack["urls"]["api"]}
+    assert requests.get(stack["urls"]["web"] + "/config.json", timeout=5).json() == {
+        "apiUrl": stack["urls"]["api"], "local": True}
 
 
 def test_an_unknown_route_is_a_404_in_our_shape_with_cors(stack):
@@ -117,41 +86,6 @@ def test_demo_accounts_exist_in_the_local_user_pool(stack):
         assert signed_in.status_code == 200 and signed_in.json()["status"] == "signed_in"
 
 
-def _altcha(api):
-    import base64
-
-    from altcha import solve_challenge_v1
-
-    challenge = requests.get(api + "/antirobot/challenge", timeout=5).json()
-    solution = solve_challenge_v1(challenge["challenge"], challenge["salt"], challenge["algorithm"],
-                                  challenge["maxnumber"])
-    return base64.b64encode(json.dumps({**{k: challenge[k] for k in ("algorithm", "challenge", "salt", "signature")},
-                                        "number": solution.number}).encode()).decode()
-
-
-def _mail_to(stack, address, timeout=60):
-    """The newest email to `address` in the local mailbox (the page newcomers read). Generous
-    timeout: on a fresh CI machine the pump's first worker runs also compile and import."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        messages = requests.get(stack["urls"]["web"] + "/boite-mail.json", timeout=5).json()["messages"]
-        mine = [m for m in messages if address in m["to"]]
-        if mine:
-            return mine[0]
-        time.sleep(0.2)
-    pump_log = stack["local_dir"] / "logs" / "pump.log"
-    tail = pump_log.read_text()[-3000:] if pump_log.exists() else "(no pump log)"
-    raise AssertionError(f"no email to {address} in the local mailbox (it has {[m['to'] for m in messages]}); "
-                         f"the pump's log ends with:\n{tail}")
-
-
-def _token(message):
-    import html
-    import re
-
-    return re.search(r"#jeton=([A-Za-z0-9_-]{43})", html.unescape(message["html"])).group(1)
-
-
 def test_a_newcomer_opens_a_school_activates_from_the_mailbox_signs_in_and_invites_a_colleague(stack):
     from chalicelib.local.demo_data import FREE_AGREMENT
 
@@ -161,12 +95,12 @@ def test_a_newcomer_opens_a_school_activates_from_the_mailbox_signs_in_and_invit
     created = requests.post(api + "/accounts/schools", timeout=10, json={
         "birth_name": "Nouveau", "first_name": "Arrivant", "email": "gerant@mon-auto-ecole.example.fr",
         "company_name": "Mon auto-école", "agrement_number": FREE_AGREMENT, "address": address,
-        "altcha": _altcha(api), "terms_accepted": True})
+        "altcha": altcha(api), "terms_accepted": True})
     assert created.status_code == 201, created.text
-    activation = _mail_to(stack, "gerant@mon-auto-ecole.example.fr")
+    activation = mail_to(stack, "gerant@mon-auto-ecole.example.fr")
     assert stack["urls"]["web"] + "/activation.html#jeton=" in activation["html"]
     assert requests.post(api + "/accounts/activation", timeout=10, json={
-        "token": _token(activation), "password": "ma phrase de passe secrète"}).status_code == 200
+        "token": link_token(activation), "password": "ma phrase de passe secrète"}).status_code == 200
     signed_in = requests.post(api + "/sessions", timeout=10, json={
         "email": "gerant@mon-auto-ecole.example.fr", "password": "ma phrase de passe secrète"})
     access = signed_in.json()["tokens"]["access_token"]  # verified against moto's JWKS over HTTP
@@ -174,7 +108,7 @@ def test_a_newcomer_opens_a_school_activates_from_the_mailbox_signs_in_and_invit
     invited = requests.post(api + "/school/members", headers=headers, timeout=10, json={
         "birth_name": "Collègue", "first_name": "Léa", "email": "lea@mon-auto-ecole.example.fr"})
     assert invited.status_code == 201, invited.text
-    assert "vous invite" in _mail_to(stack, "lea@mon-auto-ecole.example.fr")["html"]
+    assert "vous invite" in mail_to(stack, "lea@mon-auto-ecole.example.fr")["html"]
     members = requests.get(api + "/school/members", headers=headers, timeout=10).json()["members"]
     assert [m["status"] for m in members] == ["active", "pending"]
     assert requests.get(api + "/school/members", timeout=10,
@@ -184,18 +118,8 @@ def test_a_newcomer_opens_a_school_activates_from_the_mailbox_signs_in_and_invit
         "birth_name": "Petit", "first_names": "Emma", "sex": "F", "birth_date": "2009-03-02",
         "birth_place": {"country": "FR", "commune": "Lyon", "departement": "69"},
         "email": "emma.petit@example.fr", "mobile_phone": "0712345678", "address": address,
-        "altcha": _altcha(api), "terms_accepted": True})
+        "altcha": altcha(api), "terms_accepted": True})
     assert candidate.status_code == 201, candidate.text
-
-
-def _wait_for(check, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"waited {timeout} s for {what}")
 
 
 def test_the_demo_school_files_a_request_the_candidate_validates_it_and_instruction_begins_by_itself(stack):
@@ -246,9 +170,9 @@ def test_the_demo_school_files_a_request_the_candidate_validates_it_and_instruct
                      {"Idempotency-Key": str(uuid.uuid4())})
     assert submitted["status_label"] == "Attente validation usager"
 
-    mail = _mail_to(stack, email)  # ONE email: the account's activation leads to the request
+    mail = mail_to(stack, email)  # ONE email: the account's activation leads to the request
     assert f"demande={number}" in mail["html"]
-    assert requests.post(api + "/accounts/activation", json={"token": _token(mail), "password": "le code de la route 2026"},
+    assert requests.post(api + "/accounts/activation", json={"token": link_token(mail), "password": "le code de la route 2026"},
                          timeout=10).status_code == 200
     candidate = requests.post(api + "/sessions", timeout=10,
                               json={"email": email, "password": "le code de la route 2026"}).json()
@@ -257,10 +181,10 @@ def test_the_demo_school_files_a_request_the_candidate_validates_it_and_instruct
     validated = requests.post(f"{api}/requests/{number}/validation", json={"version": version},
                               headers=as_candidate, timeout=10)
     assert validated.status_code == 200, validated.text
-    final = _wait_for(lambda: (r := call("GET", f"/requests/{number}"))["status"] == "en-instruction" and r,
+    final = wait_for(lambda: (r := call("GET", f"/requests/{number}"))["status"] == "en-instruction" and r,
                       "the request to reach instruction")
     assert final["status_label"] == "En cours d'instruction"
-    receipt = _wait_for(lambda: requests.get(f"{api}/requests/{number}/receipt", headers=headers,
+    receipt = wait_for(lambda: requests.get(f"{api}/requests/{number}/receipt", headers=headers,
                                              timeout=10).json().get("url"), "the receipt")
     assert requests.get(receipt, timeout=10).content.startswith(b"%PDF")
     instruct_with_the_agents_command(stack, call, headers, number, buffer.getvalue())
@@ -284,7 +208,7 @@ def instruct_with_the_agents_command(stack, school_call, school_headers, number,
                        ask_password=lambda _: "demo-permis-en-ligne-2026", ask=lambda _: "123456")
 
     assert "Vous êtes connecté" in agent("connexion", "--email", "instructeur-ddt@demo.permis-en-ligne.example.fr")
-    shown = _wait_for(lambda: (text := agent("suivante")) and number in text and text, "the request in the queue")
+    shown = wait_for(lambda: (text := agent("suivante")) and number in text and text, "the request in the queue")
     assert "Contrôles automatiques" in shown and "Justificatif de domicile" in shown
     assert agent("decider", number, "complement", "--piece", "domicile", "--motif", "domicile-ancien").endswith(
         "Complément demandé.")
@@ -295,16 +219,16 @@ def instruct_with_the_agents_command(stack, school_call, school_headers, number,
                        {"content_type": "image/jpeg", "size": len(scan)})
     assert requests.post(form["url"], data=form["fields"], timeout=10,
                          files={"file": ("domicile.jpg", scan, "image/jpeg")}).status_code == 204
-    _wait_for(lambda: school_call("GET", f"/requests/{number}/summary")["required_documents"] and all(
+    wait_for(lambda: school_call("GET", f"/requests/{number}/summary")["required_documents"] and all(
         d["state"] == "accepted" for d in school_call("GET", f"/requests/{number}/summary")["required_documents"]),
         "the replaced document to be checked")
     school_call("POST", f"/requests/{number}/complement", {"version": school_call("GET", f"/requests/{number}")["version"]})
-    back = _wait_for(lambda: (text := agent("suivante")) and number in text and text, "the request back first")
+    back = wait_for(lambda: (text := agent("suivante")) and number in text and text, "the request back first")
     assert "revenue après un complément" in back
     validated = agent("decider", number, "valider")
     neph = school_call("GET", f"/requests/{number}")["neph"]
     assert neph and neph in validated and neph.startswith(time.strftime("%y%m", time.gmtime()) + "69")
-    link = _wait_for(lambda: requests.get(f"{api}/requests/{number}/attestations/inscription", timeout=10,
+    link = wait_for(lambda: requests.get(f"{api}/requests/{number}/attestations/inscription", timeout=10,
                                           headers=school_headers).json().get("url"), "the attestation")
     pdf = requests.get(link, timeout=10).content
     [payload] = _scan(pdf, Path(tempfile.mkdtemp()))
@@ -340,7 +264,7 @@ def follow_to_the_licence(stack, school_call, school_headers, number, neph, scan
     passed = examiner("resultat", neph, "--epreuve", "pratique", "--categorie", "B", "--resultat", "favorable",
                       "--centre", "Lyon Gerland")
     assert "Le CEPC est délivré" in passed
-    link = _wait_for(lambda: requests.get(f"{api}/requests/{number}/cepc/B", timeout=10,
+    link = wait_for(lambda: requests.get(f"{api}/requests/{number}/cepc/B", timeout=10,
                                           headers=school_headers).json().get("url"), "the CEPC")
     [payload] = _scan(requests.get(link, timeout=10).content, Path(tempfile.mkdtemp()))
     verified = requests.post(api + "/verification", json={"payload": payload}, timeout=10).json()
@@ -355,7 +279,7 @@ def follow_to_the_licence(stack, school_call, school_headers, number, neph, scan
                                {"content_type": "image/jpeg", "size": len(scan)})
             assert requests.post(form["url"], data=form["fields"], timeout=10,
                                  files={"file": ("piece.jpg", scan, "image/jpeg")}).status_code == 204
-    _wait_for(lambda: all(d["state"] == "accepted" for d in school_call(
+    wait_for(lambda: all(d["state"] == "accepted" for d in school_call(
         "GET", f"/requests/{production}/summary")["required_documents"]), "the production's documents to be checked")
     version = school_call("GET", f"/requests/{production}")["version"]
     submitted = school_call("POST", f"/requests/{production}/submission", {"version": version},
@@ -367,7 +291,7 @@ def follow_to_the_licence(stack, school_call, school_headers, number, neph, scan
     version = requests.get(f"{api}/requests/{production}", headers=as_candidate, timeout=10).json()["version"]
     assert requests.post(f"{api}/requests/{production}/validation", json={"version": version},
                          headers=as_candidate, timeout=10).status_code == 200
-    _wait_for(lambda: school_call("GET", f"/requests/{production}")["status"] == "en-instruction",
+    wait_for(lambda: school_call("GET", f"/requests/{production}")["status"] == "en-instruction",
               "the production request to reach instruction")
     cert_session = Path(tempfile.mkdtemp()) / "session.json"
 
@@ -376,7 +300,7 @@ def follow_to_the_licence(stack, school_call, school_headers, number, neph, scan
                        ask_password=lambda _: "demo-permis-en-ligne-2026", ask=lambda _: "123456")
 
     cert("connexion", "--email", "instructeur-cert@demo.permis-en-ligne.example.fr")
-    _wait_for(lambda: (text := cert("suivante")) and production in text and text, "the production request at the CERT",
+    wait_for(lambda: (text := cert("suivante")) and production in text and text, "the production request at the CERT",
               timeout=120)
     cert("decider", production, "valider")
     assert school_call("GET", f"/requests/{production}")["status_label"] == "Titre en production"
@@ -384,8 +308,8 @@ def follow_to_the_licence(stack, school_call, school_headers, number, neph, scan
     # A relative subscribes a mobile to the production request's alerts (double opt-in by SMS).
     phone = "06 98 76 54 32"
     assert requests.post(api + "/alerts/subscriptions", timeout=10, json={
-        "request_id": production, "channel": "sms", "address": phone, "altcha": _altcha(api)}).status_code == 202
-    code = re.search(r"\b(\d{6})\b", _mail_to(stack, "+33698765432")["html"]).group(1)
+        "request_id": production, "channel": "sms", "address": phone, "altcha": altcha(api)}).status_code == 202
+    code = re.search(r"\b(\d{6})\b", mail_to(stack, "+33698765432")["html"]).group(1)
     assert requests.post(api + "/alerts/confirmation", timeout=10, json={
         "request_id": production, "channel": "sms", "address": phone, "code": code}).status_code == 200
 
@@ -406,14 +330,14 @@ def follow_to_the_licence(stack, school_call, school_headers, number, neph, scan
         played = subprocess.run([sys.executable, "-m", "chalicelib.cli.partners", "--api", api, step, production],
                                 cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60)
         assert played.returncode == 0 and label in played.stdout, played.stdout + played.stderr
-        _wait_for(lambda: any(subject in line for line in _subjects_to(stack, "lea.dupont@exemple.fr")),
+        wait_for(lambda: any(subject in line for line in _subjects_to(stack, "lea.dupont@exemple.fr")),
                   f"the candidate's email: {subject}")
     assert school_call("GET", f"/requests/{production}")["status_label"] == "Titre remis"
     labels = [row["to_label"] for row in school_call("GET", f"/requests/{production}/history")["history"]]
     assert labels[-5:] == ["Validée", "Titre en production", "Titre expédié", "Disponible en bureau de poste",
                            "Titre remis"]
     tracked = requests.post(api + "/suivi", timeout=10, json={"request_id": production,
-                                                              "altcha": _altcha(api)}).json()
+                                                              "altcha": altcha(api)}).json()
     assert tracked["status_label"] == "Titre remis" and "Dupont" not in json.dumps(tracked)
 
     # Every email and SMS sent, as a newcomer reads them with the messages command.
@@ -424,7 +348,7 @@ def follow_to_the_licence(stack, school_call, school_headers, number, neph, scan
                     "vous attend au bureau de poste", "est remis"):
         assert any(subject in line for line in subjects), subjects
     assert to_candidate.count("courriel") >= 9, to_candidate
-    to_phone = _wait_for(lambda: (text := messages("--to", phone)) and "remis" in text and text, "the subscriber's SMS")
+    to_phone = wait_for(lambda: (text := messages("--to", phone)) and "remis" in text and text, "the subscriber's SMS")
     newest = re.search(r"\b(S\d+)\b", to_phone).group(1)
     assert "desabonnement.html#jeton=" in messages("--show", newest)
 

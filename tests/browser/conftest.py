@@ -1,0 +1,134 @@
+"""Browser tests: Debian's Chromium driven by Playwright (no browser download) against `make run`'s
+stack, started once for the whole directory. Every page a test opens is checked with axe-core
+(RGAA ≈ WCAG 2.1 AA: no serious or critical violation) and photographed under test-output/."""
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.stack_support import PROJECT_DIR, running_stack, stop_stack
+
+CHROMIUM = os.environ.get("PERMIS_CHROMIUM", "/usr/bin/chromium")
+AXE = PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(os.environ.get("PERMIS_TEST_OUTPUT", PROJECT_DIR / "test-output")) / "screenshots"
+WIDE = {"width": 1280, "height": 900}
+NARROW = {"width": 375, "height": 740}  # a phone
+DEMO_PASSWORD = "demo-permis-en-ligne-2026"
+DEMO_DOMAIN = "demo.permis-en-ligne.example.fr"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    running = running_stack(tmp_path_factory.mktemp("browser-stack"))
+    yield running
+    stop_stack(running)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: apt-get install chromium (.ci/run does it).")
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: npm ci (make test does it).")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield launched
+        launched.close()
+
+
+class Site:
+    """One person's browser tab on the site, with what the tests need around it."""
+
+    def __init__(self, browser, stack, viewport):
+        # bypass_csp: only so that the test can inject axe-core; the pages run under their CSP.
+        self.context = browser.new_context(viewport=viewport, bypass_csp=True, locale="fr-FR",
+                                           timezone_id="Europe/Paris", accept_downloads=True)
+        self.context.set_default_timeout(15_000)
+        self.page = self.context.new_page()
+        self.stack = stack
+        self.web = stack["urls"]["web"]
+        self.api = stack["urls"]["api"]
+        self.errors = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def open(self, path):
+        self.page.goto(self.web + "/" + path.lstrip("/"))
+        self.page.wait_for_load_state("networkidle")
+        return self.page
+
+    def check(self, name, full_page=True):
+        """axe-core on the page as it is now (no serious or critical violation), and a screenshot
+        test-output/screenshots/<name>.png. Also fails on a script error seen so far."""
+        page = self.page
+        page.wait_for_load_state("networkidle")
+        if not page.evaluate("typeof axe !== 'undefined'"):
+            page.add_script_tag(path=str(AXE))
+        results = page.evaluate("""() => axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
+        bad = [f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+               for v in results["violations"] if v["impact"] in ("serious", "critical")]
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"), full_page=full_page)
+        assert not bad, f"accessibility violations on {page.url}:\n" + "\n".join(bad)
+        assert not self.errors, f"script errors on {page.url}: {self.errors}"
+
+    def sign_in(self, email, password=DEMO_PASSWORD, code=None):
+        """Signs in through connexion.html (code: the 6-digit MFA code for agents; locally any)."""
+        page = self.open("connexion.html")
+        page.get_by_role("textbox", name="Adresse électronique").fill(email)
+        page.locator("#password").fill(password)
+        page.get_by_role("button", name="Se connecter", exact=True).last.click()
+        if code:
+            page.get_by_label("Code à 6 chiffres").fill(code)
+            page.get_by_role("button", name="Valider").click()
+        page.wait_for_url(re.compile(r"(espace|valider|demandes|console)\.html"))
+        page.wait_for_load_state("networkidle")
+        return page
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def site(browser, stack):
+    opened = Site(browser, stack, WIDE)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def phone(browser, stack):
+    opened = Site(browser, stack, NARROW)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def new_site(browser, stack):
+    """Opens more tabs (another person), wide or narrow: new_site(NARROW)."""
+    opened = []
+
+    def make(viewport=WIDE):
+        tab = Site(browser, stack, viewport)
+        opened.append(tab)
+        return tab
+
+    yield make
+    for tab in opened:
+        tab.close()
+
+
+def demo_login(role):
+    return f"{role}@{DEMO_DOMAIN}"
+
+
+def api_session(stack, email, password=DEMO_PASSWORD):
+    """Signs in over HTTP (for what a test prepares without clicking); returns the bearer headers."""
+    answer = requests.post(stack["urls"]["api"] + "/sessions", timeout=10,
+                           json={"email": email, "password": password}).json()
+    return {"Authorization": f"Bearer {answer['tokens']['access_token']}"}

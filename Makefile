@@ -37,7 +37,7 @@ test: $(INSTALLED) $(LINT_INSTALLED) $(NODE_INSTALLED)
 
 ## make package: the deployable CloudFormation templates and function zips of every stage, linted.
 ## Written to dist/<stage>/cdk.out (deploy: see infra/README.md). No AWS account needed.
-package: $(INSTALLED) $(LINT_INSTALLED)
+package: $(INSTALLED) $(LINT_INSTALLED) $(NODE_INSTALLED)
 	$(PY) -m infra.package --out dist
 
 ## make bench: benchmarks, figures written to bench/README.md (never part of make test).

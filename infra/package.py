@@ -1,4 +1,5 @@
-"""`make package`: synthesises every stage (templates and function zips) and lints them, with no
+"""`make package`: synthesises every stage (templates and function zips) and lints them, and builds
+the static site (dist/<stage>/web/), with no
 AWS account and no network beyond the package registries (chalice downloads Lambda wheels).
 
     python -m infra.package [--out dist] [--stage dev --stage prod]
@@ -31,6 +32,10 @@ def package(stages: list[str], out: Path) -> int:
         lint = subprocess.run([str(LINT_PYTHON), "-m", "infra.lint", str(assembly)], cwd=PROJECT_DIR, check=False)
         if lint.returncode:
             return lint.returncode
+        from infra.site import build_site
+
+        site = build_site(out / stage / "web")
+        print(f"==> pages web de {stage} dans {site}", flush=True)
     return 0
 
 

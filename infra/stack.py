@@ -18,6 +18,7 @@ from infra.permissions import PHONE_NUMBERS_RESOURCE, SQS_CONSUMER_ACTIONS, STRE
 from infra.queue_families import QueueFamilies, family_arn, family_url_prefix
 from infra.stages import StageConfig
 from infra.storage import Storage
+from infra.website import Website
 
 
 class PermisStack(cdk.Stack):
@@ -54,6 +55,9 @@ class PermisStack(cdk.Stack):
         self.alarms = Alarms(self, "Alarms", catalogue=catalogue, config=config, queues=self.messaging.queues,
                              dead_letter_queues=self.messaging.dead_letter_queues, api_name=self.api.api_name,
                              function_names={f.name: f.physical_name for f in self.functions.functions.values()})
+        self.website = Website(self, "Website", stage=stage, region=config.region,
+                               rest_api=self.functions.rest_api,
+                               documents_bucket=self.storage.buckets["documents"].bucket_name)
         # Nested stacks (too many queues for this one); functions reach them by name, not by reference.
         self.queue_families = QueueFamilies(self, "QueueFamilies", catalogue=catalogue, stage=stage,
                                             data_key=data_key, operators_topic=self.alarms.topic)

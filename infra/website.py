@@ -1,0 +1,82 @@
+"""The static site: web/ in a private S3 bucket behind CloudFront, and the API behind the same
+distribution under /api/, so that the pages call their own origin (config.json: apiUrl "/api").
+
+The bucket is reached only through CloudFront (origin access control); every answer carries the
+security headers and the Content-Security-Policy of the local web server. The files themselves are
+built by `make package` (infra/site.py, dist/<stage>/web/) and synced after the stack is deployed
+(infra/README.md), so that a page change needs no CloudFormation update."""
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from chalicelib.resources import physical_name
+
+# The Chalice stage of every deployed API (.chalice/config.json "api_gateway_stage"): the path
+# CloudFront forwards, /api/requests, is that stage's /requests.
+API_PATH = "/api"
+
+
+def content_security_policy(connect_sources: list[str]) -> str:
+    """The same policy as chalicelib/local/web_server.content_security_policy, the API being on
+    the site's own origin; uploads go straight to the documents bucket (presigned POST)."""
+    return "; ".join([
+        "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
+        "connect-src 'self' " + " ".join(connect_sources), "img-src 'self' data: blob:", "font-src 'self'",
+        "frame-src 'self' blob:", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+class Website(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, stage: str, region: str,
+                 rest_api: cdk.CfnResource, documents_bucket: str) -> None:
+        super().__init__(scope, construct_id)
+        self.bucket = s3.Bucket(
+            self, "Bucket", bucket_name=physical_name("web", stage),
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            encryption=s3.BucketEncryption.S3_MANAGED,  # public pages: no personal data
+            enforce_ssl=True, minimum_tls_version=1.2, versioned=True,
+            lifecycle_rules=[s3.LifecycleRule(id="old-versions", noncurrent_version_expiration=cdk.Duration.days(30))],
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        documents = [f"https://{documents_bucket}.s3.{region}.amazonaws.com",
+                     f"https://{documents_bucket}.s3.amazonaws.com"]
+        headers = cloudfront.ResponseHeadersPolicy(
+            self, "SecurityHeaders", response_headers_policy_name=f"permis-{stage}-web-headers",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=content_security_policy(documents), override=True),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=cdk.Duration.days(365), include_subdomains=True, override=True),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.SAME_ORIGIN, override=True)))
+        api_domain = f"{rest_api.ref}.execute-api.{region}.{cdk.Aws.URL_SUFFIX}"
+        self.distribution = cloudfront.Distribution(
+            self, "Distribution", comment=f"Permis en ligne ({stage}) : pages et API",
+            default_root_object="index.html",
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3, price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=headers, compress=True),
+            additional_behaviors={f"{API_PATH}/*": cloudfront.BehaviorOptions(
+                origin=origins.HttpOrigin(api_domain, protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+                # Never cached; every header but Host (Authorization, Idempotency-Key) reaches the API.
+                cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER)},
+        )
+        cdk.CfnOutput(scope, "WebBucketName", value=self.bucket.bucket_name)
+        cdk.CfnOutput(scope, "WebDistributionId", value=self.distribution.distribution_id)
+        cdk.CfnOutput(scope, "WebDistributionDomain", value=self.distribution.distribution_domain_name)

@@ -37,7 +37,7 @@
   window.addEventListener("hashchange", showNewForm);
 
   async function load() {
-    const result = await Permis.callApi("/me", { token: true });
+    const result = await Permis.profile();
     if (result.sessionOver) return;
     if (!result.ok) {
       Permis.showMessage(byId("chargement"), result.data.message, "echec");

@@ -302,7 +302,7 @@
 
   function isMinor() {
     const age = ageToday(byId("civil_status-birth_date").value);
-    return age !== null && age < AGE_OF_MAJORITY;
+    return age !== null && age >= 0 && age < AGE_OF_MAJORITY; // a date in the future is an error, said apart
   }
 
   function showRepresentative() {
@@ -364,6 +364,11 @@
 
   bindStepForm("civil_status", readCivilStatus, () => {
     const details = [];
+    const birthDate = byId("civil_status-birth_date").value;
+    if (birthDate && birthDate > today()) {
+      details.push({ errorId: "erreur-civil_status-birth_date",
+        message: "La date de naissance ne peut pas être dans le futur : vérifiez l'année." });
+    }
     const code = value("civil_status-birth_place-country_code");
     if (bornAbroad() && country.value === "autre" && code && !/^[A-Za-z]{2}$/.test(code)) {
       details.push({ errorId: "erreur-civil_status-birth_place-country",

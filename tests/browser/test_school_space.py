@@ -32,3 +32,84 @@ def test_the_demo_school_files_a_registration_in_the_browser_and_sees_it_await_t
     expect(badge).to_have_text("Attente validation usager")
     assert "fr-badge--warning" in badge.get_attribute("class")
     site.check("tableau-de-bord-apres-depot")
+
+
+def prepared_request(site, steps=("civil_status", "categories")):
+    """A draft made over HTTP (what is not under test here), with the steps the documents depend on."""
+    headers = api_session(site.stack, SCHOOL)
+    api = site.api
+
+    def call(method, path, payload=None):
+        answer = requests.request(method, api + path, json=payload, headers=headers, timeout=10)
+        assert answer.status_code in (200, 201), answer.text
+        return answer.json()
+
+    number = call("POST", "/requests", {"procedure": "inscription", "mandate": "sans-mandat"})["request_id"]
+    payloads = {
+        "civil_status": {"birth_name": "Martin", "first_names": "Hugo", "sex": "M", "birth_date": "2003-02-01",
+                         "birth_place": {"country": "FR", "commune": "Lyon", "departement": "69"}},
+        "categories": {"categories": ["B"], "training_path": "traditionnelle", "has_licence": False,
+                       "first_request": True},
+    }
+    for step in steps:
+        call("PUT", f"/requests/{number}/steps/{step}", payloads[step])
+    return number
+
+
+def test_a_birth_date_in_the_future_and_an_empty_field_are_shown_next_to_their_field(site):
+    site.sign_in(SCHOOL)
+    number = prepared_request(site, steps=())
+    page = site.open(f"demande.html#id={number}&etape=2")
+    page.get_by_role("heading", name="État civil Étape 2 sur 7").wait_for()
+    school_steps.fill_civil_status(page, birth_date="2099-01-01")
+    page.locator("#civil_status-birth_name").fill("")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    # The form's own check first: the empty name, the summary focused.
+    summary = page.locator("#formulaire-civil_status .resume-erreurs")
+    expect(summary).to_be_focused()
+    expect(page.locator("#erreur-civil_status-birth_name")).to_have_text("Indiquez le nom de naissance du candidat.")
+    expect(page.locator("#civil_status-birth_name")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#erreur-civil_status-birth_date")).to_contain_text("ne peut pas être dans le futur")
+    # Then what only the API refuses (a date before 1900), next to the date too.
+    page.locator("#civil_status-birth_name").fill("Dupont")
+    page.locator("#civil_status-birth_date").fill("1899-12-31")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.locator("#erreur-civil_status-birth_date")).to_contain_text("1900")
+    expect(page.locator("#erreur-civil_status-birth_name")).to_be_empty()
+    assert "fr-input-group--error" in page.locator("#erreur-civil_status-birth_date").locator("xpath=..").get_attribute("class")
+    expect(summary).to_be_focused()
+    site.check("demande-etape-2-erreurs")
+
+
+def test_on_a_phone_a_refused_file_says_why_in_french(phone, tmp_path):
+    from PIL import Image
+
+    phone.sign_in(SCHOOL)
+    number = prepared_request(phone)
+    page = phone.open(f"demande.html#id={number}&etape=6")
+    page.get_by_role("heading", name="Pièces justificatives Étape 6 sur 7").wait_for()
+    identity = page.locator("#piece-identite")
+    identity.wait_for()
+    phone.check("demande-etape-6-telephone")
+    # Refused before sending: not an image nor a PDF.
+    text = tmp_path / "notes.txt"
+    text.write_text("pas une image")
+    identity.locator('input[type="file"]').set_input_files(str(text))
+    identity.get_by_role("button", name=re.compile("^Envoyer le fichier")).click()
+    expect(identity.locator(".erreur-champ")).to_contain_text("format non accepté")
+    # Refused by the checker: a PNG sent under a .jpg name.
+    fake = tmp_path / "photo.jpg"
+    Image.effect_noise((900, 700), 60).convert("RGB").save(fake, "PNG")
+    identity.locator('input[type="file"]').set_input_files(str(fake))
+    identity.get_by_role("button", name=re.compile("^Envoyer le fichier")).click()
+    expect(identity.locator(".piece-etat")).to_contain_text("Refusée", timeout=school_steps.CHECK_TIMEOUT_MS)
+    expect(identity.locator(".refus")).to_contain_text("en réalité une image PNG")
+    expect(identity.get_by_role("button", name="Remplacer : Justificatif d'identité")).to_be_visible()
+    phone.check("demande-etape-6-refus-telephone")
+    page.goto(phone.web + f"/demande.html#id={number}&etape=2")
+    page.reload()
+    page.get_by_role("heading", name="État civil Étape 2 sur 7").wait_for()
+    phone.check("demande-etape-2-telephone")
+    phone.open("demandes.html")
+    page.locator("#contenu-tableau table").wait_for()
+    phone.check("tableau-de-bord-telephone")

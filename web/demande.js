@@ -751,7 +751,7 @@
         el("div", { className: "envoi-ligne" },
           el("progress", { id: "envoi-fait-" + documentType, max: "100", value: "100", "aria-valuetext": "100 %" }),
           el("span", { className: "envoi-pourcentage", "aria-hidden": "true", text: "100 %" }))) : null,
-      state === "refused" && spec.refusal ? el("p", { className: "refus fr-error-text" },
+      state === "refused" && spec.refusal ? el("p", { className: "refus" },
         el("strong", { text: "Motif du refus : " }), spec.refusal) : null,
       replaceable && !piece.replacing ? el("button", { type: "button", className: "fr-btn fr-btn--secondary fr-btn--sm",
         text: "Remplacer", "aria-label": "Remplacer : " + spec.label,

@@ -109,10 +109,13 @@ def send_documents(site, scan=None, check=None):
         expect(page.locator(f"#{piece_id} .piece-etat")).to_contain_text("Acceptée", timeout=CHECK_TIMEOUT_MS)
 
 
-def submit(page):
+def submit(page, check=None):
     page.get_by_role("link", name="Continuer vers le récapitulatif").click()
     page.get_by_role("heading", name="Récapitulatif et dépôt Étape 7 sur 7").wait_for()
     expect(page.locator("#etat-recapitulatif")).to_contain_text("La demande est complète")
+    expect(page.locator("#recapitulatif")).to_contain_text("Dupont")
+    if check:
+        check()
     page.get_by_role("button", name="Déposer la demande").click()
     expect(page.locator("#avis")).to_contain_text("La demande est déposée")
 
@@ -124,6 +127,11 @@ def file_registration_in_browser(site, candidate_email, check=None):
     snap = check or (lambda name: None)
     page = site.page
     number = start_request(site)
+    page.get_by_role("link", name="1. Démarche et mandat").click()
+    page.get_by_role("heading", name="Démarche et mandat Étape 1 sur 7").wait_for()
+    snap("demande-etape-1-demarche")
+    page.get_by_role("link", name="Continuer vers l'état civil").click()
+    page.get_by_role("heading", name="État civil Étape 2 sur 7").wait_for()
     fill_civil_status(page)
     snap("demande-etape-2-etat-civil")
     save_step(page, "Adresse et coordonnées Étape 3 sur 7")
@@ -138,5 +146,5 @@ def file_registration_in_browser(site, candidate_email, check=None):
     save_step(page, "Pièces justificatives Étape 6 sur 7")
     send_documents(site, check=lambda: snap("demande-etape-6-envoi"))
     snap("demande-etape-6-pieces-acceptees")
-    submit(page)
+    submit(page, check=lambda: snap("demande-etape-7-recapitulatif"))
     return number

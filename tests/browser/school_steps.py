@@ -8,6 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+SLOW_MS = 30_000  # a submission or a save on a busy machine
 CHECK_TIMEOUT_MS = 90_000  # the document checker works in the background: a few seconds locally
 DECLARATIONS = {"exam_pending_elsewhere": "non", "reads_french": "oui", "adapted_vehicle": "non",
                 "vision_correction": "oui", "medical_condition": "non", "disability_pension": "non"}
@@ -117,7 +118,7 @@ def submit(page, check=None):
     if check:
         check()
     page.get_by_role("button", name="Déposer la demande").click()
-    expect(page.locator("#avis")).to_contain_text("La demande est déposée")
+    expect(page.locator("#avis")).to_contain_text("La demande est déposée", timeout=SLOW_MS)
 
 
 def file_registration_in_browser(site, candidate_email, check=None):

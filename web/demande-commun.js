@@ -110,14 +110,21 @@ const Demandes = (() => {
 
   // --- Badges --------------------------------------------------------------------------------------
 
+  // The DSFR badge of each colour family (the icon says it too, not the colour alone).
+  const BADGE_CLASSES = { neutre: "", attente: "fr-badge--warning", cours: "fr-badge--info",
+    succes: "fr-badge--success", echec: "fr-badge--error" };
+
+  function badge(kind, text) {
+    return el("span", { className: ("fr-badge fr-badge--sm " + (BADGE_CLASSES[kind] || "")).trim(),
+      "data-famille": kind, text });
+  }
+
   function statusBadge(status, label) {
-    return el("span", { className: "badge badge-" + (STATUS_KINDS[status] || "neutre"),
-      text: label || labelOf(STATUSES, status) });
+    return badge(STATUS_KINDS[status] || "neutre", label || labelOf(STATUSES, status));
   }
 
   function documentBadge(state, label) {
-    return el("span", { className: "badge badge-" + (DOCUMENT_KINDS[state] || "neutre"),
-      text: label || DOCUMENT_STATE_LABELS[state] || state });
+    return badge(DOCUMENT_KINDS[state] || "neutre", label || DOCUMENT_STATE_LABELS[state] || state);
   }
 
   // --- Addresses and places ------------------------------------------------------------------------
@@ -220,7 +227,7 @@ const Demandes = (() => {
       el(subTag, { text: title }),
       definitions(DECLARATIONS.filter((item) => item.group === group)
         .map((item) => [item.text, step[item.field] === true ? "OUI" : step[item.field] === false ? "NON" : ""]),
-      "oui-non"),
+      "fiche oui-non"),
     ]).flat(),
   };
 
@@ -236,7 +243,7 @@ const Demandes = (() => {
       nodes.push(el(headingTag, { text: step.number + ". " + step.title }));
       const saved = step.key === "procedure" ? { ...(steps.procedure || {}), procedure: request.procedure } : steps[step.key];
       nodes.push(saved ? STEP_VIEWS[step.key](saved, request, subTag)
-        : el("p", { className: "aide", text: "Étape pas encore remplie." }));
+        : el("p", { className: "fr-hint-text", text: "Étape pas encore remplie." }));
     }
     return nodes.flat();
   }

@@ -63,7 +63,19 @@
       ["Déposée le", Permis.formatDate(request.submitted_at, true)],
     ]).childNodes));
     byId("indication-statut").textContent = request.status_hint || "";
+    byId("ariane-demande").textContent = "Demande n° " + request.request_id;
     byId("bloc-entete").hidden = false;
+  }
+
+  /** "Brouillon enregistré le …": each step is saved as it is sent, nothing is lost on leaving. */
+  function showDraftSaved(justNow) {
+    const target = byId("brouillon-enregistre");
+    if (request.status !== "brouillon" || !request.updated_at) {
+      target.textContent = "";
+      return;
+    }
+    target.textContent = (justNow ? "Brouillon enregistré le " : "Brouillon enregistré pour la dernière fois le ")
+      + Permis.formatDate(request.updated_at, true) + ". Vous pouvez quitter la page et reprendre plus tard.";
   }
 
   // --- The progress indicator ---------------------------------------------------------------------
@@ -91,17 +103,20 @@
 
   let currentStep = 1;
 
+  const STATE_BADGES = { fait: "succes", "a-revoir": "attente", "a-faire": "neutre" };
+
   function showProgress() {
     byId("etapes").replaceChildren(...STEPS.map((step) => {
       const [kind, words] = stepState(step);
-      const link = el("a", { href: stepLink(step.number), "aria-current": step.number === currentStep ? "step" : null },
-        el("span", { className: "numero", "aria-hidden": "true", text: String(step.number) }),
-        el("span", { className: "nom" }, el("span", { className: "sr-only", text: "Étape " + step.number + " : " }),
-          step.title),
-        words ? el("span", { className: "etat-etape", text: words }) : null);
-      return el("li", { className: "etape-" + kind }, link);
+      const here = step.number === currentStep;
+      const link = el("a", { className: "fr-sidemenu__link", href: stepLink(step.number),
+        "aria-current": here ? "step" : null },
+        el("span", { className: "etape-titre" }, step.number + ". " + step.title),
+        words ? el("span", { className: "fr-sr-only", text: " : " }) : null,
+        words ? el("span", { className: "etat-etape etat-" + (STATE_BADGES[kind] || "neutre"), text: words }) : null);
+      return el("li", { className: "fr-sidemenu__item" + (here ? " fr-sidemenu__item--active" : "") }, link);
     }));
-    byId("bloc-etapes").hidden = false;
+    byId("bloc-saisie").hidden = false;
   }
 
   function showStep(number, moveFocus) {
@@ -156,8 +171,10 @@
     }
     request = result.data;
     showHeader();
+    showDraftSaved(true);
     const step = STEPS.find((item) => item.key === key);
-    Permis.showMessage(byId("avis"), "Étape " + step.number + " « " + step.title + " » enregistrée.", "succes");
+    Permis.showMessage(byId("avis"), "Étape " + step.number + " « " + step.title + " » enregistrée. Brouillon enregistré le "
+      + Permis.formatDate(request.updated_at, true) + ".", "succes");
     window.location.hash = stepLink(step.number + 1).slice(1); // hashchange shows the next step
     loadSummary();
   }
@@ -197,13 +214,15 @@
   };
 
   /** Radios or checkboxes built from [value, label] pairs, all described by the field's error. */
-  function choices(container, type, name, pairs, errorId, requiredMessage) {
+  function choices(container, type, name, pairs, errorId, requiredMessage, inline) {
+    const group = type === "radio" ? "fr-radio-group" : "fr-checkbox-group";
     container.replaceChildren(...pairs.map(([code, label]) => {
       const id = name + "-" + code;
-      return el("div", { className: "choix" },
-        el("input", { type, id, name, value: code, required: Boolean(requiredMessage), "aria-describedby": errorId,
-          "data-requis": requiredMessage || null }),
-        el("label", { for: id, text: label }));
+      return el("div", { className: "fr-fieldset__element" + (inline ? " fr-fieldset__element--inline" : "") },
+        el("div", { className: group },
+          el("input", { type, id, name, value: code, required: Boolean(requiredMessage), "aria-describedby": errorId,
+            "data-requis": requiredMessage || null }),
+          el("label", { className: "fr-label", for: id, text: label })));
     }));
   }
   const YES_NO = [["oui", "Oui"], ["non", "Non"]];
@@ -283,7 +302,7 @@
 
   function isMinor() {
     const age = ageToday(byId("civil_status-birth_date").value);
-    return age !== null && age < AGE_OF_MAJORITY;
+    return age !== null && age >= 0 && age < AGE_OF_MAJORITY; // a date in the future is an error, said apart
   }
 
   function showRepresentative() {
@@ -345,6 +364,11 @@
 
   bindStepForm("civil_status", readCivilStatus, () => {
     const details = [];
+    const birthDate = byId("civil_status-birth_date").value;
+    if (birthDate && birthDate > today()) {
+      details.push({ errorId: "erreur-civil_status-birth_date",
+        message: "La date de naissance ne peut pas être dans le futur : vérifiez l'année." });
+    }
     const code = value("civil_status-birth_place-country_code");
     if (bornAbroad() && country.value === "autre" && code && !/^[A-Za-z]{2}$/.test(code)) {
       details.push({ errorId: "erreur-civil_status-birth_place-country",
@@ -376,17 +400,17 @@
   // --- Step 4: catégories et formation ----------------------------------------------------------------
 
   choices(byId("choix-categories"), "checkbox", "categories-categories", Demandes.CATEGORIES,
-    "erreur-categories-categories");
+    "erreur-categories-categories", null, true);
   choices(byId("choix-training_path"), "radio", "categories-training_path", Demandes.TRAINING_PATHS,
     "erreur-categories-training_path", "Choisissez la formation suivie.");
   choices(byId("choix-complementary_training"), "radio", "categories-complementary_training",
     Demandes.COMPLEMENTARY_TRAININGS, "erreur-categories-complementary_training");
   choices(byId("choix-has_licence"), "radio", "categories-has_licence", YES_NO, "erreur-categories-has_licence",
-    "Indiquez si le candidat a déjà un permis de conduire.");
+    "Indiquez si le candidat a déjà un permis de conduire.", true);
   choices(byId("choix-held_categories"), "checkbox", "categories-held_categories", Demandes.CATEGORIES,
-    "erreur-categories-held_categories");
+    "erreur-categories-held_categories", null, true);
   choices(byId("choix-first_request"), "radio", "categories-first_request", YES_NO, "erreur-categories-first_request",
-    "Indiquez s'il s'agit de la première demande de permis du candidat.");
+    "Indiquez s'il s'agit de la première demande de permis du candidat.", true);
   check("categories-complementary_training", "aucune");
 
   function showHeldCategories() {
@@ -429,19 +453,21 @@
   // --- Step 5: déclarations ---------------------------------------------------------------------------
 
   byId("choix-declarations").replaceChildren(...Object.entries(Demandes.DECLARATION_GROUPS).map(([group, title]) =>
-    el("fieldset", { className: "declarations" },
-      el("legend", { text: title }),
+    el("div", { className: "groupe-champs declarations" },
+      el("h3", { className: "groupe-champs__titre fr-h6", text: title }),
       Demandes.DECLARATIONS.filter((item) => item.group === group).map((item) => {
         const name = "declarations-" + item.field;
         const errorId = "erreur-" + name;
-        return el("fieldset", { className: "champ declaration" },
-          el("legend", {}, item.text + " ", el("span", { className: "requis", "aria-hidden": "true", text: "*" })),
-          el("div", { className: "choix-en-ligne" }, [["oui", "OUI"], ["non", "NON"]].map(([code, label]) =>
-            el("div", { className: "choix" },
-              el("input", { type: "radio", id: name + "-" + code, name, value: code, required: true,
-                "aria-describedby": errorId, "data-requis": "Répondez OUI ou NON : « " + item.text + " »." }),
-              el("label", { for: name + "-" + code, text: label })))),
-          el("p", { id: errorId, className: "erreur-champ" }));
+        return el("fieldset", { className: "fr-fieldset declaration" },
+          el("legend", { className: "fr-fieldset__legend fr-fieldset__legend--regular" }, item.text + " ",
+            el("span", { className: "requis", "aria-hidden": "true", text: "*" })),
+          [["oui", "OUI"], ["non", "NON"]].map(([code, label]) =>
+            el("div", { className: "fr-fieldset__element fr-fieldset__element--inline" },
+              el("div", { className: "fr-radio-group" },
+                el("input", { type: "radio", id: name + "-" + code, name, value: code, required: true,
+                  "aria-describedby": errorId, "data-requis": "Répondez OUI ou NON : « " + item.text + " »." }),
+                el("label", { className: "fr-label", for: name + "-" + code, text: label })))),
+          el("p", { id: errorId, className: "fr-error-text erreur-champ" }));
       }))));
 
   function fillDeclarations(step) {
@@ -503,9 +529,7 @@
       xhr.open("POST", upload.url);
       xhr.upload.addEventListener("progress", (event) => {
         if (!event.lengthComputable) return;
-        progress.max = event.total;
-        progress.value = event.loaded;
-        progress.textContent = Math.round((100 * event.loaded) / event.total) + " %";
+        progress.set(Math.round((100 * event.loaded) / event.total));
       });
       xhr.addEventListener("load", () => resolve(xhr.status >= 200 && xhr.status < 300));
       ["error", "abort", "timeout"].forEach((type) => xhr.addEventListener(type, () => resolve(false)));
@@ -560,7 +584,7 @@
     const form = item.querySelector("form");
     const input = form.querySelector('input[type="file"]');
     const button = form.querySelector('button[type="submit"]');
-    const progress = form.querySelector("progress");
+    const progress = progressOf(form);
     Permis.clearErrors(form);
     Permis.showMessage(piece.status, "");
     const file = input.files && input.files[0];
@@ -589,11 +613,12 @@
       return;
     }
     Permis.busy(button, true, "Envoi en cours…");
-    progress.value = 0;
-    progress.hidden = false;
+    progress.set(0);
+    progress.block.hidden = false;
     Permis.showMessage(piece.status, "Envoi du fichier « " + file.name + " »…", "info");
     const sent = await postToStorage(prepared.data, file, progress);
-    progress.hidden = true;
+    if (sent) progress.set(100);
+    if (sent) piece.sentName = file.name;
     Permis.busy(button, false);
     if (!sent) {
       Permis.showMessage(piece.status, "");
@@ -653,36 +678,60 @@
     else if (editing) loadSummary();
   }
 
+  /** The upload's progress bar (a <progress> with its percentage in words, for screen readers too). */
+  function progressOf(form) {
+    const block = form.querySelector(".envoi");
+    const bar = block.querySelector("progress");
+    const words = block.querySelector(".envoi-pourcentage");
+    return {
+      block,
+      set(percent) {
+        bar.value = percent;
+        bar.setAttribute("aria-valuetext", percent + " %");
+        words.textContent = percent + " %";
+      },
+    };
+  }
+
   /** The upload form of a file, or the ePhoto code's form. */
   function pieceForm(spec) {
     const documentType = spec.document;
     const isFile = spec.is_file !== undefined ? spec.is_file : documentType !== "ephoto";
     if (!isFile) {
       return el("form", { novalidate: true, onsubmit: (event) => { event.preventDefault(); saveEphoto(documentType); } },
-        el("div", { className: "resume-erreurs", role: "alert", tabindex: "-1", hidden: true }),
-        el("div", { className: "champ" },
-          el("label", { for: "ephoto-code" }, "Code ePhoto ",
-            el("span", { className: "aide", text: "22 lettres ou chiffres, inscrits sur la planche remise par la "
+        el("div", { className: "resume-erreurs fr-alert fr-alert--error fr-mb-3w", role: "alert", tabindex: "-1", hidden: true }),
+        el("div", { className: "fr-input-group" },
+          el("label", { className: "fr-label", for: "ephoto-code" }, "Code ePhoto ",
+            el("span", { className: "fr-hint-text", text: "22 lettres ou chiffres, inscrits sur la planche remise par la "
               + "cabine ou le photographe agréé ; les espaces sont ignorés" })),
-          el("input", { id: "ephoto-code", maxlength: "40", autocomplete: "off", autocapitalize: "characters",
-            spellcheck: "false", "aria-describedby": "erreur-ephoto-code" }),
-          el("p", { id: "erreur-ephoto-code", className: "erreur-champ" })),
-        el("button", { type: "submit", text: "Enregistrer le code" }));
+          el("input", { className: "fr-input", id: "ephoto-code", maxlength: "40", autocomplete: "off",
+            autocapitalize: "characters", spellcheck: "false", "aria-describedby": "erreur-ephoto-code" }),
+          el("p", { id: "erreur-ephoto-code", className: "fr-error-text erreur-champ" })),
+        el("button", { type: "submit", className: "fr-btn fr-btn--secondary", text: "Enregistrer le code",
+          "aria-label": "Enregistrer le code ePhoto" }));
     }
     const types = spec.content_types || DEFAULT_TYPES;
     const kinds = DEFAULT_TYPES.filter((type) => types.includes(type)).map((type) => TYPE_NAMES[type]).join(", ");
-    const limits = spec.max_bytes ? (spec.min_bytes ? ", de " + sizeText(spec.min_bytes) + " à " : ", ")
+    const limits = spec.max_bytes ? (spec.min_bytes ? "de " + sizeText(spec.min_bytes) + " à " : "")
       + sizeText(spec.max_bytes) + (spec.min_bytes ? "" : " au plus") : "";
     const inputId = "piece-" + documentType + "-fichier";
     const errorId = "erreur-piece-" + documentType;
     return el("form", { novalidate: true, onsubmit: (event) => { event.preventDefault(); upload(documentType); } },
-      el("div", { className: "resume-erreurs", role: "alert", tabindex: "-1", hidden: true }),
-      el("div", { className: "champ" },
-        el("label", { for: inputId }, "Fichier ", el("span", { className: "aide", text: kinds + limits })),
-        el("input", { type: "file", id: inputId, accept: types.join(","), "aria-describedby": errorId }),
-        el("p", { id: errorId, className: "erreur-champ" })),
-      el("progress", { max: "100", value: "0", hidden: true, "aria-label": "Envoi : " + spec.label }),
-      el("button", { type: "submit", text: "Envoyer le fichier" }));
+      el("div", { className: "resume-erreurs fr-alert fr-alert--error fr-mb-3w", role: "alert", tabindex: "-1", hidden: true }),
+      el("div", { className: "fr-upload-group" },
+        el("label", { className: "fr-label", for: inputId }, "Fichier : " + spec.label,
+          el("span", { className: "fr-hint-text", text: "Formats acceptés : " + kinds + (limits ? ". Taille : " + limits : "")
+            + ". Un seul fichier." })),
+        el("input", { className: "fr-upload", type: "file", id: inputId, accept: types.join(","),
+          "aria-describedby": errorId }),
+        el("p", { id: errorId, className: "fr-error-text erreur-champ" })),
+      el("div", { className: "envoi", hidden: true },
+        el("label", { className: "fr-label", for: inputId + "-envoi", text: "Envoi du fichier" }),
+        el("div", { className: "envoi-ligne" },
+          el("progress", { id: inputId + "-envoi", max: "100", value: "0" }),
+          el("span", { className: "envoi-pourcentage", "aria-hidden": "true", text: "0 %" }))),
+      el("button", { type: "submit", className: "fr-btn fr-btn--icon-left fr-icon-upload-line fr-mt-2w",
+        text: "Envoyer le fichier", "aria-label": "Envoyer le fichier : " + spec.label }));
   }
 
   /** One document's state and, when it may be (re)placed, its form. */
@@ -696,9 +745,15 @@
     const body = item.querySelector(".piece-corps");
     body.replaceChildren(...[
       el("p", { className: "piece-etat" }, "État : ", Demandes.documentBadge(state, spec.state_label)),
-      state === "refused" && spec.refusal ? el("p", { className: "refus" }, el("strong", { text: "Motif du refus : " }),
-        spec.refusal) : null,
-      replaceable && !piece.replacing ? el("button", { type: "button", className: "secondaire petit",
+      piece.sentName && !piece.replacing ? el("div", { className: "envoi envoi-termine" },
+        el("label", { className: "fr-label", for: "envoi-fait-" + documentType,
+          text: "Fichier « " + piece.sentName + " » envoyé" }),
+        el("div", { className: "envoi-ligne" },
+          el("progress", { id: "envoi-fait-" + documentType, max: "100", value: "100", "aria-valuetext": "100 %" }),
+          el("span", { className: "envoi-pourcentage", "aria-hidden": "true", text: "100 %" }))) : null,
+      state === "refused" && spec.refusal ? el("p", { className: "refus" },
+        el("strong", { text: "Motif du refus : " }), spec.refusal) : null,
+      replaceable && !piece.replacing ? el("button", { type: "button", className: "fr-btn fr-btn--secondary fr-btn--sm",
         text: "Remplacer", "aria-label": "Remplacer : " + spec.label,
         onclick: () => {
           piece.replacing = true;
@@ -716,9 +771,9 @@
     pieces.clear();
     watched.clear();
     const list = el("ul", { className: "pieces" }, documents.map((spec) => {
-      const item = el("li", { className: "piece", id: "piece-" + spec.document },
-        el("h3", { text: spec.label }),
-        spec.reason ? el("p", { className: "aide", text: spec.reason }) : null,
+      const item = el("li", { className: "piece carte", id: "piece-" + spec.document },
+        el("h3", { className: "fr-h6 fr-mb-1w", text: spec.label }),
+        spec.reason ? el("p", { className: "fr-hint-text", text: spec.reason }) : null,
         el("div", { className: "piece-corps" }),
         el("p", { className: "piece-message", role: "status", "aria-live": "polite" }));
       pieces.set(spec.document, { spec, item, mayUpload, onlyRefused, replacing: false,
@@ -745,9 +800,9 @@
     if (!documents.length) {
       Permis.showMessage(state, "Les pièces à fournir dépendent de l'état civil (étape 2) et des catégories "
         + "(étape 4) : enregistrez d'abord ces étapes.", "info");
-      byId("pieces-edition").replaceChildren(el("ul", { className: "liens-compte" },
-        el("li", {}, el("a", { href: stepLink(2), text: "Aller à l'étape 2 : état civil" })),
-        el("li", {}, el("a", { href: stepLink(4), text: "Aller à l'étape 4 : catégories et formation" }))));
+      byId("pieces-edition").replaceChildren(el("ul", {},
+        el("li", {}, el("a", { className: "fr-link", href: stepLink(2), text: "Aller à l'étape 2 : état civil" })),
+        el("li", {}, el("a", { className: "fr-link", href: stepLink(4), text: "Aller à l'étape 4 : catégories et formation" }))));
       return;
     }
     Permis.showMessage(state, documents.length + (documents.length > 1 ? " pièces à fournir." : " pièce à fournir."));
@@ -889,11 +944,11 @@
   function showActions() {
     const buttons = [];
     if (can("validate") && request.viewer === "candidate") {
-      buttons.push(el("a", { className: "bouton", href: "valider.html#demande=" + encodeURIComponent(requestId),
+      buttons.push(el("a", { className: "fr-btn", href: "valider.html#demande=" + encodeURIComponent(requestId),
         text: "Vérifier et valider la demande" }));
     }
     if (can("resend_validation")) {
-      buttons.push(el("button", { type: "button", text: "Renvoyer la demande de validation au candidat",
+      buttons.push(el("button", { type: "button", className: "fr-btn", text: "Renvoyer la demande de validation au candidat",
         onclick: (event) => schoolAction(event.currentTarget, "/resend-validation",
           (view) => "La demande de validation est renvoyée au candidat. Statut : « " + view.status_label + " ».") }));
     }
@@ -904,12 +959,17 @@
         buttons.push(el("p", { text: "Pièces à remplacer : " + labels.join(", ") + ". Remplacez-les ci-dessous, "
           + "puis renvoyez la demande." }));
       }
-      buttons.push(el("button", { type: "button", text: "J'ai remplacé les pièces : renvoyer la demande",
+      buttons.push(el("button", { type: "button", className: "fr-btn", text: "J'ai remplacé les pièces : renvoyer la demande",
         onclick: (event) => schoolAction(event.currentTarget, "/complement",
           (view) => "La demande est renvoyée à l'instructeur. Statut : « " + view.status_label + " ».") }));
     }
+    if (can("resend_licence")) {
+      buttons.push(el("button", { type: "button", className: "fr-btn", text: "Demander un nouvel envoi du titre",
+        onclick: (event) => schoolAction(event.currentTarget, "/licence/resend",
+          (view) => "Le nouvel envoi du titre est demandé. Statut : « " + view.status_label + " ».") }));
+    }
     if (can("back_to_draft")) {
-      buttons.push(el("button", { type: "button", className: "secondaire", text: "Reprendre la demande pour la corriger",
+      buttons.push(el("button", { type: "button", className: "fr-btn fr-btn--secondary", text: "Reprendre la demande pour la corriger",
         onclick: (event) => {
           const sure = window.confirm("Reprendre la demande pour la corriger ? Elle revient à l'état « Brouillon » : "
             + "le candidat ne peut plus la valider tant que vous ne l'avez pas déposée de nouveau.");
@@ -968,7 +1028,8 @@
     editing = false;
     showHeader();
     document.querySelectorAll("section.etape").forEach((section) => { section.hidden = true; });
-    byId("bloc-etapes").hidden = true;
+    byId("bloc-saisie").hidden = true;
+    byId("brouillon-enregistre").textContent = "";
     byId("lecture-statut").replaceChildren("Statut : ", Demandes.statusBadge(request.status, request.status_label));
     byId("lecture-indication").textContent = request.status_hint || "";
     byId("indication-statut").textContent = "";
@@ -1003,10 +1064,10 @@
       el("p", {}, el("strong", { text: row.test_label + " " + row.category + " : " + row.outcome_label }),
         " — " + row.centre + ", " + row.examiner))));
     byId("cepc").replaceChildren(...cepcs.flatMap((cepc) => [
-      el("button", { type: "button", text: "Télécharger le CEPC " + cepc.category + " (valable jusqu'au "
+      el("button", { type: "button", className: "fr-btn fr-btn--secondary fr-btn--icon-left fr-icon-download-line", text: "Télécharger le CEPC " + cepc.category + " (valable jusqu'au "
         + Permis.formatDate(cepc.valid_until) + ")", onclick: (event) => downloadPdf(event.currentTarget,
         byId("etat-cepc"), "/cepc/" + cepc.category, "du CEPC", "cepc_not_ready") }),
-      el("a", { href: "demande.html#id=" + encodeURIComponent(cepc.production_request_id),
+      el("a", { className: "fr-link", href: "demande.html#id=" + encodeURIComponent(cepc.production_request_id),
         text: "Demande de fabrication du titre n° " + cepc.production_request_id }),
     ]));
   }
@@ -1065,6 +1126,7 @@
       ["Démarche", request.procedure_label], ["Mandat", mandateLabel()], ["Auto-école", request.school_name],
     ]));
     byId("continuer-1").href = stepLink(2);
+    showDraftSaved(false);
     const steps = request.steps || {};
     const fills = [];
     if (steps.civil_status) fills.push(fillCivilStatus(steps.civil_status));
@@ -1093,6 +1155,7 @@
     }
     request = result.data;
     Permis.showMessage(byId("chargement"), "");
+    if (Permis.knownRole() === "auto-ecole") byId("lien-tableau").textContent = "Tableau de bord";
     if (can("edit")) await showEditing();
     else await showReadOnly();
   }

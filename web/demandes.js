@@ -17,18 +17,27 @@
       ...pairs.map(([value, label]) => el("option", { value, text: label })));
   }
 
+  /** DSFR radios ([value, label] pairs), each described by the field's error. */
   function radios(container, name, pairs, errorId, requiredMessage) {
     container.replaceChildren(...pairs.map(([value, label]) => {
       const id = "nouvelle-" + name + "-" + value;
-      return el("div", { className: "choix" },
+      return el("div", { className: "fr-fieldset__element" }, el("div", { className: "fr-radio-group" },
         el("input", { type: "radio", id, name, value, required: true, "aria-describedby": errorId,
           "data-requis": requiredMessage }),
-        el("label", { for: id, text: label }));
+        el("label", { className: "fr-label", for: id, text: label })));
     }));
   }
 
+  /** #nouvelle (the menu's "Nouvelle demande"): the form is brought into view and focused. */
+  function showNewForm() {
+    if (window.location.hash !== "#nouvelle" || byId("nouvelle").hidden) return;
+    byId("nouvelle").scrollIntoView();
+    byId("titre-nouvelle").focus();
+  }
+  window.addEventListener("hashchange", showNewForm);
+
   async function load() {
-    const result = await Permis.callApi("/me", { token: true });
+    const result = await Permis.profile();
     if (result.sessionOver) return;
     if (!result.ok) {
       Permis.showMessage(byId("chargement"), result.data.message, "echec");
@@ -60,9 +69,16 @@
       : "Vos demandes, et celles qu'une auto-école a faites pour vous, les plus récentes d'abord.";
     fillSelect(byId("filtre-status"), "Tous les statuts", Demandes.STATUSES);
     fillSelect(byId("filtre-procedure"), "Toutes les démarches", Demandes.PROCEDURES);
-    byId("bloc-nouvelle").hidden = false;
+    if (!isSchool) {
+      byId("titre-page").textContent = "Mes demandes";
+    } else {
+      byId("titre-page").textContent = "Tableau de bord";
+      document.title = "Tableau de bord – Permis en ligne";
+    }
+    byId("nouvelle").hidden = false;
     byId("bloc-liste").hidden = false;
     byId("bloc-transfert").hidden = !isSchool;
+    showNewForm();
     await loadPage();
   }
 
@@ -73,9 +89,66 @@
   let pageIndex = 0;
   let filters = { status: "", procedure: "", name: "" };
 
+  function showTable(rows, caption) {
+    const table = el("table", {},
+      el("caption", { text: caption }),
+      el("thead", {}, el("tr", {}, ["Numéro", "Candidat", "Démarche", "Statut", "Dernière modification", "Action"]
+        .map((text) => el("th", { scope: "col", text })))),
+      el("tbody", {}, rows.map((row) => {
+        const href = "demande.html#id=" + encodeURIComponent(row.request_id);
+        const who = row.candidate_name || "candidat non renseigné";
+        return el("tr", {},
+          el("th", { scope: "row" }, el("a", { href, text: row.request_id })),
+          el("td", {}, row.candidate_name || el("span", { className: "fr-hint-text", text: "Non renseigné" })),
+          el("td", { text: row.procedure_label }),
+          el("td", {}, Demandes.statusBadge(row.status, row.status_label)),
+          el("td", {}, el("time", { datetime: row.updated_at, text: Permis.formatDate(row.updated_at, true) })),
+          el("td", {}, el("a", { className: "fr-link", href,
+            text: row.status === "brouillon" ? "Compléter" : "Consulter",
+            "aria-label": (row.status === "brouillon" ? "Compléter" : "Consulter") + " la demande n° "
+              + row.request_id + " (" + who + ")" })));
+      })));
+    byId("contenu-tableau").replaceChildren(table);
+    byId("tableau-demandes").hidden = false;
+  }
+
+  function showPagination(cursor) {
+    byId("page-suivante").hidden = !cursor;
+    byId("page-precedente").hidden = pageIndex === 0;
+    byId("page-courante").textContent = "Page " + (pageIndex + 1);
+    byId("pagination").hidden = !cursor && pageIndex === 0;
+  }
+
+  /** A search by number (12 digits): the request itself, when it is one of the caller's. */
+  async function findByNumber(number) {
+    const state = byId("etat-liste");
+    const result = await Permis.callApi("/requests/" + encodeURIComponent(number), { token: true });
+    if (result.sessionOver) return;
+    showPagination(null);
+    if (!result.ok) {
+      byId("tableau-demandes").hidden = true;
+      Permis.showMessage(state, result.status === 404 || result.status === 403
+        ? "Aucune demande n° " + number + " dans votre espace : vérifiez le numéro." : result.data.message, "info");
+      return;
+    }
+    const found = result.data;
+    if ((filters.status && found.status !== filters.status)
+      || (filters.procedure && found.procedure !== filters.procedure)) {
+      byId("tableau-demandes").hidden = true;
+      Permis.showMessage(state, "La demande n° " + number + " ne correspond pas au statut ou à la démarche choisis.", "info");
+      return;
+    }
+    Permis.showMessage(state, "1 demande trouvée pour le numéro " + number + ".");
+    showTable([found], "Demande n° " + number);
+  }
+
   async function loadPage() {
     const state = byId("etat-liste");
     Permis.showMessage(state, "Chargement…", "info");
+    if (Demandes.REQUEST_NUMBER.test(filters.name.replace(/\s+/g, ""))) {
+      await findByNumber(filters.name.replace(/\s+/g, ""));
+      return;
+    }
     // The server fills a filtered page by reading on (a few reads at most): a short page can still
     // have a next page when matches are far apart in a long list.
     const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
@@ -92,32 +165,20 @@
     const filtered = Object.values(filters).some(Boolean);
     cursors = cursors.slice(0, pageIndex + 1);
     if (cursor) cursors.push(cursor);
-    byId("page-suivante").hidden = !cursor;
-    byId("page-precedente").hidden = pageIndex === 0;
+    showPagination(cursor);
 
     if (!rows.length) {
       byId("tableau-demandes").hidden = true;
       Permis.showMessage(state, cursor ? "Aucune demande trouvée dans cette partie de la liste : voyez la page suivante."
         : filtered ? "Aucune demande ne correspond à ces filtres."
-        : pageIndex ? "Il n'y a pas d'autre demande." : "Aucune demande pour le moment : commencez-en une ci-dessus.", "info");
+        : pageIndex ? "Il n'y a pas d'autre demande." : "Aucune demande pour le moment : commencez-en une ci-dessous.", "info");
       return;
     }
     const count = rows.length + (rows.length > 1 ? " demandes" : " demande");
-    Permis.showMessage(state, "Page " + (pageIndex + 1) + " : " + count + (filtered ? " correspondant aux filtres." : "."));
-    const table = el("table", {},
-      el("caption", { text: "Demandes, page " + (pageIndex + 1) + (filtered ? " (filtrées)" : "") }),
-      el("thead", {}, el("tr", {}, ["Numéro", "Candidat", "Démarche", "Statut", "Dernière modification"]
-        .map((text) => el("th", { scope: "col", text })))),
-      el("tbody", {}, rows.map((row) => el("tr", {},
-        el("th", { scope: "row" }, el("a", { href: "demande.html#id=" + encodeURIComponent(row.request_id),
-          text: row.request_id })),
-        el("td", {}, row.candidate_name || el("span", { className: "aide", text: "Non renseigné" })),
-        el("td", { text: row.procedure_label }),
-        el("td", {}, Demandes.statusBadge(row.status, row.status_label)),
-        el("td", { text: Permis.formatDate(row.updated_at, true) })))));
-    const region = byId("tableau-demandes");
-    region.replaceChildren(table);
-    region.hidden = false;
+    const drafts = rows.filter((row) => row.status === "brouillon").length;
+    Permis.showMessage(state, (pageIndex || cursor ? "Page " + (pageIndex + 1) + " : " : "") + count
+      + (filtered ? " correspondant aux filtres" : "") + (drafts ? ", dont " + drafts + " en brouillon." : "."));
+    showTable(rows, "Demandes" + (pageIndex || cursor ? ", page " + (pageIndex + 1) : "") + (filtered ? " (filtrées)" : ""));
   }
 
   const filterForm = byId("formulaire-filtres");

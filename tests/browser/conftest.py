@@ -20,6 +20,14 @@ DEMO_PASSWORD = "demo-permis-en-ligne-2026"
 DEMO_DOMAIN = "demo.permis-en-ligne.example.fr"
 
 
+def pytest_collection_modifyitems(items):
+    """A browser test may start the stack (up to a minute and a half on a busy machine) and then
+    wait for the workers: 300 s unless the test says otherwise (pytest.ini gives 120)."""
+    for item in items:
+        if item.get_closest_marker("timeout") is None and "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.timeout(300))
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     running = running_stack(tmp_path_factory.mktemp("browser-stack"))

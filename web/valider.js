@@ -42,11 +42,11 @@
   function showRequest() {
     document.title = "Vérifier et valider la demande n° " + request.request_id + " – Permis en ligne";
     byId("titre").textContent = "Vérifier et valider la demande n° " + request.request_id;
-    const school = request.school_name ? "L'auto-école « " + request.school_name + " »" : "Une auto-école";
+    const school = request.school_name ? "Votre auto-école, « " + request.school_name + " »," : "Votre auto-école";
     byId("intro-demande").textContent = school + " a préparé cette demande pour vous. Vérifiez-la puis "
       + "validez-la : elle ne sera envoyée à l'administration qu'après votre validation.";
     ["nom-auto-ecole", "nom-auto-ecole-divergence"].forEach((id) => {
-      byId(id).textContent = request.school_name ? "l'auto-école « " + request.school_name + " »" : "l'auto-école";
+      byId(id).textContent = request.school_name ? "votre auto-école (« " + request.school_name + " »)" : "votre auto-école";
     });
     byId("entete").replaceChildren(...Array.from(Demandes.definitions([
       ["Auto-école", request.school_name],
@@ -176,10 +176,12 @@
     me = profile.ok ? profile.data : null;
     const typed = (request.steps && request.steps.civil_status) || {};
     byId("message-divergence").textContent = error.message;
-    byId("champs-divergence").replaceChildren(...differing.map((field) => el("tr", {},
-      el("th", { scope: "row", text: FIELDS[field].label }),
-      el("td", { text: me ? shown(field, me[field]) : "—" }),
-      el("td", { text: shown(field, typed[field]) }))));
+    // One item per differing field: its label, the account's value and the request's.
+    byId("champs-divergence").replaceChildren(...differing.map((field) => el("li", { className: "ecart" },
+      el("p", { className: "fr-text--bold fr-mb-1w", text: FIELDS[field].label }),
+      el("dl", { className: "compte fr-mb-0" },
+        el("dt", { text: "Dans votre compte" }), el("dd", { text: me ? shown(field, me[field]) : "—" }),
+        el("dt", { text: "Dans la demande" }), el("dd", { text: shown(field, typed[field]) })))));
     // The correction form asks only the differing fields, filled with the account's values.
     Object.keys(FIELDS).forEach((field) => { byId("groupe-" + field).hidden = !differing.includes(field); });
     if (me) fillCorrection(typed);

@@ -18,6 +18,14 @@ ADDRESS = {"number": "12", "street_type": "RUE", "street_name": "de la Républiq
            "commune": "69382"}
 
 
+@pytest.fixture(autouse=True, scope="module")
+def patient_expectations():
+    """The stack shares a small machine: expectations wait up to 15 s (the default is 5 s)."""
+    expect.set_options(timeout=15_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 def unique_email(name):
     return f"{name}.{uuid.uuid4().hex[:8]}@exemple.fr"
 
@@ -133,7 +141,7 @@ def test_from_the_email_link_a_new_candidate_signs_in_comes_back_and_validates_w
     page.locator("#contenu").focus()
     tab_to(page, "valider")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Demande validée")).to_be_visible()
+    expect(page.get_by_role("heading", name="Demande validée")).to_be_visible(timeout=30_000)  # the stack may be busy
     expect(page.locator("#message-fin")).to_contain_text("la demande est validée")
     assert page.evaluate("() => document.activeElement.id") == "bloc-fin"
     site.check("valider-validee")
@@ -184,7 +192,7 @@ def test_an_identity_divergence_names_the_field_and_the_candidate_fixes_the_acco
     expect(page.locator("#avis")).to_contain_text("Vos données sont corrigées")
     expect(page.locator("#bloc-divergence")).to_be_hidden()
     page.get_by_role("button", name="Je confirme ces informations et je valide la demande").click()
-    expect(page.get_by_role("heading", name="Demande validée")).to_be_visible()
+    expect(page.get_by_role("heading", name="Demande validée")).to_be_visible(timeout=30_000)  # the stack may be busy
     me = requests.get(stack["urls"]["api"] + "/me", headers=api_session(stack, email, PASSWORD), timeout=10).json()
     assert me["first_names"] == "Marie"
 

@@ -1,8 +1,10 @@
 "use strict";
-// The signed-in person's space: their account (GET /me), the double authentication of agents
-// (POST /me/mfa/setup then /me/mfa/verify), the members of a driving school (GET, POST, DELETE
-// /school/members), the way to "Mes demandes" (schools and candidates), exporting their data
-// (GET /me/export) and signing out (DELETE /sessions).
+// The signed-in person's account page, for every role ("Mes données" for a candidate, "Mon compte"
+// otherwise): their data (GET /me) and its correction (PATCH /me), the ways to their spaces,
+// the agents' double authentication (POST /me/mfa/setup then /me/mfa/verify), the password
+// (PUT /me/password) and the email (POST /me/email, confirmed by confirmer-adresse.html), signing
+// out of every device (DELETE /sessions), the export of their data (GET /me/export) and closing
+// the account (DELETE /me). A school's members are managed on membres.html.
 // Every value from the server is put in the page with textContent / createElement.
 
 (function espace() {
@@ -13,11 +15,21 @@
   const notice = Permis.takeNotice();
   if (notice) Permis.showMessage(byId("avis"), notice, "succes");
 
-  // --- Mon compte ------------------------------------------------------------------------------
+  const STAFF = ["instructeur-ddt", "instructeur-cert", "inspecteur", "prefecture"];
+  const CLOSABLE = ["candidat", "auto-ecole"];
+
+  // --- Showing the data -------------------------------------------------------------------------
 
   const STREET_TYPE_LABELS = Object.fromEntries(Permis.STREET_TYPES);
   const EXTENSIONS = { B: "bis", T: "ter", Q: "quater" };
-  const STAFF = ["instructeur-ddt", "instructeur-cert", "inspecteur", "prefecture"];
+  const SEXES = { F: "Femme", M: "Homme" };
+  // The countries of the sign-up form's short list; any other is shown by its code.
+  const COUNTRIES = [
+    ["FR", "France"], ["DZ", "Algérie"], ["DE", "Allemagne"], ["BE", "Belgique"], ["CM", "Cameroun"],
+    ["CI", "Côte d'Ivoire"], ["ES", "Espagne"], ["IT", "Italie"], ["ML", "Mali"], ["MA", "Maroc"], ["PT", "Portugal"],
+    ["RO", "Roumanie"], ["GB", "Royaume-Uni"], ["SN", "Sénégal"], ["CH", "Suisse"], ["TN", "Tunisie"], ["TR", "Turquie"],
+  ];
+  const COUNTRY_NAMES = Object.fromEntries(COUNTRIES);
 
   function addressLine(address) {
     const street = [address.number, EXTENSIONS[address.extension] || address.extension,
@@ -26,17 +38,9 @@
     return [street, address.complement, address.postal_code + " " + address.commune_name].filter(Boolean).join(", ");
   }
 
-  // The countries of the sign-up form's short list; any other is shown by its code.
-  const COUNTRIES = {
-    DZ: "Algérie", DE: "Allemagne", BE: "Belgique", CM: "Cameroun", CI: "Côte d'Ivoire", ES: "Espagne",
-    IT: "Italie", ML: "Mali", MA: "Maroc", PT: "Portugal", RO: "Roumanie", GB: "Royaume-Uni", SN: "Sénégal",
-    CH: "Suisse", TN: "Tunisie", TR: "Turquie",
-  };
-
   function birthPlaceLine(place) {
     if (place.country === "FR") return place.commune + (place.departement ? " (" + place.departement + ")" : "");
-    const country = COUNTRIES[place.country] || "pays " + place.country;
-    return [place.commune, country].filter(Boolean).join(", ");
+    return [place.commune, COUNTRY_NAMES[place.country] || "pays " + place.country].filter(Boolean).join(", ");
   }
 
   // +33612345678 -> 06 12 34 56 78; other numbers as stored.
@@ -45,58 +49,303 @@
     return french ? ("0" + french[1]).replace(/(\d{2})(?=\d)/g, "$1 ") : phone;
   }
 
-  function showAccount() {
-    const rows = [];
-    const add = (term, value) => { if (value) rows.push(el("dt", { text: term }), el("dd", { text: value })); };
-    const name = me.first_names + " " + (me.usage_name || me.birth_name);
-    add("Nom", me.usage_name ? name + " (né(e) " + me.birth_name + ")" : name);
-    add("Adresse électronique", me.email);
+  const MISSING = "Non renseigné";
+
+  /** A titled group of term/value rows; a value left empty says "Non renseigné". */
+  function group(title, rows) {
+    const children = [];
+    for (const [term, value] of rows) {
+      children.push(el("dt", { text: term }), el("dd", { text: value || MISSING, className: value ? null : "manquant" }));
+    }
+    return [el("h3", { className: "fr-h6 fr-mb-1w", text: title }), el("dl", { className: "compte" }, children)];
+  }
+
+  function roleLine() {
     let role = Permis.ROLE_LABELS[me.role] || me.role;
-    if (me.school_role === "admin") role += " – administrateur de l'espace de l'auto-école";
+    if (me.school_role === "admin") role += " – gérant de l'espace de l'auto-école";
     if (me.school_role === "member") role += " – membre de l'espace de l'auto-école";
-    add("Profil", role);
-    add("Département", me.departement);
-    add("Date de naissance", Permis.formatDate(me.birth_date));
-    if (me.birth_place) add("Lieu de naissance", birthPlaceLine(me.birth_place));
-    add("Téléphone portable", phoneLine(me.mobile_phone));
-    if (me.address) add("Adresse", addressLine(me.address));
-    if (STAFF.includes(me.role)) add("Double authentification", me.mfa_enabled ? "Activée" : "Pas encore activée");
-    add("Compte créé le", Permis.formatDate(me.created_at, true));
-    add("Compte activé le", Permis.formatDate(me.activated_at, true));
-    byId("compte").replaceChildren(...rows);
-    byId("bloc-compte").hidden = false;
-    byId("bloc-donnees").hidden = false;
+    return role;
+  }
+
+  function showData() {
+    const candidate = me.role === "candidat";
+    const nodes = group("Identité", [
+      ["Nom de naissance", me.birth_name],
+      ...(candidate || me.usage_name ? [["Nom d'usage", me.usage_name]] : []),
+      ["Prénoms", me.first_names],
+      ...(candidate ? [["Sexe", SEXES[me.sex]], ["Date de naissance", Permis.formatDate(me.birth_date)],
+        ["Lieu de naissance", me.birth_place ? birthPlaceLine(me.birth_place) : ""]] : []),
+    ]);
+    if (candidate) {
+      nodes.push(...group("Coordonnées", [
+        ["Adresse électronique", me.email],
+        ["Téléphone portable", phoneLine(me.mobile_phone)],
+        ["Adresse", me.address ? addressLine(me.address) : ""],
+      ]));
+    }
+    const profileRows = [["Profil", roleLine()]];
+    if (me.departement) profileRows.push(["Département", me.departement]);
+    profileRows.push(["Compte créé le", Permis.formatDate(me.created_at, true)]);
+    if (me.activated_at) profileRows.push(["Compte activé le", Permis.formatDate(me.activated_at, true)]);
+    nodes.push(...group("Mon compte", profileRows));
+    byId("infos").replaceChildren(...nodes);
+
+    const security = [["Adresse de connexion", me.email]];
+    if (STAFF.includes(me.role)) security.push(["Double authentification", me.mfa_enabled ? "Activée" : "Pas encore activée"]);
+    byId("connexion-infos").replaceChildren(...security.flatMap(([term, value]) => [
+      el("dt", { text: term }), el("dd", { text: value })]));
+  }
+
+  function showSpaces() {
+    const links = [];
+    const link = (href, text, icon) => links.push(el("li", {}, el("a", {
+      className: "fr-btn fr-btn--secondary " + icon, href, text })));
+    let intro = "";
+    if (me.role === "candidat") {
+      intro = "Suivez vos demandes de permis, validez celles qu'une auto-école a préparées pour vous, ou faites la vôtre.";
+      link("demandes.html", "Mes demandes", "fr-icon-file-text-line");
+    } else if (me.role === "auto-ecole") {
+      intro = "Commencez une demande de permis pour un élève, suivez celles de l'auto-école ou reprenez celle d'une "
+        + "autre auto-école.";
+      link("demandes.html", "Tableau de bord des demandes", "fr-icon-file-text-line");
+      if (me.school_role === "admin") link("membres.html", "Gérer les membres de l'auto-école", "fr-icon-team-line");
+      else link("membres.html", "Voir les membres de l'auto-école", "fr-icon-team-line");
+    } else if (["instructeur-ddt", "instructeur-cert", "prefecture"].includes(me.role)) {
+      intro = me.mfa_required ? "Activez d'abord la double authentification ci-dessus : la file d'instruction s'ouvrira ensuite."
+        : "Instruisez les demandes de votre service.";
+      link("console.html", me.role === "prefecture" ? "Files d'instruction" : "File d'instruction", "fr-icon-list-unordered");
+    }
+    byId("intro-espaces").textContent = intro;
+    byId("liens-espaces").replaceChildren(...links);
+    byId("bloc-espaces").hidden = !links.length;
+  }
+
+  /** The summary lists the page's visible sections (wide windows: a column on the left). */
+  function showSummary() {
+    const sections = Array.from(document.querySelectorAll("section[data-sommaire]")).filter((section) => !section.hidden);
+    byId("sommaire").replaceChildren(...sections.map((section) => el("li", {}, el("a", {
+      className: "fr-summary__link", href: "#" + section.id, text: section.dataset.sommaire }))));
+    byId("colonne-sommaire").hidden = sections.length < 3;
   }
 
   async function load() {
-    const result = await Permis.callApi("/me", { token: true });
+    const result = await Permis.profile();
     if (result.sessionOver) return;
     if (!result.ok) {
       Permis.showMessage(byId("chargement"), result.data.message, "echec");
       return;
     }
     me = result.data;
-    Permis.showMessage(byId("chargement"), "");
-    showAccount();
-    byId("bloc-mfa").hidden = !me.mfa_required;
-    if (me.role === "auto-ecole" || me.role === "candidat") {
-      byId("intro-demandes").textContent = me.role === "auto-ecole"
-        ? "Commencez une demande de permis pour un élève, suivez celles de l'auto-école ou reprenez celle d'une autre "
-          + "auto-école."
-        : "Suivez vos demandes de permis, validez celles qu'une auto-école a préparées pour vous, ou faites la vôtre.";
-      byId("bloc-demandes").hidden = false;
-    }
-    if (me.role === "auto-ecole") {
-      byId("bloc-membres").hidden = false;
-      byId("bloc-invitation").hidden = me.school_role !== "admin";
-      loadMembers();
-    }
+    showAll();
   }
 
-  // --- Se déconnecter --------------------------------------------------------------------------
+  function showAll() {
+    const candidate = me.role === "candidat";
+    const title = candidate ? "Mes données" : "Mon compte";
+    byId("titre").textContent = title;
+    document.title = title + " – Permis en ligne";
+    const bonjour = byId("bonjour");
+    bonjour.textContent = "Bonjour " + me.first_names + " " + (me.usage_name || me.birth_name) + ".";
+    bonjour.hidden = false;
+    Permis.showMessage(byId("chargement"), "");
+    showData();
+    showSpaces();
+    byId("bloc-mfa").hidden = !me.mfa_required;
+    byId("bloc-infos").hidden = false;
+    byId("bloc-securite").hidden = false;
+    byId("bloc-donnees").hidden = false;
+    byId("bloc-clore").hidden = !CLOSABLE.includes(me.role);
+    byId("explication-clore").textContent = me.role === "candidat"
+      ? "Possible quand aucune demande n'est en cours. Vos données personnelles sont alors effacées."
+      : me.school_role === "admin"
+        ? "Possible quand l'auto-école n'a plus de demande en cours et que vous avez retiré vos collègues : l'espace "
+          + "de l'auto-école est alors fermé."
+        : "Possible quand aucune demande n'est en cours. Vous quittez l'espace de l'auto-école.";
+    showSummary();
+  }
 
-  byId("se-deconnecter").addEventListener("click", async () => {
-    const button = byId("se-deconnecter");
+  // --- Correcting the data ----------------------------------------------------------------------
+
+  const form = byId("formulaire-infos");
+  const readAddress = Permis.bindAddress();
+  const country = byId("birth_place-country");
+  COUNTRIES.forEach(([code, name]) => country.append(el("option", { value: code, text: name })));
+  country.append(el("option", { value: "autre", text: "Autre pays" }));
+
+  function syncBirthPlace() {
+    const abroad = country.value !== "FR";
+    byId("bloc-pays-autre").hidden = country.value !== "autre";
+    byId("bloc-departement-naissance").hidden = abroad;
+    byId("libelle-commune-naissance").textContent = abroad ? "Ville de naissance" : "Commune de naissance";
+  }
+  country.addEventListener("change", syncBirthPlace);
+
+  function readBirthPlace() {
+    const value = (id) => byId(id).value.trim();
+    if (country.value === "FR") {
+      return { country: "FR", commune: value("birth_place-commune"), departement: value("birth_place-departement").toUpperCase() };
+    }
+    const code = country.value === "autre" ? value("birth_place-country_code").toUpperCase() : country.value;
+    return { country: code, commune: value("birth_place-commune") };
+  }
+
+  async function fillForm() {
+    const candidate = me.role === "candidat";
+    form.querySelectorAll("[data-candidat]").forEach((part) => { part.hidden = !candidate; });
+    byId("birth_name").value = me.birth_name || "";
+    byId("first_names").value = me.first_names || "";
+    if (!candidate) return;
+    byId("usage_name").value = me.usage_name || "";
+    ["F", "M"].forEach((sex) => { byId("sex-" + sex).checked = me.sex === sex; });
+    byId("birth_date").value = me.birth_date || "";
+    const place = me.birth_place || { country: "FR" };
+    const listed = COUNTRY_NAMES[place.country];
+    country.value = listed ? place.country : "autre";
+    byId("birth_place-country_code").value = listed ? "" : place.country || "";
+    byId("birth_place-commune").value = place.commune || "";
+    byId("birth_place-departement").value = place.departement || "";
+    syncBirthPlace();
+    byId("mobile_phone").value = phoneLine(me.mobile_phone) || "";
+    await readAddress.fill(me.address);
+  }
+
+  function closeForm(focus) {
+    Permis.clearErrors(form);
+    form.hidden = true;
+    byId("vue-infos").hidden = false;
+    byId("corriger").setAttribute("aria-expanded", "false");
+    if (focus) byId("corriger").focus();
+  }
+
+  byId("corriger").addEventListener("click", async () => {
+    Permis.showMessage(byId("avis"), "");
+    await fillForm();
+    byId("vue-infos").hidden = true;
+    form.hidden = false;
+    byId("corriger").setAttribute("aria-expanded", "true");
+    byId("titre-correction").focus();
+  });
+  byId("annuler").addEventListener("click", () => closeForm(true));
+
+  function checkForm() {
+    const problems = Permis.checkRequired(form);
+    if (me.role !== "candidat") return problems;
+    const code = byId("birth_place-country_code").value.trim();
+    if (country.value === "autre" && code && !/^[A-Za-z]{2}$/.test(code)) {
+      problems.push({ errorId: "erreur-birth_place-country", message: "Le code du pays compte deux lettres (exemple : CA)." });
+    }
+    if (!/^\d{5}$/.test(byId("address-postal_code").value.replace(/\s+/g, "")) && byId("address-postal_code").value.trim()) {
+      problems.push({ errorId: "erreur-address-postal_code", message: "Le code postal compte 5 chiffres (exemple : 69003)." });
+    }
+    return problems;
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = byId("enregistrer");
+    if (button.disabled) return;
+    Permis.clearErrors(form);
+    const problems = checkForm();
+    if (problems.length) {
+      Permis.showErrors(form, Permis.formErrors(problems));
+      return;
+    }
+    const value = (id) => byId(id).value.trim();
+    const body = { birth_name: value("birth_name"), first_names: value("first_names") };
+    if (me.role === "candidat") {
+      Object.assign(body, {
+        usage_name: value("usage_name") || null,
+        sex: (form.querySelector('input[name="sex"]:checked') || {}).value,
+        birth_date: value("birth_date"),
+        birth_place: readBirthPlace(),
+        mobile_phone: value("mobile_phone"),
+        address: readAddress(),
+      });
+      if (!body.usage_name && !me.usage_name) delete body.usage_name;
+    }
+    Permis.busy(button, true, "Enregistrement…");
+    const result = await Permis.callApi("/me", { method: "PATCH", token: true, body });
+    Permis.busy(button, false);
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      Permis.showErrors(form, result.data);
+      return;
+    }
+    me = result.data;
+    closeForm(false);
+    showAll();
+    Permis.showMessage(byId("avis"), "Vos informations sont corrigées.", "succes");
+    byId("titre-infos").focus();
+  });
+
+  // --- Password -------------------------------------------------------------------------------------
+
+  const passwordForm = byId("formulaire-mot-de-passe");
+  passwordForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = byId("changer-mot-de-passe");
+    if (button.disabled) return;
+    Permis.clearErrors(passwordForm);
+    Permis.showMessage(byId("etat-mot-de-passe"), "");
+    const problems = Permis.checkRequired(passwordForm);
+    const fresh = byId("new_password").value;
+    if (!problems.length && fresh.length < 12) {
+      problems.push({ errorId: "erreur-new_password", message: "Le mot de passe doit compter au moins 12 caractères." });
+    }
+    if (!problems.length && byId("new_password-confirmation").value !== fresh) {
+      problems.push({ errorId: "erreur-new_password-confirmation",
+        message: "Les deux mots de passe ne sont pas identiques : saisissez-les de nouveau." });
+    }
+    if (problems.length) {
+      Permis.showErrors(passwordForm, Permis.formErrors(problems));
+      return;
+    }
+    Permis.busy(button, true, "Changement…");
+    const result = await Permis.callApi("/me/password", { method: "PUT", token: true,
+      body: { current_password: byId("current_password").value, new_password: fresh } });
+    Permis.busy(button, false);
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      Permis.showErrors(passwordForm, result.data, { codeFields: {
+        current_password_wrong: "current_password", password_rejected: "new_password" } });
+      return;
+    }
+    passwordForm.reset();
+    Permis.showMessage(byId("etat-mot-de-passe"), result.data.message, "succes");
+  });
+
+  // --- Email ----------------------------------------------------------------------------------------
+
+  const emailForm = byId("formulaire-courriel");
+  emailForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = byId("changer-courriel");
+    if (button.disabled) return;
+    Permis.clearErrors(emailForm);
+    Permis.showMessage(byId("etat-courriel"), "");
+    const problems = Permis.checkRequired(emailForm);
+    if (problems.length) {
+      Permis.showErrors(emailForm, Permis.formErrors(problems));
+      return;
+    }
+    Permis.busy(button, true, "Envoi du lien…");
+    const result = await Permis.callApi("/me/email", { method: "POST", token: true,
+      body: { new_email: byId("courriel-new_email").value.trim(), password: byId("courriel-password").value } });
+    Permis.busy(button, false);
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      Permis.showErrors(emailForm, result.data, { prefix: "courriel-",
+        codeFields: { current_password_wrong: "password", same_email: "new_email" } });
+      return;
+    }
+    emailForm.reset();
+    Permis.showMessage(byId("etat-courriel"), result.data.message, "succes");
+  });
+
+  // --- Signing out everywhere -----------------------------------------------------------------
+
+  byId("deconnecter-partout").addEventListener("click", async () => {
+    const button = byId("deconnecter-partout");
     Permis.busy(button, true, "Déconnexion…");
     const result = await Permis.callApi("/sessions", { method: "DELETE", token: true });
     if (result.sessionOver) return;
@@ -104,7 +353,7 @@
     Permis.endSession(result.ok ? result.data.message : "Vous êtes déconnecté sur cet appareil.");
   });
 
-  // --- Exporter mes données --------------------------------------------------------------------
+  // --- Exporting my data ------------------------------------------------------------------------
 
   byId("exporter").addEventListener("click", async () => {
     const button = byId("exporter");
@@ -128,6 +377,36 @@
     Permis.showMessage(state, "Vos données sont téléchargées dans le fichier mes-donnees-permis-en-ligne.json.", "succes");
   });
 
+  // --- Closing the account ----------------------------------------------------------------------
+
+  const closeButton = byId("clore");
+  closeButton.addEventListener("click", () => {
+    Permis.showMessage(byId("etat-clore"), "");
+    byId("confirmation-clore").hidden = false;
+    closeButton.setAttribute("aria-expanded", "true");
+    byId("titre-confirmation-clore").focus();
+  });
+  byId("annuler-clore").addEventListener("click", () => {
+    byId("confirmation-clore").hidden = true;
+    closeButton.setAttribute("aria-expanded", "false");
+    closeButton.focus();
+  });
+  byId("confirmer-clore").addEventListener("click", async () => {
+    const button = byId("confirmer-clore");
+    Permis.busy(button, true, "Clôture…");
+    const result = await Permis.callApi("/me", { method: "DELETE", token: true });
+    Permis.busy(button, false);
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      byId("confirmation-clore").hidden = true;
+      closeButton.setAttribute("aria-expanded", "false");
+      Permis.showMessage(byId("etat-clore"), result.data.message, "echec");
+      closeButton.focus();
+      return;
+    }
+    Permis.endSession(result.data.message);
+  });
+
   // --- Double authentification (agents) ------------------------------------------------------------
 
   byId("mfa-commencer").addEventListener("click", async () => {
@@ -143,6 +422,7 @@
       return;
     }
     button.textContent = "Recommencer avec une nouvelle clé";
+    button.classList.add("fr-btn--secondary");
     byId("mfa-message").textContent = result.data.message;
     // Grouped by 4 characters to read and type it more easily (apps ignore the spaces).
     byId("mfa-secret").textContent = (result.data.secret.match(/.{1,4}/g) || []).join(" ");
@@ -175,97 +455,11 @@
       return;
     }
     mfaForm.reset();
-    byId("bloc-mfa").hidden = true;
+    me = { ...me, mfa_enabled: true, mfa_required: false };
+    showAll();
     Permis.showMessage(byId("avis"), result.data.message, "succes");
     byId("avis").setAttribute("tabindex", "-1");
     byId("avis").focus();
-    load();
-  });
-
-  // --- Les membres de l'auto-école -------------------------------------------------------------
-
-  const SCHOOL_ROLES = { admin: "Administrateur", member: "Membre" };
-
-  async function loadMembers() {
-    const result = await Permis.callApi("/school/members", { token: true });
-    if (result.sessionOver) return;
-    if (!result.ok) {
-      Permis.showMessage(byId("etat-membres"), result.data.message, "echec");
-      return;
-    }
-    const school = result.data;
-    byId("nom-auto-ecole").textContent = school.company_name ? "Auto-école : " + school.company_name : "";
-    const isAdmin = me.school_role === "admin";
-    const headers = ["Nom", "Adresse électronique", "Rôle", "État", "Invité le"];
-    if (isAdmin) headers.push("Action");
-    const rows = school.members.map((member) => {
-      const name = member.first_name + " " + member.birth_name;
-      const cells = [
-        el("th", { scope: "row", text: name + (member.account_id === me.account_id ? " (vous)" : "") }),
-        el("td", { className: "courriel", text: member.email }),
-        el("td", { text: SCHOOL_ROLES[member.school_role] || member.school_role }),
-        el("td", { text: member.status_label }),
-        el("td", { text: Permis.formatDate(member.invited_at) }),
-      ];
-      if (isAdmin) {
-        const removable = member.account_id !== me.account_id && !["removed", "closed"].includes(member.status);
-        cells.push(el("td", {}, removable ? el("button", {
-          type: "button", className: "danger", text: "Retirer",
-          "aria-label": "Retirer " + name,
-          onclick: (event) => removeMember(member, name, event.currentTarget),
-        }) : ""));
-      }
-      return el("tr", {}, cells);
-    });
-    const table = el("table", {},
-      el("caption", { text: school.members.length + (school.members.length > 1 ? " membres" : " membre") }),
-      el("thead", {}, el("tr", {}, headers.map((text) => el("th", { scope: "col", text })))),
-      el("tbody", {}, rows));
-    byId("tableau-membres").replaceChildren(table);
-  }
-
-  async function removeMember(member, name, button) {
-    const sure = window.confirm("Retirer " + name + " de l'espace de l'auto-école ? "
-      + "Cette personne perdra l'accès immédiatement, même si elle est connectée.");
-    if (!sure) return;
-    Permis.busy(button, true, "Retrait…");
-    const result = await Permis.callApi("/school/members/" + encodeURIComponent(member.account_id), {
-      method: "DELETE", token: true,
-    });
-    if (result.sessionOver) return;
-    Permis.busy(button, false);
-    Permis.showMessage(byId("etat-membres"), result.data.message, result.ok ? "succes" : "echec");
-    if (result.ok) await loadMembers();
-    byId("titre-membres").focus(); // the button may be gone: keep the focus in the section
-  }
-
-  const inviteForm = byId("formulaire-invitation");
-  inviteForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const button = byId("inviter");
-    if (button.disabled) return;
-    Permis.clearErrors(inviteForm);
-    Permis.showMessage(byId("etat-invitation"), "");
-    const problems = Permis.checkRequired(inviteForm);
-    if (problems.length) {
-      Permis.showErrors(inviteForm, Permis.formErrors(problems));
-      return;
-    }
-    const value = (id) => byId("invitation-" + id).value.trim();
-    Permis.busy(button, true, "Invitation…");
-    const result = await Permis.callApi("/school/members", {
-      method: "POST", token: true,
-      body: { birth_name: value("birth_name"), first_name: value("first_name"), email: value("email") },
-    });
-    Permis.busy(button, false);
-    if (result.sessionOver) return;
-    if (!result.ok) {
-      Permis.showErrors(inviteForm, result.data, { prefix: "invitation-" });
-      return;
-    }
-    inviteForm.reset();
-    Permis.showMessage(byId("etat-invitation"), result.data.message, "succes");
-    loadMembers();
   });
 
   load();

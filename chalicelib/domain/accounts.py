@@ -77,12 +77,14 @@ def normalize_agrement(value: str) -> str:
 
 
 def check_name(value: str, what: str) -> str:
+    """`what` names the field with its article ("Le prénom", "Les prénoms"): the verbs agree."""
     value = re.sub(r"\s+", " ", value.strip())
+    plural = what.startswith("Les ")
     if not value:
-        raise ValueError(f"{what} est obligatoire : renseignez-le.")
+        raise ValueError(f"{what} {'sont obligatoires : renseignez-les' if plural else 'est obligatoire : renseignez-le'}.")
     if not _NAME.match(value):
-        raise ValueError(f"{what} ne peut contenir que des lettres, des espaces, des traits d'union et des "
-                         "apostrophes.")
+        raise ValueError(f"{what} {'ne peuvent' if plural else 'ne peut'} contenir que des lettres, des espaces, "
+                         "des traits d'union et des apostrophes.")
     return value
 
 

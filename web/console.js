@@ -47,7 +47,7 @@
   function table(caption, headers, rows, captionHidden) {
     return el("div", { className: "fr-table fr-table--sm" },
       el("div", { className: "fr-table__wrapper" },
-        el("div", { className: "fr-table__container" },
+        el("div", { className: "fr-table__container", tabindex: "0", role: "region", "aria-label": caption },
           el("div", { className: "fr-table__content" },
             el("table", {},
               el("caption", { className: captionHidden ? "fr-sr-only" : null, text: caption }),
@@ -242,11 +242,16 @@
   const TRAINING = { traditionnelle: "Traditionnelle", aac: "Apprentissage anticipé (AAC)", supervisee: "Conduite supervisée" };
   const SEX = { F: "Féminin", M: "Masculin" };
 
+  const STREET_TYPES = new Map(Permis.STREET_TYPES || []);
+  const EXTENSIONS = { B: "bis", T: "ter", Q: "quater" };
+
   function address(value) {
     if (!value) return null;
-    const street = [value.number, value.number_suffix, value.street_type_label || value.street_type, value.street_name]
+    const type = STREET_TYPES.get(value.street_type) || value.street_type;
+    const street = [value.number, EXTENSIONS[value.extension], type ? type.toLowerCase() : null, value.street_name]
       .filter(Boolean).join(" ");
-    const city = [value.postal_code, value.commune_name || value.city || value.commune].filter(Boolean).join(" ");
+    const commune = value.commune_name || (/^\d[\dAB]\d{3}$/.test(value.commune || "") ? null : value.commune);
+    const city = [value.postal_code, commune].filter(Boolean).join(" ");
     return [street, value.complement, city].filter(Boolean).join(", ");
   }
 
@@ -280,9 +285,9 @@
     const contact = r.steps.contact || {};
     const categories = r.steps.categories || {};
     byId("titre-demande").textContent = "Demande " + r.request_id + " – " + r.procedure_label;
-    byId("badges-demande").replaceChildren(badge(r.status_label, "info"),
+    byId("badges-demande").replaceChildren(...[badge(r.status_label, "info"),
       r.returning ? badge("Revenue après un complément", "new") : null,
-      r.neph ? badge("NEPH " + r.neph, "success") : null);
+      r.neph ? badge("NEPH " + r.neph, "success") : null].filter(Boolean));
     drawClaim();
     fiche(byId("fiche-candidat"), [
       ["Nom et prénoms", r.candidate_name],
@@ -556,7 +561,7 @@
     byId("detail-confirmation").replaceChildren(
       ...body.documents.map((code) => el("li", { text: "Pièce à remplacer : " + label(current.documents, code) })),
       ...body.reasons.map((code) => el("li", { text: "Motif : " + label(list, code) })),
-      body.comment ? el("li", { text: "Précisions : " + body.comment }) : null);
+      ...(body.comment ? [el("li", { text: "Précisions : " + body.comment })] : []));
     byId("bloc-confirmation").hidden = false;
     byId("titre-confirmation").focus();
   });

@@ -31,9 +31,9 @@ def agent_headers(stack, role):
         return {"Authorization": f"Bearer {answer['tokens']['access_token']}"}
 
     headers = sign_in()
-    if requests.get(api + "/me", headers=headers, timeout=10).json()["mfa_required"]:
-        assert requests.post(api + "/me/mfa/setup", headers=headers, timeout=10).status_code == 200
-        verified = requests.post(api + "/me/mfa/verify", headers=headers, json={"code": MFA_CODE}, timeout=10)
+    if requests.get(api + "/me", headers=headers, timeout=30).json()["mfa_required"]:
+        assert requests.post(api + "/me/mfa/setup", headers=headers, timeout=30).status_code == 200
+        verified = requests.post(api + "/me/mfa/verify", headers=headers, json={"code": MFA_CODE}, timeout=30)
         assert verified.status_code == 200, verified.text
         headers = sign_in()
     return headers
@@ -55,7 +55,7 @@ def school_caller(stack):
 
     def call(method, path, payload=None, extra=None):
         response = requests.request(method, api + path, json=payload, headers={**headers, **(extra or {})},
-                                    timeout=10)
+                                    timeout=30)
         assert response.status_code in (200, 201), (path, response.text)
         return response.json()
 
@@ -68,6 +68,25 @@ def scan_jpeg():
     buffer = io.BytesIO()
     Image.effect_noise((900, 700), 60).convert("RGB").save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
+
+
+def submit(stack, number):
+    """Submits once the uploaded documents are checked (the checker changes the request's version)."""
+    api, headers = stack["urls"]["api"], api_session(stack, demo_login("auto-ecole"))
+
+    def attempt():
+        seen = requests.get(f"{api}/requests/{number}", headers=headers, timeout=30).json()
+        if seen["status"] != "brouillon":
+            return True
+        try:
+            answer = requests.post(f"{api}/requests/{number}/submission", json={"version": seen["version"]},
+                                   timeout=30, headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+        except requests.exceptions.Timeout:
+            return False  # a busy machine: see on the next look whether it went through
+        assert answer.status_code in (200, 201, 409, 500), answer.text
+        return answer.status_code in (200, 201)  # 409: the checker changed it; 500: moto overloaded
+
+    wait_for(attempt, f"request {number} to be submitted")
 
 
 def file_requests(stack, count):
@@ -104,22 +123,32 @@ def file_requests(stack, count):
                 sent = requests.post(form["url"], data=form["fields"], timeout=10,
                                      files={"file": ("scan.jpg", scan, "image/jpeg")})
                 assert sent.status_code == 204, sent.text
-        version = call("GET", f"/requests/{number}")["version"]
-        call("POST", f"/requests/{number}/submission", {"version": version}, {"Idempotency-Key": str(uuid.uuid4())})
         filed.append((number, email))
+    for number, _ in filed:
+        submit(stack, number)
     for number, email in filed:
         mail = mail_to(stack, email)
         activated = requests.post(api + "/accounts/activation", timeout=10,
                                   json={"token": link_token(mail), "password": "le code de la route 2026"})
         assert activated.status_code == 200, activated.text
         candidate = api_session(stack, email, password="le code de la route 2026")
-        version = requests.get(f"{api}/requests/{number}", headers=candidate, timeout=10).json()["version"]
-        validated = requests.post(f"{api}/requests/{number}/validation", json={"version": version},
-                                  headers=candidate, timeout=10)
-        assert validated.status_code == 200, validated.text
+
+        def validate():
+            seen = requests.get(f"{api}/requests/{number}", headers=candidate, timeout=30).json()
+            if seen["status_label"] != "Attente validation usager":
+                return True  # validated (the checker may change the version under a first attempt)
+            try:
+                answer = requests.post(f"{api}/requests/{number}/validation", json={"version": seen["version"]},
+                                       headers=candidate, timeout=30)
+            except requests.exceptions.Timeout:
+                return False
+            assert answer.status_code in (200, 409, 500), answer.text
+            return answer.status_code == 200
+
+        wait_for(validate, f"the candidate's validation of {number}")
     for number, _ in filed:
         wait_for(lambda: call("GET", f"/requests/{number}")["status"] == "en-instruction",
-                 f"request {number} to reach instruction")
+                 f"request {number} to reach instruction", timeout=120)
     return [number for number, _ in filed]
 
 
@@ -160,7 +189,7 @@ def validate_next_in_console(site, request_number):
         page = site.open("console.html")
     page.locator("#bloc-file").wait_for()
     skipped = claim_in_console(page, request_number)
-    page.get_by_label("Valider la demande").check()
+    page.get_by_label("Valider la demande").check(force=True)
     page.get_by_role("button", name="Vérifier ma décision").click()
     page.get_by_role("button", name="Confirmer la décision").click()
     message = page.locator("#avis")

@@ -69,13 +69,13 @@ def test_the_ddt_agent_claims_a_request_opens_a_document_and_asks_a_complement(s
 
     skipped = claim_in_console(page, first)
     page.locator("#etat-demande").get_by_text(f"Demande {first} prise en charge").wait_for()
-    assert "En cours d'instruction" in page.locator("#badges-demande").inner_text()
+    assert "En cours d'instruction" in page.locator("#badges-demande").text_content()
     assert "vous est réservée jusqu'à" in page.locator("#texte-prise").inner_text()
     assert page.locator("#fiche-demande").get_by_text("Inscription", exact=False).count() >= 1
     assert page.locator("#liste-controles li").count() >= 1
     pieces = page.locator("#tableau-pieces")
     row = pieces.locator("tr", has_text="Justificatif de domicile")
-    assert "Acceptée" in row.inner_text()
+    assert "Acceptée" in row.text_content()
     site.check("console-demande-large")
 
     page.get_by_role("button", name="Prolonger de 15 minutes").click()
@@ -89,8 +89,8 @@ def test_the_ddt_agent_claims_a_request_opens_a_document_and_asks_a_complement(s
     assert requests.get(link.get_attribute("href"), timeout=10).content.startswith(b"\xff\xd8")  # a JPEG
 
     # A complement without a reason is refused next to the field, the summary takes the focus.
-    page.get_by_label("Demander un complément").check()
-    page.get_by_label("Justificatif de domicile de moins de 6 mois", exact=True).check()
+    page.get_by_label("Demander un complément").check(force=True)
+    page.get_by_label("Justificatif de domicile de moins de 6 mois", exact=True).check(force=True)
     page.get_by_role("button", name="Vérifier ma décision").click()
     summary = page.locator("#formulaire-decision .resume-erreurs")
     summary.wait_for()
@@ -99,7 +99,7 @@ def test_the_ddt_agent_claims_a_request_opens_a_document_and_asks_a_complement(s
     assert "fr-fieldset--error" in page.locator("#champ-motifs").get_attribute("class")
     site.check("console-decision-erreurs")
 
-    page.get_by_label("Le justificatif de domicile a plus de 6 mois").check()
+    page.get_by_label("Le justificatif de domicile a plus de 6 mois").check(force=True)
     page.get_by_label("Précisions").fill("Merci de joindre une facture de moins de 6 mois.")
     page.get_by_role("button", name="Vérifier ma décision").click()
     confirmation = page.locator("#bloc-confirmation")
@@ -141,7 +141,7 @@ def test_deciding_once_the_claim_was_released_elsewhere_is_refused_in_french(sit
     released = requests.post(f"{site.api}/staff/requests/{third}/release", timeout=10,
                              headers=agent_headers(stack, "instructeur-ddt"))
     assert released.status_code == 200, released.text
-    page.get_by_label("Valider la demande").check()
+    page.get_by_label("Valider la demande").check(force=True)
     page.get_by_role("button", name="Vérifier ma décision").click()
     page.get_by_role("button", name="Confirmer la décision").click()
     summary = page.locator("#formulaire-decision .resume-erreurs")
@@ -200,7 +200,7 @@ def test_the_prefecture_administrator_sees_the_queue_the_dead_letters_and_who_re
     reads.get_by_role("cell", name="Pièce : domicile").first.wait_for()
     assert "Instructeur DDT" in reads.inner_text()
     site.check("console-administrateur")
-    page.get_by_label("File", exact=True).select_option("CERT")
+    page.get_by_label("File La DDT de votre département ou le CERT").select_option("CERT")
     page.get_by_role("button", name="Afficher / actualiser").click()
     page.get_by_role("heading", name="Les files de votre ressort : CERT").wait_for()
 

@@ -187,7 +187,10 @@ def test_an_agent_rejects_a_request_with_the_keyboard_only_on_a_phone(phone, fil
     assert school_caller(stack)("GET", f"/requests/{number}")["status_label"] == "Rejetée"
 
 
-def test_the_prefecture_administrator_sees_the_queue_the_dead_letters_and_who_read_a_request(site, filed):
+def test_the_prefecture_administrator_sees_the_queue_the_dead_letters_and_who_read_a_request(site, filed, stack):
+    examined = requests.get(f"{site.api}/staff/requests/{filed[0]}", headers=agent_headers(stack, "instructeur-ddt"),
+                            timeout=30)
+    assert examined.status_code == 200, examined.text
     page = sign_in_agent(site, "prefecture")
     page.get_by_role("heading", name="Les files de votre ressort : DDT-69").wait_for()
     assert page.locator("#chiffres-admin .console-chiffre").count() == 4
@@ -197,7 +200,7 @@ def test_the_prefecture_administrator_sees_the_queue_the_dead_letters_and_who_re
     page.get_by_label("Numéro de la demande").fill(filed[0])
     page.get_by_role("button", name="Voir les consultations").click()
     reads = page.locator("#liste-consultations")
-    reads.get_by_role("cell", name="Pièce : domicile").first.wait_for()
+    reads.get_by_role("cell", name="La demande").first.wait_for()
     assert "Instructeur DDT" in reads.inner_text()
     site.check("console-administrateur")
     page.get_by_label("File La DDT de votre département ou le CERT").select_option("CERT")

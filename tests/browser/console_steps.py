@@ -1,0 +1,200 @@
+"""Steps of the agents' console shared with other browser tests (the lead's whole journey):
+requests brought to instruction over the API, an agent signed in with double authentication, a
+request validated in console.html."""
+import io
+import random
+import re
+import uuid
+
+import requests
+
+from tests.browser.conftest import DEMO_PASSWORD, api_session, demo_login
+from tests.stack_support import link_token, mail_to, wait_for
+
+MFA_CODE = "123456"  # locally, any 6-digit code is accepted
+NAMES = ["Martin", "Bernard", "Thomas", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent", "Simon",
+         "Michel", "Lefebvre", "Leroy", "Roux", "David", "Bertrand", "Morel", "Fournier", "Girard", "Bonnet"]
+FIRST_NAMES = ["Léa", "Chloé", "Manon", "Inès", "Jade", "Louise", "Hugo", "Lucas", "Nathan", "Théo"]
+
+
+def agent_headers(stack, role):
+    """An API session for the demo agent of `role`, setting up double authentication first if it is
+    not (POST /me/mfa/setup then /me/mfa/verify; the session opened before does not carry the
+    agent's role, so the agent signs in again)."""
+    api, email = stack["urls"]["api"], demo_login(role)
+
+    def sign_in():
+        answer = requests.post(api + "/sessions", timeout=10, json={"email": email, "password": DEMO_PASSWORD}).json()
+        if answer["status"] == "mfa_required":
+            answer = requests.post(api + "/sessions/mfa", timeout=10, json={
+                "email": email, "session": answer["session"], "code": MFA_CODE}).json()
+        return {"Authorization": f"Bearer {answer['tokens']['access_token']}"}
+
+    headers = sign_in()
+    if requests.get(api + "/me", headers=headers, timeout=30).json()["mfa_required"]:
+        assert requests.post(api + "/me/mfa/setup", headers=headers, timeout=30).status_code == 200
+        verified = requests.post(api + "/me/mfa/verify", headers=headers, json={"code": MFA_CODE}, timeout=30)
+        assert verified.status_code == 200, verified.text
+        headers = sign_in()
+    return headers
+
+
+def sign_in_agent(site, role):
+    """Signs the demo agent of `role` in on `site` (double authentication set up over the API if
+    needed, then the 6-digit code at sign-in) and opens the console."""
+    agent_headers(site.stack, role)
+    site.sign_in(demo_login(role), code=MFA_CODE)
+    page = site.open("console.html")
+    page.locator("#chargement").wait_for(state="hidden")
+    return page
+
+
+def school_caller(stack):
+    api = stack["urls"]["api"]
+    headers = api_session(stack, demo_login("auto-ecole"))
+
+    def call(method, path, payload=None, extra=None):
+        response = requests.request(method, api + path, json=payload, headers={**headers, **(extra or {})},
+                                    timeout=30)
+        assert response.status_code in (200, 201), (path, response.text)
+        return response.json()
+
+    return call
+
+
+def scan_jpeg():
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.effect_noise((900, 700), 60).convert("RGB").save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def submit(stack, number):
+    """Submits once the uploaded documents are checked (the checker changes the request's version)."""
+    api, headers = stack["urls"]["api"], api_session(stack, demo_login("auto-ecole"))
+
+    def attempt():
+        seen = requests.get(f"{api}/requests/{number}", headers=headers, timeout=30).json()
+        if seen["status"] != "brouillon":
+            return True
+        try:
+            answer = requests.post(f"{api}/requests/{number}/submission", json={"version": seen["version"]},
+                                   timeout=30, headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+        except requests.exceptions.Timeout:
+            return False  # a busy machine: see on the next look whether it went through
+        assert answer.status_code in (200, 201, 409, 500), answer.text
+        return answer.status_code in (200, 201)  # 409: the checker changed it; 500: moto overloaded
+
+    wait_for(attempt, f"request {number} to be submitted")
+
+
+def file_requests(stack, count):
+    """`count` registration requests filed by the demo school (steps, ePhoto, documents uploaded,
+    submitted), each validated by its own new candidate (the activation email read in the local
+    mailbox); returns their numbers once every one is "en-instruction" in the DDT-69 queue."""
+    api = stack["urls"]["api"]
+    call = school_caller(stack)
+    scan = scan_jpeg()
+    filed = []
+    for _ in range(count):
+        number = call("POST", "/requests", {"procedure": "inscription", "mandate": "sans-mandat"})["request_id"]
+        tag = uuid.uuid4().hex[:10]
+        email = f"candidat.{tag}@exemple.fr"
+        address = {"number": "12", "street_type": "RUE", "street_name": "de la République", "postal_code": "69002",
+                   "commune": "69382"}
+        for step, payload in (
+                ("civil_status", {"birth_name": random.choice(NAMES), "first_names": random.choice(FIRST_NAMES),
+                                  "sex": "F", "birth_date": f"200{random.randint(0, 5)}-0{random.randint(1, 9)}-1"
+                                                            f"{random.randint(0, 9)}",
+                                  "birth_place": {"country": "FR", "commune": "Lyon", "departement": "69"}}),
+                ("contact", {"address": address, "email": email, "mobile_phone": "06 12 34 56 78"}),
+                ("categories", {"categories": ["B"], "training_path": "traditionnelle", "has_licence": False,
+                                "first_request": True}),
+                ("declarations", {"exam_pending_elsewhere": False, "reads_french": True, "adapted_vehicle": False,
+                                  "vision_correction": True, "medical_condition": False,
+                                  "disability_pension": False})):
+            call("PUT", f"/requests/{number}/steps/{step}", payload)
+        call("PUT", f"/requests/{number}/ephoto", {"code": "E2E0" + uuid.uuid4().hex[:18].upper()})
+        for needed in call("GET", f"/requests/{number}/summary")["required_documents"]:
+            if needed["is_file"]:
+                form = call("POST", f"/requests/{number}/documents/{needed['document']}/upload",
+                            {"content_type": "image/jpeg", "size": len(scan)})
+                sent = requests.post(form["url"], data=form["fields"], timeout=10,
+                                     files={"file": ("scan.jpg", scan, "image/jpeg")})
+                assert sent.status_code == 204, sent.text
+        filed.append((number, email))
+    for number, _ in filed:
+        submit(stack, number)
+    for number, email in filed:
+        mail = mail_to(stack, email)
+        activated = requests.post(api + "/accounts/activation", timeout=10,
+                                  json={"token": link_token(mail), "password": "le code de la route 2026"})
+        assert activated.status_code == 200, activated.text
+        candidate = api_session(stack, email, password="le code de la route 2026")
+
+        def validate():
+            seen = requests.get(f"{api}/requests/{number}", headers=candidate, timeout=30).json()
+            if seen["status_label"] != "Attente validation usager":
+                return True  # validated (the checker may change the version under a first attempt)
+            try:
+                answer = requests.post(f"{api}/requests/{number}/validation", json={"version": seen["version"]},
+                                       headers=candidate, timeout=30)
+            except requests.exceptions.Timeout:
+                return False
+            assert answer.status_code in (200, 409, 500), answer.text
+            return answer.status_code == 200
+
+        wait_for(validate, f"the candidate's validation of {number}")
+    for number, _ in filed:
+        wait_for(lambda: call("GET", f"/requests/{number}")["status"] == "en-instruction",
+                 f"request {number} to reach instruction", timeout=120)
+    return [number for number, _ in filed]
+
+
+def claim_in_console(page, request_number, attempts=10):
+    """From the queue view, claims until `request_number` is shown (the others stay held by the
+    agent, listed under « Demandes que vous avez prises en charge »); returns the numbers skipped."""
+    skipped = []
+    title = page.locator("#titre-demande")
+    for _ in range(attempts):
+        page.get_by_role("button", name="Prendre la demande suivante").click()
+        page.locator("#bloc-demande:not([hidden]), #file-vide:not([hidden])").first.wait_for()
+        if page.locator("#bloc-demande").is_visible():
+            shown = re.search(r"Demande (\S+)", title.inner_text()).group(1)
+            if shown == request_number:
+                return skipped
+            skipped.append(shown)
+            page.get_by_role("button", name="Retour à la file").click()
+            page.locator("#bloc-file").wait_for()
+        else:
+            page.locator("#etat-file").get_by_text("Aucune demande en attente").wait_for()
+            page.get_by_role("button", name="Actualiser").click()
+    raise AssertionError(f"request {request_number} never came out of the queue (skipped {skipped})")
+
+
+def release_in_console(page, request_number):
+    page.get_by_role("button", name=f"Reprendre la demande {request_number}").click()
+    page.locator("#titre-demande").get_by_text(request_number).wait_for()
+    page.get_by_role("button", name="Libérer la demande").click()
+    page.locator("#avis").get_by_text("libérée").wait_for()
+
+
+def validate_next_in_console(site, request_number):
+    """On a tab where an instructor is signed in (sign_in_agent): claims until `request_number`
+    comes, validates it (with the confirmation step), releases the others it had to take on the
+    way; returns the success message shown (with the NEPH)."""
+    page = site.page
+    if not page.url.endswith("console.html"):
+        page = site.open("console.html")
+    page.locator("#bloc-file").wait_for()
+    skipped = claim_in_console(page, request_number)
+    page.get_by_label("Valider la demande").check(force=True)
+    page.get_by_role("button", name="Vérifier ma décision").click()
+    page.get_by_role("button", name="Confirmer la décision").click()
+    message = page.locator("#avis")
+    message.get_by_text("Décision enregistrée").wait_for()
+    text = message.inner_text()
+    for other in skipped:
+        release_in_console(page, other)
+    return text

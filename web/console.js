@@ -1,0 +1,759 @@
+"use strict";
+// The agents' console (same journey as the `permis-agent` command).
+// Instructors (DDT, CERT): their queue's state (GET /staff/queue), "Prendre la demande suivante"
+// (POST /staff/claims), the claimed request with its documents (a one-minute link each, GET
+// /staff/requests/{id}/documents/{document}), pre-checks and history; extend or release the claim;
+// decide (POST /staff/requests/{id}/decision: valider, complement with the documents to replace
+// and reasons, rejeter with reasons; GET /staff/reasons), after a confirmation step.
+// Prefecture administrators: the queues of their authorities (GET /staff/queues/{authority}), who
+// read a request (GET .../reads), the dead letters and their redrive.
+// The requests this tab claimed are remembered in sessionStorage, so that the agent can go back
+// to the queue and resume them (the claim lasts 15 minutes, extendable).
+
+(function agentsConsole() {
+  const byId = (id) => document.getElementById(id);
+  const el = Permis.el;
+  const INSTRUCTORS = ["instructeur-ddt", "instructeur-cert"];
+  const ADMINISTRATORS = ["prefecture"];
+  const REFRESH_MS = 30 * 1000;
+  const HELD_KEY = "permis.console.prises";
+
+  let me = null;
+  let current = null; // the request shown (StaffRequestView)
+  let reasons = null; // GET /staff/reasons, once
+  let authority = null; // the administrator's queue shown
+  let view = null; // "file", "demande", "admin"
+
+  const notice = Permis.takeNotice();
+  if (notice) Permis.showMessage(byId("avis"), notice, "info");
+
+  // --- Small helpers -----------------------------------------------------------------------
+
+  function time(iso) {
+    const date = new Date(iso);
+    if (Number.isNaN(date.getTime())) return iso || "";
+    return date.toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris" });
+  }
+
+  function number(value) {
+    return Number(value).toLocaleString("fr-FR");
+  }
+
+  function badge(text, kind) {
+    return el("span", { className: "fr-badge fr-badge--sm fr-badge--no-icon" + (kind ? " fr-badge--" + kind : ""), text });
+  }
+
+  /** A DSFR table: caption, column headers, rows of cells (text or nodes). */
+  function table(caption, headers, rows, captionHidden) {
+    return el("div", { className: "fr-table fr-table--sm" },
+      el("div", { className: "fr-table__wrapper" },
+        el("div", { className: "fr-table__container", tabindex: "0", role: "region", "aria-label": caption },
+          el("div", { className: "fr-table__content" },
+            el("table", {},
+              el("caption", { className: captionHidden ? "fr-sr-only" : null, text: caption }),
+              el("thead", {}, el("tr", {}, headers.map((header) => el("th", { scope: "col", text: header })))),
+              el("tbody", {}, rows.map((row) => el("tr", {}, row.map((cell) => el("td", {}, cell))))))))));
+  }
+
+  function fiche(list, pairs) {
+    list.replaceChildren(...pairs.filter(([, value]) => value !== null && value !== undefined && value !== "")
+      .flatMap(([term, value]) => [el("dt", { text: term }), el("dd", {}, value)]));
+  }
+
+  function show(which) {
+    view = which;
+    byId("chargement").hidden = true;
+    byId("bloc-file").hidden = which !== "file";
+    byId("bloc-demande").hidden = which !== "demande";
+    byId("bloc-admin").hidden = which !== "admin";
+  }
+
+  function held() {
+    try {
+      const list = JSON.parse(sessionStorage.getItem(HELD_KEY) || "[]");
+      return Array.isArray(list) ? list.filter((id) => /^[0-9A-Za-z-]{1,40}$/.test(id)) : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function hold(id, keep) {
+    const list = held().filter((known) => known !== id);
+    if (keep) list.push(id);
+    sessionStorage.setItem(HELD_KEY, JSON.stringify(list.slice(-10)));
+  }
+
+  /** The page cannot be used by this account: say why and where to go. */
+  function noAccess(title, text, link, linkText) {
+    byId("chargement").hidden = true;
+    ["bloc-file", "bloc-demande", "bloc-admin"].forEach((id) => { byId(id).hidden = true; });
+    view = null;
+    byId("titre-acces").textContent = title;
+    byId("texte-acces").textContent = text;
+    byId("lien-acces").href = link;
+    byId("lien-acces").textContent = linkText;
+    byId("bloc-acces").hidden = false;
+    byId("titre-acces").focus();
+  }
+
+  function mfaMissing(message) {
+    noAccess("Activez d'abord la double authentification",
+      message || "Les comptes d'agents doivent activer la double authentification avant d'instruire des demandes.",
+      "espace.html#bloc-mfa", "Configurer la double authentification dans « Mon compte »");
+  }
+
+  /** Common refusals of the staff routes; true when handled (the caller stops). */
+  function refused(result) {
+    if (result.sessionOver) return true;
+    if (result.status === 403 && result.data && result.data.code === "mfa_required") {
+      mfaMissing(result.data.message);
+      return true;
+    }
+    if (result.status === 403) {
+      noAccess("Accès réservé", result.data.message, "espace.html", "Aller à mon espace");
+      return true;
+    }
+    return false;
+  }
+
+  // --- Queue health (instructors and administrators) ----------------------------------------
+
+  function figure(value, label, hint) {
+    return el("div", { className: "fr-col-6 fr-col-md-3" },
+      el("div", { className: "carte console-chiffre" },
+        el("p", { className: "console-nombre", text: value }),
+        el("p", { className: "console-libelle", text: label }),
+        hint ? el("p", { className: "fr-text--xs fr-mb-0", text: hint }) : null));
+  }
+
+  function drawHealth(health, figures, days) {
+    const oldest = health.oldest_queued_at
+      ? time(health.oldest_queued_at) + (health.oldest_age_hours >= 24
+        ? " (" + Permis.formatDate(health.oldest_queued_at) + ")" : "")
+      : "—";
+    const oldestHint = health.oldest_queued_at
+      ? "Attend depuis " + String(health.oldest_age_hours).replace(".", ",") + " h" + (health.oldest_request_id
+        ? " : demande " + health.oldest_request_id : "")
+      : "Aucune demande n'attend";
+    figures.replaceChildren(
+      figure(number(health.waiting), "Nouvelles demandes en attente"),
+      figure(number(health.returning_waiting), "Revenues d'un complément, en attente", "Servies en premier"),
+      figure(number(health.claimed), "Prises en charge en ce moment"),
+      figure(oldest, "Plus ancienne en attente depuis", oldestHint));
+    const median = health.median_delay_hours === null || health.median_delay_hours === undefined ? null
+      : String(health.median_delay_hours).replace(".", ",") + " h";
+    const blocks = [];
+    if (median) blocks.push(el("p", {}, "Délai médian du dépôt à la décision, sur 7 jours : ", el("strong", { text: median })));
+    if (health.decisions_by_day.length) {
+      blocks.push(table("Décisions des 7 derniers jours", ["Jour", "Décisions"],
+        health.decisions_by_day.map((day) => [Permis.formatDate(day.day), number(day.decisions)])));
+    }
+    days.replaceChildren(...blocks);
+    days.hidden = !blocks.length;
+  }
+
+  function updatedNow(element) {
+    element.textContent = "Mis à jour à " + new Date().toLocaleTimeString("fr-FR",
+      { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone: "Europe/Paris" });
+  }
+
+  async function loadQueue(quiet) {
+    const button = byId("actualiser");
+    if (!quiet) Permis.busy(button, true, "Actualisation…");
+    const result = await Permis.callApi("/staff/queue", { token: true });
+    if (!quiet) Permis.busy(button, false);
+    if (refused(result)) return;
+    if (!result.ok) {
+      Permis.showMessage(byId("etat-file"), result.data.message, "echec");
+      return;
+    }
+    const health = result.data;
+    byId("titre-file").textContent = "Ma file : " + health.authority;
+    drawHealth(health, byId("chiffres-file"), byId("bloc-jours"));
+    byId("file-vide").hidden = health.waiting + health.returning_waiting > 0;
+    updatedNow(byId("mise-a-jour"));
+    if (!quiet) Permis.showMessage(byId("etat-file"), "");
+  }
+
+  function drawHeld() {
+    const list = held().filter((id) => !current || id !== current.request_id || view !== "demande");
+    byId("liste-reprendre").replaceChildren(...list.map((id) => el("li", {},
+      el("button", { type: "button", className: "fr-btn fr-btn--tertiary fr-btn--sm", text: "Reprendre la demande " + id,
+        onclick: () => resume(id) }))));
+    byId("bloc-reprendre").hidden = !list.length;
+  }
+
+  function showQueue(message, kind) {
+    show("file");
+    current = null;
+    drawHeld();
+    if (message) Permis.showMessage(byId("avis"), message, kind || "succes");
+    byId("titre-file").focus();
+    loadQueue(true);
+  }
+
+  // --- Claiming ---------------------------------------------------------------------------
+
+  byId("prendre-suivante").addEventListener("click", async () => {
+    const button = byId("prendre-suivante");
+    if (button.disabled) return;
+    Permis.showMessage(byId("avis"), "");
+    Permis.busy(button, true, "Recherche de la demande suivante…");
+    const result = await Permis.callApi("/staff/claims", { method: "POST", body: {}, token: true });
+    Permis.busy(button, false);
+    if (refused(result)) return;
+    if (!result.ok) {
+      Permis.showMessage(byId("etat-file"), result.data.message, "echec");
+      return;
+    }
+    if (!result.data.request) {
+      byId("file-vide").hidden = false;
+      Permis.showMessage(byId("etat-file"), "Aucune demande en attente dans votre file : revenez plus tard ou actualisez.", "info");
+      loadQueue(true);
+      return;
+    }
+    hold(result.data.request.request_id, true);
+    showRequest(result.data.request, result.data.message);
+  });
+
+  byId("actualiser").addEventListener("click", () => loadQueue(false));
+
+  async function resume(id) {
+    Permis.showMessage(byId("avis"), "");
+    const result = await Permis.callApi("/staff/requests/" + encodeURIComponent(id), { token: true });
+    if (refused(result)) return;
+    const seen = result.ok ? result.data : null;
+    if (!seen || seen.status !== "en-instruction" || !seen.claim || !seen.claim.mine) {
+      hold(id, false);
+      drawHeld();
+      Permis.showMessage(byId("etat-file"), result.ok
+        ? "La demande " + id + " ne vous est plus réservée (" + seen.status_label
+          + ") : prenez la demande suivante de la file."
+        : result.data.message, "attention");
+      return;
+    }
+    showRequest(seen, "Demande " + id + " reprise.");
+  }
+
+  // --- The claimed request ----------------------------------------------------------------
+
+  const CHECKS = { true: ["Conforme", "success"], false: ["À vérifier", "warning"], null: ["Pour information", "info"] };
+  const DOCUMENT_STATES = { accepted: "success", refused: "error", pending: "info", awaiting_upload: "warning" };
+  const TRAINING = { traditionnelle: "Traditionnelle", aac: "Apprentissage anticipé (AAC)", supervisee: "Conduite supervisée" };
+  const SEX = { F: "Féminin", M: "Masculin" };
+
+  const STREET_TYPES = new Map(Permis.STREET_TYPES || []);
+  const EXTENSIONS = { B: "bis", T: "ter", Q: "quater" };
+
+  function address(value) {
+    if (!value) return null;
+    const type = STREET_TYPES.get(value.street_type) || value.street_type;
+    const street = [value.number, EXTENSIONS[value.extension], type ? type.toLowerCase() : null, value.street_name]
+      .filter(Boolean).join(" ");
+    const commune = value.commune_name || (/^\d[\dAB]\d{3}$/.test(value.commune || "") ? null : value.commune);
+    const city = [value.postal_code, commune].filter(Boolean).join(" ");
+    return [street, value.complement, city].filter(Boolean).join(", ");
+  }
+
+  function birthPlace(place) {
+    if (!place) return null;
+    return [place.commune, place.departement ? "(" + place.departement + ")" : null,
+      place.country && place.country !== "FR" ? place.country : null].filter(Boolean).join(" ");
+  }
+
+  function drawClaim() {
+    const claim = current.claim;
+    const mine = Boolean(claim && claim.mine);
+    let text;
+    if (mine) {
+      text = "Cette demande vous est réservée jusqu'à " + time(claim.lease_until)
+        + " (heure de Paris) : aucun autre agent ne la reçoit d'ici là. Prolongez si vous avez besoin de plus de temps ; "
+        + "libérez-la si vous ne la traitez pas.";
+    } else if (claim) {
+      text = claim.agent_name + " instruit cette demande jusqu'à " + time(claim.lease_until) + ".";
+    } else {
+      text = "Vous ne détenez pas cette demande : reprenez-la depuis la file pour décider.";
+    }
+    byId("texte-prise").textContent = text;
+    byId("prolonger").disabled = !mine;
+    byId("liberer").disabled = !mine;
+  }
+
+  function drawRequest() {
+    const r = current;
+    const civil = r.steps.civil_status || {};
+    const contact = r.steps.contact || {};
+    const categories = r.steps.categories || {};
+    byId("titre-demande").textContent = "Demande " + r.request_id + " – " + r.procedure_label;
+    byId("badges-demande").replaceChildren(...[badge(r.status_label, "info"),
+      r.returning ? badge("Revenue après un complément", "new") : null,
+      r.neph ? badge("NEPH " + r.neph, "success") : null].filter(Boolean));
+    drawClaim();
+    fiche(byId("fiche-candidat"), [
+      ["Nom et prénoms", r.candidate_name],
+      ["Nom d'usage", civil.usage_name],
+      ["Sexe", SEX[civil.sex] || civil.sex],
+      ["Date de naissance", civil.birth_date ? Permis.formatDate(civil.birth_date) : null],
+      ["Lieu de naissance", birthPlace(civil.birth_place)],
+      ["Adresse", address(contact.address)],
+      ["Courriel", contact.email],
+      ["Téléphone", contact.mobile_phone],
+      ["NEPH", r.neph],
+    ]);
+    fiche(byId("fiche-demande"), [
+      ["Numéro", r.request_id],
+      ["Démarche", r.procedure_label],
+      ["Catégories", (categories.categories || []).join(", ") || null],
+      ["Formation", TRAINING[categories.training_path] || categories.training_path],
+      ["Service", r.authority],
+      ["Auto-école", r.school_name || "Aucune (candidat libre)"],
+      ["Déposée le", r.submitted_at ? Permis.formatDate(r.submitted_at, true) : null],
+      ["Dans la file depuis", r.queued_at ? Permis.formatDate(r.queued_at, true) : null],
+    ]);
+
+    const looks = r.pre_checks.filter((check) => check.ok === false).length;
+    const fine = r.pre_checks.filter((check) => check.ok === true).length;
+    byId("resume-controles").replaceChildren(r.pre_checks.length
+      ? (looks ? badge(looks + " à vérifier", "warning") : badge("Tous conformes", "success"))
+      : "Aucun contrôle automatique pour cette démarche.",
+    r.pre_checks.length ? " " + fine + " conforme" + (fine > 1 ? "s" : "") + " sur " + r.pre_checks.length + "." : "");
+    byId("liste-controles").replaceChildren(...r.pre_checks.map((check) => {
+      const [label, kind] = CHECKS[String(check.ok)] || CHECKS.null;
+      return el("li", { className: "console-controle" }, badge(label, kind), " ",
+        el("strong", { text: check.label }), check.detail ? el("span", { text: " : " + check.detail }) : null);
+    }));
+
+    byId("tableau-pieces").replaceChildren(r.documents.length
+      ? table("Pièces de la demande " + r.request_id, ["Pièce", "État", "Consulter"], r.documents.map((piece) => [
+        piece.label,
+        el("span", {}, badge(piece.state_label, DOCUMENT_STATES[piece.state]),
+          piece.refusal ? el("span", { className: "fr-text--sm", text: " " + piece.refusal }) : null),
+        piece.can_open ? openButton(piece) : el("span", { className: "fr-text--sm", text: "Non consultable" }),
+      ]), true)
+      : el("p", { text: "Aucune pièce jointe." }));
+
+    byId("tableau-historique").replaceChildren(r.history.length
+      ? table("Historique de la demande " + r.request_id, ["Date", "Statut", "Par", "Motif"], r.history.map((row) => [
+        Permis.formatDate(row.at, true), row.to_label, row.actor_label, row.reason || "—"]), true)
+      : el("p", { text: "Aucun historique." }));
+    drawDocumentsChoice();
+  }
+
+  function openButton(piece) {
+    const holder = el("span", { className: "console-piece" });
+    const button = el("button", {
+      type: "button", className: "fr-btn fr-btn--sm fr-btn--secondary fr-icon-eye-line fr-btn--icon-left",
+      text: "Ouvrir", "aria-label": "Ouvrir la pièce : " + piece.label,
+    });
+    button.addEventListener("click", async () => {
+      if (button.disabled) return;
+      Permis.busy(button, true, "Ouverture…");
+      const result = await Permis.callApi("/staff/requests/" + encodeURIComponent(current.request_id)
+        + "/documents/" + encodeURIComponent(piece.document), { token: true });
+      Permis.busy(button, false);
+      if (refused(result)) return;
+      if (!result.ok) {
+        Permis.showMessage(byId("etat-demande"), result.data.message, "echec");
+        return;
+      }
+      const link = el("a", {
+        className: "fr-link fr-icon-download-line fr-link--icon-left", href: result.data.url,
+        text: "Télécharger « " + piece.label + " »",
+        title: "Télécharger « " + piece.label + " » – lien valable jusqu'à " + time(result.data.expires_at),
+        "data-piece": piece.document,
+      });
+      const hint = el("span", { className: "fr-hint-text", text: "Lien valable une minute, jusqu'à "
+        + new Date(result.data.expires_at).toLocaleTimeString("fr-FR", { timeZone: "Europe/Paris" }) });
+      holder.replaceChildren(link, hint);
+      link.focus();
+      // After its minute the link no longer works: offer the button again.
+      const left = Math.max(new Date(result.data.expires_at).getTime() - Date.now(), 5000);
+      setTimeout(() => {
+        if (!holder.isConnected) return;
+        holder.replaceChildren(button);
+        button.textContent = "Ouvrir de nouveau";
+        if (document.activeElement === link) button.focus();
+      }, left);
+    });
+    holder.append(button);
+    return holder;
+  }
+
+  function showRequest(request, message) {
+    current = request;
+    show("demande");
+    resetDecision();
+    drawRequest();
+    Permis.showMessage(byId("etat-demande"), message || "", message ? "info" : null);
+    byId("titre-demande").focus();
+    loadReasons();
+  }
+
+  byId("retour-file").addEventListener("click", () => showQueue(current && current.claim && current.claim.mine
+    ? "La demande " + current.request_id + " vous reste réservée jusqu'à " + time(current.claim.lease_until)
+      + " : reprenez-la ci-dessous." : "", "info"));
+  byId("conflit-retour-file").addEventListener("click", () => {
+    if (current) hold(current.request_id, false);
+    showQueue("");
+  });
+
+  byId("prolonger").addEventListener("click", async () => {
+    const button = byId("prolonger");
+    if (button.disabled || !current) return;
+    Permis.busy(button, true, "Prolongation…");
+    const result = await Permis.callApi("/staff/requests/" + encodeURIComponent(current.request_id) + "/extend",
+      { method: "POST", body: {}, token: true });
+    Permis.busy(button, false);
+    if (refused(result)) return;
+    if (!result.ok) {
+      lostClaim(result);
+      return;
+    }
+    current.claim = result.data;
+    drawClaim();
+    Permis.showMessage(byId("etat-demande"), "Prise en charge prolongée jusqu'à " + time(result.data.lease_until) + ".", "succes");
+  });
+
+  byId("liberer").addEventListener("click", async () => {
+    const button = byId("liberer");
+    if (button.disabled || !current) return;
+    Permis.busy(button, true, "Libération…");
+    const result = await Permis.callApi("/staff/requests/" + encodeURIComponent(current.request_id) + "/release",
+      { method: "POST", body: {}, token: true });
+    Permis.busy(button, false);
+    if (refused(result)) return;
+    if (!result.ok) {
+      lostClaim(result);
+      return;
+    }
+    hold(current.request_id, false);
+    showQueue(result.data.message, "succes");
+  });
+
+  /** The claim is gone (expired, released elsewhere, someone else decided): say so, offer the queue. */
+  function lostClaim(result) {
+    Permis.showMessage(byId("etat-demande"), result.data.message, "echec");
+    if (result.status === 409) {
+      current.claim = null;
+      drawClaim();
+      byId("retour-conflit").hidden = false;
+    }
+  }
+
+  // --- Deciding ---------------------------------------------------------------------------
+
+  const form = byId("formulaire-decision");
+  const DECISION_WORDS = { valider: "valider", complement: "demander un complément pour", rejeter: "rejeter" };
+
+  async function loadReasons() {
+    if (reasons) return;
+    const result = await Permis.callApi("/staff/reasons", { token: true });
+    if (result.ok) {
+      reasons = result.data;
+      drawReasons();
+    }
+  }
+
+  function chosen() {
+    const checked = form.querySelector('input[name="decision"]:checked');
+    return checked ? checked.value : null;
+  }
+
+  function checkbox(name, value, label, index, describedBy, checked) {
+    const id = name + "-" + index;
+    return el("div", { className: "fr-fieldset__element" },
+      el("div", { className: "fr-checkbox-group" },
+        el("input", { type: "checkbox", id, name, value, "aria-describedby": describedBy, checked: checked || null }),
+        el("label", { className: "fr-label", for: id, text: label })));
+  }
+
+  function drawReasons() {
+    const decision = chosen();
+    const list = !reasons ? [] : decision === "complement" ? reasons.complement : decision === "rejeter" ? reasons.rejection : [];
+    byId("choix-motifs").replaceChildren(...list.map((reason, index) =>
+      checkbox("motif", reason.code, reason.label, index, "erreur-reasons")));
+  }
+
+  function drawDocumentsChoice() {
+    if (!current) return;
+    byId("choix-documents").replaceChildren(...current.documents.map((piece, index) =>
+      checkbox("piece", piece.document, piece.label, index, "erreur-documents",
+        piece.state === "refused")));
+  }
+
+  function drawDecisionFields() {
+    const decision = chosen();
+    byId("champ-documents").hidden = decision !== "complement";
+    byId("champ-motifs").hidden = !(decision === "complement" || decision === "rejeter");
+    byId("groupe-commentaire").hidden = !(decision === "complement" || decision === "rejeter");
+    byId("legende-motifs").firstChild.textContent = decision === "rejeter" ? "Motifs du rejet " : "Motifs du complément ";
+    drawReasons();
+  }
+
+  form.querySelectorAll('input[name="decision"]').forEach((radio) => radio.addEventListener("change", () => {
+    byId("bloc-confirmation").hidden = true;
+    drawDecisionFields();
+  }));
+
+  function resetDecision() {
+    form.reset();
+    Permis.clearErrors(form);
+    byId("retour-conflit").hidden = true;
+    byId("bloc-confirmation").hidden = true;
+    byId("confirmer-decision").disabled = false;
+    form.querySelectorAll("input, textarea, button").forEach((control) => { control.disabled = false; });
+    drawDecisionFields();
+  }
+
+  function values(name) {
+    return Array.from(form.querySelectorAll('input[name="' + name + '"]:checked')).map((box) => box.value);
+  }
+
+  function payload() {
+    const decision = chosen();
+    const body = { version: current.version, decision, reasons: [], documents: [] };
+    if (decision !== "valider") {
+      body.reasons = values("motif");
+      const comment = byId("commentaire").value.trim();
+      if (comment) body.comment = comment;
+    }
+    if (decision === "complement") body.documents = values("piece");
+    return body;
+  }
+
+  function ownChecks(body) {
+    const problems = Permis.checkRequired(form);
+    if (problems.length) return problems;
+    if (body.decision === "complement" && !body.documents.length) {
+      problems.push({ errorId: "erreur-documents", message: "Cochez au moins une pièce à remplacer." });
+    }
+    if (body.decision !== "valider" && !body.reasons.length) {
+      problems.push({ errorId: "erreur-reasons", message: body.decision === "rejeter"
+        ? "Cochez au moins un motif de rejet : le demandeur doit savoir pourquoi."
+        : "Cochez au moins un motif : le demandeur doit savoir ce qui manque." });
+    }
+    if (body.reasons.includes("autre") && !body.comment) {
+      problems.push({ errorId: "erreur-comment", message: "Précisez le motif « Autre » en quelques mots." });
+    }
+    return problems;
+  }
+
+  function label(list, code) {
+    const found = (list || []).find((item) => item.code === code || item.document === code);
+    return found ? found.label : code;
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!current) return;
+    Permis.clearErrors(form);
+    const body = payload();
+    const problems = ownChecks(body);
+    if (problems.length) {
+      Permis.showErrors(form, Permis.formErrors(problems));
+      return;
+    }
+    const who = current.candidate_name;
+    byId("texte-confirmation").textContent = "Vous allez " + DECISION_WORDS[body.decision] + " la demande "
+      + current.request_id + " (" + who + ")." + (body.decision === "rejeter" ? " Un rejet est définitif." : "")
+      + (body.decision === "valider" && current.procedure === "inscription" ? " Le NEPH sera attribué." : "");
+    const list = body.decision === "rejeter" ? reasons && reasons.rejection : reasons && reasons.complement;
+    byId("detail-confirmation").replaceChildren(
+      ...body.documents.map((code) => el("li", { text: "Pièce à remplacer : " + label(current.documents, code) })),
+      ...body.reasons.map((code) => el("li", { text: "Motif : " + label(list, code) })),
+      ...(body.comment ? [el("li", { text: "Précisions : " + body.comment })] : []));
+    byId("bloc-confirmation").hidden = false;
+    byId("titre-confirmation").focus();
+  });
+
+  byId("modifier-decision").addEventListener("click", () => {
+    byId("bloc-confirmation").hidden = true;
+    const checked = form.querySelector('input[name="decision"]:checked');
+    (checked || byId("decision-valider")).focus();
+  });
+
+  byId("confirmer-decision").addEventListener("click", async () => {
+    const button = byId("confirmer-decision");
+    if (button.disabled || !current) return;
+    const body = payload();
+    Permis.busy(button, true, "Enregistrement…");
+    const result = await Permis.callApi("/staff/requests/" + encodeURIComponent(current.request_id) + "/decision",
+      { method: "POST", body, token: true });
+    Permis.busy(button, false);
+    if (refused(result)) return;
+    if (!result.ok) {
+      byId("bloc-confirmation").hidden = true;
+      if (result.status === 409) {
+        // Claim expired or released, someone else decided, the request changed: nothing to decide here.
+        current.claim = null;
+        drawClaim();
+        byId("retour-conflit").hidden = false;
+        form.querySelectorAll("fieldset input, textarea, #verifier-decision").forEach((control) => { control.disabled = true; });
+      }
+      Permis.showErrors(form, result.data);
+      return;
+    }
+    hold(current.request_id, false);
+    showQueue(result.data.message + " (demande " + result.data.request_id + ")", "succes");
+  });
+
+  // --- Administrators ------------------------------------------------------------------------
+
+  function drawAuthorities() {
+    const select = byId("service");
+    const options = me.departement ? ["DDT-" + me.departement.toUpperCase(), "CERT"] : ["CERT"];
+    select.replaceChildren(...options.map((code) => el("option", { value: code, text: code === "CERT"
+      ? "CERT (centre d'expertise et de ressources des titres)" : code + " (direction départementale des territoires)" })));
+    if (!me.departement) select.append(el("option", { value: "", text: "Autre file…" }));
+    authority = options[0];
+  }
+
+  byId("service").addEventListener("change", () => {
+    byId("groupe-autre-service").hidden = byId("service").value !== "";
+  });
+
+  async function loadAdmin(quiet) {
+    if (!authority) return;
+    const path = "/staff/queues/" + encodeURIComponent(authority);
+    const [health, letters] = await Promise.all([Permis.callApi(path, { token: true }),
+      Permis.callApi(path + "/dead-letters", { token: true })]);
+    if (refused(health) || refused(letters)) return;
+    const serviceForm = byId("formulaire-service");
+    if (!health.ok) {
+      if (!quiet) Permis.showErrors(serviceForm, health.data, { codeFields: { queue_not_found: "service" } });
+      return;
+    }
+    Permis.clearErrors(serviceForm);
+    byId("titre-admin").textContent = "Les files de votre ressort : " + health.data.authority;
+    drawHealth(health.data, byId("chiffres-admin"), byId("bloc-jours-admin"));
+    updatedNow(byId("mise-a-jour-admin"));
+    const list = letters.ok ? letters.data.dead_letters : [];
+    byId("dlq-liste").replaceChildren(list.length
+      ? table("Messages mis de côté de la file " + health.data.authority, ["Message", "Demande", "Statut actuel", "Réceptions",
+        "Envoyé le"], list.map((letter) => [letter.message_id, letter.request_id || "(illisible)",
+        letter.request_status || "—", number(letter.receive_count),
+        letter.sent_at ? Permis.formatDate(letter.sent_at, true) : "—"]))
+      : el("p", { className: "fr-alert fr-alert--sm fr-alert--success", text: "Aucun message mis de côté dans cette file." }));
+    byId("rejouer").hidden = !list.length;
+    byId("rejouer").dataset.nombre = String(list.length);
+    if (!letters.ok) Permis.showMessage(byId("etat-dlq"), letters.data.message, "echec");
+  }
+
+  byId("formulaire-service").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const chosenService = byId("service").value || byId("autre-service").value.trim().toUpperCase();
+    if (!chosenService) {
+      Permis.showErrors(byId("formulaire-service"), Permis.formErrors([{ errorId: "erreur-service",
+        message: "Indiquez la file : DDT-<département> (par exemple DDT-69) ou CERT." }]));
+      return;
+    }
+    authority = chosenService;
+    const button = byId("afficher-service");
+    Permis.busy(button, true, "Chargement…");
+    await loadAdmin(false);
+    Permis.busy(button, false);
+  });
+
+  byId("rejouer").addEventListener("click", () => {
+    const count = Number(byId("rejouer").dataset.nombre || 0);
+    byId("texte-confirmation-rejouer").textContent = count + " message(s) de la file " + authority
+      + " seront de nouveau proposés aux agents. Faites-le une fois la cause de l'échec corrigée.";
+    byId("confirmation-rejouer").hidden = false;
+    byId("titre-confirmation-rejouer").focus();
+  });
+  byId("annuler-rejouer").addEventListener("click", () => {
+    byId("confirmation-rejouer").hidden = true;
+    byId("rejouer").focus();
+  });
+  byId("confirmer-rejouer").addEventListener("click", async () => {
+    const button = byId("confirmer-rejouer");
+    if (button.disabled) return;
+    Permis.busy(button, true, "Remise dans la file…");
+    const result = await Permis.callApi("/staff/queues/" + encodeURIComponent(authority) + "/dead-letters/redrive",
+      { method: "POST", body: {}, token: true });
+    Permis.busy(button, false);
+    if (refused(result)) return;
+    byId("confirmation-rejouer").hidden = true;
+    Permis.showMessage(byId("etat-dlq"), result.data.message, result.ok ? "succes" : "echec");
+    loadAdmin(true);
+  });
+
+  const readsForm = byId("formulaire-consultations");
+  readsForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    Permis.clearErrors(readsForm);
+    const problems = Permis.checkRequired(readsForm);
+    if (problems.length) {
+      Permis.showErrors(readsForm, Permis.formErrors(problems));
+      return;
+    }
+    const id = byId("numero-consultations").value.replace(/\s+/g, "");
+    const button = byId("voir-consultations");
+    Permis.busy(button, true, "Recherche…");
+    const result = await Permis.callApi("/staff/requests/" + encodeURIComponent(id) + "/reads", { token: true });
+    Permis.busy(button, false);
+    if (refused(result)) return;
+    if (!result.ok) {
+      byId("liste-consultations").replaceChildren();
+      Permis.showErrors(readsForm, result.data, { codeFields: { request_not_found: "request_id" } });
+      return;
+    }
+    const reads = result.data.reads;
+    byId("liste-consultations").replaceChildren(reads.length
+      ? table("Consultations de la demande " + id, ["Date", "Agent", "Rôle", "Consultation"], reads.map((read) => [
+        Permis.formatDate(read.at, true), read.agent_name, Permis.ROLE_LABELS[read.role] || read.role,
+        read.what === "demande" ? "La demande" : read.what.replace(/^piece:/, "Pièce : ")]))
+      : el("p", { text: "Personne n'a encore consulté la demande " + id + "." }));
+  });
+
+  // --- Refreshing ------------------------------------------------------------------------------
+
+  function tick() {
+    if (document.visibilityState !== "visible") return;
+    if (view === "file") loadQueue(true);
+    else if (view === "admin") loadAdmin(true);
+    else if (view === "demande" && current && current.claim && current.claim.mine
+      && new Date(current.claim.lease_until).getTime() < Date.now()) {
+      Permis.showMessage(byId("etat-demande"), "Votre prise en charge a expiré : la demande peut être proposée à un autre "
+        + "agent. Prolongez-la tout de suite, ou retournez à la file.", "attention");
+    }
+  }
+  setInterval(tick, REFRESH_MS);
+  document.addEventListener("visibilitychange", tick);
+
+  // --- Start ---------------------------------------------------------------------------------
+
+  (async function start() {
+    const result = await Permis.profile();
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      byId("chargement").hidden = true;
+      Permis.showMessage(byId("avis"), result.data.message, "echec");
+      return;
+    }
+    me = result.data;
+    const instructor = INSTRUCTORS.includes(me.role);
+    const administrator = ADMINISTRATORS.includes(me.role);
+    if (!instructor && !administrator) {
+      noAccess("Cette page est réservée aux agents instructeurs",
+        "La console d'instruction sert aux agents des DDT, du CERT et des préfectures. Votre compte ("
+        + (Permis.ROLE_LABELS[me.role] || me.role) + ") n'y a pas accès : vos démarches sont dans votre espace.",
+        "espace.html", "Aller à mon espace");
+      return;
+    }
+    if (me.mfa_required) {
+      mfaMissing();
+      return;
+    }
+    if (administrator) {
+      byId("titre-page").textContent = "Files d'instruction";
+      drawAuthorities();
+      show("admin");
+      await loadAdmin(false);
+      return;
+    }
+    show("file");
+    drawHeld();
+    await loadQueue(false);
+  })();
+})();

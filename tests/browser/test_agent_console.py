@@ -22,8 +22,8 @@ def filed(stack):
 def test_an_agent_without_double_authentication_is_sent_to_set_it_up(site):
     answer = requests.post(site.api + "/sessions", timeout=10, json={
         "email": demo_login("instructeur-cert"), "password": DEMO_PASSWORD}).json()
-    if answer["status"] != "signed_in":
-        pytest.skip("the CERT agent's double authentication is already set up")
+    # No browser test before this one sets up the demo CERT agent's double authentication.
+    assert answer["status"] == "signed_in", "the CERT agent's double authentication is already set up"
     site.sign_in(demo_login("instructeur-cert"))
     page = site.open("console.html")
     alert = page.locator("#bloc-acces")

@@ -133,7 +133,7 @@
       rows.filter(([, value]) => value).forEach(([term, value]) => list.append(el("dt", { text: term }), el("dd", { text: value })));
       const validity = byId("validite");
       if (answer.valid_until) {
-        validity.textContent = (expired ? "Ce certificat n'est plus valable depuis le " : "Ce certificat est valable jusqu'au ")
+        validity.textContent = (expired ? "Ce certificat n'était valable que jusqu'au " : "Ce certificat est valable jusqu'au ")
           + Permis.formatDate(answer.valid_until) + " inclus.";
         validity.className = "fr-mb-0 fr-badge " + (expired ? "fr-badge--warning" : "fr-badge--success");
         validity.hidden = false;

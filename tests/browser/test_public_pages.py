@@ -462,3 +462,16 @@ def test_the_local_mailbox_lists_the_emails_and_shows_one_on_a_phone(new_site, s
     expect(page.locator("#destinataires")).to_contain_text(email)
     assert page.locator("#liste button[aria-pressed=true]").count() == 1
     tab.check("public-boite-mail-telephone-lecture")
+
+
+def test_the_qr_reader_library_is_served_and_nothing_else_of_node_modules(stack):
+    import http.client
+    from urllib.parse import urlparse
+
+    served = requests.get(stack["urls"]["web"] + "/lib/jsqr/jsQR.js", timeout=10)
+    assert served.status_code == 200 and "jsQR" in served.text
+    web = urlparse(stack["urls"]["web"])
+    connection = http.client.HTTPConnection(web.hostname, web.port, timeout=10)
+    connection.request("GET", "/lib/jsqr/../../../package.json")  # sent as is, not normalised
+    answer = connection.getresponse()
+    assert answer.status == 404 or b"permis-en-ligne-web" not in answer.read()

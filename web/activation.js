@@ -43,7 +43,6 @@
     }
     const account = result.data;
     Permis.showMessage(state, "");
-    state.classList.remove("message-info");
     const role = Permis.ROLE_LABELS[account.role] || account.role;
     byId("bonjour").textContent = "Bonjour " + account.first_name + ", vous activez votre compte « " + role
       + " » associé à l'adresse " + account.email + ".";

@@ -12,7 +12,7 @@
   const channel = () => (document.querySelector('input[name="channel"]:checked') || {}).value || "email";
   let target = null; // what the code confirms: the number, the channel and the address as typed
   const number = Permis.fragment().get("demande"); // from the tracking page
-  if (number) byId("request_id").value = number;
+  if (number && /^\d{12}$/.test(number)) byId("request_id").value = number;
 
   document.querySelectorAll('input[name="channel"]').forEach((radio) => radio.addEventListener("change", () => {
     const sms = channel() === "sms";
@@ -20,6 +20,7 @@
     byId("aide-adresse").textContent = sms ? "Exemple : 06 12 34 56 78" : "Exemple : prenom.nom@exemple.fr";
     byId("address").type = sms ? "tel" : "email";
     byId("address").autocomplete = sms ? "tel" : "email";
+    byId("address").inputMode = sms ? "tel" : "email";
   }));
 
   form.addEventListener("submit", async (event) => {
@@ -36,7 +37,11 @@
       Permis.showErrors(form, result.data);
       return;
     }
-    byId("message-envoi").textContent = result.data.message;
+    Permis.showMessage(byId("message-envoi"), result.data.message, "info");
+    byId("bloc-abonnement").hidden = true;
+    codeForm.hidden = false;
+    codeForm.reset();
+    Permis.showMessage(byId("etat-code"), "");
     byId("bloc-code").hidden = false;
     byId("bloc-code").focus();
   });
@@ -59,6 +64,15 @@
       return;
     }
     codeForm.hidden = true;
+    Permis.showMessage(byId("message-envoi"), "");
     Permis.showMessage(byId("etat-code"), result.data.message, "succes");
+  });
+
+  // Back to the first form (another address, another number): a new code will be sent.
+  byId("recommencer").addEventListener("click", () => {
+    Permis.clearErrors(codeForm);
+    byId("bloc-code").hidden = true;
+    byId("bloc-abonnement").hidden = false;
+    byId("address").focus();
   });
 })();

@@ -47,7 +47,7 @@
       },
       el("span", { className: "objet", text: message.subject || "(sans objet)" }),
       el("span", { className: "destinataire", text: "À : " + recipients(message) }),
-      el("span", { className: "sr-only", text: index === 0 ? " (le plus récent)" : "" })))));
+      el("span", { className: "fr-sr-only", text: index === 0 ? " (le plus récent)" : "" })))));
   }
 
   async function refresh() {

@@ -268,7 +268,8 @@ const Permis = (() => {
 
   function busy(button, isBusy, text) {
     if (isBusy) {
-      button.dataset.texte = button.textContent;
+      // Busy already (checkedProof, then the page's own call): keep the button's own text to restore.
+      if (button.getAttribute("aria-busy") !== "true") button.dataset.texte = button.textContent;
       button.textContent = text || "Envoi en cours…";
       button.disabled = true;
       button.setAttribute("aria-busy", "true");

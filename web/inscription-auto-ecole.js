@@ -45,5 +45,8 @@
       + Permis.formatDate(result.data.activation_deadline, true) + ".";
     success.hidden = false;
     success.focus();
+    Permis.siteConfig().then((config) => {
+      success.querySelectorAll(".lien-local").forEach((item) => { item.hidden = !config.local; });
+    });
   });
 })();

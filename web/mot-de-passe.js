@@ -9,6 +9,8 @@
   Permis.forgetFragment();
 
   function showRequestForm() {
+    byId("titre-page").textContent = "Mot de passe oublié";
+    document.title = "Mot de passe oublié – Permis en ligne";
     byId("bloc-nouveau").hidden = true;
     byId("bloc-demande").hidden = false;
   }

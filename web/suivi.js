@@ -2,12 +2,18 @@
 // Public tracking: POST /suivi with the request number and the ALTCHA proof; the status and its date.
 
 (function suivi() {
+  // The status as a DSFR badge: its colour says whether all goes well, the person must act, or it ended badly.
+  const BADGES = {
+    brouillon: "fr-badge--new", "attente-validation-usager": "fr-badge--warning", "complement-demande": "fr-badge--warning",
+    expiree: "fr-badge--error", rejetee: "fr-badge--error", retourne: "fr-badge--error", detruit: "fr-badge--error",
+    validee: "fr-badge--success", "disponible-bureau-de-poste": "fr-badge--success", "titre-remis": "fr-badge--success",
+  };
   const byId = (id) => document.getElementById(id);
   const form = byId("formulaire");
   const button = byId("envoyer");
   const antirobot = Permis.bindAntirobot(byId("altcha"), byId("etat-altcha"));
   const number = Permis.fragment().get("demande");
-  if (number) byId("request_id").value = number;
+  if (number && /^\d{12}$/.test(number)) byId("request_id").value = number;
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -32,7 +38,9 @@
     const answer = result.data;
     byId("numero").textContent = answer.request_id;
     byId("demarche").textContent = answer.procedure_label;
-    byId("statut").textContent = answer.status_label;
+    const badge = byId("statut");
+    badge.textContent = answer.status_label;
+    badge.className = "fr-badge " + (BADGES[answer.status] || "fr-badge--info");
     byId("depuis").textContent = Permis.formatDate(answer.since, true);
     byId("explication").textContent = answer.explanation;
     byId("lien-alertes").href = "alertes.html#demande=" + encodeURIComponent(answer.request_id);

@@ -16,6 +16,11 @@ WEB_DIR = os.path.join(PROJECT_DIR, "web")
 # pages ask for dsfr/..., as they will on the CDN where the build copies it next to them.
 DSFR_DIR = os.path.join(PROJECT_DIR, "node_modules", "@gouvfr", "dsfr", "dist")
 DSFR_PREFIX = "/dsfr/"
+# jsQR (npm), which reads a QR code from an image in the browser (verification.html): lib/jsqr/...
+JSQR_DIR = os.path.join(PROJECT_DIR, "node_modules", "jsqr", "dist")
+JSQR_PREFIX = "/lib/jsqr/"
+# Folders of node_modules served under a prefix; nothing outside them (no "..").
+PACKAGE_PREFIXES = ((DSFR_PREFIX, DSFR_DIR), (JSQR_PREFIX, JSQR_DIR))
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -58,10 +63,11 @@ class WebHandler(SimpleHTTPRequestHandler):
 
     def translate_path(self, path: str) -> str:
         bare = path.split("?", 1)[0].split("#", 1)[0]
-        if bare.startswith(DSFR_PREFIX):
-            relative = os.path.normpath(bare[len(DSFR_PREFIX):]).lstrip("/")
-            if not relative.startswith(".."):
-                return os.path.join(DSFR_DIR, relative)
+        for prefix, folder in PACKAGE_PREFIXES:
+            if bare.startswith(prefix):
+                relative = os.path.normpath(bare[len(prefix):]).lstrip("/")
+                if not relative.startswith(".."):
+                    return os.path.join(folder, relative)
         return super().translate_path(path)
 
     def _json(self, payload: Any) -> None:

@@ -20,8 +20,9 @@ LOCAL_ONLY = {"boite-mail.html", "boite-mail.js", "README.md"}
 # What the pages ask for under dsfr/: the minified bundle, its fonts, icons and favicons.
 DSFR_FILES = ["dsfr.min.css", "dsfr.module.min.js", "dsfr.nomodule.min.js", "utility/icons/icons.min.css"]
 DSFR_FOLDERS = ["fonts", "icons", "favicon"]
-# Other front-end packages served from node_modules (chalicelib/local/web_server.py LIBRARIES).
-LIBRARIES: dict[str, Path] = {}
+# Other front-end packages, as the local web server serves them (its PACKAGE_PREFIXES): the
+# file the pages ask for, under its prefix.
+LIBRARIES = {"lib/jsqr/jsQR.js": PROJECT_DIR / "node_modules" / "jsqr" / "dist" / "jsQR.js"}
 
 
 def build_site(out: Path) -> Path:
@@ -37,8 +38,9 @@ def build_site(out: Path) -> Path:
         shutil.copy2(DSFR_DIST / name, out / "dsfr" / name)
     for folder in DSFR_FOLDERS:
         shutil.copytree(DSFR_DIST / folder, out / "dsfr" / folder)
-    for prefix, source in LIBRARIES.items():
-        shutil.copytree(source, out / prefix)
+    for name, source in LIBRARIES.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, out / name)
     (out / "config.json").write_text(json.dumps({"apiUrl": API_PATH}))
     return out
 

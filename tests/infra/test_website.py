@@ -6,7 +6,8 @@ import json
 
 from tests.infra.test_template import STAGE, of_type, props, render
 
-PAGES_OF_THE_SITE = {"index.html", "connexion.html", "demandes.html", "demande.html", "suivi.html", "espace.html"}
+PAGES_OF_THE_SITE = {"index.html", "connexion.html", "demandes.html", "demande.html", "suivi.html", "espace.html",
+                     "verification.html", "console.html", "membres.html", "valider.html"}
 
 
 def _distribution(dev):

@@ -99,11 +99,14 @@
         const who = row.candidate_name || "candidat non renseigné";
         return el("tr", {},
           el("th", { scope: "row" }, el("a", { href, text: row.request_id })),
-          el("td", {}, row.candidate_name || el("span", { className: "fr-hint-text", text: "Non renseigné" })),
-          el("td", { text: row.procedure_label }),
-          el("td", {}, Demandes.statusBadge(row.status, row.status_label)),
-          el("td", {}, el("time", { datetime: row.updated_at, text: Permis.formatDate(row.updated_at, true) })),
-          el("td", {}, el("a", { className: "fr-link", href,
+          // data-label: on a phone each row becomes a card whose cells say what they are (style.css).
+          el("td", { "data-label": "Candidat" }, row.candidate_name
+            || el("span", { className: "fr-hint-text", text: "Non renseigné" })),
+          el("td", { "data-label": "Démarche", text: row.procedure_label }),
+          el("td", { "data-label": "Statut" }, Demandes.statusBadge(row.status, row.status_label)),
+          el("td", { "data-label": "Dernière modification" },
+            el("time", { datetime: row.updated_at, text: Permis.formatDate(row.updated_at, true) })),
+          el("td", { "data-label": "Action" }, el("a", { className: "fr-link", href,
             text: row.status === "brouillon" ? "Compléter" : "Consulter",
             "aria-label": (row.status === "brouillon" ? "Compléter" : "Consulter") + " la demande n° "
               + row.request_id + " (" + who + ")" })));

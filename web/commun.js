@@ -1,5 +1,5 @@
 "use strict";
-// Code shared by every page except the health page (index.html, which keeps app.js).
+// Code shared by every page.
 // Everything lives in the one global object `Permis`. Rule of the whole site: text that comes from
 // the server or from the person is only ever put in the page with textContent / createElement,
 // never with innerHTML.
@@ -7,23 +7,28 @@
 const Permis = (() => {
   // --- Configuration -------------------------------------------------------------------------
 
-  let apiUrlPromise = null;
+  let siteConfigPromise = null;
 
-  /** The API's address, read once from config.json (served next to the pages). */
-  function apiUrl() {
-    if (!apiUrlPromise) {
-      apiUrlPromise = fetch("config.json", { cache: "no-store" })
+  /** config.json (served next to the pages), once it has been read: {apiUrl, local}. A failed
+   *  read is tried again on the next call. */
+  function siteConfig() {
+    if (!siteConfigPromise) {
+      siteConfigPromise = fetch("config.json", { cache: "no-store" })
         .then((response) => {
           if (!response.ok) throw new Error("config.json : " + response.status);
           return response.json();
         })
-        .then((config) => String(config.apiUrl || "").replace(/\/+$/, ""))
         .catch((error) => {
-          apiUrlPromise = null; // try again on the next call
+          siteConfigPromise = null;
           throw error;
         });
     }
-    return apiUrlPromise;
+    return siteConfigPromise;
+  }
+
+  /** The API's address ("/api" when deployed: the same origin; a full URL on make run). */
+  function apiUrl() {
+    return siteConfig().then((config) => String(config.apiUrl || "").replace(/\/+$/, ""));
   }
 
   // --- Session ---------------------------------------------------------------------------------
@@ -841,18 +846,6 @@ const Permis = (() => {
   </div>
 </footer>`;
 
-  let siteConfigPromise = null;
-
-  /** config.json, once: {apiUrl, local}. */
-  function siteConfig() {
-    if (!siteConfigPromise) {
-      siteConfigPromise = fetch("config.json", { cache: "no-store" })
-        .then((response) => (response.ok ? response.json() : {}))
-        .catch(() => ({}));
-    }
-    return siteConfigPromise;
-  }
-
   let profilePromise = null;
 
   /** GET /me, once per page, shared by the frame and the page (same result shape as callApi). */
@@ -883,10 +876,10 @@ const Permis = (() => {
 
   function startFrame() {
     drawFrame(false);
-    siteConfig().then((config) => { if (config.local) drawFrame(true); });
+    siteConfig().then((config) => { if (config.local) drawFrame(true); }, () => {});
     // A session whose role is not known yet (first page after signing in): ask, then redraw.
     if (hasSession() && !knownRole() && document.getElementById("cadre-haut")) {
-      profile().then(() => siteConfig()).then((config) => drawFrame(Boolean(config.local)));
+      profile().then(() => siteConfig()).then((config) => drawFrame(Boolean(config.local)), () => drawFrame(false));
     }
   }
 

@@ -47,6 +47,6 @@
     success.focus();
     Permis.siteConfig().then((config) => {
       success.querySelectorAll(".lien-local").forEach((item) => { item.hidden = !config.local; });
-    });
+    }, () => {}); // no config: the local links stay hidden
   });
 })();

@@ -71,13 +71,23 @@ def run_attestation() -> dict[str, Any]:
     return json.loads(proc.stdout)
 
 
+def run_web_pages() -> dict[str, Any]:
+    """In its own process: Chromium through Playwright, the local web server in a thread."""
+    proc = subprocess.run([cold_start.python_executable(), str(BENCH_DIR / "web_pages.py"), "--rounds", "5"],
+                          cwd=PROJECT_DIR, capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench/web_pages.py failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout)
+
+
 # --- report ------------------------------------------------------------------------------------
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def summary_rows(cold: dict[str, Any], aws: dict[str, Any], pdf: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+def summary_rows(cold: dict[str, Any], aws: dict[str, Any], pdf: dict[str, Any],
+                 web: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     metrics = cold["metrics"]
     over = [r["operation"] for r in aws["operations"] if not r["ok"]]
     return [
@@ -98,6 +108,14 @@ def summary_rows(cold: dict[str, Any], aws: dict[str, Any], pdf: dict[str, Any])
         ("AWS calls per operation",
          "all at the minimum" if not over else "over the minimum: " + ", ".join(over),
          "≤ minimum for each", aws["ok"]),
+        ("Web page weight, heaviest page / bare DSFR page (gzipped)",
+         f"{web['worst_bytes']['bytes_ratio']:.2f}x ({web['worst_bytes']['page']}: "
+         f"{web['worst_bytes']['gzip_bytes'] / 1024:.0f} KB vs {web['reference']['gzip_bytes'] / 1024:.0f} KB)",
+         f"≤ {web['bytes_ratio_target']:.2f}x", web["bytes_ok"]),
+        ("Web page load, slowest page / bare DSFR page",
+         f"{web['worst_time']['time_ratio']:.2f}x ({web['worst_time']['page']}: "
+         f"{web['worst_time']['load_ms']:.0f} ms vs {web['reference']['load_ms']:.0f} ms)",
+         f"≤ {web['time_ratio_target']:.2f}x", web["time_ok"]),
     ]
 
 
@@ -105,10 +123,11 @@ def _ms(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
-def render(info: dict[str, Any], cold: dict[str, Any], aws: dict[str, Any], pdf: dict[str, Any]) -> str:
+def render(info: dict[str, Any], cold: dict[str, Any], aws: dict[str, Any], pdf: dict[str, Any],
+           web: dict[str, Any]) -> str:
     m = cold["metrics"]
     imports = cold["imports"]
-    rows = summary_rows(cold, aws, pdf)
+    rows = summary_rows(cold, aws, pdf, web)
     lines: list[str] = []
     add = lines.append
 
@@ -272,6 +291,31 @@ def render(info: dict[str, Any], cold: dict[str, Any], aws: dict[str, Any], pdf:
         "about 12 ms. A fixed mask would bring the ratio under 3x, at the cost of the standard's "
         "scan-friendliness rule; it was not taken.")
     add("")
+    add("## 4. The web pages, first visit")
+    add("")
+    add("`bench/web_pages.py`, in its own process: Debian's Chromium (Playwright) opens each page with an "
+        "empty cache from the local web server (no API: the pages' own calls fail at once, the static files "
+        "they load are the same), against a **reference** measured in the same run, interleaved: a bare DSFR "
+        "page (the DSFR's CSS and script, the header's markup, a title). Bytes are what the browser received "
+        "from the site, gzipped as CloudFront sends them; time is the navigation's load event. "
+        f"{web['rounds']} rounds after a warm-up; medians. Targets: ≤ {web['bytes_ratio_target']:.1f}x the "
+        f"reference's bytes and ≤ {web['time_ratio_target']:.1f}x its time, for every page.")
+    add("")
+    add("| Page | Requests | Raw KB | Gzipped KB | Ratio | Load (ms) | Ratio |")
+    add("|---|---|---|---|---|---|---|")
+    ref = web["reference"]
+    add(f"| reference (bare DSFR) | {ref['requests']:.0f} | {ref['raw_bytes'] / 1024:.0f} | "
+        f"{ref['gzip_bytes'] / 1024:.0f} | 1.00x | {ref['load_ms']:.0f} | 1.00x |")
+    for row in web["pages"]:
+        add(f"| `{row['page']}` | {row['requests']:.0f} | {row['raw_bytes'] / 1024:.0f} | "
+            f"{row['gzip_bytes'] / 1024:.0f} | {row['bytes_ratio']:.2f}x | {row['load_ms']:.0f} | "
+            f"{row['time_ratio']:.2f}x |")
+    add("")
+    add("Most of every page is the DSFR itself (its CSS is 711 KB raw). The pages add their icons "
+        "(`web/icones.css`, only the icons they use: the DSFR's full icon sheet weighs 356 KB, which "
+        "once made every page 1.45x the reference), `commun.js` (the frame, the session, the forms) and "
+        "their own script.")
+    add("")
     add("## Running")
     add("")
     add("```")
@@ -280,6 +324,7 @@ def render(info: dict[str, Any], cold: dict[str, Any], aws: dict[str, Any], pdf:
     add(".venv/bin/python bench/cold_start.py 5   # cold start only, JSON on stdout")
     add(".venv/bin/python bench/aws_calls.py      # AWS calls only")
     add(".venv/bin/python bench/attestation.py    # attestation rendering and verification only")
+    add(".venv/bin/python bench/web_pages.py      # the web pages' first visit only")
     add("```")
     add("")
     add("Raw results of the last run: `bench/.results/latest.json` (ignored by git, like the bytecode "
@@ -305,16 +350,18 @@ def main() -> int:
         aws = run_aws_calls()
         print("Attestation rendering and verification…")
         pdf = run_attestation()
+        print("Web pages, first visit (Chromium)…")
+        web = run_web_pages()
     except Exception:  # noqa: BLE001 — any crash: report it, keep the last good README
         traceback.print_exc()
         print("\nERROR: a benchmark crashed; bench/README.md was not rewritten.", file=sys.stderr)
         return 1
 
     (RESULTS_DIR / "latest.json").write_text(json.dumps(
-        {"machine": info, "cold_start": cold, "aws_calls": aws, "attestation": pdf}, indent=2), encoding="utf-8")
-    README.write_text(render(info, cold, aws, pdf), encoding="utf-8")
+        {"machine": info, "cold_start": cold, "aws_calls": aws, "attestation": pdf, "web_pages": web}, indent=2), encoding="utf-8")
+    README.write_text(render(info, cold, aws, pdf, web), encoding="utf-8")
 
-    rows = summary_rows(cold, aws, pdf)
+    rows = summary_rows(cold, aws, pdf, web)
     print()
     for name, measured, target, ok in rows:
         print(f"{verdict(ok):<4}  {name}: {measured} (target {target})")

@@ -17,8 +17,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 WEB_DIR = PROJECT_DIR / "web"
 DSFR_DIST = PROJECT_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
 LOCAL_ONLY = {"boite-mail.html", "boite-mail.js", "README.md"}
-# What the pages ask for under dsfr/: the minified bundle, its fonts, icons and favicons.
-DSFR_FILES = ["dsfr.min.css", "dsfr.module.min.js", "dsfr.nomodule.min.js", "utility/icons/icons.min.css"]
+# What the pages ask for under dsfr/: the minified bundle, its fonts, icons (the SVGs icones.css
+# and the bundle point at) and favicons.
+DSFR_FILES = ["dsfr.min.css", "dsfr.module.min.js", "dsfr.nomodule.min.js"]
 DSFR_FOLDERS = ["fonts", "icons", "favicon"]
 # Other front-end packages, as the local web server serves them (its PACKAGE_PREFIXES): the
 # file the pages ask for, under its prefix.

@@ -102,3 +102,105 @@ def wait_for(check, what, timeout=60):
             return result
         time.sleep(0.3)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+# --- Requests filed over HTTP, as the demo school (what a test prepares without clicking) ----------
+
+DEMO_PASSWORD = "demo-permis-en-ligne-2026"
+DEMO_DOMAIN = "demo.permis-en-ligne.example.fr"
+ADDRESS = {"number": "12", "street_type": "RUE", "street_name": "de la République", "postal_code": "69002",
+           "commune": "69382"}  # Lyon 2e: the demo DDT's département
+
+
+def demo_login(role):
+    return f"{role}@{DEMO_DOMAIN}"
+
+
+def api_session(stack, email, password=DEMO_PASSWORD):
+    """Signs in over HTTP; returns the bearer headers."""
+    answer = requests.post(stack["urls"]["api"] + "/sessions", timeout=30,
+                           json={"email": email, "password": password}).json()
+    return {"Authorization": f"Bearer {answer['tokens']['access_token']}"}
+
+
+def api_caller(stack, headers):
+    """call(method, path, payload=None, extra_headers=None) -> the JSON answer, asserting a 2xx."""
+    api = stack["urls"]["api"]
+
+    def call(method, path, payload=None, extra=None):
+        response = requests.request(method, api + path, json=payload, headers={**headers, **(extra or {})},
+                                    timeout=40)
+        assert response.status_code in (200, 201), (path, response.text)
+        return response.json()
+
+    return call
+
+
+def scan_jpeg_bytes():
+    """A real JPEG scan (noise, so that it is not too small once compressed)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.effect_noise((900, 700), 60).convert("RGB").save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def draft_registration(stack, call, email, birth_name="Dupont", first_names="Léa", birth_date="2004-05-06",
+                       vision_correction=True, scan=None):
+    """A registration without mandate for the candidate `email`: the steps, a fresh ePhoto code and
+    every file uploaded to S3 with its presigned form. Returns its number (still a draft)."""
+    import uuid
+
+    number = call("POST", "/requests", {"procedure": "inscription", "mandate": "sans-mandat"})["request_id"]
+    for step, payload in (
+            ("civil_status", {"birth_name": birth_name, "first_names": first_names, "sex": "F",
+                              "birth_date": birth_date,
+                              "birth_place": {"country": "FR", "commune": "Lyon", "departement": "69"}}),
+            ("contact", {"address": ADDRESS, "email": email, "mobile_phone": "06 12 34 56 78"}),
+            ("categories", {"categories": ["B"], "training_path": "traditionnelle", "has_licence": False,
+                            "first_request": True}),
+            ("declarations", {"exam_pending_elsewhere": False, "reads_french": True, "adapted_vehicle": False,
+                              "vision_correction": vision_correction, "medical_condition": False,
+                              "disability_pension": False})):
+        call("PUT", f"/requests/{number}/steps/{step}", payload)
+    call("PUT", f"/requests/{number}/ephoto", {"code": "E2E0" + uuid.uuid4().hex[:18].upper()})
+    scan = scan or scan_jpeg_bytes()
+    for needed in call("GET", f"/requests/{number}/summary")["required_documents"]:
+        if needed["is_file"]:
+            form = call("POST", f"/requests/{number}/documents/{needed['document']}/upload",
+                        {"content_type": "image/jpeg", "size": len(scan)})
+            sent = requests.post(form["url"], data=form["fields"], timeout=30,
+                                 files={"file": ("scan.jpg", scan, "image/jpeg")})
+            assert sent.status_code == 204, sent.text
+    return number
+
+
+def submit_request(stack, headers, number):
+    """Submits the draft, again if the document checker changed its version in between (409);
+    returns the submitted request."""
+    import uuid
+
+    api = stack["urls"]["api"]
+
+    def attempt():
+        seen = requests.get(f"{api}/requests/{number}", headers=headers, timeout=30).json()
+        if seen["status"] != "brouillon":
+            return seen
+        answer = requests.post(f"{api}/requests/{number}/submission", json={"version": seen["version"]},
+                               timeout=30, headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+        assert answer.status_code in (200, 201, 409), answer.text
+        return answer.status_code != 409 and answer.json()
+
+    return wait_for(attempt, f"request {number} to be submitted")
+
+
+def school_files_registration(stack, email, **identity):
+    """The demo school files and submits a registration for `email` ("Attente validation usager");
+    returns its number."""
+    headers = api_session(stack, demo_login("auto-ecole"))
+    number = draft_registration(stack, api_caller(stack, headers), email, **identity)
+    submitted = submit_request(stack, headers, number)
+    assert submitted["status"] == "attente-validation-usager", submitted
+    return number

@@ -7,17 +7,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-import requests
 
-from tests.stack_support import PROJECT_DIR, running_stack, stop_stack
+from tests.stack_support import DEMO_PASSWORD, PROJECT_DIR, api_session, demo_login, running_stack, stop_stack
+
+__all__ = ["DEMO_PASSWORD", "api_session", "demo_login"]  # the tests import them from here too
 
 CHROMIUM = os.environ.get("PERMIS_CHROMIUM", "/usr/bin/chromium")
 AXE = PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("PERMIS_TEST_OUTPUT", PROJECT_DIR / "test-output")) / "screenshots"
 WIDE = {"width": 1280, "height": 900}
 NARROW = {"width": 375, "height": 740}  # a phone
-DEMO_PASSWORD = "demo-permis-en-ligne-2026"
-DEMO_DOMAIN = "demo.permis-en-ligne.example.fr"
 
 
 def pytest_collection_modifyitems(items):
@@ -129,14 +128,3 @@ def new_site(browser, stack):
     yield make
     for tab in opened:
         tab.close()
-
-
-def demo_login(role):
-    return f"{role}@{DEMO_DOMAIN}"
-
-
-def api_session(stack, email, password=DEMO_PASSWORD):
-    """Signs in over HTTP (for what a test prepares without clicking); returns the bearer headers."""
-    answer = requests.post(stack["urls"]["api"] + "/sessions", timeout=10,
-                           json={"email": email, "password": password}).json()
-    return {"Authorization": f"Bearer {answer['tokens']['access_token']}"}

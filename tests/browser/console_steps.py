@@ -1,7 +1,6 @@
 """Steps of the agents' console shared with other browser tests (the lead's whole journey):
 requests brought to instruction over the API, an agent signed in with double authentication, a
 request validated in console.html."""
-import io
 import random
 import re
 import uuid
@@ -9,7 +8,8 @@ import uuid
 import requests
 
 from tests.browser.conftest import DEMO_PASSWORD, api_session, demo_login
-from tests.stack_support import link_token, mail_to, wait_for
+from tests.stack_support import (
+    api_caller, draft_registration, link_token, mail_to, scan_jpeg_bytes, submit_request, wait_for)
 
 MFA_CODE = "123456"  # locally, any 6-digit code is accepted
 NAMES = ["Martin", "Bernard", "Thomas", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent", "Simon",
@@ -50,43 +50,8 @@ def sign_in_agent(site, role):
 
 
 def school_caller(stack):
-    api = stack["urls"]["api"]
-    headers = api_session(stack, demo_login("auto-ecole"))
-
-    def call(method, path, payload=None, extra=None):
-        response = requests.request(method, api + path, json=payload, headers={**headers, **(extra or {})},
-                                    timeout=30)
-        assert response.status_code in (200, 201), (path, response.text)
-        return response.json()
-
-    return call
-
-
-def scan_jpeg():
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.effect_noise((900, 700), 60).convert("RGB").save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()
-
-
-def submit(stack, number):
-    """Submits once the uploaded documents are checked (the checker changes the request's version)."""
-    api, headers = stack["urls"]["api"], api_session(stack, demo_login("auto-ecole"))
-
-    def attempt():
-        seen = requests.get(f"{api}/requests/{number}", headers=headers, timeout=30).json()
-        if seen["status"] != "brouillon":
-            return True
-        try:
-            answer = requests.post(f"{api}/requests/{number}/submission", json={"version": seen["version"]},
-                                   timeout=30, headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
-        except requests.exceptions.Timeout:
-            return False  # a busy machine: see on the next look whether it went through
-        assert answer.status_code in (200, 201, 409, 500), answer.text
-        return answer.status_code in (200, 201)  # 409: the checker changed it; 500: moto overloaded
-
-    wait_for(attempt, f"request {number} to be submitted")
+    """The demo school's calls over HTTP (what the school would see)."""
+    return api_caller(stack, api_session(stack, demo_login("auto-ecole")))
 
 
 def file_requests(stack, count):
@@ -94,38 +59,18 @@ def file_requests(stack, count):
     submitted), each validated by its own new candidate (the activation email read in the local
     mailbox); returns their numbers once every one is "en-instruction" in the DDT-69 queue."""
     api = stack["urls"]["api"]
-    call = school_caller(stack)
-    scan = scan_jpeg()
+    headers = api_session(stack, demo_login("auto-ecole"))
+    call = api_caller(stack, headers)
+    scan = scan_jpeg_bytes()
     filed = []
     for _ in range(count):
-        number = call("POST", "/requests", {"procedure": "inscription", "mandate": "sans-mandat"})["request_id"]
-        tag = uuid.uuid4().hex[:10]
-        email = f"candidat.{tag}@exemple.fr"
-        address = {"number": "12", "street_type": "RUE", "street_name": "de la République", "postal_code": "69002",
-                   "commune": "69382"}
-        for step, payload in (
-                ("civil_status", {"birth_name": random.choice(NAMES), "first_names": random.choice(FIRST_NAMES),
-                                  "sex": "F", "birth_date": f"200{random.randint(0, 5)}-0{random.randint(1, 9)}-1"
-                                                            f"{random.randint(0, 9)}",
-                                  "birth_place": {"country": "FR", "commune": "Lyon", "departement": "69"}}),
-                ("contact", {"address": address, "email": email, "mobile_phone": "06 12 34 56 78"}),
-                ("categories", {"categories": ["B"], "training_path": "traditionnelle", "has_licence": False,
-                                "first_request": True}),
-                ("declarations", {"exam_pending_elsewhere": False, "reads_french": True, "adapted_vehicle": False,
-                                  "vision_correction": True, "medical_condition": False,
-                                  "disability_pension": False})):
-            call("PUT", f"/requests/{number}/steps/{step}", payload)
-        call("PUT", f"/requests/{number}/ephoto", {"code": "E2E0" + uuid.uuid4().hex[:18].upper()})
-        for needed in call("GET", f"/requests/{number}/summary")["required_documents"]:
-            if needed["is_file"]:
-                form = call("POST", f"/requests/{number}/documents/{needed['document']}/upload",
-                            {"content_type": "image/jpeg", "size": len(scan)})
-                sent = requests.post(form["url"], data=form["fields"], timeout=10,
-                                     files={"file": ("scan.jpg", scan, "image/jpeg")})
-                assert sent.status_code == 204, sent.text
+        email = f"candidat.{uuid.uuid4().hex[:10]}@exemple.fr"
+        birth_date = f"200{random.randint(0, 5)}-0{random.randint(1, 9)}-1{random.randint(0, 9)}"
+        number = draft_registration(stack, call, email, birth_name=random.choice(NAMES),
+                                    first_names=random.choice(FIRST_NAMES), birth_date=birth_date, scan=scan)
         filed.append((number, email))
     for number, _ in filed:
-        submit(stack, number)
+        submit_request(stack, headers, number)
     for number, email in filed:
         mail = mail_to(stack, email)
         activated = requests.post(api + "/accounts/activation", timeout=10,

@@ -1,7 +1,6 @@
 """The candidate's space: validating the request a school filed (from the email's link, with the
 identity divergence and its fix), and the account page of every role (see, correct, export, close,
 sign out everywhere, the agents' double authentication)."""
-import io
 import json
 import re
 import uuid
@@ -11,7 +10,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import NARROW, api_session, demo_login
-from tests.stack_support import altcha, email_links, link_token, mail_to
+from tests.stack_support import altcha, email_links, link_token, mail_to, school_files_registration
 
 PASSWORD = "le code de la route 2026"
 ADDRESS = {"number": "12", "street_type": "RUE", "street_name": "de la République", "postal_code": "69002",
@@ -32,43 +31,7 @@ def unique_email(name):
 
 def school_files(stack, email, birth_name="Dupont", first_names="Léa"):
     """The demo school files a request without mandate for `email` (as tests/e2e does); its number."""
-    from PIL import Image
-
-    api = stack["urls"]["api"]
-    headers = api_session(stack, demo_login("auto-ecole"))
-
-    def call(method, path, payload=None, extra=None):
-        response = requests.request(method, api + path, json=payload, headers={**headers, **(extra or {})},
-                                    timeout=10)
-        assert response.status_code in (200, 201), (path, response.text)
-        return response.json()
-
-    number = call("POST", "/requests", {"procedure": "inscription", "mandate": "sans-mandat"})["request_id"]
-    for step, payload in (
-            ("civil_status", {"birth_name": birth_name, "first_names": first_names, "sex": "F",
-                              "birth_date": "2004-05-06",
-                              "birth_place": {"country": "FR", "commune": "Lyon", "departement": "69"}}),
-            ("contact", {"address": ADDRESS, "email": email, "mobile_phone": "06 12 34 56 78"}),
-            ("categories", {"categories": ["B"], "training_path": "traditionnelle", "has_licence": False,
-                            "first_request": True}),
-            ("declarations", {"exam_pending_elsewhere": False, "reads_french": True, "adapted_vehicle": False,
-                              "vision_correction": True, "medical_condition": False, "disability_pension": False})):
-        call("PUT", f"/requests/{number}/steps/{step}", payload)
-    call("PUT", f"/requests/{number}/ephoto", {"code": "NAV0" + uuid.uuid4().hex[:18].upper()})
-    buffer = io.BytesIO()
-    Image.effect_noise((900, 700), 60).convert("RGB").save(buffer, "JPEG", quality=90)
-    for needed in call("GET", f"/requests/{number}/summary")["required_documents"]:
-        if needed["is_file"]:
-            form = call("POST", f"/requests/{number}/documents/{needed['document']}/upload",
-                        {"content_type": "image/jpeg", "size": len(buffer.getvalue())})
-            sent = requests.post(form["url"], data=form["fields"], timeout=10,
-                                 files={"file": ("scan.jpg", buffer.getvalue(), "image/jpeg")})
-            assert sent.status_code == 204, sent.text
-    version = call("GET", f"/requests/{number}")["version"]
-    submitted = call("POST", f"/requests/{number}/submission", {"version": version},
-                     {"Idempotency-Key": str(uuid.uuid4())})
-    assert submitted["status"] == "attente-validation-usager"
-    return number
+    return school_files_registration(stack, email, birth_name=birth_name, first_names=first_names)
 
 
 def candidate_account(stack, email, birth_name="Dupont", first_names="Léa"):

@@ -2,7 +2,6 @@
 (per-field errors, the emailed activation link, choosing the password, signing in), the forgotten
 password, tracking a request and subscribing to its alerts, and verifying a document's QR code
 (pasted, or read from an image in the browser)."""
-import io
 import re
 import uuid
 from datetime import date
@@ -12,8 +11,8 @@ import requests
 from playwright.sync_api import expect
 
 from chalicelib.local.demo_data import FREE_AGREMENT
-from tests.browser.conftest import NARROW, api_session, demo_login
-from tests.stack_support import altcha, link_token, mail_to
+from tests.browser.conftest import NARROW
+from tests.stack_support import altcha, link_token, mail_to, school_files_registration
 
 PUBLIC_PAGES = ["index", "inscription-candidat", "inscription-auto-ecole", "activation", "mot-de-passe",
                 "confirmer-adresse", "desabonnement", "suivi", "alertes", "boite-mail", "verification"]
@@ -44,39 +43,8 @@ def active_candidate(stack, email):
 @pytest.fixture(scope="module")
 def submitted_request(stack):
     """A request the demo school filed and sent (as in tests/e2e): "Attente validation usager"."""
-    from PIL import Image
-
-    api = stack["urls"]["api"]
-    headers = api_session(stack, demo_login("auto-ecole"))
-
-    def call(method, path, payload=None, extra=None):
-        response = requests.request(method, api + path, json=payload, headers={**headers, **(extra or {})}, timeout=40)
-        assert response.status_code in (200, 201), (path, response.text)
-        return response.json()
-
-    number = call("POST", "/requests", {"procedure": "inscription", "mandate": "sans-mandat"})["request_id"]
-    for step, payload in (
-            ("civil_status", {"birth_name": "Durand", "first_names": "Inès", "sex": "F", "birth_date": "2004-05-06",
-                              "birth_place": {"country": "FR", "commune": "Lyon", "departement": "69"}}),
-            ("contact", {"address": ADDRESS, "email": unique_email("ines.durand"), "mobile_phone": "06 12 34 56 78"}),
-            ("categories", {"categories": ["B"], "training_path": "traditionnelle", "has_licence": False,
-                            "first_request": True}),
-            ("declarations", {"exam_pending_elsewhere": False, "reads_french": True, "adapted_vehicle": False,
-                              "vision_correction": False, "medical_condition": False, "disability_pension": False})):
-        call("PUT", f"/requests/{number}/steps/{step}", payload)
-    call("PUT", f"/requests/{number}/ephoto", {"code": "PUB0" + uuid.uuid4().hex[:18].upper()})
-    buffer = io.BytesIO()
-    Image.effect_noise((900, 700), 60).convert("RGB").save(buffer, "JPEG", quality=90)
-    for needed in call("GET", f"/requests/{number}/summary")["required_documents"]:
-        if needed["is_file"]:
-            form = call("POST", f"/requests/{number}/documents/{needed['document']}/upload",
-                        {"content_type": "image/jpeg", "size": len(buffer.getvalue())})
-            sent = requests.post(form["url"], data=form["fields"], timeout=10,
-                                 files={"file": ("scan.jpg", buffer.getvalue(), "image/jpeg")})
-            assert sent.status_code == 204, sent.text
-    version = call("GET", f"/requests/{number}")["version"]
-    call("POST", f"/requests/{number}/submission", {"version": version}, {"Idempotency-Key": str(uuid.uuid4())})
-    return number
+    return school_files_registration(stack, unique_email("ines.durand"), birth_name="Durand", first_names="Inès",
+                                     vision_correction=False)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,9 @@ import pytest
 import requests
 
 from chalicelib.local.processes import free_ports
-from tests.stack_support import PROJECT_DIR, altcha, link_token, mail_to, running_stack, start_stack, stop_stack, wait_for
+from tests.stack_support import (
+    PROJECT_DIR, altcha, api_caller, api_session, demo_login, draft_registration, link_token, mail_to,
+    running_stack, scan_jpeg_bytes, start_stack, stop_stack, submit_request, wait_for)
 
 def listening(port):
     with socket.socket() as probe:
@@ -126,48 +128,13 @@ def test_the_demo_school_files_a_request_the_candidate_validates_it_and_instruct
     """Issue 5's "done when", as a browser would do it: real files posted to S3 with the upload
     forms, the one email read in the local mailbox, the validation, then nobody pushes: the
     checker and the pump move the request to "En cours d'instruction"."""
-    import io
-    import uuid
-
-    from PIL import Image
-
     api = stack["urls"]["api"]
-    school = requests.post(api + "/sessions", timeout=10, json={
-        "email": "auto-ecole@demo.permis-en-ligne.example.fr", "password": "demo-permis-en-ligne-2026"}).json()
-    headers = {"Authorization": f"Bearer {school['tokens']['access_token']}"}
-
-    def call(method, path, payload=None, extra=None):
-        response = requests.request(method, api + path, json=payload, headers={**headers, **(extra or {})},
-                                    timeout=10)
-        assert response.status_code in (200, 201), (path, response.text)
-        return response.json()
-
-    number = call("POST", "/requests", {"procedure": "inscription", "mandate": "sans-mandat"})["request_id"]
-    address = {"number": "12", "street_type": "RUE", "street_name": "de la République", "postal_code": "69002",
-               "commune": "69382"}
+    headers = api_session(stack, demo_login("auto-ecole"))
+    call = api_caller(stack, headers)
     email = "lea.dupont@exemple.fr"
-    for step, payload in (
-            ("civil_status", {"birth_name": "Dupont", "first_names": "Léa", "sex": "F", "birth_date": "2004-05-06",
-                              "birth_place": {"country": "FR", "commune": "Lyon", "departement": "69"}}),
-            ("contact", {"address": address, "email": email, "mobile_phone": "06 12 34 56 78"}),
-            ("categories", {"categories": ["B"], "training_path": "traditionnelle", "has_licence": False,
-                            "first_request": True}),
-            ("declarations", {"exam_pending_elsewhere": False, "reads_french": True, "adapted_vehicle": False,
-                              "vision_correction": True, "medical_condition": False, "disability_pension": False})):
-        call("PUT", f"/requests/{number}/steps/{step}", payload)
-    call("PUT", f"/requests/{number}/ephoto", {"code": "E2E0" + uuid.uuid4().hex[:18].upper()})
-    buffer = io.BytesIO()
-    Image.effect_noise((900, 700), 60).convert("RGB").save(buffer, "JPEG", quality=90)
-    for needed in call("GET", f"/requests/{number}/summary")["required_documents"]:
-        if needed["is_file"]:
-            form = call("POST", f"/requests/{number}/documents/{needed['document']}/upload",
-                        {"content_type": "image/jpeg", "size": len(buffer.getvalue())})
-            sent = requests.post(form["url"], data=form["fields"], timeout=10,
-                                 files={"file": ("scan.jpg", buffer.getvalue(), "image/jpeg")})
-            assert sent.status_code == 204, sent.text
-    version = call("GET", f"/requests/{number}")["version"]
-    submitted = call("POST", f"/requests/{number}/submission", {"version": version},
-                     {"Idempotency-Key": str(uuid.uuid4())})
+    scan = scan_jpeg_bytes()
+    number = draft_registration(stack, call, email, scan=scan)  # the steps, the ePhoto code, the files to S3
+    submitted = submit_request(stack, headers, number)
     assert submitted["status_label"] == "Attente validation usager"
 
     mail = mail_to(stack, email)  # ONE email: the account's activation leads to the request
@@ -187,7 +154,7 @@ def test_the_demo_school_files_a_request_the_candidate_validates_it_and_instruct
     receipt = wait_for(lambda: requests.get(f"{api}/requests/{number}/receipt", headers=headers,
                                              timeout=10).json().get("url"), "the receipt")
     assert requests.get(receipt, timeout=10).content.startswith(b"%PDF")
-    instruct_with_the_agents_command(stack, call, headers, number, buffer.getvalue())
+    instruct_with_the_agents_command(stack, call, headers, number, scan)
 
 
 def instruct_with_the_agents_command(stack, school_call, school_headers, number, scan):

@@ -57,7 +57,7 @@ def test_make_package_builds_the_site_with_the_dsfr_and_without_the_local_mailbo
     assert PAGES_OF_THE_SITE <= names
     assert "boite-mail.html" not in names and "boite-mail.js" not in names
     assert json.loads((site / "config.json").read_text()) == {"apiUrl": "/api"}
-    for needed in ("dsfr.min.css", "dsfr.module.min.js", "utility/icons/icons.min.css", "fonts/Marianne-Regular.woff2",
+    for needed in ("dsfr.min.css", "dsfr.module.min.js", "icons/system/download-line.svg", "fonts/Marianne-Regular.woff2",
                    "favicon/favicon.svg"):
         assert (site / "dsfr" / needed).is_file(), needed
     # Every file a page links to is in the site.

@@ -585,6 +585,7 @@
     const input = form.querySelector('input[type="file"]');
     const button = form.querySelector('button[type="submit"]');
     const progress = progressOf(form);
+    const hadFocus = form.contains(document.activeElement); // the busy button loses it
     Permis.clearErrors(form);
     Permis.showMessage(piece.status, "");
     const file = input.files && input.files[0];
@@ -630,7 +631,7 @@
     spec.state_label = Demandes.DOCUMENT_STATE_LABELS.pending;
     spec.refusal = null;
     piece.replacing = false;
-    renderPiece(documentType);
+    renderPiece(documentType, hadFocus);
     Permis.showMessage(piece.status, "Fichier envoyé : vérification en cours, le résultat s'affiche ici dans quelques "
       + "secondes.", "info");
     watch(documentType);
@@ -641,6 +642,7 @@
     const form = piece.item.querySelector("form");
     const button = form.querySelector('button[type="submit"]');
     const input = form.querySelector("input");
+    const hadFocus = form.contains(document.activeElement); // the busy button loses it
     Permis.clearErrors(form);
     Permis.showMessage(piece.status, "");
     const code = input.value.replace(/\s+/g, "").toUpperCase();
@@ -672,7 +674,7 @@
     piece.spec.state_label = result.data.state_label;
     piece.spec.refusal = result.data.state === "refused" ? result.data.reason : null;
     piece.replacing = false;
-    renderPiece(documentType);
+    renderPiece(documentType, hadFocus);
     Permis.showMessage(piece.status, "Code ePhoto enregistré.", "succes");
     if (!FINAL_STATES.includes(result.data.state)) watch(documentType);
     else if (editing) loadSummary();
@@ -735,7 +737,7 @@
   }
 
   /** One document's state and, when it may be (re)placed, its form. */
-  function renderPiece(documentType) {
+  function renderPiece(documentType, hadFocus) {
     const piece = pieces.get(documentType);
     const { spec, item, mayUpload, onlyRefused } = piece;
     const state = spec.state || "awaiting_upload";
@@ -743,6 +745,8 @@
     const replaceable = mayUpload && sent && (!onlyRefused || state === "refused") && state !== "pending";
     const showForm = mayUpload && (!sent || piece.replacing) && (!onlyRefused || state === "refused");
     const body = item.querySelector(".piece-corps");
+    const lost = !document.activeElement || document.activeElement === document.body;
+    const keepFocus = body.contains(document.activeElement) || (hadFocus && lost);
     body.replaceChildren(...[
       el("p", { className: "piece-etat" }, "État : ", Demandes.documentBadge(state, spec.state_label)),
       piece.sentName && !piece.replacing ? el("div", { className: "envoi envoi-termine" },
@@ -764,6 +768,9 @@
         } }) : null,
       showForm ? pieceForm(spec) : null,
     ].filter(Boolean));
+    // The focused control was replaced (or disabled while busy): the focus stays in this document, on
+    // its title (the next Tab goes on to the next document), instead of falling back to the page's top.
+    if (keepFocus && !body.contains(document.activeElement)) item.querySelector("h3").focus();
   }
 
   /** The list of required documents. mayUpload: the form is offered; onlyRefused: only for refused ones. */
@@ -772,7 +779,7 @@
     watched.clear();
     const list = el("ul", { className: "pieces" }, documents.map((spec) => {
       const item = el("li", { className: "piece carte", id: "piece-" + spec.document },
-        el("h3", { className: "fr-h6 fr-mb-1w", text: spec.label }),
+        el("h3", { className: "fr-h6 fr-mb-1w", text: spec.label, tabindex: "-1" }),
         spec.reason ? el("p", { className: "fr-hint-text", text: spec.reason }) : null,
         el("div", { className: "piece-corps" }),
         el("p", { className: "piece-message", role: "status", "aria-live": "polite" }));
@@ -1137,7 +1144,9 @@
     showBirthPlace();
     fills.push(prefillFromAccount());
     await Promise.all(fills);
-    showStep(stepFromHash() || firstUnfinishedStep(), false);
+    // Arriving from an action of the previous page (e.g. "Commencer la demande", whose notice shows
+    // above): the focus goes to the step to fill, not back to the top of the page.
+    showStep(stepFromHash() || firstUnfinishedStep(), Boolean(notice));
     if (currentStep !== 6 && currentStep !== 7) loadSummary();
   }
 

@@ -6,7 +6,6 @@ GET /health through `app(event, context)`. Samples alternate app/reference so th
 from __future__ import annotations
 
 import json
-import os
 import re
 import statistics
 import subprocess

@@ -60,6 +60,24 @@
     return null;
   }
 
+  let readerPromise = null;
+
+  /** jsQR (250 KB), loaded only when someone reads an image: a visit that pastes the text, or just
+   *  looks, does not pay for it. Resolves to true when the reader is there. */
+  function loadReader() {
+    if (typeof window.jsQR === "function") return Promise.resolve(true);
+    if (!readerPromise) {
+      readerPromise = new Promise((resolve) => {
+        const script = document.createElement("script");
+        script.src = "lib/jsqr/jsQR.js";
+        script.onload = () => resolve(typeof window.jsQR === "function");
+        script.onerror = () => { readerPromise = null; resolve(false); };
+        document.head.append(script);
+      });
+    }
+    return readerPromise;
+  }
+
   /** Reads the chosen image; resolves to {text} or {error} (a French sentence). */
   async function readImage(file) {
     if (!IMAGE_TYPES.includes(file.type)) {
@@ -67,7 +85,7 @@
         + "(PNG, JPEG ou WebP)." };
     }
     if (file.size > MAX_BYTES) return { error: "Cette image dépasse 15 Mo : choisissez une image plus légère." };
-    if (typeof window.jsQR !== "function") {
+    if (!(await loadReader())) {
       return { error: "La lecture des images n'est pas disponible : collez plutôt le texte du QR code." };
     }
     let image;

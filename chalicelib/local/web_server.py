@@ -106,8 +106,19 @@ def local_mailbox(aws_url: str) -> list[dict[str, Any]]:
                      for order, m in reversed(list(enumerate(texts)))]
 
 
+class WebServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that closes a connection mid-file (a tab closed, a test's page gone) is not an
+        error worth a traceback on the console; anything else still is."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 def build_web_server(host: str, port: int, api_url: str, aws_url: str | None = None) -> ThreadingHTTPServer:
     # "local": the pages show the local mailbox in their menu (make run only).
     handler = functools.partial(WebHandler, site_config={"apiUrl": api_url, "local": aws_url is not None},
                                 aws_url=aws_url)
-    return ThreadingHTTPServer((host, port), handler)
+    return WebServer((host, port), handler)

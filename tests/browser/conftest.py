@@ -34,6 +34,17 @@ def stack(tmp_path_factory):
     stop_stack(running)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def patient_expectations():
+    """Playwright's expect() waits up to 15 s (5 by default): a sign-up or a submission goes through
+    moto's Cognito, S3 and the workers, which a shared 2-core machine can slow to seconds."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

@@ -17,14 +17,6 @@ ADDRESS = {"number": "12", "street_type": "RUE", "street_name": "de la Républiq
            "commune": "69382"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def patient_expectations():
-    """The stack shares a small machine: expectations wait up to 15 s (the default is 5 s)."""
-    expect.set_options(timeout=15_000)
-    yield
-    expect.set_options(timeout=5_000)
-
-
 def unique_email(name):
     return f"{name}.{uuid.uuid4().hex[:8]}@exemple.fr"
 

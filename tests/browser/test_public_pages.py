@@ -233,7 +233,7 @@ def test_a_keyboard_alone_creates_a_school_account(site):
     keyboard.press("Tab")
     expect(page.locator("#envoyer")).to_be_focused()
     keyboard.press("Enter")
-    expect(page.locator("#bloc-succes")).to_be_focused()
+    expect(page.locator("#bloc-succes")).to_be_focused(timeout=30_000)  # Cognito, then the email
     assert "/accounts" not in page.url
     assert mail_to(site.stack, email)["subject"]
 

@@ -60,6 +60,7 @@ def test_make_package_builds_the_site_with_the_dsfr_and_without_the_local_mailbo
     for needed in ("dsfr.min.css", "dsfr.module.min.js", "icons/system/download-line.svg", "fonts/Marianne-Regular.woff2",
                    "favicon/favicon.svg"):
         assert (site / "dsfr" / needed).is_file(), needed
+    assert (site / "lib" / "jsqr" / "jsQR.js").is_file()  # verification.js loads it when an image is read
     # Every file a page links to is in the site.
     import re
 

@@ -397,37 +397,34 @@
     showQueue("");
   });
 
-  byId("prolonger").addEventListener("click", async () => {
-    const button = byId("prolonger");
-    if (button.disabled || !current) return;
-    Permis.busy(button, true, "Prolongation…");
-    const result = await Permis.callApi("/staff/requests/" + encodeURIComponent(current.request_id) + "/extend",
-      { method: "POST", body: {}, token: true });
-    Permis.busy(button, false);
-    if (refused(result)) return;
-    if (!result.ok) {
-      lostClaim(result);
-      return;
-    }
-    current.claim = result.data;
+  /** The claim's two buttons: POST /staff/requests/{id}/<action>, then `done(answer)`; a lost
+   *  claim (409) or a refusal is shown the same way for both. */
+  function claimAction(buttonId, action, busyText, done) {
+    byId(buttonId).addEventListener("click", async () => {
+      const button = byId(buttonId);
+      if (button.disabled || !current) return;
+      Permis.busy(button, true, busyText);
+      const result = await Permis.callApi("/staff/requests/" + encodeURIComponent(current.request_id) + "/" + action,
+        { method: "POST", body: {}, token: true });
+      Permis.busy(button, false);
+      if (refused(result)) return;
+      if (!result.ok) {
+        lostClaim(result);
+        return;
+      }
+      done(result.data);
+    });
+  }
+
+  claimAction("prolonger", "extend", "Prolongation…", (claim) => {
+    current.claim = claim;
     drawClaim();
-    Permis.showMessage(byId("etat-demande"), "Prise en charge prolongée jusqu'à " + time(result.data.lease_until) + ".", "succes");
+    Permis.showMessage(byId("etat-demande"), "Prise en charge prolongée jusqu'à " + time(claim.lease_until) + ".", "succes");
   });
 
-  byId("liberer").addEventListener("click", async () => {
-    const button = byId("liberer");
-    if (button.disabled || !current) return;
-    Permis.busy(button, true, "Libération…");
-    const result = await Permis.callApi("/staff/requests/" + encodeURIComponent(current.request_id) + "/release",
-      { method: "POST", body: {}, token: true });
-    Permis.busy(button, false);
-    if (refused(result)) return;
-    if (!result.ok) {
-      lostClaim(result);
-      return;
-    }
+  claimAction("liberer", "release", "Libération…", (answer) => {
     hold(current.request_id, false);
-    showQueue(result.data.message, "succes");
+    showQueue(answer.message, "succes");
   });
 
   /** The claim is gone (expired, released elsewhere, someone else decided): say so, offer the queue. */

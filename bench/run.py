@@ -293,9 +293,10 @@ def render(info: dict[str, Any], cold: dict[str, Any], aws: dict[str, Any], pdf:
     add("")
     add("## 4. The web pages, first visit")
     add("")
-    add("`bench/web_pages.py`, in its own process: Debian's Chromium (Playwright) opens each page with an "
-        "empty cache from the local web server (no API: the pages' own calls fail at once, the static files "
-        "they load are the same), against a **reference** measured in the same run, interleaved: a bare DSFR "
+    add("`bench/web_pages.py`, in its own process: Debian's Chromium (Playwright) opens each page one reaches "
+        "signed out with an empty cache from the local web server (no API: the pages' own calls fail at once, "
+        "the static files they load are the same; the signed-in pages would send the visitor to the sign-in page "
+        "without it), against a **reference** measured in the same run, interleaved: a bare DSFR "
         "page (the DSFR's CSS and script, the header's markup, a title). Bytes are what the browser received "
         "from the site, gzipped as CloudFront sends them; time is the navigation's load event. "
         f"{web['rounds']} rounds after a warm-up; medians. Targets: ≤ {web['bytes_ratio_target']:.1f}x the "
@@ -314,7 +315,11 @@ def render(info: dict[str, Any], cold: dict[str, Any], aws: dict[str, Any], pdf:
     add("Most of every page is the DSFR itself (its CSS is 711 KB raw). The pages add their icons "
         "(`web/icones.css`, only the icons they use: the DSFR's full icon sheet weighs 356 KB, which "
         "once made every page 1.45x the reference), `commun.js` (the frame, the session, the forms) and "
-        "their own script.")
+        "their own script. The load time counts every request a page makes before its load event "
+        "(about 15 against the reference's 5: the page's CSS, icons, scripts, favicon and more font weights) "
+        "from the local Python web server, one HTTP/1.1 connection per file; on CloudFront (HTTP/2, files "
+        "cached at the edge) the difference shrinks, but it is not measured there. Fewer files (one CSS, "
+        "one script per page, built at packaging) would bring it down; not done.")
     add("")
     add("## Running")
     add("")

@@ -33,7 +33,8 @@ def test_school_files_candidate_validates_from_the_email_agent_validates_school_
     page.locator("#confirmation").fill(PASSWORD)
     candidate.check("parcours-activation")
     page.get_by_role("button", name="Activer mon compte").click()
-    expect(page.locator("#bloc-succes")).to_contain_text(f"demande n° {number}")
+    # Cognito (moto) sets the password: seconds on a busy CI machine, once more than 15 s.
+    expect(page.locator("#bloc-succes")).to_contain_text(f"demande n° {number}", timeout=45_000)
     page.locator("#bloc-succes").get_by_role("link", name="Se connecter").click()
     page.get_by_role("textbox", name="Adresse électronique").fill(email)
     page.locator("#password").fill(PASSWORD)

@@ -14,21 +14,11 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from chalicelib.resources import physical_name
+from chalicelib.web_policy import content_security_policy
 
 # The Chalice stage of every deployed API (.chalice/config.json "api_gateway_stage"): the path
 # CloudFront forwards, /api/requests, is that stage's /requests.
 API_PATH = "/api"
-
-
-def content_security_policy(connect_sources: list[str]) -> str:
-    """The same policy as chalicelib/local/web_server.content_security_policy, the API being on
-    the site's own origin; uploads go straight to the documents bucket (presigned POST)."""
-    return "; ".join([
-        "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
-        "connect-src 'self' " + " ".join(connect_sources), "img-src 'self' data: blob:", "font-src 'self'",
-        "frame-src 'self' blob:", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
 
 
 class Website(Construct):

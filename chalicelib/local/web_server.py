@@ -10,6 +10,8 @@ import os
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from chalicelib.web_policy import content_security_policy
+
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WEB_DIR = os.path.join(PROJECT_DIR, "web")
 # The French state design system, installed by npm (make run / make test), never committed; the
@@ -27,18 +29,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
-
-
-def content_security_policy(api_url: str) -> str:
-    """Scripts and styles from this origin only; the pages may call the API and nothing else. The
-    DSFR script sets style attributes (hence 'unsafe-inline' for styles, never for scripts); the
-    local mailbox shows the emails in a sandboxed frame (srcdoc); documents are previewed as blobs."""
-    return "; ".join([
-        "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
-        f"connect-src 'self' {api_url} blob:", "img-src 'self' data: blob:", "font-src 'self'",
-        "frame-src 'self' blob:", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
 
 
 class WebHandler(SimpleHTTPRequestHandler):
@@ -82,7 +72,7 @@ class WebHandler(SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         for name, value in SECURITY_HEADERS.items():
             self.send_header(name, value)
-        self.send_header("Content-Security-Policy", content_security_policy(self._site_config["apiUrl"]))
+        self.send_header("Content-Security-Policy", content_security_policy([self._site_config["apiUrl"]]))
         super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:

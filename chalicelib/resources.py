@@ -403,6 +403,15 @@ MAIN_TABLE = Table(
         " of the 6 months): Query gsi3 gsi3pk=LICENCE_DUE, gsi3sk <= <now> (sparse: only those requests carry it)",
         "a partner's event about a licence: Put pk=REQUEST#<number>, sk=PARTNER_EVENT#<partner>#<event id> in the"
         " transaction of what it changes, on condition it is new (a replay fails it); GetItem to tell a replay",
+        "support ticket: GetItem pk=SUPPORT#<ticket number>, sk=TICKET; Put with its outbox event, on condition it"
+        " is new, then (answer, promise breached) on condition of its version and that it is still open; answered"
+        " ones expire a year later (expires_at)",
+        "a sender's support tickets newest first: Query gsi1 gsi1pk=<SCHOOL#id or ACCOUNT#id>#SUPPORT,"
+        " ScanIndexForward=false",
+        "a département's open support tickets, oldest first: Query gsi2 gsi2pk=SUPPORT#<département>#OPEN (sparse:"
+        " the answer removes it)",
+        "support tickets past the one-week promise: Query gsi3 gsi3pk=SUPPORT_DUE, gsi3sk <= <now> (sparse: open"
+        " tickets not yet recorded as breached; gsi3sk = opened + 7 days)",
     ),
 )
 
@@ -551,6 +560,11 @@ CATALOGUE = Catalogue(
             Access("table", "main", ("dynamodb:Query", "dynamodb:GetItem", "dynamodb:DeleteItem",
                                      "dynamodb:UpdateItem")),
             Access("user_pool", "users", ("cognito-idp:AdminDeleteUser",)),
+        ),
+        # The support desk's promise: open tickets past their week (Query), each read and recorded as
+        # breached with its event (a transaction of Puts).
+        "breach_support_promises": (
+            Access("table", "main", ("dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem")),
         ),
         "staff_mfa_gate": (
             Access("user_pool", "users", ("cognito-idp:AdminGetUser",)),

@@ -185,10 +185,24 @@ def accounts() -> "Accounts":
                     requests=requests_repository())
 
 
+@functools.cache
+def support_repository():
+    from chalicelib.adapters.support_repository import DynamoSupportRepository
+
+    return DynamoSupportRepository(client("dynamodb"), settings.table_name("main"))
+
+
+def support():
+    """The support desk: tickets, the agents' queues and answers, the promise's job."""
+    from chalicelib.services.support import Support
+
+    return Support(support_repository(), requests_repository(), accounts_repository())
+
+
 def reset() -> None:
     from chalicelib.adapters import secrets
 
     for cached in (demo_repository, queue_publisher, cognito_directory, accounts_repository, user_directory, mailer,
-                   requests_repository, documents_repository, signer, alerts_repository, sms):
+                   requests_repository, documents_repository, signer, alerts_repository, sms, support_repository):
         cached.cache_clear()
     secrets.reset()

@@ -150,3 +150,15 @@ def request_transferred_email(*, to: str, first_name: str, request_id: str, cand
                       "Elle figure désormais dans votre espace, avec son historique et ses pièces."]
     return _render(to, "Permis en ligne : transfert d'une demande", f"Bonjour {first_name},", paragraphs, link,
                    "Voir la demande" if link else None)
+
+
+# --- support desk --------------------------------------------------------------------------------
+
+def support_answer_email(*, to: str, ticket_id: str, subject: str, answer: str, link: str | None) -> Email:
+    """The agent's answer to a message sent to the support (link: the sender's list, when signed in)."""
+    return _render(to, f"Permis en ligne : réponse du support à votre message n° {ticket_id}", "Bonjour,",
+                   [f"Le support de Permis en ligne a répondu à votre message n° {ticket_id} « {subject} » :",
+                    answer],
+                   link, "Voir mes messages au support" if link else None,
+                   ["Pour une autre question, écrivez-nous de nouveau depuis la page « Contact et aide » : ne "
+                    "répondez pas à ce courriel."])

@@ -138,7 +138,24 @@ def request_emails_for(event: "OutboxEvent") -> list["Email"]:
     raise ValueError(f"no email for event type {event.type}")
 
 
+def support_answer_for(event: "OutboxEvent") -> "Email | None":
+    """The support desk's answer, as stored (the event carries no personal data)."""
+    from chalicelib.domain import emails
+
+    ticket = wiring.support_repository().get(event.payload["ticket_id"])
+    if ticket is None or ticket.answer is None:
+        return None
+    return emails.support_answer_email(
+        to=ticket.email, ticket_id=ticket.ticket_id, subject=ticket.subject, answer=ticket.answer,
+        link=f"{settings.web_origin()}/contact.html" if ticket.account_id else None)
+
+
 def emails_for(event: "OutboxEvent") -> list["Email"]:
+    from chalicelib.domain import support_events
+
+    if event.type == support_events.TICKET_ANSWERED:
+        answer = support_answer_for(event)
+        return [answer] if answer is not None else []
     if event.type in request_events.EMAILED:
         return request_emails_for(event)
     email = email_for(event)

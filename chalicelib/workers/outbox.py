@@ -9,7 +9,7 @@ from chalice import Blueprint
 
 from chalicelib.adapters import wiring
 from chalicelib.resources import MAIN_TABLE, stream_arn_for
-from chalicelib.domain import account_events, alerts, notifications, request_events
+from chalicelib.domain import account_events, alerts, notifications, request_events, support_events
 from chalicelib.services.demo import MESSAGE_RECEIVED
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ QUEUES_BY_EVENT_TYPE: dict[str, tuple[str, ...]] = {
     # The attestation's verso printed again with the result; the CEPC made.
     request_events.EXAM_RESULT_RECORDED: ("attestations",),
     request_events.CEPC_ISSUED: ("attestations",),
+    # The support desk's answer, emailed to the sender.
+    support_events.TICKET_ANSWERED: ("emails",),
 }
 # The notifications worker (emails and SMS of a request's steps, alert codes), beside the others.
 for _event_type in (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED):

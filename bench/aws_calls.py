@@ -99,6 +99,19 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
         "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query",
         "dynamodb.GetItem", "ses.SendEmail", "dynamodb.PutItem", "dynamodb.GetItem", "ses.SendEmail",
         "dynamodb.PutItem"),
+    # Support desk: the caller, the school (its département and name), ONE transaction (the ticket
+    # and its event); anonymous: the proof of work marked used, ONE transaction. Listings: one
+    # query; the answer: the caller, the ticket, ONE transaction; the promise's job: one query,
+    # then per ticket past its week a read and ONE transaction.
+    "POST /support/tickets": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"),
+    "POST /support/contact": ("dynamodb.PutItem", "dynamodb.TransactWriteItems"),
+    "GET /support/tickets": ("dynamodb.GetItem", "dynamodb.Query"),
+    "GET /support/tickets/{ticket_id}": ("dynamodb.GetItem", "dynamodb.GetItem"),
+    "GET /staff/support": ("dynamodb.GetItem", "dynamodb.Query"),
+    "GET /staff/support/{ticket_id}": ("dynamodb.GetItem", "dynamodb.GetItem"),
+    "POST /staff/support/{ticket_id}/answer": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"),
+    "breach_support_promises (1 ticket past its week)": ("dynamodb.Query", "dynamodb.GetItem",
+                                                         "dynamodb.TransactWriteItems"),
 }
 # What this benchmark drives, to list anything the app has that it does not measure.
 MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messages/{message_id}", "GET"),
@@ -108,9 +121,12 @@ MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messa
                    ("/requests/{request_id}/validation", "POST"), ("/staff/claims", "POST"),
                    ("/staff/requests/{request_id}/decision", "POST"), ("/verification", "POST"),
                    ("/staff/exams/results", "POST"), ("/suivi", "POST"),
-                   ("/openapi.json", "GET"), ("/partenaires/evenements", "POST")}
+                   ("/openapi.json", "GET"), ("/partenaires/evenements", "POST"),
+                   ("/support/tickets", "POST"), ("/support/contact", "POST"), ("/support/tickets", "GET"),
+                   ("/support/tickets/{ticket_id}", "GET"), ("/staff/support", "GET"),
+                   ("/staff/support/{ticket_id}", "GET"), ("/staff/support/{ticket_id}/answer", "POST")}
 MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate", "jwt_authorizer",
-                     "make_attestations", "send_notifications"}
+                     "make_attestations", "send_notifications", "breach_support_promises"}
 
 
 def _set_environment() -> None:
@@ -270,6 +286,7 @@ def measure() -> dict[str, Any]:
             record(operation, calls)
 
         measure_accounts(counter, record, http, app)
+        measure_support(counter, record, http, app)
 
         # handler_map also names the view of each route: those are covered by the routes.
         views = {entry.view_name for methods in app.routes.values() for entry in methods.values()}
@@ -622,6 +639,83 @@ def measure_partner_event(counter: CallCounter, record, http) -> None:
     _check(response.status_code == 200 and json.loads(response.body)["status"] == "titre-remis",
            f"partner event answered {response.status_code}: {response.body!r}")
     record("POST /partenaires/evenements (key cached)", calls)
+
+
+def measure_support(counter: CallCounter, record, http, app) -> None:
+    """A school writes to the support, lists and reads its tickets; someone not signed in writes;
+    the prefecture's administrator of the Rhône reads the queue and answers; the promise's job
+    finds a ticket past its week. Each operation once before (warm caches), then measured."""
+    import base64
+    from datetime import date, datetime, timedelta, timezone
+
+    from altcha import solve_challenge_v1
+
+    from chalicelib.adapters import wiring
+    from chalicelib.domain.accounts import Agrement, AgentCreation, Role, SchoolSignUp
+    from chalicelib.local.demo_data import ActiveAccounts
+    from chalicelib.local.pump import scheduled_event
+    from chalicelib.services import support as support_service
+
+    from lambda_shapes import LambdaContext
+
+    password = "une phrase de passe du banc"
+    json_headers = {"Content-Type": "application/json"}
+    active = ActiveAccounts(wiring.accounts())
+    active.accounts.import_agrements([Agrement(number="E0069999990", name="Banc", address="Lyon", departement="69",
+                                               valid_from=date(2020, 1, 1), valid_until=date(2030, 1, 1))])
+    active.open(lambda a: a.sign_up_school(SchoolSignUp.model_validate({
+        "birth_name": "Banc", "first_name": "Support", "email": "support.ecole@bench.fr", "company_name": "Banc",
+        "agrement_number": "E0069999990", "address": {"number": "3", "street_type": "PL", "street_name": "Bellecour",
+                                                      "postal_code": "69002", "commune": "69382"},
+        "altcha": "banc", "terms_accepted": True})), password)
+    admin_id = active.open(lambda a: a.create_agent(AgentCreation(
+        role=Role.PREFECTURE, email="support.pref@bench.fr", birth_name="Banc", first_name="Préfecture",
+        departement="69")), password)
+    wiring.accounts_repository().set_mfa_enabled(admin_id)
+
+    def token(email: str) -> dict[str, str]:
+        signed = json.loads(http.post("/sessions", headers=json_headers, body=json.dumps(
+            {"email": email, "password": password}).encode()).body)
+        return {**json_headers, "Authorization": f"Bearer {signed['tokens']['access_token']}"}
+
+    def measured(operation: str, method: str, path: str, headers, payload=None, status: int = 200):
+        with counter.recording() as calls:
+            response = http.request(method.upper(), path, headers=headers,
+                                    body=json.dumps(payload).encode() if payload is not None else b"")
+        _check(response.status_code == status, f"{operation} answered {response.status_code}: {response.body!r}")
+        record(operation, calls)
+        return json.loads(response.body)
+
+    def proof() -> str:
+        challenge = json.loads(http.get("/antirobot/challenge").body)
+        number = solve_challenge_v1(challenge["challenge"], challenge["salt"], challenge["algorithm"],
+                                    challenge["maxnumber"]).number
+        return base64.b64encode(json.dumps({**{k: challenge[k] for k in ("algorithm", "challenge", "salt",
+                                                                          "signature")},
+                                            "number": number}).encode()).decode()
+
+    school, admin = token("support.ecole@bench.fr"), token("support.pref@bench.fr")
+    form = {"topic": "bug", "subject": "Banc d'essai", "message": "Un message de banc d'essai, assez long."}
+    ticket = measured("POST /support/tickets", "post", "/support/tickets", school, form, 201)["ticket_id"]
+    measured("POST /support/contact", "post", "/support/contact", json_headers,
+             {**form, "profile": "autre", "email": "banc@bench.fr", "departement": "69", "altcha": proof()}, 201)
+    measured("GET /support/tickets", "get", "/support/tickets", school)
+    measured("GET /support/tickets/{ticket_id}", "get", f"/support/tickets/{ticket}", school)
+    measured("GET /staff/support", "get", "/staff/support", admin)
+    measured("GET /staff/support/{ticket_id}", "get", f"/staff/support/{ticket}", admin)
+    measured("POST /staff/support/{ticket_id}/answer", "post", f"/staff/support/{ticket}/answer", admin,
+             {"answer": "Réponse du banc d'essai."})
+
+    real_now = support_service.utc_now
+    support_service.utc_now = lambda: datetime.now(timezone.utc) + timedelta(days=8)
+    try:
+        with counter.recording() as calls:
+            done = app.handler_map["breach_support_promises"](scheduled_event(),
+                                                              LambdaContext("permis-local-breach_support_promises"))
+    finally:
+        support_service.utc_now = real_now
+    _check(done == {"breached": 1}, f"breach_support_promises: {done}")
+    record("breach_support_promises (1 ticket past its week)", calls)
 
 
 if __name__ == "__main__":

@@ -378,6 +378,26 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, rec
         assert post(http, f"/requests/{production}/licence/resend", {"version": version}, admin).status_code == 200
     run_workers()
 
+    # The support desk (issue 9): a school and someone not signed in write; the prefecture's
+    # administrator reads the queue and answers (the email follows); the promise's job runs a week later.
+    from chalicelib.services import support as support_service
+    from tests.accounts_support import solve_altcha
+
+    support_form = {"topic": "bug", "subject": "Page blanche", "message": "La page de mes demandes reste blanche."}
+    with recorder.running("api_handler"):
+        ticket = json.loads(post(http, "/support/tickets", support_form, admin).body)["ticket_id"]
+        assert post(http, "/support/contact", {**support_form, "profile": "autre", "email": "parent@example.fr",
+                                               "departement": "92", "altcha": solve_altcha(http)}).status_code == 201
+        for path, token in (("/support/tickets", admin), (f"/support/tickets/{ticket}", admin),
+                            ("/staff/support", overseer), (f"/staff/support/{ticket}", overseer)):
+            assert http.get(path, headers={"Authorization": f"Bearer {token}"}).status_code == 200, path
+        assert post(http, f"/staff/support/{ticket}/answer", {"answer": "Videz le cache du navigateur."},
+                    overseer).status_code == 200
+    run_workers()
+    monkeypatch.setattr(support_service, "utc_now", lambda: datetime.now(timezone.utc) + timedelta(days=8))
+    assert app.handler_map["breach_support_promises"](scheduled_event(), None) == {"breached": 1}
+    run_workers()
+
     # The purge of a school never activated (its agrément is released).
     registry(wiring.accounts(), *[a.model_copy(update={"number": "E9990000001"}) for a in [
         wiring.accounts_repository().get_agrement("E1706900120")]])

@@ -59,15 +59,16 @@ class ActiveAccounts:
 def load(accounts: Accounts, repository: demo_service.DemoRepository) -> None:
     accounts.import_agrements(demo_registry())
     active = ActiveAccounts(accounts)
+    opened: dict[Role, str] = {}
     for login in DEMO_LOGINS:
         role = Role(login.role)
         if role == Role.AUTO_ECOLE:
-            active.open(lambda a: a.sign_up_school(SchoolSignUp.model_validate({
+            opened[role] = active.open(lambda a: a.sign_up_school(SchoolSignUp.model_validate({
                 "birth_name": "Moreau", "first_name": "Sophie", "email": login.email,
                 "company_name": "Auto-école de la Part-Dieu", "agrement_number": DEMO_SCHOOL_AGREMENT,
                 "address": _ADDRESS, "altcha": "démo", "terms_accepted": True})))
         elif role == Role.CANDIDAT:
-            active.open(lambda a: a.sign_up_candidate(CandidateSignUp.model_validate({
+            opened[role] = active.open(lambda a: a.sign_up_candidate(CandidateSignUp.model_validate({
                 "birth_name": "Petit", "first_names": "Lucas Jean", "sex": "M", "birth_date": "2008-05-14",
                 "birth_place": {"country": "FR", "commune": "Lyon", "departement": "69"}, "email": login.email,
                 "mobile_phone": "06 12 34 56 78", "address": _ADDRESS, "altcha": "démo", "terms_accepted": True})))
@@ -77,3 +78,33 @@ def load(accounts: Accounts, repository: demo_service.DemoRepository) -> None:
                 departement=None if role == Role.INSTRUCTEUR_CERT else "69")))
     for text in DEMO_MESSAGES:
         demo_service.submit_message(repository, text)
+    support_tickets(accounts, opened[Role.AUTO_ECOLE], opened[Role.CANDIDAT])
+
+
+def support_tickets(accounts: Accounts, school_account: str, candidate_account: str) -> None:
+    """Messages to the support of the Rhône (69), for the demo prefecture's administrator to answer:
+    one opened six days ago (flagged "Bientôt 7 jours"), one of someone not signed in, one recent."""
+    from datetime import datetime, timedelta, timezone
+
+    from chalicelib.adapters import wiring
+    from chalicelib.domain.support import AnonymousTicketInput, SignedInTicketInput
+    from chalicelib.services.support import Support
+
+    def at(days_ago: float) -> Support:
+        moment = datetime.now(timezone.utc) - timedelta(days=days_ago)
+        return Support(wiring.support_repository(), accounts.requests, accounts.repo, clock=lambda: moment)
+
+    school, candidate = accounts.repo.get_profile(school_account), accounts.repo.get_profile(candidate_account)
+    at(6.2).open_signed_in(school, SignedInTicketInput(
+        topic="impression-attestation", subject="L'attestation ne s'imprime pas en recto verso",
+        message="Bonjour, l'attestation d'inscription de notre élève sort sur deux feuilles au lieu d'une seule "
+                "feuille recto verso. Comment faire ?"))
+    at(2).open_anonymous(AnonymousTicketInput(
+        profile="autre", topic="compte", subject="Je n'arrive pas à créer le compte de mon fils",
+        message="Bonjour, l'adresse électronique de mon fils est refusée à la création de son compte candidat : "
+                "elle serait déjà utilisée. Que faire ?", email=f"parent@{DEMO_DOMAIN}", departement="69",
+        altcha="démo"))
+    at(0.05).open_signed_in(candidate, SignedInTicketInput(
+        topic="demande", subject="Ma demande est en cours d'instruction depuis longtemps",
+        message="Bonjour, ma demande d'inscription est au statut « En cours d'instruction » depuis trois "
+                "semaines. Est-ce normal ?"))

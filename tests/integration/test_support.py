@@ -260,3 +260,16 @@ def test_the_job_records_each_ticket_past_its_week_as_breached_once(http, app, s
     assert post(http, f"/staff/support/{late}/answer", {"answer": "Toutes nos excuses pour le délai."},
                 agents["admin92"]).status_code == 200
     assert app.handler_map["breach_support_promises"](scheduled_event(), None) == {"breached": 0}
+
+
+def test_the_demo_puts_tickets_in_the_rhone_queue_one_near_its_deadline(http, aws):
+    from chalicelib.local import demo_data
+    from tests.accounts_support import sign_in
+
+    demo_data.load(wiring.accounts(), wiring.demo_repository())
+    wiring.accounts_repository().set_mfa_enabled(
+        wiring.accounts_repository().account_id_for_email(f"prefecture@{demo_data.DEMO_DOMAIN}"))
+    admin = sign_in(http, f"prefecture@{demo_data.DEMO_DOMAIN}", demo_data.DEMO_PASSWORD)
+    tickets = body(get(http, "/staff/support", admin))["tickets"]
+    assert [(t["profile"], t["near_deadline"]) for t in tickets] == [
+        ("auto-ecole", True), ("autre", False), ("candidat", False)]

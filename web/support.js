@@ -20,6 +20,11 @@
     return list;
   }
 
+  /** "2026-12-02T03:19:00Z" -> "02/12/2026 04:19" (Paris): the queue's column stays narrow. */
+  function shortDate(iso) {
+    return new Date(iso).toLocaleString("fr-FR", { dateStyle: "short", timeStyle: "short", timeZone: "Europe/Paris" });
+  }
+
   function sender(ticket) {
     return (ticket.sender_name ? ticket.sender_name + " (" + PROFILES[ticket.profile] + ")" : PROFILES[ticket.profile]);
   }
@@ -58,10 +63,9 @@
       return;
     }
     const rows = tickets.map((ticket) => el("tr", {},
-      el("th", { scope: "row", text: ticket.subject }),
+      el("th", { scope: "row" }, ticket.subject, el("span", { className: "fr-hint-text", text: ticket.topic_label })),
       el("td", { text: sender(ticket) }),
-      el("td", { text: ticket.topic_label }),
-      el("td", { text: Permis.formatDate(ticket.opened_at, true) }),
+      el("td", { text: shortDate(ticket.opened_at) }),
       el("td", {}, badges(ticket).length ? badges(ticket) : "Dans les délais"),
       el("td", {}, el("button", { type: "button", className: "fr-btn fr-btn--sm fr-btn--secondary",
         text: "Ouvrir", "aria-label": "Ouvrir le message « " + ticket.subject + " »",
@@ -72,7 +76,7 @@
           el("div", { className: "fr-table__content" },
             el("table", {},
               el("caption", { className: "fr-sr-only", text: "Messages en attente de réponse, les plus anciens d'abord" }),
-              el("thead", {}, el("tr", {}, ["Objet", "Expéditeur", "Sujet", "Envoyé le", "Délai", "Action"]
+              el("thead", {}, el("tr", {}, ["Objet", "Expéditeur", "Envoyé le", "Délai", "Action"]
                 .map((header) => el("th", { scope: "col", text: header })))),
               el("tbody", {}, rows)))))));
   }

@@ -273,3 +273,18 @@ def test_the_demo_puts_tickets_in_the_rhone_queue_one_near_its_deadline(http, aw
     tickets = body(get(http, "/staff/support", admin))["tickets"]
     assert [(t["profile"], t["near_deadline"]) for t in tickets] == [
         ("auto-ecole", True), ("autre", False), ("candidat", False)]
+
+
+def test_a_candidate_whose_account_has_no_address_chooses_the_departement(aws):
+    from chalicelib.domain.accounts import AccountStatus, Profile, Role
+    from chalicelib.domain.errors import InvalidInput
+    from chalicelib.domain.support import SignedInTicketInput
+
+    candidate = Profile(account_id="sans-adresse", role=Role.CANDIDAT, status=AccountStatus.ACTIVE,
+                        email="sans.adresse@example.fr", birth_name="Durand", first_names="Inès",
+                        created_at=datetime.now(timezone.utc))
+    with pytest.raises(InvalidInput) as refused:
+        wiring.support().open_signed_in(candidate, SignedInTicketInput(**FORM))
+    assert [d.field for d in refused.value.details] == ["departement"]
+    ticket = wiring.support().open_signed_in(candidate, SignedInTicketInput(**FORM, departement="2b"))
+    assert ticket.departement == "2B" and ticket.email == "sans.adresse@example.fr"

@@ -403,6 +403,11 @@ MAIN_TABLE = Table(
         " of the 6 months): Query gsi3 gsi3pk=LICENCE_DUE, gsi3sk <= <now> (sparse: only those requests carry it)",
         "a partner's event about a licence: Put pk=REQUEST#<number>, sk=PARTNER_EVENT#<partner>#<event id> in the"
         " transaction of what it changes, on condition it is new (a replay fails it); GetItem to tell a replay",
+        "a digital mediator's requests newest first: Query gsi1 gsi1pk=MEDIATOR#<account id>#REQUESTS,"
+        " ScanIndexForward=false (a mediator's request has no school: never in a SCHOOL# partition)",
+        "letters a mediator posts to people without email nor mobile: Put pk=MEDIATOR#<account id>,"
+        " sk=LETTER#<event time>#<event id> (the same event puts the same item; expires_at: 90 days); Query sk"
+        " begins_with LETTER#, ScanIndexForward=false",
     ),
 )
 
@@ -448,7 +453,8 @@ CATALOGUE = Catalogue(
         UserPool(
             logical="users",
             client_logical="web",
-            groups=("candidat", "auto-ecole", "instructeur-ddt", "instructeur-cert", "inspecteur", "prefecture"),
+            groups=("candidat", "auto-ecole", "instructeur-ddt", "instructeur-cert", "inspecteur", "prefecture",
+                    "mediateur"),
             staff_groups=("instructeur-ddt", "instructeur-cert", "inspecteur", "prefecture"),
             staff_mfa_function="staff_mfa_gate",
         ),

@@ -99,6 +99,8 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
         "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query",
         "dynamodb.GetItem", "ses.SendEmail", "dynamodb.PutItem", "dynamodb.GetItem", "ses.SendEmail",
         "dynamodb.PutItem"),
+    # A mediator's letters to post: the caller, then ONE query of their letters.
+    "GET /mediation/letters": ("dynamodb.GetItem", "dynamodb.Query"),
 }
 # What this benchmark drives, to list anything the app has that it does not measure.
 MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messages/{message_id}", "GET"),
@@ -108,7 +110,8 @@ MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messa
                    ("/requests/{request_id}/validation", "POST"), ("/staff/claims", "POST"),
                    ("/staff/requests/{request_id}/decision", "POST"), ("/verification", "POST"),
                    ("/staff/exams/results", "POST"), ("/suivi", "POST"),
-                   ("/openapi.json", "GET"), ("/partenaires/evenements", "POST")}
+                   ("/openapi.json", "GET"), ("/partenaires/evenements", "POST"),
+                   ("/mediation/letters", "GET")}
 MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate", "jwt_authorizer",
                      "make_attestations", "send_notifications"}
 
@@ -545,6 +548,23 @@ def measure_instruction(counter: CallCounter, record, http, app, call, number: s
     record("POST /verification (key cached)", calls)
     measure_exams(counter, record, http, call, decided["neph"], number)
     measure_partner_event(counter, record, http)
+    measure_mediation(counter, record, call, active, password)
+
+
+def measure_mediation(counter: CallCounter, record, call, active, password: str) -> None:
+    """A digital mediator reads the letters to post (none yet: the query is the same)."""
+    from chalicelib.domain.accounts import AgentCreation, Role
+
+    active.open(lambda a: a.create_agent(AgentCreation(
+        role=Role.MEDIATEUR, email="mediateur@bench.fr", birth_name="Banc", first_name="Nadia", departement="69",
+        structure_name="France Services du banc")), password)
+    json_headers = {"Content-Type": "application/json"}
+    access = call("post", "/sessions", {"email": "mediateur@bench.fr", "password": password},
+                  json_headers)["tokens"]["access_token"]
+    with counter.recording() as calls:
+        letters = call("get", "/mediation/letters", None, {"Authorization": f"Bearer {access}"})
+    _check(letters["letters"] == [], f"letters: {letters}")
+    record("GET /mediation/letters", calls)
 
 
 def measure_exams(counter: CallCounter, record, http, call, neph: str, number: str) -> None:

@@ -4,17 +4,15 @@ request then goes on as the person's own would. Only that mediator follows it; t
 email, SMS or a letter the mediator posts, and the mediator by email."""
 from __future__ import annotations
 
-import boto3
 import pytest
 
-from chalicelib import settings
 from chalicelib.adapters import wiring
 from chalicelib.domain import request_events
 from chalicelib.domain.accounts import AgentCreation, Role
 from chalicelib.domain.instruction import DecisionKind
 from tests.accounts_support import PASSWORD, active_candidate, active_school, sent_emails, sign_in
 from tests.integration.test_decisions import DDT_92
-from tests.integration.test_notifications import emit, sms_sent
+from tests.integration.test_notifications import delivered_three_times, emit, sms_sent
 from tests.integration.test_requests import CATEGORIES, DECLARATIONS, address, body, call, civil_status
 from tests.integration.test_submission import events, history, send_documents, submit
 
@@ -185,15 +183,9 @@ def test_only_the_mediator_who_filed_follows_the_request(http, accounts, mediato
 
 def test_the_person_with_a_mobile_gets_one_sms_per_event_even_replayed_and_the_mediator_an_email(
         http, mediator, pump):
-    from chalicelib.workers.notifications import send_for
-
     number = under_review(http, mediator, pump, mobile=MOBILE)
     event = emit(number, request_events.CEPC_ISSUED, neph="920123456789", category="B", valid_until="2027-07-01")
-    pump.run_until_idle()
-    send_for(event)  # the same message delivered again
-    boto3.client("sqs").send_message(QueueUrl=settings.queue_url("notifications"),
-                                     MessageBody=event.model_dump_json())
-    pump.run_until_idle()
+    delivered_three_times(event, pump)
     [text] = [t for t in sms_sent("+33613459724") if "CEPC" in t]
     assert number in text and len(text) <= 160
     [email] = [m for m in sent_emails(MEDIATOR) if "CEPC" in m.subject]

@@ -1225,6 +1225,7 @@
     request = result.data;
     Permis.showMessage(byId("chargement"), "");
     if (Permis.knownRole() === "auto-ecole") byId("lien-tableau").textContent = "Tableau de bord";
+    if (Permis.knownRole() === "mediateur") byId("lien-tableau").textContent = "Demandes accompagnées";
     if (can("edit")) await showEditing();
     else await showReadOnly();
   }

@@ -33,7 +33,7 @@ def test_a_mediator_files_with_the_person_s_consent_and_finds_the_letters_to_pos
     send_documents(site)
     page.get_by_role("link", name="Continuer vers le récapitulatif").click()
     page.get_by_role("heading", name="Récapitulatif et dépôt Étape 7 sur 7").wait_for()
-    expect(page.locator("#manques")).to_contain_text("consentement")
+    expect(page.locator("#manques")).to_contain_text("Consentement de la personne accompagnée")
     form = page.locator("#formulaire-consent")
     expect(form.locator("#consent-birth_name")).to_have_value("Dupont")  # from the civil status
     form.locator("#consent-method").select_option("formulaire-signe")

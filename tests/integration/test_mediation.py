@@ -4,13 +4,15 @@ request then goes on as the person's own would. Only that mediator follows it; t
 email, SMS or a letter the mediator posts, and the mediator by email."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from chalicelib.adapters import wiring
 from chalicelib.domain import request_events
 from chalicelib.domain.accounts import AgentCreation, Role
 from chalicelib.domain.instruction import DecisionKind
-from tests.accounts_support import PASSWORD, active_candidate, active_school, sent_emails, sign_in
+from tests.accounts_support import PASSWORD, active_candidate, active_school, link_token, sent_emails, sign_in
 from tests.integration.test_decisions import DDT_92
 from tests.integration.test_notifications import delivered_three_times, emit, sms_sent
 from tests.integration.test_requests import CATEGORIES, DECLARATIONS, address, body, call, civil_status
@@ -227,14 +229,29 @@ def test_the_person_with_an_email_hears_by_email_and_the_mediator_follows_the_co
     assert "send_complement" in request["actions"] and "upload" in request["actions"]
 
 
-def test_a_mediator_account_is_opened_by_the_prefecture_with_its_structure_and_without_mfa(http, accounts):
-    with pytest.raises(ValueError, match="structure"):
-        AgentCreation(role=Role.MEDIATEUR, email="x@france-services.example.fr", birth_name="Roux",
-                      first_name="Nadia", departement="69")
-    with pytest.raises(ValueError, match="médiateur"):
-        AgentCreation(role=Role.INSTRUCTEUR_DDT, email="x@ddt.example.fr", birth_name="Roux", first_name="Nadia",
-                      departement="69", structure_name="France Services de Villeurbanne")
-    token = mediator_token(http, accounts)
+def test_a_mediator_account_is_opened_by_the_prefecture_s_command_with_its_structure_and_without_mfa(
+        http, pump, capsys):
+    from chalicelib.cli import agents
+
+    base = ["create", "--role", "mediateur", "--departement", "69", "--email", MEDIATOR, "--nom", "Roux",
+            "--prenom", "Nadia"]
+    assert agents.main(base) == 2  # without the structure
+    assert "nom de la structure" in capsys.readouterr().err
+    assert agents.main([*base, "--structure", "France Services de Villeurbanne"]) == 0
+    pump.run_until_idle()
+    [email] = sent_emails(MEDIATOR)
+    assert "médiateur numérique" in email.body and "double authentification" not in email.body
+    assert http.post("/accounts/activation", headers={"Content-Type": "application/json"}, body=json.dumps(
+        {"token": link_token(email), "password": PASSWORD}).encode()).status_code == 200
+    token = sign_in(http, MEDIATOR)
     me = body(call(http, "GET", "/me", token))
     assert me["role"] == "mediateur" and me["structure_name"] == "France Services de Villeurbanne"
     assert me["departement"] == "69" and me["mfa_required"] is False
+    assert call(http, "POST", "/requests", token, {"procedure": "inscription", "mandate": "mediation"}).status_code \
+        == 201  # no double authentication to set up first
+    assert call(http, "POST", "/staff/claims", token).status_code == 403  # not an agent
+    assert agents.main(["disable", "--email", MEDIATOR]) == 0
+    assert call(http, "GET", "/me", token).status_code == 401
+    with pytest.raises(ValueError, match="médiateur"):
+        AgentCreation(role=Role.INSTRUCTEUR_DDT, email="x@ddt.example.fr", birth_name="Roux", first_name="Nadia",
+                      departement="69", structure_name="France Services de Villeurbanne")

@@ -12,6 +12,7 @@ from chalicelib.api import (accounts, alerts, auth, demo, exams, health, licence
                             school, sessions, staff, tracking, verification)  # noqa: E402
 from chalicelib.api import support  # noqa: E402
 from chalicelib.workers import support as support_worker  # noqa: E402
+from chalicelib.api import mediation  # noqa: E402
 from chalicelib.workers import licence as licence_worker  # noqa: E402
 from chalicelib.workers import demo as demo_worker  # noqa: E402
 from chalicelib.workers import (attestations, documents, emails, identity, instruction, notifications,  # noqa: E402
@@ -30,7 +31,8 @@ for blueprint in (auth.blueprint, health.blueprint, openapi.blueprint, accounts.
                   outbox.blueprint, demo_worker.blueprint, emails.blueprint, documents.blueprint,
                   identity.blueprint, request_workers.blueprint, attestations.blueprint,
                   instruction.blueprint, licence.blueprint, licence_worker.blueprint, notifications.blueprint,
-                  support.blueprint, support_worker.blueprint):
+                  support.blueprint, support_worker.blueprint,
+                  mediation.blueprint):
     app.register_blueprint(blueprint)
 
 gc.enable()

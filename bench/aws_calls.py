@@ -112,6 +112,8 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     "POST /staff/support/{ticket_id}/answer": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"),
     "breach_support_promises (1 ticket past its week)": ("dynamodb.Query", "dynamodb.GetItem",
                                                          "dynamodb.TransactWriteItems"),
+    # A mediator's letters to post: the caller, then ONE query of their letters.
+    "GET /mediation/letters": ("dynamodb.GetItem", "dynamodb.Query"),
 }
 # What this benchmark drives, to list anything the app has that it does not measure.
 MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messages/{message_id}", "GET"),
@@ -124,7 +126,8 @@ MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messa
                    ("/openapi.json", "GET"), ("/partenaires/evenements", "POST"),
                    ("/support/tickets", "POST"), ("/support/contact", "POST"), ("/support/tickets", "GET"),
                    ("/support/tickets/{ticket_id}", "GET"), ("/staff/support", "GET"),
-                   ("/staff/support/{ticket_id}", "GET"), ("/staff/support/{ticket_id}/answer", "POST")}
+                   ("/staff/support/{ticket_id}", "GET"), ("/staff/support/{ticket_id}/answer", "POST"),
+                   ("/mediation/letters", "GET")}
 MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate", "jwt_authorizer",
                      "make_attestations", "send_notifications", "breach_support_promises"}
 
@@ -562,6 +565,23 @@ def measure_instruction(counter: CallCounter, record, http, app, call, number: s
     record("POST /verification (key cached)", calls)
     measure_exams(counter, record, http, call, decided["neph"], number)
     measure_partner_event(counter, record, http)
+    measure_mediation(counter, record, call, active, password)
+
+
+def measure_mediation(counter: CallCounter, record, call, active, password: str) -> None:
+    """A digital mediator reads the letters to post (none yet: the query is the same)."""
+    from chalicelib.domain.accounts import AgentCreation, Role
+
+    active.open(lambda a: a.create_agent(AgentCreation(
+        role=Role.MEDIATEUR, email="mediateur@bench.fr", birth_name="Banc", first_name="Nadia", departement="69",
+        structure_name="France Services du banc")), password)
+    json_headers = {"Content-Type": "application/json"}
+    access = call("post", "/sessions", {"email": "mediateur@bench.fr", "password": password},
+                  json_headers)["tokens"]["access_token"]
+    with counter.recording() as calls:
+        letters = call("get", "/mediation/letters", None, {"Authorization": f"Bearer {access}"})
+    _check(letters["letters"] == [], f"letters: {letters}")
+    record("GET /mediation/letters", calls)
 
 
 def measure_exams(counter: CallCounter, record, http, call, neph: str, number: str) -> None:

@@ -412,6 +412,11 @@ MAIN_TABLE = Table(
         " the answer removes it)",
         "support tickets past the one-week promise: Query gsi3 gsi3pk=SUPPORT_DUE, gsi3sk <= <now> (sparse: open"
         " tickets not yet recorded as breached; gsi3sk = opened + 7 days)",
+        "a digital mediator's requests newest first: Query gsi1 gsi1pk=MEDIATOR#<account id>#REQUESTS,"
+        " ScanIndexForward=false (a mediator's request has no school: never in a SCHOOL# partition)",
+        "letters a mediator posts to people without email nor mobile: Put pk=MEDIATOR#<account id>,"
+        " sk=LETTER#<event time>#<event id> (the same event puts the same item; expires_at: 90 days); Query sk"
+        " begins_with LETTER#, ScanIndexForward=false",
     ),
 )
 
@@ -457,7 +462,8 @@ CATALOGUE = Catalogue(
         UserPool(
             logical="users",
             client_logical="web",
-            groups=("candidat", "auto-ecole", "instructeur-ddt", "instructeur-cert", "inspecteur", "prefecture"),
+            groups=("candidat", "auto-ecole", "instructeur-ddt", "instructeur-cert", "inspecteur", "prefecture",
+                    "mediateur"),
             staff_groups=("instructeur-ddt", "instructeur-cert", "inspecteur", "prefecture"),
             staff_mfa_function="staff_mfa_gate",
         ),

@@ -18,6 +18,7 @@ GROUP_DESCRIPTIONS = {
     "instructeur-cert": "Agents du CERT : instruction des demandes de titre",
     "inspecteur": "Inspecteurs du permis de conduire : résultats d'examen",
     "prefecture": "Administrateurs de préfecture : registre des agréments, statistiques",
+    "mediateur": "Médiateurs numériques (France Services) : demandes déposées avec les personnes sans internet",
 }
 
 

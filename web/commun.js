@@ -743,6 +743,7 @@ const Permis = (() => {
     "instructeur-cert": "Instructeur CERT",
     inspecteur: "Inspecteur",
     prefecture: "Administrateur de préfecture",
+    mediateur: "Médiateur numérique",
   };
 
   // --- The page's frame: DSFR skip links, header with the menu, footer --------------------------
@@ -766,6 +767,8 @@ const Permis = (() => {
     prefecture: [["console", "console.html", "Files d'instruction"], ["espace", "espace.html", "Mon compte"],
       ["support", "support.html", "Support"]],
     inspecteur: [["espace", "espace.html", "Mon compte"]],
+    mediateur: [["demandes", "demandes.html", "Demandes accompagnées"], ["demande", "demandes.html#nouvelle", "Nouvelle demande"],
+      ["courriers", "courriers.html", "Courriers à envoyer"], ["espace", "espace.html", "Mon compte"]],
   };
 
   function menuItem([key, href, label, children], current, index) {

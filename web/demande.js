@@ -57,6 +57,8 @@
       ["Mandat", mandateLabel()],
       ["Candidat", request.candidate_name || "Pas encore renseigné"],
       ["Auto-école", request.school_name],
+      ["Médiateur numérique", request.structure_name],
+      ["Consentement", request.consent],
       ["Statut", Demandes.statusBadge(request.status, request.status_label)],
       ["Créée le", Permis.formatDate(request.created_at, true)],
       ["Dernière modification", Permis.formatDate(request.updated_at, true)],
@@ -825,11 +827,15 @@
       + "papier signé par le candidat pendant 6 mois.",
     candidat: "Une fois déposée, les pièces sont vérifiées puis la demande est instruite. Vous suivrez son "
       + "avancement sur cette page.",
+    mediation: "Une fois déposée, les pièces sont vérifiées puis la demande est instruite, sans validation par "
+      + "courriel : la personne a consenti devant vous. Elle reçoit les nouvelles par courriel, par SMS, ou par "
+      + "courrier que vous imprimez (« Courriers à envoyer »).",
   };
 
   /** The summary's field -> the step where it is corrected. */
   function stepOfField(field) {
     const name = String(field || "").split(".")[0];
+    if (name === "consent") return 7; // a mediator's consent is recorded with the summary
     const step = STEPS.find((item) => item.key === name);
     return step ? step.number : 6;
   }
@@ -839,6 +845,7 @@
     Permis.showMessage(state, "Vérification de la demande…", "info");
     await loadSummary();
     byId("recapitulatif").replaceChildren(...Demandes.stepsView(request, { headingTag: "h4" }));
+    showConsentForm();
     if (!summary) {
       Permis.showMessage(state, "Le récapitulatif n'a pas pu être chargé : rechargez la page.", "echec");
       return;
@@ -857,6 +864,43 @@
           + (missing.length > 1 ? " éléments manquent (liste ci-dessous)." : " élément manque (voir ci-dessous).")
         : "La demande ne peut pas être déposée pour le moment.", ready ? "succes" : "info");
   }
+
+  // A mediator's request: the person's consent, recorded before the submission (PUT steps/consent).
+  const consentForm = byId("formulaire-consent");
+  function showConsentForm() {
+    consentForm.hidden = request.mandate !== "mediation" || !can("edit");
+    if (consentForm.hidden) return;
+    const saved = (request.steps || {}).consent || (request.steps || {}).civil_status || {};
+    byId("consent-birth_name").value = saved.birth_name || "";
+    byId("consent-first_names").value = saved.first_names || "";
+    byId("consent-method").value = saved.method || "";
+    byId("consent-consented_on").value = saved.consented_on || "";
+  }
+  consentForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = byId("enregistrer-consent");
+    if (button.disabled) return;
+    Permis.clearErrors(consentForm);
+    const problems = Permis.checkRequired(consentForm);
+    if (problems.length) {
+      Permis.showErrors(consentForm, Permis.formErrors(problems));
+      return;
+    }
+    Permis.busy(button, true, "Enregistrement…");
+    const result = await Permis.callApi(path("/steps/consent"), { method: "PUT", token: true, body: {
+      birth_name: value("consent-birth_name"), first_names: value("consent-first_names"),
+      method: value("consent-method"), consented_on: value("consent-consented_on") } });
+    Permis.busy(button, false);
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      if (!conflict(result)) Permis.showErrors(consentForm, result.data, { prefix: "consent-" });
+      return;
+    }
+    request = result.data;
+    showHeader();
+    Permis.showMessage(byId("avis"), "Consentement enregistré : " + (request.consent || "") , "succes");
+    showSummaryStep();
+  });
 
   /** A new key per submit attempt; the same key when the same attempt is retried (network failure). */
   function newIdempotencyKey() {
@@ -1125,6 +1169,21 @@
     }
   }
 
+  /** A mediator's request: the person may have no email nor mobile (news by SMS, or by post). */
+  function contactMayBeEmpty() {
+    for (const id of ["contact-email", "contact-mobile_phone"]) {
+      const input = byId(id);
+      input.required = false;
+      const mark = document.querySelector('label[for="' + id + '"] .requis');
+      if (mark) mark.hidden = true;
+    }
+    byId("contact-mobile_phone").setAttribute("aria-describedby", "aide-contact-mediation erreur-contact-mobile_phone");
+    const help = el("p", { id: "aide-contact-mediation", className: "fr-hint-text",
+      text: "Facultatifs : sans adresse électronique, les nouvelles partent par SMS vers un portable français, sinon "
+        + "par courrier à l'adresse ci-dessus, que vous imprimez depuis « Courriers à envoyer »." });
+    byId("contact-email").closest(".fr-input-group").before(help);
+  }
+
   async function showEditing() {
     editing = true;
     showHeader();
@@ -1133,6 +1192,7 @@
       ["Démarche", request.procedure_label], ["Mandat", mandateLabel()], ["Auto-école", request.school_name],
     ]));
     byId("continuer-1").href = stepLink(2);
+    if (request.mandate === "mediation") contactMayBeEmpty();
     showDraftSaved(false);
     const steps = request.steps || {};
     const fills = [];
@@ -1165,6 +1225,7 @@
     request = result.data;
     Permis.showMessage(byId("chargement"), "");
     if (Permis.knownRole() === "auto-ecole") byId("lien-tableau").textContent = "Tableau de bord";
+    if (Permis.knownRole() === "mediateur") byId("lien-tableau").textContent = "Demandes accompagnées";
     if (can("edit")) await showEditing();
     else await showReadOnly();
   }

@@ -45,9 +45,10 @@
     }
     me = result.data;
     const isSchool = me.role === "auto-ecole";
-    if (!isSchool && me.role !== "candidat") {
+    const isMediator = me.role === "mediateur"; // files with the person, under their identity
+    if (!isSchool && !isMediator && me.role !== "candidat") {
       Permis.showMessage(byId("chargement"), "Votre profil ne dépose pas de demandes : cette page est réservée "
-        + "aux auto-écoles et aux candidats.", "info");
+        + "aux auto-écoles, aux candidats et aux médiateurs numériques.", "info");
       return;
     }
     Permis.showMessage(byId("chargement"), "");
@@ -59,6 +60,10 @@
       radios(byId("choix-mandat"), "mandate", Demandes.SCHOOL_MANDATES, "erreur-nouvelle-mandate",
         "Choisissez si le candidat a signé un mandat papier ou non.");
       byId("bloc-mandat").hidden = false;
+    } else if (isMediator) {
+      byId("intro-nouvelle").textContent = "Vous déposez la demande avec la personne que vous accompagnez, sous son "
+        + "identité. Son consentement (formulaire signé ou oral, en votre présence) s'enregistre avant le dépôt, à "
+        + "l'étape « Récapitulatif et dépôt ». Un brouillon laissé trois mois sans modification est supprimé.";
     } else {
       byId("intro-nouvelle").textContent = "Vous faites la demande vous-même, sans auto-école. Choisissez la "
         + "démarche : la demande est créée à l'état « Brouillon » avec son numéro, puis vous la remplissez étape par "
@@ -66,10 +71,14 @@
     }
     byId("intro-liste").textContent = isSchool
       ? "Les demandes de votre auto-école, les plus récentes d'abord."
-      : "Vos demandes, et celles qu'une auto-école a faites pour vous, les plus récentes d'abord.";
+      : isMediator ? "Les demandes que vous avez déposées avec les personnes accompagnées, les plus récentes d'abord."
+        : "Vos demandes, et celles qu'une auto-école a faites pour vous, les plus récentes d'abord.";
     fillSelect(byId("filtre-status"), "Tous les statuts", Demandes.STATUSES);
     fillSelect(byId("filtre-procedure"), "Toutes les démarches", Demandes.PROCEDURES);
-    if (!isSchool) {
+    if (isMediator) {
+      byId("titre-page").textContent = "Demandes accompagnées";
+      document.title = "Demandes accompagnées – Permis en ligne";
+    } else if (!isSchool) {
       byId("titre-page").textContent = "Mes demandes";
     } else {
       byId("titre-page").textContent = "Tableau de bord";
@@ -230,7 +239,7 @@
     const checked = (name) => createForm.querySelector('input[name="' + name + '"]:checked');
     const body = {
       procedure: checked("procedure").value,
-      mandate: me.role === "auto-ecole" ? checked("mandate").value : "candidat",
+      mandate: me.role === "auto-ecole" ? checked("mandate").value : me.role === "mediateur" ? "mediation" : "candidat",
     };
     Permis.busy(createButton, true, "Création de la demande…");
     const result = await Permis.callApi("/requests", { method: "POST", body, token: true });

@@ -114,6 +114,11 @@
       intro = me.mfa_required ? "Activez d'abord la double authentification ci-dessus : la file d'instruction s'ouvrira ensuite."
         : "Instruisez les demandes de votre service.";
       link("console.html", me.role === "prefecture" ? "Files d'instruction" : "File d'instruction", "fr-icon-list-unordered");
+    } else if (me.role === "mediateur") {
+      intro = "Déposez les demandes des personnes que vous accompagnez" + (me.structure_name ? " (" + me.structure_name
+        + ")" : "") + ", avec leur consentement, et postez-leur les courriers de leurs demandes.";
+      link("demandes.html", "Demandes accompagnées", "fr-icon-file-text-line");
+      link("courriers.html", "Courriers à envoyer", "fr-icon-mail-line");
     }
     byId("intro-espaces").textContent = intro;
     byId("liens-espaces").replaceChildren(...links);

@@ -2,7 +2,9 @@
   REQUEST#<number> / REQUEST              the request, its saved steps, its version
   REQUEST#<number> / HISTORY#<time>#<nn>  one row per transition, put with the change
   REQUEST#<number> / RECEIPT              where the deposit receipt's PDF is
+  MEDIATOR#<account> / LETTER#<time>#<event>  a letter the mediator posts to a person without email
   gsi1: SCHOOL#<id>#REQUESTS              a school's requests, newest first
+  gsi1: MEDIATOR#<account>#REQUESTS       a digital mediator's requests, newest first
   gsi2: CANDIDATE#<account>#REQUESTS      a candidate's requests (filed alone or by a school)
   gsi3: VALIDATION_DUE, <due time>        requests awaiting the candidate, by reminder or deadline
   gsi3: INSTRUCTION#<authority>, <queued>  requests awaiting instruction, oldest first (queue health)
@@ -32,10 +34,15 @@ IDEMPOTENCY_RETENTION = timedelta(hours=24)
 VALIDATION_DUE = "VALIDATION_DUE"
 LICENCE_DUE = "LICENCE_DUE"
 MAX_FILTERED_QUERIES = 5
+LETTER_RETENTION_DAYS = 90  # a letter's text (personal data) is kept long enough to be printed
 
 
 def school_partition(school_id: str) -> str:
     return f"SCHOOL#{school_id}#REQUESTS"
+
+
+def mediator_partition(account_id: str) -> str:
+    return f"MEDIATOR#{account_id}#REQUESTS"
 
 
 def instruction_partition(authority: str) -> str:
@@ -44,6 +51,10 @@ def instruction_partition(authority: str) -> str:
 
 def candidate_partition(account_id: str) -> str:
     return f"CANDIDATE#{account_id}#REQUESTS"
+
+
+def letters_key(mediator_account_id: str) -> str:
+    return f"MEDIATOR#{mediator_account_id}"
 
 
 def request_key(request_id: str, sort: str = "REQUEST") -> dict[str, Any]:
@@ -56,8 +67,10 @@ def _item(request: Request) -> dict[str, Any]:
     waiting = request.status is RequestStatus.UNDER_REVIEW and request.queued_at is not None
     licence_due = request.licence_due_at()  # a request is in one of these states at a time
     values = {"pk": f"REQUEST#{request.request_id}", "sk": "REQUEST", "entity": "request",
-              "gsi1pk": school_partition(request.school_id) if request.school_id else None,
-              "gsi1sk": created if request.school_id else None,
+              # A school's requests, or a mediator's (never both: a mediator's request has no school).
+              "gsi1pk": school_partition(request.school_id) if request.school_id else
+              mediator_partition(request.mediator_account_id) if request.mediator_account_id else None,
+              "gsi1sk": created if request.school_id or request.mediator_account_id else None,
               "gsi2pk": candidate_partition(request.candidate_account_id) if request.candidate_account_id else None,
               "gsi2sk": created if request.candidate_account_id else None,
               # Sparse: awaiting the candidate (by due time) or awaiting instruction (by queueing time).
@@ -252,6 +265,22 @@ class DynamoRequestsRepository:
                             "ExpressionAttributeValues": {":at": {"S": at.isoformat()},
                                                           ":version": {"N": str(request.version)}}}},
                 outbox_put(self._table, event)]
+
+    def put_letter(self, letter: Any, event_id: str) -> None:
+        """A letter to post (domain.notifications.Letter); the same event puts the same item."""
+        self._db.put_item(TableName=self._table, Item=to_item({
+            "pk": letters_key(letter.mediator_account_id), "sk": f"LETTER#{letter.at.isoformat()}#{event_id}",
+            "entity": "letter", "request_id": letter.request_id, "recipient": letter.recipient,
+            "address": letter.address, "text": letter.text, "at": letter.at.isoformat(),
+            "expires_at": int((letter.at + timedelta(days=LETTER_RETENTION_DAYS)).timestamp())}))
+
+    def letters(self, mediator_account_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """A mediator's letters to post, newest first."""
+        answer = self._db.query(TableName=self._table, Limit=limit, ScanIndexForward=False,
+                                KeyConditionExpression="pk = :pk AND begins_with(sk, :letter)",
+                                ExpressionAttributeValues={":pk": {"S": letters_key(mediator_account_id)},
+                                                           ":letter": {"S": "LETTER#"}})
+        return [from_item(item) for item in answer["Items"]]
 
     def put_issued(self, request_id: str, document_type: str, key: str, payload: str, neph: str,
                    issued_on: str) -> None:

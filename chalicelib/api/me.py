@@ -38,6 +38,7 @@ class ProfileView(Model):
     school_id: str | None = None
     school_role: str | None = None
     departement: str | None = None
+    structure_name: str | None = Field(None, description="Médiateur numérique : sa structure (France Services)")
     mfa_enabled: bool
     mfa_required: bool = Field(description="Vrai pour un agent sans double authentification : à configurer d'abord")
     created_at: datetime

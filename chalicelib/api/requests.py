@@ -13,11 +13,12 @@ from chalicelib.api.http import parse_body, route
 from chalicelib.domain.accounts import Profile, Role
 from chalicelib.domain.base import Model
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.requests import SAVABLE_STEPS, ProcedureStep, Request, step_model
+from chalicelib.domain.procedures import Mandate
+from chalicelib.domain.requests import SAVABLE_STEPS, ProcedureStep, Request, consent_of, step_model
 
 blueprint = Blueprint(__name__)
 TAGS = ("demandes",)
-FILERS = (Role.AUTO_ECOLE.value, Role.CANDIDAT.value)
+FILERS = (Role.AUTO_ECOLE.value, Role.CANDIDAT.value, Role.MEDIATEUR.value)
 PAGE_SIZES = range(1, 101)
 
 
@@ -70,6 +71,10 @@ class RequestView(Model):
                                            "back_to_draft, resend_validation, resend_licence")
     licence: LicenceView | None = Field(default=None, description="Le titre, une fois commandé (démarches de "
                                                                   "fabrication)")
+    structure_name: str | None = Field(default=None, description="La structure du médiateur numérique qui a déposé "
+                                                                 "la demande avec la personne (mandat mediation)")
+    consent: str | None = Field(default=None, description="Le consentement recueilli par le médiateur : qui, "
+                                                          "comment, quand")
 
 
 class Problem(Model):
@@ -120,6 +125,7 @@ def view(caller: Profile, request: Request) -> RequestView:
     from chalicelib.services.requests import actions, viewer
 
     divergence = tuple(request.identity_divergence)
+    consent = consent_of(request)
     return RequestView(request_id=request.request_id, procedure=request.procedure.value,
                        procedure_label=request.procedure_label, mandate=request.mandate.value,
                        mandate_label=MANDATE_LABELS[request.mandate], status=request.status.value,
@@ -137,7 +143,8 @@ def view(caller: Profile, request: Request) -> RequestView:
                                            post_office=request.post_office, collect_by=request.collect_by,
                                            resend_until=request.resend_until,
                                            resend_requested_at=request.resend_requested_at)
-                       if request.licence_ordered_at else None)
+                       if request.licence_ordered_at else None, structure_name=request.structure_name,
+                       consent=consent.describe(request.structure_name) if consent else None)
 
 
 @route(blueprint, "/requests", method="POST", summary="Commencer une demande (étape 1 : démarche et mandat)",
@@ -156,10 +163,13 @@ def get_request(caller: Profile, request_id: str) -> RequestView:
 
 @route(blueprint, "/requests/{request_id}/steps/{step}", method="PUT", summary="Enregistrer une étape", tags=TAGS,
        response_model=RequestView, errors=(404, 409, 422), roles=FILERS,
-       description="Étapes : " + ", ".join(SAVABLE_STEPS) + ". Chaque étape est validée seule, "
+       description="Étapes : " + ", ".join(SAVABLE_STEPS) + " (et consent pour un médiateur numérique). "
+                   "Chaque étape est validée seule, "
                    "avec un message par champ ; elle peut être enregistrée autant de fois que nécessaire.")
 def save_step(caller: Profile, request_id: str, step: str) -> RequestView:
-    body = parse_body(blueprint.current_request.raw_body, step_model(step))
+    # A mediator files only with the mediation mandate: its steps' forms (contact without email, consent).
+    mandate = Mandate.MEDIATION if caller.role == Role.MEDIATEUR else None
+    body = parse_body(blueprint.current_request.raw_body, step_model(step, mandate))
     return view(caller, wiring.requests_service().save_step(caller, request_id, body))
 
 

@@ -1,6 +1,8 @@
 """`python -m chalicelib.cli.agents create --role instructeur-ddt --departement 69 --email ...`:
 opens an agent's account (never by self sign-up). The agent receives the activation email, chooses
 a password, then must set up TOTP MFA before using the agents' functions.
+`... create --role mediateur --departement 69 --structure "France Services de Villeurbanne" ...`:
+a digital mediator's account (no MFA: not an agent).
 `python -m chalicelib.cli.agents disable --email ...`: the agent loses access at once."""
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from pydantic import ValidationError
 
 from chalicelib.api.errors import french_message
 from chalicelib.cli import connect
-from chalicelib.domain.accounts import STAFF_ROLES, AgentCreation
+from chalicelib.domain.accounts import CREATED_BY_ADMINISTRATORS, AgentCreation
 from chalicelib.domain.errors import DomainError
 
 
@@ -19,10 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Comptes des agents (DDT, CERT, inspecteurs, préfecture)")
     parser.add_argument("action", choices=("create", "disable"))
     parser.add_argument("--email", required=True)
-    parser.add_argument("--role", choices=sorted(r.value for r in STAFF_ROLES))
+    parser.add_argument("--role", choices=sorted(r.value for r in CREATED_BY_ADMINISTRATORS))
     parser.add_argument("--nom", dest="birth_name")
     parser.add_argument("--prenom", dest="first_name")
     parser.add_argument("--departement", help="obligatoire sauf pour le CERT")
+    parser.add_argument("--structure", dest="structure_name",
+                        help="médiateur numérique : nom de la structure (France Services de ...)")
     args = parser.parse_args(argv)
     if args.action == "disable":
         return _disable(args.email)
@@ -31,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         form = AgentCreation(role=args.role, email=args.email, birth_name=args.birth_name,
-                             first_name=args.first_name, departement=args.departement)
+                             first_name=args.first_name, departement=args.departement,
+                             structure_name=args.structure_name)
     except ValidationError as error:
         for problem in error.errors(include_url=False):
             print(f"  {'.'.join(map(str, problem['loc'])) or 'compte'} : {french_message(problem)}", file=sys.stderr)

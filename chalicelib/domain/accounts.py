@@ -24,6 +24,9 @@ class Role(StrEnum):
     INSTRUCTEUR_CERT = "instructeur-cert"
     INSPECTEUR = "inspecteur"
     PREFECTURE = "prefecture"
+    # A digital mediator (France Services, "points numériques"): files requests with and for people
+    # who have no internet access, with their consent (domain.requests.ConsentStep).
+    MEDIATEUR = "mediateur"
 
 
 STAFF_ROLES = frozenset({Role.INSTRUCTEUR_DDT, Role.INSTRUCTEUR_CERT, Role.INSPECTEUR, Role.PREFECTURE})
@@ -31,7 +34,11 @@ ROLE_LABELS = {
     Role.CANDIDAT: "Candidat", Role.AUTO_ECOLE: "Professionnel auto-école",
     Role.INSTRUCTEUR_DDT: "Instructeur DDT", Role.INSTRUCTEUR_CERT: "Instructeur CERT",
     Role.INSPECTEUR: "Inspecteur du permis de conduire", Role.PREFECTURE: "Administrateur de préfecture",
+    Role.MEDIATEUR: "Médiateur numérique",
 }
+# Accounts a prefecture administrator opens (command line `chalicelib.cli.agents`): the agents, and
+# the mediators of the structures of their département (not staff: no agents' routes, no MFA).
+CREATED_BY_ADMINISTRATORS = STAFF_ROLES | {Role.MEDIATEUR}
 
 
 class AccountStatus(StrEnum):
@@ -354,6 +361,8 @@ class AgentCreation(_Form):
     first_name: str = Field(max_length=80)
     email: str = Field(max_length=254)
     departement: str | None = None
+    # A mediator's structure, e.g. "France Services de Villeurbanne" (shown to the people it helps).
+    structure_name: str | None = Field(None, max_length=120)
 
     check_birth_name = field_validator("birth_name")(lambda v: check_name(v, "Le nom de naissance"))
     check_first_name = field_validator("first_name")(lambda v: check_name(v, "Le prénom"))
@@ -361,9 +370,16 @@ class AgentCreation(_Form):
 
     @model_validator(mode="after")
     def _staff(self) -> "AgentCreation":
-        if self.role not in STAFF_ROLES:
-            raise ValueError("Un agent a un rôle d'agent : instructeur-ddt, instructeur-cert, inspecteur ou prefecture.")
-        if self.role in (Role.INSTRUCTEUR_DDT, Role.INSPECTEUR, Role.PREFECTURE):
+        if self.role not in CREATED_BY_ADMINISTRATORS:
+            raise ValueError("Un agent a un rôle d'agent : instructeur-ddt, instructeur-cert, inspecteur, prefecture "
+                             "ou mediateur.")
+        if self.role is Role.MEDIATEUR:
+            if not self.structure_name:
+                raise ValueError("Indiquez le nom de la structure du médiateur (par exemple « France Services de "
+                                 "Villeurbanne »).")
+        elif self.structure_name:
+            raise ValueError("Seul un médiateur numérique est rattaché à une structure.")
+        if self.role in (Role.INSTRUCTEUR_DDT, Role.INSPECTEUR, Role.PREFECTURE, Role.MEDIATEUR):
             if not self.departement or not geography.is_departement(self.departement.upper()):
                 raise ValueError("Indiquez le département de l'agent (numéro, par exemple 69).")
             self.departement = self.departement.upper()
@@ -392,6 +408,7 @@ class Profile(Model):
     school_id: str | None = None
     school_role: SchoolRole | None = None
     departement: str | None = None
+    structure_name: str | None = None  # a mediator's France Services structure
     mfa_enabled: bool = False
     created_at: datetime
     activation_deadline: datetime | None = None

@@ -49,7 +49,7 @@ def _render(to: str, subject: str, greeting: str, paragraphs: list[str], link: s
 
 def activation_email(*, to: str, first_name: str, link: str, deadline: datetime, kind: str,
                      school_name: str | None = None, inviter: str | None = None) -> Email:
-    """kind: school_admin, school_member, candidate, candidate_for_school, agent."""
+    """kind: school_admin, school_member, candidate, candidate_for_school, agent, mediator."""
     deadline_text = f"Ce lien est valable jusqu'au {_when(deadline)} ; passé ce délai, le compte est supprimé et il faudra le créer à nouveau."
     if kind == "school_admin":
         intro = [f"Le compte professionnel de l'auto-école {school_name} est créé. Vous en êtes l'administrateur : "
@@ -67,6 +67,10 @@ def activation_email(*, to: str, first_name: str, link: str, deadline: datetime,
         intro = ["Un compte d'agent vous a été ouvert sur Permis en ligne.",
                  "Pour l'activer, suivez le lien ci-dessous et choisissez votre mot de passe ; à la première connexion, "
                  "vous configurerez la double authentification (application d'authentification)."]
+    elif kind == "mediator":
+        intro = ["Un compte de médiateur numérique vous a été ouvert sur Permis en ligne par la préfecture : vous "
+                 "pourrez y déposer les demandes des personnes que vous accompagnez, avec leur consentement.",
+                 "Pour l'activer, suivez le lien ci-dessous et choisissez votre mot de passe."]
     else:
         intro = ["Votre compte Permis en ligne est créé.",
                  "Pour l'activer, suivez le lien ci-dessous et choisissez votre mot de passe."]

@@ -203,7 +203,15 @@ def pre_checks(request, documents: dict[str, dict], *, ephoto_owner: str | None,
                                "attribué à la validation."))
     else:
         checks.append(PreCheck("neph", "NEPH existant", None, "Aucun NEPH connu pour cette identité."))
-    if request.mandate is Mandate.PAPER:
+    if request.mandate is Mandate.MEDIATION:  # the agent must know the request was filed with help
+        from chalicelib.domain.requests import consent_of
+
+        consent = consent_of(request)
+        checks.append(PreCheck("identity", "Dépôt accompagné par un médiateur numérique", None,
+                               (consent.describe(request.structure_name) if consent else "Consentement absent.")
+                               + " Pas de compte candidat : la personne reçoit les nouvelles par courriel, SMS "
+                                 "ou courrier."))
+    elif request.mandate is Mandate.PAPER:
         checks.append(PreCheck("identity", "Identité du compte candidat", None,
                                "Mandat papier : pas de compte candidat à comparer."))
     elif request.identity_divergence:

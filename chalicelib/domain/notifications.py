@@ -178,6 +178,27 @@ def notice_sms(notice: Notice, *, to: str, unsubscribe_link: str | None = None) 
     return Sms(to=to, text=notice.sms + (f" Stop : {unsubscribe_link}" if unsubscribe_link else ""))
 
 
+@dataclass(frozen=True)
+class Letter:
+    """A letter to post to a person without email nor mobile, for the mediator who filed their
+    request: the mediator's page lists them to print ("courrier à envoyer")."""
+
+    mediator_account_id: str
+    request_id: str
+    recipient: str
+    address: str
+    text: str
+    at: datetime
+
+
+def notice_letter(notice: Notice, *, recipient: str, address: str, structure: str | None, at: datetime,
+                  mediator_account_id: str = "", request_id: str = "") -> Letter:
+    signed = f"Votre médiateur numérique{f' ({structure})' if structure else ''} reste à votre disposition."
+    text = "\n\n".join((f"Bonjour {recipient},", *notice.paragraphs, signed))
+    return Letter(mediator_account_id=mediator_account_id, request_id=request_id, recipient=recipient,
+                  address=address, text=f"{notice.subject}\n\n{text}", at=at)
+
+
 def confirmation_email(*, to: str, request_id: str, code: str, minutes: int) -> Email:
     return _render(to, f"Permis en ligne : votre code pour suivre la demande n° {request_id}", "Bonjour,", [
         f"Pour recevoir à cette adresse les alertes de la demande n° {request_id}, saisissez ce code sur la page "

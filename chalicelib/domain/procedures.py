@@ -79,11 +79,16 @@ class Mandate(StrEnum):
     NONE = "sans-mandat"
     # The candidate files for themselves.
     SELF = "candidat"
+    # A digital mediator (France Services) files with and for a person without internet access,
+    # under the person's identity, once their consent is recorded (the request's "consent" step);
+    # then it goes on as the person's own request would: no email validation, no candidate account.
+    MEDIATION = "mediation"
 
 
 MANDATE_LABELS = {
     Mandate.PAPER: "Avec mandat papier", Mandate.NONE: "Sans mandat (validation par le candidat)",
     Mandate.SELF: "Demande faite par le candidat",
+    Mandate.MEDIATION: "Demande faite avec un médiateur numérique (consentement recueilli)",
 }
 
 # A paper mandate is kept by the school for at least this long (not checked: it stays on paper).
@@ -91,8 +96,9 @@ PAPER_MANDATE_KEEP_MONTHS = 6
 
 
 def may_file(procedure: Procedure, mandate: Mandate) -> bool:
-    """Whether this procedure can be filed this way (`Mandate.SELF`: by the candidate alone)."""
-    return procedure in (CANDIDATE_PROCEDURES if mandate is Mandate.SELF else SCHOOL_PROCEDURES)
+    """Whether this procedure can be filed this way (`Mandate.SELF`: by the candidate alone; a
+    mediator helps the person file what they could file alone)."""
+    return procedure in (CANDIDATE_PROCEDURES if mandate in (Mandate.SELF, Mandate.MEDIATION) else SCHOOL_PROCEDURES)
 
 
 # --- categories and training -----------------------------------------------------------------

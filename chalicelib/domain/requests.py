@@ -93,6 +93,67 @@ class DeclarationsStep(_Step):
     disability_pension: bool = Field(description="Titulaire d'une pension d'invalidité civile ou militaire")
 
 
+class MediatedContactStep(ContactStep):
+    """Step 3 of a request filed with a mediator: the person may have no email, and then a French
+    mobile (news by SMS) or only the postal address (news by post, letters the mediator prints)."""
+
+    email: str | None = Field(None, max_length=254, description="Adresse électronique personnelle (facultative)")
+    mobile_phone: str | None = Field(None, max_length=20, description="Téléphone portable français (facultatif)")
+
+    # Same names as ContactStep's validators: these replace them (pydantic overrides by name).
+    @field_validator("email")
+    @classmethod
+    def check_email_address(cls, value: str | None) -> str | None:
+        return check_email(value) if value else None
+
+    @field_validator("mobile_phone")
+    @classmethod
+    def check_mobile_phone(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        number = normalize_mobile_phone(value)
+        if not number.startswith(FRENCH_MOBILE_CODES):
+            raise ValueError("Les SMS de suivi ne partent que vers un portable français (06, 07 ou outre-mer) : "
+                             "laissez le champ vide, les nouvelles partiront alors par courrier.")
+        return number
+
+
+FRENCH_MOBILE_CODES = ("+336", "+337", "+262", "+590", "+594", "+596", "+269")
+
+CONSENT_METHODS = {"formulaire-signe": "formulaire de consentement signé, conservé par le médiateur",
+                   "oral-en-presence": "consentement oral, donné en présence du médiateur"}
+
+
+class ConsentStep(_Step):
+    """The consent of the person a mediator files for (requests with `Mandate.MEDIATION` only):
+    who consented, as in the civil status, how, when. The mediator's account and the moment it was
+    recorded are set by the service, never taken from the form."""
+
+    birth_name: str = Field(max_length=80, description="Nom de naissance de la personne, comme à l'état civil")
+    first_names: str = Field(max_length=160, description="Prénoms de la personne, comme à l'état civil")
+    method: Literal["formulaire-signe", "oral-en-presence"] = Field(
+        description="formulaire-signe (formulaire papier signé, conservé par le médiateur) ou oral-en-presence")
+    consented_on: date = Field(description="Date du consentement")
+    mediator_account_id: str | None = None
+    recorded_at: datetime | None = None
+
+    check_birth_name = field_validator("birth_name")(lambda v: check_name(v, "Le nom de naissance"))
+    check_first_names = field_validator("first_names")(lambda v: check_name(v.replace(",", " "), "Les prénoms"))
+
+    @field_validator("consented_on")
+    @classmethod
+    def _not_future(cls, value: date) -> date:
+        if value > date.today():
+            raise ValueError("La date du consentement ne peut pas être dans le futur.")
+        return value
+
+    def describe(self, structure: str | None) -> str:
+        """One sentence for the history, the summary and the agents."""
+        by = f" avec {structure}" if structure else " avec un médiateur numérique"
+        return (f"Demande déposée{by} : consentement de {self.first_names} {self.birth_name} "
+                f"({CONSENT_METHODS[self.method]}) le {self.consented_on:%d/%m/%Y}.")
+
+
 STEPS: dict[str, type[_Step]] = {
     "procedure": ProcedureStep,
     "civil_status": CivilStatusStep,
@@ -139,6 +200,10 @@ class Request(Model):
     queue_message_at: datetime | None = None
     # When it entered its status (set with every history row): public tracking answers it in one read.
     status_since: datetime | None = None
+    # Filed with a digital mediator (Mandate.MEDIATION): their account, who alone follows it with the
+    # person, and their structure's name (copied at creation: lists and letters show it).
+    mediator_account_id: str | None = None
+    structure_name: str | None = None
     # A production request opened by a CEPC: the registration whose exam it follows.
     opened_from: str | None = None
     # The licence (production requests, once validated): its order, the partners' last event
@@ -200,15 +265,48 @@ class Request(Model):
         return " ".join(p for p in (civil.get("first_names"), civil.get("usage_name") or civil.get("birth_name")) if p)
 
 
+# A mediator's request: its contact step may have no email, and the person's consent is a step.
+MEDIATION_STEPS: dict[str, type[_Step]] = {**STEPS, "contact": MediatedContactStep, "consent": ConsentStep}
+STEP_LABELS["consent"] = "Consentement de la personne accompagnée"
 SAVABLE_STEPS = tuple(step for step in STEPS if step != "procedure")  # step 1 is chosen at creation
 
 
-def step_model(step: str) -> type[_Step]:
-    """The form of a savable step (404 for anything else)."""
-    if step not in SAVABLE_STEPS:
+def steps_for(mandate: Mandate | None) -> dict[str, type[_Step]]:
+    return MEDIATION_STEPS if mandate is Mandate.MEDIATION else STEPS
+
+
+def step_model(step: str, mandate: Mandate | None = None) -> type[_Step]:
+    """The form of a savable step (404 for anything else) for a request filed under `mandate`."""
+    forms = steps_for(mandate)
+    savable = [name for name in forms if name != "procedure"]
+    if step not in savable:
         raise NotFound("step_unknown", "Cette étape n'existe pas : les étapes enregistrables sont "
-                       + ", ".join(SAVABLE_STEPS) + ".")
-    return STEPS[step]
+                       + ", ".join(savable) + ".")
+    return forms[step]
+
+
+def consent_of(request: Request) -> ConsentStep | None:
+    saved = request.steps.get("consent") if request.mandate is Mandate.MEDIATION else None
+    return ConsentStep.model_validate(saved) if saved else None
+
+
+def consent_problem(request: Request) -> ErrorDetail | None:
+    """A mediator's request needs the consent of the very person of the civil status."""
+    from chalicelib.domain.identity_match import normalize_name
+
+    if request.mandate is not Mandate.MEDIATION:
+        return None
+    consent, civil = request.steps.get("consent"), request.steps.get("civil_status")
+    if not consent:
+        return ErrorDetail(field="consent", code="consent_missing",
+                           message="Le consentement de la personne accompagnée n'est pas enregistré : indiquez qui "
+                                   "a consenti, comment et quand, avant de déposer la demande.")
+    if civil and any(normalize_name(str(consent.get(k, "")).replace(",", " ")) !=
+                     normalize_name(str(civil.get(k, "")).replace(",", " ")) for k in ("birth_name", "first_names")):
+        return ErrorDetail(field="consent", code="consent_name_mismatch",
+                           message="Le nom et les prénoms de la personne qui a consenti doivent être ceux de l'état "
+                                   "civil de la demande : corrigez l'un ou l'autre.")
+    return None
 
 
 def missing(request: Request, day: date) -> list[ErrorDetail]:
@@ -217,7 +315,7 @@ def missing(request: Request, day: date) -> list[ErrorDetail]:
     from chalicelib.domain import rules  # the rule tables: built when a summary is asked for
 
     problems: list[ErrorDetail] = []
-    for step, model in STEPS.items():
+    for step, model in steps_for(request.mandate).items():
         saved = request.steps.get(step)
         if step == "procedure":
             continue  # chosen at creation
@@ -231,6 +329,9 @@ def missing(request: Request, day: date) -> list[ErrorDetail]:
             problems.append(ErrorDetail(field=step, code="step_invalid",
                                         message=f"Étape « {STEP_LABELS[step]} » : à revoir, certaines valeurs ne "
                                                 "sont plus acceptées."))
+    consent = consent_problem(request)
+    if consent is not None and consent.code != "consent_missing":  # a missing step is listed above
+        problems.append(consent)
     civil, categories = request.steps.get("civil_status"), request.steps.get("categories")
     if civil:
         birth_date = date.fromisoformat(civil["birth_date"])

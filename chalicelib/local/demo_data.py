@@ -75,7 +75,8 @@ def load(accounts: Accounts, repository: demo_service.DemoRepository) -> None:
         else:
             active.open(lambda a: a.create_agent(AgentCreation(
                 role=role, email=login.email, birth_name="Agent", first_name=role.value.split("-")[-1].capitalize(),
-                departement=None if role == Role.INSTRUCTEUR_CERT else "69")))
+                departement=None if role == Role.INSTRUCTEUR_CERT else "69",
+                structure_name="France Services de Villeurbanne" if role == Role.MEDIATEUR else None)))
     for text in DEMO_MESSAGES:
         demo_service.submit_message(repository, text)
     support_tickets(accounts, opened[Role.AUTO_ECOLE], opened[Role.CANDIDAT])

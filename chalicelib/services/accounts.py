@@ -11,7 +11,7 @@ from chalicelib.adapters.accounts_repository import DynamoAccountsRepository, Li
 from chalicelib.adapters.dynamo import TransactionRefused
 from chalicelib.adapters.identity import EMAIL_ALREADY_USED_MESSAGE, CognitoDirectory, MfaChallenge, Tokens
 from chalicelib.domain import links
-from chalicelib.domain.accounts import (ACTIVATION_DAYS, EMAIL_CHANGE_HOURS, PASSWORD_RESET_HOURS, AccountStatus,
+from chalicelib.domain.accounts import (CREATED_BY_ADMINISTRATORS, ACTIVATION_DAYS, EMAIL_CHANGE_HOURS, PASSWORD_RESET_HOURS, AccountStatus,
                                         AgentCreation, Agrement, CandidateForSchool, CandidateSignUp,
                                         MemberInvitation, Profile, Role, School, SchoolRole, SchoolSignUp, mask_email,
                                         normalize_email)
@@ -145,8 +145,8 @@ class Accounts:
         self._check_email_free(form.email)
         account_id = self.directory.create_user(form.email, form.role.value)
         profile = self._new_profile(account_id, form.role, form.email, form.birth_name, form.first_name, now,
-                                    departement=form.departement)
-        link, event = self._activation(profile, "agent")
+                                    departement=form.departement, structure_name=form.structure_name)
+        link, event = self._activation(profile, "mediator" if form.role is Role.MEDIATEUR else "agent")
         self._commit_new_account(profile, link, event, [])
         return Opened(profile.account_id, profile.email, profile.activation_deadline)
 
@@ -459,7 +459,7 @@ class Accounts:
         tokens they hold are refused at once."""
         account_id = self.repo.account_id_for_email(normalize_email(email))
         profile = self.repo.get_profile(account_id) if account_id else None
-        if profile is None or not profile.is_staff:
+        if profile is None or profile.role not in CREATED_BY_ADMINISTRATORS:
             raise NotFound("agent_not_found", "Aucun compte d'agent n'a cette adresse.")
         disabled = profile.model_copy(update={"status": AccountStatus.DISABLED, "version": profile.version + 1,
                                               "sessions_revoked_at": revocation_second(self.clock())})

@@ -2,8 +2,9 @@
 the candidate's validation, the 7-day reminder and expiry, the move to instruction once the
 documents are accepted, taking a request back, transfer to another school, lists and history.
 
-Who sees a request: the members of its school, or the candidate filing alone ("filer"); the
-candidate a school's request waits for sees it too, to validate it ("candidate"). Anyone else gets
+Who sees a request: the members of its school, the candidate filing alone, or the digital mediator
+who filed it with the person ("filer"); the candidate a school's request waits for sees it too, to
+validate it ("candidate"). Anyone else gets
 the same 404 as for an unknown number. Every status change is one transaction: the request (on
 condition of the version read), its history rows and its outbox event."""
 from __future__ import annotations
@@ -73,9 +74,12 @@ class Requests:
     def create(self, caller: Profile, step: ProcedureStep) -> Request:
         if caller.role == Role.CANDIDAT and step.mandate != Mandate.SELF:
             raise InvalidInput("mandate_not_allowed", "Un candidat dépose sa demande lui-même : choisissez « candidat ».")
-        if caller.role == Role.AUTO_ECOLE and step.mandate == Mandate.SELF:
+        if caller.role == Role.AUTO_ECOLE and step.mandate in (Mandate.SELF, Mandate.MEDIATION):
             raise InvalidInput("mandate_not_allowed", "Une auto-école dépose avec un mandat papier ou sans mandat "
                                "(le candidat valide alors la demande).")
+        if (caller.role == Role.MEDIATEUR) != (step.mandate == Mandate.MEDIATION):
+            raise InvalidInput("mandate_not_allowed", "Seul un médiateur numérique dépose en mode « médiation », et "
+                               "il ne dépose que dans ce mode, avec le consentement de la personne accompagnée.")
         if not may_file(step.procedure, step.mandate):
             raise InvalidInput("procedure_not_allowed", f"La démarche « {PROCEDURE_LABELS[step.procedure]} » ne se "
                                f"dépose pas en mode « {MANDATE_LABELS[step.mandate]} ».")
@@ -83,6 +87,8 @@ class Requests:
         if caller.role == Role.AUTO_ECOLE:
             school = self.accounts().repo.get_school(caller.school_id or "")
             school_name = school.company_name if school else None
+        mediation = ({"mediator_account_id": caller.account_id, "structure_name": caller.structure_name}
+                     if caller.role == Role.MEDIATEUR else {})
         now = self.clock()
         for _ in range(5):
             request = Request(request_id=new_request_number(now), procedure=step.procedure, mandate=step.mandate,
@@ -91,7 +97,7 @@ class Requests:
                               owner_account_id=caller.account_id if caller.role == Role.CANDIDAT else None,
                               candidate_account_id=caller.account_id if caller.role == Role.CANDIDAT else None,
                               created_by=caller.account_id, created_at=now, updated_at=now,
-                              steps={"procedure": step.model_dump(mode="json")})
+                              steps={"procedure": step.model_dump(mode="json")}, **mediation)
             if self.repo.create(request):
                 return request
         raise Conflict("number_unavailable", "Aucun numéro de demande libre n'a été trouvé : réessayez.")
@@ -113,11 +119,18 @@ class Requests:
 
     def save_step(self, caller: Profile, request_id: str, step: Model) -> Request:
         """`step` is a validated step form (domain.requests.STEPS); it replaces the saved one."""
-        name = next(n for n, form in requests_domain.STEPS.items() if isinstance(step, form))
         request = self.get_as_filer(caller, request_id)
+        forms = requests_domain.steps_for(request.mandate)
+        name = next((n for n, form in forms.items() if type(step) is form), None)
+        if name is None:  # a form of another mandate's steps (the API reads the mandate first)
+            raise InvalidInput("step_not_allowed", "Cette étape ne s'enregistre pas sous cette forme pour cette "
+                               "demande : rechargez la page.")
         if request.status not in EDITABLE:
             check_transition(request.status, S.DRAFT)  # raises the 409 with the current status
-        updated = request.model_copy(update={"steps": {**request.steps, name: step.model_dump(mode="json")},
+        saved = step.model_dump(mode="json")
+        if name == "consent":  # who recorded it and when: from the session, never from the form
+            saved.update(mediator_account_id=caller.account_id, recorded_at=self.clock().isoformat())
+        updated = request.model_copy(update={"steps": {**request.steps, name: saved},
                                              "updated_at": self.clock(), "version": request.version + 1})
         if not self.repo.replace(updated):
             raise changed_meanwhile(self.repo.get(request_id))
@@ -201,6 +214,9 @@ class Requests:
         read = {document: dict(record) for document, record in states.items()}
         for document in sent:
             states[document] = {**states[document], "state": "pending"}
+        consent = requests_domain.consent_problem(request)
+        if consent is not None and consent.code == "consent_missing":
+            raise InvalidInput("consent_missing", consent.message, [consent])
         problems = requests_domain.missing(request, day) + requests_domain.document_problems(required, states)
         if problems:
             raise InvalidInput("not_ready", "La demande n'est pas complète : complétez ce qui est indiqué puis "
@@ -225,8 +241,10 @@ class Requests:
                   else self.documents.unchanged(read[d.document.value]) for d in required]]
         idempotency_at, ephoto_at = 0, (1 + len(account_items) if ephoto else None)
         checks_from = 1 + len(account_items) + (1 if ephoto else 0)
+        consented = requests_domain.consent_of(request)
+        reason = consented.describe(request.structure_name) if consented else None  # in the history, for all
         try:
-            return self._move(request, chain, caller, now, events, update=update, extra=tail)
+            return self._move(request, chain, caller, now, events, update=update, extra=tail, reason=reason)
         except ChangeRefused as refused:
             if undo:
                 undo()  # the Cognito user opened for the candidate
@@ -418,12 +436,14 @@ class Requests:
 
     def page(self, caller: Profile, *, limit: int, cursor: str | None, status: str | None, procedure: str | None,
              name: str | None) -> tuple[list[Request], str | None]:
-        from chalicelib.adapters.requests_repository import candidate_partition, school_partition
+        from chalicelib.adapters.requests_repository import candidate_partition, mediator_partition, school_partition
 
         if caller.role == Role.AUTO_ECOLE and caller.school_id:
             index, partition = "gsi1", school_partition(caller.school_id)
         elif caller.role == Role.CANDIDAT:
             index, partition = "gsi2", candidate_partition(caller.account_id)
+        elif caller.role == Role.MEDIATEUR:
+            index, partition = "gsi1", mediator_partition(caller.account_id)
         else:
             raise Forbidden("forbidden", "Votre compte n'a pas de demandes à lister.")
         return self.repo.page(index, partition, limit=limit, cursor=cursor, status=status, procedure=procedure,
@@ -512,6 +532,8 @@ def viewer(caller: Profile, request: Request) -> str | None:
     """"filer" (may change it), "candidate" (validates a school's request) or None (no access)."""
     if caller.role == Role.AUTO_ECOLE:
         return "filer" if caller.school_id is not None and request.school_id == caller.school_id else None
+    if caller.role == Role.MEDIATEUR:  # the mediator who filed it, and no other
+        return "filer" if request.mediator_account_id == caller.account_id else None
     if caller.role == Role.CANDIDAT:
         if request.owner_account_id == caller.account_id:
             return "filer"

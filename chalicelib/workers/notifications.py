@@ -1,7 +1,8 @@
 """Notifications worker: the steps of a request that matter (validation, complement, rejection,
 CEPC, the licence's way, its coming destruction) become emails to the candidate and the school and
-alerts to the confirmed subscribers (email through SES, SMS through SNS); and the alert
-confirmation codes are sent.
+alerts to the confirmed subscribers (email through SES, SMS through SNS); a request filed with a
+digital mediator also tells the mediator, and the person without email by SMS or by a letter the
+mediator posts; and the alert confirmation codes are sent.
 
 Each recipient's message goes once: a marker per event and recipient (SENT#<event>#<channel>#<digest>,
 expiring) is written after each send, so a message delivered twice or a batch retried after a
@@ -37,10 +38,11 @@ EVENT_TYPES = (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED)
 
 @dataclass(frozen=True)
 class Outgoing:
-    channel: str  # email or sms
+    channel: str  # email, sms or courrier (a letter the mediator posts)
     address: str
     email: "Email | None" = None
     sms: "Sms | None" = None
+    letter: "notifications.Letter | None" = None
 
 
 def _minutes_left(expires_at: str, now: datetime) -> int:
@@ -119,6 +121,34 @@ def own_recipients(request: "Request") -> list[tuple[str, str | None, bool]]:
     return found
 
 
+def mediation_recipients(event: "OutboxEvent", request: "Request", notice: notifications.Notice,
+                         page: str) -> list[Outgoing]:
+    """A request filed with a digital mediator: the person without email hears by SMS (a mobile),
+    otherwise by a letter the mediator prints and posts; the mediator gets the email with the
+    link. The person with an email gets it as any candidate (own_recipients)."""
+    from chalicelib.domain.accounts import AccountStatus, AddressInput
+
+    if not request.mediator_account_id:
+        return []
+    found: list[Outgoing] = []
+    contact = request.steps.get("contact") or {}
+    if not contact.get("email"):
+        if contact.get("mobile_phone"):
+            found.append(Outgoing("sms", contact["mobile_phone"],
+                                  sms=notifications.notice_sms(notice, to=contact["mobile_phone"])))
+        elif contact.get("address"):
+            address = AddressInput.model_validate(contact["address"]).to_address()
+            found.append(Outgoing("courrier", address.one_line(), letter=notifications.notice_letter(
+                notice, recipient=request.candidate_name(), address=address.one_line(),
+                structure=request.structure_name, at=event.occurred_at,
+                mediator_account_id=request.mediator_account_id, request_id=request.request_id)))
+    mediator = wiring.accounts_repository().get_profile(request.mediator_account_id)
+    if mediator is not None and mediator.status == AccountStatus.ACTIVE and mediator.email:
+        found.append(Outgoing("email", mediator.email, email=notifications.notice_email(
+            notice, to=mediator.email, first_name=mediator.first_names, link=page)))
+    return found
+
+
 def notices_for(event: "OutboxEvent") -> list[Outgoing]:
     """Every message an event calls for, one per recipient (an address named twice gets one)."""
     if event.type == alerts.CONFIRMATION_REQUESTED:
@@ -131,6 +161,8 @@ def notices_for(event: "OutboxEvent") -> list[Outgoing]:
         return []
     page = f"{settings.web_origin()}/demande.html#id={request.request_id}"
     outgoing: dict[tuple[str, str], Outgoing] = {}
+    for message in mediation_recipients(event, request, notice, page):
+        outgoing.setdefault((message.channel, message.address), message)
     for address, first_name, has_account in own_recipients(request):
         outgoing.setdefault(("email", address), Outgoing("email", address, email=notifications.notice_email(
             notice, to=address, first_name=first_name, link=page if has_account else None)))
@@ -164,6 +196,8 @@ def send_for(event: "OutboxEvent") -> None:
             wiring.mailer().send(message.email)
         elif message.sms is not None:
             wiring.sms().send(message.sms)
+        elif message.letter is not None:  # recorded for the mediator to print (idempotent by event id)
+            wiring.requests_repository().put_letter(message.letter, event.id)
         repo.mark_email_sent(marker, expires)
 
 

@@ -19,6 +19,7 @@ PAGES = {
     "demandes.html": "auto-ecole", "demande.html": "auto-ecole", "membres.html": "auto-ecole",
     "espace.html": "candidat", "valider.html": "candidat", "console.html": "instructeur-ddt",
     "contact.html": None, "support.html": "prefecture",
+    "courriers.html": "mediateur",
 }
 
 

@@ -319,17 +319,21 @@ def test_codes_to_one_address_are_a_minute_apart_and_a_subscribed_address_gets_n
 
 # --- once per recipient, retries and dead letters ------------------------------------------------
 
-def test_an_event_delivered_twice_sends_one_message_per_recipient(http, school, pump):
+def delivered_three_times(event, pump):
+    """The relayed message, the same message delivered again to the worker, and sent again to its queue."""
     from chalicelib.workers.notifications import send_for
 
+    pump.run_until_idle()
+    send_for(event)
+    boto3.client("sqs").send_message(QueueUrl=settings.queue_url("notifications"), MessageBody=event.model_dump_json())
+    pump.run_until_idle()
+
+
+def test_an_event_delivered_twice_sends_one_message_per_recipient(http, school, pump):
     number = submitted(http, school, pump)
     subscribed(http, pump, number, "06 12 34 56 78", "sms")
     event = emit(number, request_events.CEPC_ISSUED, neph="920123456789", category="B", valid_until="2027-07-01")
-    pump.run_until_idle()
-    send_for(event)  # the same message delivered again
-    boto3.client("sqs").send_message(QueueUrl=settings.queue_url("notifications"),
-                                     MessageBody=event.model_dump_json())
-    pump.run_until_idle()
+    delivered_three_times(event, pump)
     for to in (CANDIDATE, SCHOOL):
         assert len([m for m in sent_emails(to) if "CEPC" in m.subject]) == 1
     assert len([t for t in sms_sent(PHONE) if "CEPC" in t]) == 1

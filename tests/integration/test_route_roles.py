@@ -35,7 +35,8 @@ class Users:
         if role == Role.AUTO_ECOLE:
             return active_school(self.http, self.active, f"E{self.count:010d}", email)
         account_id = self.active.open(lambda a: a.create_agent(AgentCreation(
-            role=role, email=email, birth_name="Bernard", first_name="Claire", departement="69")), PASSWORD)
+            role=role, email=email, birth_name="Bernard", first_name="Claire", departement="69",
+            structure_name="France Services de Villeurbanne" if role == Role.MEDIATEUR else None)), PASSWORD)
         self.active.accounts.repo.set_mfa_enabled(account_id)
         return sign_in(self.http, email)
 

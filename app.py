@@ -15,6 +15,8 @@ from chalicelib.workers import demo as demo_worker  # noqa: E402
 from chalicelib.workers import (attestations, documents, emails, identity, instruction, notifications,  # noqa: E402
                                 outbox)
 from chalicelib.workers import requests as request_workers  # noqa: E402
+from chalicelib.api import appointments  # noqa: E402
+from chalicelib.workers import appointments as appointment_workers  # noqa: E402
 
 app = Chalice(app_name="permis")
 
@@ -27,7 +29,8 @@ for blueprint in (auth.blueprint, health.blueprint, openapi.blueprint, accounts.
                   tracking.blueprint, verification.blueprint, demo.blueprint, alerts.blueprint,
                   outbox.blueprint, demo_worker.blueprint, emails.blueprint, documents.blueprint,
                   identity.blueprint, request_workers.blueprint, attestations.blueprint,
-                  instruction.blueprint, licence.blueprint, licence_worker.blueprint, notifications.blueprint):
+                  instruction.blueprint, licence.blueprint, licence_worker.blueprint, notifications.blueprint,
+                  appointments.blueprint, appointment_workers.blueprint):
     app.register_blueprint(blueprint)
 
 gc.enable()

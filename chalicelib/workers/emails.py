@@ -141,6 +141,10 @@ def request_emails_for(event: "OutboxEvent") -> list["Email"]:
 def emails_for(event: "OutboxEvent") -> list["Email"]:
     if event.type in request_events.EMAILED:
         return request_emails_for(event)
+    if event.type.startswith("appointment."):  # issue 9: bookings' confirmations, reminders, cancellations
+        from chalicelib.workers.appointments import appointment_emails_for
+
+        return appointment_emails_for(event)
     email = email_for(event)
     return [email] if email is not None else []
 

@@ -99,6 +99,26 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
         "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query",
         "dynamodb.GetItem", "ses.SendEmail", "dynamodb.PutItem", "dynamodb.GetItem", "ses.SendEmail",
         "dynamodb.PutItem"),
+    # Appointments (issue 9). Every route reads the caller's profile first. A school's routes read
+    # its school and its agrément (the département of the prefecture that gave it).
+    "POST /staff/appointments/slots": ("dynamodb.GetItem", "dynamodb.PutItem"),
+    "GET /staff/appointments/slots": ("dynamodb.GetItem", "dynamodb.Query"),
+    "DELETE /staff/appointments/slots/{slot_id}": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.DeleteItem"),
+    "GET /appointments/slots": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query"),
+    # The request and the slot read, then ONE transaction (place counted on condition, booking, the
+    # request's current appointment, the confirmation's event).
+    "POST /appointments/bookings": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem",
+                                    "dynamodb.GetItem", "dynamodb.TransactWriteItems"),
+    "GET /appointments/bookings (one booking)": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.GetItem"),
+    # The booking and its slot (the event carries the place), then ONE transaction.
+    "DELETE /appointments/bookings/{booking_id}": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem",
+                                                   "dynamodb.TransactWriteItems"),
+    # The day's slots, each slot's bookings, each booking's request.
+    "GET /staff/appointments (one slot, one booking)": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.Query",
+                                                        "dynamodb.GetItem"),
+    # The due bookings (sparse index), the booking and its slot, ONE transaction (mark and event).
+    "remind_appointments (1 due)": ("dynamodb.Query", "dynamodb.GetItem", "dynamodb.GetItem",
+                                    "dynamodb.TransactWriteItems"),
 }
 # What this benchmark drives, to list anything the app has that it does not measure.
 MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messages/{message_id}", "GET"),
@@ -109,8 +129,13 @@ MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messa
                    ("/staff/requests/{request_id}/decision", "POST"), ("/verification", "POST"),
                    ("/staff/exams/results", "POST"), ("/suivi", "POST"),
                    ("/openapi.json", "GET"), ("/partenaires/evenements", "POST")}
+MEASURED_ROUTES |= {("/staff/appointments/slots", "POST"), ("/staff/appointments/slots", "GET"),
+                    ("/staff/appointments/slots/{slot_id}", "DELETE"), ("/appointments/slots", "GET"),
+                    ("/appointments/bookings", "POST"), ("/appointments/bookings", "GET"),
+                    ("/appointments/bookings/{booking_id}", "DELETE"), ("/staff/appointments", "GET")}
 MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate", "jwt_authorizer",
                      "make_attestations", "send_notifications"}
+MEASURED_HANDLERS |= {"remind_appointments"}
 
 
 def _set_environment() -> None:
@@ -373,7 +398,87 @@ def measure_accounts(counter: CallCounter, record, http, app) -> None:
         response = http.get("/requests?limit=20", headers=signed)
     _check(response.status_code == 200, f"GET /requests answered {response.status_code}")
     record("GET /requests (one page)", calls)
+    measure_appointments(counter, record, http, app, signed, number)
     measure_submission(counter, record, http, app, signed)
+
+
+def measure_appointments(counter: CallCounter, record, http, app, school: dict[str, str], number: str) -> None:
+    """An administrator of the school's département publishes two slots, lists them and withdraws
+    one; the school lists them, books two places for two requests, lists its bookings and cancels
+    one; an agent reads the day; the day before, the reminder job finds the remaining booking."""
+    from datetime import datetime, timedelta, timezone
+
+    from lambda_shapes import LambdaContext
+
+    from chalicelib.adapters import wiring
+    from chalicelib.domain.accounts import AgentCreation, Role
+    from chalicelib.domain.dates import PARIS, paris_day
+    from chalicelib.local.demo_data import ActiveAccounts
+    from chalicelib.local.pump import scheduled_event
+    from chalicelib.services import appointments as appointments_service
+
+    def call(method: str, path: str, headers: dict, payload: dict | None = None, status: int = 200) -> dict:
+        response = getattr(http, method)(path, headers=headers,
+                                         body=json.dumps(payload).encode() if payload is not None else b"")
+        _check(response.status_code == status, f"{method.upper()} {path} answered {response.status_code}: "
+               f"{response.body!r}")
+        return json.loads(response.body)
+
+    me = call("get", "/me", school)
+    departement = wiring.appointments().school_of(wiring.accounts_repository().get_profile(me["account_id"]))[1]
+    password = "une phrase de passe du banc"
+    admin_id = ActiveAccounts(wiring.accounts()).open(lambda a: a.create_agent(AgentCreation(
+        role=Role.PREFECTURE, email="prefecture@bench.fr", birth_name="Banc", first_name="Admin",
+        departement=departement)), password)
+    wiring.accounts_repository().set_mfa_enabled(admin_id)
+    json_headers = {"Content-Type": "application/json"}
+    access = call("post", "/sessions", json_headers, {"email": "prefecture@bench.fr", "password": password})
+    admin = {**json_headers, "Authorization": f"Bearer {access['tokens']['access_token']}"}
+    day = (paris_day(datetime.now(timezone.utc)) + timedelta(days=3)).isoformat()
+    slots = []
+    for start in ("10:00", "11:00"):
+        with counter.recording() as calls:
+            slots.append(call("post", "/staff/appointments/slots", admin, {
+                "date": day, "start_time": start, "duration_minutes": 30, "place": "Préfecture, salle 2",
+                "capacity": 3}, status=201)["slot_id"])
+    record("POST /staff/appointments/slots", calls)
+    with counter.recording() as calls:
+        call("get", "/staff/appointments/slots", admin)
+    record("GET /staff/appointments/slots", calls)
+    with counter.recording() as calls:
+        call("delete", f"/staff/appointments/slots/{slots[1]}", admin)
+    record("DELETE /staff/appointments/slots/{slot_id}", calls)
+    with counter.recording() as calls:
+        call("get", "/appointments/slots", school)
+    record("GET /appointments/slots", calls)
+    other = call("post", "/requests", school, {"procedure": "inscription", "mandate": "sans-mandat"},
+                 status=201)["request_id"]
+    bookings = []
+    for request_id in (number, other):
+        with counter.recording() as calls:
+            bookings.append(call("post", "/appointments/bookings", school, {
+                "slot_id": slots[0], "request_id": request_id, "reason": "Dossier complexe"}, status=201))
+    record("POST /appointments/bookings", calls)
+    with counter.recording() as calls:
+        call("delete", f"/appointments/bookings/{bookings[1]['booking']['booking_id']}", school)
+    record("DELETE /appointments/bookings/{booking_id}", calls)
+    with counter.recording() as calls:
+        call("get", "/appointments/bookings", school)
+    record("GET /appointments/bookings (one booking)", calls)
+    with counter.recording() as calls:
+        call("get", f"/staff/appointments?date={day}", admin)
+    record("GET /staff/appointments (one slot, one booking)", calls)
+    day_before = datetime.fromisoformat(f"{day}T09:00").replace(tzinfo=PARIS) - timedelta(days=1)
+    original_now = appointments_service.utc_now
+    appointments_service.utc_now = lambda: day_before + timedelta(minutes=1)
+    try:
+        with counter.recording() as calls:
+            done = app.handler_map["remind_appointments"](scheduled_event(),
+                                                          LambdaContext("permis-local-remind_appointments"))
+    finally:
+        appointments_service.utc_now = original_now
+    _check(done == {"reminded": 1}, f"remind_appointments answered {done}")
+    record("remind_appointments (1 due)", calls)
 
 
 def measure_submission(counter: CallCounter, record, http, app, signed: dict[str, str]) -> None:

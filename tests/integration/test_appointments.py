@@ -395,3 +395,16 @@ def test_the_days_list_needs_a_proper_date_and_an_agent_of_a_departement(http, a
         assert answer.status_code == 422 and body(answer)["code"] == code
     for token in (school, agents["cert"]):
         assert call(http, "GET", f"/staff/appointments?date={day_in(1)}", token).status_code == 403
+
+
+# --- demo data ------------------------------------------------------------------------------------
+
+def test_the_demo_prefecture_publishes_slots_the_demo_school_can_see(http, aws):
+    from chalicelib.local import demo_data
+    from tests.accounts_support import sign_in
+
+    demo_data.load(wiring.accounts(), wiring.demo_repository())
+    school = sign_in(http, f"auto-ecole@{demo_data.DEMO_DOMAIN}", demo_data.DEMO_PASSWORD)
+    slots = body(call(http, "GET", "/appointments/slots", school))["slots"]
+    assert len(slots) == 8 and {s["place"] for s in slots} == {demo_data.DEMO_SLOT_PLACE}
+    assert all(s["places_left"] > 0 and s["date"] > day_in(0) for s in slots)

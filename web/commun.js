@@ -756,11 +756,14 @@ const Permis = (() => {
       ["inscription", null, "Créer un compte", [["inscription-candidat.html", "Compte candidat"],
         ["inscription-auto-ecole.html", "Compte auto-école"]]]],
     "auto-ecole": [["demandes", "demandes.html", "Tableau de bord"], ["demande", "demandes.html#nouvelle", "Nouvelle demande"],
-      ["membres", "membres.html", "Membres de l'auto-école"], ["espace", "espace.html", "Mon compte"]],
+      ["membres", "membres.html", "Membres de l'auto-école"], ["rendez-vous", "rendez-vous.html", "Rendez-vous"],
+      ["espace", "espace.html", "Mon compte"]],
     candidat: [["demandes", "demandes.html", "Mes demandes"], ["espace", "espace.html", "Mes données"]],
-    "instructeur-ddt": [["console", "console.html", "File d'instruction"], ["espace", "espace.html", "Mon compte"]],
+    "instructeur-ddt": [["console", "console.html", "File d'instruction"], ["creneaux", "creneaux.html", "Rendez-vous"],
+      ["espace", "espace.html", "Mon compte"]],
     "instructeur-cert": [["console", "console.html", "File d'instruction"], ["espace", "espace.html", "Mon compte"]],
-    prefecture: [["console", "console.html", "Files d'instruction"], ["espace", "espace.html", "Mon compte"]],
+    prefecture: [["console", "console.html", "Files d'instruction"], ["creneaux", "creneaux.html", "Rendez-vous"],
+      ["espace", "espace.html", "Mon compte"]],
     inspecteur: [["espace", "espace.html", "Mon compte"]],
   };
 

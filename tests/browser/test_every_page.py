@@ -18,6 +18,7 @@ PAGES = {
     "verification.html": None, "boite-mail.html": None,
     "demandes.html": "auto-ecole", "demande.html": "auto-ecole", "membres.html": "auto-ecole",
     "espace.html": "candidat", "valider.html": "candidat", "console.html": "instructeur-ddt",
+    "rendez-vous.html": "auto-ecole", "creneaux.html": "instructeur-ddt",
 }
 
 

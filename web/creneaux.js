@@ -15,7 +15,9 @@
 
   function table(caption, headers, rows) {
     return el("div", { className: "fr-table fr-table--no-caption" }, el("div", { className: "fr-table__wrapper" },
-      el("div", { className: "fr-table__container" }, el("div", { className: "fr-table__content" },
+      // Focusable: a table wider than a phone scrolls, and the keyboard must reach it.
+      el("div", { className: "fr-table__container", tabindex: "0", role: "region", "aria-label": caption },
+        el("div", { className: "fr-table__content" },
         el("table", {}, el("caption", { text: caption }),
           el("thead", {}, el("tr", {}, headers.map((text) => el("th", { scope: "col", text })))),
           el("tbody", {}, rows))))));
@@ -63,13 +65,13 @@
       el("h3", { className: "fr-h6", text: hours(slot) + " – " + slot.place }),
       el("p", { className: "fr-mb-1w", text: slot.booked + " réservation(s) sur " + slot.capacity + " place(s)." }),
       slot.appointments.length ? table("Rendez-vous de " + hours(slot),
-        ["Auto-école", "Demande", "Démarche", "Statut", "Candidat", "Motif"],
+        ["Auto-école", "Demande", "Candidat", "Statut", "Motif"],
         slot.appointments.map((a) => el("tr", {},
           el("th", { scope: "row", text: a.school_name }),
-          el("td", { text: "N° " + a.request_id }),
-          el("td", { text: a.procedure_label || "" }),
-          el("td", {}, el("span", { className: "fr-badge fr-badge--sm fr-badge--info", text: a.status_label || "Inconnue" })),
+          el("td", {}, el("span", { className: "numero-demande", text: "N° " + a.request_id }),
+            el("span", { className: "fr-hint-text", text: a.procedure_label || "" })),
           el("td", { text: a.candidate_name || "À préciser" }),
+          el("td", {}, el("span", { className: "fr-badge fr-badge--sm fr-badge--info", text: a.status_label || "Inconnue" })),
           el("td", { className: "motif", text: a.reason })))) : el("p", { text: "Aucune réservation." }))));
   }
 

@@ -64,7 +64,7 @@
     const select = byId("reservation-slot_id");
     const chosen = select.value;
     select.replaceChildren(el("option", { value: "", text: "Choisissez un créneau" }),
-      slots.filter((slot) => slot.places_left).map((slot) => el("option", { value: slot.slot_id,
+      ...slots.filter((slot) => slot.places_left).map((slot) => el("option", { value: slot.slot_id,
         text: slotLabel(slot) + " – " + placesText(slot) })));
     select.value = chosen && [...select.options].some((o) => o.value === chosen) ? chosen : "";
   }
@@ -73,7 +73,7 @@
     const result = await Permis.callApi("/requests?limit=100", { token: true });
     if (result.sessionOver || !result.ok) return;
     byId("reservation-request_id").replaceChildren(el("option", { value: "", text: "Choisissez une demande" }),
-      result.data.requests.map((request) => el("option", { value: request.request_id,
+      ...result.data.requests.map((request) => el("option", { value: request.request_id,
         text: "N° " + request.request_id + " – " + (request.candidate_name || "candidat à préciser") + " – "
           + request.status_label })));
   }
@@ -98,7 +98,8 @@
           title: "Annulable jusqu'au " + Permis.formatDate(booking.cancel_until, true),
           onclick: (event) => cancel(booking, event.currentTarget),
         }) : "Plus annulable (jusqu'au " + Permis.formatDate(booking.cancel_until, true) + ")")))) : "");
-    if (!bookings.length) Permis.showMessage(byId("etat-mes-rendez-vous"), "Vous n'avez aucun rendez-vous à venir.", "info");
+    Permis.showMessage(byId("etat-mes-rendez-vous"), bookings.length ? "" : "Vous n'avez aucun rendez-vous à venir.",
+      bookings.length ? null : "info");
   }
 
   async function cancel(booking, button) {
@@ -108,9 +109,8 @@
     });
     if (result.sessionOver) return;
     Permis.busy(button, false);
-    Permis.showMessage(byId("etat-mes-rendez-vous"), result.data.message, result.ok ? "succes" : "echec");
     await Promise.all([loadSlots(), loadBookings()]);
-    if (result.ok) Permis.showMessage(byId("etat-mes-rendez-vous"), result.data.message, "succes");
+    Permis.showMessage(byId("etat-mes-rendez-vous"), result.data.message, result.ok ? "succes" : "echec");
     byId("titre-mes-rendez-vous").focus();
   }
 

@@ -435,39 +435,31 @@ def measure_appointments(counter: CallCounter, record, http, app, school: dict[s
     access = call("post", "/sessions", json_headers, {"email": "prefecture@bench.fr", "password": password})
     admin = {**json_headers, "Authorization": f"Bearer {access['tokens']['access_token']}"}
     day = (paris_day(datetime.now(timezone.utc)) + timedelta(days=3)).isoformat()
-    slots = []
-    for start in ("10:00", "11:00"):
+
+    def measured(operation: str, method: str, path: str, headers: dict, payload: dict | None = None,
+                 status: int = 200) -> dict:
         with counter.recording() as calls:
-            slots.append(call("post", "/staff/appointments/slots", admin, {
-                "date": day, "start_time": start, "duration_minutes": 30, "place": "Préfecture, salle 2",
-                "capacity": 3}, status=201)["slot_id"])
-    record("POST /staff/appointments/slots", calls)
-    with counter.recording() as calls:
-        call("get", "/staff/appointments/slots", admin)
-    record("GET /staff/appointments/slots", calls)
-    with counter.recording() as calls:
-        call("delete", f"/staff/appointments/slots/{slots[1]}", admin)
-    record("DELETE /staff/appointments/slots/{slot_id}", calls)
-    with counter.recording() as calls:
-        call("get", "/appointments/slots", school)
-    record("GET /appointments/slots", calls)
+            answer = call(method, path, headers, payload, status)
+        record(operation, calls)
+        return answer
+
+    slot = {"date": day, "duration_minutes": 30, "place": "Préfecture, salle 2", "capacity": 3}
+    slots = [call("post", "/staff/appointments/slots", admin, {**slot, "start_time": "10:00"}, status=201)["slot_id"],
+             measured("POST /staff/appointments/slots", "post", "/staff/appointments/slots", admin,
+                      {**slot, "start_time": "11:00"}, status=201)["slot_id"]]
+    measured("GET /staff/appointments/slots", "get", "/staff/appointments/slots", admin)
+    measured("DELETE /staff/appointments/slots/{slot_id}", "delete", f"/staff/appointments/slots/{slots[1]}", admin)
+    measured("GET /appointments/slots", "get", "/appointments/slots", school)
     other = call("post", "/requests", school, {"procedure": "inscription", "mandate": "sans-mandat"},
                  status=201)["request_id"]
-    bookings = []
-    for request_id in (number, other):
-        with counter.recording() as calls:
-            bookings.append(call("post", "/appointments/bookings", school, {
-                "slot_id": slots[0], "request_id": request_id, "reason": "Dossier complexe"}, status=201))
-    record("POST /appointments/bookings", calls)
-    with counter.recording() as calls:
-        call("delete", f"/appointments/bookings/{bookings[1]['booking']['booking_id']}", school)
-    record("DELETE /appointments/bookings/{booking_id}", calls)
-    with counter.recording() as calls:
-        call("get", "/appointments/bookings", school)
-    record("GET /appointments/bookings (one booking)", calls)
-    with counter.recording() as calls:
-        call("get", f"/staff/appointments?date={day}", admin)
-    record("GET /staff/appointments (one slot, one booking)", calls)
+    call("post", "/appointments/bookings", school, {"slot_id": slots[0], "request_id": number,
+                                                    "reason": "Dossier complexe"}, status=201)
+    second = measured("POST /appointments/bookings", "post", "/appointments/bookings", school, {
+        "slot_id": slots[0], "request_id": other, "reason": "Dossier complexe"}, status=201)
+    measured("DELETE /appointments/bookings/{booking_id}", "delete",
+             f"/appointments/bookings/{second['booking']['booking_id']}", school)
+    measured("GET /appointments/bookings (one booking)", "get", "/appointments/bookings", school)
+    measured("GET /staff/appointments (one slot, one booking)", "get", f"/staff/appointments?date={day}", admin)
     day_before = datetime.fromisoformat(f"{day}T09:00").replace(tzinfo=PARIS) - timedelta(days=1)
     original_now = appointments_service.utc_now
     appointments_service.utc_now = lambda: day_before + timedelta(minutes=1)

@@ -48,14 +48,18 @@ def _start_sort(start: datetime, slot_id: str) -> str:
     return f"{start.isoformat()}#{slot_id}"
 
 
-def _slot(item: dict[str, Any]) -> Slot:
+def _as(model, item: dict[str, Any]):
+    """The stored item as `model` (its key and index attributes left out)."""
     values = from_item(item)
-    return Slot.model_validate({k: values[k] for k in Slot.model_fields if k in values})
+    return model.model_validate({k: values[k] for k in model.model_fields if k in values})
+
+
+def _slot(item: dict[str, Any]) -> Slot:
+    return _as(Slot, item)
 
 
 def _booking(item: dict[str, Any]) -> Booking:
-    values = from_item(item)
-    return Booking.model_validate({k: values[k] for k in Booking.model_fields if k in values})
+    return _as(Booking, item)
 
 
 class DynamoAppointmentsRepository:

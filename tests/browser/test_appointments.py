@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from tests.browser.conftest import demo_login
+from tests.browser.conftest import NARROW, demo_login
 from tests.browser.console_steps import MFA_CODE, agent_headers, school_caller
 
 DAY = (datetime.now(timezone.utc).astimezone(ZoneInfo("Europe/Paris")).date() + timedelta(days=5)).isoformat()
@@ -70,3 +70,17 @@ def test_the_administrator_publishes_a_slot_the_school_books_it_and_the_agent_se
                                          "relevé d'information à examiner"))
     assert page.locator("#contenu-jour h3", has_text=place).inner_text().startswith("16h15")
     agent.check("creneaux-jour-agent")
+
+
+def test_both_pages_fit_a_phone(new_site, stack):
+    for role, page_name, code in (("auto-ecole", "rendez-vous.html", None), ("prefecture", "creneaux.html", MFA_CODE)):
+        tab = new_site(NARROW)
+        if code:
+            agent_headers(stack, role)
+        tab.sign_in(demo_login(role), code=code)
+        page = tab.open(page_name)
+        page.locator("main h2").first.wait_for()
+        page.wait_for_load_state("networkidle")
+        tab.check(f"{page_name.removesuffix('.html')}-telephone")
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"{page_name} scrolls sideways by {overflow} px"

@@ -359,6 +359,26 @@ def test_the_school_is_reminded_once_the_day_before_even_if_the_job_runs_twice(a
     reminders = [m for m in sent_emails("ecole.rdv@example.fr") if "rappel" in m.subject]
     assert len(reminders) == 1
     assert all(part in reminders[0].body for part in (number, PLACE, "10h00", "Rappel"))
+    # The reminder's message delivered again (SQS delivers at least once): no second email.
+    from chalicelib.workers.emails import send_for
+
+    send_for(reminder_event())
+    assert len([m for m in sent_emails("ecole.rdv@example.fr") if "rappel" in m.subject]) == 1
+
+
+def reminder_event():
+    """The reminder's outbox event, read from the table (tests only)."""
+    import os
+
+    import boto3
+
+    from chalicelib.adapters.outbox import event_from_stream_image
+
+    [item] = boto3.client("dynamodb").scan(
+        TableName=os.environ["TABLE_MAIN_NAME"], FilterExpression="entity = :outbox AND #type = :reminder",
+        ExpressionAttributeNames={"#type": "type"},
+        ExpressionAttributeValues={":outbox": {"S": "outbox"}, ":reminder": {"S": "appointment.reminder"}})["Items"]
+    return event_from_stream_image(item)
 
 
 def test_a_booking_made_after_the_reminder_time_gets_only_its_confirmation(app, http, agents, school, pump, clock):

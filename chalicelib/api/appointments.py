@@ -134,8 +134,8 @@ def published_slots(caller: Profile) -> Slots:
 
 @route(blueprint, "/staff/appointments/slots/{slot_id}", method="DELETE", summary="Retirer un créneau sans "
        "réservation", tags=TAGS, response_model=Message, errors=(404, 409), roles=ADMINISTRATORS,
-       description="Un créneau réservé par une auto-école ne peut pas être retiré (409) : les auto-écoles gardent "
-                   "leur rendez-vous tant qu'elles ne l'ont pas annulé.")
+       description="Un créneau réservé par une auto-école ne peut pas être retiré (409) : les auto-écoles "
+                   "gardent leur rendez-vous tant qu'elles ne l'ont pas annulé.")
 def withdraw_slot(caller: Profile, slot_id: str) -> Message:
     slot = wiring.appointments().withdraw(caller, slot_id)
     return Message(message=f"Le créneau du {rules.french_day(slot.date)} à {slot.start_time} est retiré.")

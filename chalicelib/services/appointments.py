@@ -59,7 +59,8 @@ class Appointments:
     def publish(self, admin: Profile, form: SlotInput) -> Slot:
         now = self.clock()
         if form.date < paris_day(now) or form.starts_at() <= now:
-            raise InvalidInput("slot_in_the_past", "Ce créneau est déjà passé : choisissez un jour et une heure à venir.",
+            raise InvalidInput("slot_in_the_past",
+                               "Ce créneau est déjà passé : choisissez un jour et une heure à venir.",
                                [ErrorDetail("Choisissez un jour et une heure à venir.", "date", "slot_in_the_past")])
         slot = Slot(slot_id=uuid.uuid4().hex[:16], departement=self.departement_of(admin), date=form.date,
                     start_time=form.start_time, duration_minutes=form.duration_minutes, place=form.place,

@@ -18,6 +18,8 @@ from chalicelib.workers import demo as demo_worker  # noqa: E402
 from chalicelib.workers import (attestations, documents, emails, identity, instruction, notifications,  # noqa: E402
                                 outbox)
 from chalicelib.workers import requests as request_workers  # noqa: E402
+from chalicelib.api import appointments  # noqa: E402
+from chalicelib.workers import appointments as appointment_workers  # noqa: E402
 
 app = Chalice(app_name="permis")
 
@@ -32,7 +34,7 @@ for blueprint in (auth.blueprint, health.blueprint, openapi.blueprint, accounts.
                   identity.blueprint, request_workers.blueprint, attestations.blueprint,
                   instruction.blueprint, licence.blueprint, licence_worker.blueprint, notifications.blueprint,
                   support.blueprint, support_worker.blueprint,
-                  mediation.blueprint):
+                  mediation.blueprint, appointments.blueprint, appointment_workers.blueprint):
     app.register_blueprint(blueprint)
 
 gc.enable()

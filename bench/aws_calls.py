@@ -114,6 +114,26 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
                                                          "dynamodb.TransactWriteItems"),
     # A mediator's letters to post: the caller, then ONE query of their letters.
     "GET /mediation/letters": ("dynamodb.GetItem", "dynamodb.Query"),
+    # Appointments (issue 9). Every route reads the caller's profile first. A school's routes read
+    # its school and its agrément (the département of the prefecture that gave it).
+    "POST /staff/appointments/slots": ("dynamodb.GetItem", "dynamodb.PutItem"),
+    "GET /staff/appointments/slots": ("dynamodb.GetItem", "dynamodb.Query"),
+    "DELETE /staff/appointments/slots/{slot_id}": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.DeleteItem"),
+    "GET /appointments/slots": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query"),
+    # The request and the slot read, then ONE transaction (place counted on condition, booking, the
+    # request's current appointment, the confirmation's event).
+    "POST /appointments/bookings": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem",
+                                    "dynamodb.GetItem", "dynamodb.TransactWriteItems"),
+    "GET /appointments/bookings (one booking)": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.GetItem"),
+    # The booking and its slot (the event carries the place), then ONE transaction.
+    "DELETE /appointments/bookings/{booking_id}": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem",
+                                                   "dynamodb.TransactWriteItems"),
+    # The day's slots, each slot's bookings, each booking's request.
+    "GET /staff/appointments (one slot, one booking)": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.Query",
+                                                        "dynamodb.GetItem"),
+    # The due bookings (sparse index), the booking and its slot, ONE transaction (mark and event).
+    "remind_appointments (1 due)": ("dynamodb.Query", "dynamodb.GetItem", "dynamodb.GetItem",
+                                    "dynamodb.TransactWriteItems"),
 }
 # What this benchmark drives, to list anything the app has that it does not measure.
 MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messages/{message_id}", "GET"),
@@ -128,8 +148,13 @@ MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messa
                    ("/support/tickets/{ticket_id}", "GET"), ("/staff/support", "GET"),
                    ("/staff/support/{ticket_id}", "GET"), ("/staff/support/{ticket_id}/answer", "POST"),
                    ("/mediation/letters", "GET")}
+MEASURED_ROUTES |= {("/staff/appointments/slots", "POST"), ("/staff/appointments/slots", "GET"),
+                    ("/staff/appointments/slots/{slot_id}", "DELETE"), ("/appointments/slots", "GET"),
+                    ("/appointments/bookings", "POST"), ("/appointments/bookings", "GET"),
+                    ("/appointments/bookings/{booking_id}", "DELETE"), ("/staff/appointments", "GET")}
 MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate", "jwt_authorizer",
                      "make_attestations", "send_notifications", "breach_support_promises"}
+MEASURED_HANDLERS |= {"remind_appointments"}
 
 
 def _set_environment() -> None:
@@ -393,7 +418,79 @@ def measure_accounts(counter: CallCounter, record, http, app) -> None:
         response = http.get("/requests?limit=20", headers=signed)
     _check(response.status_code == 200, f"GET /requests answered {response.status_code}")
     record("GET /requests (one page)", calls)
+    measure_appointments(counter, record, http, app, signed, number)
     measure_submission(counter, record, http, app, signed)
+
+
+def measure_appointments(counter: CallCounter, record, http, app, school: dict[str, str], number: str) -> None:
+    """An administrator of the school's département publishes two slots, lists them and withdraws
+    one; the school lists them, books two places for two requests, lists its bookings and cancels
+    one; an agent reads the day; the day before, the reminder job finds the remaining booking."""
+    from datetime import datetime, timedelta, timezone
+
+    from lambda_shapes import LambdaContext
+
+    from chalicelib.adapters import wiring
+    from chalicelib.domain.accounts import AgentCreation, Role
+    from chalicelib.domain.dates import PARIS, paris_day
+    from chalicelib.local.demo_data import ActiveAccounts
+    from chalicelib.local.pump import scheduled_event
+    from chalicelib.services import appointments as appointments_service
+
+    def call(method: str, path: str, headers: dict, payload: dict | None = None, status: int = 200) -> dict:
+        response = getattr(http, method)(path, headers=headers,
+                                         body=json.dumps(payload).encode() if payload is not None else b"")
+        _check(response.status_code == status, f"{method.upper()} {path} answered {response.status_code}: "
+               f"{response.body!r}")
+        return json.loads(response.body)
+
+    me = call("get", "/me", school)
+    departement = wiring.appointments().school_of(wiring.accounts_repository().get_profile(me["account_id"]))[1]
+    password = "une phrase de passe du banc"
+    admin_id = ActiveAccounts(wiring.accounts()).open(lambda a: a.create_agent(AgentCreation(
+        role=Role.PREFECTURE, email="prefecture@bench.fr", birth_name="Banc", first_name="Admin",
+        departement=departement)), password)
+    wiring.accounts_repository().set_mfa_enabled(admin_id)
+    json_headers = {"Content-Type": "application/json"}
+    access = call("post", "/sessions", json_headers, {"email": "prefecture@bench.fr", "password": password})
+    admin = {**json_headers, "Authorization": f"Bearer {access['tokens']['access_token']}"}
+    day = (paris_day(datetime.now(timezone.utc)) + timedelta(days=3)).isoformat()
+
+    def measured(operation: str, method: str, path: str, headers: dict, payload: dict | None = None,
+                 status: int = 200) -> dict:
+        with counter.recording() as calls:
+            answer = call(method, path, headers, payload, status)
+        record(operation, calls)
+        return answer
+
+    slot = {"date": day, "duration_minutes": 30, "place": "Préfecture, salle 2", "capacity": 3}
+    slots = [call("post", "/staff/appointments/slots", admin, {**slot, "start_time": "10:00"}, status=201)["slot_id"],
+             measured("POST /staff/appointments/slots", "post", "/staff/appointments/slots", admin,
+                      {**slot, "start_time": "11:00"}, status=201)["slot_id"]]
+    measured("GET /staff/appointments/slots", "get", "/staff/appointments/slots", admin)
+    measured("DELETE /staff/appointments/slots/{slot_id}", "delete", f"/staff/appointments/slots/{slots[1]}", admin)
+    measured("GET /appointments/slots", "get", "/appointments/slots", school)
+    other = call("post", "/requests", school, {"procedure": "inscription", "mandate": "sans-mandat"},
+                 status=201)["request_id"]
+    call("post", "/appointments/bookings", school, {"slot_id": slots[0], "request_id": number,
+                                                    "reason": "Dossier complexe"}, status=201)
+    second = measured("POST /appointments/bookings", "post", "/appointments/bookings", school, {
+        "slot_id": slots[0], "request_id": other, "reason": "Dossier complexe"}, status=201)
+    measured("DELETE /appointments/bookings/{booking_id}", "delete",
+             f"/appointments/bookings/{second['booking']['booking_id']}", school)
+    measured("GET /appointments/bookings (one booking)", "get", "/appointments/bookings", school)
+    measured("GET /staff/appointments (one slot, one booking)", "get", f"/staff/appointments?date={day}", admin)
+    day_before = datetime.fromisoformat(f"{day}T09:00").replace(tzinfo=PARIS) - timedelta(days=1)
+    original_now = appointments_service.utc_now
+    appointments_service.utc_now = lambda: day_before + timedelta(minutes=1)
+    try:
+        with counter.recording() as calls:
+            done = app.handler_map["remind_appointments"](scheduled_event(),
+                                                          LambdaContext("permis-local-remind_appointments"))
+    finally:
+        appointments_service.utc_now = original_now
+    _check(done == {"reminded": 1}, f"remind_appointments answered {done}")
+    record("remind_appointments (1 due)", calls)
 
 
 def measure_submission(counter: CallCounter, record, http, app, signed: dict[str, str]) -> None:

@@ -417,6 +417,17 @@ MAIN_TABLE = Table(
         "letters a mediator posts to people without email nor mobile: Put pk=MEDIATOR#<account id>,"
         " sk=LETTER#<event time>#<event id> (the same event puts the same item; expires_at: 90 days); Query sk"
         " begins_with LETTER#, ScanIndexForward=false",
+        "appointment slot (issue 9): Put pk=APPOINTMENT_SLOT#<id>, sk=SLOT on condition it is new; a département's"
+        " slots by start: Query gsi1 gsi1pk=APPOINTMENT_SLOTS#<département>, gsi1sk BETWEEN two instants; deleted"
+        " on condition booked = 0",
+        "appointment booking: one transaction of Update APPOINTMENT_SLOT#<id>/SLOT SET booked = booked + 1 on"
+        " condition booked < capacity, Put sk=BOOKING#<request> on condition it is new, Put"
+        " APPOINTMENT_REQUEST#<request>/CURRENT on condition none or its starts_at is past (one future appointment"
+        " per request), the outbox event; cancelled by the reverse transaction (Delete, booked - 1, Delete)",
+        "a slot's bookings: Query pk=APPOINTMENT_SLOT#<id>, sk begins_with BOOKING#; a school's bookings by start:"
+        " Query gsi1 gsi1pk=SCHOOL#<id>#APPOINTMENTS, gsi1sk >= <today>",
+        "bookings whose reminder is due: Query gsi3 gsi3pk=APPOINTMENT_REMINDER_DUE, gsi3sk <= <now> (sparse:"
+        " removed with the reminder's outbox event, in one transaction on condition it is still there)",
     ),
 )
 
@@ -574,6 +585,10 @@ CATALOGUE = Catalogue(
         ),
         "staff_mfa_gate": (
             Access("user_pool", "users", ("cognito-idp:AdminGetUser",)),
+        ),
+        # The appointments' reminders (issue 9): the due bookings, each marked in a transaction with its event.
+        "remind_appointments": (
+            Access("table", "main", ("dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem")),
         ),
     },
 )

@@ -206,3 +206,16 @@ def reset() -> None:
                    requests_repository, documents_repository, signer, alerts_repository, sms, support_repository):
         cached.cache_clear()
     secrets.reset()
+
+
+def appointments_repository():
+    from chalicelib.adapters.appointments_repository import DynamoAppointmentsRepository
+
+    return DynamoAppointmentsRepository(client("dynamodb"), settings.table_name("main"))
+
+
+def appointments():
+    """Appointments for complex dossiers (issue 9): slots, bookings, reminders."""
+    from chalicelib.services.appointments import Appointments
+
+    return Appointments(appointments_repository(), accounts_repository(), requests_repository())

@@ -166,3 +166,25 @@ def support_answer_email(*, to: str, ticket_id: str, subject: str, answer: str, 
                    link, "Voir mes messages au support" if link else None,
                    ["Pour une autre question, écrivez-nous de nouveau depuis la page « Contact et aide » : ne "
                     "répondez pas à ce courriel."])
+# --- appointments (issue 9) ----------------------------------------------------------------------
+
+def appointment_email(*, kind: str, to: str, first_name: str, request_id: str, candidate_name: str, when: str,
+                      end_time: str | None, place: str, link: str | None) -> Email:
+    """kind: booked (the confirmation), reminder (the day before), cancelled. `when` is the French
+    day and time ("jeudi 10 décembre 2026 à 09h30")."""
+    dossier = f"la demande n° {request_id}" + (f" ({candidate_name})" if candidate_name else "")
+    slot = f"le {when}" + (f" (jusqu'à {end_time.replace(':', 'h')})" if end_time else "") + f", {place}"
+    if kind == "booked":
+        subject = "Permis en ligne : votre rendez-vous à la préfecture est réservé"
+        paragraphs = [f"Votre rendez-vous pour {dossier} est réservé {slot}.",
+                      "Apportez le dossier complet et les pièces originales. Vous pouvez annuler depuis votre "
+                      "espace jusqu'à 24 heures avant le rendez-vous ; un rappel vous sera envoyé la veille."]
+    elif kind == "reminder":
+        subject = "Permis en ligne : rappel, votre rendez-vous à la préfecture est demain"
+        paragraphs = [f"Rappel : vous avez rendez-vous {slot}, pour {dossier}.",
+                      "Apportez le dossier complet et les pièces originales."]
+    else:
+        subject = "Permis en ligne : votre rendez-vous à la préfecture est annulé"
+        paragraphs = [f"Le rendez-vous du {when}, {place}, pour {dossier}, est "
+                      "annulé : la place est libérée. Vous pouvez en réserver un autre depuis votre espace."]
+    return _render(to, subject, f"Bonjour {first_name},", paragraphs, link, "Voir mes rendez-vous" if link else None)

@@ -73,10 +73,12 @@ def load(accounts: Accounts, repository: demo_service.DemoRepository) -> None:
                 "birth_place": {"country": "FR", "commune": "Lyon", "departement": "69"}, "email": login.email,
                 "mobile_phone": "06 12 34 56 78", "address": _ADDRESS, "altcha": "démo", "terms_accepted": True})))
         else:
-            active.open(lambda a: a.create_agent(AgentCreation(
+            account_id = active.open(lambda a: a.create_agent(AgentCreation(
                 role=role, email=login.email, birth_name="Agent", first_name=role.value.split("-")[-1].capitalize(),
                 departement=None if role == Role.INSTRUCTEUR_CERT else "69",
                 structure_name="France Services de Villeurbanne" if role == Role.MEDIATEUR else None)))
+            if role == Role.PREFECTURE:
+                publish_demo_slots(accounts.repo.get_profile(account_id))
     for text in DEMO_MESSAGES:
         demo_service.submit_message(repository, text)
     support_tickets(accounts, opened[Role.AUTO_ECOLE], opened[Role.CANDIDAT])
@@ -109,3 +111,27 @@ def support_tickets(accounts: Accounts, school_account: str, candidate_account: 
         topic="demande", subject="Ma demande est en cours d'instruction depuis longtemps",
         message="Bonjour, ma demande d'inscription est au statut « En cours d'instruction » depuis trois "
                 "semaines. Est-ce normal ?"))
+
+
+DEMO_SLOT_PLACE = "Préfecture du Rhône, 106 rue Pierre Corneille, 69003 Lyon (accueil des auto-écoles)"
+
+
+def publish_demo_slots(admin) -> None:
+    """Appointment slots (issue 9) the demo prefecture administrator publishes in the Rhône for the
+    coming working days, so the demo school can book one."""
+    from datetime import timedelta
+
+    from chalicelib.adapters import wiring
+    from chalicelib.domain.appointments import SlotInput
+    from chalicelib.domain.dates import paris_day
+    from chalicelib.services.appointments import utc_now
+
+    day, published = paris_day(utc_now()), 0
+    while published < 4:
+        day += timedelta(days=1)
+        if day.weekday() >= 5:
+            continue  # the prefecture receives on working days
+        for start, capacity in (("09:30", 3), ("14:00", 2)):
+            wiring.appointments().publish(admin, SlotInput(date=day, start_time=start, duration_minutes=45,
+                                                           place=DEMO_SLOT_PLACE, capacity=capacity))
+        published += 1

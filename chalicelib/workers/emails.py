@@ -158,6 +158,10 @@ def emails_for(event: "OutboxEvent") -> list["Email"]:
         return [answer] if answer is not None else []
     if event.type in request_events.EMAILED:
         return request_emails_for(event)
+    if event.type.startswith("appointment."):  # issue 9: bookings' confirmations, reminders, cancellations
+        from chalicelib.workers.appointments import appointment_emails_for
+
+        return appointment_emails_for(event)
     email = email_for(event)
     return [email] if email is not None else []
 

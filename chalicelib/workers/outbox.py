@@ -9,7 +9,7 @@ from chalice import Blueprint
 
 from chalicelib.adapters import wiring
 from chalicelib.resources import MAIN_TABLE, stream_arn_for
-from chalicelib.domain import account_events, alerts, notifications, request_events, support_events
+from chalicelib.domain import account_events, alerts, appointments, notifications, request_events, support_events
 from chalicelib.services.demo import MESSAGE_RECEIVED
 
 if TYPE_CHECKING:
@@ -35,6 +35,9 @@ QUEUES_BY_EVENT_TYPE: dict[str, tuple[str, ...]] = {
 # The notifications worker (emails and SMS of a request's steps, alert codes), beside the others.
 for _event_type in (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED):
     QUEUES_BY_EVENT_TYPE[_event_type] = (*QUEUES_BY_EVENT_TYPE.get(_event_type, ()), "notifications")
+# Appointments (issue 9): the school's confirmation, reminder and cancellation emails.
+for _event_type in appointments.EMAILED:
+    QUEUES_BY_EVENT_TYPE[_event_type] = (*QUEUES_BY_EVENT_TYPE.get(_event_type, ()), "emails")
 
 
 def relay_record(record: "DynamoDBRecord") -> None:

@@ -20,6 +20,7 @@ PAGES = {
     "espace.html": "candidat", "valider.html": "candidat", "console.html": "instructeur-ddt",
     "contact.html": None, "support.html": "prefecture",
     "courriers.html": "mediateur",
+    "rendez-vous.html": "auto-ecole", "creneaux.html": "instructeur-ddt",
 }
 
 

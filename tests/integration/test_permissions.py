@@ -396,6 +396,35 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, rec
     run_workers()
     monkeypatch.setattr(support_service, "utc_now", lambda: datetime.now(timezone.utc) + timedelta(days=8))
     assert app.handler_map["breach_support_promises"](scheduled_event(), None) == {"breached": 1}
+    # Appointments (issue 9): the administrator publishes two slots and withdraws one, the school
+    # books one and cancels another, an agent reads the day; the emails, then the day-before reminder.
+    from chalicelib.domain.dates import PARIS, paris_day
+    from chalicelib.services import appointments as appointments_service
+
+    day = (paris_day(datetime.now(timezone.utc)) + timedelta(days=3)).isoformat()
+    with recorder.running("api_handler"):
+        slots = [json.loads(post(http, "/staff/appointments/slots", {
+            "date": day, "start_time": start, "duration_minutes": 30, "place": "Préfecture, salle 2",
+            "capacity": 2}, overseer).body)["slot_id"] for start in ("10:00", "11:00")]
+        assert http.get("/staff/appointments/slots", headers={"Authorization": f"Bearer {overseer}"}
+                        ).status_code == 200
+        assert http.delete(f"/staff/appointments/slots/{slots[1]}",
+                           headers={"Authorization": f"Bearer {overseer}"}).status_code == 200
+        assert http.get("/appointments/slots", headers={"Authorization": f"Bearer {admin}"}).status_code == 200
+        drafts = [json.loads(post(http, "/requests", {"procedure": "inscription", "mandate": "mandat-papier"},
+                                  admin).body)["request_id"] for _ in range(2)]
+        bookings = [json.loads(post(http, "/appointments/bookings", {"slot_id": slots[0], "request_id": draft,
+                                                                     "reason": "Dossier complexe"}, admin).body)
+                    for draft in drafts]
+        assert http.get("/appointments/bookings", headers={"Authorization": f"Bearer {admin}"}).status_code == 200
+        assert http.delete(f"/appointments/bookings/{bookings[1]['booking']['booking_id']}",
+                           headers={"Authorization": f"Bearer {admin}"}).status_code == 200
+        assert http.get(f"/staff/appointments?date={day}", headers={"Authorization": f"Bearer {instructor}"}
+                        ).status_code == 200
+    run_workers()
+    day_before = datetime.fromisoformat(f"{day}T09:00").replace(tzinfo=PARIS) - timedelta(days=1)
+    monkeypatch.setattr(appointments_service, "utc_now", lambda: day_before + timedelta(minutes=1))
+    assert app.handler_map["remind_appointments"](scheduled_event(), None) == {"reminded": 1}
     run_workers()
 
     # The purge of a school never activated (its agrément is released).

@@ -760,7 +760,8 @@ const Permis = (() => {
     candidat: [["demandes", "demandes.html", "Mes demandes"], ["espace", "espace.html", "Mes données"]],
     "instructeur-ddt": [["console", "console.html", "File d'instruction"], ["espace", "espace.html", "Mon compte"]],
     "instructeur-cert": [["console", "console.html", "File d'instruction"], ["espace", "espace.html", "Mon compte"]],
-    prefecture: [["console", "console.html", "Files d'instruction"], ["espace", "espace.html", "Mon compte"]],
+    prefecture: [["console", "console.html", "Files d'instruction"], ["statistiques", "statistiques.html", "Statistiques"],
+      ["espace", "espace.html", "Mon compte"]],
     inspecteur: [["espace", "espace.html", "Mon compte"]],
   };
 

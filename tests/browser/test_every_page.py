@@ -18,6 +18,7 @@ PAGES = {
     "verification.html": None, "boite-mail.html": None,
     "demandes.html": "auto-ecole", "demande.html": "auto-ecole", "membres.html": "auto-ecole",
     "espace.html": "candidat", "valider.html": "candidat", "console.html": "instructeur-ddt",
+    "statistiques.html": "prefecture",
 }
 
 
@@ -31,7 +32,7 @@ def test_every_page_is_accessible_and_fits_the_window(new_site, stack, viewport)
     for page_name, role in PAGES.items():
         if role not in tabs:
             tab = new_site(viewport)
-            if role in ("instructeur-ddt",):
+            if role in ("instructeur-ddt", "prefecture"):
                 agent_headers(stack, role)  # double authentication set up
                 tab.sign_in(demo_login(role), code=MFA_CODE)
             elif role:

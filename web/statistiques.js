@@ -130,7 +130,7 @@
   function table(caption, headers, rows) {
     return el("div", { className: "fr-table fr-table--sm fr-mb-0" },
       el("div", { className: "fr-table__wrapper" },
-        el("div", { className: "fr-table__container" },
+        el("div", { className: "fr-table__container", tabindex: "0", role: "region", "aria-label": caption },
           el("div", { className: "fr-table__content" },
             el("table", {},
               el("caption", { text: caption }),
@@ -220,14 +220,14 @@
 
   /** The frame of a chart: a titled figure with the SVG (role img, its <title> and <desc>) and the
    *  figures' table in a collapsed accordion. */
-  function chart(key, title, description, picture, dataTable) {
+  function chart(key, title, description, picture, dataTable, wide) {
     const id = "graphique-" + (++chartCount);
     picture.setAttribute("role", "img");
     picture.setAttribute("aria-labelledby", id + "-titre " + id + "-desc");
     picture.setAttribute("class", "stats-svg");
     picture.prepend(svg("title", { id: id + "-titre", text: title }), svg("desc", { id: id + "-desc", text: description }));
-    return el("div", { className: "fr-col-12 fr-col-lg-6" },
-      el("figure", { className: "stats-graphique carte", "data-graphique": key, "aria-labelledby": id + "-legende" },
+    return el("div", { className: wide ? "fr-col-12" : "fr-col-12 fr-col-lg-6" },
+      el("figure", { className: "stats-graphique carte" + (wide ? " stats-graphique--large" : ""), "data-graphique": key, "aria-labelledby": id + "-legende" },
         el("figcaption", { id: id + "-legende", className: "fr-h6", text: title }),
         picture,
         dataAccordion(title, dataTable)));
@@ -310,7 +310,7 @@
     const dataTable = table(title, ["Jour", "Demandes déposées", "Demandes traitées", "Comptes ouverts"],
       series.map((day) => [Permis.formatDate(day.date), number(day.submitted), number(day.processed),
         number(day.accounts_opened)]));
-    const drawn = chart(key, title, description, picture, dataTable);
+    const drawn = chart(key, title, description, picture, dataTable, true);
     drawn.querySelector("figcaption").after(legend);
     return drawn;
   }

@@ -385,8 +385,10 @@
   function drawDepartements() {
     const select = byId("departement");
     select.append(el("option", { value: NATIONAL, text: "France entière" }));
-    Object.entries(DEPARTEMENTS).forEach(([code, name]) => select.append(el("option", {
-      value: code, text: name + " (" + code + ")" })));
+    // In the codes' order (01…19, 2A, 2B, 21…95, 971…): a plain object lists "10" before "01".
+    const order = (code) => code.replace(/^2([AB])$/, "20$1");
+    Object.keys(DEPARTEMENTS).sort((a, b) => (order(a) < order(b) ? -1 : 1)).forEach((code) => select.append(
+      el("option", { value: code, text: DEPARTEMENTS[code] + " (" + code + ")" })));
     const max = today();
     byId("date").max = max;
     byId("du").max = max;

@@ -12,6 +12,7 @@ import copy
 import json
 import re
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
@@ -127,6 +128,8 @@ def test_contract_key_figures_charts_tables_and_delays(site):
     assert name == "statistics" and params == {"departement": "69", "date": paris_today()}
     assert authorization.startswith("Bearer ")
     assert page.locator("#departement").input_value() == "69"  # the administrator's own département
+    options = page.locator("#departement option").evaluate_all("(options) => options.map((o) => o.value)")
+    assert options[:3] == ["national", "01", "02"] and options.index("2A") == options.index("19") + 1
     assert f"departement=69&date={paris_today()}" in page.url  # the link to share
     expect(page.get_by_role("heading", name="Rhône (69) au 11 octobre 2017")).to_be_visible()
     expect(page.locator("#periode")).to_contain_text("du 9 octobre 2017 au 11 octobre 2017")
@@ -193,14 +196,12 @@ def test_contract_filters_go_into_the_address_and_back_returns_to_the_previous_f
     assert fake.calls[-1][1] == {"departement": "69", "date": paris_today()}
     assert page.locator("#departement").input_value() == "69"
 
-    # A shared link opens on its own figures.
-    other = site.context.new_page()
-    other_fake = FakeStatistics(other, site.web)
-    other.goto(site.web + "/statistiques.html#departement=2A&date=2017-09-30&du=2017-09-01")
-    other.locator("#resultats:not([hidden])").wait_for()
-    assert other_fake.calls[0][1] == {"departement": "2A", "date": "2017-09-30", "du": "2017-09-01"}
-    assert other.locator("#departement").input_value() == "2A"
-    other.close()
+    # A shared link opens on its own figures (a page loaded afresh, from another page).
+    site.open("espace.html")
+    page = open_statistics(site, "statistiques.html#departement=2A&date=2017-09-30&du=2017-09-01")
+    assert fake.calls[-1][1] == {"departement": "2A", "date": "2017-09-30", "du": "2017-09-01"}
+    assert page.locator("#departement").input_value() == "2A"
+    assert page.locator("#du").input_value() == "2017-09-01"
 
 
 def test_contract_the_csv_is_downloaded_with_the_name_the_api_gives(site):
@@ -211,7 +212,7 @@ def test_contract_the_csv_is_downloaded_with_the_name_the_api_gives(site):
         page.get_by_role("button", name="Télécharger (CSV)").click()
     download = downloading.value
     assert download.suggested_filename == CSV_NAME
-    assert open(download.path(), encoding="utf-8").read() == CSV
+    assert Path(download.path()).read_bytes() == CSV.encode()  # the bytes as the API sent them (BOM too)
     name, params, authorization = fake.calls[-1]
     assert name == "export" and params == {"departement": "69", "date": paris_today()}
     assert authorization.startswith("Bearer ")
@@ -274,7 +275,7 @@ def test_backend_the_prefecture_administrator_reads_the_figures_and_downloads_th
     download = downloading.value
     assert re.fullmatch(r"statistiques-69-\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename), \
         download.suggested_filename
-    assert open(download.path(), encoding="utf-8-sig").read().startswith("indicateur;valeur")
+    assert Path(download.path()).read_text(encoding="utf-8-sig").startswith("indicateur;valeur")
 
     # France entière, by the form.
     page.get_by_label("Département").select_option("national")

@@ -180,7 +180,7 @@
       tile("Demandes de support", number(support.opened),
         number(support.answered) + " répondues", "support"),
       tile("Support répondu dans la semaine", number(support.answered_within_promise),
-        "Réponse promise en une semaine au plus", "support-semaine"),
+        "Sur " + number(support.answered) + " réponses (promises en une semaine au plus)", "support-semaine"),
       tile("Promesses non tenues", number(support.breaches), "Réponses arrivées après la semaine promise, ou attendues encore",
         "promesses"));
   }

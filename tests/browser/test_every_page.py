@@ -21,6 +21,7 @@ PAGES = {
     "contact.html": None, "support.html": "prefecture",
     "courriers.html": "mediateur",
     "rendez-vous.html": "auto-ecole", "creneaux.html": "instructeur-ddt",
+    "statistiques.html": "prefecture",
 }
 
 

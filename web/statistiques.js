@@ -1,0 +1,535 @@
+"use strict";
+// Statistics for prefecture administrators (GET /statistics, GET /statistics/export).
+// The filters (département, "du", "au") live in the page's fragment (#departement=69&date=...&du=...):
+// a link can be shared and the back button goes back to the previous figures. The charts are
+// inline SVG drawn here (no chart library; the CSP forbids style attributes, so only classes of
+// style.css), each with a text alternative and its figures in a table below it.
+
+(function statistics() {
+  const byId = (id) => document.getElementById(id);
+  const el = Permis.el;
+  const SVG = "http://www.w3.org/2000/svg";
+  const ADMINISTRATORS = ["prefecture"];
+  const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+  // The same list as chalicelib/domain/geography.py DEPARTEMENTS (the API refuses any other code).
+  const DEPARTEMENTS = {
+    "01": "Ain", "02": "Aisne", "03": "Allier", "04": "Alpes-de-Haute-Provence",
+    "05": "Hautes-Alpes", "06": "Alpes-Maritimes", "07": "Ardèche", "08": "Ardennes",
+    "09": "Ariège", "10": "Aube", "11": "Aude", "12": "Aveyron", "13": "Bouches-du-Rhône",
+    "14": "Calvados", "15": "Cantal", "16": "Charente", "17": "Charente-Maritime", "18": "Cher",
+    "19": "Corrèze", "2A": "Corse-du-Sud", "2B": "Haute-Corse", "21": "Côte-d'Or",
+    "22": "Côtes-d'Armor", "23": "Creuse", "24": "Dordogne", "25": "Doubs", "26": "Drôme",
+    "27": "Eure", "28": "Eure-et-Loir", "29": "Finistère", "30": "Gard", "31": "Haute-Garonne",
+    "32": "Gers", "33": "Gironde", "34": "Hérault", "35": "Ille-et-Vilaine", "36": "Indre",
+    "37": "Indre-et-Loire", "38": "Isère", "39": "Jura", "40": "Landes", "41": "Loir-et-Cher",
+    "42": "Loire", "43": "Haute-Loire", "44": "Loire-Atlantique", "45": "Loiret", "46": "Lot",
+    "47": "Lot-et-Garonne", "48": "Lozère", "49": "Maine-et-Loire", "50": "Manche",
+    "51": "Marne", "52": "Haute-Marne", "53": "Mayenne", "54": "Meurthe-et-Moselle",
+    "55": "Meuse", "56": "Morbihan", "57": "Moselle", "58": "Nièvre", "59": "Nord",
+    "60": "Oise", "61": "Orne", "62": "Pas-de-Calais", "63": "Puy-de-Dôme",
+    "64": "Pyrénées-Atlantiques", "65": "Hautes-Pyrénées", "66": "Pyrénées-Orientales",
+    "67": "Bas-Rhin", "68": "Haut-Rhin", "69": "Rhône", "70": "Haute-Saône",
+    "71": "Saône-et-Loire", "72": "Sarthe", "73": "Savoie", "74": "Haute-Savoie", "75": "Paris",
+    "76": "Seine-Maritime", "77": "Seine-et-Marne", "78": "Yvelines", "79": "Deux-Sèvres",
+    "80": "Somme", "81": "Tarn", "82": "Tarn-et-Garonne", "83": "Var", "84": "Vaucluse",
+    "85": "Vendée", "86": "Vienne", "87": "Haute-Vienne", "88": "Vosges", "89": "Yonne",
+    "90": "Territoire de Belfort", "91": "Essonne", "92": "Hauts-de-Seine",
+    "93": "Seine-Saint-Denis", "94": "Val-de-Marne", "95": "Val-d'Oise",
+    "971": "Guadeloupe", "972": "Martinique", "973": "Guyane", "974": "La Réunion",
+    "976": "Mayotte",
+  };
+  const NATIONAL = "national";
+
+  let me = null;
+  let loading = 0; // bumped on each load: an older answer arriving late is dropped
+
+  const notice = Permis.takeNotice();
+  if (notice) Permis.showMessage(byId("avis"), notice, "info");
+
+  // --- Formatting ---------------------------------------------------------------------------
+
+  function number(value) {
+    return value === null || value === undefined ? "—" : Number(value).toLocaleString("fr-FR");
+  }
+
+  /** 0.7096 -> "70,9 %": cut, not rounded, to one decimal, as the prefecture's figures are written
+   *  (259 accounts for 365 agréments: 70,9 %). */
+  function percent(rate) {
+    if (rate === null || rate === undefined) return null;
+    const tenths = Math.floor(rate * 1000 + 1e-9) / 10;
+    return tenths.toLocaleString("fr-FR", { minimumFractionDigits: 1, maximumFractionDigits: 1 }) + " %";
+  }
+
+  function hours(value) {
+    return Number(value).toLocaleString("fr-FR", { maximumFractionDigits: 1 }) + " h";
+  }
+
+  /** 30.5 -> "1 j 7 h (30,5 h)"; a delay in days and hours, with the exact hours. */
+  function delay(value) {
+    if (value === null || value === undefined) return "—";
+    if (value < 1) return "moins d'une heure (" + hours(value) + ")";
+    const total = Math.round(value);
+    const days = Math.floor(total / 24);
+    const rest = total % 24;
+    const parts = [];
+    if (days) parts.push(days + " j");
+    if (rest || !days) parts.push(rest + " h");
+    return parts.join(" ") + " (" + hours(value) + ")";
+  }
+
+  /** "2017-10-11" -> "11/10" (the time series' axis). */
+  function shortDate(iso) {
+    return iso.slice(8, 10) + "/" + iso.slice(5, 7);
+  }
+
+  /** Today in Paris, YYYY-MM-DD. */
+  function today() {
+    const parts = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit",
+      day: "2-digit" }).formatToParts(new Date());
+    const part = (type) => parts.find((item) => item.type === type).value;
+    return part("year") + "-" + part("month") + "-" + part("day");
+  }
+
+  // --- Blocks of the page -----------------------------------------------------------------------
+
+  function noAccess(title, text, link, linkText) {
+    byId("chargement").hidden = true;
+    byId("bloc-statistiques").hidden = true;
+    byId("titre-acces").textContent = title;
+    byId("texte-acces").textContent = text;
+    byId("lien-acces").href = link;
+    byId("lien-acces").textContent = linkText;
+    byId("bloc-acces").hidden = false;
+    byId("titre-acces").focus();
+  }
+
+  function showFailure(message) {
+    byId("resultats").hidden = true;
+    byId("texte-erreur").textContent = message;
+    byId("bloc-erreur").hidden = false;
+    byId("titre-erreur").focus();
+  }
+
+  /** Common refusals; true when handled (the caller stops). */
+  function refused(result) {
+    if (result.sessionOver) return true;
+    if (result.status === 403 && result.data && result.data.code === "mfa_required") {
+      noAccess("Activez d'abord la double authentification", result.data.message,
+        "espace.html#bloc-mfa", "Configurer la double authentification dans « Mon compte »");
+      return true;
+    }
+    if (result.status === 403) {
+      noAccess("Accès réservé aux administrateurs de préfecture", result.data.message, "espace.html", "Aller à mon espace");
+      return true;
+    }
+    return false;
+  }
+
+  /** A DSFR table: caption, column headers, rows of cells (the first one a row header). */
+  function table(caption, headers, rows) {
+    return el("div", { className: "fr-table fr-table--sm fr-mb-0" },
+      el("div", { className: "fr-table__wrapper" },
+        el("div", { className: "fr-table__container", tabindex: "0", role: "region", "aria-label": caption },
+          el("div", { className: "fr-table__content" },
+            el("table", {},
+              el("caption", { text: caption }),
+              el("thead", {}, el("tr", {}, headers.map((header) => el("th", { scope: "col", text: header })))),
+              el("tbody", {}, rows.map((row) => el("tr", {},
+                row.map((cell, index) => (index === 0 ? el("th", { scope: "row" }, cell) : el("td", {}, cell)))))))))));
+  }
+
+  let accordionCount = 0;
+
+  /** A collapsed DSFR accordion "Voir les données" holding `content`. */
+  function dataAccordion(title, content) {
+    const id = "donnees-" + (++accordionCount);
+    return el("section", { className: "fr-accordion fr-mt-2w" },
+      el("h4", { className: "fr-accordion__title" },
+        el("button", { type: "button", className: "fr-accordion__btn", "aria-expanded": "false", "aria-controls": id },
+          "Voir les données", el("span", { className: "fr-sr-only", text: " : " + title }))),
+      el("div", { className: "fr-collapse", id }, content));
+  }
+
+  // --- Key figures --------------------------------------------------------------------------------
+
+  function tile(label, value, detail, name) {
+    return el("div", { className: "fr-col-12 fr-col-sm-6 fr-col-lg-3" },
+      el("div", { className: "fr-tile fr-tile--sm stats-chiffre", "data-chiffre": name },
+        el("div", { className: "fr-tile__body" },
+          el("div", { className: "fr-tile__content" },
+            el("h4", { className: "fr-tile__title", text: label }),
+            el("p", { className: "stats-nombre", text: value }),
+            detail ? el("p", { className: "fr-tile__detail", text: detail }) : null))));
+  }
+
+  function drawFigures(stats) {
+    const schools = stats.schools;
+    const requests = stats.requests;
+    const support = stats.support;
+    const rate = percent(schools.opening_rate);
+    const national = percent(schools.national_opening_rate);
+    const opening = (rate ? rate + " des " + number(schools.agrements) + " agréments" : "aucun agrément enregistré")
+      + (national && stats.scope.departement ? " (France entière : " + national + ")" : "");
+    byId("chiffres").replaceChildren(
+      tile("Comptes auto-écoles ouverts", number(schools.accounts_opened), opening, "comptes"),
+      tile("Agréments", number(schools.agrements), rate ? "Taux d'ouverture : " + rate : null, "agrements"),
+      tile("Établissements ayant déposé", number(schools.filing), "Au moins une demande déposée en ligne", "etablissements"),
+      tile("Demandes déposées", number(requests.submitted), "Jusqu'au " + Permis.formatDate(stats.date), "deposees"),
+      tile("Demandes traitées", number(requests.processed), "Validées ou rejetées", "traitees"),
+      tile("Demandes de support", number(support.opened),
+        number(support.answered) + " répondues", "support"),
+      tile("Support répondu dans la semaine", number(support.answered_within_promise),
+        "Sur " + number(support.answered) + " réponses (promises en une semaine au plus)", "support-semaine"),
+      tile("Promesses non tenues", number(support.breaches), "Réponses arrivées après la semaine promise, ou attendues encore",
+        "promesses"));
+  }
+
+  // --- Charts -------------------------------------------------------------------------------------
+
+  function svg(tag, attributes, ...children) {
+    const element = document.createElementNS(SVG, tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (value === null || value === undefined) continue;
+      if (name === "text") element.textContent = value;
+      else element.setAttribute(name, String(value));
+    }
+    children.flat().forEach((child) => { if (child) element.append(child); });
+    return element;
+  }
+
+  /** A round top of the axis for `max` (0 -> 1): 1, 2, 5 times a power of ten. */
+  function axisTop(max) {
+    if (!(max > 0)) return 1;
+    const power = Math.pow(10, Math.floor(Math.log10(max)));
+    return [1, 2, 5, 10].map((step) => step * power).find((top) => top >= max);
+  }
+
+  /** The label split into lines of about `width` characters (SVG text does not wrap). */
+  function lines(text, width) {
+    const result = [];
+    String(text).split(/\s+/).forEach((word) => {
+      const last = result.length - 1;
+      if (last >= 0 && (result[last] + " " + word).length <= width) result[last] += " " + word;
+      else result.push(word);
+    });
+    return result;
+  }
+
+  let chartCount = 0;
+
+  /** The frame of a chart: a titled figure with the SVG (role img, its <title> and <desc>) and the
+   *  figures' table in a collapsed accordion. */
+  function chart(key, title, description, picture, dataTable, wide) {
+    const id = "graphique-" + (++chartCount);
+    picture.setAttribute("role", "img");
+    picture.setAttribute("aria-labelledby", id + "-titre " + id + "-desc");
+    picture.setAttribute("class", "stats-svg");
+    picture.prepend(svg("title", { id: id + "-titre", text: title }), svg("desc", { id: id + "-desc", text: description }));
+    return el("div", { className: wide ? "fr-col-12" : "fr-col-12 fr-col-lg-6" },
+      el("figure", { className: "stats-graphique carte" + (wide ? " stats-graphique--large" : ""), "data-graphique": key, "aria-labelledby": id + "-legende" },
+        el("figcaption", { id: id + "-legende", className: "fr-h6", text: title }),
+        picture,
+        dataAccordion(title, dataTable)));
+  }
+
+  /** Vertical bars, one per item {label, value}. */
+  function barChart(key, title, items, unit, headers) {
+    const width = 600;
+    const height = 320;
+    const left = 56;
+    const top = 24;
+    const bottom = 64;
+    const plot = height - top - bottom;
+    const max = axisTop(Math.max(0, ...items.map((item) => item.value)));
+    const slot = (width - left - 8) / Math.max(items.length, 1);
+    const barWidth = Math.min(96, slot * 0.6);
+    const picture = svg("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "xMidYMid meet" });
+    [0, 0.5, 1].forEach((share) => {
+      const y = top + plot - share * plot;
+      picture.append(svg("line", { x1: left, x2: width - 8, y1: y, y2: y, class: "stats-grille" }),
+        svg("text", { x: left - 8, y: y + 5, class: "stats-axe stats-axe--y", text: number(share * max) }));
+    });
+    items.forEach((item, index) => {
+      const barHeight = (item.value / max) * plot;
+      const x = left + slot * index + (slot - barWidth) / 2;
+      const y = top + plot - barHeight;
+      picture.append(svg("rect", { x, y, width: barWidth, height: barHeight, class: "stats-barre",
+        "data-valeur": item.value }));
+      picture.append(svg("text", { x: x + barWidth / 2, y: y - 6, class: "stats-valeur", text: number(item.value) }));
+      const label = svg("text", { x: x + barWidth / 2, y: top + plot + 22, class: "stats-axe stats-axe--x" });
+      lines(item.label, 16).forEach((line, row) => label.append(svg("tspan", {
+        x: x + barWidth / 2, dy: row ? 18 : 0, text: line })));
+      picture.append(label);
+    });
+    const description = items.map((item) => item.label + " : " + number(item.value) + " " + unit).join(" ; ") + ".";
+    const dataTable = table(title, headers, items.map((item) => [item.label, number(item.value)]));
+    return chart(key, title, description, picture, dataTable);
+  }
+
+  /** Two lines over the days of the period: requests submitted and processed each day. */
+  function seriesChart(key, title, series) {
+    const width = 600;
+    const height = 320;
+    const left = 56;
+    const right = 16;
+    const top = 24;
+    const bottom = 48;
+    const plot = height - top - bottom;
+    const span = width - left - right;
+    const max = axisTop(Math.max(0, ...series.map((day) => Math.max(day.submitted, day.processed))));
+    const x = (index) => left + (series.length > 1 ? (index / (series.length - 1)) * span : span / 2);
+    const y = (value) => top + plot - (value / max) * plot;
+    const picture = svg("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "xMidYMid meet" });
+    [0, 0.5, 1].forEach((share) => {
+      picture.append(svg("line", { x1: left, x2: width - right, y1: y(share * max), y2: y(share * max), class: "stats-grille" }),
+        svg("text", { x: left - 8, y: y(share * max) + 5, class: "stats-axe stats-axe--y", text: number(share * max) }));
+    });
+    const ticks = series.length > 1 ? [0, Math.floor((series.length - 1) / 2), series.length - 1] : [0];
+    ticks.forEach((index, position) => {
+      const anchor = position === 0 && ticks.length > 1 ? "debut" : position === ticks.length - 1 && ticks.length > 1 ? "fin" : "milieu";
+      picture.append(svg("text", { x: x(index), y: height - bottom + 24, class: "stats-axe stats-axe--" + anchor,
+        text: shortDate(series[index].date) }));
+    });
+    [["submitted", "stats-ligne stats-ligne--deposees"], ["processed", "stats-ligne stats-ligne--traitees"]]
+      .forEach(([field, className]) => {
+        picture.append(svg("polyline", { class: className, "data-serie": field,
+          points: series.map((day, index) => x(index).toFixed(1) + "," + y(day[field]).toFixed(1)).join(" ") }));
+      });
+    const total = (field) => series.reduce((sum, day) => sum + day[field], 0);
+    const busiest = series.reduce((best, day) => (!best || day.submitted > best.submitted ? day : best), null);
+    const description = series.length
+      ? "Du " + Permis.formatDate(series[0].date) + " au " + Permis.formatDate(series[series.length - 1].date) + " : "
+        + number(total("submitted")) + " demandes déposées et " + number(total("processed")) + " traitées"
+        + (busiest && busiest.submitted ? " ; le plus de dépôts le " + Permis.formatDate(busiest.date) + " ("
+          + number(busiest.submitted) + ")" : "") + "."
+      : "Aucun jour dans la période.";
+    const legend = el("ul", { className: "stats-legende" },
+      el("li", {}, el("span", { className: "stats-pastille stats-pastille--deposees", "aria-hidden": "true" }), "Demandes déposées"),
+      el("li", {}, el("span", { className: "stats-pastille stats-pastille--traitees", "aria-hidden": "true" }), "Demandes traitées (tirets)"));
+    const dataTable = table(title, ["Jour", "Demandes déposées", "Demandes traitées", "Comptes ouverts"],
+      series.map((day) => [Permis.formatDate(day.date), number(day.submitted), number(day.processed),
+        number(day.accounts_opened)]));
+    const drawn = chart(key, title, description, picture, dataTable, true);
+    drawn.querySelector("figcaption").after(legend);
+    return drawn;
+  }
+
+  function drawCharts(stats) {
+    chartCount = 0;
+    byId("graphiques").replaceChildren(
+      barChart("auto-ecoles", "Auto-écoles selon le nombre de demandes déposées",
+        stats.schools.by_requests_filed.map((band) => ({ label: band.label, value: band.schools })),
+        "auto-écoles", ["Demandes déposées", "Auto-écoles"]),
+      barChart("en-attente", "Demandes en attente par statut au " + Permis.formatDate(stats.date),
+        stats.requests.waiting_by_status.map((status) => ({ label: status.label, value: status.count })),
+        "demandes", ["Statut", "Demandes"]),
+      seriesChart("par-jour", "Demandes déposées et traitées par jour", stats.series));
+  }
+
+  function drawDelays(stats) {
+    const rows = stats.requests.decision_delays.map((line) => [line.label, number(line.decisions),
+      delay(line.median_hours), delay(line.p90_hours)]);
+    byId("delais").replaceChildren(rows.length
+      ? table("Délais de décision du " + Permis.formatDate(stats.period.from) + " au " + Permis.formatDate(stats.period.to),
+        ["Démarche", "Décisions", "Délai médian", "90e centile"], rows)
+      : el("p", { text: "Aucune décision pendant la période." }));
+  }
+
+  function draw(stats) {
+    byId("titre-resultats").textContent = stats.scope.label + " au " + Permis.formatDate(stats.date);
+    byId("periode").textContent = "Période des courbes et des délais : du " + Permis.formatDate(stats.period.from)
+      + " au " + Permis.formatDate(stats.period.to) + ". Les autres chiffres comptent tout jusqu'au "
+      + Permis.formatDate(stats.date) + " inclus.";
+    drawFigures(stats);
+    drawCharts(stats);
+    drawDelays(stats);
+    byId("resultats").hidden = false;
+  }
+
+  // --- The filters and the fragment -----------------------------------------------------------
+
+  /** The filters asked by the fragment, completed by the defaults (the administrator's
+   *  département, today). */
+  function wanted() {
+    const hash = Permis.fragment();
+    const departement = hash.get("departement");
+    const date = hash.get("date");
+    const du = hash.get("du");
+    return {
+      departement: departement === NATIONAL || DEPARTEMENTS[departement] ? departement
+        : (me.departement && DEPARTEMENTS[me.departement.toUpperCase()] ? me.departement.toUpperCase() : NATIONAL),
+      date: date && DATE.test(date) ? date : today(),
+      du: du && DATE.test(du) ? du : "",
+    };
+  }
+
+  function query(filters) {
+    const params = new URLSearchParams();
+    params.set("departement", filters.departement);
+    params.set("date", filters.date);
+    if (filters.du) params.set("du", filters.du);
+    return params.toString();
+  }
+
+  function fillForm(filters) {
+    byId("departement").value = filters.departement;
+    byId("date").value = filters.date;
+    byId("du").value = filters.du;
+  }
+
+  function readForm() {
+    return { departement: byId("departement").value, date: byId("date").value, du: byId("du").value };
+  }
+
+  function drawDepartements() {
+    const select = byId("departement");
+    select.append(el("option", { value: NATIONAL, text: "France entière" }));
+    // In the codes' order (01…19, 2A, 2B, 21…95, 971…): a plain object lists "10" before "01".
+    const order = (code) => code.replace(/^2([AB])$/, "20$1");
+    Object.keys(DEPARTEMENTS).sort((a, b) => (order(a) < order(b) ? -1 : 1)).forEach((code) => select.append(
+      el("option", { value: code, text: DEPARTEMENTS[code] + " (" + code + ")" })));
+    const max = today();
+    byId("date").max = max;
+    byId("du").max = max;
+  }
+
+  async function load() {
+    const mine = ++loading;
+    const filters = wanted();
+    fillForm(filters);
+    const form = byId("filtres");
+    Permis.clearErrors(form);
+    byId("bloc-erreur").hidden = true;
+    byId("resultats").setAttribute("aria-busy", "true");
+    Permis.busy(byId("afficher"), true, "Chargement…");
+    Permis.showMessage(byId("etat"), "Chargement des statistiques…", "info");
+    const result = await Permis.callApi("/statistics?" + query(filters), { token: true });
+    if (mine !== loading) return;
+    Permis.busy(byId("afficher"), false);
+    byId("resultats").removeAttribute("aria-busy");
+    Permis.showMessage(byId("etat"), "");
+    if (refused(result)) return;
+    if (!result.ok) {
+      if (result.status === 422) {
+        byId("resultats").hidden = true;
+        Permis.showErrors(form, result.data);
+      } else {
+        showFailure(result.data.message);
+      }
+      return;
+    }
+    draw(result.data);
+    Permis.showMessage(byId("etat"), "Statistiques affichées : " + result.data.scope.label + " au "
+      + Permis.formatDate(result.data.date) + ".", "succes");
+  }
+
+  byId("filtres").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const hash = "#" + query(readForm());
+    if (window.location.hash === hash) load();
+    else window.location.hash = hash; // a history entry: "back" shows the previous figures
+  });
+  window.addEventListener("hashchange", () => { if (me) load(); });
+
+  // --- CSV download -------------------------------------------------------------------------------
+
+  /** The file name of a Content-Disposition header (filename*=UTF-8''... or filename="..."). */
+  function fileName(header) {
+    if (!header) return null;
+    const encoded = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(header);
+    if (encoded) {
+      try {
+        return decodeURIComponent(encoded[1].trim());
+      } catch (error) {
+        // fall back on the plain name
+      }
+    }
+    const plain = /filename\s*=\s*"?([^";]+)"?/i.exec(header);
+    return plain ? plain[1].trim() : null;
+  }
+
+  async function fetchExport(path) {
+    const base = await Permis.apiUrl();
+    return fetch(base + path, { headers: { Authorization: "Bearer " + Permis.accessToken(), Accept: "text/csv" },
+      cache: "no-store" });
+  }
+
+  async function download() {
+    const button = byId("telecharger");
+    const filters = readForm();
+    const path = "/statistics/export?" + query(filters);
+    Permis.busy(button, true, "Préparation du fichier…");
+    Permis.showMessage(byId("etat"), "Préparation du fichier CSV…", "info");
+    try {
+      let response = await fetchExport(path);
+      if (response.status === 401) {
+        // An access token past its hour: callApi refreshes the session (or ends it), then again.
+        const again = await Permis.callApi("/me", { token: true });
+        if (again.sessionOver) return;
+        response = await fetchExport(path);
+      }
+      if (!response.ok) {
+        let data = null;
+        try {
+          data = await response.json();
+        } catch (error) {
+          data = null;
+        }
+        const result = { ok: false, status: response.status, data: data && typeof data.message === "string" ? data
+          : { code: "unexpected_error", message: "Le fichier n'a pas pu être préparé : réessayez dans quelques instants." } };
+        Permis.showMessage(byId("etat"), "");
+        if (refused(result)) return;
+        if (response.status === 422) Permis.showErrors(byId("filtres"), result.data);
+        else showFailure(result.data.message);
+        return;
+      }
+      const blob = await response.blob();
+      const name = fileName(response.headers.get("Content-Disposition"))
+        || "statistiques-" + (filters.departement === NATIONAL ? "france" : filters.departement) + "-" + filters.date + ".csv";
+      const link = el("a", { href: URL.createObjectURL(blob), download: name, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60 * 1000);
+      Permis.showMessage(byId("etat"), "Fichier " + name + " téléchargé.", "succes");
+    } catch (error) {
+      Permis.showMessage(byId("etat"), "Le service ne répond pas : vérifiez votre connexion à Internet puis réessayez.", "echec");
+    } finally {
+      Permis.busy(button, false);
+    }
+  }
+
+  byId("telecharger").addEventListener("click", download);
+
+  // --- Start ---------------------------------------------------------------------------------
+
+  (async function start() {
+    const result = await Permis.profile();
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      byId("chargement").hidden = true;
+      Permis.showMessage(byId("avis"), result.data.message, "echec");
+      return;
+    }
+    me = result.data;
+    if (!ADMINISTRATORS.includes(me.role)) {
+      noAccess("Cette page est réservée aux administrateurs de préfecture",
+        "Les statistiques servent aux préfectures. Votre compte (" + (Permis.ROLE_LABELS[me.role] || me.role)
+        + ") n'y a pas accès : vos démarches sont dans votre espace.", "espace.html", "Aller à mon espace");
+      return;
+    }
+    if (me.mfa_required) {
+      noAccess("Activez d'abord la double authentification",
+        "Les comptes d'agents doivent activer la double authentification avant de consulter les statistiques.",
+        "espace.html#bloc-mfa", "Configurer la double authentification dans « Mon compte »");
+      return;
+    }
+    drawDepartements();
+    byId("chargement").hidden = true;
+    byId("bloc-statistiques").hidden = false;
+    // The figures shown are in the address from the start, so the link can be shared as is.
+    if (!window.location.hash) history.replaceState(null, "", "#" + query(wanted()));
+    await load();
+  })();
+})();

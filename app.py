@@ -9,12 +9,13 @@ gc.disable()
 from chalice import Chalice  # noqa: E402
 
 from chalicelib.api import (accounts, alerts, auth, demo, exams, health, licence, me, middleware, openapi, requests,
-                            school, sessions, staff, tracking, verification)  # noqa: E402
+                            school, sessions, staff, statistics, tracking, verification)  # noqa: E402
 from chalicelib.workers import licence as licence_worker  # noqa: E402
 from chalicelib.workers import demo as demo_worker  # noqa: E402
 from chalicelib.workers import (attestations, documents, emails, identity, instruction, notifications,  # noqa: E402
                                 outbox)
 from chalicelib.workers import requests as request_workers  # noqa: E402
+from chalicelib.workers import statistics as statistics_worker  # noqa: E402
 
 app = Chalice(app_name="permis")
 
@@ -27,7 +28,8 @@ for blueprint in (auth.blueprint, health.blueprint, openapi.blueprint, accounts.
                   tracking.blueprint, verification.blueprint, demo.blueprint, alerts.blueprint,
                   outbox.blueprint, demo_worker.blueprint, emails.blueprint, documents.blueprint,
                   identity.blueprint, request_workers.blueprint, attestations.blueprint,
-                  instruction.blueprint, licence.blueprint, licence_worker.blueprint, notifications.blueprint):
+                  instruction.blueprint, licence.blueprint, licence_worker.blueprint, notifications.blueprint,
+                  statistics.blueprint, statistics_worker.blueprint):
     app.register_blueprint(blueprint)
 
 gc.enable()

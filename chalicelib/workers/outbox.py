@@ -9,7 +9,7 @@ from chalice import Blueprint
 
 from chalicelib.adapters import wiring
 from chalicelib.resources import MAIN_TABLE, stream_arn_for
-from chalicelib.domain import account_events, alerts, notifications, request_events
+from chalicelib.domain import account_events, alerts, notifications, request_events, statistics
 from chalicelib.services.demo import MESSAGE_RECEIVED
 
 if TYPE_CHECKING:
@@ -33,6 +33,9 @@ QUEUES_BY_EVENT_TYPE: dict[str, tuple[str, ...]] = {
 # The notifications worker (emails and SMS of a request's steps, alert codes), beside the others.
 for _event_type in (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED):
     QUEUES_BY_EVENT_TYPE[_event_type] = (*QUEUES_BY_EVENT_TYPE.get(_event_type, ()), "notifications")
+# The statistics' counters (issue 9): every status change, school account opened, support ticket.
+for _event_type in statistics.COUNTED_EVENTS:
+    QUEUES_BY_EVENT_TYPE[_event_type] = (*QUEUES_BY_EVENT_TYPE.get(_event_type, ()), "statistics")
 
 
 def relay_record(record: "DynamoDBRecord") -> None:

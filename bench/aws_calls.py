@@ -99,6 +99,15 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
         "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query",
         "dynamodb.GetItem", "ses.SendEmail", "dynamodb.PutItem", "dynamodb.GetItem", "ses.SendEmail",
         "dynamodb.PutItem"),
+    # Statistics (issue 9): a school's submission counted: the school's count read, then ONE
+    # transaction (the event's marker, the filing's, the school's count, the day's and month's counters).
+    "count_statistics (1 school submission)": ("dynamodb.GetItem", "dynamodb.TransactWriteItems"),
+    # The figures of a département: the caller; its months and days, the national months and month
+    # to date (the national opening rate), the registry's loads: five Queries, never a scan.
+    "GET /statistics (département)": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.Query", "dynamodb.Query",
+                                      "dynamodb.Query", "dynamodb.Query"),
+    "GET /statistics/export (département)": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.Query",
+                                             "dynamodb.Query", "dynamodb.Query", "dynamodb.Query"),
 }
 # What this benchmark drives, to list anything the app has that it does not measure.
 MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messages/{message_id}", "GET"),
@@ -108,9 +117,10 @@ MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messa
                    ("/requests/{request_id}/validation", "POST"), ("/staff/claims", "POST"),
                    ("/staff/requests/{request_id}/decision", "POST"), ("/verification", "POST"),
                    ("/staff/exams/results", "POST"), ("/suivi", "POST"),
-                   ("/openapi.json", "GET"), ("/partenaires/evenements", "POST")}
+                   ("/openapi.json", "GET"), ("/partenaires/evenements", "POST"),
+                   ("/statistics", "GET"), ("/statistics/export", "GET")}
 MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate", "jwt_authorizer",
-                     "make_attestations", "send_notifications"}
+                     "make_attestations", "send_notifications", "count_statistics"}
 
 
 def _set_environment() -> None:
@@ -545,6 +555,7 @@ def measure_instruction(counter: CallCounter, record, http, app, call, number: s
     record("POST /verification (key cached)", calls)
     measure_exams(counter, record, http, call, decided["neph"], number)
     measure_partner_event(counter, record, http)
+    measure_statistics(counter, record, http, app, call)
 
 
 def measure_exams(counter: CallCounter, record, http, call, neph: str, number: str) -> None:
@@ -622,6 +633,51 @@ def measure_partner_event(counter: CallCounter, record, http) -> None:
     _check(response.status_code == 200 and json.loads(response.body)["status"] == "titre-remis",
            f"partner event answered {response.status_code}: {response.body!r}")
     record("POST /partenaires/evenements (key cached)", calls)
+
+
+def measure_statistics(counter: CallCounter, record, http, app, call) -> None:
+    """A school's submission counted by the statistics worker, then the prefecture's two routes."""
+    import uuid
+    from datetime import datetime, timezone
+
+    from lambda_shapes import LambdaContext, sqs_event
+
+    from chalicelib.adapters import wiring
+    from chalicelib.domain import request_events
+    from chalicelib.domain.accounts import AgentCreation, Role
+    from chalicelib.domain.events import OutboxEvent
+    from chalicelib.local.demo_data import ActiveAccounts
+
+    now = datetime.now(timezone.utc).isoformat()
+    submission = OutboxEvent(id=uuid.uuid4().hex, type=request_events.STATUS_CHANGED, aggregate_id="261200000009",
+                             occurred_at=now, payload={
+                                 "request_id": "261200000009", "procedure": "inscription", "departement": "69",
+                                 "school_id": "bench-school", "from": "brouillon", "to": "verification-images",
+                                 "at": now, "submitted_at": now})
+    messages = [{"MessageId": uuid.uuid4().hex, "ReceiptHandle": "bench", "Body": submission.model_dump_json(),
+                 "MessageAttributes": {}}]
+    event = sqs_event(messages, f"arn:aws:sqs:{REGION}:000000000000:permis-local-statistics", REGION)
+    with counter.recording() as calls:
+        result = app.handler_map["count_statistics"](event, LambdaContext("permis-local-count_statistics"))
+    _check(not (result or {}).get("batchItemFailures"), f"count_statistics reported failures: {result}")
+    record("count_statistics (1 school submission)", calls)
+
+    password = "une phrase de passe du banc"
+    admin_id = ActiveAccounts(wiring.accounts()).open(lambda a: a.create_agent(AgentCreation(
+        role=Role.PREFECTURE, email="prefecture@bench.fr", birth_name="Banc", first_name="Préfète",
+        departement="69")), password)
+    wiring.accounts_repository().set_mfa_enabled(admin_id)
+    json_headers = {"Content-Type": "application/json"}
+    access = call("post", "/sessions", {"email": "prefecture@bench.fr", "password": password},
+                  json_headers)["tokens"]["access_token"]
+    for operation, path in (("GET /statistics (département)", "/statistics?departement=69"),
+                            ("GET /statistics/export (département)", "/statistics/export?departement=69")):
+        with counter.recording() as calls:
+            response = http.get(path, headers={"Authorization": f"Bearer {access}"})
+        _check(response.status_code == 200, f"{path} answered {response.status_code}: {response.body!r}")
+        record(operation, calls)
+    figures = json.loads(http.get("/statistics?departement=69", headers={"Authorization": f"Bearer {access}"}).body)
+    _check(figures["requests"]["submitted"] >= 1, f"the submission was not counted: {figures['requests']}")
 
 
 if __name__ == "__main__":

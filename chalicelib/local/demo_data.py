@@ -77,3 +77,10 @@ def load(accounts: Accounts, repository: demo_service.DemoRepository) -> None:
                 departement=None if role == Role.INSTRUCTEUR_CERT else "69")))
     for text in DEMO_MESSAGES:
         demo_service.submit_message(repository, text)
+    # The prefecture's statistics: a simulated history of the last months (issue 9), counted by the
+    # statistics worker as the stack runs.
+    from chalicelib.domain.dates import paris_day
+    from chalicelib.local import statistics_demo
+    from chalicelib.services.accounts import utc_now
+
+    statistics_demo.load_demo_history(paris_day(utc_now()))

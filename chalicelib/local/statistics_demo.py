@@ -49,9 +49,16 @@ def _event(kind: str, aggregate: str, occurred: datetime, **payload) -> OutboxEv
     return OutboxEvent(id=uuid.uuid4().hex, type=kind, aggregate_id=aggregate, occurred_at=occurred, payload=payload)
 
 
-def generate(end: date = SEED_DATE, days: int = 120, seed: int = 2017) -> Dataset:
-    """The history of the `days` days up to `end` (included), the registry loaded the day before."""
+def generate(end: date = SEED_DATE, days: int = 120, seed: int = 2017, requests_share: float = 1.0) -> Dataset:
+    """The history of the `days` days up to `end` (included), the registry loaded the day before.
+    `requests_share` below 1 keeps that share of the requests, schools and tickets (the accounts
+    and the registry stay whole): a lighter history for the demo."""
     rng = random.Random(seed)
+
+    def share(count: int) -> int:
+        return round(count * requests_share)
+
+    filings = SCHOOL_FILINGS[::max(1, round(1 / requests_share))]
     start = end - timedelta(days=days - 1)
     data = Dataset(registry_day=start - timedelta(days=1), registry=dict(REGISTRY))
 
@@ -66,32 +73,34 @@ def generate(end: date = SEED_DATE, days: int = 120, seed: int = 2017) -> Datase
                                       departement=departement, at=at.isoformat()))
 
     for departement, submitted in SUBMITTED.items():
+        submitted = share(submitted)
         filers: list[str | None] = []
         if departement == HOME:
-            for n, filed in enumerate(SCHOOL_FILINGS):
+            for n, filed in enumerate(filings):
                 filers += [f"demo-{departement}-{n:04d}"] * filed
-        filers += [None] * (submitted - len(filers))  # the others filed by candidates alone
+        filers = filers[:submitted] + [None] * (submitted - len(filers))  # the others: candidates alone
         rng.shuffle(filers)
-        waiting = [s for s, n in WAITING.items() for _ in range(n)] if departement == HOME else \
-            [S.UNDER_REVIEW] * (submitted - PROCESSED[departement])
+        waiting = [s for s, n in WAITING.items() for _ in range(share(n))] if departement == HOME else \
+            [S.UNDER_REVIEW] * (submitted - share(PROCESSED[departement]))
         finals = waiting + [S.REJECTED if rng.random() < REJECTED_SHARE else S.APPROVED
-                            for _ in range(PROCESSED[departement])]
+                            for _ in range(submitted - len(waiting))]
         rng.shuffle(finals)
         for n, (school, final) in enumerate(zip(filers, finals)):
             data.events += _request_history(f"D{departement}{n:05d}", departement, school, final, start, end, rng)
 
-    for n in range(SUPPORT["opened"]):
+    tickets = {name: share(count) for name, count in SUPPORT.items()}
+    for n in range(tickets["opened"]):
         opened = _moment(day_between(start, end - timedelta(days=8)), rng)
         ticket = f"T{n:04d}"
         data.events.append(_event(support_events.TICKET_OPENED, ticket, opened, ticket_id=ticket, departement=HOME,
                                   profile="auto-ecole", topic="demande", opened_at=opened.isoformat()))
-        if n < SUPPORT["answered"]:
-            within = n < SUPPORT["within_promise"]
+        if n < tickets["answered"]:
+            within = n < tickets["within_promise"]
             answered = opened + timedelta(days=rng.randrange(1, 6) if within else 8)
             data.events.append(_event(support_events.TICKET_ANSWERED, ticket, answered, ticket_id=ticket,
                                       departement=HOME, opened_at=opened.isoformat(),
                                       answered_at=answered.isoformat(), within_promise=within))
-        if n >= SUPPORT["within_promise"] and n < SUPPORT["within_promise"] + SUPPORT["breaches"]:
+        if tickets["within_promise"] <= n < tickets["within_promise"] + tickets["breaches"]:
             data.events.append(_event(support_events.PROMISE_BREACHED, ticket, opened + timedelta(days=7),
                                       ticket_id=ticket, departement=HOME, opened_at=opened.isoformat()))
     return data
@@ -126,3 +135,22 @@ def _request_history(request_id: str, departement: str, school: str | None, fina
                              **{"from": before.value, "to": after.value}, at=at.isoformat(),
                              submitted_at=submitted.isoformat()))
     return events
+
+
+DEMO_DAYS = 120
+DEMO_REQUESTS_SHARE = 0.2  # the accounts and the registry whole; a fifth of the requests: counted in seconds
+
+
+def load_demo_history(today: date) -> int:
+    """`make run`: a simulated history of the last months, sent to the statistics queue (the events
+    in the order they happened, ten per message batch); the pump's worker counts them as the stack
+    starts. The registry's sizes are dated the day before the history begins. Returns the events sent."""
+    from chalicelib import settings
+    from chalicelib.adapters import wiring
+    from chalicelib.adapters.queues import publish_events
+
+    data = generate(end=today, days=DEMO_DAYS, seed=2026, requests_share=DEMO_REQUESTS_SHARE)
+    wiring.statistics().record_registry(data.registry_day, data.registry)
+    events = sorted(data.events, key=lambda event: event.occurred_at)
+    publish_events(wiring.client("sqs"), settings.queue_url("statistics"), events)
+    return len(events)

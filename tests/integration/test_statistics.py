@@ -241,3 +241,31 @@ def test_a_school_opened_and_a_request_submitted_are_counted_through_the_outbox(
             if w["count"]] == [("En cours d'instruction", 1)]
     national = json.loads(get(http, agents["admin92"], "/statistics").body)
     assert national["requests"]["submitted"] == 1 and national["schools"]["filing"] == 1
+
+
+def test_a_cancelled_transaction_leaves_the_table_and_its_stream_as_they_were(aws):
+    """moto_speedups' rollback (the local stack's moto and the seed test use it) keeps what moto's does."""
+    import boto3
+
+    from chalicelib.adapters.dynamo import TransactionRefused, transact
+    from moto.dynamodb.models import dynamodb_backends
+
+    moto_speedups.install()
+    db, table = boto3.client("dynamodb"), aws["TABLE_MAIN_NAME"]
+    db.put_item(TableName=table, Item={"pk": {"S": "A"}, "sk": {"S": "1"}, "n": {"N": "1"}})
+    [backend] = [b for account in dynamodb_backends.values() for b in account.values() if table in b.tables]
+    records = len(backend.tables[table].stream_shard.items)
+    with pytest.raises(TransactionRefused) as refused:
+        transact(db, [{"Update": {"TableName": table, "Key": {"pk": {"S": "A"}, "sk": {"S": "1"}},
+                                  "UpdateExpression": "ADD n :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+                      {"Put": {"TableName": table, "Item": {"pk": {"S": "B"}, "sk": {"S": "1"}}}},
+                      {"Put": {"TableName": table, "Item": {"pk": {"S": "A"}, "sk": {"S": "2"}}}},
+                      {"Put": {"TableName": table, "Item": {"pk": {"S": "C"}, "sk": {"S": "1"}},
+                               "ConditionExpression": "attribute_exists(pk)"}}])
+    assert refused.value.failed == [3]
+    assert db.get_item(TableName=table, Key={"pk": {"S": "A"}, "sk": {"S": "1"}})["Item"]["n"] == {"N": "1"}
+    for key in ({"pk": {"S": "B"}, "sk": {"S": "1"}}, {"pk": {"S": "A"}, "sk": {"S": "2"}}):
+        assert "Item" not in db.get_item(TableName=table, Key=key)
+    assert len(backend.tables[table].stream_shard.items) == records
+    transact(db, [{"Put": {"TableName": table, "Item": {"pk": {"S": "B"}, "sk": {"S": "1"}}}}])
+    assert "Item" in db.get_item(TableName=table, Key={"pk": {"S": "B"}, "sk": {"S": "1"}})

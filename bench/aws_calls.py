@@ -566,18 +566,10 @@ def measure_exams(counter: CallCounter, record, http, call, neph: str, number: s
 
     from altcha import solve_challenge_v1
 
-    from chalicelib.adapters import wiring
-    from chalicelib.domain.accounts import AgentCreation, Role
-    from chalicelib.local.demo_data import ActiveAccounts
+    from chalicelib.domain.accounts import Role
 
-    password = "une phrase de passe du banc"
-    examiner_id = ActiveAccounts(wiring.accounts()).open(lambda a: a.create_agent(AgentCreation(
-        role=Role.INSPECTEUR, email="inspecteur@bench.fr", birth_name="Banc", first_name="Inspecteur",
-        departement="69")), password)
-    wiring.accounts_repository().set_mfa_enabled(examiner_id)
     json_headers = {"Content-Type": "application/json"}
-    access = call("post", "/sessions", {"email": "inspecteur@bench.fr", "password": password},
-                  json_headers)["tokens"]["access_token"]
+    access = _agent_token(call, Role.INSPECTEUR, "inspecteur@bench.fr", "Inspecteur")
     examiner = {**json_headers, "Authorization": f"Bearer {access}"}
     result = {"neph": neph, "centre": "Lyon Gerland", "examiner": "M. Banc", "category": "B", "outcome": "favorable"}
     call("post", "/staff/exams/results", {**result, "test": "theorie",
@@ -635,6 +627,20 @@ def measure_partner_event(counter: CallCounter, record, http) -> None:
     record("POST /partenaires/evenements (key cached)", calls)
 
 
+def _agent_token(call, role, email: str, first_name: str) -> str:
+    """An agent of the Rhône opened and activated, MFA set, signed in: their access token."""
+    from chalicelib.adapters import wiring
+    from chalicelib.domain.accounts import AgentCreation
+    from chalicelib.local.demo_data import ActiveAccounts
+
+    password = "une phrase de passe du banc"
+    agent_id = ActiveAccounts(wiring.accounts()).open(lambda a: a.create_agent(AgentCreation(
+        role=role, email=email, birth_name="Banc", first_name=first_name, departement="69")), password)
+    wiring.accounts_repository().set_mfa_enabled(agent_id)
+    return call("post", "/sessions", {"email": email, "password": password},
+                {"Content-Type": "application/json"})["tokens"]["access_token"]
+
+
 def measure_statistics(counter: CallCounter, record, http, app, call) -> None:
     """A school's submission counted by the statistics worker, then the prefecture's two routes."""
     import uuid
@@ -642,11 +648,9 @@ def measure_statistics(counter: CallCounter, record, http, app, call) -> None:
 
     from lambda_shapes import LambdaContext, sqs_event
 
-    from chalicelib.adapters import wiring
     from chalicelib.domain import request_events
-    from chalicelib.domain.accounts import AgentCreation, Role
+    from chalicelib.domain.accounts import Role
     from chalicelib.domain.events import OutboxEvent
-    from chalicelib.local.demo_data import ActiveAccounts
 
     now = datetime.now(timezone.utc).isoformat()
     submission = OutboxEvent(id=uuid.uuid4().hex, type=request_events.STATUS_CHANGED, aggregate_id="261200000009",
@@ -662,14 +666,7 @@ def measure_statistics(counter: CallCounter, record, http, app, call) -> None:
     _check(not (result or {}).get("batchItemFailures"), f"count_statistics reported failures: {result}")
     record("count_statistics (1 school submission)", calls)
 
-    password = "une phrase de passe du banc"
-    admin_id = ActiveAccounts(wiring.accounts()).open(lambda a: a.create_agent(AgentCreation(
-        role=Role.PREFECTURE, email="prefecture@bench.fr", birth_name="Banc", first_name="Préfète",
-        departement="69")), password)
-    wiring.accounts_repository().set_mfa_enabled(admin_id)
-    json_headers = {"Content-Type": "application/json"}
-    access = call("post", "/sessions", {"email": "prefecture@bench.fr", "password": password},
-                  json_headers)["tokens"]["access_token"]
+    access = _agent_token(call, Role.PREFECTURE, "prefecture@bench.fr", "Préfète")
     for operation, path in (("GET /statistics (département)", "/statistics?departement=69"),
                             ("GET /statistics/export (département)", "/statistics/export?departement=69")):
         with counter.recording() as calls:

@@ -45,20 +45,9 @@ def _name(text: str) -> str:
     return text.replace("-", "_").replace("+", "")
 
 
-def waiting_counter(status: RequestStatus) -> str:
-    return f"waiting_{_name(status.value)}"
-
-
-def decisions_counter(procedure: str) -> str:
-    return f"decisions_{_name(procedure)}"
-
-
-def delays_list(procedure: str) -> str:
-    return f"delays_{_name(procedure)}"
-
-
-def band_counter(band: str) -> str:
-    return f"band_{_name(band)}"
+def counter(kind: str, value: str) -> str:
+    """An item's attribute: waiting_<status>, decisions_<procedure>, delays_<procedure>, band_<band>."""
+    return f"{kind}_{_name(value)}"
 
 
 def scope_key(departement: str | None) -> str:
@@ -143,9 +132,9 @@ def band_moves(count_before: int) -> Deltas:
     before, after = band_of(count_before), band_of(count_before + 1)
     if before != after:
         if before:
-            moves.add(band_counter(before), -1)
+            moves.add(counter("band", before), -1)
         if after:
-            moves.add(band_counter(after), 1)
+            moves.add(counter("band", after), 1)
     return moves
 
 
@@ -162,13 +151,13 @@ def change_for(event_type: str, payload: dict[str, Any], occurred_at: datetime) 
         before, after = payload.get("from"), payload["to"]
         for status, step in ((before, -1), (after, 1)):
             if status in {s.value for s in WAITING_STATUSES}:
-                deltas.add(waiting_counter(RequestStatus(status)), step)
+                deltas.add(counter("waiting", status), step)
         if after in {s.value for s in DECIDED_STATUSES}:
             deltas.add("processed")
-            deltas.add(decisions_counter(payload["procedure"]))
+            deltas.add(counter("decisions", payload["procedure"]))
             if payload.get("submitted_at"):
                 hours = (at - _moment(payload["submitted_at"])).total_seconds() / 3600
-                deltas.delays[delays_list(payload["procedure"])] = [round(max(hours, 0.0), 2)]
+                deltas.delays[counter("delays", payload["procedure"])] = [round(max(hours, 0.0), 2)]
         change.deltas = deltas
         if before == RequestStatus.DRAFT.value and after != RequestStatus.DRAFT.value:
             change.filing = Filing(payload["request_id"], payload.get("school_id"))
@@ -307,14 +296,14 @@ def answer(q: Question, own: ScopeItems, national: ScopeItems, registry_items: l
     period = [d for d in own.days if q.start.isoformat() <= d["day"] <= q.date.isoformat()]
     by_day = {d["day"]: d for d in period}
     in_period = _sum(period)
-    bands = [{"band": band, "label": label, "schools": max(0, cumulative.get(band_counter(band), 0))}
+    bands = [{"band": band, "label": label, "schools": max(0, cumulative.get(counter("band", band), 0))}
              for band, label, _ in BANDS]
     delays = []
     for procedure in Procedure:
-        values = [float(v) for d in period for v in d.get(delays_list(procedure.value)) or []]
+        values = [float(v) for d in period for v in d.get(counter("delays", procedure.value)) or []]
         p50, p90 = median(values), quantile(values, 0.9)
         delays.append({"procedure": procedure.value, "label": PROCEDURE_SHORT_LABELS[procedure],
-                       "decisions": in_period.get(decisions_counter(procedure.value), 0),
+                       "decisions": in_period.get(counter("decisions", procedure.value), 0),
                        "median_hours": round(p50, 1) if p50 is not None else None,
                        "p90_hours": round(p90, 1) if p90 is not None else None})
     series = []
@@ -336,7 +325,7 @@ def answer(q: Question, own: ScopeItems, national: ScopeItems, registry_items: l
                     "filing": sum(b["schools"] for b in bands), "by_requests_filed": bands},
         "requests": {"submitted": cumulative.get("submitted", 0), "processed": cumulative.get("processed", 0),
                      "waiting_by_status": [{"status": s.value, "label": STATUS_LABELS[s],
-                                            "count": max(0, cumulative.get(waiting_counter(s), 0))}
+                                            "count": max(0, cumulative.get(counter("waiting", s.value), 0))}
                                            for s in WAITING_STATUSES],
                      "decision_delays": delays},
         "support": {"opened": cumulative.get("support_opened", 0), "answered": cumulative.get("support_answered", 0),

@@ -9,7 +9,7 @@ gc.disable()
 from chalice import Chalice  # noqa: E402
 
 from chalicelib.api import (accounts, alerts, auth, demo, exams, health, licence, me, middleware, openapi, requests,
-                            school, sessions, staff, tracking, verification)  # noqa: E402
+                            school, sessions, staff, statistics, tracking, verification)  # noqa: E402
 from chalicelib.api import support  # noqa: E402
 from chalicelib.workers import support as support_worker  # noqa: E402
 from chalicelib.api import mediation  # noqa: E402
@@ -20,6 +20,7 @@ from chalicelib.workers import (attestations, documents, emails, identity, instr
 from chalicelib.workers import requests as request_workers  # noqa: E402
 from chalicelib.api import appointments  # noqa: E402
 from chalicelib.workers import appointments as appointment_workers  # noqa: E402
+from chalicelib.workers import statistics as statistics_worker  # noqa: E402
 
 app = Chalice(app_name="permis")
 
@@ -34,7 +35,8 @@ for blueprint in (auth.blueprint, health.blueprint, openapi.blueprint, accounts.
                   identity.blueprint, request_workers.blueprint, attestations.blueprint,
                   instruction.blueprint, licence.blueprint, licence_worker.blueprint, notifications.blueprint,
                   support.blueprint, support_worker.blueprint,
-                  mediation.blueprint, appointments.blueprint, appointment_workers.blueprint):
+                  mediation.blueprint, appointments.blueprint, appointment_workers.blueprint,
+                  statistics.blueprint, statistics_worker.blueprint):
     app.register_blueprint(blueprint)
 
 gc.enable()

@@ -134,6 +134,15 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     # The due bookings (sparse index), the booking and its slot, ONE transaction (mark and event).
     "remind_appointments (1 due)": ("dynamodb.Query", "dynamodb.GetItem", "dynamodb.GetItem",
                                     "dynamodb.TransactWriteItems"),
+    # Statistics (issue 9): a school's submission counted: the school's count read, then ONE
+    # transaction (the event's marker, the filing's, the school's count, the day's and month's counters).
+    "count_statistics (1 school submission)": ("dynamodb.GetItem", "dynamodb.TransactWriteItems"),
+    # The figures of a département: the caller; its months and days, the national months and month
+    # to date (the national opening rate), the registry's loads: five Queries, never a scan.
+    "GET /statistics (département)": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.Query", "dynamodb.Query",
+                                      "dynamodb.Query", "dynamodb.Query"),
+    "GET /statistics/export (département)": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.Query",
+                                             "dynamodb.Query", "dynamodb.Query", "dynamodb.Query"),
 }
 # What this benchmark drives, to list anything the app has that it does not measure.
 MEASURED_ROUTES = {("/health", "GET"), ("/demo/messages", "POST"), ("/demo/messages/{message_id}", "GET"),
@@ -155,6 +164,8 @@ MEASURED_ROUTES |= {("/staff/appointments/slots", "POST"), ("/staff/appointments
 MEASURED_HANDLERS = {"relay_outbox", "process_demo_messages", "staff_mfa_gate", "jwt_authorizer",
                      "make_attestations", "send_notifications", "breach_support_promises"}
 MEASURED_HANDLERS |= {"remind_appointments"}
+MEASURED_ROUTES |= {("/statistics", "GET"), ("/statistics/export", "GET")}
+MEASURED_HANDLERS |= {"count_statistics"}
 
 
 def _set_environment() -> None:
@@ -663,6 +674,7 @@ def measure_instruction(counter: CallCounter, record, http, app, call, number: s
     measure_exams(counter, record, http, call, decided["neph"], number)
     measure_partner_event(counter, record, http)
     measure_mediation(counter, record, call, active, password)
+    measure_statistics(counter, record, http, app, call)
 
 
 def measure_mediation(counter: CallCounter, record, call, active, password: str) -> None:
@@ -689,18 +701,10 @@ def measure_exams(counter: CallCounter, record, http, call, neph: str, number: s
 
     from altcha import solve_challenge_v1
 
-    from chalicelib.adapters import wiring
-    from chalicelib.domain.accounts import AgentCreation, Role
-    from chalicelib.local.demo_data import ActiveAccounts
+    from chalicelib.domain.accounts import Role
 
-    password = "une phrase de passe du banc"
-    examiner_id = ActiveAccounts(wiring.accounts()).open(lambda a: a.create_agent(AgentCreation(
-        role=Role.INSPECTEUR, email="inspecteur@bench.fr", birth_name="Banc", first_name="Inspecteur",
-        departement="69")), password)
-    wiring.accounts_repository().set_mfa_enabled(examiner_id)
     json_headers = {"Content-Type": "application/json"}
-    access = call("post", "/sessions", {"email": "inspecteur@bench.fr", "password": password},
-                  json_headers)["tokens"]["access_token"]
+    access = _agent_token(call, Role.INSPECTEUR, "inspecteur@bench.fr", "Inspecteur")
     examiner = {**json_headers, "Authorization": f"Bearer {access}"}
     result = {"neph": neph, "centre": "Lyon Gerland", "examiner": "M. Banc", "category": "B", "outcome": "favorable"}
     call("post", "/staff/exams/results", {**result, "test": "theorie",
@@ -833,6 +837,54 @@ def measure_support(counter: CallCounter, record, http, app) -> None:
         support_service.utc_now = real_now
     _check(done == {"breached": 1}, f"breach_support_promises: {done}")
     record("breach_support_promises (1 ticket past its week)", calls)
+def _agent_token(call, role, email: str, first_name: str) -> str:
+    """An agent of the Rhône opened and activated, MFA set, signed in: their access token."""
+    from chalicelib.adapters import wiring
+    from chalicelib.domain.accounts import AgentCreation
+    from chalicelib.local.demo_data import ActiveAccounts
+
+    password = "une phrase de passe du banc"
+    agent_id = ActiveAccounts(wiring.accounts()).open(lambda a: a.create_agent(AgentCreation(
+        role=role, email=email, birth_name="Banc", first_name=first_name, departement="69")), password)
+    wiring.accounts_repository().set_mfa_enabled(agent_id)
+    return call("post", "/sessions", {"email": email, "password": password},
+                {"Content-Type": "application/json"})["tokens"]["access_token"]
+
+
+def measure_statistics(counter: CallCounter, record, http, app, call) -> None:
+    """A school's submission counted by the statistics worker, then the prefecture's two routes."""
+    import uuid
+    from datetime import datetime, timezone
+
+    from lambda_shapes import LambdaContext, sqs_event
+
+    from chalicelib.domain import request_events
+    from chalicelib.domain.accounts import Role
+    from chalicelib.domain.events import OutboxEvent
+
+    now = datetime.now(timezone.utc).isoformat()
+    submission = OutboxEvent(id=uuid.uuid4().hex, type=request_events.STATUS_CHANGED, aggregate_id="261200000009",
+                             occurred_at=now, payload={
+                                 "request_id": "261200000009", "procedure": "inscription", "departement": "69",
+                                 "school_id": "bench-school", "from": "brouillon", "to": "verification-images",
+                                 "at": now, "submitted_at": now})
+    messages = [{"MessageId": uuid.uuid4().hex, "ReceiptHandle": "bench", "Body": submission.model_dump_json(),
+                 "MessageAttributes": {}}]
+    event = sqs_event(messages, f"arn:aws:sqs:{REGION}:000000000000:permis-local-statistics", REGION)
+    with counter.recording() as calls:
+        result = app.handler_map["count_statistics"](event, LambdaContext("permis-local-count_statistics"))
+    _check(not (result or {}).get("batchItemFailures"), f"count_statistics reported failures: {result}")
+    record("count_statistics (1 school submission)", calls)
+
+    access = _agent_token(call, Role.PREFECTURE, "prefecture@bench.fr", "Préfète")
+    for operation, path in (("GET /statistics (département)", "/statistics?departement=69"),
+                            ("GET /statistics/export (département)", "/statistics/export?departement=69")):
+        with counter.recording() as calls:
+            response = http.get(path, headers={"Authorization": f"Bearer {access}"})
+        _check(response.status_code == 200, f"{path} answered {response.status_code}: {response.body!r}")
+        record(operation, calls)
+    figures = json.loads(http.get("/statistics?departement=69", headers={"Authorization": f"Bearer {access}"}).body)
+    _check(figures["requests"]["submitted"] >= 1, f"the submission was not counted: {figures['requests']}")
 
 
 if __name__ == "__main__":

@@ -428,6 +428,19 @@ MAIN_TABLE = Table(
         " Query gsi1 gsi1pk=SCHOOL#<id>#APPOINTMENTS, gsi1sk >= <today>",
         "bookings whose reminder is due: Query gsi3 gsi3pk=APPOINTMENT_REMINDER_DUE, gsi3sk <= <now> (sparse:"
         " removed with the reminder's outbox event, in one transaction on condition it is still there)",
+        "statistics' counters (issue 9): Update pk=STATS#<DEP#<code>|NATIONAL>, sk=DAY#<YYYY-MM-DD> and"
+        " sk=MONTH#<YYYY-MM> (ADD counters: submitted, processed, accounts_opened, waiting_<status> +1/-1,"
+        " decisions_<procedure>, band_<1_4|5_10|11> moves, support_*; the day's delays_<procedure> by list_append),"
+        " in one transaction per event with Put pk=STATS#EVENT#<event id> on condition it is new (expires_at: 30"
+        " days); GET /statistics: Query sk BETWEEN MONTH#0000 AND MONTH#<month before the date> (cumulative) and"
+        " sk BETWEEN DAY#<period start or 1st of the month> AND DAY#<date> (period, month to date), for the"
+        " scope and, for a département, the national one",
+        "a school's filed requests (its band 1-4 / 5-10 / 11+): GetItem pk=STATS#SCHOOL#<id>, sk=FILED, then"
+        " Update on condition requests is the value read, in the event's transaction; a request's first filing:"
+        " Put pk=STATS#REQUEST#<number>, sk=FILED on condition it is new (a submission after a take-back is not"
+        " counted again)",
+        "agrément registry size per département at each load: Update pk=STATS#REGISTRY, sk=DAY#<date> (SET"
+        " sizes.<code>); Query sk <= DAY#<date>, the latest load of each département wins",
     ),
 )
 
@@ -448,6 +461,8 @@ CATALOGUE = Catalogue(
         Queue("attestations"),
         # Notifications and alerts (email, SMS) of a request's steps, and alert confirmation codes.
         Queue("notifications", max_message_age_seconds=10 * 60),
+        # Statistics' counters to move, from status changes, school accounts opened, support tickets.
+        Queue("statistics"),
     ),
     buckets=(
         # Supporting documents, uploaded by presigned POST from the web origin.
@@ -528,6 +543,7 @@ CATALOGUE = Catalogue(
             Access("queue", "emails", ("sqs:SendMessage",)),
             Access("queue", "receipts", ("sqs:SendMessage",)),
             Access("queue", "notifications", ("sqs:SendMessage",)),
+            Access("queue", "statistics", ("sqs:SendMessage",)),
         ),
         "check_documents": (
             # The check's result, then the request moved to instruction when it was the last one.
@@ -582,6 +598,10 @@ CATALOGUE = Catalogue(
         # breached with its event (a transaction of Puts).
         "breach_support_promises": (
             Access("table", "main", ("dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem")),
+        ),
+        # A school's count of filed requests read, then one transaction per event (marker, counters).
+        "count_statistics": (
+            Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")),
         ),
         "staff_mfa_gate": (
             Access("user_pool", "users", ("cognito-idp:AdminGetUser",)),

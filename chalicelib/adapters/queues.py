@@ -25,3 +25,14 @@ class QueuePublisher:
 
 def event_from_message_body(body: str) -> OutboxEvent:
     return OutboxEvent.model_validate(json.loads(body))
+
+
+def publish_events(sqs_client, queue_url: str, events: list[OutboxEvent]) -> None:
+    """Events sent ten at a time (SendMessageBatch), shaped as publish_event_to sends them one by one:
+    the simulated history of the demo and of the seed test (chalicelib/local/statistics_demo.py)."""
+    for start in range(0, len(events), 10):
+        sqs_client.send_message_batch(QueueUrl=queue_url, Entries=[
+            {"Id": str(n), "MessageBody": event.model_dump_json(),
+             "MessageAttributes": {"event_type": {"DataType": "String", "StringValue": event.type},
+                                   "event_id": {"DataType": "String", "StringValue": event.id}}}
+            for n, event in enumerate(events[start:start + 10])])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.dynamo import from_item, to_item, transact
 from chalicelib.adapters.outbox import outbox_put
+from chalicelib.domain import request_events
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.identity_match import normalize_name
@@ -146,6 +148,8 @@ class DynamoRequestsRepository:
             items.append({"Put": {"TableName": self._table, "Item": to_item(row),
                                   "ConditionExpression": "attribute_not_exists(pk)"}})
         items += [outbox_put(self._table, event) for event in events]
+        # The statistics count every transition from this event, committed with it (issue 9).
+        items += [outbox_put(self._table, status_changed(request, transition)) for transition in transitions]
         return items
 
     def transact(self, items: list[dict[str, Any]]) -> None:
@@ -370,6 +374,18 @@ class DynamoRequestsRepository:
     def all_for_account(self, account_id: str) -> list[Request]:
         """A candidate's requests, for the export of their data."""
         return [_request(item) for item in self._all("gsi2", candidate_partition(account_id), ScanIndexForward=False)]
+
+
+def status_changed(request: Request, transition: Transition) -> OutboxEvent:
+    """The statistics' event of one transition."""
+    return OutboxEvent(
+        id=uuid.uuid4().hex,
+        type=request_events.STATUS_CHANGED, aggregate_id=request.request_id, occurred_at=transition.at,
+        payload={"request_id": request.request_id, "procedure": request.procedure.value,
+                 "departement": request.departement(), "school_id": request.school_id,
+                 "from": transition.from_status.value if transition.from_status else None,
+                 "to": transition.to_status.value, "at": transition.at.isoformat(),
+                 "submitted_at": request.submitted_at.isoformat() if request.submitted_at else None})
 
 
 def _version_condition(request: Request) -> dict[str, Any]:

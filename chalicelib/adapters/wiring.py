@@ -199,11 +199,25 @@ def support():
     return Support(support_repository(), requests_repository(), accounts_repository())
 
 
+@functools.cache
+def statistics_repository():
+    from chalicelib.adapters.statistics_repository import DynamoStatisticsRepository
+
+    return DynamoStatisticsRepository(client("dynamodb"), settings.table_name("main"))
+
+
+def statistics():
+    from chalicelib.services.statistics import Statistics
+
+    return Statistics(statistics_repository())
+
+
 def reset() -> None:
     from chalicelib.adapters import secrets
 
     for cached in (demo_repository, queue_publisher, cognito_directory, accounts_repository, user_directory, mailer,
-                   requests_repository, documents_repository, signer, alerts_repository, sms, support_repository):
+                   requests_repository, documents_repository, signer, alerts_repository, sms, support_repository,
+                   statistics_repository):
         cached.cache_clear()
     secrets.reset()
 

@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     from chalicelib.adapters import wiring
 
     counts = wiring.accounts().import_agrements(agrements)
+    # The statistics' agréments per département (issue 9): the file is the registry's export of
+    # the départements it holds, so their sizes are set from it, dated today.
+    wiring.statistics().registry_loaded(agrements)
     print(f"{len(agrements)} agrément(s) lu(s) : {counts['created']} ajouté(s), {counts['updated']} mis à jour, "
           f"{counts['unchanged']} inchangé(s) ; {len(errors)} ligne(s) en erreur.")
     return 1 if errors else 0

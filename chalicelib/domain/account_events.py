@@ -9,3 +9,7 @@ MEMBER_REMOVED = "school.member_removed"
 
 ALL = (ACTIVATION_LINK, ACTIVATION_RESEND_REQUESTED, PASSWORD_RESET_REQUESTED, EMAIL_CHANGE_REQUESTED, EMAIL_CHANGED,
        MEMBER_REMOVED)
+
+# A school account activated by its administrator (statistics, issue 9: accounts opened against the
+# agréments). Not emailed, hence not in ALL. Payload: school_id, departement (its agrément's), at.
+SCHOOL_ACCOUNT_OPENED = "school.account_opened"

@@ -27,3 +27,8 @@ DESTRUCTION_WARNING = "request.destruction_warning"  # returned, destroyed soon 
 LICENCE_RESEND_REQUESTED = "request.licence_resend_requested"
 
 EMAILED = (VALIDATION_ASKED, VALIDATION_REMINDER, EXPIRED, TRANSFERRED)
+
+# Every status change (statistics, issue 9): one per transition, written by the repository's
+# change_items. Payload: request_id, procedure, departement (may be null), school_id (null when
+# filed by a candidate alone), from (null on creation), to, at, submitted_at.
+STATUS_CHANGED = "request.status_changed"

@@ -82,6 +82,13 @@ def load(accounts: Accounts, repository: demo_service.DemoRepository) -> None:
     for text in DEMO_MESSAGES:
         demo_service.submit_message(repository, text)
     support_tickets(accounts, opened[Role.AUTO_ECOLE], opened[Role.CANDIDAT])
+    # The prefecture's statistics: a simulated history of the last months (issue 9), counted by the
+    # statistics worker as the stack runs.
+    from chalicelib.domain.dates import paris_day
+    from chalicelib.local import statistics_demo
+    from chalicelib.services.accounts import utc_now
+
+    statistics_demo.load_demo_history(paris_day(utc_now()))
 
 
 def support_tickets(accounts: Accounts, school_account: str, candidate_account: str) -> None:

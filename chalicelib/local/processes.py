@@ -134,6 +134,9 @@ def run_moto_server() -> None:
     from werkzeug.serving import run_simple
 
     exit_with_parent()
+    from chalicelib.local import moto_speedups
+
+    moto_speedups.install()  # transactions roll back what they touched, not a copy of the whole table
     host, port = sys.argv[1], sys.argv[2]
     os.environ.setdefault("MOTO_PORT", port)  # what moto's server sets: used in the URLs it builds
     app = DomainDispatcherApplication(create_backend_app)

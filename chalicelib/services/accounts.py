@@ -20,7 +20,8 @@ from chalicelib.domain.events import OutboxEvent
 from chalicelib.observability import logger
 
 from chalicelib.domain.account_events import (ACTIVATION_LINK, ACTIVATION_RESEND_REQUESTED, EMAIL_CHANGE_REQUESTED,
-                                              EMAIL_CHANGED, MEMBER_REMOVED, PASSWORD_RESET_REQUESTED)
+                                              EMAIL_CHANGED, MEMBER_REMOVED, PASSWORD_RESET_REQUESTED,
+                                              SCHOOL_ACCOUNT_OPENED)
 
 LINK_INVALID = NotFound(
     "link_invalid",
@@ -74,7 +75,8 @@ class Accounts:
         member = Member(account_id=account_id, school_id=school.school_id, school_role=SchoolRole.ADMIN,
                         email=form.email, birth_name=form.birth_name, first_name=form.first_name,
                         status=AccountStatus.PENDING, invited_at=now)
-        link, event = self._activation(profile, "school_admin")
+        # The agrément's département rides on the link: the activation counts the school there (statistics).
+        link, event = self._activation(profile, "school_admin", {"departement": agrement.departement})
         items = [self.repo.put_profile(profile, link.token_hash), self.repo.lock_email(form.email, account_id),
                  self.repo.bind_agrement(form.agrement_number, school.school_id, now.date()),
                  self.repo.put_school(school), self.repo.put_member(member), self.repo.put_link(link),
@@ -206,10 +208,26 @@ class Accounts:
         self.directory.set_password(profile.account_id, password)
         now = self.clock()
         try:
-            self.repo.transact(self.repo.activate_items(profile, link.token_hash, now))
+            self.repo.transact([*self.repo.activate_items(profile, link.token_hash, now),
+                                *self._school_opened(profile, link, now)])
         except TransactionRefused:
             raise LINK_INVALID from None  # followed twice at once: the other one won
         return profile.model_copy(update={"status": AccountStatus.ACTIVE, "activated_at": now}), link.data
+
+    def _school_opened(self, profile: Profile, link: LinkRecord, now: datetime) -> list[dict[str, Any]]:
+        """A school's administrator activating their account opens the school's account: the
+        statistics count it against the agrément's département (issue 9), which the link carries
+        (read from the registry for a link made before it did)."""
+        if profile.role != Role.AUTO_ECOLE or profile.school_role != SchoolRole.ADMIN or not profile.school_id:
+            return []
+        departement = link.data.get("departement")
+        if not departement:
+            school = self.repo.get_school(profile.school_id)
+            agrement = self.repo.get_agrement(school.agrement_number) if school else None
+            departement = agrement.departement if agrement else None
+        return [self.repo.event(OutboxEvent(
+            id=uuid.uuid4().hex, type=SCHOOL_ACCOUNT_OPENED, aggregate_id=profile.school_id, occurred_at=now,
+            payload={"school_id": profile.school_id, "departement": departement, "at": now.isoformat()}))]
 
     def _pending_link(self, token: str) -> tuple[LinkRecord, Profile]:
         link = self._link(token, links.LinkPurpose.ACTIVATION)

@@ -9,7 +9,8 @@ from chalice import Blueprint
 
 from chalicelib.adapters import wiring
 from chalicelib.resources import MAIN_TABLE, stream_arn_for
-from chalicelib.domain import account_events, alerts, appointments, notifications, request_events, support_events
+from chalicelib.domain import (account_events, alerts, appointments, notifications, request_events, statistics,
+                               support_events)
 from chalicelib.services.demo import MESSAGE_RECEIVED
 
 if TYPE_CHECKING:
@@ -38,6 +39,9 @@ for _event_type in (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED):
 # Appointments (issue 9): the school's confirmation, reminder and cancellation emails.
 for _event_type in appointments.EMAILED:
     QUEUES_BY_EVENT_TYPE[_event_type] = (*QUEUES_BY_EVENT_TYPE.get(_event_type, ()), "emails")
+# The statistics' counters (issue 9): every status change, school account opened, support ticket.
+for _event_type in statistics.COUNTED_EVENTS:
+    QUEUES_BY_EVENT_TYPE[_event_type] = (*QUEUES_BY_EVENT_TYPE.get(_event_type, ()), "statistics")
 
 
 def relay_record(record: "DynamoDBRecord") -> None:

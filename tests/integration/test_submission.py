@@ -91,8 +91,10 @@ def test_a_paper_mandate_request_goes_through_the_image_check_to_instruction_by_
                                              ("verification-images", "en-instruction")]
     rows = body(call(http, "GET", f"/requests/{number}/history", school))["history"]
     assert [r["actor_label"] for r in rows] == ["Professionnel auto-école", "Système"]
-    # The instruction queues (next issue) are cued once, in the same transaction as the move.
-    assert events(number) == ["request.ready_for_instruction", "request.submitted"]
+    # The instruction queues (next issue) are cued once, in the same transaction as the move; the
+    # statistics get one status change per transition.
+    assert events(number) == ["request.ready_for_instruction", "request.status_changed", "request.status_changed",
+                              "request.submitted"]
 
 
 def test_documents_accepted_before_submission_take_the_request_straight_to_instruction(http, school, pump):
@@ -100,7 +102,8 @@ def test_documents_accepted_before_submission_take_the_request_straight_to_instr
     assert body(submit(http, school, number))["status"] == "en-instruction"
     assert history(http, school, number) == [("brouillon", "verification-images"),
                                              ("verification-images", "en-instruction")]
-    assert events(number) == ["request.ready_for_instruction", "request.submitted"]
+    assert events(number) == ["request.ready_for_instruction", "request.status_changed", "request.status_changed",
+                              "request.submitted"]
 
 
 def test_a_refused_document_shows_why_and_a_replacement_moves_the_request_on(http, school, pump):

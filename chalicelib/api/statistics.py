@@ -1,0 +1,106 @@
+"""The prefecture's statistics (issue 9): figures at a date for a département or the whole country,
+computed from pre-aggregated counters (never a scan), and their French CSV export."""
+from __future__ import annotations
+
+from datetime import date
+
+from chalice import Blueprint, Response
+
+from chalicelib.adapters import wiring
+from chalicelib.api.http import route
+from chalicelib.api.staff import ADMINISTRATORS
+from chalicelib.domain.base import Model
+
+blueprint = Blueprint(__name__)
+TAGS = ("statistiques",)
+PARAMETERS = ("departement : code du département (69, 2A, 971) ou « national » (par défaut) ; date : AAAA-MM-JJ, "
+              "aujourd'hui par défaut, jamais dans le futur ; du : début de la période des séries et des délais "
+              "(par défaut date − 89 jours, au plus 731 jours avant date).")
+
+
+class Scope(Model):
+    departement: str | None
+    label: str
+
+
+class Band(Model):
+    band: str
+    label: str
+    schools: int
+
+
+class Schools(Model):
+    agrements: int
+    accounts_opened: int
+    opening_rate: float | None
+    national_opening_rate: float | None
+    filing: int
+    by_requests_filed: list[Band]
+
+
+class Waiting(Model):
+    status: str
+    label: str
+    count: int
+
+
+class Delay(Model):
+    procedure: str
+    label: str
+    decisions: int
+    median_hours: float | None
+    p90_hours: float | None
+
+
+class Requests(Model):
+    submitted: int
+    processed: int
+    waiting_by_status: list[Waiting]
+    decision_delays: list[Delay]
+
+
+class Support(Model):
+    opened: int
+    answered: int
+    answered_within_promise: int
+    breaches: int
+
+
+class Day(Model):
+    date: date
+    submitted: int
+    processed: int
+    accounts_opened: int
+
+
+class StatisticsView(Model):
+    scope: Scope
+    date: date
+    period: dict[str, date]
+    schools: Schools
+    requests: Requests
+    support: Support
+    series: list[Day]
+
+
+def _answer() -> dict:
+    return wiring.statistics().answer(dict(blueprint.current_request.query_params or {}))
+
+
+@route(blueprint, "/statistics", summary="Statistiques de la préfecture (administrateurs)", tags=TAGS,
+       response_model=StatisticsView, errors=(422,), roles=ADMINISTRATORS, description=PARAMETERS)
+def statistics() -> StatisticsView:
+    return StatisticsView.model_validate(_answer())
+
+
+@route(blueprint, "/statistics/export", summary="Statistiques au format CSV (administrateurs)", tags=TAGS,
+       errors=(422,), roles=ADMINISTRATORS,
+       description="Mêmes paramètres que /statistics. Fichier CSV (séparateur « ; », UTF-8 avec BOM) : les "
+                   "indicateurs, une ligne vide, puis la série quotidienne. " + PARAMETERS)
+def export() -> Response:
+    from chalicelib.domain.statistics import csv_file_name, csv_text
+
+    result = _answer()
+    return Response(body=csv_text(result), status_code=200, headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{csv_file_name(result)}"'})

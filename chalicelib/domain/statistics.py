@@ -1,0 +1,379 @@
+"""The prefecture's statistics (issue 9), pure: which counters an event moves, the schools' bands,
+median and 90th percentile of the decision delays, and the answer built from the counter items.
+
+Statistics are never computed by scanning requests: each committed event (request status change,
+school account opened, support ticket) is applied once by the statistics worker to pre-aggregated
+counters of its day and month, for its département and for the whole country
+(chalicelib/adapters/statistics_repository.py). Counters are deltas: a figure "at" a date is the sum
+of the months before the date's month plus the days of its month up to the date; a figure of a
+period is the sum of its days. "Waiting" counters move +1 when a request enters a status that
+waits on someone and −1 when it leaves it, so their sum is the number waiting at the date."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable
+
+from chalicelib.domain import account_events, geography, request_events, support_events
+from chalicelib.domain.dates import paris_day
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.procedures import Procedure, RequestStatus
+
+NATIONAL = "NATIONAL"
+NATIONAL_LABEL = "France entière"
+DEFAULT_PERIOD_DAYS = 90  # `du` defaults to the date minus 89 days: 90 days in all
+MAX_PERIOD_DAYS = 731
+
+# The statuses that wait on someone, in the order the page shows them (domain.md's names).
+WAITING_STATUSES = (RequestStatus.AWAITING_CANDIDATE_VALIDATION, RequestStatus.IMAGE_CHECK,
+                    RequestStatus.UNDER_REVIEW, RequestStatus.MORE_INFORMATION_REQUESTED)
+DECIDED_STATUSES = (RequestStatus.APPROVED, RequestStatus.REJECTED)
+PROCEDURE_SHORT_LABELS = {
+    Procedure.EXAM_REGISTRATION: "Inscription au permis",
+    Procedure.REGISTRATION_AFTER_INVALIDATION: "Inscription après invalidation ou annulation",
+    Procedure.LICENCE_AFTER_EXAM: "Titre après réussite à l'examen",
+    Procedure.LICENCE_AFTER_TRAINING: "Titre après une formation",
+    Procedure.PROFESSIONAL_DIPLOMA: "Validation d'un diplôme professionnel",
+}
+# Schools by the number of requests they filed: (band, label, first count of the band).
+BANDS = (("1-4", "1 à 4 demandes", 1), ("5-10", "5 à 10 demandes", 5), ("11+", "Plus de 10 demandes", 11))
+COUNTED_EVENTS = (request_events.STATUS_CHANGED, account_events.SCHOOL_ACCOUNT_OPENED, *support_events.ALL)
+
+
+def _name(text: str) -> str:
+    return text.replace("-", "_").replace("+", "")
+
+
+def counter(kind: str, value: str) -> str:
+    """An item's attribute: waiting_<status>, decisions_<procedure>, delays_<procedure>, band_<band>."""
+    return f"{kind}_{_name(value)}"
+
+
+def scope_key(departement: str | None) -> str:
+    return f"DEP#{departement}" if departement else NATIONAL
+
+
+def band_of(count: int) -> str | None:
+    """The band of a school that filed `count` requests (None before its first)."""
+    found = None
+    for band, _, first in BANDS:
+        if count >= first:
+            found = band
+    return found
+
+
+@dataclass
+class Deltas:
+    """What one or more events add to a scope's counters of one day."""
+
+    counters: dict[str, int] = field(default_factory=dict)
+    delays: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, name: str, value: int = 1) -> None:
+        self.counters[name] = self.counters.get(name, 0) + value
+
+    def merge(self, other: "Deltas") -> None:
+        for name, value in other.counters.items():
+            self.add(name, value)
+        for name, values in other.delays.items():
+            self.delays.setdefault(name, []).extend(values)
+
+    def cleaned(self) -> "Deltas":
+        return Deltas({k: v for k, v in self.counters.items() if v}, {k: v for k, v in self.delays.items() if v})
+
+    def __bool__(self) -> bool:
+        return any(self.counters.values()) or any(self.delays.values())
+
+
+@dataclass(frozen=True)
+class Filing:
+    """A submission that may be the request's first: it counts once per request (a marker item),
+    and moves its school between bands."""
+
+    request_id: str
+    school_id: str | None
+
+
+@dataclass
+class Change:
+    """What an event does to the counters: the day it counts on, the deltas of the event's own
+    département (None: national only) — the national item gets the same — and a filing."""
+
+    day: date
+    departement: str | None
+    deltas: Deltas
+    filing: Filing | None = None
+    filing_deltas: Deltas = field(default_factory=Deltas)  # counted only for a first filing
+
+    def per_scope(self, first_filing: bool, school_bands: tuple[str | None, Deltas] | None = None
+                  ) -> dict[str, Deltas]:
+        """Deltas per scope key (the département's and the national one). `school_bands`: the
+        département the school's bands are counted in, and their moves."""
+        own = Deltas()
+        own.merge(self.deltas)
+        if first_filing:
+            own.merge(self.filing_deltas)
+        scopes: dict[str, Deltas] = {NATIONAL: Deltas()}
+        scopes[NATIONAL].merge(own)
+        if self.departement:
+            scopes[scope_key(self.departement)] = own
+        if first_filing and school_bands is not None:
+            band_departement, moves = school_bands
+            scopes[NATIONAL].merge(moves)
+            if band_departement:
+                scopes.setdefault(scope_key(band_departement), Deltas()).merge(moves)
+        return {key: deltas.cleaned() for key, deltas in scopes.items() if deltas.cleaned()}
+
+
+def band_moves(count_before: int) -> Deltas:
+    """A school's band counters when its count of filed requests goes from `count_before` to one more."""
+    moves = Deltas()
+    before, after = band_of(count_before), band_of(count_before + 1)
+    if before != after:
+        if before:
+            moves.add(counter("band", before), -1)
+        if after:
+            moves.add(counter("band", after), 1)
+    return moves
+
+
+def _moment(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def change_for(event_type: str, payload: dict[str, Any], occurred_at: datetime) -> Change | None:
+    """The counters an event moves, or None when it counts nothing (e.g. "Titre expédié")."""
+    departement = payload.get("departement") or None
+    if event_type == request_events.STATUS_CHANGED:
+        at = _moment(payload.get("at") or occurred_at)
+        deltas, change = Deltas(), Change(paris_day(at), departement, Deltas())
+        before, after = payload.get("from"), payload["to"]
+        for status, step in ((before, -1), (after, 1)):
+            if status in {s.value for s in WAITING_STATUSES}:
+                deltas.add(counter("waiting", status), step)
+        if after in {s.value for s in DECIDED_STATUSES}:
+            deltas.add("processed")
+            deltas.add(counter("decisions", payload["procedure"]))
+            if payload.get("submitted_at"):
+                hours = (at - _moment(payload["submitted_at"])).total_seconds() / 3600
+                deltas.delays[counter("delays", payload["procedure"])] = [round(max(hours, 0.0), 2)]
+        change.deltas = deltas
+        if before == RequestStatus.DRAFT.value and after != RequestStatus.DRAFT.value:
+            change.filing = Filing(payload["request_id"], payload.get("school_id"))
+            change.filing_deltas.add("submitted")
+        return change if deltas or change.filing else None
+    if event_type == account_events.SCHOOL_ACCOUNT_OPENED:
+        deltas = Deltas({"accounts_opened": 1})
+        return Change(paris_day(_moment(payload.get("at") or occurred_at)), departement, deltas)
+    if event_type == support_events.TICKET_OPENED:
+        return Change(paris_day(_moment(payload["opened_at"])), departement, Deltas({"support_opened": 1}))
+    if event_type == support_events.TICKET_ANSWERED:
+        deltas = Deltas({"support_answered": 1, **({"support_answered_within_promise": 1}
+                                                    if payload.get("within_promise") else {})})
+        return Change(paris_day(_moment(payload["answered_at"])), departement, deltas)
+    if event_type == support_events.PROMISE_BREACHED:
+        return Change(paris_day(occurred_at), departement, Deltas({"support_breaches": 1}))
+    return None
+
+
+# --- the question and its answer ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Question:
+    departement: str | None
+    date: date
+    start: date
+
+    @property
+    def scope(self) -> str:
+        return scope_key(self.departement)
+
+    @property
+    def month_start(self) -> date:
+        return self.date.replace(day=1)
+
+    @property
+    def first_day_read(self) -> date:
+        """Day items are read from here: the period and the date's month so far."""
+        return min(self.start, self.month_start)
+
+
+def _day(value: str | None, field_name: str, default: date) -> date:
+    if value is None or value == "":
+        return default
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else _invalid_date(field_name)
+    except ValueError:
+        return _invalid_date(field_name)
+
+
+def _invalid_date(field_name: str) -> date:
+    raise InvalidInput("date_invalid", f"La date « {field_name} » doit être écrite AAAA-MM-JJ (par exemple 2017-10-11).")
+
+
+def question(params: dict[str, str], today: date) -> Question:
+    """The checked parameters of GET /statistics (all optional)."""
+    raw = (params.get("departement") or "").strip().upper()
+    departement = None if raw in ("", "NATIONAL") else raw
+    if departement is not None and not geography.is_departement(departement):
+        raise InvalidInput("departement_unknown", "Département inconnu : donnez son code (par exemple 69, 2A ou 971) "
+                                                  "ou « national » pour la France entière.")
+    at = _day(params.get("date"), "date", today)
+    if at > today:
+        raise InvalidInput("date_in_future", "Les statistiques ne portent que sur des jours passés ou sur "
+                                             "aujourd'hui : choisissez une date qui n'est pas dans le futur.")
+    start = _day(params.get("du"), "du", at - timedelta(days=DEFAULT_PERIOD_DAYS - 1))
+    if start > at:
+        raise InvalidInput("period_invalid", "Le début de la période (« du ») doit précéder la date des statistiques.")
+    if (at - start).days > MAX_PERIOD_DAYS:
+        raise InvalidInput("period_too_long", f"La période est limitée à {MAX_PERIOD_DAYS} jours : rapprochez le "
+                                              "début de la période (« du »).")
+    return Question(departement, at, start)
+
+
+def scope_label(departement: str | None) -> str:
+    return f"{geography.DEPARTEMENTS[departement]} ({departement})" if departement else NATIONAL_LABEL
+
+
+def quantile(values: list[float], fraction: float) -> float | None:
+    """Nearest-rank quantile (exact: the value of one of the decisions); None without any."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
+
+
+def median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered, middle = sorted(values), len(values) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _sum(items: Iterable[dict[str, Any]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for item in items:
+        for name, value in item.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and name != "expires_at":
+                total[name] = total.get(name, 0) + int(value)
+    return total
+
+
+@dataclass(frozen=True)
+class ScopeItems:
+    """What the repository read for one scope: month items before the date's month, and day items
+    from `Question.first_day_read` to the date (each a dict with `day` or `month` and counters)."""
+
+    months: list[dict[str, Any]]
+    days: list[dict[str, Any]]
+
+    def cumulative(self, at: date) -> dict[str, int]:
+        return _sum([*self.months, *[d for d in self.days if d["day"] >= at.replace(day=1).isoformat()
+                                     and d["day"] <= at.isoformat()]])
+
+
+def registry_sizes(registry_items: list[dict[str, Any]], at: date) -> dict[str, int]:
+    """Agréments per département at `at`: each load sets the sizes of the départements its file
+    holds (the latest load before or on the day wins)."""
+    sizes: dict[str, int] = {}
+    for item in sorted(registry_items, key=lambda i: i["day"]):
+        if item["day"] <= at.isoformat():
+            sizes.update({k: int(v) for k, v in (item.get("sizes") or {}).items()})
+    return sizes
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def answer(q: Question, own: ScopeItems, national: ScopeItems, registry_items: list[dict[str, Any]]) -> dict:
+    """GET /statistics's answer (the contract in its route)."""
+    cumulative = own.cumulative(q.date)
+    national_cumulative = national.cumulative(q.date) if q.departement else cumulative
+    sizes = registry_sizes(registry_items, q.date)
+    agrements = sizes.get(q.departement, 0) if q.departement else sum(sizes.values())
+    period = [d for d in own.days if q.start.isoformat() <= d["day"] <= q.date.isoformat()]
+    by_day = {d["day"]: d for d in period}
+    in_period = _sum(period)
+    bands = [{"band": band, "label": label, "schools": max(0, cumulative.get(counter("band", band), 0))}
+             for band, label, _ in BANDS]
+    delays = []
+    for procedure in Procedure:
+        values = [float(v) for d in period for v in d.get(counter("delays", procedure.value)) or []]
+        p50, p90 = median(values), quantile(values, 0.9)
+        delays.append({"procedure": procedure.value, "label": PROCEDURE_SHORT_LABELS[procedure],
+                       "decisions": in_period.get(counter("decisions", procedure.value), 0),
+                       "median_hours": round(p50, 1) if p50 is not None else None,
+                       "p90_hours": round(p90, 1) if p90 is not None else None})
+    series = []
+    for offset in range((q.date - q.start).days + 1):
+        day = (q.start + timedelta(days=offset)).isoformat()
+        counters = by_day.get(day, {})
+        series.append({"date": day, "submitted": int(counters.get("submitted", 0)),
+                       "processed": int(counters.get("processed", 0)),
+                       "accounts_opened": int(counters.get("accounts_opened", 0))})
+    from chalicelib.domain.procedures import STATUS_LABELS
+
+    accounts = cumulative.get("accounts_opened", 0)
+    return {
+        "scope": {"departement": q.departement, "label": scope_label(q.departement)},
+        "date": q.date.isoformat(),
+        "period": {"from": q.start.isoformat(), "to": q.date.isoformat()},
+        "schools": {"agrements": agrements, "accounts_opened": accounts, "opening_rate": _rate(accounts, agrements),
+                    "national_opening_rate": _rate(national_cumulative.get("accounts_opened", 0), sum(sizes.values())),
+                    "filing": sum(b["schools"] for b in bands), "by_requests_filed": bands},
+        "requests": {"submitted": cumulative.get("submitted", 0), "processed": cumulative.get("processed", 0),
+                     "waiting_by_status": [{"status": s.value, "label": STATUS_LABELS[s],
+                                            "count": max(0, cumulative.get(counter("waiting", s.value), 0))}
+                                           for s in WAITING_STATUSES],
+                     "decision_delays": delays},
+        "support": {"opened": cumulative.get("support_opened", 0), "answered": cumulative.get("support_answered", 0),
+                    "answered_within_promise": cumulative.get("support_answered_within_promise", 0),
+                    "breaches": cumulative.get("support_breaches", 0)},
+        "series": series,
+    }
+
+
+def _number(value: float | None, decimals: int = 1) -> str:
+    return "" if value is None else f"{value:.{decimals}f}".replace(".", ",")
+
+
+def csv_text(result: dict) -> str:
+    """The French CSV export: `;`, UTF-8 with a BOM (spreadsheets read the accents), decimal commas."""
+    schools, requests, support = result["schools"], result["requests"], result["support"]
+    rate = schools["opening_rate"]
+    national_rate = schools["national_opening_rate"]
+    rows: list[tuple[str, str]] = [
+        ("Périmètre", result["scope"]["label"]), ("Date", result["date"]),
+        ("Début de la période", result["period"]["from"]), ("Fin de la période", result["period"]["to"]),
+        ("Agréments au registre", str(schools["agrements"])),
+        ("Comptes d'auto-écoles ouverts", str(schools["accounts_opened"])),
+        ("Taux d'ouverture des comptes (%)", _number(rate * 100 if rate is not None else None)),
+        ("Taux d'ouverture national (%)", _number(national_rate * 100 if national_rate is not None else None)),
+        ("Auto-écoles ayant déposé des demandes", str(schools["filing"])),
+        *[(f"Auto-écoles ayant déposé {b['label'].lower()}", str(b["schools"])) for b in schools["by_requests_filed"]],
+        ("Demandes déposées", str(requests["submitted"])), ("Demandes traitées", str(requests["processed"])),
+        *[(f"En attente : {w['label']}", str(w["count"])) for w in requests["waiting_by_status"]],
+    ]
+    for delay in requests["decision_delays"]:
+        rows += [(f"Décisions de la période : {delay['label']}", str(delay["decisions"])),
+                 (f"Délai médian (heures) : {delay['label']}", _number(delay["median_hours"])),
+                 (f"Délai 90e centile (heures) : {delay['label']}", _number(delay["p90_hours"]))]
+    rows += [("Demandes d'assistance reçues", str(support["opened"])),
+             ("Demandes d'assistance répondues", str(support["answered"])),
+             ("Répondues dans la semaine promise", str(support["answered_within_promise"])),
+             ("Délai d'une semaine dépassé", str(support["breaches"]))]
+
+    def line(*cells: str) -> str:
+        return ";".join('"' + c.replace('"', '""') + '"' if any(x in c for x in ';"\n') else c for c in cells)
+
+    lines = [line("indicateur", "valeur"), *[line(k, v) for k, v in rows], "",
+             line("date", "demandes déposées", "demandes traitées", "comptes ouverts"),
+             *[line(d["date"], str(d["submitted"]), str(d["processed"]), str(d["accounts_opened"]))
+               for d in result["series"]]]
+    return "\ufeff" + "\r\n".join(lines) + "\r\n"
+
+
+def csv_file_name(result: dict) -> str:
+    return f"statistiques-{result['scope']['departement'] or 'national'}-{result['date']}.csv"

@@ -50,7 +50,7 @@ def cors_config() -> CORSConfig:
     return CORSConfig(
         allow_origin=settings.web_origin(),
         allow_headers=["Content-Type", "Authorization", "Idempotency-Key"],
-        expose_headers=["X-Request-Id"],
+        expose_headers=["X-Request-Id", "Content-Disposition"],  # the CSV export names its file
         max_age=600,
     )
 

@@ -281,6 +281,11 @@ def test_backend_the_prefecture_administrator_reads_the_figures_and_downloads_th
     page.get_by_label("Département").select_option("national")
     page.get_by_role("button", name="Afficher").click()
     expect(page.get_by_role("heading", name=re.compile(r"^France entière au "))).to_be_visible()
+    # The name the API gives (its CORS lets the page read Content-Disposition), not the page's own guess.
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name="Télécharger (CSV)").click()
+    assert re.fullmatch(r"statistiques-national-\d{4}-\d{2}-\d{2}\.csv", downloading.value.suggested_filename), \
+        downloading.value.suggested_filename
 
     # A date in the future: the API's French message, next to the field.
     page.locator("#date").fill("2099-01-01")

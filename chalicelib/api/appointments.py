@@ -165,8 +165,8 @@ def day_appointments(caller: Profile) -> Day:
        description=f"Les {rules.OPEN_SLOTS_WEEKS} semaines à venir, avec les places restantes. Réservé aux "
                    "auto-écoles.")
 def open_slots(caller: Profile) -> Slots:
-    service = wiring.appointments()
-    return Slots(departement=service.school_of(caller)[1], slots=[slot_view(s) for s in service.open_slots(caller)])
+    departement, slots = wiring.appointments().open_slots(caller)
+    return Slots(departement=departement, slots=[slot_view(s) for s in slots])
 
 
 @route(blueprint, "/appointments/bookings", method="POST", summary="Réserver un créneau pour une demande",

@@ -104,12 +104,12 @@ class Appointments:
         agrement = self.accounts.get_agrement(school.agrement_number)
         return school, (agrement.departement if agrement else school.address.departement).upper()
 
-    def open_slots(self, caller: Profile) -> list[Slot]:
-        """The coming weeks' slots of the school's département that have not begun."""
+    def open_slots(self, caller: Profile) -> tuple[str, list[Slot]]:
+        """The school's département and its coming weeks' slots that have not begun."""
         _, departement = self.school_of(caller)
         now = self.clock()
         start, end = day_bounds(paris_day(now), paris_day(now) + timedelta(weeks=rules.OPEN_SLOTS_WEEKS))
-        return [s for s in self.repo.slots_between(departement, start, end) if s.starts_at > now]
+        return departement, [s for s in self.repo.slots_between(departement, start, end) if s.starts_at > now]
 
     def book(self, caller: Profile, form: BookingInput) -> tuple[Booking, Slot]:
         school, departement = self.school_of(caller)

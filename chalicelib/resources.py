@@ -363,6 +363,15 @@ MAIN_TABLE = Table(
         " subscription, put when it is confirmed)",
         "request: GetItem pk=REQUEST#<number>, sk=REQUEST; put conditionally on its version; drafts carry"
         " expires_at (3 months after their last change)",
+        "what is typed in a draft's step, not saved yet: Put pk=REQUEST#<number>, sk=AUTOSAVE#<step> (fields,"
+        " saved_at, the draft's expires_at) in a transaction with a ConditionCheck status = brouillon on the"
+        " request (its version untouched); deleted in the transaction that saves the step; Query sk begins_with"
+        " AUTOSAVE#",
+        "a draft deleted: one transaction of Delete REQUEST#<number>/REQUEST on condition status = brouillon AND"
+        " version = <read>, ConditionCheck APPOINTMENT_REQUEST#<number>/CURRENT absent or begun, the outbox"
+        " event; then the draft-deletions worker Queries pk=REQUEST#<number> and pk=ALERT#<number> (every item,"
+        " paginated) and BatchWriteItem-deletes them, deletes EPHOTO#<code> on condition request_id = <number>;"
+        " a draft purged by TTL gets the same worker from the stream's REMOVE record",
         "an owner's requests newest first: Query gsi1 gsi1pk=<SCHOOL#id or ACCOUNT#id>#REQUESTS,"
         " ScanIndexForward=false, filters on status, procedure, search_name; cursor = LastEvaluatedKey",
         "a request's documents: Query pk=REQUEST#<number>, sk begins_with DOC#; the checker updates"
@@ -463,6 +472,8 @@ CATALOGUE = Catalogue(
         Queue("notifications", max_message_age_seconds=10 * 60),
         # Statistics' counters to move, from status changes, school accounts opened, support tickets.
         Queue("statistics"),
+        # What a deleted draft left (items, files), from its deletion's outbox event or its TTL purge.
+        Queue("draft-deletions"),
     ),
     buckets=(
         # Supporting documents, uploaded by presigned POST from the web origin.
@@ -544,6 +555,7 @@ CATALOGUE = Catalogue(
             Access("queue", "receipts", ("sqs:SendMessage",)),
             Access("queue", "notifications", ("sqs:SendMessage",)),
             Access("queue", "statistics", ("sqs:SendMessage",)),
+            Access("queue", "draft-deletions", ("sqs:SendMessage",)),
         ),
         "check_documents": (
             # The check's result, then the request moved to instruction when it was the last one.
@@ -559,6 +571,13 @@ CATALOGUE = Catalogue(
         ),
         "requeue_long_waiting": (
             Access("table", "main", ("dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:PutItem")),
+        ),
+        # A deleted draft's remains: its partition and alert subscriptions (Query, BatchWriteItem), its
+        # ePhoto claim (conditional DeleteItem), every version of its files (listed, then deleted).
+        "purge_deleted_drafts": (
+            Access("table", "main", ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchWriteItem",
+                                     "dynamodb:DeleteItem")),
+            Access("bucket", "documents", ("s3:ListBucketVersions", "s3:DeleteObjectVersion")),
         ),
         "make_receipts": (
             Access("table", "main", ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem")),

@@ -40,7 +40,7 @@ class Website(Construct):
             self, "SecurityHeaders", response_headers_policy_name=f"permis-{stage}-web-headers",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=content_security_policy(documents), override=True),
+                    content_security_policy=content_security_policy([], documents), override=True),
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
                     access_control_max_age=cdk.Duration.days(365), include_subdomains=True, override=True),
                 content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),

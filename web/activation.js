@@ -2,8 +2,9 @@
 // Activation: the emailed link is activation.html#jeton=<token>[&demande=<id>]. The token is read
 // from the fragment (never sent to the web server), then removed from the address bar; the page
 // shows whose account it is (POST /accounts/activation/preview), then the person chooses a password
-// (POST /accounts/activation). An unusable link offers to send a new one. A link made for a request
-// a school filed (&demande=<id>) leads, after signing in, to valider.html#demande=<id>.
+// (POST /accounts/activation), which also signs in a candidate or a school (not an agent: double
+// authentication first). An unusable link offers to send a new one. A link made for a request a
+// school filed (&demande=<id>) leads to valider.html#demande=<id>, the person signed in.
 
 (function activation() {
   const byId = (id) => document.getElementById(id);
@@ -85,6 +86,16 @@
       return;
     }
     passwordForm.reset();
+    if (result.data.tokens) {
+      // Signed in by the activation itself: straight on to the request to validate, or one's own space.
+      Permis.clearSession();
+      Permis.saveTokens(result.data.tokens);
+      Permis.rememberRole(result.data.role);
+      Permis.setNotice(requestId ? result.data.message + " Vérifiez maintenant la demande n° " + requestId
+        + " puis validez-la." : result.data.message);
+      window.location.assign(requestId ? "valider.html#demande=" + requestId : Permis.homeOf(result.data.role));
+      return;
+    }
     byId("bloc-mot-de-passe").hidden = true;
     byId("message-succes").textContent = result.data.message;
     if (requestId) {

@@ -124,17 +124,19 @@ const Permis = (() => {
 
   let refreshing = null; // one refresh at a time, shared by calls that fail together
 
+  /** A new access token from the refresh token: "renewed", "refused" (the session is over), or
+   *  "unreachable" (no answer: a network failure, or the page being left mid-call), which ends nothing. */
   function refreshTokens() {
     const refreshToken = sessionStorage.getItem(KEYS.refresh);
-    if (!refreshToken) return Promise.resolve(false);
+    if (!refreshToken) return Promise.resolve("refused");
     if (!refreshing) {
       refreshing = send("/sessions/refresh", "POST", { refresh_token: refreshToken }, null)
         .then((result) => {
           if (result.ok && result.data && result.data.access_token) {
             saveTokens(result.data);
-            return true;
+            return "renewed";
           }
-          return false;
+          return result.status === 0 || result.status >= 500 ? "unreachable" : "refused";
         })
         .finally(() => { refreshing = null; });
     }
@@ -154,7 +156,7 @@ const Permis = (() => {
     details: [],
   };
 
-  async function send(path, method, body, bearer, extraHeaders) {
+  async function send(path, method, body, bearer, extraHeaders, keepalive) {
     let base;
     try {
       base = await apiUrl();
@@ -171,6 +173,7 @@ const Permis = (() => {
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         cache: "no-store",
+        keepalive: Boolean(keepalive),
       });
     } catch (error) {
       return { ok: false, status: 0, data: NETWORK_ERROR };
@@ -194,19 +197,26 @@ const Permis = (() => {
    *                   refused the session is over: it is cleared, the page goes to connexion.html and
    *                   the result carries sessionOver: true (the caller just stops);
    *          "..." -> that bearer token as is, no refresh;
-   *   headers: more request headers (e.g. {"Idempotency-Key": "..."}).
+   *   headers: more request headers (e.g. {"Idempotency-Key": "..."});
+   *   keepalive: true -> the call goes on when the page is left (a draft's last typing).
    */
-  async function callApi(path, { method = "GET", body, token, headers } = {}) {
-    if (token !== true) return send(path, method, body, token || null, headers);
+  async function callApi(path, { method = "GET", body, token, headers, keepalive } = {}) {
+    if (token !== true) return send(path, method, body, token || null, headers, keepalive);
     const over = { ok: false, status: 401, data: null, sessionOver: true };
-    if (!accessToken() && !(await refreshTokens())) {
-      endSession(hasSession() ? "Votre session a pris fin : connectez-vous de nouveau."
-        : "Connectez-vous pour accéder à votre espace.");
-      return over;
+    if (!accessToken()) {
+      const renewal = await refreshTokens();
+      if (renewal === "unreachable") return { ok: false, status: 0, data: NETWORK_ERROR };
+      if (renewal !== "renewed") {
+        endSession(hasSession() ? "Votre session a pris fin : connectez-vous de nouveau."
+          : "Connectez-vous pour accéder à votre espace.");
+        return over;
+      }
     }
-    let result = await send(path, method, body, accessToken(), headers);
-    if (result.status === 401 && (await refreshTokens())) {
-      result = await send(path, method, body, accessToken(), headers);
+    let result = await send(path, method, body, accessToken(), headers, keepalive);
+    if (result.status === 401) {
+      const renewal = await refreshTokens();
+      if (renewal === "unreachable") return { ok: false, status: 0, data: NETWORK_ERROR };
+      if (renewal === "renewed") result = await send(path, method, body, accessToken(), headers, keepalive);
     }
     if (result.status === 401) {
       endSession("Votre session a pris fin : connectez-vous de nouveau.");
@@ -411,6 +421,12 @@ const Permis = (() => {
         .find((id) => id.startsWith("erreur-"));
       details.push({ errorId, message: control.dataset.requis || "Ce champ est obligatoire : renseignez-le." });
     }
+    // Dates of birth: empty when required, incomplete, or not a real past date.
+    for (const fieldset of form.querySelectorAll("fieldset.date-naissance")) {
+      if (fieldset.disabled || fieldset.closest("[hidden]")) continue;
+      const problem = dateProblem(fieldset);
+      if (problem) details.push({ errorId: "erreur-" + fieldset.id, message: problem });
+    }
     return details;
   }
 
@@ -558,6 +574,129 @@ const Permis = (() => {
     };
     return read;
   }
+
+  // --- Dates of birth: day, month and year typed apart (the DSFR "date" pattern) -------------------
+  // A native date field follows the browser's language, whatever the hint says: typed as "14072006"
+  // it gave 12/07/2006, silently. A page writes only its place holder:
+  //   <div data-date-naissance="ID" data-legende="Date de naissance" [data-obligatoire]
+  //        [data-requis="message when empty"] [data-autocomplete="bday"] [data-classe-requis="…"]></div>
+  // and gets here the fieldset (ID), its three fields (ID-jour, ID-mois, ID-annee) and its error
+  // element (erreur-ID, where the API's errors about the field land too). The fieldset reads and takes
+  // "YYYY-MM-DD" as its `value` (so a page treats it as one field; "" until complete and valid), says
+  // what to fix through `Permis.dateProblem(fieldset)` (checkRequired asks it), and takes `required`.
+
+  const DATE_PARTS = [
+    { part: "jour", label: "Jour", hint: "Entre 1 et 31", size: "number", length: 2, autocomplete: "bday-day" },
+    { part: "mois", label: "Mois", hint: "Entre 1 et 12", size: "number", length: 2, autocomplete: "bday-month" },
+    { part: "annee", label: "Année", hint: "Exemple : 2007", size: "year", length: 4, autocomplete: "bday-year" },
+  ];
+  // Pasted or typed whole in the day field: "14/07/2006", "14.07.2006", "14 7 2006", "14072006".
+  const WHOLE_DATE = /^\s*(\d{1,2})[\s/.-]*(\d{1,2})[\s/.-]*(\d{4})\s*$/;
+
+  function todayIso() {
+    const now = new Date();
+    return [now.getFullYear(), String(now.getMonth() + 1).padStart(2, "0"), String(now.getDate()).padStart(2, "0")].join("-");
+  }
+
+  function buildDateOfBirth(holder) {
+    const id = holder.dataset.dateNaissance;
+    const errorId = "erreur-" + id;
+    const legendText = holder.dataset.legende || "Date de naissance";
+    const mark = el("span", { className: ("requis " + (holder.dataset.classeRequis || "")).trim(), "aria-hidden": "true",
+      text: "*" });
+    const inputs = DATE_PARTS.map((item) => el("input", {
+      className: "fr-input", id: id + "-" + item.part, type: "text", inputmode: "numeric", maxlength: String(item.length),
+      autocomplete: holder.dataset.autocomplete === "bday" ? item.autocomplete : "off", spellcheck: "false",
+      "aria-describedby": errorId }));
+    const fieldset = el("fieldset", { className: "fr-fieldset date-naissance", id, role: "group",
+      "aria-labelledby": id + "-legende" },
+      el("legend", { className: "fr-fieldset__legend", id: id + "-legende" }, legendText + " ", mark,
+        el("span", { className: "fr-hint-text", text: "Par exemple : 14 7 2007 (jour, mois, année)" })),
+      DATE_PARTS.map((item, index) => el("div", {
+        className: "fr-fieldset__element fr-fieldset__element--inline fr-fieldset__element--" + item.size },
+        el("div", { className: "fr-input-group" },
+          el("label", { className: "fr-label", for: inputs[index].id }, item.label,
+            el("span", { className: "fr-hint-text", text: item.hint })),
+          inputs[index]))),
+      el("div", { className: "fr-messages-group" }, el("p", { id: errorId, className: "fr-error-text erreur-champ" })));
+    Array.from(holder.attributes).forEach((attribute) => {
+      if (attribute.name.startsWith("data-") && !fieldset.hasAttribute(attribute.name)) {
+        fieldset.setAttribute(attribute.name, attribute.value);
+      }
+    });
+    const [day, month, year] = inputs;
+    const parts = () => inputs.map((input) => input.value.trim());
+
+    function fill(iso) {
+      const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+      day.value = match ? String(Number(match[3])) : "";
+      month.value = match ? String(Number(match[2])) : "";
+      year.value = match ? match[1] : "";
+    }
+    // The whole date typed or pasted in one field goes to the three.
+    inputs.forEach((input) => {
+      input.addEventListener("paste", (event) => {
+        const whole = WHOLE_DATE.exec((event.clipboardData || window.clipboardData).getData("text") || "");
+        if (!whole) return;
+        event.preventDefault();
+        [day.value, month.value, year.value] = [whole[1], whole[2], whole[3]];
+        year.dispatchEvent(new Event("input", { bubbles: true }));
+      });
+    });
+    Object.defineProperty(fieldset, "value", {
+      get() {
+        return dateProblem(fieldset, true) ? "" : [parts()[2], parts()[1].padStart(2, "0"), parts()[0].padStart(2, "0")].join("-");
+      },
+      set(iso) { fill(iso); },
+    });
+    Object.defineProperty(fieldset, "parts", {
+      get() { return { jour: parts()[0], mois: parts()[1], annee: parts()[2] }; },
+      set(given) { [day.value, month.value, year.value] = [given.jour || "", given.mois || "", given.annee || ""]; },
+    });
+    Object.defineProperty(fieldset, "required", {
+      get() { return fieldset.hasAttribute("data-obligatoire"); },
+      set(wanted) {
+        fieldset.toggleAttribute("data-obligatoire", Boolean(wanted));
+        mark.hidden = !wanted;
+      },
+    });
+    fieldset.required = holder.hasAttribute("data-obligatoire");
+    holder.replaceWith(fieldset);
+  }
+
+  /** What to fix in a date of birth, in French, or null. quiet: true when only asking whether it is
+   *  complete and valid (an empty optional date is then a "problem": it has no value). */
+  function dateProblem(fieldset, quiet) {
+    const { jour, mois, annee } = fieldset.parts;
+    const what = (fieldset.dataset.legende || "Date de naissance") + " : ";
+    if (!jour && !mois && !annee) {
+      if (quiet) return "empty";
+      return fieldset.required ? fieldset.dataset.requis || what + "indiquez le jour, le mois et l'année." : null;
+    }
+    const missing = [!jour && "le jour", !mois && "le mois", !annee && "l'année"].filter(Boolean);
+    if (missing.length) {
+      return what + "indiquez " + missing.join(missing.length === 3 ? ", " : " et ").replace(", l'", " et l'") + ".";
+    }
+    const [d, m, y] = [Number(jour), Number(mois), Number(annee)];
+    if (!/^\d{1,2}$/.test(jour) || d < 1 || d > 31) {
+      return what + "le jour est un nombre de 1 à 31 ; « " + jour + " » ne convient pas.";
+    }
+    if (!/^\d{1,2}$/.test(mois) || m < 1 || m > 12) {
+      return what + "le mois est un nombre de 1 à 12 ; « " + mois + " » ne convient pas."
+        + (m > 12 && d <= 12 ? " Le jour et le mois sont-ils inversés ?" : "");
+    }
+    if (!/^\d{4}$/.test(annee)) return what + "l'année s'écrit avec 4 chiffres, par exemple 2007.";
+    const date = new Date(Date.UTC(y, m - 1, d));
+    if (date.getUTCDate() !== d) {
+      return what + "le " + d + " / " + m + " / " + y + " n'existe pas : vérifiez le jour et le mois.";
+    }
+    const iso = [annee, mois.padStart(2, "0"), jour.padStart(2, "0")].join("-");
+    if (iso > todayIso()) return what + "elle ne peut pas être dans le futur : vérifiez l'année.";
+    if (y < 1900) return what + "l'année " + y + " est antérieure à 1900 : vérifiez-la.";
+    return null;
+  }
+
+  document.querySelectorAll("[data-date-naissance]").forEach(buildDateOfBirth);
 
   // --- ALTCHA proof of work ------------------------------------------------------------------------
   // GET /antirobot/challenge gives {algorithm, challenge, maxnumber, salt, signature}; the answer is
@@ -759,7 +898,7 @@ const Permis = (() => {
     "auto-ecole": [["demandes", "demandes.html", "Tableau de bord"], ["demande", "demandes.html#nouvelle", "Nouvelle demande"],
       ["membres", "membres.html", "Membres de l'auto-école"], ["rendez-vous", "rendez-vous.html", "Rendez-vous"],
       ["espace", "espace.html", "Mon compte"], ["contact", "contact.html", "Contact et aide"]],
-    candidat: [["demandes", "demandes.html", "Mes demandes"], ["espace", "espace.html", "Mes données"],
+    candidat: [["demandes", "demandes.html", "Mes demandes"], ["espace", "espace.html", "Mon compte"],
       ["contact", "contact.html", "Contact et aide"]],
     "instructeur-ddt": [["console", "console.html", "File d'instruction"], ["creneaux", "creneaux.html", "Rendez-vous"],
       ["support", "support.html", "Support"], ["espace", "espace.html", "Mon compte"]],
@@ -771,6 +910,12 @@ const Permis = (() => {
     mediateur: [["demandes", "demandes.html", "Demandes accompagnées"], ["demande", "demandes.html#nouvelle", "Nouvelle demande"],
       ["courriers", "courriers.html", "Courriers à envoyer"], ["espace", "espace.html", "Mon compte"]],
   };
+
+  /** Where a role lands after signing in: its own dashboard, the first item of its menu. */
+  function homeOf(role) {
+    const first = (MENUS[role] || [])[0];
+    return first ? first[1] : "espace.html";
+  }
 
   function menuItem([key, href, label, children], current, index) {
     const here = key === current ? ' aria-current="page"' : "";
@@ -785,7 +930,7 @@ const Permis = (() => {
   function toolLinks(signedIn, local) {
     const links = [];
     if (signedIn) {
-      links.push('<li><a class="fr-btn fr-icon-account-circle-line" href="espace.html">Mon espace</a></li>');
+      links.push('<li><a class="fr-btn fr-icon-account-circle-line" href="espace.html">Mon compte</a></li>');
       links.push('<li><button type="button" class="fr-btn fr-icon-logout-box-r-line" data-se-deconnecter>Se déconnecter</button></li>');
     } else {
       links.push('<li><a class="fr-btn fr-icon-lock-line" href="connexion.html">Se connecter</a></li>');
@@ -899,9 +1044,9 @@ const Permis = (() => {
   return {
     apiUrl, callApi, saveTokens, accessToken, hasSession, knownRole, rememberRole, profile, siteConfig, signOut,
     clearSession, endSession, setNotice, takeNotice,
-    setReturnTo, takeReturnTo, forgetReturnTo,
+    setReturnTo, takeReturnTo, forgetReturnTo, homeOf,
     el, showMessage, formatDate, fragment, forgetFragment, busy,
-    errorIdFor, clearErrors, showErrors, showFieldError, checkRequired, formErrors, checkNewPassword,
+    errorIdFor, clearErrors, showErrors, showFieldError, checkRequired, formErrors, checkNewPassword, dateProblem,
     bindAddress, bindAntirobot, checkedProof, sha256Fallback, ROLE_LABELS, STREET_TYPES,
   };
 })();

@@ -1,8 +1,8 @@
 "use strict";
 // Sign-in: POST /sessions; agents with MFA then give their 6-digit code (POST /sessions/mfa).
 // On success the tokens are kept as commun.js says (access token in memory, refresh token in
-// sessionStorage) and the page goes to espace.html, or back
-// to the page that sent the person here to sign in (Permis.setReturnTo, e.g. valider.html).
+// sessionStorage) and the page goes back to the page that sent the person here to sign in
+// (Permis.setReturnTo, e.g. valider.html), else to the role's own dashboard (Permis.homeOf).
 
 (function connexion() {
   const byId = (id) => document.getElementById(id);
@@ -11,11 +11,18 @@
 
   let pending = null; // {email, session} while the MFA code is asked
 
-  function signedIn(data) {
+  async function signedIn(data) {
     Permis.clearSession(); // nothing of a previous account stays (its role drew the menu)
     Permis.saveTokens(data.tokens);
     Permis.setNotice(data.message);
-    window.location.assign(Permis.takeReturnTo() || "espace.html");
+    const back = Permis.takeReturnTo();
+    if (back) {
+      window.location.assign(back);
+      return;
+    }
+    const me = await Permis.profile();
+    if (me.sessionOver) return;
+    window.location.assign(me.ok ? Permis.homeOf(me.data.role) : "espace.html");
   }
 
   const signInForm = byId("formulaire-connexion");

@@ -110,7 +110,7 @@
       return true;
     }
     if (result.status === 403) {
-      noAccess("Accès réservé", result.data.message, "espace.html", "Aller à mon espace");
+      noAccess("Accès réservé", result.data.message, "espace.html", "Aller à mon compte");
       return true;
     }
     return false;
@@ -311,12 +311,7 @@
       ["Dans la file depuis", r.queued_at ? Permis.formatDate(r.queued_at, true) : null],
     ]);
 
-    const looks = r.pre_checks.filter((check) => check.ok === false).length;
-    const fine = r.pre_checks.filter((check) => check.ok === true).length;
-    byId("resume-controles").replaceChildren(r.pre_checks.length
-      ? (looks ? badge(looks + " à vérifier", "warning") : badge("Tous conformes", "success"))
-      : "Aucun contrôle automatique pour cette démarche.",
-    r.pre_checks.length ? " " + fine + " conforme" + (fine > 1 ? "s" : "") + " sur " + r.pre_checks.length + "." : "");
+    byId("resume-controles").replaceChildren(...checksSummary(r.pre_checks));
     byId("liste-controles").replaceChildren(...r.pre_checks.map((check) => {
       const [label, kind] = CHECKS[String(check.ok)] || CHECKS.null;
       return el("li", { className: "console-controle" }, badge(label, kind), " ",
@@ -337,6 +332,24 @@
         Permis.formatDate(row.at, true), row.to_label, row.actor_label, row.reason || "—"]), true)
       : el("p", { text: "Aucun historique." }));
     drawDocumentsChoice();
+  }
+
+  // The pre-checks in one line: a badge that says whether the agent has something to look at (the
+  // DSFR shows badges in capitals), then every kind counted, so that it never contradicts the list:
+  // a check is conforme (ok true), à vérifier (false), or only for information (null: it does not
+  // apply, or gives a fact with no verdict).
+  function checksSummary(checks) {
+    if (!checks.length) return ["Aucun contrôle automatique pour cette démarche."];
+    const count = (ok) => checks.filter((check) => check.ok === ok).length;
+    const looks = count(false);
+    const fine = count(true);
+    const info = checks.length - looks - fine;
+    const plural = (n, word) => n + " " + word + (n > 1 ? "s" : "");
+    const kinds = [[fine, plural(fine, "conforme")], [looks, looks + " à vérifier"],
+      [info, info + " pour information seulement"]].filter(([n]) => n).map(([, text]) => text);
+    return [looks ? badge(plural(looks, "point") + " à vérifier", "warning") : badge("Aucun point à vérifier", "success"),
+      " Sur " + plural(checks.length, "vérification") + " automatique" + (checks.length > 1 ? "s" : "") + " : "
+        + kinds.join(", ") + "."];
   }
 
   function openButton(piece) {
@@ -626,11 +639,11 @@
     updatedNow(byId("mise-a-jour-admin"));
     const list = letters.ok ? letters.data.dead_letters : [];
     byId("dlq-liste").replaceChildren(list.length
-      ? table("Messages mis de côté de la file " + health.data.authority, ["Message", "Demande", "Statut actuel", "Réceptions",
+      ? table("Messages en échec de la file " + health.data.authority, ["Message", "Demande", "Statut actuel", "Réceptions",
         "Envoyé le"], list.map((letter) => [letter.message_id, letter.request_id || "(illisible)",
         letter.request_status || "—", number(letter.receive_count),
         letter.sent_at ? Permis.formatDate(letter.sent_at, true) : "—"]))
-      : el("p", { className: "fr-alert fr-alert--sm fr-alert--success", text: "Aucun message mis de côté dans cette file." }));
+      : el("p", { className: "fr-alert fr-alert--sm fr-alert--success", text: "Aucun message en échec dans cette file." }));
     byId("rejouer").hidden = !list.length;
     byId("rejouer").dataset.nombre = String(list.length);
     if (!letters.ok) Permis.showMessage(byId("etat-dlq"), letters.data.message, "echec");
@@ -653,8 +666,8 @@
 
   byId("rejouer").addEventListener("click", () => {
     const count = Number(byId("rejouer").dataset.nombre || 0);
-    byId("texte-confirmation-rejouer").textContent = count + " message(s) de la file " + authority
-      + " seront de nouveau proposés aux agents. Faites-le une fois la cause de l'échec corrigée.";
+    byId("texte-confirmation-rejouer").textContent = count + " message(s) en échec de la file " + authority
+      + " seront remis dans la file et de nouveau proposés aux agents. Faites-le une fois la cause de l'échec corrigée.";
     byId("confirmation-rejouer").hidden = false;
     byId("titre-confirmation-rejouer").focus();
   });
@@ -735,7 +748,7 @@
       noAccess("Cette page est réservée aux agents instructeurs",
         "La console d'instruction sert aux agents des DDT, du CERT et des préfectures. Votre compte ("
         + (Permis.ROLE_LABELS[me.role] || me.role) + ") n'y a pas accès : vos démarches sont dans votre espace.",
-        "espace.html", "Aller à mon espace");
+        "espace.html", "Aller à mon compte");
       return;
     }
     if (me.mfa_required) {

@@ -119,8 +119,13 @@ const Demandes = (() => {
       "data-famille": kind, text });
   }
 
-  function statusBadge(status, label) {
-    return badge(STATUS_KINDS[status] || "neutre", label || labelOf(STATUSES, status));
+  /** The badge of a request's status. Its current status is marked data-statut: the page shows next to it,
+   *  in the same block (data-avec-statut), what happens next and who acts (data-prochaine-etape); the
+   *  browser tests check it. past: a status of the history. */
+  function statusBadge(status, label, past) {
+    const shown = badge(STATUS_KINDS[status] || "neutre", label || labelOf(STATUSES, status));
+    if (!past) shown.dataset.statut = status;
+    return shown;
   }
 
   function documentBadge(state, label) {
@@ -248,7 +253,77 @@ const Demandes = (() => {
     return nodes.flat();
   }
 
+  // --- A person's own files ----------------------------------------------------------------------
+
+  /**
+   * A checked and accepted file of the request, for its filer or its candidate: GET
+   * …/documents/{type}/file gives a link of a minute to the file itself. An image is shown at once
+   * as a thumbnail (a button enlarges it in the page); a PDF is a link that asks for a fresh minute
+   * at each click and opens the file in a new tab.
+   */
+  function filePreview(requestId, documentType, label) {
+    const holder = el("div", { className: "apercu-piece" });
+    const state = el("p", { className: "fr-hint-text fr-mb-0", role: "status", "aria-live": "polite" });
+    const address = "/requests/" + encodeURIComponent(requestId) + "/documents/" + encodeURIComponent(documentType)
+      + "/file";
+    const freshLink = async () => {
+      const result = await Permis.callApi(address, { token: true });
+      if (!result.sessionOver && result.ok && !/^https?:\/\//i.test(result.data.url || "")) {
+        return { ok: false, data: { message: "Le lien vers le fichier est invalide : réessayez." } };
+      }
+      return result;
+    };
+
+    function showImage(url) {
+      const image = el("img", { className: "vignette", src: url, alt: "Aperçu du fichier envoyé : " + label });
+      const enlarge = el("button", { type: "button", className: "fr-btn fr-btn--tertiary fr-btn--sm",
+        "aria-pressed": "false", text: "Agrandir l'aperçu", "aria-label": "Agrandir l'aperçu : " + label });
+      enlarge.addEventListener("click", () => {
+        const large = image.classList.toggle("vignette--grande");
+        enlarge.setAttribute("aria-pressed", String(large));
+        enlarge.textContent = large ? "Réduire l'aperçu" : "Agrandir l'aperçu";
+        enlarge.setAttribute("aria-label", enlarge.textContent + " : " + label);
+      });
+      holder.replaceChildren(image, enlarge, state);
+    }
+
+    function showPdfLink(url) {
+      const link = el("a", { className: "fr-link", href: url, target: "_blank", rel: "noopener",
+        text: "Ouvrir le PDF envoyé : " + label + " (nouvel onglet)" });
+      // Each click asks for a fresh minute: the link drawn with the page may be older than that.
+      link.addEventListener("click", async (event) => {
+        event.preventDefault();
+        Permis.showMessage(state, "Ouverture du fichier…");
+        const result = await freshLink();
+        if (result.sessionOver) return;
+        if (!result.ok) {
+          Permis.showMessage(state, result.data.message, "echec");
+          return;
+        }
+        link.href = result.data.url;
+        Permis.showMessage(state, "");
+        if (!window.open(result.data.url, "_blank", "noopener")) window.location.assign(result.data.url);
+      });
+      holder.replaceChildren(link, state);
+    }
+
+    holder.append(state);
+    Permis.showMessage(state, "Chargement de l'aperçu…");
+    freshLink().then((result) => {
+      if (result.sessionOver) return;
+      if (!result.ok) {
+        Permis.showMessage(state, result.data.message, "echec");
+        return;
+      }
+      Permis.showMessage(state, "");
+      if (String(result.data.content_type || "").startsWith("image/")) showImage(result.data.url);
+      else showPdfLink(result.data.url);
+    });
+    return holder;
+  }
+
   return {
+    filePreview,
     PROCEDURES, SCHOOL_ONLY_PROCEDURES, MANDATE_LABELS, SCHOOL_MANDATES, STATUSES, CATEGORIES, TRAINING_PATHS,
     COMPLEMENTARY_TRAININGS, QUALITIES, SEXES, DECLARATIONS, DECLARATION_GROUPS, COUNTRIES, STEPS, REQUEST_NUMBER,
     DOCUMENT_STATE_LABELS, labelOf, yesNo, statusBadge, documentBadge, addressNode, birthPlaceLine, phoneLine,

@@ -59,15 +59,52 @@
       ["Auto-école", request.school_name],
       ["Médiateur numérique", request.structure_name],
       ["Consentement", request.consent],
-      ["Statut", Demandes.statusBadge(request.status, request.status_label)],
+      // Read only, the status and what comes next are the page's first section, just below.
+      ["Statut", editing ? Demandes.statusBadge(request.status, request.status_label) : null],
       ["Créée le", Permis.formatDate(request.created_at, true)],
       ["Dernière modification", Permis.formatDate(request.updated_at, true)],
       ["Déposée le", Permis.formatDate(request.submitted_at, true)],
     ]).childNodes));
     byId("indication-statut").textContent = request.status_hint || "";
     byId("ariane-demande").textContent = "Demande n° " + request.request_id;
+    byId("bloc-suppression").hidden = !can("delete");
     byId("bloc-entete").hidden = false;
   }
+
+  // --- Deleting a draft (with its documents) -------------------------------------------------------
+
+  const deleteButton = byId("supprimer");
+  function askDeletion(open) {
+    byId("confirmation-suppression").hidden = !open;
+    deleteButton.setAttribute("aria-expanded", String(open));
+    if (open) {
+      byId("texte-suppression").textContent = "Le brouillon n° " + requestId + " et toutes ses pièces justificatives "
+        + "seront effacés. Cette action ne peut pas être annulée.";
+      byId("titre-suppression").focus();
+    }
+  }
+  deleteButton.addEventListener("click", () => askDeletion(byId("confirmation-suppression").hidden));
+  byId("annuler-suppression").addEventListener("click", () => {
+    askDeletion(false);
+    deleteButton.focus();
+  });
+  byId("confirmer-suppression").addEventListener("click", async (event) => {
+    const button = event.currentTarget;
+    if (button.disabled) return;
+    await autosave.flush();
+    Permis.busy(button, true, "Suppression…");
+    const result = await Permis.callApi(path("?version=" + encodeURIComponent(request.version)),
+      { method: "DELETE", token: true });
+    if (result.sessionOver) return;
+    Permis.busy(button, false);
+    if (!result.ok) {
+      if (!conflict(result)) Permis.showMessage(byId("etat-suppression"), result.data.message, "echec");
+      return;
+    }
+    autosave.forget();
+    Permis.setNotice(result.data.message);
+    window.location.assign("demandes.html");
+  });
 
   /** "Brouillon enregistré le …": each step is saved as it is sent, nothing is lost on leaving. */
   function showDraftSaved(justNow) {
@@ -91,6 +128,7 @@
   function stepState(step) {
     const steps = request.steps || {};
     if (step.key === "procedure") return ["fait", "Enregistrée"];
+    if (typedDrafts[step.key]) return ["a-revoir", "Saisie à enregistrer"];
     if (SAVED_STEPS.includes(step.key)) {
       if (!steps[step.key]) return ["a-faire", "À remplir"];
       return missingFor(step.key).length ? ["a-revoir", "À revoir"] : ["fait", "Enregistrée"];
@@ -104,6 +142,9 @@
   }
 
   let currentStep = 1;
+  // The step the notice on top of the page is about ("Étape 5 enregistrée", or the previous page's
+  // notice for the first step shown): it goes as soon as another step is shown.
+  let noticeStep = notice ? 0 : null;
 
   const STATE_BADGES = { fait: "succes", "a-revoir": "attente", "a-faire": "neutre" };
 
@@ -122,6 +163,11 @@
   }
 
   function showStep(number, moveFocus) {
+    if (noticeStep === 0) noticeStep = number;
+    if (noticeStep !== null && noticeStep !== number) {
+      Permis.showMessage(byId("avis"), "");
+      noticeStep = null;
+    }
     currentStep = number;
     document.querySelectorAll("section.etape").forEach((section) => { section.hidden = true; });
     byId("etape-" + number).hidden = false;
@@ -148,7 +194,14 @@
       window.location.reload(); // another request: start over
       return;
     }
-    if (editing) showStep(stepFromHash() || 1, true);
+    if (!editing) return;
+    const wanted = stepFromHash() || 1;
+    // The step already shown (its link followed again): it stays as it is, with what is typed in it.
+    if (wanted === currentStep && !byId("etape-" + wanted).hidden) {
+      byId("titre-etape-" + wanted).focus();
+      return;
+    }
+    showStep(wanted, true);
   });
 
   async function loadSummary() {
@@ -160,10 +213,107 @@
     return summary;
   }
 
+  // --- Autosave: what is typed in a step is kept as the person goes ---------------------------------
+  // After a pause, the step's form as it is (incomplete, unchecked) goes to PUT …/steps/{step}/draft;
+  // saving the step itself replaces it. The page warns before it is left with typing not yet kept, and
+  // sends what is pending as it goes (keepalive). The text says when the draft was last kept, changing
+  // at most once a minute (a live region read out on every pause would drown the person's typing).
+
+  const AUTOSAVE_PAUSE_MS = 1500;
+  const autosave = (() => {
+    const readers = {}; // step key -> () => the step's fields as typed
+    const dirty = new Set();
+    let timer = null;
+    let sending = Promise.resolve();
+    let shownMinute = "";
+
+    function show(savedAt) {
+      const minute = new Date(savedAt).toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit",
+        timeZone: "Europe/Paris" });
+      if (minute === shownMinute) return;
+      shownMinute = minute;
+      Permis.showMessage(byId("brouillon-enregistre"), "Brouillon enregistré à " + minute
+        + " : vous pouvez quitter la page et reprendre plus tard.");
+    }
+
+    async function sendDirty(keepalive) {
+      for (const key of Array.from(dirty)) {
+        dirty.delete(key);
+        const result = await Permis.callApi(path("/steps/" + key + "/draft"), { method: "PUT", token: true,
+          body: readers[key](), keepalive });
+        if (result.sessionOver) return;
+        if (result.ok) show(result.data.saved_at);
+        else if (result.status !== 409) { // 409: not a draft any more, nothing to keep
+          dirty.add(key);
+          shownMinute = "";
+          Permis.showMessage(byId("brouillon-enregistre"), "Votre saisie n'a pas pu être enregistrée ("
+            + result.data.message + ") : elle le sera à votre prochaine modification. Ne quittez pas la page.",
+            "attention");
+        }
+      }
+    }
+
+    /** Sends what is pending now (and waits for a sending under way). */
+    function flush(keepalive) {
+      clearTimeout(timer);
+      timer = null;
+      sending = sending.then(() => (dirty.size ? sendDirty(keepalive) : null));
+      return sending;
+    }
+
+    function register(key, form, read) {
+      readers[key] = read;
+      const changed = () => {
+        if (!editing) return;
+        dirty.add(key);
+        clearTimeout(timer);
+        timer = setTimeout(flush, AUTOSAVE_PAUSE_MS);
+      };
+      form.addEventListener("input", changed);
+      form.addEventListener("change", changed);
+    }
+
+    /** The step is about to be saved for good: no draft of it is sent any more (one under way ends first). */
+    function settle(key) {
+      dirty.delete(key);
+      return sending;
+    }
+
+    function forget() {
+      dirty.clear();
+      clearTimeout(timer);
+    }
+
+    window.addEventListener("beforeunload", (event) => {
+      if (!dirty.size) return;
+      flush(true);
+      event.preventDefault();
+      event.returnValue = ""; // the browser's own "Quitter la page ?" question
+    });
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "hidden") flush(true);
+    });
+    return { register, flush, settle, forget, saved: (key) => dirty.delete(key), pending: () => dirty.size > 0 };
+  })();
+
+  /** A date of birth as typed: "YYYY-MM-DD" once complete, else its parts (kept as typed by the autosave). */
+  function dateAsTyped(id) {
+    const field = byId(id);
+    const { jour, mois, annee } = field.parts;
+    return field.value || (jour || mois || annee ? field.parts : "");
+  }
+
+  /** Puts back a date of birth saved as "YYYY-MM-DD" or, by the autosave, as its parts. */
+  function setDate(id, saved) {
+    if (saved && typeof saved === "object") byId(id).parts = saved;
+    else byId(id).value = saved || "";
+  }
+
   // --- Saving a step -------------------------------------------------------------------------------
 
   async function saveStep(key, form, button, body) {
     Permis.busy(button, true, "Enregistrement…");
+    await autosave.settle(key);
     const result = await Permis.callApi(path("/steps/" + key), { method: "PUT", body, token: true });
     Permis.busy(button, false);
     if (result.sessionOver) return;
@@ -175,15 +325,20 @@
     showHeader();
     showDraftSaved(true);
     const step = STEPS.find((item) => item.key === key);
+    autosave.saved(key);
+    delete typedDrafts[key];
+    noticeStep = step.number + 1;
     Permis.showMessage(byId("avis"), "Étape " + step.number + " « " + step.title + " » enregistrée. Brouillon enregistré le "
       + Permis.formatDate(request.updated_at, true) + ".", "succes");
     window.location.hash = stepLink(step.number + 1).slice(1); // hashchange shows the next step
     loadSummary();
   }
 
-  function bindStepForm(key, read, ownChecks) {
+  /** read(): the step's body to save; readTyped(): the same as typed, for the autosave (by default read). */
+  function bindStepForm(key, read, ownChecks, readTyped) {
     const form = byId("formulaire-" + key);
     const button = byId("enregistrer-" + key);
+    autosave.register(key, form, readTyped || read);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       if (button.disabled) return;
@@ -210,10 +365,6 @@
       input.checked = Array.isArray(wanted) ? wanted.includes(input.value) : input.value === wanted;
     });
   }
-  const today = () => {
-    const now = new Date();
-    return [now.getFullYear(), String(now.getMonth() + 1).padStart(2, "0"), String(now.getDate()).padStart(2, "0")].join("-");
-  };
 
   /** Radios or checkboxes built from [value, label] pairs, all described by the field's error. */
   function choices(container, type, name, pairs, errorId, requiredMessage, inline) {
@@ -237,8 +388,6 @@
   country.replaceChildren(el("option", { value: "", text: "Choisissez le pays" }),
     ...Demandes.COUNTRIES.map(([code, label]) => el("option", { value: code, text: label })),
     el("option", { value: "autre", text: "Autre pays : saisir son code" }));
-  byId("civil_status-birth_date").max = today();
-  byId("civil_status-legal_representative-birth_date").max = today();
   const readRepresentativeAddress = Permis.bindAddress("civil_status-legal_representative-");
 
   const bornAbroad = () => byId("civil_status-naissance-etranger").checked;
@@ -328,14 +477,14 @@
     byId("civil_status-usage_name").value = step.usage_name || "";
     byId("civil_status-first_names").value = step.first_names || "";
     check("civil_status-sex", step.sex || "");
-    byId("civil_status-birth_date").value = step.birth_date || "";
+    setDate("civil_status-birth_date", step.birth_date);
     fillBirthPlace(step.birth_place);
     const representative = step.legal_representative;
     if (representative) {
       representativeSaved = true;
       byId("civil_status-legal_representative-birth_name").value = representative.birth_name || "";
       byId("civil_status-legal_representative-first_names").value = representative.first_names || "";
-      byId("civil_status-legal_representative-birth_date").value = representative.birth_date || "";
+      setDate("civil_status-legal_representative-birth_date", representative.birth_date);
       check("civil_status-legal_representative-quality", representative.quality || "");
     }
     showRepresentative();
@@ -366,11 +515,6 @@
 
   bindStepForm("civil_status", readCivilStatus, () => {
     const details = [];
-    const birthDate = byId("civil_status-birth_date").value;
-    if (birthDate && birthDate > today()) {
-      details.push({ errorId: "erreur-civil_status-birth_date",
-        message: "La date de naissance ne peut pas être dans le futur : vérifiez l'année." });
-    }
     const code = value("civil_status-birth_place-country_code");
     if (bornAbroad() && country.value === "autre" && code && !/^[A-Za-z]{2}$/.test(code)) {
       details.push({ errorId: "erreur-civil_status-birth_place-country",
@@ -381,6 +525,13 @@
         message: "Pour une naissance en France, choisissez « En France »." });
     }
     return details;
+  }, () => {
+    const typed = readCivilStatus();
+    typed.birth_date = dateAsTyped("civil_status-birth_date");
+    if (typed.legal_representative) {
+      typed.legal_representative.birth_date = dateAsTyped("civil_status-legal_representative-birth_date");
+    }
+    return typed;
   });
 
   // --- Step 3: adresse et coordonnées ---------------------------------------------------------------
@@ -559,16 +710,18 @@
         piece.spec.state = item.state;
         piece.spec.state_label = item.state_label;
         piece.spec.refusal = item.state === "refused" ? item.reason : null;
+        piece.spec.updated_at = item.updated_at || piece.spec.updated_at;
         watched.delete(item.document);
         piece.replacing = false;
-        renderPiece(item.document);
-        Permis.showMessage(piece.status, item.state === "accepted"
-          ? piece.spec.label + " : pièce acceptée."
-          : piece.spec.label + " : pièce refusée. " + (item.reason || ""), item.state === "accepted" ? "succes" : "echec");
+        // A refusal is said once, with its reason, by the document itself (an alert).
+        Permis.showMessage(piece.status, item.state === "accepted" ? piece.spec.label + " : pièce acceptée." : "",
+          "succes");
+        renderPiece(item.document, false, item.state === "refused");
       }
     }
     if (!watched.size) {
       if (editing) await loadSummary();
+      else showComplementState();
       return;
     }
     if (polls >= POLL_MAX) {
@@ -632,6 +785,7 @@
     spec.state = "pending";
     spec.state_label = Demandes.DOCUMENT_STATE_LABELS.pending;
     spec.refusal = null;
+    spec.updated_at = new Date().toISOString(); // sent again now (a complement's document is replaced)
     piece.replacing = false;
     renderPiece(documentType, hadFocus);
     Permis.showMessage(piece.status, "Fichier envoyé : vérification en cours, le résultat s'affiche ici dans quelques "
@@ -675,11 +829,13 @@
     piece.spec.state = result.data.state;
     piece.spec.state_label = result.data.state_label;
     piece.spec.refusal = result.data.state === "refused" ? result.data.reason : null;
+    piece.spec.updated_at = new Date().toISOString();
     piece.replacing = false;
     renderPiece(documentType, hadFocus);
     Permis.showMessage(piece.status, "Code ePhoto enregistré.", "succes");
     if (!FINAL_STATES.includes(result.data.state)) watch(documentType);
     else if (editing) loadSummary();
+    else showComplementState();
   }
 
   /** The upload's progress bar (a <progress> with its percentage in words, for screen readers too). */
@@ -738,27 +894,44 @@
         text: "Envoyer le fichier", "aria-label": "Envoyer le fichier : " + spec.label }));
   }
 
-  /** One document's state and, when it may be (re)placed, its form. */
-  function renderPiece(documentType, hadFocus) {
+  const isFile = (spec) => (spec.is_file !== undefined ? spec.is_file : spec.document !== "ephoto");
+
+  /** A document named by the instructor's complement and not sent again since it was asked for. */
+  function stillToReplace(spec) {
+    const asked = request.complement_asked_at;
+    if (!(request.complement_documents || []).some((named) => named.document === spec.document)) return false;
+    return !(asked && spec.updated_at && spec.updated_at > asked && ["pending", "accepted"].includes(spec.state));
+  }
+
+  /** One document's state, its file when it was accepted, its refusal and, when it may be (re)placed,
+   *  its form. announce: the checker's verdict just arrived (the refusal is read out once, here). */
+  function renderPiece(documentType, hadFocus, announce) {
     const piece = pieces.get(documentType);
-    const { spec, item, mayUpload, onlyRefused } = piece;
+    const { spec, item, mayUpload, onlyRefused, complement } = piece;
     const state = spec.state || "awaiting_upload";
     const sent = !["awaiting_upload", "missing"].includes(state);
-    const replaceable = mayUpload && sent && (!onlyRefused || state === "refused") && state !== "pending";
-    const showForm = mayUpload && (!sent || piece.replacing) && (!onlyRefused || state === "refused");
+    const toReplace = complement && stillToReplace(spec);
+    const mayChange = mayUpload && (!onlyRefused || state === "refused" || complement);
+    const replaceable = mayChange && sent && state !== "pending" && !toReplace;
+    const showForm = mayChange && (!sent || piece.replacing || toReplace);
     const body = item.querySelector(".piece-corps");
     const lost = !document.activeElement || document.activeElement === document.body;
     const keepFocus = body.contains(document.activeElement) || (hadFocus && lost);
+    if (state !== "accepted") piece.preview = null;
+    else if (!piece.preview && isFile(spec)) piece.preview = Demandes.filePreview(requestId, documentType, spec.label);
     body.replaceChildren(...[
-      el("p", { className: "piece-etat" }, "État : ", Demandes.documentBadge(state, spec.state_label)),
-      piece.sentName && !piece.replacing ? el("div", { className: "envoi envoi-termine" },
+      el("p", { className: "piece-etat" }, "État : ", Demandes.documentBadge(state, spec.state_label),
+        toReplace ? el("span", { className: "fr-badge fr-badge--sm fr-badge--warning fr-ml-1w", text: "À remplacer" }) : null),
+      piece.sentName && !piece.replacing && !toReplace ? el("div", { className: "envoi envoi-termine" },
         el("label", { className: "fr-label", for: "envoi-fait-" + documentType,
           text: "Fichier « " + piece.sentName + " » envoyé" }),
         el("div", { className: "envoi-ligne" },
           el("progress", { id: "envoi-fait-" + documentType, max: "100", value: "100", "aria-valuetext": "100 %" }),
           el("span", { className: "envoi-pourcentage", "aria-hidden": "true", text: "100 %" }))) : null,
-      state === "refused" && spec.refusal ? el("p", { className: "refus" },
-        el("strong", { text: "Motif du refus : " }), spec.refusal) : null,
+      piece.preview,
+      state === "refused" && spec.refusal ? el("p", { className: "refus", role: announce ? "alert" : null },
+        el("strong", { text: "Pièce refusée. Motif : " }), spec.refusal,
+        mayChange ? " Envoyez un autre fichier." : "") : null,
       replaceable && !piece.replacing ? el("button", { type: "button", className: "fr-btn fr-btn--secondary fr-btn--sm",
         text: "Remplacer", "aria-label": "Remplacer : " + spec.label,
         onclick: () => {
@@ -775,18 +948,21 @@
     if (keepFocus && !body.contains(document.activeElement)) item.querySelector("h3").focus();
   }
 
-  /** The list of required documents. mayUpload: the form is offered; onlyRefused: only for refused ones. */
-  function renderPieces(container, documents, { mayUpload, onlyRefused }) {
-    pieces.clear();
-    watched.clear();
+  /**
+   * The list of required documents in `container` (each type is in one list of the page).
+   *   mayUpload: the form is offered; onlyRefused: only for refused ones (after the submission);
+   *   complement: the instructor named these documents, to be replaced whatever their state.
+   */
+  function renderPieces(container, documents, { mayUpload, onlyRefused, complement }) {
     const list = el("ul", { className: "pieces" }, documents.map((spec) => {
       const item = el("li", { className: "piece carte", id: "piece-" + spec.document },
         el("h3", { className: "fr-h6 fr-mb-1w", text: spec.label, tabindex: "-1" }),
         spec.reason ? el("p", { className: "fr-hint-text", text: spec.reason }) : null,
         el("div", { className: "piece-corps" }),
         el("p", { className: "piece-message", role: "status", "aria-live": "polite" }));
-      pieces.set(spec.document, { spec, item, mayUpload, onlyRefused, replacing: false,
-        status: item.querySelector(".piece-message") });
+      watched.delete(spec.document);
+      pieces.set(spec.document, { spec, item, mayUpload, onlyRefused, complement: Boolean(complement),
+        replacing: false, preview: null, status: item.querySelector(".piece-message") });
       return item;
     }));
     container.replaceChildren(list);
@@ -850,6 +1026,12 @@
       Permis.showMessage(state, "Le récapitulatif n'a pas pu être chargé : rechargez la page.", "echec");
       return;
     }
+    const documents = summary.required_documents || [];
+    byId("recapitulatif-pieces").replaceChildren(...(documents.length ? documents.map((spec) => el("li", {},
+      el("span", { className: "recapitulatif-piece" }, spec.label), " ", Demandes.documentBadge(spec.state, spec.state_label),
+      spec.state === "refused" && spec.refusal ? el("span", { className: "fr-hint-text", text: "Motif : " + spec.refusal }) : null))
+      : [el("li", { text: "Les pièces à fournir dépendent des étapes 2 et 4 : enregistrez-les d'abord." })]),
+    el("li", {}, el("a", { className: "fr-link", href: stepLink(6), text: "Voir ou changer les pièces (étape 6)" })));
     const missing = summary.missing || [];
     byId("manques").replaceChildren(...missing.map((item) => el("li", {},
       el("a", { href: stepLink(stepOfField(item.field)), text: item.message }))));
@@ -867,15 +1049,22 @@
 
   // A mediator's request: the person's consent, recorded before the submission (PUT steps/consent).
   const consentForm = byId("formulaire-consent");
+  let consentFilled = false; // filled once: what the person typed stays when they come back to step 7
   function showConsentForm() {
     consentForm.hidden = request.mandate !== "mediation" || !can("edit");
-    if (consentForm.hidden) return;
-    const saved = (request.steps || {}).consent || (request.steps || {}).civil_status || {};
+    if (consentForm.hidden || consentFilled) return;
+    consentFilled = true;
+    const steps = request.steps || {};
+    const saved = { ...(steps.consent || steps.civil_status || {}),
+      ...(typedDrafts.consent ? typedDrafts.consent.fields : {}) };
     byId("consent-birth_name").value = saved.birth_name || "";
     byId("consent-first_names").value = saved.first_names || "";
     byId("consent-method").value = saved.method || "";
     byId("consent-consented_on").value = saved.consented_on || "";
   }
+  const readConsent = () => ({ birth_name: value("consent-birth_name"), first_names: value("consent-first_names"),
+    method: value("consent-method"), consented_on: value("consent-consented_on") });
+  autosave.register("consent", consentForm, readConsent);
   consentForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const button = byId("enregistrer-consent");
@@ -887,9 +1076,8 @@
       return;
     }
     Permis.busy(button, true, "Enregistrement…");
-    const result = await Permis.callApi(path("/steps/consent"), { method: "PUT", token: true, body: {
-      birth_name: value("consent-birth_name"), first_names: value("consent-first_names"),
-      method: value("consent-method"), consented_on: value("consent-consented_on") } });
+    await autosave.settle("consent");
+    const result = await Permis.callApi(path("/steps/consent"), { method: "PUT", token: true, body: readConsent() });
     Permis.busy(button, false);
     if (result.sessionOver) return;
     if (!result.ok) {
@@ -897,7 +1085,9 @@
       return;
     }
     request = result.data;
+    delete typedDrafts.consent;
     showHeader();
+    noticeStep = 7;
     Permis.showMessage(byId("avis"), "Consentement enregistré : " + (request.consent || "") , "succes");
     showSummaryStep();
   });
@@ -1003,17 +1193,6 @@
         onclick: (event) => schoolAction(event.currentTarget, "/resend-validation",
           (view) => "La demande de validation est renvoyée au candidat. Statut : « " + view.status_label + " ».") }));
     }
-    if (can("send_complement")) {
-      // The agent named the documents to replace: say which, then send the request back.
-      const labels = (request.complement_documents || []).map((document) => document.label);
-      if (labels.length) {
-        buttons.push(el("p", { text: "Pièces à remplacer : " + labels.join(", ") + ". Remplacez-les ci-dessous, "
-          + "puis renvoyez la demande." }));
-      }
-      buttons.push(el("button", { type: "button", className: "fr-btn", text: "J'ai remplacé les pièces : renvoyer la demande",
-        onclick: (event) => schoolAction(event.currentTarget, "/complement",
-          (view) => "La demande est renvoyée à l'instructeur. Statut : « " + view.status_label + " ».") }));
-    }
     if (can("resend_licence")) {
       buttons.push(el("button", { type: "button", className: "fr-btn", text: "Demander un nouvel envoi du titre",
         onclick: (event) => schoolAction(event.currentTarget, "/licence/resend",
@@ -1033,38 +1212,113 @@
     byId("lecture-actions").replaceChildren(...buttons);
   }
 
-  async function showHistory() {
-    const state = byId("etat-historique");
+  /** The request's history, newest last (null when it could not be read: said on the page). */
+  async function loadHistory() {
     const result = await Permis.callApi(path("/history"), { token: true });
-    if (result.sessionOver) return;
+    if (result.sessionOver) return null;
     if (!result.ok) {
-      Permis.showMessage(state, result.data.message, "echec");
-      return;
+      Permis.showMessage(byId("etat-historique"), result.data.message, "echec");
+      return null;
     }
-    const rows = result.data.history || [];
-    Permis.showMessage(state, rows.length ? "" : "Aucun changement de statut pour le moment.");
+    return result.data.history || [];
+  }
+
+  function showHistory(rows) {
+    if (!rows) return;
+    Permis.showMessage(byId("etat-historique"), rows.length ? "" : "Aucun changement de statut pour le moment.");
     byId("historique").replaceChildren(...rows.map((row) => el("li", {},
       el("p", { className: "historique-date" }, el("time", { datetime: row.at, text: Permis.formatDate(row.at, true) })),
       el("p", {}, row.from_label
-        ? ["De « " + row.from_label + " » à ", Demandes.statusBadge(row.to_status, row.to_label)]
-        : ["Création : ", Demandes.statusBadge(row.to_status, row.to_label)],
+        ? ["De « " + row.from_label + " » à ", Demandes.statusBadge(row.to_status, row.to_label, true)]
+        : ["Création : ", Demandes.statusBadge(row.to_status, row.to_label, true)],
       row.actor_label ? " — " + row.actor_label : ""),
       row.reason ? el("p", { className: "motif" }, el("strong", { text: "Motif : " }), row.reason) : null)));
   }
 
-  async function showReadOnlyDocuments() {
-    const state = byId("etat-lecture-pieces");
-    const result = await Permis.callApi(path("/summary"), { token: true });
+  /** A rejected request says why where its status is, not only in the history. */
+  function showRejection(rows) {
+    const target = byId("lecture-motif");
+    const rejected = request.status === "rejetee" && (rows || []).filter((row) => row.to_status === "rejetee").pop();
+    target.hidden = !(rejected && rejected.reason);
+    target.textContent = target.hidden ? "" : "Motif du rejet, le " + Permis.formatDate(rejected.at, true) + " : "
+      + rejected.reason;
+  }
+
+  // --- A complement asked by the instructor -----------------------------------------------------------
+  // On top of the page: the instructor's reasons (the history's row of the request), the documents
+  // named, each with its upload form until it is sent again, and the button that sends the request back.
+
+  function showComplement(rows, documents) {
+    const block = byId("bloc-complement");
+    block.hidden = !can("send_complement");
+    if (block.hidden) return documents;
+    const asked = (rows || []).filter((row) => row.to_status === "complement-demande").pop();
+    byId("motifs-complement").replaceChildren(...(asked
+      ? [el("strong", { text: "Motif de l'instructeur, le " + Permis.formatDate(asked.at, true) + " : " }),
+        asked.reason || "non précisé."]
+      : ["L'instructeur a demandé un complément."]));
+    const named = (request.complement_documents || []).map((item) => item.document);
+    byId("liste-complement").replaceChildren(...(request.complement_documents || []).map((item) =>
+      el("li", { text: item.label })));
+    renderPieces(byId("pieces-complement"), documents.filter((spec) => named.includes(spec.document)),
+      { mayUpload: can("upload"), complement: true });
+    showComplementState();
+    return documents.filter((spec) => !named.includes(spec.document));
+  }
+
+  /** How many of the documents asked for are sent again. */
+  function showComplementState() {
+    if (byId("bloc-complement").hidden) return;
+    const named = request.complement_documents || [];
+    const left = named.filter((item) => {
+      const piece = pieces.get(item.document);
+      return !piece || stillToReplace(piece.spec);
+    });
+    Permis.showMessage(byId("etat-complement"), left.length
+      ? "À remplacer encore : " + left.map((item) => item.label).join(", ") + "."
+      : (named.length > 1 ? "Les pièces demandées sont remplacées" : "La pièce demandée est remplacée")
+        + " : renvoyez maintenant la demande à l'instructeur.", left.length ? "info" : "succes");
+  }
+
+  const complementForm = byId("formulaire-complement");
+  complementForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = byId("renvoyer-complement");
+    if (button.disabled) return;
+    Permis.clearErrors(complementForm);
+    Permis.busy(button, true, "Envoi…");
+    const result = await Permis.callApi(path("/complement"), { method: "POST", token: true,
+      body: { version: request.version } });
     if (result.sessionOver) return;
-    let documents = result.ok ? result.data.required_documents || [] : [];
+    Permis.busy(button, false);
     if (!result.ok) {
-      // No summary for this viewer: the states of the documents sent, alone.
-      const states = await Permis.callApi(path("/documents"), { token: true });
-      if (states.sessionOver) return;
-      documents = states.ok ? states.data.documents.map((item) => ({ ...item, refusal: item.reason })) : [];
+      if (!conflict(result)) Permis.showErrors(complementForm, result.data);
+      return;
     }
+    Permis.setNotice("La demande est renvoyée à l'instructeur avec les pièces remplacées. Statut : « "
+      + result.data.status_label + " ». " + (result.data.status_hint || ""));
+    history.replaceState(null, "", window.location.pathname + "#id=" + encodeURIComponent(requestId));
+    window.location.reload();
+  });
+
+  /** The documents: the filer's list of required ones (the summary), each with its state and its last
+   *  change; the candidate of a school's request, the states of those sent. */
+  async function readOnlyDocuments() {
+    const [required, sent] = await Promise.all([
+      request.viewer === "filer" ? Permis.callApi(path("/summary"), { token: true }) : null,
+      Permis.callApi(path("/documents"), { token: true })]);
+    if ((required && required.sessionOver) || sent.sessionOver) return null;
+    const states = sent.ok ? sent.data.documents : [];
+    if (!required || !required.ok) return states.map((item) => ({ ...item, refusal: item.reason }));
+    const changed = Object.fromEntries(states.map((item) => [item.document, item.updated_at]));
+    return (required.data.required_documents || []).map((spec) => ({ ...spec, updated_at: changed[spec.document] }));
+  }
+
+  function showReadOnlyDocuments(documents) {
+    const state = byId("etat-lecture-pieces");
     if (!documents.length) {
-      Permis.showMessage(state, "Aucune pièce justificative à afficher.");
+      Permis.showMessage(state, byId("bloc-complement").hidden ? "Aucune pièce justificative à afficher."
+        : "Les autres pièces n'ont pas à être remplacées.");
       byId("pieces-lecture").replaceChildren();
       return;
     }
@@ -1095,8 +1349,13 @@
     byId("telecharger-fiche-retour").hidden = request.procedure !== "inscription-retour";
     byId("lecture-etapes").replaceChildren(...Demandes.stepsView(request, { headingTag: "h3" }));
     byId("bloc-lecture").hidden = false;
-    await Promise.all([showReadOnlyDocuments(), showHistory(),
+    const [documents, rows] = await Promise.all([readOnlyDocuments(), loadHistory(),
       request.neph && registration ? showExams() : null]);
+    if (documents === null) return; // the session is over
+    showHistory(rows);
+    showRejection(rows);
+    showReadOnlyDocuments(showComplement(rows, documents));
+    if (!byId("bloc-complement").hidden && noticeStep === null) byId("titre-complement").focus();
   }
 
   /** The results the examiners recorded, and for a passed category its CEPC and production request. */
@@ -1204,10 +1463,39 @@
     showBirthPlace();
     fills.push(prefillFromAccount());
     await Promise.all(fills);
+    const restored = await restoreTyping();
     // Arriving from an action of the previous page (e.g. "Commencer la demande", whose notice shows
     // above): the focus goes to the step to fill, not back to the top of the page.
-    showStep(stepFromHash() || firstUnfinishedStep(), Boolean(notice));
+    showStep(stepFromHash() || (restored.length ? restored[0].number : firstUnfinishedStep()), Boolean(notice));
     if (currentStep !== 6 && currentStep !== 7) loadSummary();
+  }
+
+  // What the autosave kept of steps typed but not saved (a reload, a closed tab, another workstation):
+  // put back in their forms, over the saved step, and said at the top of the page.
+  let typedDrafts = {}; // step key -> {fields, saved_at}
+  const FILLERS = { civil_status: fillCivilStatus, contact: fillContact, categories: fillCategories,
+    declarations: fillDeclarations };
+
+  async function restoreTyping() {
+    const result = await Permis.callApi(path("/drafts"), { token: true });
+    if (result.sessionOver || !result.ok) return [];
+    typedDrafts = result.data.drafts || {};
+    const restored = STEPS.filter((step) => typedDrafts[step.key] && FILLERS[step.key]);
+    for (const step of restored) {
+      await FILLERS[step.key]({ ...((request.steps || {})[step.key] || {}), ...typedDrafts[step.key].fields });
+    }
+    const consent = typedDrafts.consent;
+    if (restored.length || consent) {
+      const names = restored.map((step) => "étape " + step.number + " « " + step.title + " »");
+      if (consent) names.push("consentement de la personne (étape 7)");
+      const last = [...restored.map((step) => typedDrafts[step.key].saved_at), consent && consent.saved_at]
+        .filter(Boolean).sort().pop();
+      Permis.showMessage(byId("avis"), "Votre saisie non enregistrée a été conservée et reprise ("
+        + names.join(", ") + ", le " + Permis.formatDate(last, true) + "). Vérifiez-la, puis cliquez sur "
+        + "« Enregistrer et continuer » pour l'enregistrer dans la demande.", "info");
+      noticeStep = restored.length ? restored[0].number : 7;
+    }
+    return restored;
   }
 
   async function load() {

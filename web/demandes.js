@@ -106,13 +106,16 @@
       el("tbody", {}, rows.map((row) => {
         const href = "demande.html#id=" + encodeURIComponent(row.request_id);
         const who = row.candidate_name || "candidat non renseigné";
-        return el("tr", {},
+        return el("tr", { "data-avec-statut": true },
           el("th", { scope: "row" }, el("a", { href, text: row.request_id })),
           // data-label: on a phone each row becomes a card whose cells say what they are (style.css).
           el("td", { "data-label": "Candidat" }, row.candidate_name
             || el("span", { className: "fr-hint-text", text: "Non renseigné" })),
           el("td", { "data-label": "Démarche", text: row.procedure_label }),
-          el("td", { "data-label": "Statut" }, Demandes.statusBadge(row.status, row.status_label)),
+          // The status and, under it, what happens next and who acts.
+          el("td", { "data-label": "Statut" }, Demandes.statusBadge(row.status, row.status_label),
+            el("p", { className: "prochaine-etape fr-text--xs fr-mb-0 fr-mt-1v", "data-prochaine-etape": true,
+              text: row.next_step || "" })),
           el("td", { "data-label": "Dernière modification" },
             el("time", { datetime: row.updated_at, text: Permis.formatDate(row.updated_at, true) })),
           el("td", { "data-label": "Action" }, el("a", { className: "fr-link", href,
@@ -154,6 +157,14 @@
     showTable([found], "Demande n° " + number);
   }
 
+  /** The status filter in the caller's own words (a candidate reads "À valider par vous"), from the list's answer. */
+  function relabelStatuses(statuses) {
+    const names = Object.fromEntries((statuses || []).map((item) => [item.status, item.label]));
+    Array.from(byId("filtre-status").options).forEach((option) => {
+      if (names[option.value]) option.textContent = names[option.value];
+    });
+  }
+
   async function loadPage() {
     const state = byId("etat-liste");
     Permis.showMessage(state, "Chargement…", "info");
@@ -174,6 +185,7 @@
     }
     const rows = result.data.requests || [];
     const cursor = result.data.next_cursor || null;
+    relabelStatuses(result.data.statuses);
     const filtered = Object.values(filters).some(Boolean);
     cursors = cursors.slice(0, pageIndex + 1);
     if (cursor) cursors.push(cursor);

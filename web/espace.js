@@ -1,10 +1,10 @@
 "use strict";
-// The signed-in person's account page, for every role ("Mes données" for a candidate, "Mon compte"
-// otherwise): their data (GET /me) and its correction (PATCH /me), the ways to their spaces,
-// the agents' double authentication (POST /me/mfa/setup then /me/mfa/verify), the password
-// (PUT /me/password) and the email (POST /me/email, confirmed by confirmer-adresse.html), signing
-// out of every device (DELETE /sessions), the export of their data (GET /me/export) and closing
-// the account (DELETE /me). A school's members are managed on membres.html.
+// The signed-in person's account page, "Mon compte", for every role: their data (GET /me) and its
+// correction (PATCH /me), the ways to their spaces, the agents' double authentication (POST
+// /me/mfa/setup then /me/mfa/verify), the password (PUT /me/password) and the email (POST
+// /me/email, confirmed by confirmer-adresse.html), signing out of every device (DELETE /sessions),
+// the export of their data (GET /me/export) and closing the account (DELETE /me). A school's
+// members are managed on membres.html.
 // Every value from the server is put in the page with textContent / createElement.
 
 (function espace() {
@@ -146,7 +146,7 @@
 
   function showAll() {
     const candidate = me.role === "candidat";
-    const title = candidate ? "Mes données" : "Mon compte";
+    const title = "Mon compte";
     byId("titre").textContent = title;
     document.title = title + " – Permis en ligne";
     const bonjour = byId("bonjour");

@@ -9,11 +9,6 @@
   const readAddress = Permis.bindAddress();
   const antirobot = Permis.bindAntirobot(byId("altcha"), byId("etat-altcha"));
 
-  // A birth date cannot be in the future (local date, as typed).
-  const today = new Date();
-  byId("birth_date").max = [today.getFullYear(), String(today.getMonth() + 1).padStart(2, "0"),
-    String(today.getDate()).padStart(2, "0")].join("-");
-
   // Born in France: commune + département. Abroad: country (short list, or its two-letter code) + city.
   const country = byId("birth_place-country");
   function bornAbroad() {

@@ -120,7 +120,7 @@
       return true;
     }
     if (result.status === 403) {
-      noAccess("Accès réservé aux administrateurs de préfecture", result.data.message, "espace.html", "Aller à mon espace");
+      noAccess("Accès réservé aux administrateurs de préfecture", result.data.message, "espace.html", "Aller à mon compte");
       return true;
     }
     return false;
@@ -516,7 +516,7 @@
     if (!ADMINISTRATORS.includes(me.role)) {
       noAccess("Cette page est réservée aux administrateurs de préfecture",
         "Les statistiques servent aux préfectures. Votre compte (" + (Permis.ROLE_LABELS[me.role] || me.role)
-        + ") n'y a pas accès : vos démarches sont dans votre espace.", "espace.html", "Aller à mon espace");
+        + ") n'y a pas accès : vos démarches sont dans votre espace.", "espace.html", "Aller à mon compte");
       return;
     }
     if (me.mfa_required) {

@@ -41,6 +41,7 @@
     const badge = byId("statut");
     badge.textContent = answer.status_label;
     badge.className = "fr-badge " + (BADGES[answer.status] || "fr-badge--info");
+    badge.dataset.statut = answer.status; // its next step is said just below (the browser tests check it)
     byId("depuis").textContent = Permis.formatDate(answer.since, true);
     byId("explication").textContent = answer.explanation;
     byId("lien-alertes").href = "alertes.html#demande=" + encodeURIComponent(answer.request_id);

@@ -19,14 +19,6 @@
 
   const path = (suffix) => "/requests/" + encodeURIComponent(requestId) + (suffix || "");
 
-  // DSFR badge of a status: waiting for someone, in progress, ended well, ended badly.
-  const BADGES = {
-    "attente-validation-usager": "fr-badge--new", expiree: "fr-badge--warning", "complement-demande": "fr-badge--warning",
-    "verification-images": "fr-badge--info", "en-instruction": "fr-badge--info", validee: "fr-badge--success",
-    rejetee: "fr-badge--error",
-  };
-  const statusBadge = (status, label) => el("span", { className: "fr-badge " + (BADGES[status] || ""), text: label });
-
   /** The end of the page's journey: a titled block, focused. */
   function finish(title, message, hint, kind) {
     byId("bloc-validation").hidden = true;
@@ -45,14 +37,19 @@
     const school = request.school_name ? "Votre auto-école, « " + request.school_name + " »," : "Votre auto-école";
     byId("intro-demande").textContent = school + " a préparé cette demande pour vous. Vérifiez-la puis "
       + "validez-la : elle ne sera envoyée à l'administration qu'après votre validation.";
-    ["nom-auto-ecole", "nom-auto-ecole-divergence"].forEach((id) => {
+    byId("lien-contact").href = "contact.html#demande=" + encodeURIComponent(request.request_id);
+    const schoolAddress = byId("adresse-auto-ecole");
+    schoolAddress.hidden = !request.school_address;
+    schoolAddress.textContent = request.school_address ? "à son adresse : " + request.school_address : "";
+    ["nom-auto-ecole", "nom-auto-ecole-divergence", "nom-auto-ecole-contact"].forEach((id) => {
       byId(id).textContent = request.school_name ? "votre auto-école (« " + request.school_name + " »)" : "votre auto-école";
     });
     byId("entete").replaceChildren(...Array.from(Demandes.definitions([
       ["Auto-école", request.school_name],
       ["Démarche", request.procedure_label],
-      ["Statut", statusBadge(request.status, request.status_label)],
+      ["Statut", Demandes.statusBadge(request.status, request.status_label)],
     ]).childNodes));
+    byId("indication-statut").textContent = request.status_hint || "";
     const deadline = byId("echeance");
     // The deadline only matters while the validation is awaited.
     const awaited = request.validation_deadline && request.status === "attente-validation-usager";
@@ -64,6 +61,23 @@
     byId("informations").replaceChildren(...Demandes.stepsView(request, { headingTag: "h3" }));
     byId("bloc-demande").hidden = false;
     byId("bloc-informations").hidden = false;
+  }
+
+  /** The documents the school joined, each with its state; an accepted file can be seen (thumbnail or PDF). */
+  async function showDocuments() {
+    const result = await Permis.callApi(path("/documents"), { token: true });
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      Permis.showMessage(byId("etat-pieces"), result.data.message, "echec");
+      return;
+    }
+    const documents = result.data.documents || [];
+    Permis.showMessage(byId("etat-pieces"), documents.length ? "" : "Aucune pièce jointe pour le moment.");
+    byId("pieces").replaceChildren(...documents.map((item) => el("li", { className: "carte" },
+      el("p", { className: "fr-text--bold fr-mb-1w", text: item.label }),
+      el("p", { className: "fr-mb-1w" }, "État : ", Demandes.documentBadge(item.state, item.state_label)),
+      item.state === "accepted" && item.document !== "ephoto"
+        ? Demandes.filePreview(request.request_id, item.document, item.label) : null)));
   }
 
   async function fetchRequest() {
@@ -96,6 +110,7 @@
     }
     Permis.showMessage(byId("chargement"), "");
     showRequest();
+    showDocuments();
     const actions = Array.isArray(request.actions) ? request.actions : [];
     if (actions.includes("validate")) {
       byId("bloc-validation").hidden = false;

@@ -2,6 +2,7 @@
   REQUEST#<number> / REQUEST              the request, its saved steps, its version
   REQUEST#<number> / HISTORY#<time>#<nn>  one row per transition, put with the change
   REQUEST#<number> / RECEIPT              where the deposit receipt's PDF is
+  REQUEST#<number> / AUTOSAVE#<step>      what is being typed in a step, not saved yet (the draft's TTL)
   MEDIATOR#<account> / LETTER#<time>#<event>  a letter the mediator posts to a person without email
   gsi1: SCHOOL#<id>#REQUESTS              a school's requests, newest first
   gsi1: MEDIATOR#<account>#REQUESTS       a digital mediator's requests, newest first
@@ -10,7 +11,9 @@
   gsi3: INSTRUCTION#<authority>, <queued>  requests awaiting instruction, oldest first (queue health)
   gsi3: LICENCE_DUE, <due time>           licences with a time-based step to come (post office, resend)
 Every state change is one TransactWriteItems: the request (on condition of the version read), its
-history rows, its outbox events, and what the use case adds (an Idempotency-Key, an account)."""
+history rows, its outbox events, and what the use case adds (an Idempotency-Key, an account).
+A draft is deleted in one transaction (the request, on condition of its status and version, and
+request.draft_deleted); the draft-deletions worker then deletes whatever else the request left."""
 from __future__ import annotations
 
 import base64
@@ -22,7 +25,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamo import from_item, to_item, transact
+from chalicelib.adapters.dynamo import TransactionRefused, from_item, to_item, transact
 from chalicelib.adapters.outbox import outbox_put
 from chalicelib.domain import request_events
 from chalicelib.domain.errors import InvalidInput
@@ -36,6 +39,9 @@ IDEMPOTENCY_RETENTION = timedelta(hours=24)
 VALIDATION_DUE = "VALIDATION_DUE"
 LICENCE_DUE = "LICENCE_DUE"
 MAX_FILTERED_QUERIES = 5
+AUTOSAVE_PREFIX = "AUTOSAVE#"
+DELETE_REQUEST, DELETE_APPOINTMENT = 0, 1  # items of delete_draft_items, as TransactionRefused names them
+BATCH_WRITE_SIZE = 25  # DynamoDB's limit per BatchWriteItem
 LETTER_RETENTION_DAYS = 90  # a letter's text (personal data) is kept long enough to be printed
 
 
@@ -84,8 +90,17 @@ def _item(request: Request) -> dict[str, Any]:
               "search_name": normalize_name(request.candidate_name()) or None,
               **request.model_dump(mode="json")}
     if request.status == RequestStatus.DRAFT:  # drafts untouched for 3 months expire
-        values["expires_at"] = int((request.updated_at + timedelta(days=DRAFT_RETENTION_DAYS)).timestamp())
+        values["expires_at"] = draft_expires_at(request)
     return to_item(values)
+
+
+def draft_expires_at(request: Request) -> int:
+    """The TTL of a draft (and of what is typed in it): 3 months after its last change."""
+    return int((request.updated_at + timedelta(days=DRAFT_RETENTION_DAYS)).timestamp())
+
+
+def autosave_key(request_id: str, step: str) -> dict[str, Any]:
+    return request_key(request_id, f"{AUTOSAVE_PREFIX}{step}")
 
 
 def _request(item: dict[str, Any]) -> Request:
@@ -120,16 +135,115 @@ class DynamoRequestsRepository:
                                  ExpressionAttributeNames={"#status": "status", "#procedure": "procedure"}).get("Item")
         return from_item(item) if item else None
 
-    def replace(self, request: Request) -> bool:
+    def replace(self, request: Request, step: str | None = None) -> bool:
         """A draft's step saved: `request.version` is the new version; False when someone saved in
-        between (no status change, so no history row)."""
+        between (no status change, so no history row). With `step`, that step's autosave is deleted in
+        the same transaction: what remains autosaved is only what was typed and not saved."""
+        put = {"TableName": self._table, "Item": _item(request), **_version_condition(request)}
         try:
-            self._db.put_item(TableName=self._table, Item=_item(request), **_version_condition(request))
+            if step is None:
+                self._db.put_item(**put)
+            else:
+                transact(self._db, [{"Put": put},
+                                    {"Delete": {"TableName": self._table, "Key": autosave_key(request.request_id, step)}}])
+        except TransactionRefused:
+            return False
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
             raise
         return True
+
+    # --- autosaves: a step being typed, one item per request and step ---------------------------
+
+    def autosave_items(self, request: Request, step: str, fields: dict[str, Any],
+                       saved_at: datetime) -> list[dict[str, Any]]:
+        """The autosave of `step`, on condition the request is still a draft; the request itself is
+        not written (its version does not move: the submission's lock is not disturbed)."""
+        return [{"ConditionCheck": {"TableName": self._table, "Key": request_key(request.request_id),
+                                    "ConditionExpression": "#status = :draft",
+                                    "ExpressionAttributeNames": {"#status": "status"},
+                                    "ExpressionAttributeValues": {":draft": {"S": RequestStatus.DRAFT.value}}}},
+                {"Put": {"TableName": self._table, "Item": {
+                    **autosave_key(request.request_id, step), "entity": {"S": "autosave"}, "step": {"S": step},
+                    "fields": to_item({"fields": fields})["fields"],  # nulls kept: a field emptied
+                    "saved_at": {"S": saved_at.isoformat()},
+                    "expires_at": {"N": str(draft_expires_at(request))}}}}]
+
+    def autosaves(self, request_id: str) -> dict[str, dict[str, Any]]:
+        """The request's autosaved steps (one Query; a handful of items, one page)."""
+        answer = self._db.query(TableName=self._table, ConsistentRead=True,
+                                KeyConditionExpression="pk = :pk AND begins_with(sk, :autosave)",
+                                ExpressionAttributeValues={":pk": {"S": f"REQUEST#{request_id}"},
+                                                           ":autosave": {"S": AUTOSAVE_PREFIX}})
+        saved = [from_item(item) for item in answer["Items"]]
+        return {row["step"]: {"fields": row.get("fields") or {}, "saved_at": row["saved_at"]} for row in saved}
+
+    # --- a draft deleted: the request in one transaction, what remains by the worker -------------
+
+    def delete_draft_items(self, request: Request, event: OutboxEvent, now: datetime) -> list[dict[str, Any]]:
+        """The request item, on condition it is still the draft read (status and version); its
+        appointment, if any, must have begun (a future one is cancelled first: its place is freed and
+        the school told); the event that has the rest deleted (DELETE_REQUEST, DELETE_APPOINTMENT: the
+        indexes TransactionRefused.failed names)."""
+        from chalicelib.adapters.appointments_repository import current_key
+
+        return [{"Delete": {"TableName": self._table, "Key": request_key(request.request_id),
+                            "ConditionExpression": "#status = :draft AND version = :version",
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {":draft": {"S": RequestStatus.DRAFT.value},
+                                                          ":version": {"N": str(request.version)}}}},
+                {"ConditionCheck": {"TableName": self._table, "Key": current_key(request.request_id),
+                                    "ConditionExpression": "attribute_not_exists(pk) OR starts_at <= :now",
+                                    "ExpressionAttributeValues": {":now": {"S": now.isoformat()}}}},
+                outbox_put(self._table, event)]
+
+    def remains(self, request_id: str) -> list[dict[str, Any]]:
+        """Every item left of a deleted request: its partition (history, documents, autosaves,
+        receipt...) and its alert subscriptions. Keys plus what the purge needs (entity, document, code)."""
+        found = []
+        for partition in (f"REQUEST#{request_id}", f"ALERT#{request_id}"):
+            start = None
+            while True:
+                kwargs: dict[str, Any] = {"TableName": self._table, "ConsistentRead": True,
+                                          "KeyConditionExpression": "pk = :pk",
+                                          "ExpressionAttributeValues": {":pk": {"S": partition}},
+                                          "ProjectionExpression": "#pk, #sk, #entity, #document, #code",
+                                          "ExpressionAttributeNames": {f"#{name}": name for name in (
+                                              "pk", "sk", "entity", "document", "code")}}
+                if start:
+                    kwargs["ExclusiveStartKey"] = start
+                page = self._db.query(**kwargs)
+                found += [from_item(item) for item in page["Items"]]
+                start = page.get("LastEvaluatedKey")
+                if not start:
+                    break
+        return found
+
+    def delete_all(self, keys: list[dict[str, str]]) -> None:
+        """Deletes the items (pk, sk) by batches of 25; what DynamoDB leaves unprocessed is sent again
+        (a few times, then the worker fails and SQS retries: deleting twice is harmless)."""
+        for first in range(0, len(keys), BATCH_WRITE_SIZE):
+            requests = [{"DeleteRequest": {"Key": {"pk": {"S": key["pk"]}, "sk": {"S": key["sk"]}}}}
+                        for key in keys[first:first + BATCH_WRITE_SIZE]]
+            for _ in range(5):
+                left = self._db.batch_write_item(RequestItems={self._table: requests}).get("UnprocessedItems") or {}
+                requests = left.get(self._table, [])
+                if not requests:
+                    break
+            else:
+                raise RuntimeError("DynamoDB left items unprocessed after 5 tries")
+
+    def release_ephoto(self, code: str, request_id: str) -> None:
+        """A deleted draft's ePhoto claim (a request taken back after its submission holds one), on
+        condition it is still this request's."""
+        try:
+            self._db.delete_item(TableName=self._table, Key={"pk": {"S": f"EPHOTO#{code}"}, "sk": {"S": "EPHOTO"}},
+                                 ConditionExpression="request_id = :request",
+                                 ExpressionAttributeValues={":request": {"S": request_id}})
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     # --- state changes: one transaction each ---------------------------------------------------
 

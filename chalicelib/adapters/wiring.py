@@ -72,7 +72,8 @@ def requests_service():
     use case asks for them)."""
     from chalicelib.services.requests import Requests
 
-    return Requests(requests_repository(), documents_repository(), accounts=accounts, upload_exists=upload_exists)
+    return Requests(requests_repository(), documents_repository(), accounts=accounts, upload_exists=upload_exists,
+                    delete_files=delete_files)
 
 
 def instruction_service():
@@ -111,12 +112,40 @@ def presigned_download(key: str, file_name: str, seconds: int = 60) -> str:
         "ResponseContentDisposition": f'attachment; filename="{file_name}"'})
 
 
+def presigned_inline(key: str, file_name: str, content_type: str, seconds: int = 60) -> str:
+    """A link of `seconds` to a file of the documents bucket, shown in the page (an <img>, a PDF in
+    the browser) rather than downloaded: inline, with its own content type."""
+    return client("s3").generate_presigned_url("get_object", ExpiresIn=seconds, Params={
+        "Bucket": settings.bucket_name("documents"), "Key": key, "ResponseContentType": content_type,
+        "ResponseContentDisposition": f'inline; filename="{file_name}"'})
+
+
+def delete_files(prefixes: list[str]) -> int:
+    """Deletes for good every version (and delete marker) of the documents bucket's objects under
+    `prefixes`: the bucket is versioned, and a plain delete would keep the file 30 days behind a
+    marker. How many versions were deleted; a replay finds none."""
+    s3, bucket = client("s3"), settings.bucket_name("documents")
+    deleted = 0
+    for prefix in prefixes:
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+            versions = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                        for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            for first in range(0, len(versions), 1000):  # S3's limit per DeleteObjects
+                answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": versions[first:first + 1000],
+                                                                  "Quiet": True})
+                if answer.get("Errors"):
+                    raise RuntimeError(f"S3 refused to delete {len(answer['Errors'])} file version(s)")
+            deleted += len(versions)
+    return deleted
+
+
 def documents():
     from chalicelib.services.documents import Documents
 
     return Documents(documents_repository(),
                      presign=functools.partial(client("s3").generate_presigned_post,
-                                               Bucket=settings.bucket_name("documents")))
+                                               Bucket=settings.bucket_name("documents")),
+                     open_link=presigned_inline)
 
 
 def upload_exists(key: str) -> bool:

@@ -3,7 +3,7 @@ emailed link, resending the link, and the communes of a postal code (for the add
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from chalice import Blueprint
 from pydantic import ConfigDict, Field
@@ -18,6 +18,7 @@ from chalicelib.domain.errors import NotFound
 from chalicelib.services import antirobot
 
 if TYPE_CHECKING:
+    from chalicelib.adapters.identity import Tokens
     from chalicelib.services.accounts import Opened
 
 blueprint = Blueprint(__name__)
@@ -56,11 +57,28 @@ class ActivationPreview(Model):
     request_id: str
 
 
+class SessionTokens(Model):
+    access_token: str
+    id_token: str
+    refresh_token: str | None
+    expires_in: int
+    token_type: Literal["Bearer"] = "Bearer"
+
+
+def session_tokens(tokens: "Tokens") -> SessionTokens:
+    return SessionTokens(access_token=tokens.access_token, id_token=tokens.id_token,
+                         refresh_token=tokens.refresh_token, expires_in=tokens.expires_in)
+
+
 class Activated(Model):
     account_id: str
     role: str
     message: str
     request_id: str | None = None
+    tokens: SessionTokens | None = Field(default=None, description="La session ouverte à l'activation (candidats, "
+                                                                     "auto-écoles, médiateurs) ; les agents se "
+                                                                     "connectent ensuite avec leur double "
+                                                                     "authentification")
 
 
 class EmailInput(Model):
@@ -139,10 +157,12 @@ def activation_preview(body: TokenInput) -> ActivationPreview:
        tags=TAGS, request_model=ActivationInput, response_model=Activated, errors=(404,), roles=PUBLIC,
        rate_limit="public")
 def activate(body: ActivationInput) -> Activated:
-    profile, link_data = wiring.accounts().activate(body.token, body.password)
+    profile, link_data, tokens = wiring.accounts().activate_and_sign_in(body.token, body.password)
     return Activated(account_id=profile.account_id, role=profile.role.value,
                      request_id=str(link_data.get("request_id") or "") or None,
-                     message="Votre compte est activé : connectez-vous avec votre adresse électronique et ce mot de passe.")
+                     tokens=session_tokens(tokens) if tokens else None,
+                     message="Votre compte est activé et vous êtes connecté(e)." if tokens else
+                     "Votre compte est activé : connectez-vous avec votre adresse électronique et ce mot de passe.")
 
 
 @route(blueprint, "/accounts/activation/resend", method="POST", summary="Recevoir un nouveau lien d'activation",

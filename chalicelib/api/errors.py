@@ -116,6 +116,6 @@ def validation_failed(exc: ValidationError) -> InvalidInput:
     ]
     return InvalidInput(
         "validation_failed",
-        "La requête contient des champs à corriger : voyez le détail de chaque champ.",
+        "Certaines informations sont à corriger : le détail est indiqué pour chaque champ.",
         details,
     )

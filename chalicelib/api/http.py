@@ -61,7 +61,7 @@ def parse_body(raw: bytes | None, model: type[BaseModel]) -> BaseModel:
     else:
         try:
             data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[..." nested too deep
             raise MalformedRequest(
                 "invalid_json",
                 "Le corps de la requête n'est pas un JSON valide : vérifiez les guillemets, les virgules et les accolades.",

@@ -52,7 +52,7 @@ def view(profile: Profile) -> ProfileView:
 
 class Correction(Model):
     """What a person may correct themselves. A candidate corrects their civil status (the seed's
-    remedy for a divergence: add the missing birth date in « Mes données » › « Identité »)."""
+    remedy for a divergence: add the missing birth date in « Mon compte » › « Mes informations »)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     birth_name: str | None = Field(None, max_length=80)

@@ -50,8 +50,10 @@ class RequestView(Model):
     mandate: str
     mandate_label: str
     status: str
-    status_label: str
-    status_hint: str
+    status_label: str = Field(description="Le nom du statut pour l'appelant (le candidat lit « À valider par vous » "
+                                          "quand sa validation est attendue)")
+    status_hint: str = Field(description="La prochaine étape : qui doit agir (« À vous : », « Rien à faire de votre "
+                                         "part : »...) et ce qui se passe ensuite, selon l'appelant")
     candidate_name: str
     school_name: str | None
     created_at: datetime
@@ -65,10 +67,15 @@ class RequestView(Model):
     neph: str | None = Field(description="Numéro NEPH, donné à la validation d'une inscription")
     complement_documents: list[DocumentName] = Field(description="Pièces à remplacer, quand un complément est "
                                                                "demandé")
+    complement_asked_at: datetime | None = Field(default=None, description="Quand le complément a été demandé : "
+                                                 "une pièce changée depuis (updated_at de /documents) est remplacée")
+    school_address: str | None = Field(default=None, description="L'adresse de l'auto-école, pour le candidat qui "
+                                                                 "valide sa demande (la prévenir d'une erreur)")
     viewer: str = Field(description="filer (l'auto-école ou le candidat qui dépose) ou candidate (le candidat qui "
                                     "valide la demande d'une auto-école)")
-    actions: list[str] = Field(description="Ce que l'appelant peut faire maintenant : edit, upload, submit, validate, "
-                                           "back_to_draft, resend_validation, resend_licence")
+    actions: list[str] = Field(description="Ce que l'appelant peut faire maintenant : edit, upload, submit, delete, "
+                                           "validate, back_to_draft, resend_validation, send_complement, "
+                                           "resend_licence")
     licence: LicenceView | None = Field(default=None, description="Le titre, une fois commandé (démarches de "
                                                                   "fabrication)")
     structure_name: str | None = Field(default=None, description="La structure du médiateur numérique qui a déposé "
@@ -107,29 +114,58 @@ class RequestRow(Model):
     request_id: str
     procedure_label: str
     status: str
-    status_label: str
+    status_label: str = Field(description="Le nom du statut pour l'appelant (auto-école, candidat ou médiateur)")
+    next_step: str = Field(description="Prochaine étape : qui doit agir et ce qui se passe ensuite")
     candidate_name: str
     created_at: datetime
     updated_at: datetime
 
 
+class StatusName(Model):
+    status: str
+    label: str
+
+
 class RequestPage(Model):
     requests: list[RequestRow]
     next_cursor: str | None
+    statuses: list[StatusName] = Field(description="Les statuts et leur nom pour l'appelant (le filtre par statut)")
 
 
-def view(caller: Profile, request: Request) -> RequestView:
+def audience(caller: Profile, request: Request | None = None):
+    """Whose words the caller reads: a school member's, a candidate's (filing alone or validating a
+    school's request: `viewer()` says which, the mandate says who acts), a mediator's; an agent's."""
+    from chalicelib.domain.status_texts import Audience, audience_of
+    from chalicelib.services.requests import viewer
+
+    if request is not None and viewer(caller, request) is None:
+        return Audience.AGENT  # not theirs (never served to them): the official names
+    return audience_of(caller.role)
+
+
+def status_texts(caller: Profile, request: Request) -> tuple[str, str]:
+    """The status's name and its next step, in the caller's words."""
+    from chalicelib.domain.status_texts import next_step, status_label
+
+    seen_by = audience(caller, request)
+    return (status_label(request.status, seen_by),
+            next_step(request.status, seen_by, request.procedure, mandate=request.mandate,
+                      resend_requested=request.resend_requested_at is not None))
+
+
+def view(caller: Profile, request: Request, school_address: str | None = None) -> RequestView:
     from chalicelib.domain.identity_match import FIELD_LABELS, divergence_message
-    from chalicelib.domain.procedures import MANDATE_LABELS, STATUS_HINTS
+    from chalicelib.domain.procedures import MANDATE_LABELS
     from chalicelib.domain.rules import DOCUMENT_LABELS, DocumentType
     from chalicelib.services.requests import actions, viewer
 
     divergence = tuple(request.identity_divergence)
     consent = consent_of(request)
+    label, hint = status_texts(caller, request)
     return RequestView(request_id=request.request_id, procedure=request.procedure.value,
                        procedure_label=request.procedure_label, mandate=request.mandate.value,
                        mandate_label=MANDATE_LABELS[request.mandate], status=request.status.value,
-                       status_label=request.status_label, status_hint=STATUS_HINTS[request.status],
+                       status_label=label, status_hint=hint,
                        candidate_name=request.candidate_name(), school_name=request.school_name,
                        created_at=request.created_at, updated_at=request.updated_at,
                        submitted_at=request.submitted_at, validation_deadline=request.validation_deadline,
@@ -138,7 +174,9 @@ def view(caller: Profile, request: Request) -> RequestView:
                        divergence_message=divergence_message(divergence) or None, neph=request.neph,
                        complement_documents=[DocumentName(document=d, label=DOCUMENT_LABELS[DocumentType(d)])
                                              for d in request.complement_documents],
-                       viewer=viewer(caller, request) or "", actions=actions(caller, request),
+                       complement_asked_at=request.complement_asked_at if request.complement_documents else None,
+                       school_address=school_address, viewer=viewer(caller, request) or "",
+                       actions=actions(caller, request),
                        licence=LicenceView(ordered_at=request.licence_ordered_at, tracking_number=request.tracking_number,
                                            post_office=request.post_office, collect_by=request.collect_by,
                                            resend_until=request.resend_until,
@@ -158,7 +196,9 @@ def create_request(caller: Profile, body: ProcedureStep) -> RequestView:
 @route(blueprint, "/requests/{request_id}", summary="Lire une demande", tags=TAGS, response_model=RequestView,
        errors=(404,), roles=FILERS)
 def get_request(caller: Profile, request_id: str) -> RequestView:
-    return view(caller, wiring.requests_service().get(caller, request_id))
+    service = wiring.requests_service()
+    request = service.get(caller, request_id)
+    return view(caller, request, school_address=service.school_address_for_candidate(caller, request))
 
 
 @route(blueprint, "/requests/{request_id}/steps/{step}", method="PUT", summary="Enregistrer une étape", tags=TAGS,
@@ -210,10 +250,19 @@ def list_requests(caller: Profile) -> RequestPage:
         raise InvalidInput("limit_invalid", "Le nombre de demandes par page va de 1 à 100.")
     rows, cursor = wiring.requests_service().page(caller, limit=limit, cursor=params.get("cursor"), status=params.get("status"),
                                    procedure=params.get("procedure"), name=params.get("name"))
-    return RequestPage(next_cursor=cursor, requests=[
-        RequestRow(request_id=r.request_id, procedure_label=r.procedure_label, status=r.status.value,
-                   status_label=r.status_label, candidate_name=r.candidate_name(), created_at=r.created_at,
-                   updated_at=r.updated_at) for r in rows])
+    from chalicelib.domain.procedures import RequestStatus
+    from chalicelib.domain.status_texts import status_label
+
+    return RequestPage(next_cursor=cursor, requests=[_row(caller, r) for r in rows], statuses=[
+        StatusName(status=s.value, label=status_label(s, audience(caller))) for s in RequestStatus])
+
+
+def _row(caller: Profile, request: Request) -> RequestRow:
+    label, step = status_texts(caller, request)
+    return RequestRow(request_id=request.request_id, procedure_label=request.procedure_label,
+                      status=request.status.value, status_label=label, next_step=step,
+                      candidate_name=request.candidate_name(), created_at=request.created_at,
+                      updated_at=request.updated_at)
 
 
 class UploadInput(Model):
@@ -236,6 +285,7 @@ class DocumentState(Model):
     state: str
     state_label: str
     reason: str | None = None
+    updated_at: datetime | None = Field(default=None, description="Dernier envoi ou dernière vérification")
 
 
 class DocumentStates(Model):
@@ -328,10 +378,12 @@ def send_complement(caller: Profile, request_id: str, body: VersionInput) -> Req
 
 class HistoryRow(Model):
     from_status: str | None
-    from_label: str | None
+    from_label: str | None = Field(description="Le nom du statut quitté, pour le lecteur (auto-école, candidat, "
+                                               "médiateur, agent)")
     to_status: str
-    to_label: str
-    actor_label: str
+    to_label: str = Field(description="Le nom du statut pris, pour le lecteur")
+    actor_label: str = Field(description="Qui a fait ce changement : un rôle (Candidat, Professionnel auto-école, "
+                                         "Instructeur DDT...) ou « Automatiquement » quand personne ne l'a fait")
     at: datetime
     reason: str | None
 
@@ -343,18 +395,25 @@ class History(Model):
 @route(blueprint, "/requests/{request_id}/history", summary="L'historique de la demande (chaque statut, sa date, "
        "son motif)", tags=TAGS, response_model=History, errors=(404,), roles=FILERS)
 def history(caller: Profile, request_id: str) -> History:
-    return History(history=history_rows(wiring.requests_service().history(caller, request_id)))
+    from chalicelib.domain.status_texts import audience_of
+
+    return History(history=history_rows(wiring.requests_service().history(caller, request_id),
+                                        audience_of(caller.role)))
 
 
-def history_rows(rows) -> list[HistoryRow]:
+def history_rows(rows, audience) -> list[HistoryRow]:
+    """The history in the reader's words (`status_texts.Audience`); a move no person made says
+    "Automatiquement"."""
     from chalicelib.domain.accounts import ROLE_LABELS
-    from chalicelib.domain.procedures import STATUS_LABELS
+    from chalicelib.domain.procedures import SYSTEM_ACTOR
+    from chalicelib.domain.status_texts import AUTOMATIC_ACTOR_LABEL, status_label
 
     return [HistoryRow(
         from_status=t.from_status.value if t.from_status else None,
-        from_label=STATUS_LABELS[t.from_status] if t.from_status else None, to_status=t.to_status.value,
-        to_label=STATUS_LABELS[t.to_status], at=t.at, reason=t.reason,
-        actor_label="Système" if t.actor_role == "systeme" else ROLE_LABELS.get(t.actor_role, str(t.actor_role)))
+        from_label=status_label(t.from_status, audience) if t.from_status else None, to_status=t.to_status.value,
+        to_label=status_label(t.to_status, audience), at=t.at, reason=t.reason,
+        actor_label=AUTOMATIC_ACTOR_LABEL if t.actor_role == SYSTEM_ACTOR
+        else ROLE_LABELS.get(t.actor_role, str(t.actor_role)))
         for t in rows]
 
 
@@ -415,3 +474,107 @@ class TransferInput(Model):
                    "les deux auto-écoles sont prévenues par courriel.")
 def transfer(caller: Profile, body: TransferInput) -> RequestView:
     return view(caller, wiring.requests_service().transfer(caller, body.request_id, body.former_agrement))
+
+
+# --- drafts: deleting one, what is being typed, opening one's own files ---------------------------
+
+class DeletedDraft(Model):
+    request_id: str
+    message: str
+
+
+def version_param(params: dict[str, str]) -> int:
+    """The `version` query parameter of a DELETE (which has no body): the version the caller read,
+    validated like a body's (422 with the French message of the field `version`)."""
+    from pydantic import ValidationError
+
+    from chalicelib.api.errors import validation_failed
+
+    try:
+        return VersionInput.model_validate({"version": params["version"]} if "version" in params else {}).version
+    except ValidationError as exc:
+        raise validation_failed(exc) from None
+
+
+@route(blueprint, "/requests/{request_id}", method="DELETE", summary="Supprimer un brouillon (et ses pièces)",
+       tags=TAGS, response_model=DeletedDraft, errors=(404, 409, 422), roles=FILERS,
+       description="Paramètre version (obligatoire) : la version de la demande lue, comme pour le dépôt. Seul un "
+                   "brouillon se supprime (409 request_not_draft une fois la demande déposée ; 409 "
+                   "changed_meanwhile si elle a changé depuis la lecture ; 409 request_has_appointment si un "
+                   "rendez-vous en préfecture est à venir : l'annuler d'abord). Les pièces justificatives, "
+                   "l'historique et la saisie en cours sont effacés dans les secondes qui suivent.")
+def delete_draft(caller: Profile, request_id: str) -> DeletedDraft:
+    version = version_param(blueprint.current_request.query_params or {})
+    deleted = wiring.requests_service().delete_draft(caller, request_id, version)
+    return DeletedDraft(request_id=deleted.request_id, message=f"La demande n° {deleted.request_id} a été "
+                        "supprimée avec ses pièces justificatives.")
+
+
+class AutosaveView(Model):
+    fields: dict[str, Any] = Field(description="Les champs de l'étape tels que saisis (non vérifiés)")
+    saved_at: datetime
+
+
+class Autosaves(Model):
+    drafts: dict[str, AutosaveView] = Field(description="Par étape : la saisie en cours, pas encore enregistrée")
+
+
+class _FreeForm(Model):
+    """Any JSON object (what is typed is checked by domain.requests.check_autosave)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class AutosaveSaved(Model):
+    step: str
+    saved_at: datetime
+
+
+@route(blueprint, "/requests/{request_id}/steps/{step}/draft", method="PUT",
+       summary="Garder la saisie en cours d'une étape (enregistrement automatique)", tags=TAGS,
+       response_model=AutosaveSaved, errors=(404, 409, 422), roles=FILERS,
+       description="Corps : un objet JSON avec n'importe quels champs de l'étape (" + ", ".join(SAVABLE_STEPS)
+                   + ", et consent pour un médiateur numérique), tels que saisis : ils ne sont pas vérifiés comme "
+                   "à l'enregistrement de l'étape. Textes de 500 caractères au plus, true/false, null, listes de 20 "
+                   "éléments, objets imbriqués sur 3 niveaux, pas de nombres ; 16 Kio en tout (413). Un champ "
+                   "inconnu : 422 unknown_field. La version de la demande ne change pas ; enregistrer l'étape "
+                   "efface sa saisie en cours.")
+def autosave_step(caller: Profile, request_id: str, step: str) -> AutosaveSaved:
+    from chalicelib.domain.errors import PayloadTooLarge
+    from chalicelib.domain.requests import AUTOSAVE_MAX_BYTES
+
+    raw = blueprint.current_request.raw_body or b""
+    if len(raw) > AUTOSAVE_MAX_BYTES:
+        raise PayloadTooLarge("autosave_too_large", "La saisie en cours dépasse 16 Kio : elle n'est pas gardée. "
+                              "Enregistrez l'étape pour ne rien perdre.")
+    fields = parse_body(raw, _FreeForm).model_extra or {}
+    saved_at = wiring.requests_service().autosave(caller, request_id, step, fields)
+    return AutosaveSaved(step=step, saved_at=saved_at)
+
+
+@route(blueprint, "/requests/{request_id}/drafts", summary="La saisie en cours des étapes (pas encore "
+       "enregistrée)", tags=TAGS, response_model=Autosaves, errors=(404,), roles=FILERS,
+       description="Pour reprendre là où la saisie s'est arrêtée : par étape, les champs saisis et quand. Vide pour "
+                   "une demande déposée.")
+def autosaves(caller: Profile, request_id: str) -> Autosaves:
+    saved = wiring.requests_service().autosaved(caller, request_id)
+    return Autosaves(drafts={step: AutosaveView(**value) for step, value in saved.items()})
+
+
+class FileLink(Model):
+    url: str = Field(description="Lien signé d'une minute, affiché dans la page (inline) : une image en vignette "
+                                 "(<img src>), un PDF dans le navigateur")
+    expires_at: datetime
+    content_type: str = Field(description="image/jpeg, image/png ou application/pdf")
+    file_name: str
+
+
+@route(blueprint, "/requests/{request_id}/documents/{document}/file",
+       summary="Ouvrir une pièce envoyée, vérifiée et acceptée (lien d'une minute)", tags=TAGS,
+       response_model=FileLink, errors=(404,), roles=FILERS,
+       description="Pour l'auto-école, le candidat ou le médiateur qui dépose, et le candidat qui valide la demande "
+                   "de son auto-école. Une pièce pas encore vérifiée, refusée, ou le code ePhoto (un code, pas un "
+                   "fichier) : 404 document_not_found.")
+def open_file(caller: Profile, request_id: str, document: str) -> FileLink:
+    request = wiring.requests_service().get(caller, request_id)  # the filer or the validating candidate
+    return FileLink(**wiring.documents().file_link(request, document))

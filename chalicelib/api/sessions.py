@@ -1,20 +1,17 @@
 """Signing in and out, refreshing a session, forgotten and reset passwords."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from chalice import Blueprint
 from pydantic import ConfigDict, Field
 
 from chalicelib.domain.base import Model
 from chalicelib.adapters import wiring
-from chalicelib.api.accounts import Accepted, EmailInput, TokenInput
+from chalicelib.api.accounts import Accepted, EmailInput, SessionTokens, TokenInput, session_tokens as _tokens
 from chalicelib.api.auth import ANY_ROLE, PUBLIC
 from chalicelib.api.http import route
 from chalicelib.domain.accounts import Profile
-
-if TYPE_CHECKING:
-    from chalicelib.adapters.identity import Tokens
 
 blueprint = Blueprint(__name__)
 TAGS = ("sessions",)
@@ -38,14 +35,6 @@ class RefreshInput(Model):
     refresh_token: str = Field(min_length=1, max_length=8192)
 
 
-class SessionTokens(Model):
-    access_token: str
-    id_token: str
-    refresh_token: str | None
-    expires_in: int
-    token_type: Literal["Bearer"] = "Bearer"
-
-
 class SignInAnswer(Model):
     status: Literal["signed_in", "mfa_required"]
     tokens: SessionTokens | None = None
@@ -55,11 +44,6 @@ class SignInAnswer(Model):
 
 class PasswordReset(TokenInput):
     password: str = Field(min_length=12, max_length=256, description="Nouveau mot de passe : 12 caractères au moins")
-
-
-def _tokens(tokens: "Tokens") -> SessionTokens:
-    return SessionTokens(access_token=tokens.access_token, id_token=tokens.id_token,
-                         refresh_token=tokens.refresh_token, expires_in=tokens.expires_in)
 
 
 @route(blueprint, "/sessions", method="POST", summary="Se connecter", tags=TAGS, request_model=Credentials,

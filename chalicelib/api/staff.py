@@ -142,6 +142,7 @@ class Redriven(Model):
 
 def staff_view(examination, viewer: Profile) -> StaffRequestView:
     from chalicelib.domain.rules import DOCUMENT_LABELS, DocumentType
+    from chalicelib.domain.status_texts import Audience
     from chalicelib.services.documents import STATE_LABELS
 
     request, claim = examination.request, examination.claim
@@ -161,7 +162,7 @@ def staff_view(examination, viewer: Profile) -> StaffRequestView:
         pre_checks=[PreCheckView(code=c.code, label=c.label, ok=c.ok, detail=c.detail) for c in examination.pre_checks],
         claim=ClaimView(agent_name=claim.agent_name, lease_until=claim.lease_until,
                         mine=claim.agent_id == viewer.account_id) if claim else None,
-        history=history_rows(examination.history))
+        history=history_rows(examination.history, Audience.AGENT))  # the official names
 
 
 @route(blueprint, "/staff/reasons", summary="Les motifs de complément et de rejet", tags=TAGS,
@@ -263,8 +264,10 @@ def reads(caller: Profile, request_id: str) -> Reads:
                                  what=r["what"]) for r in rows])
 
 
-@route(blueprint, "/staff/queues/{authority}/dead-letters", summary="Messages mis de côté d'une file "
-       "(administrateurs)", tags=TAGS, response_model=DeadLetters, errors=(404,), roles=ADMINISTRATORS)
+@route(blueprint, "/staff/queues/{authority}/dead-letters", summary="Messages en échec d'une file (administrateurs)",
+       tags=TAGS, response_model=DeadLetters, errors=(404,), roles=ADMINISTRATORS,
+       description="Les messages de la file que le traitement automatique n'a pas pu traiter : ils attendent à "
+                   "part, et peuvent être rejoués (remis dans la file) une fois la cause corrigée.")
 def dead_letters(caller: Profile, authority: str) -> DeadLetters:
     from datetime import timezone
 
@@ -276,8 +279,8 @@ def dead_letters(caller: Profile, authority: str) -> DeadLetters:
         for message, request in wiring.instruction_service().dead_letters(authority)])
 
 
-@route(blueprint, "/staff/queues/{authority}/dead-letters/redrive", method="POST", summary="Remettre dans la file "
-       "les messages mis de côté (administrateurs)", tags=TAGS, response_model=Redriven, errors=(404,),
+@route(blueprint, "/staff/queues/{authority}/dead-letters/redrive", method="POST", summary="Rejouer les messages "
+       "en échec : les remettre dans la file (administrateurs)", tags=TAGS, response_model=Redriven, errors=(404,),
        roles=ADMINISTRATORS)
 def redrive(caller: Profile, authority: str) -> Redriven:
     moved = wiring.instruction_service().redrive(_administered(caller, authority))

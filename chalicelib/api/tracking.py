@@ -31,9 +31,11 @@ class TrackingAnswer(Model):
     request_id: str
     procedure_label: str
     status: str
-    status_label: str
+    status_label: str = Field(description="Le nom du statut (« En attente de validation par le candidat » plutôt que "
+                                          "« Attente validation usager »)")
     since: datetime = Field(description="Date à laquelle la demande a pris ce statut")
-    explanation: str = Field(description="Ce que le statut veut dire et qui agit maintenant")
+    explanation: str = Field(description="La prochaine étape : qui doit agir (« Au candidat : », « Rien à faire de "
+                                         "votre part : »...) et ce qui se passe ensuite")
 
 
 @route(blueprint, "/suivi", method="POST", summary="Où en est mon permis de conduire ?", tags=TAGS,
@@ -43,14 +45,16 @@ class TrackingAnswer(Model):
                    "donnée personnelle. Un numéro inconnu et une demande pas encore déposée reçoivent la même réponse.")
 def track(body: TrackingInput) -> TrackingAnswer:
     from chalicelib.api.accounts import _check_antirobot
-    from chalicelib.domain.procedures import PROCEDURE_LABELS, STATUS_HINTS, STATUS_LABELS, Procedure, RequestStatus
+    from chalicelib.domain.procedures import PROCEDURE_LABELS, Procedure, RequestStatus
+    from chalicelib.domain.status_texts import Audience, next_step, status_label
 
     _check_antirobot(body.altcha)
     number = "".join(body.request_id.split())
     found = wiring.requests_repository().tracked(number) if number.isdigit() and len(number) == 12 else None
     if found is None or found["status"] == RequestStatus.DRAFT.value:
         raise UNKNOWN
-    status = RequestStatus(found["status"])
-    return TrackingAnswer(request_id=number, procedure_label=PROCEDURE_LABELS[Procedure(found["procedure"])],
-                          status=status.value, status_label=STATUS_LABELS[status],
-                          since=found.get("status_since") or found["updated_at"], explanation=STATUS_HINTS[status])
+    status, procedure = RequestStatus(found["status"]), Procedure(found["procedure"])
+    return TrackingAnswer(request_id=number, procedure_label=PROCEDURE_LABELS[procedure],
+                          status=status.value, status_label=status_label(status, Audience.PUBLIC),
+                          since=found.get("status_since") or found["updated_at"],
+                          explanation=next_step(status, Audience.PUBLIC, procedure))

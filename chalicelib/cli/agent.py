@@ -13,7 +13,7 @@ kept in a file only its owner can read.
   permis-agent file [--service DDT-69]       queue health (administrators: any queue of theirs)
   permis-agent motifs                        the reasons a complement or a rejection can give
   permis-agent consultations 261112345678    who read the request (administrators)
-  permis-agent dlq liste|inspecter ID|rejouer --service DDT-69   dead letters (administrators)
+  permis-agent dlq liste|inspecter ID|rejouer --service DDT-69   failed messages, replayable (administrators)
   permis-agent examens 261192100012          examiners: a NEPH's registrations and results
   permis-agent resultat 261192100012 --epreuve pratique --categorie B --resultat favorable \
                  --centre "Lyon Gerland" [--date 2026-12-01] [--aac oui|non]   examiners: record a result
@@ -261,11 +261,11 @@ def run(args, api: Api, ask_password: Callable[[str], str] = getpass.getpass,
             letters = [d for d in letters if d["message_id"] == args.message_id]
             if not letters:
                 raise Refused(404, {"code": "dead_letter_not_found",
-                                    "message": f"Aucun message {args.message_id} dans cette file de côté."})
+                                    "message": f"Aucun message en échec {args.message_id} dans cette file."})
         return table([(d["message_id"], d["request_id"] or "(illisible)", d["request_status"] or "—",
                        d["receive_count"], (d["sent_at"] or "")[:19]) for d in letters],
                      ("Message", "Demande", "Statut actuel", "Réceptions", "Envoyé le")) \
-            if letters else "Aucun message mis de côté."
+            if letters else "Aucun message en échec."
     raise AssertionError(command)
 
 
@@ -304,7 +304,8 @@ def parser() -> argparse.ArgumentParser:
     result.add_argument("--date", help="date de l'épreuve, AAAA-MM-JJ (défaut : aujourd'hui)")
     result.add_argument("--inspecteur", help="nom de l'inspecteur (défaut : le vôtre)")
     result.add_argument("--aac", choices=("oui", "non"), help="épreuve pratique en AAC : suit toujours l'AAC ?")
-    dlq = commands.add_parser("dlq", help="messages mis de côté (administrateurs)")
+    dlq = commands.add_parser("dlq", help="messages en échec, que le traitement automatique n'a pas pu traiter ; "
+                                          "rejouer les remet dans la file (administrateurs)")
     dlq.add_argument("action", choices=("liste", "inspecter", "rejouer"))
     dlq.add_argument("message_id", nargs="?")
     dlq.add_argument("--service", required=True, help="DDT-<département> ou CERT")

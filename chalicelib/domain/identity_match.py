@@ -7,7 +7,7 @@ account. The seed's FAQ (questions 7/9 and 8/9) describes what goes wrong:
 * 7/9: a driving school gets « Divergence d'identité ... pour les champs : Date de naissance »
   although "everything looks right". The cause: the account was created without a birth date, and
   an empty field was compared with a filled one. The fix is for the candidate to add the birth date
-  to the account ("Mes données personnelles" / "Identité").
+  to the account ("Mon compte" / "Mes informations").
 * 8/9: the other causes are genuine typos in the civil status (in the account or in the request),
   or an email that belongs to someone else (a mistyped address, a shared family address).
 
@@ -161,5 +161,5 @@ def divergence_message(fields: tuple[str, ...]) -> str:
     return (
         "Divergence d'identité entre le compte du candidat et la demande pour les champs : "
         f"{labels}. Vérifiez l'état civil saisi dans la demande ; si le compte est erroné, "
-        "le candidat le corrige dans « Mes données » › « Identité »."
+        "le candidat le corrige dans « Mon compte » › « Mes informations »."
     )

@@ -134,7 +134,8 @@ def reason_text(kind: DecisionKind, reasons: list[str], comment: str | None) -> 
     labels = [allowed[r] for r in reasons if r != "autre"]
     if comment and comment.strip():
         labels.append(comment.strip())
-    return " ; ".join(labels) + "."
+    text = " ; ".join(labels)
+    return text if text.endswith((".", "!", "?", "…")) else text + "."  # the agent's own sentence keeps its end
 
 
 # --- pre-checks shown to the agent before deciding ---------------------------------------------

@@ -168,8 +168,8 @@ def check_may_send(partner: Partner, kind: PartnerEventKind) -> None:
 
 def check_not_in_future(occurred_at: datetime, now: datetime) -> None:
     if occurred_at > now + FUTURE_EVENT_TOLERANCE:
-        raise InvalidInput("validation_failed", "La requête contient des champs à corriger : voyez le détail de "
-                           "chaque champ.", [ErrorDetail("occurred_at est dans le futur : indiquez quand "
+        raise InvalidInput("validation_failed", "Certaines informations sont à corriger : le détail est indiqué "
+                           "pour chaque champ.", [ErrorDetail("occurred_at est dans le futur : indiquez quand "
                                                          "l'événement a eu lieu.", field="occurred_at",
                                                          code="occurred_in_future")])
 

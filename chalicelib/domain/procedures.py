@@ -181,7 +181,8 @@ class RequestStatus(StrEnum):
     DESTROYED = "detruit"
 
 
-# The names the interface shows (domain.md), plus "Expirée".
+# The official names (domain.md), plus "Expirée": what agents, schools and the public read. What
+# each person reads, and what happens next, is `status_texts` (the candidate's words differ).
 STATUS_LABELS = {
     RequestStatus.DRAFT: "Brouillon",
     RequestStatus.AWAITING_CANDIDATE_VALIDATION: "Attente validation usager",
@@ -197,31 +198,6 @@ STATUS_LABELS = {
     RequestStatus.DELIVERED: "Titre remis",
     RequestStatus.RETURNED: "Retourné",
     RequestStatus.DESTROYED: "Détruit",
-}
-
-# What the status means and who acts next: users complained most of statuses with no explanation.
-STATUS_HINTS = {
-    RequestStatus.DRAFT: "La demande est en cours de saisie : elle n'a pas encore été envoyée.",
-    RequestStatus.AWAITING_CANDIDATE_VALIDATION:
-        "Le candidat doit valider la demande avec le lien reçu par courriel, dans les 7 jours.",
-    RequestStatus.EXPIRED:
-        "Le candidat n'a pas validé la demande dans les 7 jours : l'auto-école peut la lui renvoyer ou la "
-        "modifier. Rien n'a été supprimé.",
-    RequestStatus.IMAGE_CHECK: "Les pièces justificatives et la photo sont en cours de vérification.",
-    RequestStatus.UNDER_REVIEW: "Un instructeur examine la demande.",
-    RequestStatus.MORE_INFORMATION_REQUESTED:
-        "L'instructeur demande un complément : remplacez les pièces indiquées pour que l'instruction reprenne.",
-    RequestStatus.APPROVED: "La demande a été validée.",
-    RequestStatus.REJECTED: "La demande a été rejetée : le motif est indiqué dans l'historique.",
-    RequestStatus.IN_PRODUCTION: "Le permis est en cours de fabrication à l'Imprimerie nationale.",
-    RequestStatus.SHIPPED: "Le permis a été envoyé au domicile par lettre recommandée.",
-    RequestStatus.AT_POST_OFFICE:
-        "Le permis n'a pas pu être remis : il attend 15 jours au bureau de poste indiqué sur l'avis de passage.",
-    RequestStatus.DELIVERED: "Le permis a été remis à son titulaire.",
-    RequestStatus.RETURNED:
-        "Le permis n'a pas été retiré au bureau de poste : son renvoi peut être demandé pendant 6 mois.",
-    RequestStatus.DESTROYED:
-        "Le permis n'a pas été réclamé dans les 6 mois et a été détruit : une nouvelle demande est nécessaire.",
 }
 
 # Delays the statuses rely on (seed).
@@ -327,7 +303,9 @@ def check_transition(current: RequestStatus, target: RequestStatus, *, procedure
 # the user with no one to ask (the 2017 complaint).
 REASON_REQUIRED = frozenset({S.REJECTED, S.MORE_INFORMATION_REQUESTED})
 
-# Moves no person makes: the 7-day expiry, Imprimerie nationale and La Poste updates.
+# Moves no person makes: the 7-day expiry, Imprimerie nationale and La Poste updates, and the moves
+# that follow a person's in the same change (their validation, then "En cours d'instruction" because
+# every document was already accepted): only the first move of a change is the person's.
 SYSTEM_ACTOR = "systeme"
 
 

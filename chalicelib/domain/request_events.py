@@ -32,3 +32,8 @@ EMAILED = (VALIDATION_ASKED, VALIDATION_REMINDER, EXPIRED, TRANSFERRED)
 # change_items. Payload: request_id, procedure, departement (may be null), school_id (null when
 # filed by a candidate alone), from (null on creation), to, at, submitted_at.
 STATUS_CHANGED = "request.status_changed"
+
+# A draft deleted by its filer (the request item removed in the same transaction; payload request_id,
+# by): the draft-deletions worker deletes what remains of it (its other items, its files). The relay
+# sends the same cue for a draft DynamoDB's TTL purged (payload expired: true).
+DRAFT_DELETED = "request.draft_deleted"

@@ -415,3 +415,74 @@ def candidate_civil_identity(request: Request):
     birth_date = civil.get("birth_date")
     return CivilIdentity(birth_name=civil.get("birth_name", ""), first_names=civil.get("first_names", ""),
                          birth_date=date.fromisoformat(birth_date) if birth_date else None, sex=civil.get("sex"))
+
+
+# --- autosave: what a person is typing in a step, kept before the step is saved ---------------
+
+AUTOSAVE_MAX_BYTES = 16 * 1024  # the raw body of one autosave
+AUTOSAVE_MAX_STRING = 500
+AUTOSAVE_MAX_ITEMS = 20
+AUTOSAVE_MAX_DEPTH = 3  # objects inside the step's fields (legal_representative.address: 2)
+AUTOSAVE_MAX_KEY = 100
+# Set by the service when the step is saved, never typed.
+SERVICE_SET_FIELDS = frozenset({"mediator_account_id", "recorded_at"})
+
+
+def autosave_fields(form: type[_Step]) -> list[str]:
+    """The top-level fields a step's autosave may hold: the step form's own."""
+    return [name for name in form.model_fields if name not in SERVICE_SET_FIELDS]
+
+
+def check_autosave(form: type[_Step], data: dict[str, Any]) -> dict[str, Any]:
+    """What a person is typing is kept as it is (it would not pass the step's validation yet), only
+    bounded in shape: the step's own top-level fields, texts of 500 characters at most, true or
+    false, null, lists of 20 items at most, objects nested 3 levels at most; no numbers (the forms
+    send texts). Raises InvalidInput with one French message per field."""
+    from chalicelib.domain.errors import InvalidInput
+
+    allowed = autosave_fields(form)
+    unknown = [key for key in data if key not in allowed]
+    if unknown:
+        raise InvalidInput("unknown_field", f"Champ inconnu pour cette étape : {', '.join(unknown)}. Champs "
+                           f"acceptés : {', '.join(allowed)}.",
+                           [ErrorDetail("Ce champ n'appartient pas à cette étape : retirez-le.", field=key,
+                                        code="unknown_field") for key in unknown])
+    problems: list[ErrorDetail] = []
+
+    def check(value: Any, path: str, depth: int) -> None:
+        if value is None or isinstance(value, bool):
+            return
+        if isinstance(value, str):
+            if len(value) > AUTOSAVE_MAX_STRING:
+                problems.append(ErrorDetail(f"Ce texte est trop long : {AUTOSAVE_MAX_STRING} caractères au "
+                                            "maximum.", field=path, code="string_too_long"))
+        elif isinstance(value, (int, float)):
+            problems.append(ErrorDetail("Un nombre n'est pas accepté ici : envoyez la saisie comme un texte.",
+                                        field=path, code="number_refused"))
+        elif isinstance(value, list):
+            if len(value) > AUTOSAVE_MAX_ITEMS:
+                problems.append(ErrorDetail(f"Cette liste est trop longue : {AUTOSAVE_MAX_ITEMS} éléments au "
+                                            "maximum.", field=path, code="list_too_long"))
+                return
+            for index, item in enumerate(value):
+                check(item, f"{path}.{index}", depth)
+        elif isinstance(value, dict):
+            if depth >= AUTOSAVE_MAX_DEPTH:
+                problems.append(ErrorDetail(f"Trop d'objets imbriqués : {AUTOSAVE_MAX_DEPTH} niveaux au maximum.",
+                                            field=path, code="too_deep"))
+                return
+            for key, item in value.items():
+                if not key or len(key) > AUTOSAVE_MAX_KEY:  # DynamoDB refuses an empty name
+                    problems.append(ErrorDetail(f"Nom de champ vide ou trop long : de 1 à {AUTOSAVE_MAX_KEY} "
+                                                "caractères.", field=path, code="key_invalid"))
+                    continue
+                check(item, f"{path}.{key}", depth + 1)
+        else:  # not reachable from JSON
+            problems.append(ErrorDetail("Valeur non acceptée.", field=path, code="value_refused"))
+
+    for key, value in data.items():
+        check(value, key, 0)
+    if problems:
+        raise InvalidInput("validation_failed", "La saisie en cours contient des champs à corriger : voyez le "
+                           "détail de chaque champ.", problems)
+    return data

@@ -72,7 +72,9 @@ class WebHandler(SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         for name, value in SECURITY_HEADERS.items():
             self.send_header(name, value)
-        self.send_header("Content-Security-Policy", content_security_policy([self._site_config["apiUrl"]]))
+        # Locally the documents bucket is the local AWS (moto): uploads and thumbnails go there.
+        self.send_header("Content-Security-Policy", content_security_policy(
+            [self._site_config["apiUrl"]], [self._aws_url] if self._aws_url else []))
         super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:

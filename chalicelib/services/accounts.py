@@ -214,6 +214,23 @@ class Accounts:
             raise LINK_INVALID from None  # followed twice at once: the other one won
         return profile.model_copy(update={"status": AccountStatus.ACTIVE, "activated_at": now}), link.data
 
+    def activate_and_sign_in(self, token: str, password: str) -> tuple[Profile, dict[str, Any], Tokens | None]:
+        """Activates, then opens the session of a person who needs no double authentication: the
+        emailed link proved the address and the password was just chosen, so asking for it again
+        would be a second step the email did not promise. Agents sign in themselves (their double
+        authentication is set up at their first sign-in). A sign-in that fails leaves the account
+        active: the person signs in on the sign-in page."""
+        from chalicelib.domain.errors import DomainError
+
+        profile, data = self.activate(token, password)
+        if profile.is_staff:
+            return profile, data, None
+        try:
+            signed = self.directory.sign_in(profile.email, password)
+        except DomainError:
+            return profile, data, None
+        return profile, data, signed if isinstance(signed, Tokens) else None
+
     def _school_opened(self, profile: Profile, link: LinkRecord, now: datetime) -> list[dict[str, Any]]:
         """A school's administrator activating their account opens the school's account: the
         statistics count it against the agrément's département (issue 9), which the link carries

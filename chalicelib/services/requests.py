@@ -52,6 +52,14 @@ def new_request_number(now: datetime) -> str:
     return f"{now:%y%m}{secrets.randbelow(10**8):08d}"
 
 
+def not_draft(request: Request, consequence: str) -> Conflict:
+    """409 for what only a draft allows: the request was submitted (whatever happened since)."""
+    return Conflict("request_not_draft", f"La demande n° {request.request_id} a été déposée (statut « "
+                    f"{request.status_label} ») : {consequence}.",
+                    current={"version": request.version, "status": request.status.value,
+                             "status_label": request.status_label})
+
+
 def changed_meanwhile(current: Request | None) -> Conflict:
     return Conflict("changed_meanwhile", "La demande a été modifiée entre-temps (un autre poste ?) : rechargez la "
                     "page, vérifiez-la puis recommencez.",
@@ -66,6 +74,8 @@ class Requests:
     accounts: Callable[[], "Accounts"] = field(default=lambda: None)  # type: ignore[assignment,return-value]
     # Whether an upload's S3 key holds a file (a document sent, not yet checked, counts as sent).
     upload_exists: Callable[[str], bool] = field(default=lambda key: False)
+    # Deletes every version of the documents bucket's files under these key prefixes; how many.
+    delete_files: Callable[[list[str]], int] = field(default=lambda prefixes: 0)
     clock: Callable[[], datetime] = field(default=lambda: utc_now())
     new_event_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
 
@@ -108,6 +118,14 @@ class Requests:
             raise NOT_FOUND
         return request
 
+    def school_address_for_candidate(self, caller: Profile, request: Request) -> str | None:
+        """The school's address, for the candidate validating its request: the way to tell it of a
+        mistake (one read, only for them)."""
+        if viewer(caller, request) != "candidate" or not request.school_id:
+            return None
+        school = self.accounts().repo.get_school(request.school_id)
+        return school.address.one_line() if school else None
+
     def get_as_filer(self, caller: Profile, request_id: str) -> Request:
         """The request, for its school's members or the candidate filing alone; a candidate who only
         validates a school's request may read it, not change it."""
@@ -132,7 +150,7 @@ class Requests:
             saved.update(mediator_account_id=caller.account_id, recorded_at=self.clock().isoformat())
         updated = request.model_copy(update={"steps": {**request.steps, name: saved},
                                              "updated_at": self.clock(), "version": request.version + 1})
-        if not self.repo.replace(updated):
+        if not self.repo.replace(updated, name):  # its autosave goes in the same write
             raise changed_meanwhile(self.repo.get(request_id))
         return updated
 
@@ -166,6 +184,76 @@ class Requests:
         if request.status is S.DRAFT:
             missing += requests_domain.document_problems(required, states)
         return {"request": request, "missing": missing, "required_documents": required, "states": states}
+
+    # --- drafts: a step being typed, deleting a draft -----------------------------------------
+
+    def autosave(self, caller: Profile, request_id: str, step: str, fields: dict[str, Any]) -> datetime:
+        """Keeps what the filer is typing in `step` (bounded in shape, not validated), on condition the
+        request is still a draft; the request's version does not move. When it was saved."""
+        request = self.get_as_filer(caller, request_id)
+        form = requests_domain.step_model(step, request.mandate)  # 404 for another mandate's step
+        if request.status is not S.DRAFT:
+            raise not_draft(request, "la saisie n'est plus enregistrée, la demande ne se modifie plus")
+        requests_domain.check_autosave(form, fields)
+        now = self.clock()
+        try:
+            self.repo.transact(self.repo.autosave_items(request, step, fields, now))
+        except TransactionRefused:
+            current = self.repo.get(request_id)
+            if current is None:
+                raise NOT_FOUND from None  # deleted meanwhile
+            raise not_draft(current, "la saisie n'est plus enregistrée, la demande ne se modifie plus") from None
+        return now
+
+    def autosaved(self, caller: Profile, request_id: str) -> dict[str, dict[str, Any]]:
+        """The steps typed and not saved since, for the filer to pick up where they left off (a draft's
+        only: a submitted request no longer takes what was typed)."""
+        request = self.get_as_filer(caller, request_id)
+        return self.repo.autosaves(request.request_id) if request.status is S.DRAFT else {}
+
+    def delete_draft(self, caller: Profile, request_id: str, version: int) -> Request:
+        """The filer deletes a draft: one transaction deletes the request (on condition it is still
+        the draft read) and writes request.draft_deleted, whose worker deletes the rest (documents,
+        history, autosaves, files). A draft with an appointment to come keeps it: cancel it first."""
+        from chalicelib.adapters.requests_repository import DELETE_APPOINTMENT
+
+        request = self.get_as_filer(caller, request_id)
+        if request.status is not S.DRAFT:
+            raise not_draft(request, "elle ne peut plus être supprimée")
+        if request.version != version:
+            raise changed_meanwhile(request)
+        now = self.clock()
+        event = self.event_for(request_events.DRAFT_DELETED, request, now, by=caller.account_id)
+        try:
+            self.repo.transact(self.repo.delete_draft_items(request, event, now))
+        except TransactionRefused as refused:
+            current = self.repo.get(request_id)
+            if current is None:
+                raise NOT_FOUND from None  # deleted meanwhile (another tab)
+            if current.status is not S.DRAFT:
+                raise not_draft(current, "elle ne peut plus être supprimée") from None
+            if current.version == request.version and DELETE_APPOINTMENT in refused.failed:
+                raise Conflict("request_has_appointment", f"La demande n° {request_id} a un rendez-vous à venir "
+                               "en préfecture : annulez-le d'abord (page « Rendez-vous »), puis supprimez la "
+                               "demande.", current={"version": current.version, "status": current.status.value,
+                                                    "status_label": current.status_label}) from None
+            raise changed_meanwhile(current) from None
+        return request
+
+    def purge_deleted_draft(self, request_id: str) -> dict[str, int]:
+        """The draft-deletions worker: deletes what a deleted draft left (every item of its partition,
+        its alert subscriptions, its ePhoto claim, every version of its files). Idempotent: a replay
+        finds nothing left and succeeds. A number in use again is left alone."""
+        from chalicelib.services.documents import stored_file_prefixes
+
+        if self.repo.get(request_id) is not None:
+            return {"items": 0, "files": 0}
+        remains = self.repo.remains(request_id)
+        for item in remains:
+            if item.get("entity") == "document" and item.get("document") == "ephoto" and item.get("code"):
+                self.repo.release_ephoto(item["code"], request_id)
+        self.repo.delete_all([{"pk": item["pk"], "sk": item["sk"]} for item in remains])
+        return {"items": len(remains), "files": self.delete_files(stored_file_prefixes(request_id))}
 
     # --- submission ----------------------------------------------------------------------------
 
@@ -459,16 +547,21 @@ class Requests:
               events: list[OutboxEvent], *, update: dict[str, Any] | None = None,
               extra: list[dict[str, Any]] | None = None, reason: str | None = None) -> Request:
         """Moves `request` through `chain` in one transaction: the request (version + 1), one history
-        row per move, the events, then `extra`. ChangeRefused says whether the request changed
-        meanwhile and which items of `extra` failed."""
+        row per move, the events, then `extra`. Only the first move is the caller's (with `reason`):
+        the ones it sets off (into instruction because every document is already accepted) are
+        the system's. ChangeRefused says whether the request changed meanwhile and which items of
+        `extra` failed."""
+        from chalicelib.domain.status_texts import AUTOMATIC_REASONS
+
         transitions, current = [], request.status
-        for target in chain:
+        for index, target in enumerate(chain):
             if target is not current:
                 check_transition(current, target, procedure=request.procedure, mandate=request.mandate)
+            by = caller if index == 0 else None
             transitions.append(Transition(
-                from_status=current, to_status=target, at=now, reason=reason,
-                actor_account_id=caller.account_id if caller else None,
-                actor_role=caller.role if caller else SYSTEM_ACTOR))
+                from_status=current, to_status=target, at=now,
+                reason=(reason if index == 0 else None) or (AUTOMATIC_REASONS.get(target) if by is None else None),
+                actor_account_id=by.account_id if by else None, actor_role=by.role if by else SYSTEM_ACTOR))
             current = target
         entering_instruction = current is S.UNDER_REVIEW and request.status is not S.UNDER_REVIEW
         moved = request.model_copy(update={**(update or {}), "status": current, "updated_at": now,
@@ -555,7 +648,7 @@ def actions(caller: Profile, request: Request) -> list[str]:
     possible = []
     if seen_as == "filer":
         if request.status in EDITABLE:
-            possible += ["edit", "submit"]
+            possible += ["edit", "submit", "delete"]
         if request.status in UPLOADABLE:
             possible.append("upload")
         if request.school_id and request.status in (S.AWAITING_CANDIDATE_VALIDATION, S.EXPIRED):

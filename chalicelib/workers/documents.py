@@ -42,14 +42,19 @@ def check_upload(key: str) -> str | None:
     data = obj["Body"].read((spec.max_bytes or 0) + 1)  # never more than one byte over the limit
     result = check_document(data, record["content_type"], spec.min_bytes or 1, spec.max_bytes or 1)
     now = datetime.now(timezone.utc)
-    clean_key = None
+    clean_key, clean_version = None, None
     if isinstance(result, Accepted):
         clean_key = CHECKED_PREFIX + key[len(UPLOADS_PREFIX):]
-        s3.put_object(Bucket=bucket, Key=clean_key, Body=result.content, ContentType=result.content_type)
+        clean_version = s3.put_object(Bucket=bucket, Key=clean_key, Body=result.content,
+                                      ContentType=result.content_type).get("VersionId")
         state, reason = "accepted", None
     else:
         state, reason = "refused", result.reason
     if not documents.record_check(request_id, document, key, state, reason, now, clean_key):
+        if documents.get(request_id, document) is None:  # its draft was deleted during the check
+            for stale_key, stale_version in ((clean_key, clean_version), (key, version)):
+                if stale_key and stale_version:  # nothing of it is kept, not even the copy just made
+                    s3.delete_object(Bucket=bucket, Key=stale_key, VersionId=stale_version)
         return None
     if version:  # the file as sent (metadata included) goes for good, not behind a delete marker
         s3.delete_object(Bucket=bucket, Key=key, VersionId=version)

@@ -32,6 +32,8 @@ QUEUES_BY_EVENT_TYPE: dict[str, tuple[str, ...]] = {
     request_events.CEPC_ISSUED: ("attestations",),
     # The support desk's answer, emailed to the sender.
     support_events.TICKET_ANSWERED: ("emails",),
+    # What a deleted draft left (its filer's deletion, or DynamoDB's TTL: relay_record below).
+    request_events.DRAFT_DELETED: ("draft-deletions",),
 }
 # The notifications worker (emails and SMS of a request's steps, alert codes), beside the others.
 for _event_type in (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED):
@@ -47,9 +49,14 @@ for _event_type in statistics.COUNTED_EVENTS:
 def relay_record(record: "DynamoDBRecord") -> None:
     # Imported here: it loads boto3, which the API function (importing app.py too) must not pay
     # for on a cold start that needs no AWS call.
-    from chalicelib.adapters.outbox import event_from_stream_image
+    from chalicelib.adapters.outbox import event_from_stream_image, expired_draft_from_stream
 
     raw = record.raw_event
+    if raw.get("eventName") == "REMOVE":  # a draft purged by TTL: its remains are deleted too
+        expired = expired_draft_from_stream(raw)
+        for queue in QUEUES_BY_EVENT_TYPE[expired.type] if expired else ():
+            wiring.queue_publisher().publish_event(queue, expired)
+        return
     if raw.get("eventName") != "INSERT":
         return
     event = event_from_stream_image(raw["dynamodb"].get("NewImage", {}))

@@ -1,6 +1,6 @@
 """Workers of requests: the deposit receipt (PDF) made after each submission, outside the API
-function (fpdf2 and its fonts never load there), and the scheduled reminder and expiry of the
-candidate's 7 days to validate."""
+function (fpdf2 and its fonts never load there), the scheduled reminder and expiry of the
+candidate's 7 days to validate, and the deletion of what a deleted (or TTL-purged) draft left."""
 from __future__ import annotations
 
 from datetime import date
@@ -22,7 +22,8 @@ blueprint = Blueprint(__name__)
 def make_receipt(request_id: str) -> str | None:
     """Writes the receipt's PDF and records where it is; the S3 key, or None for an unknown request."""
     from chalicelib.documents.receipt import ReceiptData, render_receipt
-    from chalicelib.domain.procedures import MANDATE_LABELS, STATUS_HINTS
+    from chalicelib.domain.procedures import MANDATE_LABELS
+    from chalicelib.domain.status_texts import filer_audience, next_step
     from chalicelib.domain.requests import required_documents
 
     request = wiring.requests_repository().get(request_id)
@@ -39,7 +40,8 @@ def make_receipt(request_id: str) -> str | None:
         birth_date=date.fromisoformat(birth).strftime("%d/%m/%Y") if birth else None,
         categories=list((request.steps.get("categories") or {}).get("categories", [])),
         school_name=request.school_name, documents=[d.label for d in needed if d.document.value in supplied],
-        next_step=STATUS_HINTS[request.status])
+        next_step=next_step(request.status, filer_audience(request.mandate), request.procedure,
+                            mandate=request.mandate))  # the receipt is the filer's
     key = f"{RECEIPTS_PREFIX}{request_id}.pdf"
     wiring.client("s3").put_object(Bucket=settings.bucket_name("documents"), Key=key, Body=render_receipt(data),
                                    ContentType="application/pdf")
@@ -68,3 +70,22 @@ def make_receipts(event):
 def remind_and_expire_validations(event):
     """Day 5: the candidate is reminded; day 7: the request returns to the school, nothing deleted."""
     return wiring.requests_service().remind_and_expire()
+
+
+def purge_record(record: "SQSRecord") -> None:
+    from chalicelib.adapters.queues import event_from_message_body
+
+    event = event_from_message_body(record.body)
+    if event.type == request_events.DRAFT_DELETED:
+        wiring.requests_service().purge_deleted_draft(event.payload["request_id"])
+
+
+@blueprint.on_sqs_message(queue=physical_name("draft-deletions"), batch_size=5)
+def purge_deleted_drafts(event):
+    """Deletes what a deleted draft left: its items, alert subscriptions, ePhoto claim and files.
+    Idempotent (a replay finds nothing left); a failed record is retried alone, then the DLQ."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return process_partial_response(event=event.to_dict(), record_handler=purge_record,
+                                    processor=processor, context=event.context)

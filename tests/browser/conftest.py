@@ -59,12 +59,36 @@ def browser():
         launched.close()
 
 
+# What a person must never read on a page: English (the words an untranslated message or a raw value
+# shows), and a request's current status (a badge marked data-statut) without, in the same block
+# (data-avec-statut), what happens next and who must act (data-prochaine-etape).
+ENGLISH = (r"\b(the|and|of|your|please|error|errors|loading|submit|cancel|undefined|null|NaN|true|false|Internal|"
+           r"Forbidden|Not Found|Missing Authentication Token|Unauthorized|Bad Request|invalid|required|field)\b")
+PAGE_TEXT_PROBLEMS = """() => {
+  const problems = [];
+  const visible = (node) => Boolean(node.offsetParent || node.getClientRects().length);
+  if (document.documentElement.lang !== "fr") problems.push("the page is not declared French (lang)");
+  const english = new RegExp(%r, "g");
+  const found = (document.body.innerText.match(english) || []);
+  if (found.length) problems.push("English text: " + Array.from(new Set(found)).join(", "));
+  for (const badge of document.querySelectorAll("[data-statut]")) {
+    if (!visible(badge)) continue;
+    const block = badge.closest("[data-avec-statut]");
+    const next = block && Array.from(block.querySelectorAll("[data-prochaine-etape]"))
+      .find((hint) => visible(hint) && hint.textContent.trim());
+    if (!next) problems.push("the status « " + badge.textContent.trim() + " » says no next step");
+  }
+  return problems;
+}""" % ENGLISH
+
+
 class Site:
     """One person's browser tab on the site, with what the tests need around it."""
 
     def __init__(self, browser, stack, viewport):
-        # bypass_csp: only so that the test can inject axe-core; the pages run under their CSP.
-        self.context = browser.new_context(viewport=viewport, bypass_csp=True, locale="fr-FR",
+        # The pages run under their own Content-Security-Policy: a request it blocks fails the test as
+        # it fails for a person (axe-core is evaluated through the driver, which the CSP does not see).
+        self.context = browser.new_context(viewport=viewport, locale="fr-FR",
                                            timezone_id="Europe/Paris", accept_downloads=True)
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
@@ -73,9 +97,17 @@ class Site:
         self.api = stack["urls"]["api"]
         self.errors = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("console", lambda message: self.errors.append(message.text)
+                     if message.type == "error" and "Content Security Policy" in message.text else None)
 
     def open(self, path):
-        self.page.goto(self.web + "/" + path.lstrip("/"))
+        """Loads the page afresh, as a person typing its address does (the same page with another
+        fragment would otherwise stay as it is: a fragment alone does not reload it)."""
+        target = self.web + "/" + path.lstrip("/")
+        same_document = self.page.url.split("#")[0] == target.split("#")[0]
+        self.page.goto(target)
+        if same_document:
+            self.page.reload()
         self.page.wait_for_load_state("networkidle")
         return self.page
 
@@ -85,14 +117,16 @@ class Site:
         page = self.page
         page.wait_for_load_state("networkidle")
         if not page.evaluate("typeof axe !== 'undefined'"):
-            page.add_script_tag(path=str(AXE))
+            page.evaluate(AXE.read_text())
         results = page.evaluate("""() => axe.run(document, {
             runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})""")
         bad = [f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
                for v in results["violations"] if v["impact"] in ("serious", "critical")]
+        problems = page.evaluate(PAGE_TEXT_PROBLEMS)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"), full_page=full_page)
         assert not bad, f"accessibility violations on {page.url}:\n" + "\n".join(bad)
+        assert not problems, f"on {page.url}:\n" + "\n".join(problems)
         assert not self.errors, f"script errors on {page.url}: {self.errors}"
 
     def sign_in(self, email, password=DEMO_PASSWORD, code=None):

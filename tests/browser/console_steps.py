@@ -3,9 +3,11 @@ requests brought to instruction over the API, an agent signed in with double aut
 request validated in console.html."""
 import random
 import re
+import time
 import uuid
 
 import requests
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD, api_session, demo_login
 from tests.stack_support import (
@@ -80,7 +82,7 @@ def file_requests(stack, count):
 
         def validate():
             seen = requests.get(f"{api}/requests/{number}", headers=candidate, timeout=30).json()
-            if seen["status_label"] != "Attente validation usager":
+            if seen["status"] != "attente-validation-usager":
                 return True  # validated (the checker may change the version under a first attempt)
             try:
                 answer = requests.post(f"{api}/requests/{number}/validation", json={"version": seen["version"]},
@@ -97,14 +99,18 @@ def file_requests(stack, count):
     return [number for number, _ in filed]
 
 
-def claim_in_console(page, request_number, attempts=10):
+def claim_in_console(page, request_number, timeout=120):
     """From the queue view, claims until `request_number` is shown (the others stay held by the
-    agent, listed under « Demandes que vous avez prises en charge »); returns the numbers skipped."""
+    agent, listed under « Demandes que vous avez prises en charge »); returns the numbers skipped.
+    An empty queue is asked again (its message follows the commit through the relay), as an agent
+    would, until `timeout` seconds."""
     skipped = []
     title = page.locator("#titre-demande")
-    for _ in range(attempts):
-        page.get_by_role("button", name="Prendre la demande suivante").click()
-        page.locator("#bloc-demande:not([hidden]), #file-vide:not([hidden])").first.wait_for()
+    button = page.locator("#prendre-suivante")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        button.click()
+        expect(button).not_to_have_attribute("aria-busy", "true", timeout=60_000)  # the answer is shown
         if page.locator("#bloc-demande").is_visible():
             shown = re.search(r"Demande (\S+)", title.inner_text()).group(1)
             if shown == request_number:
@@ -114,7 +120,7 @@ def claim_in_console(page, request_number, attempts=10):
             page.locator("#bloc-file").wait_for()
         else:
             page.locator("#etat-file").get_by_text("Aucune demande en attente").wait_for()
-            page.get_by_role("button", name="Actualiser").click()
+            time.sleep(1)
     raise AssertionError(f"request {request_number} never came out of the queue (skipped {skipped})")
 
 
@@ -125,16 +131,26 @@ def release_in_console(page, request_number):
     page.locator("#avis").get_by_text("libérée").wait_for()
 
 
-def validate_next_in_console(site, request_number):
+def queue_shown(page):
+    """Waits for the console's queue view; says what the page shows instead when it does not come."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.locator("#bloc-file").wait_for(timeout=30_000)
+    except PlaywrightTimeout:
+        raise AssertionError("the console shows no queue: " + page.locator("main").inner_text()[:1500]) from None
+
+
+def decide_in_console(site, request_number, choose_decision):
     """On a tab where an instructor is signed in (sign_in_agent): claims until `request_number`
-    comes, validates it (with the confirmation step), releases the others it had to take on the
-    way; returns the success message shown (with the NEPH)."""
+    comes, makes the decision choose_decision(page) fills in, confirms it, releases the others it had
+    to take on the way; returns the success message shown."""
     page = site.page
     if not page.url.endswith("console.html"):
         page = site.open("console.html")
-    page.locator("#bloc-file").wait_for()
+    queue_shown(page)
     skipped = claim_in_console(page, request_number)
-    page.get_by_label("Valider la demande").check(force=True)
+    choose_decision(page)
     page.get_by_role("button", name="Vérifier ma décision").click()
     page.get_by_role("button", name="Confirmer la décision").click()
     message = page.locator("#avis")
@@ -143,3 +159,9 @@ def validate_next_in_console(site, request_number):
     for other in skipped:
         release_in_console(page, other)
     return text
+
+
+def validate_next_in_console(site, request_number):
+    """decide_in_console with "Valider la demande": the message shown gives the NEPH of a registration."""
+    return decide_in_console(site, request_number,
+                             lambda page: page.get_by_label("Valider la demande").check(force=True))

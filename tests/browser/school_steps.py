@@ -35,10 +35,14 @@ def choose(page, input_id):
 
 
 def start_request(site, mandate="sans-mandat"):
-    """From the dashboard's "Nouvelle demande": returns the new request's number."""
+    """From the dashboard's "Nouvelle demande": returns the new request's number. mandate=None: the
+    person files in one mode only (a candidate, a mediator), the form asks none."""
     page = site.open("demandes.html#nouvelle")
     choose(page, "nouvelle-procedure-inscription")
-    choose(page, f"nouvelle-mandate-{mandate}")
+    if mandate:
+        choose(page, f"nouvelle-mandate-{mandate}")
+    else:
+        expect(page.locator("#bloc-mandat")).to_be_hidden()
     page.get_by_role("button", name="Commencer la demande").click()
     page.wait_for_url(re.compile(r"demande\.html#id=\d{12}"))
     number = re.search(r"id=(\d{12})", page.url).group(1)
@@ -46,16 +50,41 @@ def start_request(site, mandate="sans-mandat"):
     return number
 
 
+def open_step_list(page):
+    """On a phone the list of the 7 steps is folded under « Toutes les étapes »: unfold it."""
+    toggle = page.get_by_role("button", name="Toutes les étapes")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+
+
+def go_to_step(page, link_name, heading):
+    """Opens a step from the list of steps, as a person does on a phone or a desktop."""
+    open_step_list(page)
+    page.locator("#etapes").get_by_role("link", name=re.compile("^" + re.escape(link_name))).click()
+    page.get_by_role("heading", name=heading).wait_for()
+
+
 def save_step(page, next_title):
     page.locator("section.etape:not([hidden])").get_by_role("button", name="Enregistrer et continuer").click()
     page.get_by_role("heading", name=next_title).wait_for()
+
+
+def fill_birth_date(page, field_id, iso):
+    """Types a date of birth as a person does in its three fields: day, month, year ("2004-05-06" is
+    typed 6, 5, 2004)."""
+    year, month, day = iso.split("-")
+    fieldset = page.locator("#" + field_id)
+    fieldset.get_by_label("Jour").fill(str(int(day)))
+    fieldset.get_by_label("Mois").fill(str(int(month)))
+    fieldset.get_by_label("Année").fill(year)
 
 
 def fill_civil_status(page, birth_date="2004-05-06"):
     page.locator("#civil_status-birth_name").fill("Dupont")
     page.locator("#civil_status-first_names").fill("Léa")
     choose(page, "civil_status-sex-F")
-    page.locator("#civil_status-birth_date").fill(birth_date)
+    fill_birth_date(page, "civil_status-birth_date", birth_date)
     page.locator("#civil_status-birth_place-commune").fill("Lyon")
     page.locator("#civil_status-birth_place-departement").fill("69")
 
@@ -94,6 +123,8 @@ def send_documents(site, scan=None, check=None):
     ids = [item.get_attribute("id") for item in pieces.all()]
     for piece_id in ids:
         piece = page.locator("#" + piece_id)
+        if "Acceptée" in piece.locator(".piece-etat").text_content():
+            continue  # already there (a production request's CEPC)
         if piece.locator("#ephoto-code").count():
             piece.locator("#ephoto-code").fill(ephoto_code())
             piece.get_by_role("button", name="Enregistrer le code ePhoto").click()
@@ -110,11 +141,13 @@ def send_documents(site, scan=None, check=None):
         expect(page.locator(f"#{piece_id} .piece-etat")).to_contain_text("Acceptée", timeout=CHECK_TIMEOUT_MS)
 
 
-def submit(page, check=None):
+def submit(page, check=None, name="Dupont"):
     page.get_by_role("link", name="Continuer vers le récapitulatif").click()
     page.get_by_role("heading", name="Récapitulatif et dépôt Étape 7 sur 7").wait_for()
+    expect(page.locator("#avis")).not_to_contain_text("enregistrée")  # a saved step's notice stays on its next
     expect(page.locator("#etat-recapitulatif")).to_contain_text("La demande est complète")
-    expect(page.locator("#recapitulatif")).to_contain_text("Dupont")
+    expect(page.locator("#recapitulatif")).to_contain_text(name)
+    expect(page.locator("#recapitulatif-pieces")).to_contain_text("Acceptée")  # the documents are in the summary
     if check:
         check()
     page.get_by_role("button", name="Déposer la demande").click()
@@ -128,8 +161,7 @@ def file_registration_in_browser(site, candidate_email, check=None):
     snap = check or (lambda name: None)
     page = site.page
     number = start_request(site)
-    page.get_by_role("link", name="1. Démarche et mandat").click()
-    page.get_by_role("heading", name="Démarche et mandat Étape 1 sur 7").wait_for()
+    go_to_step(page, "1. Démarche et mandat", "Démarche et mandat Étape 1 sur 7")
     snap("demande-etape-1-demarche")
     page.get_by_role("link", name="Continuer vers l'état civil").click()
     page.get_by_role("heading", name="État civil Étape 2 sur 7").wait_for()

@@ -8,6 +8,7 @@ import time
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD, demo_login
 from tests.browser.console_steps import (agent_headers, claim_in_console, file_requests, release_in_console,
@@ -41,7 +42,7 @@ def test_a_school_member_opening_the_console_is_told_it_is_for_agents(site):
     page = site.open("console.html")
     page.get_by_role("heading", name="Cette page est réservée aux agents instructeurs").wait_for()
     assert "Professionnel auto-école" in page.locator("#texte-acces").inner_text()
-    assert page.get_by_role("link", name="Aller à mon espace").get_attribute("href") == "espace.html"
+    assert page.get_by_role("link", name="Aller à mon compte").get_attribute("href") == "espace.html"
     assert page.locator("#bloc-file").is_hidden()
     site.check("console-mauvais-role")
 
@@ -197,6 +198,12 @@ def test_an_agent_rejects_a_request_with_the_keyboard_only_on_a_phone(phone, fil
     page.keyboard.press("Enter")
     page.locator("#avis").get_by_text("Décision enregistrée : Rejetée").wait_for()
     assert school_caller(stack)("GET", f"/requests/{number}")["status_label"] == "Rejetée"
+    # The school reads why where the status is, and what to do next.
+    phone.sign_in(demo_login("auto-ecole"))
+    school_page = phone.open(f"demande.html#id={number}")
+    expect(school_page.locator("#lecture-motif")).to_contain_text("Une demande identique est déjà en cours")
+    expect(school_page.locator("#lecture-indication")).to_contain_text("nouvelle demande")
+    phone.check("demande-rejetee-telephone")
 
 
 def test_the_prefecture_administrator_sees_the_queue_the_dead_letters_and_who_read_a_request(site, filed, stack):
@@ -206,7 +213,7 @@ def test_the_prefecture_administrator_sees_the_queue_the_dead_letters_and_who_re
     page = sign_in_agent(site, "prefecture")
     page.get_by_role("heading", name="Les files de votre ressort : DDT-69").wait_for()
     assert page.locator("#chiffres-admin .console-chiffre").count() == 4
-    page.locator("#dlq-liste").get_by_text("Aucun message mis de côté dans cette file.").wait_for()
+    page.locator("#dlq-liste").get_by_text("Aucun message en échec dans cette file.").wait_for()
     page.get_by_role("button", name="Voir les consultations").click()
     assert "Indiquez le numéro de la demande." in page.locator("#erreur-request_id").inner_text()
     page.get_by_label("Numéro de la demande").fill(filed[0])

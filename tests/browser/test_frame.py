@@ -48,3 +48,19 @@ def test_the_session_lives_in_memory_and_follows_the_person_from_page_to_page(si
     page.wait_for_url("**/connexion.html")
     assert page.evaluate("() => sessionStorage.getItem('permis.refresh_token')") is None
     assert "déconnecté" in page.locator("#avis").inner_text()
+
+
+def test_a_session_renewal_that_gets_no_answer_ends_nothing(site):
+    """A page left while it renews its session (a reload, a quick click elsewhere) or a network cut
+    aborts the renewal: the person stays signed in; only the service's own refusal ends a session."""
+    site.sign_in(demo_login("auto-ecole"))
+    page = site.page
+    page.route("**/sessions/refresh", lambda route: route.abort())
+    page.goto(site.web + "/espace.html")  # a new page: its first call renews the session, which fails
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/espace.html")
+    assert page.evaluate("() => sessionStorage.getItem('permis.refresh_token')")
+    page.unroute("**/sessions/refresh")
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("heading", level=1, name="Mon compte").wait_for()

@@ -172,11 +172,14 @@ def test_the_demo_school_files_a_whole_registration_with_the_keyboard_only(site,
     type_into(page, "civil_status-birth_name", "Dupont")
     type_into(page, "civil_status-first_names", "Léa")
     choose_radio(page, "civil_status-sex-F")
-    tab_to(page, "civil_status-birth_date")
-    # The date field moves on by itself from one part to the next; the same day and month, whether
-    # the browser shows jj/mm/aaaa or mm/dd/yyyy.
-    keyboard.type("05052004")
-    expect(page.locator("#civil_status-birth_date")).to_have_value("2004-05-05")
+    # The date of birth: day, month and year, each its own field, whatever the browser's language.
+    tab_to(page, "civil_status-birth_date-jour")
+    keyboard.type("5")
+    keyboard.press("Tab")
+    keyboard.type("6")
+    keyboard.press("Tab")
+    keyboard.type("2004")
+    assert page.evaluate("document.getElementById('civil_status-birth_date').value") == "2004-06-05"
     expect(page.locator("#civil_status-naissance-france")).to_be_checked()
     type_into(page, "civil_status-birth_place-commune", "Lyon")
     type_into(page, "civil_status-birth_place-departement", "69")

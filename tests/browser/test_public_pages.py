@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from chalicelib.local.demo_data import FREE_AGREMENT
 from tests.browser.conftest import NARROW
+from tests.browser.school_steps import fill_birth_date
 from tests.stack_support import altcha, link_token, mail_to, school_files_registration
 
 PUBLIC_PAGES = ["index", "inscription-candidat", "inscription-auto-ecole", "activation", "mot-de-passe",
@@ -131,7 +132,7 @@ def test_a_candidate_creates_an_account_fixes_its_errors_activates_it_from_the_m
     page.get_by_label("Nom de naissance").fill("Leroy")
     page.get_by_label("Prénoms").fill("Camille Anne")
     tick(page, "sex-F")
-    page.get_by_label("Date de naissance").fill("2006-09-15")
+    fill_birth_date(page, "birth_date", "2006-09-15")
     page.locator("#birth_place-commune").fill("Lyon")
     page.locator("#birth_place-departement").fill("69")
     page.get_by_label("Adresse électronique personnelle").fill("camille.leroy@")  # not an address
@@ -303,7 +304,7 @@ def test_a_keyboard_alone_tracks_a_request_shows_its_badge_then_subscribes_to_it
     result = page.locator("#bloc-resultat")
     expect(result).to_be_focused()
     badge = page.locator("#statut")
-    expect(badge).to_have_text("Attente validation usager")
+    expect(badge).to_have_text("En attente de validation par le candidat")  # the public's words
     assert "fr-badge--warning" in badge.get_attribute("class")
     assert "Durand" not in result.inner_text()  # nothing personal
     expect(page.locator("#explication")).not_to_be_empty()

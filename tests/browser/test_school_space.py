@@ -53,15 +53,32 @@ def test_a_birth_date_in_the_future_and_an_empty_field_are_shown_next_to_their_f
     expect(page.locator("#erreur-civil_status-birth_name")).to_have_text("Indiquez le nom de naissance du candidat.")
     expect(page.locator("#civil_status-birth_name")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#erreur-civil_status-birth_date")).to_contain_text("ne peut pas être dans le futur")
-    # Then what only the API refuses (a date before 1900), next to the date too.
+    # Day and month typed the other way round: said before anything is stored, naming what to fix.
     page.locator("#civil_status-birth_name").fill("Dupont")
-    page.locator("#civil_status-birth_date").fill("1899-12-31")
+    school_steps.fill_birth_date(page, "civil_status-birth_date", "2006-07-14")
+    date = page.locator("#civil_status-birth_date")
+    date.get_by_label("Jour").fill("7")
+    date.get_by_label("Mois").fill("14")
     page.get_by_role("button", name="Enregistrer et continuer").click()
-    expect(page.locator("#erreur-civil_status-birth_date")).to_contain_text("1900")
+    expect(page.locator("#erreur-civil_status-birth_date")).to_have_text(
+        "Date de naissance : le mois est un nombre de 1 à 12 ; « 14 » ne convient pas. Le jour et le mois sont-ils inversés ?")
     expect(page.locator("#erreur-civil_status-birth_name")).to_be_empty()
-    assert "fr-input-group--error" in page.locator("#erreur-civil_status-birth_date").locator("xpath=..").get_attribute("class")
+    assert "fr-fieldset--error" in (date.get_attribute("class") or "")
+    for part in ("Jour", "Mois", "Année"):
+        expect(date.get_by_label(part)).to_have_attribute("aria-invalid", "true")
     expect(summary).to_be_focused()
     site.check("demande-etape-2-erreurs")
+    # A day that does not exist in the month, then the date right: stored as typed, day first.
+    date.get_by_label("Jour").fill("31")
+    date.get_by_label("Mois").fill("2")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.locator("#erreur-civil_status-birth_date")).to_contain_text("le 31 / 2 / 2006 n'existe pas")
+    date.get_by_label("Jour").fill("14")
+    date.get_by_label("Mois").fill("7")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.get_by_role("heading", name="Adresse et coordonnées Étape 3 sur 7").wait_for()
+    page.get_by_role("link", name=re.compile("^7. Récapitulatif")).click()
+    expect(page.locator("#recapitulatif")).to_contain_text("14 juillet 2006")
 
 
 def test_on_a_phone_a_refused_file_says_why_in_french(phone, tmp_path):
@@ -87,6 +104,8 @@ def test_on_a_phone_a_refused_file_says_why_in_french(phone, tmp_path):
     identity.get_by_role("button", name=re.compile("^Envoyer le fichier")).click()
     expect(identity.locator(".piece-etat")).to_contain_text("Refusée", timeout=school_steps.CHECK_TIMEOUT_MS)
     expect(identity.locator(".refus")).to_contain_text("en réalité une image PNG")
+    expect(identity.locator(".refus")).to_have_attribute("role", "alert")  # read out once, as it arrives
+    assert identity.inner_text().count("en réalité une image PNG") == 1  # the reason, said once
     expect(identity.get_by_role("button", name="Remplacer : Justificatif d'identité")).to_be_visible()
     phone.check("demande-etape-6-refus-telephone")
     page.goto(phone.web + f"/demande.html#id={number}&etape=2")

@@ -16,7 +16,7 @@ import requests
 from chalicelib.local.processes import free_ports
 from tests.stack_support import (
     PROJECT_DIR, altcha, api_caller, api_session, demo_login, draft_registration, link_token, mail_to,
-    running_stack, scan_jpeg_bytes, start_stack, stop_stack, submit_request, wait_for)
+    running_stack, scan_jpeg_bytes, start_stack, stop_stack, submit_request, upload_required_files, wait_for)
 
 def listening(port):
     with socket.socket() as probe:
@@ -244,12 +244,7 @@ def follow_to_the_licence(stack, school_call, school_headers, number, neph, scan
     production = school_call("GET", f"/requests/{number}/exams")["cepcs"][0]["production_request_id"]
     assert school_call("GET", f"/requests/{production}")["status_label"] == "Brouillon"
     school_call("PUT", f"/requests/{production}/ephoto", {"code": "E2E1" + uuid.uuid4().hex[:18].upper()})
-    for needed in school_call("GET", f"/requests/{production}/summary")["required_documents"]:
-        if needed["is_file"] and needed["state"] != "accepted":
-            form = school_call("POST", f"/requests/{production}/documents/{needed['document']}/upload",
-                               {"content_type": "image/jpeg", "size": len(scan)})
-            assert requests.post(form["url"], data=form["fields"], timeout=10,
-                                 files={"file": ("piece.jpg", scan, "image/jpeg")}).status_code == 204
+    upload_required_files(school_call, production, scan)
     wait_for(lambda: all(d["state"] == "accepted" for d in school_call(
         "GET", f"/requests/{production}/summary")["required_documents"]), "the production's documents to be checked")
     version = school_call("GET", f"/requests/{production}")["version"]

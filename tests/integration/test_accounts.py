@@ -202,6 +202,29 @@ def test_an_activation_link_serves_once(http, pump, aws):
     assert "Demandez-en un nouveau" in body(again)["message"]
 
 
+def test_the_activation_signs_a_candidate_in_at_once_with_the_password_just_chosen(http, pump, aws):
+    post(http, "/accounts/candidates", candidate_form(http))
+    pump.run_until_idle()
+    activated = post(http, "/accounts/activation", {"token": link_token(sent_emails()[0]), "password": PASSWORD})
+    answer = body(activated)
+    assert activated.status_code == 200 and answer["message"] == "Votre compte est activé et vous êtes connecté(e)."
+    me = http.get("/me", headers={"Authorization": f"Bearer {answer['tokens']['access_token']}"})
+    assert me.status_code == 200 and body(me)["role"] == "candidat"
+    refreshed = post(http, "/sessions/refresh", {"refresh_token": answer["tokens"]["refresh_token"]})
+    assert refreshed.status_code == 200  # the session lasts as one opened on the sign-in page
+
+
+def test_an_agent_s_activation_opens_no_session_the_double_authentication_comes_first(http, pump, aws):
+    from chalicelib.cli import agents
+
+    assert agents.main(["create", "--role", "instructeur-cert", "--email", "agent.cert@rhone.gouv.example.fr",
+                        "--nom", "Bernard", "--prenom", "Claire"]) == 0
+    pump.run_until_idle()
+    [email] = sent_emails("agent.cert@rhone.gouv.example.fr")
+    answer = body(post(http, "/accounts/activation", {"token": link_token(email), "password": PASSWORD}))
+    assert answer["tokens"] is None and "connectez-vous" in answer["message"]
+
+
 def test_a_short_password_is_refused_at_activation_and_the_link_still_works(http, pump, aws):
     post(http, "/accounts/candidates", candidate_form(http))
     pump.run_until_idle()

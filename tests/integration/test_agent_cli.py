@@ -100,7 +100,7 @@ def test_an_administrator_reads_who_looked_and_the_dead_letters(command, http, a
     command("connexion", "--email", "admin@pref92.gouv.fr")
     reads = command("consultations", queued)
     assert "Consultation" in reads and "demande" in reads and "ARNAUD" in reads.upper()
-    assert command("dlq", "liste", "--service", "DDT-92") == "Aucun message mis de côté."
+    assert command("dlq", "liste", "--service", "DDT-92") == "Aucun message en échec."
     assert "File DDT-92" in command("file", "--service", "DDT-92")
     with pytest.raises(cli.Refused) as refused:
         command("file", "--service", "DDT-69")

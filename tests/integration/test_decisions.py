@@ -108,10 +108,18 @@ def test_a_complement_returns_through_the_check_to_instruction_ahead_of_new_requ
         "history"][-1]["reason"]
     early = call(http, "POST", f"/requests/{under_review}/complement", school, {"version": seen["version"]})
     assert early.status_code == 422 and body(early)["details"][0]["field"] == "documents.domicile"
+
+    # The page tells the documents sent again since the complement was asked from those that were not.
+    def changed_since_asked():
+        states = body(call(http, "GET", f"/requests/{under_review}/documents", school))["documents"]
+        return {d["document"]: d["updated_at"] > seen["complement_asked_at"] for d in states}
+
+    assert seen["complement_asked_at"] and changed_since_asked()["domicile"] is False
     form = body(call(http, "POST", f"/requests/{under_review}/documents/domicile/upload", school,
                      {"content_type": "image/jpeg", "size": 200_000}))
     upload(form, scan())
     pump.run_until_idle()
+    assert changed_since_asked() == {**changed_since_asked(), "domicile": True, "identite": False}
     sent = call(http, "POST", f"/requests/{under_review}/complement", school, {"version": seen["version"]})
     assert sent.status_code == 200 and body(sent)["status"] == "en-instruction"
     assert [row[1] for row in history(http, school, under_review)][-3:] == [

@@ -94,7 +94,7 @@ def test_results_show_on_the_record_and_the_verso_and_a_favourable_practical_iss
     states = {d["document"]: d.get("state") for d in summary["required_documents"]}
     assert states.get("cepc") == "accepted", summary["required_documents"]
     history = body(call(http, "GET", f"/requests/{cepc['production_request_id']}/history", school))["history"]
-    assert "CEPC" in history[0]["reason"] and history[0]["actor_label"] == "Système"
+    assert "CEPC" in history[0]["reason"] and history[0]["actor_label"] == "Automatiquement"
 
 
 def test_an_unknown_neph_or_an_unregistered_category_is_refused(http, examiner, registered):

@@ -123,7 +123,7 @@ def test_the_whole_way_from_validation_to_the_candidates_hands(http, app, school
     assert status == "titre-en-production"
     assert rows[-2:] == [("en-instruction", "validee"), ("validee", "titre-en-production")]
     history = body(call(http, "GET", f"/requests/{number}/history", school))["history"]
-    assert [r["actor_label"] for r in history[-2:]] == ["Instructeur CERT", "Système"]
+    assert [r["actor_label"] for r in history[-2:]] == ["Instructeur CERT", "Automatiquement"]
     assert {"request.approved", "request.licence_moved"} <= set(events(number))
     pump.run_until_idle()
     # The attestations worker makes nothing for a production request (no NEPH, not a registration).

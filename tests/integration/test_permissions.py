@@ -55,12 +55,19 @@ def grants_used(service: str, operation: str, params: dict) -> set[tuple[str, st
     if service == "dynamodb" and operation == "TransactWriteItems":
         return {(f"dynamodb:{_TRANSACT_ACTIONS[kind]}", "table", _logical("table", item[kind]["TableName"]))
                 for item in params["TransactItems"] for kind in item}
+    if service == "dynamodb" and operation == "BatchWriteItem":
+        return {("dynamodb:BatchWriteItem", "table", _logical("table", table)) for table in params["RequestItems"]}
     if service == "dynamodb":
         return {(f"dynamodb:{operation}", "table", _logical("table", params["TableName"]))}
     if service == "sqs":
         name = params["QueueUrl"].rsplit("/", 1)[1]
         return {(f"sqs:{operation}", _queue_kind(name), _logical(_queue_kind(name), name))}
+    if service == "s3" and operation == "DeleteObjects":  # each object: a version named, or the latest
+        return {("s3:DeleteObjectVersion" if o.get("VersionId") else "s3:DeleteObject", "bucket",
+                 _logical("bucket", params["Bucket"])) for o in params["Delete"]["Objects"]}
     if service == "s3":
+        if operation == "ListObjectVersions":
+            operation = "ListBucketVersions"  # the IAM action of listing versions
         if operation == "DeleteObject" and params.get("VersionId"):
             operation = "DeleteObjectVersion"  # what IAM checks when a version is named
         if operation == "HeadObject":
@@ -425,6 +432,31 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, rec
     day_before = datetime.fromisoformat(f"{day}T09:00").replace(tzinfo=PARIS) - timedelta(days=1)
     monkeypatch.setattr(appointments_service, "utc_now", lambda: day_before + timedelta(minutes=1))
     assert app.handler_map["remind_appointments"](scheduled_event(), None) == {"reminded": 1}
+    run_workers()
+
+    # Drafts (issue 17): what is typed kept and read back, a checked file opened inline, the draft
+    # deleted; the worker deletes what it left (purge_deleted_drafts).
+    with recorder.running("api_handler"):
+        doomed = json.loads(post(http, "/requests", {"procedure": "inscription", "mandate": "mandat-papier"},
+                                 admin).body)["request_id"]
+        form = json.loads(post(http, f"/requests/{doomed}/documents/identite/upload",
+                               {"content_type": "image/jpeg", "size": 200_000}, admin).body)
+    http_client.post(form["url"], data=form["fields"], files={"file": ("piece", scan(), "image/jpeg")}, timeout=10)
+    run_workers()
+    with recorder.running("api_handler"):
+        auth = {"Authorization": f"Bearer {admin}", **JSON}
+        assert http.request("PUT", f"/requests/{doomed}/ephoto", headers=auth,  # released by the worker
+                            body=json.dumps({"code": "AAAABBBBCCCCDDDDEEEE05"}).encode()).status_code == 200
+        assert http.request("PUT", f"/requests/{doomed}/steps/contact/draft", headers=auth,
+                            body=json.dumps({"email": "testun.jo"}).encode()).status_code == 200
+        assert http.request("PUT", f"/requests/{doomed}/steps/declarations", headers=auth, body=json.dumps({
+            "exam_pending_elsewhere": False, "reads_french": True, "adapted_vehicle": False,
+            "vision_correction": False, "medical_condition": False, "disability_pension": False}).encode()
+                            ).status_code == 200
+        for path in (f"/requests/{doomed}/drafts", f"/requests/{doomed}/documents/identite/file"):
+            assert http.get(path, headers=auth).status_code == 200, path
+        version = json.loads(http.get(f"/requests/{doomed}", headers=auth).body)["version"]
+        assert http.delete(f"/requests/{doomed}?version={version}", headers=auth).status_code == 200
     run_workers()
 
     # The purge of a school never activated (its agrément is released).

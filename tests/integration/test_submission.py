@@ -90,7 +90,8 @@ def test_a_paper_mandate_request_goes_through_the_image_check_to_instruction_by_
     assert history(http, school, number) == [("brouillon", "verification-images"),
                                              ("verification-images", "en-instruction")]
     rows = body(call(http, "GET", f"/requests/{number}/history", school))["history"]
-    assert [r["actor_label"] for r in rows] == ["Professionnel auto-école", "Système"]
+    assert [r["actor_label"] for r in rows] == ["Professionnel auto-école", "Automatiquement"]
+    assert rows[1]["reason"] == "Toutes les pièces sont acceptées : la demande passe à l'instruction."
     # The instruction queues (next issue) are cued once, in the same transaction as the move; the
     # statistics get one status change per transition.
     assert events(number) == ["request.ready_for_instruction", "request.status_changed", "request.status_changed",
@@ -102,6 +103,9 @@ def test_documents_accepted_before_submission_take_the_request_straight_to_instr
     assert body(submit(http, school, number))["status"] == "en-instruction"
     assert history(http, school, number) == [("brouillon", "verification-images"),
                                              ("verification-images", "en-instruction")]
+    # One click, two moves: the submission is the school's, the move to instruction is automatic.
+    rows = body(call(http, "GET", f"/requests/{number}/history", school))["history"]
+    assert [r["actor_label"] for r in rows] == ["Professionnel auto-école", "Automatiquement"]
     assert events(number) == ["request.ready_for_instruction", "request.status_changed", "request.status_changed",
                               "request.submitted"]
 
@@ -230,6 +234,39 @@ def test_a_candidate_without_account_gets_one_email_activates_and_validates(http
     assert body(call(http, "GET", f"/requests/{number}", school))["status_label"] == "En cours d'instruction"
     assert [row[1] for row in history(http, school, number)] == [
         "attente-validation-usager", "verification-images", "en-instruction"]
+
+
+def test_the_candidate_reads_their_own_words_and_the_automatic_move_is_credited_to_nobody(http, school, pump,
+                                                                                           accounts):
+    candidate = active_candidate(http, accounts, "deja.inscrit@example.fr")
+    number = ready_request(http, school, pump, mandate="sans-mandat", email="deja.inscrit@example.fr")  # all checked
+    submit(http, school, number)
+    seen = body(call(http, "GET", f"/requests/{number}", candidate))
+    assert seen["status_label"] == "À valider par vous"
+    # The school's address, to tell it of a mistake: for its candidate only, never in the school's own view.
+    assert seen["school_address"] and seen["school_address"].endswith("92160 Antony")
+    assert body(call(http, "GET", "/requests", candidate))["statuses"][1] == {
+        "status": "attente-validation-usager", "label": "À valider par vous"}  # the filter, in their words
+    assert seen["status_hint"].startswith("À vous : vérifiez les informations puis validez la demande dans les 7 jours")
+    [row] = body(call(http, "GET", "/requests", candidate))["requests"]
+    assert row["status_label"] == "À valider par vous" and row["next_step"] == seen["status_hint"]
+    school_view = body(call(http, "GET", f"/requests/{number}", school))
+    assert school_view["status_label"] == "Attente validation usager" and school_view["school_address"] is None
+    assert school_view["status_hint"].startswith("Au candidat : il doit valider la demande")
+    [school_row] = [r for r in body(call(http, "GET", "/requests", school))["requests"] if r["request_id"] == number]
+    assert school_row["next_step"] == school_view["status_hint"]
+
+    validated = call(http, "POST", f"/requests/{number}/validation", candidate, {"version": seen["version"]})
+    assert body(validated)["status"] == "en-instruction"  # every document was accepted already
+    assert body(validated)["status_hint"].startswith("Rien à faire de votre part : un instructeur de la DDT")
+    rows = body(call(http, "GET", f"/requests/{number}/history", candidate))["history"]
+    assert [(r["to_label"], r["actor_label"]) for r in rows[-2:]] == [
+        ("Vérification des pièces", "Candidat"), ("En cours d'instruction", "Automatiquement")]
+    assert rows[-1]["reason"] == "Toutes les pièces sont acceptées : la demande passe à l'instruction."
+    school_rows = body(call(http, "GET", f"/requests/{number}/history", school))["history"]
+    assert [(r["from_label"], r["to_label"], r["actor_label"]) for r in school_rows[-2:]] == [
+        ("Attente validation usager", "Vérification des images", "Candidat"),
+        ("Vérification des images", "En cours d'instruction", "Automatiquement")]
 
 
 def test_a_candidate_with_an_account_is_asked_by_email_and_a_divergence_is_shown_to_both(http, school, pump,

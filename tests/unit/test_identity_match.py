@@ -122,7 +122,7 @@ def test_account_without_birth_date_is_reported_and_named():
     assert fields == ("birth_date",)
     message = divergence_message(fields)
     assert "Date de naissance" in message
-    assert "« Mes données » › « Identité »" in message
+    assert "« Mon compte » › « Mes informations »" in message
 
 
 def test_request_without_birth_date_is_reported():
@@ -190,7 +190,7 @@ def test_message_for_one_field():
     assert divergence_message(("birth_date",)) == (
         "Divergence d'identité entre le compte du candidat et la demande pour les champs : "
         "Date de naissance. Vérifiez l'état civil saisi dans la demande ; si le compte est erroné, "
-        "le candidat le corrige dans « Mes données » › « Identité »."
+        "le candidat le corrige dans « Mon compte » › « Mes informations »."
     )
 
 

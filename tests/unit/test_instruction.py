@@ -46,6 +46,9 @@ def test_a_complement_or_a_rejection_says_why_from_the_list():
     assert [p.code for p in check_reasons(DecisionKind.REJECT, ["autre"], "  ")] == ["comment_required"]
     assert reason_text(DecisionKind.COMPLEMENT, ["domicile-ancien", "autre"], "Facture au nom du père") == (
         "Le justificatif de domicile a plus de 6 mois ; Facture au nom du père.")
+    # The agent's own sentence ends as they wrote it: no second full stop.
+    assert reason_text(DecisionKind.COMPLEMENT, ["domicile-ancien"], "Joignez une facture récente.") == (
+        "Le justificatif de domicile a plus de 6 mois ; Joignez une facture récente.")
 
 
 def _request(**changes):

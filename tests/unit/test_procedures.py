@@ -11,7 +11,6 @@ from chalicelib.domain.procedures import (
     PROCEDURE_LABELS,
     PRODUCTION_PROCEDURES,
     REGISTRATION_PROCEDURES,
-    STATUS_HINTS,
     STATUS_LABELS,
     TERMINAL_STATUSES,
     TRANSITIONS,
@@ -52,8 +51,8 @@ def test_a_candidate_files_everything_but_the_production_after_a_training_course
 
 # --- statuses --------------------------------------------------------------------------------
 
-def test_every_status_has_a_french_label_and_an_explanation():
-    assert set(STATUS_LABELS) == set(S) == set(STATUS_HINTS) == set(TRANSITIONS)
+def test_every_status_has_an_official_french_label():
+    assert set(STATUS_LABELS) == set(S) == set(TRANSITIONS)
     assert len(set(STATUS_LABELS.values())) == len(S)
     assert STATUS_LABELS[S.AWAITING_CANDIDATE_VALIDATION] == "Attente validation usager"
     assert STATUS_LABELS[S.AT_POST_OFFICE] == "Disponible en bureau de poste"

@@ -124,8 +124,9 @@ const Permis = (() => {
 
   let refreshing = null; // one refresh at a time, shared by calls that fail together
 
-  /** A new access token from the refresh token: "renewed", "refused" (the session is over), or
-   *  "unreachable" (no answer: a network failure, or the page being left mid-call), which ends nothing. */
+  /** A new access token from the refresh token: "renewed", "refused" (the service said no: the
+   *  session is over), or "unreachable" (no usable answer: a network failure, or the page left while the
+   *  answer was read), which ends nothing. */
   function refreshTokens() {
     const refreshToken = sessionStorage.getItem(KEYS.refresh);
     if (!refreshToken) return Promise.resolve("refused");
@@ -136,7 +137,7 @@ const Permis = (() => {
             saveTokens(result.data);
             return "renewed";
           }
-          return result.status === 0 || result.status >= 500 ? "unreachable" : "refused";
+          return [400, 401, 403].includes(result.status) ? "refused" : "unreachable";
         })
         .finally(() => { refreshing = null; });
     }

@@ -104,10 +104,13 @@ class Site:
         """Loads the page afresh, as a person typing its address does (the same page with another
         fragment would otherwise stay as it is: a fragment alone does not reload it)."""
         target = self.web + "/" + path.lstrip("/")
-        same_document = self.page.url.split("#")[0] == target.split("#")[0]
-        self.page.goto(target)
-        if same_document:
+        if self.page.url == target:
             self.page.reload()
+        elif self.page.url.split("#")[0] == target.split("#")[0]:
+            self.page.goto(target)
+            self.page.reload()
+        else:
+            self.page.goto(target)
         self.page.wait_for_load_state("networkidle")
         return self.page
 

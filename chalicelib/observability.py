@@ -36,6 +36,14 @@ TECHNICAL_KEYS = frozenset({
     "code", "error_code", "message_id", "queue", "stage", "exception_name",
 })
 
+# Opaque identifiers an audit needs (who tried what), logged as they are when they have their
+# own shape: a request number is 12 digits like a NEPH, which the patterns below would mask.
+# Anything else under these keys (a hostile path) is scrubbed like any text.
+IDENTIFIER_KEYS = {
+    "request_id": re.compile(r"[0-9]{12}"),
+    "account_id": re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+}
+
 _PATTERNS = (
     re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),  # email
     # Not inside identifiers (a UUID's last group can be all digits): no word character or dash around.
@@ -59,6 +67,8 @@ def _is_sensitive_key(key: str) -> bool:
 
 
 def redact(value: Any, key: str | None = None) -> Any:
+    if key in IDENTIFIER_KEYS and isinstance(value, str) and IDENTIFIER_KEYS[key].fullmatch(value):
+        return value
     if key is not None and _is_sensitive_key(key):
         return REDACTED
     if isinstance(value, dict):

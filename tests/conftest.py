@@ -64,6 +64,25 @@ def aws(monkeypatch, tmp_path):
 
 
 @pytest.fixture
+def log_lines():
+    """What the Powertools logger writes, read from its own handler (bound to stdout at import)."""
+    import io
+    import json
+
+    from chalicelib.observability import logger
+
+    handler = logger.registered_handler
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+
+    def read():
+        return [json.loads(line) for line in buffer.getvalue().splitlines() if line.startswith("{")]
+
+    yield read
+    handler.setStream(previous)
+
+
+@pytest.fixture
 def app():
     from app import app as chalice_app
 

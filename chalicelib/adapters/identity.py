@@ -134,8 +134,9 @@ class CognitoDirectory:
                 ChallengeResponses={"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": code})
         except ClientError as error:
             _throttled(error)
+            # A session Cognito does not know (made up, or from another pool) is an expired one to the person.
             if _code(error) in ("CodeMismatchException", "ExpiredCodeException", "NotAuthorizedException",
-                                "InvalidParameterException"):
+                                "InvalidParameterException", "ResourceNotFoundException", "UserNotFoundException"):
                 raise Unauthenticated("mfa_code_invalid", "Code de vérification incorrect ou expiré : saisissez le "
                                       "code à 6 chiffres affiché maintenant par votre application.") from None
             raise

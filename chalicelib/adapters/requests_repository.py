@@ -18,23 +18,26 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.dynamo import TransactionRefused, from_item, to_item, transact
 from chalicelib.adapters.outbox import outbox_put
 from chalicelib.domain import request_events
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.errors import MalformedRequest
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.identity_match import normalize_name
 from chalicelib.domain.procedures import TERMINAL_STATUSES, RequestStatus, Transition
 from chalicelib.domain.requests import DRAFT_RETENTION_DAYS, Request
 
-CURSOR_INVALID = InvalidInput("cursor_invalid", "Ce lien de page n'est plus valable : rechargez la liste depuis le début.")
+CURSOR_INVALID = MalformedRequest("cursor_invalid", "Ce lien de page n'est plus valable : rechargez la liste depuis le "
+                                                     "début.")
 IDEMPOTENCY_RETENTION = timedelta(hours=24)
 VALIDATION_DUE = "VALIDATION_DUE"
 LICENCE_DUE = "LICENCE_DUE"
@@ -109,9 +112,11 @@ def _request(item: dict[str, Any]) -> Request:
 
 
 class DynamoRequestsRepository:
-    def __init__(self, dynamodb_client, table_name: str):
+    def __init__(self, dynamodb_client, table_name: str, cursor_key: Callable[[], bytes] | None = None):
+        """`cursor_key` signs the list cursors handed to clients (read only when a list is asked)."""
         self._db = dynamodb_client
         self._table = table_name
+        self._cursor_key = cursor_key
 
     def create(self, request: Request) -> bool:
         """False when the number is taken (the caller draws another)."""
@@ -323,16 +328,20 @@ class DynamoRequestsRepository:
     # --- Idempotency-Key, ePhoto code, receipt -------------------------------------------------
 
     def idempotent_submission(self, account_id: str, key: str) -> str | None:
-        """The request number a submission with this key was made for, if one was."""
+        """What a submission with this key was made with ("<request number>@<version>"), if one was."""
         item = self._db.get_item(TableName=self._table, ConsistentRead=True,
                                  Key={"pk": {"S": f"IDEMPOTENCY#{account_id}#{key}"}, "sk": {"S": "IDEMPOTENCY"}}
                                  ).get("Item")
-        return from_item(item)["request_id"] if item else None
+        if not item:
+            return None
+        stored = from_item(item)
+        return stored.get("fingerprint") or stored["request_id"]
 
-    def idempotency_put(self, account_id: str, key: str, request_id: str, now: datetime) -> dict[str, Any]:
+    def idempotency_put(self, account_id: str, key: str, fingerprint: str, now: datetime) -> dict[str, Any]:
         return {"Put": {"TableName": self._table, "ConditionExpression": "attribute_not_exists(pk)",
                         "Item": to_item({"pk": f"IDEMPOTENCY#{account_id}#{key}", "sk": "IDEMPOTENCY",
-                                         "entity": "idempotency", "request_id": request_id,
+                                         "entity": "idempotency", "request_id": fingerprint.partition("@")[0],
+                                         "fingerprint": fingerprint,
                                          "expires_at": int((now + IDEMPOTENCY_RETENTION).timestamp())})}}
 
     def ephoto_owner(self, code: str) -> str | None:
@@ -440,7 +449,7 @@ class DynamoRequestsRepository:
         if names:
             kwargs["ExpressionAttributeNames"] = names
         if cursor:
-            kwargs["ExclusiveStartKey"] = _decode(cursor, index, partition)
+            kwargs["ExclusiveStartKey"] = _decode(self._signing_key(), cursor, index, partition)
         items: list[dict[str, Any]] = []
         for _ in range(MAX_FILTERED_QUERIES if filters else 1):
             answer = self._db.query(**kwargs)
@@ -452,7 +461,12 @@ class DynamoRequestsRepository:
             if not last or len(items) == limit:
                 break
             kwargs["ExclusiveStartKey"] = last
-        return [_request(item) for item in items], _encode(last) if last else None
+        return [_request(item) for item in items], _encode(self._signing_key(), last) if last else None
+
+    def _signing_key(self) -> bytes:
+        if self._cursor_key is None:
+            raise RuntimeError("this repository was built without a cursor key: it cannot list")
+        return self._cursor_key()
 
     def _all(self, index: str, partition: str, **query: Any) -> list[dict[str, Any]]:
         items, start = [], None
@@ -507,17 +521,30 @@ def _version_condition(request: Request) -> dict[str, Any]:
             "ExpressionAttributeValues": {":previous": {"N": str(request.version - 1)}}}
 
 
-def _encode(key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+def _cursor_mac(secret: bytes, payload: str) -> str:
+    digest = hmac.new(secret, payload.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def _decode(cursor: str, index: str, partition: str) -> dict[str, Any]:
-    """A cursor is only ever a position in the caller's own list."""
+def _encode(secret: bytes, key: dict[str, Any]) -> str:
+    """A position in a list, opaque and signed: a client cannot forge one, nor edit one it holds."""
+    payload = base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+    return f"{payload}.{_cursor_mac(secret, payload)}"
+
+
+def _decode(secret: bytes, cursor: str, index: str, partition: str) -> dict[str, Any]:
+    """A cursor this service signed, and only ever a position in the caller's own list."""
+    payload, _, mac = cursor.partition(".")
+    if len(cursor) > 2000 or not hmac.compare_digest(mac.encode(), _cursor_mac(secret, payload).encode()):
+        raise CURSOR_INVALID
     try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        key = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise CURSOR_INVALID from None
-    if not isinstance(key, dict) or key.get(f"{index}pk", {}).get("S") != partition or set(key) != {
-            "pk", "sk", f"{index}pk", f"{index}sk"}:
+    names = {"pk", "sk", f"{index}pk", f"{index}sk"}
+    if not isinstance(key, dict) or set(key) != names or not all(
+            isinstance(value, dict) and list(value) == ["S"] and isinstance(value["S"], str) for value in key.values()):
+        raise CURSOR_INVALID
+    if key[f"{index}pk"]["S"] != partition:
         raise CURSOR_INVALID
     return key

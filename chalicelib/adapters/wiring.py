@@ -57,7 +57,10 @@ def accounts_repository() -> "DynamoAccountsRepository":
 def requests_repository():
     from chalicelib.adapters.requests_repository import DynamoRequestsRepository
 
-    return DynamoRequestsRepository(client("dynamodb"), settings.table_name("main"))
+    from chalicelib.adapters import secrets
+
+    return DynamoRequestsRepository(client("dynamodb"), settings.table_name("main"),
+                                    cursor_key=lambda: secrets.hmac_key("cursors"))
 
 
 @functools.cache

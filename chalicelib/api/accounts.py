@@ -6,14 +6,14 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Literal
 
 from chalice import Blueprint
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.domain.base import Model
 from chalicelib.adapters import wiring
 from chalicelib.api.auth import PUBLIC
 from chalicelib.api.http import route
 from chalicelib.domain import geography
-from chalicelib.domain.accounts import ACTIVATION_DAYS, CandidateSignUp, SchoolSignUp, mask_email
+from chalicelib.domain.accounts import ACTIVATION_DAYS, EMAIL_FORMAT, CandidateSignUp, SchoolSignUp, check_email, mask_email
 from chalicelib.domain.errors import NotFound
 from chalicelib.services import antirobot
 
@@ -83,7 +83,9 @@ class Activated(Model):
 
 class EmailInput(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT)
+
+    check_email_address = field_validator("email")(check_email)
 
 
 class Accepted(Model):

@@ -123,7 +123,7 @@ def publish_slot(caller: Profile, body: SlotInput) -> SlotView:
 
 
 @route(blueprint, "/staff/appointments/slots", summary="Les créneaux publiés de mon département", tags=TAGS,
-       response_model=Slots, errors=(422,), roles=ADMINISTRATORS,
+       response_model=Slots, errors=(422,), roles=ADMINISTRATORS, query=("du", "au"),
        description="Filtres du=AAAA-MM-JJ (aujourd'hui par défaut) et au=AAAA-MM-JJ (8 semaines plus tard par "
                    "défaut), un an au plus.")
 def published_slots(caller: Profile) -> Slots:
@@ -142,7 +142,7 @@ def withdraw_slot(caller: Profile, slot_id: str) -> Message:
 
 
 @route(blueprint, "/staff/appointments", summary="Les rendez-vous du jour, avec les demandes", tags=TAGS,
-       response_model=Day, errors=(422,), roles=AGENTS,
+       response_model=Day, errors=(422,), roles=AGENTS, query=("date",),
        description="date=AAAA-MM-JJ (obligatoire) : chaque créneau du jour de votre département, ses réservations "
                    "(auto-école, demande, démarche, statut, candidat, motif).")
 def day_appointments(caller: Profile) -> Day:

@@ -17,15 +17,12 @@ from chalicelib.domain.errors import (
     ErrorDetail,
     Forbidden,
     InvalidInput,
+    MalformedRequest,
     NotFound,
     PayloadTooLarge,
     TooManyRequests,
     Unauthenticated,
 )
-
-
-class MalformedRequest(InvalidInput):
-    """Syntactically unusable input (invalid JSON): 400 rather than 422."""
 
 
 STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (

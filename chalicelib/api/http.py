@@ -15,7 +15,8 @@ from pydantic import BaseModel, ValidationError
 from chalicelib import settings
 from chalicelib.adapters import wiring
 from chalicelib.api import auth
-from chalicelib.api.errors import JSON_HEADERS, MalformedRequest, error_response, validation_failed
+from chalicelib.api.errors import JSON_HEADERS, error_response, validation_failed
+from chalicelib.api.json_body import read_json
 from chalicelib.domain.errors import DomainError, InvalidInput
 from chalicelib.observability import logger
 
@@ -34,6 +35,7 @@ class RouteDoc:
     rate_limit: str = "standard"
     roles: tuple[str, ...] = ()  # () : anonymous
     mfa_exempt: bool = False
+    query: tuple[str, ...] = ()  # the query parameters the view reads (all optional strings)
 
 
 # API Gateway throttling classes; infra/stages.py gives each its requests per second per stage.
@@ -42,8 +44,9 @@ RATE_LIMITS = ("standard", "public")
 
 ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {}
 
-# Every route may answer these: malformed input, oversize body, and the rest are per route.
-COMMON_ERRORS = (400, 413)
+# Every route may answer these: malformed input, oversize body, an unknown query parameter (422);
+# the rest are per route.
+COMMON_ERRORS = (400, 413, 422)
 
 
 def cors_config() -> CORSConfig:
@@ -56,22 +59,27 @@ def cors_config() -> CORSConfig:
 
 
 def parse_body(raw: bytes | None, model: type[BaseModel]) -> BaseModel:
-    if not raw:
-        data: Any = {}
-    else:
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[..." nested too deep
-            raise MalformedRequest(
-                "invalid_json",
-                "Le corps de la requête n'est pas un JSON valide : vérifiez les guillemets, les virgules et les accolades.",
-            ) from None
+    """The body read strictly (json_body.read_json), then validated by the model in pydantic's strict
+    JSON mode: a date is an ISO string (never a number of seconds), a boolean true or false, a
+    number a number."""
+    data: Any = read_json(raw) if raw else {}
     if not isinstance(data, dict):
         raise InvalidInput("validation_failed", "Le corps de la requête doit être un objet JSON ({...}).")
     try:
-        return model.model_validate(data)
+        return model.model_validate_json(json.dumps(data, ensure_ascii=False), strict=True)
     except ValidationError as exc:
         raise validation_failed(exc) from None
+
+
+def check_query(params: dict[str, str] | None, accepted: tuple[str, ...]) -> None:
+    """A query parameter the route does not read is refused, as an unknown body field is: a typo
+    ("limite") would otherwise be silently ignored."""
+    unknown = sorted(set(params or {}) - set(accepted))
+    if unknown:
+        shown = ", ".join(f"« {name[:40]} »" for name in unknown[:3])
+        allowed = ", ".join(accepted) if accepted else "aucun"
+        raise InvalidInput("unknown_parameter", f"Paramètre inconnu dans l'adresse : {shown}. Paramètres acceptés : "
+                                                f"{allowed}.")
 
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -97,6 +105,7 @@ def route(
     description: str = "",
     rate_limit: str = "standard",
     mfa_exempt: bool = False,
+    query: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare one route. The view receives path parameters, plus `body` when a request model is
     given, and returns a response model instance (or a chalice Response). `rate_limit` is one of
@@ -114,21 +123,26 @@ def route(
 
         @functools.wraps(view)
         def handler(**path_params: str) -> Response:
+            audit: dict[str, Any] = {}  # who tried what, for the log of a refusal (opaque ids only)
             try:
                 kwargs: dict[str, Any] = dict(path_params)
+                if "request_id" in path_params:
+                    audit["request_id"] = path_params["request_id"]
                 if roles:
                     request = blueprint.current_request
                     profile = auth.caller(request.context, wiring.accounts_repository().get_profile)
+                    audit["account_id"] = profile.account_id
                     auth.check_role(profile, roles, mfa_exempt)
                     if "caller" in wants:
                         kwargs["caller"] = profile
                     if "access_token" in wants:
                         kwargs["access_token"] = auth.bearer_token(request.headers.get("authorization"))
+                check_query(blueprint.current_request.query_params, query)
                 if request_model is not None:
                     kwargs["body"] = parse_body(blueprint.current_request.raw_body, request_model)
                 result = view(**kwargs)
             except DomainError as error:
-                logger.info("request refused", extra={"error_code": error.code})
+                logger.info("request refused", extra={"error_code": error.code, **audit})
                 return error_response(error)
             if isinstance(result, Response):
                 return result
@@ -140,9 +154,9 @@ def route(
         ROUTE_DOCS[(path, method)] = RouteDoc(
             path=path, method=method, summary=summary, tags=tags, request_model=request_model,
             response_model=response_model, success_status=status,
-            error_codes=tuple(sorted(set(COMMON_ERRORS + errors + ((422,) if request_model else ())
-                                         + ((401, 403) if roles else ())))),
+            error_codes=tuple(sorted(set(COMMON_ERRORS + errors + ((401, 403) if roles else ())))),
             description=description, rate_limit=rate_limit, roles=tuple(roles), mfa_exempt=mfa_exempt,
+            query=tuple(query),
         )
         return view
 

@@ -10,11 +10,12 @@ from chalice import Blueprint
 from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.domain.base import Model
+from chalicelib.domain.dates import IsoDate
 from chalicelib.adapters import wiring
 from chalicelib.api.accounts import Accepted, TokenInput
 from chalicelib.api.auth import ANY_ROLE, PUBLIC
 from chalicelib.api.http import route
-from chalicelib.domain.accounts import (Address, AddressInput, BirthPlace, Profile, Role, check_email, check_name,
+from chalicelib.domain.accounts import (EMAIL_FORMAT, Address, AddressInput, BirthPlace, Profile, Role, check_email, check_name,
                                         normalize_mobile_phone, check_birth_date)
 from chalicelib.domain.errors import InvalidInput
 
@@ -59,7 +60,7 @@ class Correction(Model):
     first_names: str | None = Field(None, max_length=160)
     usage_name: str | None = Field(None, max_length=80)
     sex: Literal["F", "M"] | None = None
-    birth_date: date | None = None
+    birth_date: IsoDate | None = None
     birth_place: BirthPlace | None = None
     mobile_phone: str | None = Field(None, max_length=20)
     address: AddressInput | None = None
@@ -77,7 +78,7 @@ CANDIDATE_ONLY = {"usage_name", "sex", "birth_date", "birth_place", "mobile_phon
 
 class EmailChange(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    new_email: str = Field(max_length=254)
+    new_email: str = Field(max_length=254, json_schema_extra=EMAIL_FORMAT)
     password: str = Field(min_length=1, max_length=256, description="Mot de passe actuel (nouvelle authentification)")
 
     check_new_email = field_validator("new_email")(check_email)
@@ -97,7 +98,7 @@ class MfaSetup(Model):
 
 class MfaCode(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    code: str = Field(pattern=r"^\d{6}$", description="Code à 6 chiffres affiché par l'application")
+    code: str = Field(pattern=r"^[0-9]{6}$", description="Code à 6 chiffres affiché par l'application")
 
 
 @route(blueprint, "/me", summary="Mon compte", tags=TAGS, response_model=ProfileView, roles=ANY_ROLE,

@@ -73,6 +73,8 @@ def build_spec(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
             operation["x-roles"] = list(doc.roles)
         parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                       for name in re.findall(r"{(\w+)}", path)]
+        parameters += [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+                       for name in (doc.query if doc else ())]
         if parameters:
             operation["parameters"] = parameters
         if doc and doc.request_model:

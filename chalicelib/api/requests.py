@@ -237,7 +237,8 @@ def summary(caller: Profile, request_id: str) -> Summary:
 
 
 @route(blueprint, "/requests", summary="Mes demandes (les plus récentes d'abord)", tags=TAGS,
-       response_model=RequestPage, roles=FILERS,
+       response_model=RequestPage, errors=(422,), roles=FILERS,
+       query=("status", "procedure", "name", "limit", "cursor"),
        description="Filtres : status, procedure, name (nom du candidat) ; limit (1 à 100, 20 par défaut) ; cursor "
                    "(next_cursor de la page précédente).")
 def list_requests(caller: Profile) -> RequestPage:
@@ -497,7 +498,7 @@ def version_param(params: dict[str, str]) -> int:
 
 
 @route(blueprint, "/requests/{request_id}", method="DELETE", summary="Supprimer un brouillon (et ses pièces)",
-       tags=TAGS, response_model=DeletedDraft, errors=(404, 409, 422), roles=FILERS,
+       tags=TAGS, response_model=DeletedDraft, errors=(404, 409, 422), roles=FILERS, query=("version",),
        description="Paramètre version (obligatoire) : la version de la demande lue, comme pour le dépôt. Seul un "
                    "brouillon se supprime (409 request_not_draft une fois la demande déposée ; 409 "
                    "changed_meanwhile si elle a changé depuis la lecture ; 409 request_has_appointment si un "

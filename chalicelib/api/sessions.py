@@ -4,14 +4,14 @@ from __future__ import annotations
 from typing import Literal
 
 from chalice import Blueprint
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.domain.base import Model
 from chalicelib.adapters import wiring
 from chalicelib.api.accounts import Accepted, EmailInput, SessionTokens, TokenInput, session_tokens as _tokens
 from chalicelib.api.auth import ANY_ROLE, PUBLIC
 from chalicelib.api.http import route
-from chalicelib.domain.accounts import Profile
+from chalicelib.domain.accounts import EMAIL_FORMAT, Profile, check_email
 
 blueprint = Blueprint(__name__)
 TAGS = ("sessions",)
@@ -19,15 +19,20 @@ TAGS = ("sessions",)
 
 class Credentials(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT)
+
+    check_email_address = field_validator("email")(check_email)
     password: str = Field(min_length=1, max_length=256)
 
 
 class MfaAnswer(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    email: str = Field(min_length=3, max_length=254)
-    session: str = Field(min_length=1, max_length=4096, description="Valeur session de la réponse précédente")
-    code: str = Field(pattern=r"^\d{6}$", description="Code à 6 chiffres de l'application d'authentification")
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT)
+
+    check_email_address = field_validator("email")(check_email)
+    session: str = Field(min_length=20, max_length=2048, pattern=r"^[\x21-\x7e]+$",
+                         description="Valeur session de la réponse précédente")
+    code: str = Field(pattern=r"^[0-9]{6}$", description="Code à 6 chiffres de l'application d'authentification")
 
 
 class RefreshInput(Model):

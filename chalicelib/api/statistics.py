@@ -16,6 +16,7 @@ TAGS = ("statistiques",)
 PARAMETERS = ("departement : code du département (69, 2A, 971) ou « national » (par défaut) ; date : AAAA-MM-JJ, "
               "aujourd'hui par défaut, jamais dans le futur ; du : début de la période des séries et des délais "
               "(par défaut date − 89 jours, au plus 731 jours avant date).")
+QUERY = ("departement", "date", "du")
 
 
 class Scope(Model):
@@ -88,13 +89,14 @@ def _answer() -> dict:
 
 
 @route(blueprint, "/statistics", summary="Statistiques de la préfecture (administrateurs)", tags=TAGS,
-       response_model=StatisticsView, errors=(422,), roles=ADMINISTRATORS, description=PARAMETERS)
+       response_model=StatisticsView, errors=(422,), roles=ADMINISTRATORS, description=PARAMETERS,
+       query=QUERY)
 def statistics() -> StatisticsView:
     return StatisticsView.model_validate(_answer())
 
 
 @route(blueprint, "/statistics/export", summary="Statistiques au format CSV (administrateurs)", tags=TAGS,
-       errors=(422,), roles=ADMINISTRATORS,
+       errors=(422,), roles=ADMINISTRATORS, query=QUERY,
        description="Mêmes paramètres que /statistics. Fichier CSV (séparateur « ; », UTF-8 avec BOM) : les "
                    "indicateurs, une ligne vide, puis la série quotidienne. " + PARAMETERS)
 def export() -> Response:

@@ -7,6 +7,7 @@ be served by the postal code) and birth places against the départements and cou
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
@@ -14,6 +15,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from chalicelib.domain.base import Model
+from chalicelib.domain.dates import IsoDate
 from chalicelib.domain import geography
 
 
@@ -65,7 +67,12 @@ PASSWORD_RESET_HOURS = 1
 EMAIL_CHANGE_HOURS = 24
 
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '’\-][^\W\d_]+)*$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+# The addresses accepted (README, "Règles des données reçues"): an ASCII local part of RFC 5322's
+# "dot-atom" characters, and a domain of ASCII letters, digits and hyphens, an internationalised
+# domain in its punycode form (xn--…). Anything else could not be told apart from a look-alike.
+_EMAIL_LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_DOMAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_TOP_LEVEL = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
 _AGREMENT = re.compile(r"^[A-Z0-9]{5,20}$")
 
 
@@ -95,11 +102,45 @@ def check_name(value: str, what: str) -> str:
     return value
 
 
+# In the OpenAPI document: clients (and the fuzzer) know the field is an address.
+EMAIL_FORMAT = {"format": "email"}
+
+
 def check_email(value: str) -> str:
+    """The one email rule (sign-up, a request's contact, alerts, support, sign-in): the address,
+    lower-cased, or ValueError saying what to fix."""
     value = normalize_email(value)
-    if len(value) > 254 or not _EMAIL.match(value):
-        raise ValueError("Cette adresse électronique n'est pas valide : vérifiez-la (exemple : prenom.nom@exemple.fr).")
+    problem = email_problem(value)
+    if problem:
+        raise ValueError(f"Cette adresse électronique n'est pas acceptée : {problem}")
     return value
+
+
+def email_problem(value: str) -> str | None:
+    odd = next((ch for ch in value if not ch.isascii() or not ch.isprintable()), None)
+    if odd is not None:
+        where = f"(U+{ord(odd):04X})"
+        if unicodedata.category(odd) in ("Cf", "Zs", "Zl", "Zp", "Cc"):
+            return f"elle contient un caractère invisible {where} : retapez-la sans copier-coller."
+        return (f"elle contient « {odd} » {where}, un caractère accentué ou d'un autre alphabet qui peut imiter une "
+                "lettre latine : retapez-la en lettres latines sans accent (pour un domaine accentué, sa forme "
+                "xn--…).")
+    if " " in value:
+        return "elle contient une espace : retirez-la."
+    local, at, domain = value.rpartition("@")
+    if not at or not local:
+        return "il manque la partie avant ou après @ (exemple : prenom.nom@exemple.fr)."
+    if len(value) > 254 or len(local) > 64:
+        return "elle est trop longue (64 caractères avant @, 254 en tout au maximum)."
+    if not _EMAIL_LOCAL.fullmatch(local):
+        if ".." in local or local.startswith(".") or local.endswith("."):
+            return "un point ne peut être ni au début, ni à la fin, ni doublé avant @."
+        return "la partie avant @ contient un caractère non accepté (lettres, chiffres, . _ - + acceptés)."
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels) \
+            or not _TOP_LEVEL.fullmatch(labels[-1]):
+        return "le nom de domaine après @ n'est pas valide (exemple : exemple.fr)."
+    return None
 
 
 # Overseas mobiles are dialled 06 9x... (0639 in Mayotte) within France, but carry their own
@@ -278,7 +319,7 @@ class SchoolSignUp(_Form):
 
     birth_name: str = Field(max_length=80, description="Nom de naissance")
     first_name: str = Field(max_length=80, description="Prénom")
-    email: str = Field(max_length=254, description="Adresse électronique, personnelle à la personne qui crée le compte")
+    email: str = Field(max_length=254, json_schema_extra=EMAIL_FORMAT, description="Adresse électronique, personnelle à la personne qui crée le compte")
     company_name: str = Field(min_length=1, max_length=120, description="Raison sociale de l'auto-école")
     agrement_number: str = Field(max_length=30, description="Numéro d'agrément de l'auto-école (délivré par la préfecture)")
     address: AddressInput
@@ -305,7 +346,7 @@ class CandidateIdentity(_Form):
     usage_name: str | None = Field(None, max_length=80, description="Nom d'usage (facultatif)")
     first_names: str = Field(max_length=160, description="Prénoms, dans l'ordre de l'état civil")
     sex: Literal["F", "M"] = Field(description="Sexe : F ou M")
-    birth_date: date = Field(description="Date de naissance (obligatoire)")
+    birth_date: IsoDate = Field(description="Date de naissance (obligatoire)")
     birth_place: BirthPlace
 
     check_birth_name = field_validator("birth_name")(lambda v: check_name(v, "Le nom de naissance"))
@@ -323,7 +364,7 @@ class CandidateIdentity(_Form):
 
 
 class CandidateSignUp(CandidateIdentity):
-    email: str = Field(max_length=254, description="Adresse électronique personnelle (pas celle d'un parent ni de l'auto-école)")
+    email: str = Field(max_length=254, json_schema_extra=EMAIL_FORMAT, description="Adresse électronique personnelle (pas celle d'un parent ni de l'auto-école)")
     mobile_phone: str = Field(max_length=20, description="Téléphone portable")
     address: AddressInput
     altcha: str = Field(min_length=1, max_length=4000, description="Preuve de travail anti-robot (ALTCHA)")
@@ -337,7 +378,7 @@ class CandidateSignUp(CandidateIdentity):
 class CandidateForSchool(CandidateIdentity):
     """A candidate's account opened by a school filing a request without mandate (request issue)."""
 
-    email: str = Field(max_length=254)
+    email: str = Field(max_length=254, json_schema_extra=EMAIL_FORMAT)
     mobile_phone: str = Field(max_length=20)
     address: AddressInput
 
@@ -348,7 +389,7 @@ class CandidateForSchool(CandidateIdentity):
 class MemberInvitation(_Form):
     birth_name: str = Field(max_length=80, description="Nom de naissance du collègue")
     first_name: str = Field(max_length=80, description="Prénom du collègue")
-    email: str = Field(max_length=254, description="Adresse électronique personnelle du collègue")
+    email: str = Field(max_length=254, json_schema_extra=EMAIL_FORMAT, description="Adresse électronique personnelle du collègue")
 
     check_birth_name = field_validator("birth_name")(lambda v: check_name(v, "Le nom de naissance"))
     check_first_name = field_validator("first_name")(lambda v: check_name(v, "Le prénom"))
@@ -359,7 +400,7 @@ class AgentCreation(_Form):
     role: Role
     birth_name: str = Field(max_length=80)
     first_name: str = Field(max_length=80)
-    email: str = Field(max_length=254)
+    email: str = Field(max_length=254, json_schema_extra=EMAIL_FORMAT)
     departement: str | None = None
     # A mediator's structure, e.g. "France Services de Villeurbanne" (shown to the people it helps).
     structure_name: str | None = Field(None, max_length=120)

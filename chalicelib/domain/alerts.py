@@ -43,7 +43,7 @@ class SubscriptionStatus(StrEnum):
     UNSUBSCRIBED = "unsubscribed"
 
 
-REQUEST_NUMBER = r"^\d{12}$"
+REQUEST_NUMBER = r"^[0-9]{12}$"  # ASCII digits: a pattern's \d takes any script's
 
 
 class _Form(Model):
@@ -75,7 +75,7 @@ class SubscribeInput(AlertTarget):
 
 
 class ConfirmInput(AlertTarget):
-    code: str = Field(pattern=r"^\d{6}$", description="Code à 6 chiffres reçu")
+    code: str = Field(pattern=r"^[0-9]{6}$", description="Code à 6 chiffres reçu")
 
 
 class UnsubscribeInput(_Form):

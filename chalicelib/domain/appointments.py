@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.domain.base import Model
-from chalicelib.domain.dates import PARIS
+from chalicelib.domain.dates import PARIS, IsoDate
 
 BOOKED = "appointment.booked"
 CANCELLED = "appointment.cancelled"
@@ -38,7 +38,7 @@ MAX_LISTED_DAYS = 366
 
 class SlotInput(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    date: dt.date = Field(description="Jour du créneau (AAAA-MM-JJ), aujourd'hui ou plus tard")
+    date: IsoDate = Field(description="Jour du créneau (AAAA-MM-JJ), aujourd'hui ou plus tard")
     start_time: str = Field(description="Heure de début, HH:MM (heure de Paris)")
     duration_minutes: int = Field(ge=10, le=480, description="Durée en minutes (10 à 480)")
     place: str = Field(min_length=5, max_length=300, description="Adresse du lieu du rendez-vous")

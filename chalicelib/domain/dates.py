@@ -2,10 +2,13 @@
 (what a date printed on a document or a deadline in a message means)."""
 from __future__ import annotations
 
+import re
 from calendar import monthrange
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo
+
+from pydantic import BeforeValidator
 
 PARIS = ZoneInfo("Europe/Paris")
 Day = TypeVar("Day", date, datetime)
@@ -22,3 +25,21 @@ def add_months(moment: Day, months: int) -> Day:
 def paris_day(moment: datetime) -> date:
     """The day it is in France at `moment` (an aware date-time)."""
     return moment.astimezone(PARIS).date()
+
+
+def _iso_day(value: object) -> object:
+    """A day given as anything but AAAA-MM-JJ (a number of seconds, "86400", "1/1/2006") is
+    refused rather than read as something else: pydantic alone would take 0 for 1970-01-01."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        raise ValueError("Ce champ doit être une date au format AAAA-MM-JJ (par exemple 2006-07-14).")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("Cette date n'existe pas : vérifiez le jour et le mois.") from None
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The type of every day a form sends: an ISO string, nothing else.
+IsoDate = Annotated[date, BeforeValidator(_iso_day)]

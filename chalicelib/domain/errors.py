@@ -37,6 +37,10 @@ class InvalidInput(DomainError):
     """The input is malformed or breaks a rule (400/422)."""
 
 
+class MalformedRequest(InvalidInput):
+    """Syntactically unusable input (a body that is not strict JSON, a tampered cursor): 400, not 422."""
+
+
 class Unauthenticated(DomainError):
     pass
 

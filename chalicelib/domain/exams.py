@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.domain.base import Model
-from chalicelib.domain.dates import add_months
+from chalicelib.domain.dates import IsoDate, add_months
 from chalicelib.domain.errors import Conflict, ErrorDetail, InvalidInput
 from chalicelib.domain.procedures import Category, TrainingPath
 
@@ -45,8 +45,8 @@ class ExamResultInput(Model):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    neph: str = Field(pattern=r"^\d{12}$", description="NEPH du candidat (12 chiffres)")
-    day: date = Field(description="Date de l'épreuve")
+    neph: str = Field(pattern=r"^[0-9]{12}$", description="NEPH du candidat (12 chiffres)")
+    day: IsoDate = Field(description="Date de l'épreuve")
     centre: str = Field(min_length=2, max_length=MAX_CENTRE, description="Centre d'examen")
     examiner: str = Field(min_length=2, max_length=120, description="Inspecteur ou examinateur (nom)")
     test: ExamTest = Field(description="Épreuve : theorie ou pratique")

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, field_validator
 
-from chalicelib.domain.accounts import (AddressInput, CandidateIdentity, check_email, check_name,
+from chalicelib.domain.accounts import (EMAIL_FORMAT, AddressInput, CandidateIdentity, check_email, check_name,
                                         normalize_mobile_phone)
 from chalicelib.domain.base import Model
+from chalicelib.domain.dates import IsoDate
 from chalicelib.domain.errors import ErrorDetail, NotFound
 from chalicelib.domain.procedures import (CANDIDATE_VALIDATION_DAYS, PROCEDURE_LABELS, STATUS_LABELS, Category,
                                           ComplementaryTraining, Mandate, Procedure, RequestStatus, TrainingPath)
@@ -38,7 +39,7 @@ class ProcedureStep(_Step):
 class LegalRepresentative(_Step):
     birth_name: str = Field(max_length=80, description="Nom de naissance du représentant légal")
     first_names: str = Field(max_length=160, description="Prénoms du représentant légal")
-    birth_date: date = Field(description="Date de naissance du représentant légal")
+    birth_date: IsoDate = Field(description="Date de naissance du représentant légal")
     quality: Literal["pere", "mere", "tuteur"] = Field(description="Qualité : pere, mere ou tuteur")
     address: AddressInput
 
@@ -56,7 +57,7 @@ class ContactStep(_Step):
     """Step 3: address and contacts (individual email and mobile phone)."""
 
     address: AddressInput
-    email: str = Field(max_length=254, description="Adresse électronique personnelle du candidat")
+    email: str = Field(max_length=254, json_schema_extra=EMAIL_FORMAT, description="Adresse électronique personnelle du candidat")
     mobile_phone: str = Field(max_length=20, description="Téléphone portable du candidat")
 
     check_email_address = field_validator("email")(check_email)
@@ -97,7 +98,7 @@ class MediatedContactStep(ContactStep):
     """Step 3 of a request filed with a mediator: the person may have no email, and then a French
     mobile (news by SMS) or only the postal address (news by post, letters the mediator prints)."""
 
-    email: str | None = Field(None, max_length=254, description="Adresse électronique personnelle (facultative)")
+    email: str | None = Field(None, max_length=254, json_schema_extra=EMAIL_FORMAT, description="Adresse électronique personnelle (facultative)")
     mobile_phone: str | None = Field(None, max_length=20, description="Téléphone portable français (facultatif)")
 
     # Same names as ContactStep's validators: these replace them (pydantic overrides by name).
@@ -133,7 +134,7 @@ class ConsentStep(_Step):
     first_names: str = Field(max_length=160, description="Prénoms de la personne, comme à l'état civil")
     method: Literal["formulaire-signe", "oral-en-presence"] = Field(
         description="formulaire-signe (formulaire papier signé, conservé par le médiateur) ou oral-en-presence")
-    consented_on: date = Field(description="Date du consentement")
+    consented_on: IsoDate = Field(description="Date du consentement")
     mediator_account_id: str | None = None
     recorded_at: datetime | None = None
 

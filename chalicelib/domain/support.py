@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.domain import geography
-from chalicelib.domain.accounts import check_email
+from chalicelib.domain.accounts import EMAIL_FORMAT, check_email
 from chalicelib.domain.base import Model
 from chalicelib.domain.errors import Conflict, ErrorDetail, InvalidInput, NotFound
 from chalicelib.domain.support_events import FLAG_AFTER_DAYS, PROMISE_DAYS
@@ -77,7 +77,7 @@ class SignedInTicketInput(TicketForm):
     """A signed-in school or candidate: the account gives the profile, the email and the
     département (a candidate whose account has no address chooses it)."""
 
-    request_id: str | None = Field(None, pattern=r"^\d{12}$",
+    request_id: str | None = Field(None, pattern=r"^[0-9]{12}$",
                                    description="Numéro de la demande concernée (12 chiffres), facultatif")
     departement: str | None = Field(None, description="Département, si le compte n'a pas d'adresse")
 
@@ -96,7 +96,7 @@ class AnonymousTicketInput(TicketForm):
     """Someone who is not signed in (or cannot sign in: the point of support)."""
 
     profile: SenderProfile = Field(description="auto-ecole, candidat ou autre")
-    email: str = Field(min_length=3, max_length=254, description="Adresse électronique où recevoir la réponse")
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT, description="Adresse électronique où recevoir la réponse")
     departement: str = Field(min_length=1, max_length=3, description="Département (code, par exemple 69)")
     altcha: str = Field(min_length=1, max_length=2000, description="Solution du défi anti-robot")
 

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from chalice.cli.factory import CLIFactory
-from chalice.local import (ChaliceRequestHandler, LocalDevServer, LocalGateway, LocalGatewayException,
+from chalice.local import (ChaliceRequestHandler, LocalChalice, LocalDevServer, LocalGateway, LocalGatewayException,
                            create_local_server)
 
 from chalicelib.api.auth import Unauthorized
@@ -56,13 +56,28 @@ class EmulatedGatewayHandler(ChaliceRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # access logs would print paths with ids
         pass
 
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers a method it has no do_<METHOD> for with its own 501 page; API Gateway
+        # passes every method on to the route, which refuses the undeclared ones with our 405.
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
+
+    def _parse_payload(self) -> tuple[Any, bytes | None]:
+        declared = self.headers.get("content-length", "0")
+        if not declared.isdigit():  # unreadable length: no body, and no way to find the next request
+            self.close_connection = True
+            return dict(self.headers), None
+        return super()._parse_payload()
+
 
 def build_server(host: str, port: int, stage: str = "local") -> LocalDevServer:
     config = CLIFactory(project_dir=PROJECT_DIR).create_config_obj(chalice_stage_name=stage)
     app = config.chalice_app
-    server = create_local_server(app, config, host, port)  # makes the app thread-safe (LocalChalice)
-    server.server.server_close()
-    return LocalDevServer(server.app_object, config, host, port, handler_cls=EmulatedGatewayHandler)
+    if not isinstance(app, LocalChalice):  # a second server in one process (the tests) reuses it
+        server = create_local_server(app, config, host, 0)  # makes the app thread-safe (LocalChalice)
+        server.server.server_close()
+    return LocalDevServer(app, config, host, port, handler_cls=EmulatedGatewayHandler)
 
 
 def main() -> None:

@@ -265,12 +265,17 @@ class Requests:
         if not idempotency_key or not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
             raise InvalidInput("idempotency_key_missing", "La demande de dépôt doit porter un en-tête Idempotency-Key "
                                "(8 à 100 lettres, chiffres ou tirets), le même si vous renvoyez le même dépôt.")
+        fingerprint = f"{request_id}@{version}"  # what the body and the path say: one key serves one of them
         for _ in range(SUBMISSION_ATTEMPTS):
             done = self.repo.idempotent_submission(caller.account_id, idempotency_key)
             if done is not None:
-                if done != request_id:
+                if done.partition("@")[0] != request_id:
                     raise InvalidInput("idempotency_key_reused", "Cette clé Idempotency-Key a déjà servi pour une "
                                        "autre demande : créez-en une nouvelle pour chaque dépôt.")
+                if "@" in done and done != fingerprint:
+                    raise InvalidInput("idempotency_key_reused", "Cette clé Idempotency-Key a déjà servi pour un "
+                                       "autre contenu (une autre version de la demande) : créez-en une nouvelle "
+                                       "pour chaque dépôt.")
                 return self.get(caller, request_id)  # the same submission, sent again
             try:
                 return self._submit_once(caller, request_id, version, idempotency_key)
@@ -323,7 +328,8 @@ class Requests:
                 events.append(self.event_for(request_events.VALIDATION_ASKED, request, now))
         ephoto = (states.get("ephoto") or {}).get("code")
         # Checked in this order after the request's own items (ChangeRefused.extra_failed indexes).
-        tail = [self.repo.idempotency_put(caller.account_id, idempotency_key, request_id, now), *account_items,
+        tail = [self.repo.idempotency_put(caller.account_id, idempotency_key, f"{request_id}@{version}", now),
+                *account_items,
                 *([self.repo.ephoto_claim(ephoto, request_id)] if ephoto else []),
                 *[self.documents.mark_pending(read[d.document.value], now) if d.document.value in sent
                   else self.documents.unchanged(read[d.document.value]) for d in required]]
@@ -337,8 +343,8 @@ class Requests:
             if undo:
                 undo()  # the Cognito user opened for the candidate
             failed = refused.extra_failed
-            if idempotency_at in failed:  # the same click twice at once: the other one won
-                return self.get(caller, request_id)
+            if idempotency_at in failed:  # the same click twice at once: the other one won (checked again)
+                raise _DocumentsChanged() from None
             if ephoto_at in failed:
                 raise Conflict("ephoto_used", "Ce code ePhoto a déjà servi pour une autre demande : saisissez le code "
                                "d'une nouvelle photo.") from None

@@ -273,7 +273,7 @@ def test_an_agent_command_with_bad_arguments_says_what_to_fix(capsys, aws):
     assert agents.main(["create", "--role", "instructeur-ddt", "--email", "pas-une-adresse", "--nom", "Bernard",
                         "--prenom", "Claire"]) == 2
     err = capsys.readouterr().err
-    assert "adresse électronique n'est pas valide" in err
+    assert "adresse électronique n'est pas acceptée" in err
     with pytest.raises(Exception):
         AgentCreation(role="candidat", email="a@b.fr", birth_name="A", first_name="B")
 

@@ -1,5 +1,4 @@
 """Personal data never reaches the logs; every log line carries the correlation id."""
-import io
 import json
 
 import pytest
@@ -13,20 +12,6 @@ PERSONAL = {
     "neph": "170392100012",
     "token": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl",
 }
-
-
-@pytest.fixture
-def log_lines():
-    """What the Powertools logger writes, read from its own handler (bound to stdout at import)."""
-    handler = logger.registered_handler
-    buffer = io.StringIO()
-    previous = handler.setStream(buffer)
-
-    def read():
-        return [json.loads(line) for line in buffer.getvalue().splitlines() if line.startswith("{")]
-
-    yield read
-    handler.setStream(previous)
 
 
 def test_sensitive_keys_are_masked_at_any_depth_and_patterns_scrubbed_everywhere(log_lines):

@@ -37,8 +37,11 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     "POST /accounts/schools": ("dynamodb.PutItem", "dynamodb.GetItem", "dynamodb.GetItem",
                                "cognito-identity-provider.AdminCreateUser",
                                "cognito-identity-provider.AdminAddUserToGroup", "dynamodb.TransactWriteItems"),
+    # Activation signs a candidate, a school or a mediator in (issue 17: the password is typed
+    # once): the sign-in the person no longer makes themselves.
     "POST /accounts/activation": ("dynamodb.GetItem", "dynamodb.GetItem",
-                                  "cognito-identity-provider.AdminSetUserPassword", "dynamodb.TransactWriteItems"),
+                                  "cognito-identity-provider.AdminSetUserPassword", "dynamodb.TransactWriteItems",
+                                  "cognito-identity-provider.InitiateAuth"),
     "POST /sessions": ("cognito-identity-provider.InitiateAuth",),
     # Token check: the authorizer verifies against the cached JWKS (no call); the route reads the
     # caller's profile once (disabled, removed and signed-out accounts are refused at once).
@@ -72,10 +75,12 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
                            "dynamodb.PutItem", "dynamodb.PutItem", "dynamodb.Query", "dynamodb.GetItem",
                            "dynamodb.GetItem", "dynamodb.Query"),
     # A decision (a registration validated, a new NEPH): the caller, the request, the claim, the
-    # person's NEPH and the month's counter read; ONE transaction; ONE queue delete.
+    # person's NEPH read; the month's holes looked up (a Query, usually empty) and, with none, the
+    # next order taken by an atomic increment (never refused, whoever decides at the same time);
+    # ONE transaction; ONE queue delete.
     "POST /staff/requests/{request_id}/decision (validate)": (
-        "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem",
-        "dynamodb.TransactWriteItems", "sqs.DeleteMessage"),
+        "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query",
+        "dynamodb.UpdateItem", "dynamodb.TransactWriteItems", "sqs.DeleteMessage"),
     # The attestation: the request, an attestation already made (its signature is reused), the
     # public key (once per container: the kid), the signature, the exam results of the verso (a
     # validation's event delivered again after results must not print them away), the PDF, its record.

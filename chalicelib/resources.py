@@ -397,9 +397,11 @@ MAIN_TABLE = Table(
         " submission's transaction (expires_at: 24 hours)",
         "ePhoto code used: Put pk=EPHOTO#<code> in the submission's transaction, on condition it is free or"
         " already this request's",
-        "NEPH counter: GetItem pk=COUNTER#NEPH#<YYMM DD OO>, then in the decision's transaction Update on"
-        " condition last_order is still the value read; NEPH#<neph> and IDENTITY#<identity key> put there too"
-        " (a NEPH never given twice; a person keeps theirs: GetItem pk=IDENTITY#<key>, sk=NEPH)",
+        "NEPH order: the lowest hole first (Query pk=NEPHHOLE#<YYMM DD OO> Limit 1, deleted on condition in the"
+        " decision's transaction), else UpdateItem ADD on pk=COUNTER#NEPH#<YYMM DD OO> (atomic, never refused);"
+        " NEPH#<neph> and IDENTITY#<identity key> put in the decision's transaction (a NEPH never given twice;"
+        " a person keeps theirs: GetItem pk=IDENTITY#<key>, sk=NEPH); a refused decision puts its order back"
+        " as NEPHHOLE#<prefix> / <order>",
         "a NEPH's registrations (examiners record results against the NEPH): Query pk=NEPH#<neph> (the NEPH item"
         " names the first; REGISTRATION#<number> put in each registration's decision transaction)",
         "a registration's exam results: Put pk=REQUEST#<number>, sk=EXAM#<day>#<test>#<category> on condition it"

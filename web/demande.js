@@ -31,7 +31,7 @@
 
   // --- Conflicts: someone else changed the request ------------------------------------------------
 
-  const CONFLICTS = ["changed_meanwhile", "illegal_transition", "documents_locked"];
+  const CONFLICTS = ["changed_meanwhile", "illegal_transition", "documents_locked", "request_not_draft"];
 
   /** Shows a 409 that only a reload solves; true when `result` was one. */
   function conflict(result) {

@@ -53,12 +53,11 @@
     return value === null || value === undefined ? "—" : Number(value).toLocaleString("fr-FR");
   }
 
-  /** 0.7096 -> "70,9 %": cut, not rounded, to one decimal, as the prefecture's figures are written
-   *  (259 accounts for 365 agréments: 70,9 %). */
-  function percent(rate) {
-    if (rate === null || rate === undefined) return null;
-    const tenths = Math.floor(rate * 1000 + 1e-9) / 10;
-    return tenths.toLocaleString("fr-FR", { minimumFractionDigits: 1, maximumFractionDigits: 1 }) + " %";
+  /** 70.9 -> "70,9 %". The API rounds (domain/statistics.percent, the rule the export uses too):
+   *  the page only writes the figure the French way. */
+  function percent(value) {
+    if (value === null || value === undefined) return null;
+    return Number(value).toLocaleString("fr-FR", { minimumFractionDigits: 1, maximumFractionDigits: 1 }) + " %";
   }
 
   function hours(value) {
@@ -167,8 +166,8 @@
     const schools = stats.schools;
     const requests = stats.requests;
     const support = stats.support;
-    const rate = percent(schools.opening_rate);
-    const national = percent(schools.national_opening_rate);
+    const rate = percent(schools.opening_percent);
+    const national = percent(schools.national_opening_percent);
     const opening = (rate ? rate + " des " + number(schools.agrements) + " agréments" : "aucun agrément enregistré")
       + (national && stats.scope.departement ? " (France entière : " + national + ")" : "");
     byId("chiffres").replaceChildren(

@@ -1,10 +1,14 @@
 """DynamoDB storage of what instruction allocates (access patterns in chalicelib/resources.py):
-  COUNTER#NEPH#<prefix> / COUNTER   the last order given in a month for a département and office
+  COUNTER#NEPH#<prefix> / COUNTER   the last order handed out in a month for a département and office
+  NEPHHOLE#<prefix> / <order>       an order handed out whose decision did not commit: the next one takes it
   NEPH#<neph> / NEPH                a NEPH given, to whom (never given twice)
   IDENTITY#<key> / NEPH             a person's NEPH, by identity key (they keep it for life)
-A NEPH is taken in the same transaction as the decision that gives it: the counter moves from the
-value read to the next on condition it did not move meanwhile, so concurrent decisions never get
-the same number, and a decision that does not commit consumes none (no gap)."""
+A decision takes an order without waiting for the others: the counter is incremented atomically
+(no condition, so no collision, however many agents decide at once), or a hole left by a decision
+that did not commit is taken (its conditional delete in the decision's transaction: one taker).
+The NEPH is then given in the same transaction as the decision; if that transaction is refused,
+the order becomes a hole. So numbers are never given twice and a gap lasts only until the next
+validation of that office and month."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -29,25 +33,39 @@ class DynamoNephRegistry:
                                  Key=_key(f"IDENTITY#{identity_key}", "NEPH")).get("Item")
         return from_item(item)["neph"] if item else None
 
-    def next_order(self, prefix: str) -> int:
-        item = self._db.get_item(TableName=self._table, ConsistentRead=True,
-                                 Key=_key(f"COUNTER#NEPH#{prefix}", "COUNTER")).get("Item")
-        return (int(from_item(item)["last_order"]) if item else 0) + 1
+    def reserve_order(self, prefix: str) -> int:
+        """The next order of `prefix`, for this caller alone (an atomic increment: never refused)."""
+        answer = self._db.update_item(
+            TableName=self._table, Key=_key(f"COUNTER#NEPH#{prefix}", "COUNTER"),
+            UpdateExpression="ADD last_order :one SET entity = :entity",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":entity": {"S": "neph_counter"}},
+            ReturnValues="UPDATED_NEW")
+        return int(answer["Attributes"]["last_order"]["N"])
 
-    def allocation_items(self, prefix: str, order: int, neph: str, identity_key: str,
-                         request_id: str) -> list[dict[str, Any]]:
-        """Transaction items taking `neph` (the `order`-th of `prefix`) for this person."""
-        counter: dict[str, Any] = {"TableName": self._table, "Key": _key(f"COUNTER#NEPH#{prefix}", "COUNTER"),
-                                   "UpdateExpression": "SET last_order = :order, entity = :entity",
-                                   "ExpressionAttributeValues": {":order": {"N": str(order)},
-                                                                 ":entity": {"S": "neph_counter"}}}
-        if order == 1:
-            counter["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            counter["ConditionExpression"] = "last_order = :previous"
-            counter["ExpressionAttributeValues"][":previous"] = {"N": str(order - 1)}
-        return [
-            {"Update": counter},
+    def first_hole(self, prefix: str) -> int | None:
+        """The lowest order handed out and not given (its decision did not commit), if any."""
+        items = self._db.query(TableName=self._table, KeyConditionExpression="pk = :pk",
+                               ExpressionAttributeValues={":pk": {"S": f"NEPHHOLE#{prefix}"}}, Limit=1,
+                               ConsistentRead=True).get("Items", [])
+        return int(items[0]["sk"]["S"]) if items else None
+
+    def leave_hole(self, prefix: str, order: int) -> None:
+        """`order` was handed out and its decision refused: the next validation takes it."""
+        self._db.put_item(TableName=self._table, Item=to_item({
+            "pk": f"NEPHHOLE#{prefix}", "sk": f"{order:04d}", "entity": "neph_hole", "order": order}))
+
+    def drop_hole(self, prefix: str, order: int) -> None:
+        """A hole whose number turns out to be given (its decision committed without answering)."""
+        self._db.delete_item(TableName=self._table, Key=_key(f"NEPHHOLE#{prefix}", f"{order:04d}"))
+
+    NEPH_ITEM = 0  # the index, in allocation_items, of the number's row (refused: given already)
+    IDENTITY_ITEM = 1  # the index of the person's row (refused: they have a NEPH)
+    HOLE_ITEM = 2  # the index of the hole's delete, when the order is a hole (refused: taken by another)
+
+    def allocation_items(self, prefix: str, order: int, neph: str, identity_key: str, request_id: str,
+                         from_hole: bool = False) -> list[dict[str, Any]]:
+        """Transaction items giving `neph` (the `order`-th of `prefix`) to this person."""
+        items: list[dict[str, Any]] = [
             {"Put": {"TableName": self._table, "ConditionExpression": "attribute_not_exists(pk)",
                      "Item": to_item({"pk": f"NEPH#{neph}", "sk": "NEPH", "entity": "neph", "neph": neph,
                                       "identity_key": identity_key, "request_id": request_id})}},
@@ -55,7 +73,10 @@ class DynamoNephRegistry:
                      "Item": to_item({"pk": f"IDENTITY#{identity_key}", "sk": "NEPH", "entity": "identity_neph",
                                       "neph": neph})}},
         ]
-
+        if from_hole:
+            items.append({"Delete": {"TableName": self._table, "Key": _key(f"NEPHHOLE#{prefix}", f"{order:04d}"),
+                                     "ConditionExpression": "attribute_exists(pk)"}})
+        return items
 
     def registration_item(self, neph: str, request_id: str) -> dict[str, Any]:
         """A transaction item of a registration's validation: the examiners find the registration

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from chalice import Blueprint, Response
+from pydantic import Field
 
 from chalicelib.adapters import wiring
 from chalicelib.api.http import route
@@ -33,8 +34,11 @@ class Band(Model):
 class Schools(Model):
     agrements: int
     accounts_opened: int
-    opening_rate: float | None
+    opening_rate: float | None = Field(description="Comptes ouverts / agréments (ratio, 4 décimales)")
     national_opening_rate: float | None
+    opening_percent: float | None = Field(description="Le même taux tel qu'il s'affiche et s'exporte : en %, au "
+                                                      "dixième inférieur (259 / 365 → 70.9)")
+    national_opening_percent: float | None
     filing: int
     by_requests_filed: list[Band]
 

@@ -255,8 +255,9 @@ def check_resend(status: RequestStatus, now: datetime, resend_deadline: datetime
     """Whether the filer may ask for a returned licence to be sent again now."""
     current = {"status": status.value, "status_label": STATUS_LABELS[status]}
     if status is S.DESTROYED or (status is S.RETURNED and resend_deadline is not None and now >= resend_deadline):
-        raise Conflict("resend_too_late", f"Le délai de {RESEND_REQUEST_MONTHS} mois pour demander le renvoi du permis "
-                       "est dépassé : le titre est détruit, une nouvelle demande de fabrication est nécessaire.",
+        raise Conflict("resend_too_late", f"Le permis est au statut « {STATUS_LABELS[status]} » : le délai de "
+                       f"{RESEND_REQUEST_MONTHS} mois pour demander son renvoi est dépassé, le titre est détruit ; une "
+                       "nouvelle demande de fabrication est nécessaire.",
                        current=current)
     if status is not S.RETURNED:
         raise Conflict("resend_not_possible", f"Le permis est au statut « {STATUS_LABELS[status]} » : seul un titre "

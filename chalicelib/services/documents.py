@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from chalicelib.domain.errors import Conflict, ErrorDetail, InvalidInput, NotFound
+from chalicelib.domain.procedures import RequestStatus
 from chalicelib.domain.requests import UPLOADABLE
 from chalicelib.domain.rules import DOCUMENT_LABELS, DOCUMENT_SPECS, DocumentType, check_file
 from chalicelib.resources import CHECKED_PREFIX, RECEIPTS_PREFIX, UPLOADS_PREFIX
@@ -65,8 +66,13 @@ class Documents:
         except ValueError:
             raise NotFound("document_unknown", "Ce type de pièce n'existe pas.") from None
         if request.status not in UPLOADABLE:
-            raise Conflict("documents_locked", "Les pièces ne se changent pas à ce stade de la demande.",
-                           current={"status": request.status.value})
+            raise Conflict("documents_locked", f"La demande est au statut « {request.status_label} » : les pièces ne "
+                           "se changent pas à ce stade.",
+                           current={"status": request.status.value, "status_label": request.status_label})
+        if request.status is RequestStatus.MORE_INFORMATION_REQUESTED and kind.value not in request.complement_documents:
+            raise Conflict("documents_locked", "L'instructeur a demandé un complément : seules les pièces qu'il a "
+                           "nommées se remplacent (elles sont signalées « À remplacer » sur la demande).",
+                           current={"status": request.status.value, "status_label": request.status_label})
         problem = check_file(kind, content_type, size)
         if problem is not None:
             raise InvalidInput(problem.code or "file_refused", problem.message,

@@ -5,10 +5,13 @@ complement, or reject. Administrators read the queue health, the reads of a requ
 dead letters.
 
 A person who already has a NEPH keeps it; otherwise the next number of the month for the
-département and office is taken in the same transaction as the decision (`decision_items`), and
-taken again from a fresh read when another decision took it first."""
+département and office is given in the same transaction as the decision (`decision_items`); its
+order is taken without waiting for the other decisions (see give_neph)."""
 from __future__ import annotations
 
+import itertools
+import random
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
@@ -25,33 +28,59 @@ if TYPE_CHECKING:
     from chalicelib.domain.requests import Request
     from chalicelib.services.requests import Requests
 
-ALLOCATION_ATTEMPTS = 20  # each retry means another decision committed a number in between
+# A decision takes its order without waiting for the others (adapters/instruction_repository.py);
+# it tries again only when the hole it took was taken by another decision at the same moment, or
+# the person was given a NEPH meanwhile. Those retries wait a random, doubling time (full
+# jitter) and are bounded by time, well within API Gateway's 29 s (bench/neph_contention.py).
+ALLOCATION_SECONDS = 20.0
+BACKOFF_BASE, BACKOFF_CAP = 0.005, 0.25
 
 
 class NephBusy(Exception):
-    """Every attempt found the counter moved: too many decisions at once for one office."""
+    """Holes kept being taken by others for ALLOCATION_SECONDS: far beyond what one office sees."""
+
+
+def backoff(attempt: int, draw: Callable[[float, float], float] = random.uniform) -> float:
+    """Seconds to wait before the attempt after `attempt` (0-based): full jitter."""
+    return draw(0.0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt))
 
 
 def give_neph(registry: "DynamoNephRegistry", transact: Callable[[list[dict[str, Any]]], None], *, day: date,
               departement: str, identity_key: str, request_id: str,
-              decision_items: Callable[[str], list[dict[str, Any]]]) -> str:
+              decision_items: Callable[[str], list[dict[str, Any]]],
+              monotonic: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> str:
     """Commits the decision (`decision_items(neph)`) with the person's NEPH: theirs already, or the
     next one. TransactionRefused from the decision's own items is raised as is."""
     prefix = neph_prefix(day, departement)
-    for _ in range(ALLOCATION_ATTEMPTS):
+    deadline = monotonic() + ALLOCATION_SECONDS
+    for attempt in itertools.count():
+        if attempt:
+            if monotonic() >= deadline:
+                break
+            sleep(backoff(attempt - 1))
         existing = registry.neph_for_identity(identity_key)
         if existing is not None:
             transact(decision_items(existing))
             return existing
-        order = registry.next_order(prefix)
+        hole = registry.first_hole(prefix)
+        order = hole if hole is not None else registry.reserve_order(prefix)
         number = neph(prefix, order)
-        allocation = registry.allocation_items(prefix, order, number, identity_key, request_id)
+        allocation = registry.allocation_items(prefix, order, number, identity_key, request_id,
+                                               from_hole=hole is not None)
         try:
             transact(allocation + decision_items(number))
         except TransactionRefused as refused:
+            if hole is None:
+                registry.leave_hole(prefix, order)  # handed out to us and not given: the next one takes it
+            elif registry.NEPH_ITEM in refused.failed:
+                registry.drop_hole(prefix, order)  # a stale hole: its number was given after all
             if any(i >= len(allocation) for i in refused.failed):
                 raise  # the decision itself was refused (the request changed meanwhile)
-            continue  # another decision took this number, or gave this person a NEPH: read again
+            continue  # the hole was taken by another decision, or the person got a NEPH meanwhile
+        except Exception:
+            if hole is None:  # no answer (a timeout): if it did commit, the hole is dropped as stale
+                registry.leave_hole(prefix, order)
+            raise
         return number
     raise NephBusy(prefix)
 
@@ -333,6 +362,12 @@ class Instruction:
                                   decision_items=decision_items)
             else:
                 self.requests.repo.transact(decision_items(None))
+        except NephBusy:
+            from chalicelib.domain.errors import Conflict
+
+            raise Conflict("neph_busy", "Trop de décisions arrivent en même temps pour ce département : rien n'a été "
+                           "enregistré. Validez de nouveau dans un instant.",
+                           current={"status": request.status.value}) from None
         except TransactionRefused:
             current = self.requests.repo.get(request_id)
             if current is not None and current.version == request.version:

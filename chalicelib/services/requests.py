@@ -60,6 +60,35 @@ def not_draft(request: Request, consequence: str) -> Conflict:
                              "status_label": request.status_label})
 
 
+# What each action cannot do outside the statuses `actions` announces it in, for the 409's message.
+_NOT_NOW = {
+    "edit": "elle ne se modifie plus", "submit": "elle ne se dépose pas de nouveau", "delete": "elle ne se supprime pas",
+    "upload": "les pièces ne se changent pas à ce stade", "validate": "elle n'attend pas la validation du candidat",
+    "send_complement": "aucun complément n'est demandé", "back_to_draft": "elle ne se reprend pas en brouillon",
+    "resend_validation": "seule une demande expirée se renvoie au candidat",
+}
+
+
+def require_action(caller: Profile, request: Request, action: str) -> None:
+    """Every write checks the state machine itself (the request's `actions`, what the pages show),
+    never the page hiding its button: 409 with the current status and what to do instead."""
+    allowed = actions(caller, request)
+    if action in allowed:
+        return
+    if "back_to_draft" in allowed:
+        instead = ("Pour la corriger, reprenez-la en brouillon (« Reprendre en brouillon ») : le candidat devra la "
+                   "valider de nouveau.")
+    elif request.status in TERMINAL_STATUSES or request.submitted_at is not None:
+        instead = "Pour une autre catégorie ou une autre démarche, déposez une nouvelle demande."
+    else:
+        instead = "Rechargez la page pour voir ce qu'elle permet maintenant."
+    code = "request_not_draft" if action in ("edit", "submit", "delete") else "illegal_transition"
+    raise Conflict(code, f"La demande n° {request.request_id} est au statut « {request.status_label} » : "
+                         f"{_NOT_NOW.get(action, 'ce n’est pas possible maintenant')}. {instead}",
+                   current={"version": request.version, "status": request.status.value,
+                            "status_label": request.status_label})
+
+
 def changed_meanwhile(current: Request | None) -> Conflict:
     return Conflict("changed_meanwhile", "La demande a été modifiée entre-temps (un autre poste ?) : rechargez la "
                     "page, vérifiez-la puis recommencez.",
@@ -143,8 +172,7 @@ class Requests:
         if name is None:  # a form of another mandate's steps (the API reads the mandate first)
             raise InvalidInput("step_not_allowed", "Cette étape ne s'enregistre pas sous cette forme pour cette "
                                "demande : rechargez la page.")
-        if request.status not in EDITABLE:
-            check_transition(request.status, S.DRAFT)  # raises the 409 with the current status
+        require_action(caller, request, "edit")
         saved = step.model_dump(mode="json")
         if name == "consent":  # who recorded it and when: from the session, never from the form
             saved.update(mediator_account_id=caller.account_id, recorded_at=self.clock().isoformat())
@@ -161,8 +189,9 @@ class Requests:
 
         request = self.get_as_filer(caller, request_id)
         if request.status not in EDITABLE:
-            raise Conflict("documents_locked", "Le code ePhoto ne se change plus une fois la demande déposée.",
-                           current={"status": request.status.value})
+            raise Conflict("documents_locked", f"La demande est au statut « {request.status_label} » : le code ePhoto "
+                           "ne se change plus une fois la demande déposée.",
+                           current={"status": request.status.value, "status_label": request.status_label})
         try:
             normalized = check_ephoto_code(code)
         except ValueError as error:
@@ -291,6 +320,7 @@ class Requests:
         request = self.get_as_filer(caller, request_id)
         if request.version != version:
             raise changed_meanwhile(request)
+        require_action(caller, request, "submit")
         target = submission_status(request.mandate)
         check_transition(request.status, target, procedure=request.procedure, mandate=request.mandate)
         now = self.clock()
@@ -388,6 +418,7 @@ class Requests:
             raise Forbidden("candidate_only", "Seul le candidat pour qui la demande a été préparée la valide.")
         if request.version != version:
             raise changed_meanwhile(request)
+        require_action(caller, request, "validate")
         check_transition(request.status, S.IMAGE_CHECK, procedure=request.procedure, mandate=request.mandate)
         now = self.clock()
         if request.validation_deadline and now > request.validation_deadline:
@@ -452,6 +483,7 @@ class Requests:
         request = self.get_as_filer(caller, request_id)
         if request.version != version:
             raise changed_meanwhile(request)
+        require_action(caller, request, "back_to_draft")
         check_transition(request.status, S.DRAFT, procedure=request.procedure, mandate=request.mandate)
         now = self.clock()
         return self._commit(request, [S.DRAFT], caller, now, [self.event_for(request_events.TAKEN_BACK, request, now)],
@@ -462,6 +494,7 @@ class Requests:
         request = self.get_as_filer(caller, request_id)
         if request.version != version:
             raise changed_meanwhile(request)
+        require_action(caller, request, "resend_validation")
         check_transition(request.status, S.AWAITING_CANDIDATE_VALIDATION, procedure=request.procedure,
                          mandate=request.mandate)
         now = self.clock()
@@ -496,6 +529,7 @@ class Requests:
         request = self.get_as_filer(caller, request_id)
         if request.version != version:
             raise changed_meanwhile(request)
+        require_action(caller, request, "send_complement")
         check_transition(request.status, S.IMAGE_CHECK, procedure=request.procedure, mandate=request.mandate)
         states = self.documents.by_type(request_id)
         asked = request.complement_asked_at.isoformat() if request.complement_asked_at else ""

@@ -29,6 +29,7 @@ CONTRACT = {
     "period": {"from": "2017-10-09", "to": "2017-10-11"},
     "schools": {
         "agrements": 365, "accounts_opened": 259, "opening_rate": 0.7096, "national_opening_rate": 0.732,
+        "opening_percent": 70.9, "national_opening_percent": 73.2,
         "filing": 94,
         "by_requests_filed": [{"band": "1-4", "label": "1 à 4 demandes", "schools": 63},
                               {"band": "5-10", "label": "5 à 10 demandes", "schools": 27},

@@ -286,3 +286,24 @@ def test_a_request_waiting_longer_than_sqs_keeps_a_message_gets_it_sent_again(ht
     assert claim(http, agents["ddt92b"])["request"] is None  # the copies never go to a second agent
     assert decide(http, agents["ddt92"], number, version).status_code == 200
     assert on_day(32) == 0  # decided: nothing more to send
+
+
+def test_a_validation_that_cannot_get_a_neph_in_time_is_a_409_that_changes_nothing_never_a_500(
+        http, school, pump, agents, monkeypatch):
+    """The budget of time to give a NEPH spent (holes taken by others, again and again): the agent
+    reads what happened and validates again; the request and its claim are as they were."""
+    from chalicelib.adapters.instruction_repository import DynamoNephRegistry
+    from chalicelib.services import instruction
+
+    number = queued(http, school, pump)
+    claimed = claim(http, agents["ddt92"])["request"]
+    budget, first_hole = instruction.ALLOCATION_SECONDS, DynamoNephRegistry.first_hole
+    monkeypatch.setattr(instruction, "ALLOCATION_SECONDS", 0.0)
+    monkeypatch.setattr(DynamoNephRegistry, "first_hole", lambda self, prefix: 9999)  # a hole never there
+    answer = decide(http, agents["ddt92"], number, claimed["version"])
+    assert answer.status_code == 409 and body(answer)["code"] == "neph_busy", answer.body
+    assert "Validez de nouveau" in body(answer)["message"]
+    monkeypatch.setattr(instruction, "ALLOCATION_SECONDS", budget)
+    monkeypatch.setattr(DynamoNephRegistry, "first_hole", first_hole)
+    again = decide(http, agents["ddt92"], number, claimed["version"])
+    assert again.status_code == 200 and body(again)["neph"], again.body

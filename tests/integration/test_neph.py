@@ -13,6 +13,7 @@ from chalicelib.adapters import wiring
 from chalicelib.adapters.dynamo import TransactionRefused, transact
 from chalicelib.adapters.instruction_repository import DynamoNephRegistry
 from chalicelib.domain.instruction import identity_key
+from chalicelib.local.moto_threads import IsolatedClient
 from chalicelib.services.instruction import give_neph
 
 DAY = date(2026, 11, 28)
@@ -20,7 +21,7 @@ DAY = date(2026, 11, 28)
 
 @pytest.fixture
 def registry(aws):
-    return DynamoNephRegistry(wiring.client("dynamodb"), os.environ["TABLE_MAIN_NAME"])
+    return DynamoNephRegistry(IsolatedClient(wiring.client("dynamodb")), os.environ["TABLE_MAIN_NAME"])
 
 
 def decision(request_id: str):
@@ -32,15 +33,8 @@ def decision(request_id: str):
     return items
 
 
-# DynamoDB applies each transaction atomically and in isolation; moto, in-process, does not when
-# threads call it at once (it can apply half a refused transaction). The lock gives moto
-# DynamoDB's guarantee; the reads, and the order in which transactions arrive, still interleave.
-ATOMIC = threading.Lock()
-
-
 def atomic_transact(items):
-    with ATOMIC:
-        transact(wiring.client("dynamodb"), items)
+    transact(IsolatedClient(wiring.client("dynamodb")), items)
 
 
 def give(registry, person: str, request_id: str, departement="69"):
@@ -68,36 +62,85 @@ def test_a_decision_that_does_not_commit_consumes_no_number(registry):
     assert give(registry, "Martin", "r2") == "261169100002"
 
 
-def test_concurrent_decisions_never_share_nor_skip_a_number(registry, monkeypatch):
-    """Every decision reads the counter first, then all commit: one wins per number, the others
-    read again. Threads, so reads and commits really interleave."""
-    barrier = threading.Barrier(6)
-    real_next = DynamoNephRegistry.next_order
-    first_read = set()
-
-    def next_order(self, prefix):
-        order = real_next(self, prefix)
-        if threading.get_ident() not in first_read:  # everyone reads the same value at first
-            first_read.add(threading.get_ident())
-            barrier.wait(timeout=10)
-        return order
-
-    monkeypatch.setattr(DynamoNephRegistry, "next_order", next_order)
+def at_once(count: int, work) -> tuple[list, list]:
+    """`work(i)` in `count` threads started together: what they returned, what they raised."""
     results, errors = [], []
+    start = threading.Barrier(count)
 
     def run(i):
+        start.wait(timeout=30)
         try:
-            results.append(give(registry, f"Candidat{i}", f"c{i}"))
-        except Exception as error:  # noqa: BLE001 (reported below)
-            errors.append(error)
+            results.append(work(i))
+        except Exception as error:  # noqa: BLE001 (the caller asserts on them)
+            errors.append((i, error))
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(6)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
-    assert not errors
-    assert sorted(results) == [f"2611691000{n:02d}" for n in range(1, 7)]
-    given = boto3.client("dynamodb").scan(TableName=os.environ["TABLE_MAIN_NAME"], FilterExpression="entity = :neph",
-                                          ExpressionAttributeValues={":neph": {"S": "neph"}})["Items"]
-    assert len(given) == 6
+        thread.join(timeout=120)
+    return results, errors
+
+
+def test_refused_decisions_leave_holes_that_the_next_validations_fill_at_once(registry):
+    """Decisions refused at the same moment (the request changed meanwhile) give their orders back;
+    concurrent validations take each hole once, and the month's numbers end without a gap."""
+    give(registry, "Premier", "taken")
+    # Every third decision is refused: its own item exists already.
+    results, errors = at_once(30, lambda i: give(registry, f"Personne{i}", "taken" if i % 3 == 0 else f"q{i}"))
+    assert all(isinstance(error, TransactionRefused) for _, error in errors)
+    errors = [i for i, _ in errors]
+    assert sorted(errors) == list(range(0, 30, 3))
+    for i in range(10):  # later validations fill whatever holes remain, lowest first
+        results.append(give(registry, f"Suivant{i}", f"later{i}"))
+    assert sorted(results) == [f"261169100{n:03d}" for n in range(2, 32)]
+    assert registry.first_hole("26116910") is None
+
+
+def test_a_hundred_validations_at_once_in_one_departement_all_get_their_number(registry):
+    """A September morning in a big DDT, scaled to the suite: every decision gets its number,
+    unique and without a gap."""
+    results, errors = at_once(100, lambda i: give(registry, f"Rentree{i}", f"s{i}"))
+    assert errors == []
+    assert sorted(results) == [f"261169100{n:03d}" for n in range(1, 101)]
+
+
+def test_holes_taken_by_others_again_and_again_give_up_after_the_time_budget_with_growing_random_waits(
+        registry):
+    """Bounded by time, not by a count of attempts; the waits double up to the cap, at random."""
+    from chalicelib.services import instruction
+
+    registry.leave_hole("26116910", 1)
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds):
+        waits.append(seconds)
+        now[0] += seconds + 0.01  # each attempt itself takes 10 ms
+
+    def hole_always_taken(items):
+        raise TransactionRefused([registry.HOLE_ITEM])
+
+    with pytest.raises(instruction.NephBusy):
+        give_neph(registry, hole_always_taken, day=DAY, departement="69", identity_key="x", request_id="r",
+                  decision_items=decision("r"), monotonic=lambda: now[0], sleep=sleep)
+    assert now[0] >= instruction.ALLOCATION_SECONDS
+    assert max(waits) <= instruction.BACKOFF_CAP and len(set(waits)) > len(waits) // 2  # random, not fixed
+    assert instruction.backoff(0, draw=lambda low, high: high) < instruction.backoff(3, draw=lambda low, high: high)
+    assert instruction.backoff(50, draw=lambda low, high: high) == instruction.BACKOFF_CAP
+
+
+def test_a_decision_that_gets_no_answer_leaves_a_hole_dropped_once_its_number_proves_given(registry):
+    """A timeout after the order was taken: the order is put back as a hole. Had the decision in
+    fact committed, the next validation finds the number given, drops the hole and takes the next."""
+    def committed_without_answer(items):
+        atomic_transact(items)
+        raise TimeoutError("no answer from DynamoDB")
+
+    with pytest.raises(TimeoutError):
+        give_neph(registry, committed_without_answer, day=DAY, departement="69",
+                  identity_key=identity_key("Perdu", "Léa", date(2008, 1, 1)), request_id="lost",
+                  decision_items=decision("lost"))
+    assert registry.first_hole("26116910") == 1
+    assert give(registry, "Suivant", "next") == "261169100002"
+    assert registry.first_hole("26116910") is None

@@ -80,3 +80,12 @@ def test_the_question_defaults_to_today_and_the_last_90_days_and_refuses_what_it
             statistics.question(params, today)
         assert refused.value.code == code
     assert statistics.question({"du": "2015-10-11"}, today).start == date(2015, 10, 11)  # 731 days: allowed
+
+
+@pytest.mark.parametrize("part, whole, shown", [
+    (259, 365, 70.9),   # the seed's Rhône: 70.958… written 70,9 %, not 71,0 %
+    (366, 500, 73.2), (1, 3, 33.3), (2, 3, 66.6), (1, 1, 100.0), (0, 7, 0.0), (5, 0, None),
+    (999_999, 1_000_000, 99.9),  # never rounded up to 100 % while one is missing
+])
+def test_a_rate_is_a_percentage_to_the_tenth_rounded_down_for_the_page_and_the_export(part, whole, shown):
+    assert statistics.percent(part, whole) == shown

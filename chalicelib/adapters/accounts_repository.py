@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Iterator
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamo import from_item, to_item, transact
+from chalicelib.adapters.dynamo import due_items, from_item, to_item, transact
 from chalicelib.adapters.outbox import outbox_put
 from chalicelib.domain.accounts import AccountStatus, Agrement, Profile, School, SchoolRole
 from chalicelib.domain.events import OutboxEvent
@@ -221,13 +221,10 @@ class DynamoAccountsRepository:
         return LinkRecord(token_hash=token_hash, purpose=values["purpose"], account_id=values["account_id"],
                           expires_at=int(values["expires_at"]), data=values.get("data") or {})
 
-    def pending_before(self, moment: datetime, limit: int = 100) -> list[str]:
-        """Accounts whose activation deadline has passed (gsi1: PENDING, <deadline>#<id>)."""
-        page = self._db.query(
-            TableName=self._table, IndexName="gsi1", Limit=limit,
-            KeyConditionExpression="gsi1pk = :pending AND gsi1sk < :moment",
-            ExpressionAttributeValues={":pending": {"S": "PENDING"}, ":moment": {"S": moment.isoformat()}})
-        return [from_item(item)["account_id"] for item in page["Items"]]
+    def pending_before(self, moment: datetime) -> Iterator[str]:
+        """Every account whose activation deadline has passed (gsi1: PENDING, <deadline>#<id>)."""
+        return (item["account_id"] for item in due_items(self._db, table=self._table, partition="PENDING",
+                                                         now_sort=moment.isoformat(), index="gsi1", inclusive=False))
 
     # --- single writes -------------------------------------------------------------------------
 

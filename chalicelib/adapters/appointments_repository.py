@@ -10,11 +10,11 @@ place left, or of a booking to free), the booking, the request's current booking
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterator
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamo import from_item, to_item, transact
+from chalicelib.adapters.dynamo import due_items, from_item, to_item, transact
 from chalicelib.adapters.outbox import outbox_put
 from chalicelib.domain.appointments import Booking, Slot
 from chalicelib.domain.events import OutboxEvent
@@ -172,14 +172,11 @@ class DynamoAppointmentsRepository:
 
     # --- reminders -----------------------------------------------------------------------------
 
-    def due_reminders(self, now: datetime, limit: int = 100) -> list[tuple[str, str]]:
-        """(slot, request) of the bookings whose reminder time has come (sparse gsi3, no Scan)."""
-        answer = self._db.query(TableName=self._table, IndexName="gsi3", Limit=limit,
-                                KeyConditionExpression="gsi3pk = :due AND gsi3sk <= :now",
-                                ExpressionAttributeValues={":due": {"S": REMINDER_DUE},
-                                                           ":now": {"S": f"{now.isoformat()}#~"}},
-                                ProjectionExpression="slot_id, request_id")
-        return [(row["slot_id"], row["request_id"]) for row in map(from_item, answer["Items"])]
+    def due_reminders(self, now: datetime) -> Iterator[tuple[str, str]]:
+        """(slot, request) of every booking whose reminder time has come (sparse gsi3, no Scan)."""
+        return ((row["slot_id"], row["request_id"]) for row in due_items(
+            self._db, table=self._table, partition=REMINDER_DUE, now_sort=f"{now.isoformat()}#~",
+            projection="slot_id, request_id"))
 
     def mark_reminded(self, slot_id: str, request_id: str, event: OutboxEvent) -> None:
         """The booking leaves the index and its reminder event is written, in one transaction on

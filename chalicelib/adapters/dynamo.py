@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterator
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -48,3 +48,24 @@ def transact(dynamodb_client, items: list[dict]) -> None:
         reasons = error.response.get("CancellationReasons") or []
         failed = [i for i, reason in enumerate(reasons) if reason.get("Code") == "ConditionalCheckFailed"]
         raise TransactionRefused(failed) from None
+
+
+JOB_PAGE = 100  # items read per Query by the scheduled jobs: a page at a time, as many pages as due
+
+
+def due_items(dynamodb_client, *, table: str, partition: str, now_sort: str, projection: str | None = None,
+              index: str = "gsi3", inclusive: bool = True) -> Iterator[dict]:
+    """Every item of a sparse "due" partition of `index` whose due time (its sort key) is at or
+    before `now_sort` (before, when not `inclusive`), oldest first, read a page at a time: a
+    scheduled job drains all that is due, not the first page of it."""
+    kwargs: dict[str, Any] = {"TableName": table, "IndexName": index, "Limit": JOB_PAGE,
+                              "KeyConditionExpression": f"{index}pk = :due AND {index}sk {'<=' if inclusive else '<'} :now",
+                              "ExpressionAttributeValues": {":due": {"S": partition}, ":now": {"S": now_sort}}}
+    if projection:
+        kwargs["ProjectionExpression"] = projection
+    while True:
+        answer = dynamodb_client.query(**kwargs)
+        yield from (from_item(item) for item in answer["Items"])
+        if "LastEvaluatedKey" not in answer:
+            return
+        kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]

@@ -23,11 +23,11 @@ import hmac
 import json
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamo import TransactionRefused, from_item, to_item, transact
+from chalicelib.adapters.dynamo import TransactionRefused, due_items, from_item, to_item, transact
 from chalicelib.adapters.outbox import outbox_put
 from chalicelib.domain import request_events
 from chalicelib.domain.errors import MalformedRequest
@@ -308,22 +308,18 @@ class DynamoRequestsRepository:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise  # changed meanwhile: the next validation compares again
 
-    def due_for_validation_job(self, now: datetime, limit: int = 100) -> list[str]:
-        """Numbers of the requests whose reminder or deadline has come."""
-        return self._due(VALIDATION_DUE, now, limit)
+    def due_for_validation_job(self, now: datetime) -> Iterator[str]:
+        """Numbers of the requests whose reminder or deadline has come, all of them, page by page."""
+        return self._due(VALIDATION_DUE, now)
 
-    def due_for_licence_job(self, now: datetime, limit: int = 100) -> list[str]:
+    def due_for_licence_job(self, now: datetime) -> Iterator[str]:
         """Numbers of the licences whose post-office days, warning or resend months are over."""
-        return self._due(LICENCE_DUE, now, limit)
+        return self._due(LICENCE_DUE, now)
 
-    def _due(self, partition: str, now: datetime, limit: int) -> list[str]:
+    def _due(self, partition: str, now: datetime) -> Iterator[str]:
         """Numbers in a sparse gsi3 partition keyed by due time, due by `now`."""
-        answer = self._db.query(TableName=self._table, IndexName="gsi3", Limit=limit,
-                                KeyConditionExpression="gsi3pk = :due AND gsi3sk <= :now",
-                                ExpressionAttributeValues={":due": {"S": partition},
-                                                           ":now": {"S": f"{now.isoformat()}#~"}},
-                                ProjectionExpression="request_id")
-        return [from_item(item)["request_id"] for item in answer["Items"]]
+        return (item["request_id"] for item in due_items(self._db, table=self._table, partition=partition,
+                                                         now_sort=f"{now.isoformat()}#~", projection="request_id"))
 
     # --- Idempotency-Key, ePhoto code, receipt -------------------------------------------------
 

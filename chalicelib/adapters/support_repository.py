@@ -8,9 +8,9 @@ only (a breached ticket stays in the queue, flagged). Each change is one transac
 on condition of its version and state, and its outbox event."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
-from chalicelib.adapters.dynamo import from_item, to_item, transact
+from chalicelib.adapters.dynamo import due_items, from_item, to_item, transact
 from chalicelib.adapters.outbox import outbox_put
 from chalicelib.domain.events import OutboxEvent
 from chalicelib.domain.support import ANSWERED_RETENTION, Ticket, TicketStatus
@@ -90,10 +90,7 @@ class DynamoSupportRepository:
                               ExpressionAttributeValues={":queue": {"S": queue_partition(departement)}})
         return [_ticket(from_item(item)) for item in page["Items"]]
 
-    def past_promise(self, now_iso: str, limit: int = 100) -> list[str]:
-        """Numbers of the open tickets whose week is over and not yet recorded as breached."""
-        page = self._db.query(TableName=self._table, IndexName="gsi3", Limit=limit,
-                              KeyConditionExpression="gsi3pk = :due AND gsi3sk <= :now",
-                              ExpressionAttributeValues={":due": {"S": SUPPORT_DUE}, ":now": {"S": f"{now_iso}#~"}},
-                              ProjectionExpression="ticket_id")
-        return [from_item(item)["ticket_id"] for item in page["Items"]]
+    def past_promise(self, now_iso: str) -> Iterator[str]:
+        """Numbers of every open ticket whose week is over and not yet recorded as breached."""
+        return (item["ticket_id"] for item in due_items(self._db, table=self._table, partition=SUPPORT_DUE,
+                                                        now_sort=f"{now_iso}#~", projection="ticket_id"))

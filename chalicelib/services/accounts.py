@@ -279,10 +279,13 @@ class Accounts:
             return None  # activated or purged meanwhile
         return link
 
-    def purge_unactivated(self, limit: int = 100) -> int:
-        """Accounts not activated in 7 days are deleted; their email and agrément are free again."""
+    def purge_unactivated(self, out_of_time: Callable[[], bool] | None = None) -> int:
+        """Accounts not activated in 7 days are deleted; their email and agrément are free again.
+        All that are due, until `out_of_time`."""
         purged = 0
-        for account_id in self.repo.pending_before(self.clock(), limit):
+        for account_id in self.repo.pending_before(self.clock()):
+            if out_of_time is not None and out_of_time():
+                break
             profile, token_hash = self.repo.get_profile_and_link(account_id)
             if profile is None or profile.status != AccountStatus.PENDING:
                 continue

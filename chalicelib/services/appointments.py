@@ -182,12 +182,14 @@ class Appointments:
 
     # --- the scheduled reminder ------------------------------------------------------------------
 
-    def remind(self) -> dict[str, int]:
+    def remind(self, out_of_time: Callable[[], bool] | None = None) -> dict[str, int]:
         """Each due booking leaves the reminder index and gets its event in one transaction, on
         condition it is still there: a second (or concurrent) run sends nothing twice."""
         now = self.clock()
         done = 0
         for slot_id, request_id in self.repo.due_reminders(now):
+            if out_of_time is not None and out_of_time():
+                break
             booking, slot = self.repo.get_booking(slot_id, request_id), self.repo.get_slot(slot_id)
             if booking is None or slot is None:
                 continue  # cancelled since the index was read

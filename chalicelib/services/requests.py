@@ -435,12 +435,14 @@ class Requests:
                                        [self.event_for(request_events.VALIDATED_BY_CANDIDATE, request, now)],
                                        update={"identity_divergence": []})
 
-    def remind_and_expire(self) -> dict[str, int]:
+    def remind_and_expire(self, out_of_time: Callable[[], bool] | None = None) -> dict[str, int]:
         """The scheduled job: day 5, the candidate is reminded once; past day 7 the request returns
-        to the school as expired (nothing deleted)."""
+        to the school as expired (nothing deleted). All that is due, until `out_of_time`."""
         now = self.clock()
         done = {"reminded": 0, "expired": 0}
         for request_id in self.repo.due_for_validation_job(now):
+            if out_of_time is not None and out_of_time():
+                break
             request = self.repo.get(request_id)
             if request is None or request.status is not S.AWAITING_CANDIDATE_VALIDATION:
                 continue

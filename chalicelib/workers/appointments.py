@@ -12,6 +12,7 @@ from chalicelib import settings
 from chalicelib.adapters import wiring
 from chalicelib.domain import appointments as rules
 from chalicelib.domain.accounts import AccountStatus
+from chalicelib.workers.schedule import out_of_time
 
 if TYPE_CHECKING:
     from chalicelib.domain.emails import Email
@@ -53,4 +54,4 @@ def appointment_emails_for(event: "OutboxEvent") -> list["Email"]:
 @blueprint.schedule(Rate(1, unit=Rate.HOURS))
 def remind_appointments(event):
     """The day before each appointment (9:00, Paris), its school is reminded: once per booking."""
-    return wiring.appointments().remind()
+    return wiring.appointments().remind(out_of_time(event))

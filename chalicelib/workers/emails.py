@@ -13,6 +13,7 @@ from chalicelib.adapters import wiring
 from chalicelib.domain import account_events, links, request_events
 from chalicelib.domain.accounts import AccountStatus
 from chalicelib.resources import physical_name
+from chalicelib.workers.schedule import out_of_time
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -202,5 +203,5 @@ def send_emails(event):
 @blueprint.schedule(Rate(1, unit=Rate.HOURS))
 def purge_unactivated_accounts(event):
     """Accounts not activated within 7 days are deleted and release their email and agrément."""
-    return {"purged": wiring.accounts().purge_unactivated()}
+    return {"purged": wiring.accounts().purge_unactivated(out_of_time(event))}
 

@@ -12,6 +12,7 @@ from chalicelib import settings
 from chalicelib.adapters import wiring
 from chalicelib.domain import request_events
 from chalicelib.resources import RECEIPTS_PREFIX, physical_name
+from chalicelib.workers.schedule import out_of_time
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -69,7 +70,7 @@ def make_receipts(event):
 @blueprint.schedule(Rate(15, unit=Rate.MINUTES))
 def remind_and_expire_validations(event):
     """Day 5: the candidate is reminded; day 7: the request returns to the school, nothing deleted."""
-    return wiring.requests_service().remind_and_expire()
+    return wiring.requests_service().remind_and_expire(out_of_time(event))
 
 
 def purge_record(record: "SQSRecord") -> None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 from chalice import Blueprint, Rate
 
 from chalicelib.adapters import wiring
+from chalicelib.workers.schedule import out_of_time
 
 blueprint = Blueprint(__name__)
 
 
 @blueprint.schedule(Rate(1, unit=Rate.HOURS))
 def breach_support_promises(event):
-    return wiring.support().breach_promises()
+    return wiring.support().breach_promises(out_of_time(event))

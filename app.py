@@ -8,19 +8,19 @@ gc.disable()
 
 from chalice import Chalice  # noqa: E402
 
-from chalicelib.api import (accounts, alerts, auth, demo, exams, health, licence, me, middleware, openapi, requests,
-                            school, sessions, staff, statistics, tracking, verification)  # noqa: E402
+from chalicelib.api import (accounts, alerts, auth, exams, health, licence, me, middleware, openapi, requests, school,
+                            sessions, staff, statistics, tracking, verification)  # noqa: E402
 from chalicelib.api import support  # noqa: E402
 from chalicelib.workers import support as support_worker  # noqa: E402
 from chalicelib.api import mediation  # noqa: E402
 from chalicelib.workers import licence as licence_worker  # noqa: E402
-from chalicelib.workers import demo as demo_worker  # noqa: E402
 from chalicelib.workers import (attestations, documents, emails, identity, instruction, notifications,  # noqa: E402
                                 outbox)
 from chalicelib.workers import requests as request_workers  # noqa: E402
 from chalicelib.api import appointments  # noqa: E402
 from chalicelib.workers import appointments as appointment_workers  # noqa: E402
 from chalicelib.workers import statistics as statistics_worker  # noqa: E402
+from chalicelib.resources import runs_deployed  # noqa: E402
 
 app = Chalice(app_name="permis")
 
@@ -30,13 +30,30 @@ middleware.register(app)
 # The authorizer's blueprint before the routes that use it.
 for blueprint in (auth.blueprint, health.blueprint, openapi.blueprint, accounts.blueprint, sessions.blueprint,
                   me.blueprint, school.blueprint, requests.blueprint, staff.blueprint, exams.blueprint,
-                  tracking.blueprint, verification.blueprint, demo.blueprint, alerts.blueprint,
-                  outbox.blueprint, demo_worker.blueprint, emails.blueprint, documents.blueprint,
+                  tracking.blueprint, verification.blueprint, alerts.blueprint,
+                  outbox.blueprint, emails.blueprint, documents.blueprint,
                   identity.blueprint, request_workers.blueprint, attestations.blueprint,
                   instruction.blueprint, licence.blueprint, licence_worker.blueprint, notifications.blueprint,
                   support.blueprint, support_worker.blueprint,
                   mediation.blueprint, appointments.blueprint, appointment_workers.blueprint,
                   statistics.blueprint, statistics_worker.blueprint):
     app.register_blueprint(blueprint)
+
+# The demo resource (an anonymous write, its queue and worker) runs on moto only: never deployed.
+if not runs_deployed():
+    from chalicelib.api import demo
+    from chalicelib.workers import demo as demo_worker
+
+    app.register_blueprint(demo.blueprint)
+    app.register_blueprint(demo_worker.blueprint)
+
+# Lambda reaches every function through this module: infra/functions.py sets each handler to
+# `app.<function>`, never to the blueprint's module, because importing this module is what binds
+# the middleware (correlation ids, logs, metrics, traces) to the handlers, as the local pump's
+# calls through app.handler_map do.
+FUNCTIONS: dict = {source.name: app.handler_map[source.name] for source in
+                   [*app.event_sources, *app.pure_lambda_functions, *app.builtin_auth_handlers]}
+assert not set(FUNCTIONS) & set(globals()), "a function is named like a name of app.py"
+globals().update(FUNCTIONS)
 
 gc.enable()

@@ -81,6 +81,11 @@ def run_web_pages() -> dict[str, Any]:
     return _child("web_pages.py", "--rounds", "5", timeout=900)
 
 
+def run_function_memory() -> dict[str, Any]:
+    """In its own process, whose children measure one function each (and the synthesis of the zips)."""
+    return _child("function_memory.py", timeout=1800)
+
+
 def run_neph_contention() -> dict[str, Any]:
     """In its own process: its own moto and 200 threads."""
     return _child("neph_contention.py", "--decisions", "200", timeout=900)
@@ -92,8 +97,9 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def summary_rows(cold: dict[str, Any], aws: dict[str, Any], pdf: dict[str, Any],
-                 web: dict[str, Any], neph: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+def summary_rows(cold: dict[str, Any], aws: dict[str, Any], pdf: dict[str, Any], web: dict[str, Any],
+                 neph: dict[str, Any], memory: dict[str, Any], capacity: dict[str, Any]
+                 ) -> list[tuple[str, str, str, bool]]:
     metrics = cold["metrics"]
     over = [r["operation"] for r in aws["operations"] if not r["ok"]]
     return [
@@ -126,6 +132,19 @@ def summary_rows(cold: dict[str, Any], aws: dict[str, Any], pdf: dict[str, Any],
          f"{web['worst_time']['time_ratio']:.2f}x ({web['worst_time']['page']}: "
          f"{web['worst_time']['load_ms']:.0f} ms vs {web['reference']['load_ms']:.0f} ms)",
          f"≤ {web['time_ratio_target']:.2f}x", web["time_ok"]),
+        ("Function memory, memory given / peak on the worst allowed input (lowest)",
+         "{:.2f}x ({})".format(*min((row["headroom"], row["case"]) for row in memory["rows"])),
+         f"≥ {memory['headroom_target']:g}x for each", memory["ok"]),
+        ("Capacity: writes on the most written item at 10x",
+         f"{capacity['hottest_item_writes_per_second'][10]:.2f}/s", "≤ 10/s, every shared item declared",
+         capacity["item_writes_ok"]),
+        ("Capacity: queue consumers' caps (chalicelib/sizing.py) against their load at 10x",
+         "all hold" if capacity["caps_ok"] else "some are short", "cap ≥ 10x the 1x concurrency",
+         capacity["caps_ok"]),
+        ("Capacity: largest item (measured, and the bounds of growing items)",
+         f"{max([r['bytes'] for r in capacity['item_sizes']] + [0]) / 1024:.1f} KB measured, bounds "
+         f"{max([b['bound_bytes'] for b in capacity['growth_bounds']] + [0]) / 1024:.1f} KB", "< 100 KB",
+         capacity["item_size_ok"]),
     ]
 
 
@@ -134,10 +153,10 @@ def _ms(value: float | None) -> str:
 
 
 def render(info: dict[str, Any], cold: dict[str, Any], aws: dict[str, Any], pdf: dict[str, Any],
-           web: dict[str, Any], neph: dict[str, Any]) -> str:
+           web: dict[str, Any], neph: dict[str, Any], memory: dict[str, Any], capacity: dict[str, Any]) -> str:
     m = cold["metrics"]
     imports = cold["imports"]
-    rows = summary_rows(cold, aws, pdf, web, neph)
+    rows = summary_rows(cold, aws, pdf, web, neph, memory, capacity)
     lines: list[str] = []
     add = lines.append
 
@@ -359,6 +378,41 @@ def render(info: dict[str, Any], cold: dict[str, Any], aws: dict[str, Any], pdf:
         "lock serialises every call of the 200 threads (about 50 ms a decision on this machine, one after "
         "another); on DynamoDB the increment is one write on one item.")
     add("")
+    add("## 6. Each function: memory and code")
+    add("")
+    add("`bench/function_memory.py`: each case in a fresh process (a parent's own peak would be inherited: "
+        "Linux keeps `ru_maxrss` across fork and exec) that imports `app` as every function does, builds the "
+        "AWS clients the function uses and runs its heaviest work on the largest input the checks allow "
+        f"({memory['max_pixels'] / 1e6:g}-megapixel images, `documents/checks.DEFAULT_MAX_PIXELS`), holding the "
+        "input as the function does (the downloaded object). AWS is not called (moto would weigh more than "
+        "the function): what is measured is what grows with the input. **Target**: the memory each function "
+        f"is given (`chalicelib/sizing.py`) is at least {memory['headroom_target']:g}x its peak.")
+    add("")
+    add("| Case | Function | Peak (MiB) | Memory given (MB) | Headroom |")
+    add("|---|---|---|---|---|")
+    for row in memory["rows"]:
+        add(f"| {row['case']} | `{row['function']}` | {row['peak_mib']:.1f} | {row['memory_mb']} | "
+            f"{row['headroom']:.2f}x{'' if row['ok'] else ' **FAIL**'} |")
+    add("")
+    add("The zips of the dev stage (`python -m infra.app`, `infra/artefacts.py`):")
+    add("")
+    add("| Zip | Unpacked | Functions |")
+    add("|---|---|---|")
+    for row in memory["artefacts"]:
+        add(f"| {row['zip_mb']:.1f} MB | {row['unpacked_mb']:.1f} MB | "
+            f"{', '.join(f'`{f}`' for f in row['functions'])} |")
+    add("")
+    add("## 7. Capacity model")
+    add("")
+    first = capacity["quotas"][0]
+    add("`bench/capacity.py`, from the operations measured in §4 (their calls and the items they write) and "
+        "the volumes it declares; written out in full to `infra/CAPACITY.md`. Hottest item: "
+        f"{capacity['hottest_item_writes_per_second'][1]:.2f} writes/s at 1x, "
+        f"{capacity['hottest_item_writes_per_second'][10]:.2f} at 10x, "
+        f"{capacity['hottest_item_writes_per_second'][100]:.1f} at 100x. First limit met: {first['quota']} at "
+        f"{first['reached_at']:.1f}x. Cost: {capacity['cost_per_1000_requests_usd']['total']:.2f} USD per 1,000 "
+        "requests filed.")
+    add("")
     add("## Running")
     add("")
     add("```")
@@ -369,6 +423,8 @@ def render(info: dict[str, Any], cold: dict[str, Any], aws: dict[str, Any], pdf:
     add(".venv/bin/python bench/attestation.py    # attestation rendering and verification only")
     add(".venv/bin/python bench/web_pages.py      # the web pages' first visit only")
     add(".venv/bin/python bench/neph_contention.py  # NEPH numbers under contention only")
+    add(".venv/bin/python bench/function_memory.py  # each function's peak memory and the zips only")
+    add(".venv/bin/python bench/capacity.py      # the capacity model only (runs bench/aws_calls.py)")
     add("```")
     add("")
     add("Raw results of the last run: `bench/.results/latest.json` (ignored by git, like the bytecode "
@@ -398,6 +454,11 @@ def main() -> int:
         web = run_web_pages()
         print("NEPH numbers under contention (200 validations at once)…")
         neph = run_neph_contention()
+        print("Each function's memory on its worst input, and its zip…")
+        memory = run_function_memory()
+        import capacity as capacity_model
+
+        capacity = capacity_model.model(aws)
     except Exception:  # noqa: BLE001 — any crash: report it, keep the last good README
         traceback.print_exc()
         print("\nERROR: a benchmark crashed; bench/README.md was not rewritten.", file=sys.stderr)
@@ -405,10 +466,13 @@ def main() -> int:
 
     (RESULTS_DIR / "latest.json").write_text(json.dumps(
         {"machine": info, "cold_start": cold, "aws_calls": aws, "attestation": pdf, "web_pages": web,
-         "neph_contention": neph}, indent=2), encoding="utf-8")
-    README.write_text(render(info, cold, aws, pdf, web, neph), encoding="utf-8")
+         "neph_contention": neph, "function_memory": memory, "capacity": capacity}, indent=2, default=str),
+        encoding="utf-8")
+    README.write_text(render(info, cold, aws, pdf, web, neph, memory, capacity), encoding="utf-8")
+    (PROJECT_DIR / "infra" / "CAPACITY.md").write_text(capacity_model.render(
+        capacity, datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")), encoding="utf-8")
 
-    rows = summary_rows(cold, aws, pdf, web, neph)
+    rows = summary_rows(cold, aws, pdf, web, neph, memory, capacity)
     print()
     for name, measured, target, ok in rows:
         print(f"{verdict(ok):<4}  {name}: {measured} (target {target})")

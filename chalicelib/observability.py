@@ -94,6 +94,24 @@ logger = Logger(service=SERVICE, logger_formatter=RedactingFormatter())
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
 
 
+# Counts operators are alarmed on (infra/alarms.py), each published alone with the service as its
+# only dimension: the alarm matches it whatever function or route emits it.
+ALERT_METRICS = ("NephExhausted",)
+ALERT_DIMENSIONS = {"service": SERVICE}
+
+
+def alert_metric(name: str) -> None:
+    if name not in ALERT_METRICS:
+        raise ValueError(f"{name} has no alarm: add it to ALERT_METRICS")
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true"):
+        return
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    with single_metric(name=name, unit=MetricUnit.Count, value=1, namespace=METRICS_NAMESPACE,
+                       default_dimensions=ALERT_DIMENSIONS):
+        pass
+
+
 @functools.cache
 def tracer():
     """The Powertools Tracer, built on first use and only where tracing is on: building it imports

@@ -12,16 +12,26 @@ a cold start, and a NamedTuple class is built about fifteen times faster (bench/
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 APP_NAME = "permis"
 DEFAULT_REGION = "eu-west-3"  # Paris
 DEFAULT_STAGE = "local"
+# The stages infra/ deploys to AWS. Every other stage (local, test) runs on moto and also has the
+# demo resource (a message, its event and its worker), which never ships to AWS.
+DEPLOYED_STAGES = ("dev", "prod")
 
 
 def current_stage() -> str:
     return os.environ.get("PERMIS_STAGE", DEFAULT_STAGE)
+
+
+SCHEDULED_JOBS_ON_FAILURE = "job-failures"
+
+
+def runs_deployed(stage: str | None = None) -> bool:
+    return (stage or current_stage()) in DEPLOYED_STAGES
 
 
 def current_region() -> str:
@@ -71,6 +81,7 @@ class Queue(NamedTuple):
     has_dead_letter_queue: bool = True
     # Operators are alarmed when the oldest message waits longer than this (None: no alarm).
     max_message_age_seconds: int | None = 15 * 60
+    local_only: bool = False  # moto only, never deployed (see DEPLOYED_STAGES)
 
     @property
     def dead_letter_logical(self) -> str:
@@ -277,6 +288,18 @@ class Catalogue:
     function_access: dict[str, tuple[Access, ...]] = field(default_factory=dict)
     queue_families: tuple[QueueFamily, ...] = ()
     sms_senders: tuple[SmsSender, ...] = ()
+    local_only_functions: tuple[str, ...] = ()  # registered by app.py only outside DEPLOYED_STAGES
+
+    def deployed(self) -> "Catalogue":
+        """What infra/ deploys: the catalogue without its local-only queues and functions."""
+        local_queues = {queue.logical for queue in self.queues if queue.local_only}
+        return replace(
+            self, queues=tuple(queue for queue in self.queues if not queue.local_only),
+            function_access={function: tuple(access for access in accesses
+                                             if not (access.kind == "queue" and access.logical in local_queues))
+                             for function, accesses in self.function_access.items()
+                             if function not in self.local_only_functions},
+            local_only_functions=())
 
     def sms_sender(self, logical: str) -> SmsSender:
         return _by_logical(self.sms_senders, logical)
@@ -385,8 +408,9 @@ MAIN_TABLE = Table(
         " is the agent's own; deleted in the decision's transaction on condition it is still theirs",
         "agents' reads of a request and its documents: Put pk=REQUEST#<number>, sk=READ#<time>#<agent>#<what>;"
         " Query sk begins_with READ# (administrators)",
-        "an authority's decisions per day: Update pk=STATS#INSTRUCTION#<authority>, sk=DAY#<date> in the"
-        " decision's transaction (ADD decisions, list_append delays); Query sk BETWEEN two days (queue health)",
+        "an authority's decisions per day: Update pk=STATS#INSTRUCTION#<authority>, sk=DAY#<date> by the"
+        " statistics worker from the committed decision event, never in the decision's transaction (ADD"
+        " decisions, <kind>, delays_h<edge> buckets); Query sk BETWEEN two days (queue health)",
         "requests awaiting instruction, oldest first: Query gsi3 gsi3pk=INSTRUCTION#<authority>, Limit 1"
         " (sparse: only requests \"En cours d'instruction\" carry it)",
         "a candidate's requests newest first (filed alone or by a school): Query gsi2"
@@ -397,8 +421,10 @@ MAIN_TABLE = Table(
         " submission's transaction (expires_at: 24 hours)",
         "ePhoto code used: Put pk=EPHOTO#<code> in the submission's transaction, on condition it is free or"
         " already this request's",
-        "NEPH order: the lowest hole first (Query pk=NEPHHOLE#<YYMM DD OO> Limit 1, deleted on condition in the"
-        " decision's transaction), else UpdateItem ADD on pk=COUNTER#NEPH#<YYMM DD OO> (atomic, never refused);"
+        "NEPH order, office after office of the département's month (10, then 11... once the previous gave its"
+        " 9,999th): the lowest hole first (Query pk=NEPHHOLE#<YYMM DD OO> Limit 1, deleted on condition in the"
+        " decision's transaction), else UpdateItem ADD on pk=COUNTER#NEPH#<YYMM DD OO> (atomic, refused only"
+        " once the office's counter is at 9,999);"
         " NEPH#<neph> and IDENTITY#<identity key> put in the decision's transaction (a NEPH never given twice;"
         " a person keeps theirs: GetItem pk=IDENTITY#<key>, sk=NEPH); a refused decision puts its order back"
         " as NEPHHOLE#<prefix> / <order>",
@@ -439,13 +465,15 @@ MAIN_TABLE = Table(
         " Query gsi1 gsi1pk=SCHOOL#<id>#APPOINTMENTS, gsi1sk >= <today>",
         "bookings whose reminder is due: Query gsi3 gsi3pk=APPOINTMENT_REMINDER_DUE, gsi3sk <= <now> (sparse:"
         " removed with the reminder's outbox event, in one transaction on condition it is still there)",
-        "statistics' counters (issue 9): Update pk=STATS#<DEP#<code>|NATIONAL>, sk=DAY#<YYYY-MM-DD> and"
-        " sk=MONTH#<YYYY-MM> (ADD counters: submitted, processed, accounts_opened, waiting_<status> +1/-1,"
-        " decisions_<procedure>, band_<1_4|5_10|11> moves, support_*; the day's delays_<procedure> by list_append),"
-        " in one transaction per event with Put pk=STATS#EVENT#<event id> on condition it is new (expires_at: 30"
-        " days); GET /statistics: Query sk BETWEEN MONTH#0000 AND MONTH#<month before the date> (cumulative) and"
-        " sk BETWEEN DAY#<period start or 1st of the month> AND DAY#<date> (period, month to date), for the"
-        " scope and, for a département, the national one",
+        "statistics' counters (issue 9): Update pk=STATS#DEP#<code>, sk=DAY#<YYYY-MM-DD> and sk=MONTH#<YYYY-MM>,"
+        " and pk=STATS#NATIONAL, sk=DAY#<YYYY-MM-DD>#<k> and MONTH#<YYYY-MM>#<k> (k: one of 4 shards by a hash of"
+        " the event id) (ADD counters: submitted, processed, accounts_opened, waiting_<status> +1/-1,"
+        " decisions_<procedure>, band_<1_4|5_10|11> moves, support_*; the day's delay histogram"
+        " delays_<procedure>_h<edge>: every item bounded, at most 10 KB), in one transaction per event (or per"
+        " queue batch) with Put pk=STATS#EVENT#<event id> on condition it is new (expires_at: 30 days);"
+        " GET /statistics: Query sk BETWEEN MONTH#0000 AND MONTH#<month before the date>~ (cumulative) and"
+        " sk BETWEEN DAY#<period start or 1st of the month> AND DAY#<date>~ (period, month to date; at most 100"
+        " days), for the scope and, for a département, the national one; shards summed per day and month",
         "a school's filed requests (its band 1-4 / 5-10 / 11+): GetItem pk=STATS#SCHOOL#<id>, sk=FILED, then"
         " Update on condition requests is the value read, in the event's transaction; a request's first filing:"
         " Put pk=STATS#REQUEST#<number>, sk=FILED on condition it is new (a submission after a take-back is not"
@@ -458,10 +486,14 @@ MAIN_TABLE = Table(
 CATALOGUE = Catalogue(
     tables=(MAIN_TABLE,),
     queues=(
-        # Demo worker of the platform issue: proves the outbox → stream → SQS → worker path.
-        Queue("demo"),
+        # Demo worker of the platform issue: proves the outbox → stream → SQS → worker path (moto only).
+        Queue("demo", local_only=True),
         # Failure destination of stream consumers (Lambda's on-failure record); replayable.
         Queue("stream-failures", has_dead_letter_queue=False, max_message_age_seconds=None),
+        # Failure destination of the scheduled jobs (Lambda's asynchronous on-failure record, after
+        # its 2 retries): for the operators' alarm and reading; nothing to replay, the next run does
+        # the work again (what is due stays due until it is done).
+        Queue(SCHEDULED_JOBS_ON_FAILURE, has_dead_letter_queue=False, max_message_age_seconds=None),
         # Every upload to the documents bucket is announced here for the checker worker.
         Queue("document-checks"),
         # Emails to send (activation, invitation, password reset...), from outbox events.
@@ -497,6 +529,7 @@ CATALOGUE = Catalogue(
     topics=(Topic("alerts"),),
     email_identities=(EmailIdentity("notifications", "ne-pas-repondre@permis-en-ligne.example.fr"),),
     sms_senders=(SmsSender("alerts", sender_id="PermisLigne"),),
+    local_only_functions=("process_demo_messages",),
     user_pools=(
         UserPool(
             logical="users",

@@ -15,10 +15,16 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from chalicelib.observability import ALERT_DIMENSIONS, ALERT_METRICS, METRICS_NAMESPACE
 from chalicelib.resources import Catalogue
 from infra.stages import StageConfig
 
 FIVE_MINUTES = cdk.Duration.minutes(5)
+_ALERTS = {
+    "NephExhausted": "Les numéros NEPH d'un département sont épuisés pour le mois : ses validations d'inscription "
+                     "sont refusées (503 neph_exhausted). Le journal « NEPH numbers exhausted » nomme le "
+                     "département ; ouvrir d'autres bureaux (NEPH_OFFICES dans chalicelib/domain/instruction.py).",
+}
 _WHAT = {"Errors": "échoué (erreurs)", "Throttles": "été limitée faute de concurrence (throttles)"}
 
 
@@ -62,6 +68,11 @@ class Alarms(Construct):
         self._alarm("Api5xxRate", api_5xx, threshold=config.api_5xx_rate_alarm, comparison=(
             cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD),
             description=f"Plus de {config.api_5xx_rate_alarm:.0%} des requêtes de l'API finissent en erreur 5xx.")
+
+        for name in ALERT_METRICS:  # the application's own alerts (chalicelib/observability.py)
+            metric = cloudwatch.Metric(namespace=METRICS_NAMESPACE, metric_name=name, period=FIVE_MINUTES,
+                                       statistic="Sum", dimensions_map=ALERT_DIMENSIONS)
+            self._alarm(name, metric, threshold=1, description=_ALERTS[name])
 
         for function, physical in sorted(function_names.items()):
             for metric_name in ("Errors", "Throttles"):

@@ -44,6 +44,7 @@ def synthesize(stage: str, out_dir: Path) -> Path:
                  description="Permis en ligne : réglages du compte (une fois par compte et région)")
     # The construct id is the Chalice stage name (chalice.cdk packages the stage named like its scope).
     PermisStack(cdk_app, stage, stack_name=f"permis-{stage}", env=environment, config=config,
+                catalogue=CATALOGUE.deployed(),
                 project_dir=str(PROJECT_DIR), chalice_app=chalice_app,
                 description=f"Permis en ligne ({stage})",
                 termination_protection=True)

@@ -8,16 +8,24 @@ import json
 import os
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3_assets as s3_assets
 from chalice.cdk import Chalice
 from constructs import Construct
 
+from chalicelib.sizing import memory_mb
+from infra.artefacts import document_worker_modules, write_core_zip
+
 # Code that never runs in Lambda: the embedded local stack, the admin commands, the script that
-# rebuilds the reference data (bytecode caches are dropped too).
-EXCLUDED_FROM_PACKAGE = ("chalicelib/local/", "chalicelib/cli/", "chalicelib/data/build_reference_data.py")
+# rebuilds the reference data, the demo resource (moto only: app.py registers it outside the
+# deployed stages) (bytecode caches are dropped too).
+EXCLUDED_FROM_PACKAGE = ("chalicelib/local/", "chalicelib/cli/", "chalicelib/data/build_reference_data.py",
+                         "chalicelib/api/demo.py", "chalicelib/workers/demo.py", "chalicelib/services/demo.py",
+                         "chalicelib/domain/demo.py", "chalicelib/adapters/demo_repository.py")
 API_FUNCTION = "api_handler"
 _RETENTION = {7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
               90: logs.RetentionDays.THREE_MONTHS, 180: logs.RetentionDays.SIX_MONTHS,
@@ -31,12 +39,15 @@ def log_retention(days: int) -> logs.RetentionDays:
 
 
 class PackagedChalice(Chalice):
-    """chalice.cdk's construct, minus the local-only code in the zip, keeping the SAM template."""
+    """chalice.cdk's construct, minus the local-only code in the zip, keeping the SAM template,
+    and the core zip beside it (infra/artefacts.py)."""
 
     def _package_app(self) -> None:
         super()._package_app()
         zip_path = os.path.join(self._sam_package_dir, "deployment.zip")
         _strip_zip(zip_path, EXCLUDED_FROM_PACKAGE)
+        self.core_zip_path = os.path.join(self._sam_package_dir, "core.zip")
+        write_core_zip(Path(zip_path), Path(self.core_zip_path))
         with open(os.path.join(self._sam_package_dir, "sam.json")) as template:
             self.packaged_template: dict[str, Any] = json.load(template)
 
@@ -53,9 +64,14 @@ def _strip_zip(path: str, prefixes: tuple[str, ...]) -> None:
 @dataclass
 class PackagedFunction:
     name: str  # the Chalice function name (api_handler, relay_outbox...)
+    module: str  # where Chalice found its handler (app, chalicelib.workers.outbox...)
     logical_id: str  # its resource in the SAM template
     physical_name: str
     events: dict[str, dict[str, Any]]  # SAM event name -> event
+
+
+def lambda_handler(function: str) -> str:
+    return "app.app" if function == API_FUNCTION else f"app.{function}"
 
 
 def physical_function_name(stage: str, function: str) -> str:
@@ -76,9 +92,21 @@ class Functions(Construct):
             "iam_role_arn": "arn:aws:iam::000000000000:role/replaced-by-infra",
         })
         self.functions = self._functions_of(self.chalice.packaged_template)
+        # Every function but those of the document workers runs the core zip (infra/artefacts.py).
+        core = s3_assets.Asset(self, "CoreCode", path=self.chalice.core_zip_path)
+        document_workers = document_worker_modules(Path(project_dir))
+        self.whole_artefact = {f.name for f in self.functions.values() if f.module in document_workers}
+        for function in self.functions.values():
+            if function.name not in self.whole_artefact:
+                self.resource(function.name).add_property_override(
+                    "CodeUri", {"Bucket": core.s3_bucket_name, "Key": core.s3_object_key})
         self.log_groups: dict[str, logs.LogGroup] = {}
         for function in self.functions.values():
             self.resource(function.name).add_property_override("FunctionName", function.physical_name)
+            self.resource(function.name).add_property_override("MemorySize", memory_mb(function.name))
+            if function.name != API_FUNCTION:
+                # Through app.py, as locally (see app.py): the blueprint's module alone has no middleware.
+                self.resource(function.name).add_property_override("Handler", lambda_handler(function.name))
             self.log_groups[function.name] = logs.LogGroup(
                 self, f"Logs-{function.name}", log_group_name=f"/aws/lambda/{function.physical_name}",
                 retention=log_retention(log_retention_days),
@@ -92,9 +120,9 @@ class Functions(Construct):
             if resource["Type"] != "AWS::Serverless::Function":
                 continue
             handler = resource["Properties"]["Handler"]
-            name = API_FUNCTION if handler == "app.app" else handler.rsplit(".", 1)[1]
+            module, name = ("app", API_FUNCTION) if handler == "app.app" else handler.rsplit(".", 1)
             handlers[name] = PackagedFunction(
-                name=name, logical_id=logical_id, physical_name=physical_function_name(self.stage, name),
+                name=name, module=module, logical_id=logical_id, physical_name=physical_function_name(self.stage, name),
                 events=resource["Properties"].get("Events", {}))
         return handlers
 

@@ -3,11 +3,13 @@ Each resource comes from the catalogue; each function from the Chalice app."""
 from __future__ import annotations
 
 import aws_cdk as cdk
-from chalice.app import DynamoDBEventConfig, SQSEventConfig
+from aws_cdk import aws_lambda as lambda_
+from chalice.app import DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfig
 from constructs import Construct
 
 from chalicelib.api.http import ROUTE_DOCS
-from chalicelib.resources import CATALOGUE, Catalogue, physical_name
+from chalicelib.resources import CATALOGUE, SCHEDULED_JOBS_ON_FAILURE, Catalogue, physical_name
+from chalicelib.sizing import QUEUE_CONSUMER_CONCURRENCY, SCHEDULED_CONCURRENCY
 from infra.alarms import Alarms
 from infra.api import ApiSettings
 from infra.functions import Functions
@@ -23,7 +25,7 @@ from infra.website import Website
 
 class PermisStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, project_dir: str,
-                 chalice_app, catalogue: Catalogue = CATALOGUE, **kwargs) -> None:
+                 chalice_app, catalogue: Catalogue = CATALOGUE.deployed(), **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         stage = config.name
         self.catalogue = catalogue
@@ -115,8 +117,22 @@ class PermisStack(cdk.Stack):
             for event_name, event in function.events.items():
                 if event["Type"] == "SQS":
                     queue = self._queue_by_physical_name(catalogue, source.queue)
+                    logical = next(q.logical for q in catalogue.queues
+                                   if physical_name(q.logical, self.functions.stage) == source.queue)
                     self.functions.set_event(source.name, event_name, Queue=queue.queue_arn,
-                                             FunctionResponseTypes=["ReportBatchItemFailures"])
+                                             FunctionResponseTypes=["ReportBatchItemFailures"],
+                                             ScalingConfig={"MaximumConcurrency": QUEUE_CONSUMER_CONCURRENCY[logical]})
+                elif event["Type"] == "Schedule":
+                    # One run at a time: a run that outlasts its period must not take the same due items.
+                    self.functions.resource(source.name).add_property_override(
+                        "ReservedConcurrentExecutions", SCHEDULED_CONCURRENCY)
+                    # A run that fails (after Lambda's 2 retries) leaves its record for the operators.
+                    lambda_.CfnEventInvokeConfig(
+                        self, f"OnFailure-{source.name}", function_name=self.functions.resource(source.name).ref,
+                        qualifier="$LATEST", maximum_retry_attempts=2,
+                        destination_config=lambda_.CfnEventInvokeConfig.DestinationConfigProperty(
+                            on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(
+                                destination=self.messaging.queues[SCHEDULED_JOBS_ON_FAILURE].queue_arn)))
                 elif event["Type"] == "DynamoDB":
                     consumer = catalogue.stream_consumer(source.name)
                     table = self.storage.tables[consumer.table]
@@ -151,6 +167,9 @@ class PermisStack(cdk.Stack):
                 queue = self._queue_by_physical_name(catalogue, source.queue)
                 role.grant(list(SQS_CONSUMER_ACTIONS), [queue.queue_arn])
                 role.grant_kms(list(SQS_CONSUMER_ACTIONS), data_key_arn)
+            elif isinstance(source, ScheduledEventConfig):  # its failure destination (Lambda sends as the role)
+                role.grant(["sqs:SendMessage"], [self.messaging.queues[SCHEDULED_JOBS_ON_FAILURE].queue_arn])
+                role.grant_kms(["sqs:SendMessage"], data_key_arn)
             elif isinstance(source, DynamoDBEventConfig):
                 consumer = catalogue.stream_consumer(source.name)
                 table = self.storage.tables[consumer.table]
@@ -199,7 +218,6 @@ class PermisStack(cdk.Stack):
         raise ValueError(f"unknown resource kind {kind!r}")
 
     def _bind_staff_mfa_gate(self, function: str, pool) -> None:
-        from aws_cdk import aws_lambda as lambda_
 
         arn = self.functions.arn(function)
         self.identity.bind_pre_token_generation(arn)

@@ -4,19 +4,24 @@
   NEPH#<neph> / NEPH                a NEPH given, to whom (never given twice)
   IDENTITY#<key> / NEPH             a person's NEPH, by identity key (they keep it for life)
 A decision takes an order without waiting for the others: the counter is incremented atomically
-(no condition, so no collision, however many agents decide at once), or a hole left by a decision
-that did not commit is taken (its conditional delete in the decision's transaction: one taker).
-The NEPH is then given in the same transaction as the decision; if that transaction is refused,
-the order becomes a hole. So numbers are never given twice and a gap lasts only until the next
-validation of that office and month."""
+(its only condition is the office's 9,999 limit, so no collision, however many agents decide at
+once), or a hole left by a decision that did not commit is taken (its conditional delete in the
+decision's transaction: one taker). The NEPH is then given in the same transaction as the
+decision; if that transaction is refused, the order becomes a hole. So numbers are never given
+twice and a gap lasts only until the next validation of that département and month. A full
+office's counter stays at 9,999; the next office of the département has its own counter
+(domain.instruction.next_order)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib.adapters.dynamo import from_item, to_item
+from chalicelib.domain.instruction import MAX_ORDER
 
 if TYPE_CHECKING:
-    from chalicelib.domain.instruction import Claim, DayOfDecisions
+    from chalicelib.domain.instruction import Claim
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
@@ -33,13 +38,21 @@ class DynamoNephRegistry:
                                  Key=_key(f"IDENTITY#{identity_key}", "NEPH")).get("Item")
         return from_item(item)["neph"] if item else None
 
-    def reserve_order(self, prefix: str) -> int:
-        """The next order of `prefix`, for this caller alone (an atomic increment: never refused)."""
-        answer = self._db.update_item(
-            TableName=self._table, Key=_key(f"COUNTER#NEPH#{prefix}", "COUNTER"),
-            UpdateExpression="ADD last_order :one SET entity = :entity",
-            ExpressionAttributeValues={":one": {"N": "1"}, ":entity": {"S": "neph_counter"}},
-            ReturnValues="UPDATED_NEW")
+    def reserve_order(self, prefix: str) -> int | None:
+        """The next order of `prefix`, for this caller alone (an atomic increment, refused only once
+        the office's last order is handed out: None, and the counter stays at MAX_ORDER)."""
+        try:
+            answer = self._db.update_item(
+                TableName=self._table, Key=_key(f"COUNTER#NEPH#{prefix}", "COUNTER"),
+                UpdateExpression="ADD last_order :one SET entity = :entity",
+                ConditionExpression="attribute_not_exists(last_order) OR last_order < :last",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":entity": {"S": "neph_counter"},
+                                           ":last": {"N": str(MAX_ORDER)}},
+                ReturnValues="UPDATED_NEW")
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return None
         return int(answer["Attributes"]["last_order"]["N"])
 
     def first_hole(self, prefix: str) -> int | None:
@@ -108,14 +121,12 @@ def _claim(item: dict[str, Any]) -> "Claim":
 
 CLAIM_SORT = "CLAIM"
 READ_PREFIX = "READ#"
-STATS_RETENTION_DAYS = 400  # a year of daily figures, and the same month last year
 
 
 class DynamoInstructionRecords:
     """What instruction writes besides the request (access patterns in chalicelib/resources.py):
       REQUEST#<number> / CLAIM                  who holds the request now, until when (the queue lease)
       REQUEST#<number> / READ#<time>#<agent>    an agent read the request or one of its documents
-      STATS#INSTRUCTION#<authority> / DAY#<date> decisions of the day, delays from submission
     """
 
     def __init__(self, dynamodb_client, table_name: str):
@@ -211,37 +222,3 @@ class DynamoInstructionRecords:
             start = page.get("LastEvaluatedKey")
             if not start:
                 return items
-
-    # --- queue health --------------------------------------------------------------------------
-
-    def decision_counted_item(self, authority: str, at, kind: str, delay_seconds: int | None) -> dict[str, Any]:
-        """Transaction item of a decision: the day's counters of the authority."""
-        from datetime import timedelta
-
-        names = {"#kind": kind}
-        values: dict[str, Any] = {":one": {"N": "1"}, ":entity": {"S": "instruction_stats"},
-                                  ":expires": {"N": str(int((at + timedelta(days=STATS_RETENTION_DAYS)).timestamp()))}}
-        expression = "ADD decisions :one, #kind :one SET entity = :entity, expires_at = :expires"
-        if delay_seconds is not None:
-            expression += ", delays = list_append(if_not_exists(delays, :empty), :delay)"
-            values.update({":empty": {"L": []}, ":delay": {"L": [{"N": str(delay_seconds)}]}})
-        return {"Update": {"TableName": self._table,
-                           "Key": _key(f"STATS#INSTRUCTION#{authority}", f"DAY#{at.date().isoformat()}"),
-                           "UpdateExpression": expression, "ExpressionAttributeNames": names,
-                           "ExpressionAttributeValues": values}}
-
-    def days_of_decisions(self, authority: str, first_day, last_day) -> list["DayOfDecisions"]:
-        from datetime import date
-
-        from chalicelib.domain.instruction import DayOfDecisions
-
-        page = self._db.query(TableName=self._table, KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
-                              ExpressionAttributeValues={":pk": {"S": f"STATS#INSTRUCTION#{authority}"},
-                                                         ":first": {"S": f"DAY#{first_day.isoformat()}"},
-                                                         ":last": {"S": f"DAY#{last_day.isoformat()}"}})
-        days = []
-        for item in page["Items"]:
-            values = from_item(item)
-            days.append(DayOfDecisions(day=date.fromisoformat(values["sk"][4:]), decisions=int(values["decisions"]),
-                                       delays=tuple(int(d) for d in values.get("delays", []))))
-        return days

@@ -1,23 +1,33 @@
 """DynamoDB storage of the statistics' counters (access patterns in chalicelib/resources.py, MAIN_TABLE):
-  STATS#<DEP#69|NATIONAL> / DAY#<YYYY-MM-DD>   a day's counters (ADD) and its decision delays (lists)
-  STATS#<DEP#69|NATIONAL> / MONTH#<YYYY-MM>    the same counters summed per month (no delays): the
+  STATS#DEP#69 / DAY#<YYYY-MM-DD>              a département's day: counters (ADD), delays as histogram
+                                               buckets delays_<procedure>_h<edge> (ADD)
+  STATS#DEP#69 / MONTH#<YYYY-MM>               the same counters summed per month (no delays): the
                                                cumulative figures read months, not years of days
+  STATS#NATIONAL / DAY#<YYYY-MM-DD>#<k>        the country's day, shard k of NATIONAL_SHARDS (an event's
+  STATS#NATIONAL / MONTH#<YYYY-MM>#<k>         shard: a hash of its id); one Query reads them all, summed
+  STATS#INSTRUCTION#<authority> / DAY#<date>   an authority's decisions of the (UTC) day, per kind, and
+                                               their delays' buckets delays_h<edge> (queue health)
   STATS#SCHOOL#<id> / FILED                    a school's count of filed requests (its band)
   STATS#REQUEST#<number> / FILED               the request's first submission was counted
   STATS#EVENT#<event id> / COUNTED             the event was applied (expires after 30 days)
   STATS#REGISTRY / DAY#<YYYY-MM-DD>            the registry's size per département, set at each load
+Every counter item is bounded: a fixed set of counters and histogram buckets, at most
+DAY_ITEM_MAX_BYTES (10 KB) whatever the volume, never a list that grows with the decisions.
 An event is applied in one TransactWriteItems: its marker (on condition it is new), the filing
-marker and the school's count (on condition of the count read), and every counter item."""
+marker and the school's count (on condition of the count read), and every counter item. Decisions
+are counted here, from their committed events, not in the decision's own transaction: two agents
+deciding at once never meet on a counter."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from chalicelib.adapters.dynamo import TransactionRefused, from_item, to_item, transact
-from chalicelib.domain.statistics import Deltas, Question, ScopeItems
+from chalicelib.domain.statistics import Deltas, ItemKey, Question, ScopeItems, merged_by
 
 MARKER_RETENTION = timedelta(days=30)  # longer than a message lives in the queue and its DLQ
+INSTRUCTION_RETENTION = timedelta(days=400)  # a year of daily figures, and the same month last year
 
 
 class AlreadyCounted(Exception):
@@ -43,24 +53,28 @@ def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
 
-def _update(table: str, pk: str, sk: str, deltas: Deltas, attributes: dict[str, str]) -> dict[str, Any]:
-    """ADD of every counter and list_append of every delay list, SET of the item's own attributes."""
+def _attributes(pk: str, sk: str) -> dict[str, Any]:
+    """What a counter item says of itself besides its counters."""
+    kind, value = sk.split("#")[:2]
+    if pk.startswith("STATS#INSTRUCTION#"):
+        expires = datetime.fromisoformat(value) + INSTRUCTION_RETENTION
+        return {"entity": "instruction_stats", "expires_at": int(expires.replace(tzinfo=timezone.utc).timestamp())}
+    return {kind.lower(): value, "entity": f"stats_{kind.lower()}"}
+
+
+def _update(table: str, key: ItemKey, deltas: Deltas) -> dict[str, Any]:
+    """ADD of every counter (delays are counters too: their buckets), SET of the item's own attributes."""
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
     sets, adds = [], []
-    for n, (name, value) in enumerate(sorted(attributes.items())):
-        names[f"#a{n}"], values[f":a{n}"] = name, {"S": value}
+    for n, (name, value) in enumerate(sorted(_attributes(*key).items())):
+        names[f"#a{n}"], values[f":a{n}"] = name, {"N": str(value)} if isinstance(value, int) else {"S": value}
         sets.append(f"#a{n} = :a{n}")
     for n, (name, value) in enumerate(sorted(deltas.counters.items())):
         names[f"#c{n}"], values[f":c{n}"] = name, {"N": str(value)}
         adds.append(f"#c{n} :c{n}")
-    for n, (name, delays) in enumerate(sorted(deltas.delays.items())):
-        names[f"#l{n}"], values[f":l{n}"] = name, {"L": [{"N": repr(float(d))} for d in delays]}
-        sets.append(f"#l{n} = list_append(if_not_exists(#l{n}, :empty), :l{n})")
-    if deltas.delays:
-        values[":empty"] = {"L": []}
     expression = "SET " + ", ".join(sets) + (" ADD " + ", ".join(adds) if adds else "")
-    return {"Update": {"TableName": table, "Key": _key(pk, sk), "UpdateExpression": expression,
+    return {"Update": {"TableName": table, "Key": _key(*key), "UpdateExpression": expression,
                        "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}}
 
 
@@ -106,26 +120,20 @@ class DynamoStatisticsRepository:
         values = from_item(item) if item else {}
         return SchoolCount(int(values.get("requests", 0)), values.get("departement"), bool(item))
 
-    def apply_many(self, event_ids: list[str], now: datetime, per_item: dict[tuple[str, str], Deltas],
+    def apply_many(self, event_ids: list[str], now: datetime, per_item: dict[ItemKey, Deltas],
                    filed_requests: list[str], schools: dict[str, tuple[SchoolCount, int, str | None]]) -> None:
         """Several events at once, in one transaction: each one's marker, each first filing's marker,
-        each school's count (read, then added to), and the counters merged per item
-        ((scope, "DAY#..." or "MONTH#...") -> deltas). Any refusal raises TransactionRefused: the
-        caller applies them one by one instead."""
+        each school's count (read, then added to), and the counters merged per item ((pk, sk) ->
+        deltas). Any refusal raises TransactionRefused: the caller applies them one by one instead."""
         expires = int((now + MARKER_RETENTION).timestamp())
         items: list[dict[str, Any]] = [_marker(self._table, event_id, expires) for event_id in event_ids]
         items += [_filing(self._table, request_id, "") for request_id in filed_requests]
         items += [_school_update(self._table, school_id, read, read.requests + added, departement)
                   for school_id, (read, added, departement) in sorted(schools.items())]
-        for (scope, sort), deltas in sorted(per_item.items()):
-            kind, value = sort.split("#", 1)
-            counted = deltas if kind == "DAY" else Deltas(deltas.counters)
-            if counted:
-                items.append(_update(self._table, f"STATS#{scope}", sort, counted,
-                                     {kind.lower(): value, "entity": f"stats_{kind.lower()}"}))
+        items += [_update(self._table, key, deltas) for key, deltas in sorted(per_item.items()) if deltas]
         transact(self._db, items)
 
-    def apply(self, event_id: str, now: datetime, day: date, per_scope: dict[str, Deltas], *,
+    def apply(self, event_id: str, now: datetime, per_item: dict[ItemKey, Deltas], *,
               filed_request: str | None = None, school_id: str | None = None, school: SchoolCount | None = None,
               school_departement: str | None = None) -> None:
         """One event's counters, once. Raises AlreadyCounted, FilingAlreadyCounted or SchoolCountChanged."""
@@ -138,13 +146,7 @@ class DynamoStatisticsRepository:
         if filed_request and school_id and school is not None:
             school_index = len(items)
             items.append(_school_update(self._table, school_id, school, school.requests + 1, school_departement))
-        for scope, deltas in sorted(per_scope.items()):
-            items.append(_update(self._table, f"STATS#{scope}", f"DAY#{day.isoformat()}", deltas,
-                                 {"day": day.isoformat(), "entity": "stats_day"}))
-            monthly = Deltas(deltas.counters)  # no delays on months: they are read for cumulative counts
-            if monthly:
-                items.append(_update(self._table, f"STATS#{scope}", f"MONTH#{day.isoformat()[:7]}", monthly,
-                                     {"month": day.isoformat()[:7], "entity": "stats_month"}))
+        items += [_update(self._table, key, deltas) for key, deltas in sorted(per_item.items()) if deltas]
         try:
             transact(self._db, items)
         except TransactionRefused as refused:
@@ -190,12 +192,20 @@ class DynamoStatisticsRepository:
 
     def scope_items(self, scope: str, q: Question, with_period: bool = True) -> ScopeItems:
         """Two Queries: the months before the date's month, and the days from the period's start
-        (or only the date's month so far, `with_period` False) to the date."""
+        (or only the date's month so far, `with_period` False) to the date; "~" sorts after the
+        "#<k>" of the national shards, which are summed per day and per month."""
         before = (q.month_start - timedelta(days=1)).isoformat()[:7]
-        months = self._query(f"STATS#{scope}", "MONTH#0000", f"MONTH#{before}")
+        months = self._query(f"STATS#{scope}", "MONTH#0000", f"MONTH#{before}~")
         first = q.first_day_read if with_period else q.month_start
-        days = self._query(f"STATS#{scope}", f"DAY#{first.isoformat()}", f"DAY#{q.date.isoformat()}")
-        return ScopeItems(months, days)
+        days = self._query(f"STATS#{scope}", f"DAY#{first.isoformat()}", f"DAY#{q.date.isoformat()}~")
+        return ScopeItems(merged_by(months, "month"), merged_by(days, "day"))
+
+    # --- an authority's decisions (queue health) -----------------------------------------------
+
+    def decision_days(self, authority: str, first_day: date, last_day: date) -> list[dict[str, Any]]:
+        """The authority's day items from `first_day` to `last_day` (one Query, at most a few dozen)."""
+        return self._query(f"STATS#INSTRUCTION#{authority}", f"DAY#{first_day.isoformat()}",
+                           f"DAY#{last_day.isoformat()}")
 
     def registry_items(self, q: Question) -> list[dict[str, Any]]:
         return self._query("STATS#REGISTRY", "DAY#0000", f"DAY#{q.date.isoformat()}")

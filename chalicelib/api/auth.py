@@ -14,6 +14,7 @@ from typing import Any
 from chalice import AuthResponse, Blueprint
 
 from chalicelib import settings
+from chalicelib.api.middleware import observed_authorizer
 from chalicelib.domain.accounts import AccountStatus, Profile, Role
 from chalicelib.domain.errors import Forbidden, Unauthenticated
 from chalicelib.resources import current_region
@@ -52,6 +53,7 @@ def bearer_token(header: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+@observed_authorizer
 @blueprint.authorizer(ttl_seconds=AUTHORIZER_CACHE_SECONDS)
 def jwt_authorizer(auth_request):
     from chalicelib.auth.tokens import InvalidToken

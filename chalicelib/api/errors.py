@@ -22,6 +22,7 @@ from chalicelib.domain.errors import (
     PayloadTooLarge,
     TooManyRequests,
     Unauthenticated,
+    Unavailable,
 )
 
 
@@ -34,6 +35,7 @@ STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (Conflict, 409),
     (PayloadTooLarge, 413),
     (TooManyRequests, 429),
+    (Unavailable, 503),
 )
 
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
@@ -55,8 +57,9 @@ def error_body(code: str, message: str, details: list[ErrorDetail] | None = None
 def error_response(error: DomainError, headers: dict[str, str] | None = None) -> Response:
     extra = {"current": error.current} if isinstance(error, Conflict) and error.current is not None else {}
     body = error_body(error.code, error.message, error.details, **extra)
+    retry = {"Retry-After": str(error.retry_after)} if isinstance(error, Unavailable) and error.retry_after else {}
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=status_for(error),
-                    headers={**JSON_HEADERS, **(headers or {})})
+                    headers={**JSON_HEADERS, **retry, **(headers or {})})
 
 
 # --- pydantic validation errors, in French ------------------------------------------------------

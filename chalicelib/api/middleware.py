@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from aws_lambda_powertools.metrics import MetricUnit
 from chalice import Chalice, Response
+from chalice.app import ChaliceAuthorizer
 
 from chalicelib import settings
 from chalicelib.api.errors import JSON_HEADERS, error_body, error_response
@@ -84,26 +85,60 @@ def http_middleware(request: Any, get_response: Callable[[Any], Response]) -> Re
 
 
 def event_middleware(event: Any, get_response: Callable[[Any], Any]) -> Any:
-    """SQS and DynamoDB-stream handlers: correlation id from the first message or record."""
+    """Every function but the API: SQS batches, stream records, schedules and the Cognito trigger.
+    The correlation id is the first message's or record's id, the EventBridge event's id, or else
+    Lambda's own request id."""
     raw = event.to_dict()
-    records = raw.get("Records") or [{}]
-    first = records[0]
-    correlation_id = first.get("messageId") or first.get("eventID") or ""
-    source = first.get("eventSource", "unknown")
+    records = raw.get("Records")
+    first = (records or [{}])[0]
+    correlation_id = (first.get("messageId") or first.get("eventID") or raw.get("id")
+                      or getattr(event.context, "aws_request_id", "") or "")
+    source = first.get("eventSource") or raw.get("source") or ("aws:cognito-idp" if "triggerSource" in raw else "lambda")
     handler = getattr(event.context, "function_name", "?")
     logger.set_correlation_id(correlation_id)
     started = time.perf_counter()
     with traced(f"## {handler}", event_source=source):
         result = get_response(event)
     failures = len((result or {}).get("batchItemFailures", [])) if isinstance(result, dict) else 0
-    logger.info("event batch handled", extra={
-        "handler": handler, "event_source": source, "records": len(raw.get("Records") or []),
+    logger.info("event handled", extra={
+        "handler": handler, "event_source": source, "records": len(records or []),
         "failures": failures, "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
     metrics.add_dimension(name="handler", value=handler)
-    metrics.add_metric(name="RecordsProcessed", unit=MetricUnit.Count, value=len(raw.get("Records") or []))
-    metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=failures)
+    metrics.add_metric(name="Invocations", unit=MetricUnit.Count, value=1)
+    if records is not None:
+        metrics.add_metric(name="RecordsProcessed", unit=MetricUnit.Count, value=len(records))
+        metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=failures)
     _flush()
     return result
+
+
+class ObservedAuthorizer(ChaliceAuthorizer):
+    """Chalice calls an authorizer without middleware (locally and on Lambda alike): the same
+    correlation id, log line, metrics and subsegment as every other function, around its call."""
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        logger.set_correlation_id(getattr(context, "aws_request_id", "") or "")
+        started = time.perf_counter()
+        outcome = "refused"
+        try:
+            with traced(f"## {self.name}", event_source="aws:apigateway"):
+                result = super().__call__(event, context)
+            outcome = "allowed"
+            return result
+        finally:
+            logger.info("authorizer answered", extra={
+                "handler": self.name, "event_source": "aws:apigateway", "status": outcome,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+            metrics.add_dimension(name="handler", value=self.name)
+            metrics.add_metric(name="Invocations", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name="AuthorizerRefusals", unit=MetricUnit.Count, value=int(outcome == "refused"))
+            _flush()
+
+
+def observed_authorizer(authorizer: ChaliceAuthorizer) -> ChaliceAuthorizer:
+    """Gives a registered authorizer the behaviour above (the object the routes and the app hold)."""
+    authorizer.__class__ = ObservedAuthorizer
+    return authorizer
 
 
 def _flush() -> None:
@@ -113,5 +148,5 @@ def _flush() -> None:
 
 def register(app: Chalice) -> None:
     app.register_middleware(http_middleware, "http")
-    app.register_middleware(event_middleware, "sqs")
-    app.register_middleware(event_middleware, "dynamodb")
+    for event_type in ("sqs", "dynamodb", "scheduled", "pure_lambda"):
+        app.register_middleware(event_middleware, event_type)

@@ -26,6 +26,7 @@ _REASONS = {
     413: "Corps de requête supérieur à 1 Mio",
     422: "Champs à corriger (voir details)",
     429: "Trop de requêtes",
+    503: "Service momentanément indisponible : rien n'a été enregistré (voir l'en-tête Retry-After)",
 }
 
 

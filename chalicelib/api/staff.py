@@ -227,9 +227,11 @@ class DecisionAnswer(Model):
 
 @route(blueprint, "/staff/requests/{request_id}/decision", method="POST", summary="Décider : valider, demander un "
        "complément ou rejeter", tags=TAGS, request_model=DecisionInput, response_model=DecisionAnswer,
-       errors=(404, 409), roles=INSTRUCTORS,
+       errors=(404, 409, 503), roles=INSTRUCTORS,
        description="Sur une demande que vous avez prise en charge. Valider une inscription attribue le NEPH ; un "
-                   "complément nomme les pièces à remplacer et ses motifs ; un rejet, ses motifs.")
+                   "complément nomme les pièces à remplacer et ses motifs ; un rejet, ses motifs. 503 "
+                   "neph_exhausted : les numéros NEPH du département sont épuisés pour le mois, rien n'est "
+                   "enregistré (en-tête Retry-After).")
 def decide(caller: Profile, request_id: str, body: DecisionInput) -> DecisionAnswer:
     from chalicelib.domain.instruction import DecisionKind
 

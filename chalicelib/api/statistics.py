@@ -11,12 +11,15 @@ from chalicelib.adapters import wiring
 from chalicelib.api.http import route
 from chalicelib.api.staff import ADMINISTRATORS
 from chalicelib.domain.base import Model
+from chalicelib.domain.statistics import MAX_PERIOD_DAYS
 
 blueprint = Blueprint(__name__)
 TAGS = ("statistiques",)
 PARAMETERS = ("departement : code du département (69, 2A, 971) ou « national » (par défaut) ; date : AAAA-MM-JJ, "
               "aujourd'hui par défaut, jamais dans le futur ; du : début de la période des séries et des délais "
-              "(par défaut date − 89 jours, au plus 731 jours avant date).")
+              f"(par défaut date − 89 jours ; une période de plus de {MAX_PERIOD_DAYS} jours est refusée : 422 "
+              "period_too_long, ce qu'une réponse peut lire). Délais : médiane et 90e centile estimés sur un "
+              "histogramme (à la largeur d'une tranche près).")
 QUERY = ("departement", "date", "du")
 
 

@@ -66,5 +66,15 @@ class TooManyRequests(DomainError):
     pass
 
 
+class Unavailable(DomainError):
+    """The service cannot do this for now, through no fault of the caller (503); `retry_after`:
+    seconds after which it can, when known."""
+
+    def __init__(self, code: str, message: str, details: list[ErrorDetail] | None = None,
+                 retry_after: int | None = None):
+        super().__init__(code, message, details or [])
+        self.retry_after = retry_after
+
+
 class PayloadTooLarge(DomainError):
     pass

@@ -8,7 +8,12 @@ NEPH (domain.md): 12 digits for life, YY MM DD OO SSSS: year and month of the re
 département (2 digits), the registering office (2 digits), the order in the month (4 digits). The
 seed's 170392100012 is March 2017, Hauts-de-Seine, office 10, 12th of the month. Département codes
 that are not two digits are written as the two-digit families they belong to: Corsica (2A, 2B) as
-20, overseas (971 to 976) as 97 with the office carrying the last digit (971 -> office 71).
+20 (one numbering shared by both), overseas (971 to 976) as 97 with the office's first digit
+carrying the last digit of the département (971 -> offices 10 to 19, 974 -> 40 to 49).
+
+An office gives at most 9,999 numbers a month; the biggest départements need 4 to 7 thousand, so a
+month's numbering opens the département's offices one after the other (NEPH_OFFICES): the next
+office starts at order 1 once the previous one has given its 9,999th.
 """
 from __future__ import annotations
 
@@ -17,11 +22,16 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Callable
 
 from chalicelib.domain.procedures import REGISTRATION_PROCEDURES, Procedure
 
 CERT = "CERT"
 DEFAULT_OFFICE = "10"  # the prefecture's own office (the seed's example)
+# The offices a département's numbers are given under, in the order a month opens them: the
+# prefecture's own first, then the next ones. Ten offices: 99,990 numbers a month, over ten times
+# what the biggest département needs, and the overseas départements keep within their ten codes.
+NEPH_OFFICES = tuple(str(code) for code in range(10, 20))
 MAX_ORDER = 9999  # four digits of order in a month
 NEPH_PATTERN = re.compile(r"[0-9]{12}")
 
@@ -52,14 +62,46 @@ def neph_prefix(day: date, departement: str, office: str = DEFAULT_OFFICE) -> st
     return f"{day:%y%m}{dd}{oo}"
 
 
+def neph_prefixes(day: date, departement: str) -> tuple[str, ...]:
+    """The prefixes of the département's month, one per office, in the order their numbers are given."""
+    return tuple(neph_prefix(day, departement, office) for office in NEPH_OFFICES)
+
+
 class NephExhausted(Exception):
-    """The 9,999 numbers of a month for an office are used: an operator must open another office."""
+    """Every office of the département has given its 9,999 numbers of the month (or, from `neph`,
+    an order out of 1..9,999). No number can be given before next month."""
+
+    def __init__(self, message: str, prefixes: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.prefixes = prefixes
 
 
 def neph(prefix: str, order: int) -> str:
     if not 1 <= order <= MAX_ORDER:
-        raise NephExhausted(f"order {order} out of 1..{MAX_ORDER} for {prefix}")
+        raise NephExhausted(f"order {order} out of 1..{MAX_ORDER} for {prefix}", (prefix,))
     return f"{prefix}{order:04d}"
+
+
+def next_order(prefixes: tuple[str, ...], first_hole: Callable[[str], int | None],
+               reserve_order: Callable[[str], int | None]) -> tuple[str, int, bool]:
+    """The number to give next in a département's month, as (prefix, order, from a hole): offices
+    in their order, in each its lowest hole first (an order handed out whose decision did not
+    commit: the numbering stays without a gap), else its next order. `reserve_order` answers None
+    once the office's 9,999th is handed out; then the next office is tried. NephExhausted when
+    every office is full and has no hole."""
+    for prefix in prefixes:
+        hole = first_hole(prefix)
+        if hole is not None:
+            return prefix, hole, True
+        order = reserve_order(prefix)
+        if order is not None:
+            return prefix, order, False
+    raise NephExhausted(f"every office is full: {', '.join(prefixes)}", prefixes)
+
+
+def first_day_of_next_month(day: date) -> date:
+    """When a month's numbering ends: a new month opens every office again at order 1."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def is_neph(value: str) -> bool:
@@ -258,20 +300,11 @@ class Claim:
 
 @dataclass(frozen=True)
 class DayOfDecisions:
-    """What an authority decided in one day; `delays`: seconds from submission to each final
-    decision (validation or rejection; a complement is not an end)."""
+    """How many decisions an authority made in one day (counted by the statistics worker; the
+    delays are a histogram there, domain/statistics.py)."""
 
     day: date
     decisions: int
-    delays: tuple[int, ...]
-
-
-def median(values: list[int]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def agent_authority(role: str, departement: str | None) -> str | None:

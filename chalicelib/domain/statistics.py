@@ -2,14 +2,22 @@
 median and 90th percentile of the decision delays, and the answer built from the counter items.
 
 Statistics are never computed by scanning requests: each committed event (request status change,
-school account opened, support ticket) is applied once by the statistics worker to pre-aggregated
-counters of its day and month, for its département and for the whole country
+school account opened, support ticket, an agent's decision) is applied once by the statistics worker
+to pre-aggregated counters of its day and month, for its département and for the whole country
 (chalicelib/adapters/statistics_repository.py). Counters are deltas: a figure "at" a date is the sum
 of the months before the date's month plus the days of its month up to the date; a figure of a
 period is the sum of its days. "Waiting" counters move +1 when a request enters a status that
-waits on someone and −1 when it leaves it, so their sum is the number waiting at the date."""
+waits on someone and −1 when it leaves it, so their sum is the number waiting at the date.
+
+National scale (issue 19): every event of the country moves the national figures, so they are
+spread over NATIONAL_SHARDS items per day and per month (chosen by the event's id, summed on read):
+no single item takes every write. Decision delays are a histogram of DELAY_EDGES buckets (counters
+moved by ADD), never a list, so every item is bounded (DAY_ITEM_MAX_BYTES); the median and the 90th
+percentile come from the histogram, within one bucket of the exact value. A question's period is
+bounded by what one response reads (READ_BUDGET_BYTES, MAX_PERIOD_DAYS)."""
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -23,7 +31,22 @@ from chalicelib.domain.procedures import Procedure, RequestStatus
 NATIONAL = "NATIONAL"
 NATIONAL_LABEL = "France entière"
 DEFAULT_PERIOD_DAYS = 90  # `du` defaults to the date minus 89 days: 90 days in all
-MAX_PERIOD_DAYS = 731
+# The national items of a day (and of a month) are this many, each an event's share: at 10x France's
+# volume the September peak is ~20 counted events a second nationally, ~5 on one shard (batches of
+# the queue merge several events into one write), below the busiest département's day (~1).
+NATIONAL_SHARDS = 4
+# Decision delays in hours: the lower edges of the histogram's buckets (the last one is open). Finer
+# where decisions are frequent (hours, days), coarser beyond a month; a bucket is at most 1/3 of its
+# lower edge wide past the first day.
+DELAY_EDGES = (0, 1, 2, 3, 4, 6, 8, 10, 12, 15, 18, 21, 24, 30, 36, 42, 48, 60, 72, 84, 96, 120, 144, 168,
+               204, 240, 288, 336, 408, 480, 576, 720, 864, 1080, 1440, 1800, 2160, 2880, 4320, 6480, 8760)
+# The largest day item: every counter and every bucket of every procedure at once, with counts up to
+# 10^9 (tests/unit/test_statistics.py computes it with DynamoDB's sizing rules). Far below 400 KB.
+DAY_ITEM_MAX_BYTES = 10_000
+# What one GET /statistics may read: 4 Query pages of 1 MB (a second or so in a Lambda). The
+# national period reads NATIONAL_SHARDS day items a day, so the period is bounded by that.
+READ_BUDGET_BYTES = 4_000_000
+MAX_PERIOD_DAYS = READ_BUDGET_BYTES // (NATIONAL_SHARDS * DAY_ITEM_MAX_BYTES)  # 100 days
 
 # The statuses that wait on someone, in the order the page shows them (domain.md's names).
 WAITING_STATUSES = (RequestStatus.AWAITING_CANDIDATE_VALIDATION, RequestStatus.IMAGE_CHECK,
@@ -38,7 +61,11 @@ PROCEDURE_SHORT_LABELS = {
 }
 # Schools by the number of requests they filed: (band, label, first count of the band).
 BANDS = (("1-4", "1 à 4 demandes", 1), ("5-10", "5 à 10 demandes", 5), ("11+", "Plus de 10 demandes", 11))
-COUNTED_EVENTS = (request_events.STATUS_CHANGED, account_events.SCHOOL_ACCOUNT_OPENED, *support_events.ALL)
+# An agent's decision and the counter of its authority's day (queue health), out of its transaction.
+DECISION_KINDS = {request_events.APPROVED: "valider", request_events.REJECTED: "rejeter",
+                  request_events.COMPLEMENT_REQUESTED: "complement"}
+COUNTED_EVENTS = (request_events.STATUS_CHANGED, account_events.SCHOOL_ACCOUNT_OPENED, *support_events.ALL,
+                  *DECISION_KINDS)
 
 
 def _name(text: str) -> str:
@@ -46,8 +73,54 @@ def _name(text: str) -> str:
 
 
 def counter(kind: str, value: str) -> str:
-    """An item's attribute: waiting_<status>, decisions_<procedure>, delays_<procedure>, band_<band>."""
+    """An item's attribute: waiting_<status>, decisions_<procedure>, band_<band>, or the prefix of a
+    procedure's delay histogram, delays_<procedure>."""
     return f"{kind}_{_name(value)}"
+
+
+def delay_bucket(hours: float) -> int:
+    """The lower edge of the histogram bucket of a delay."""
+    found = DELAY_EDGES[0]
+    for edge in DELAY_EDGES:
+        if hours >= edge:
+            found = edge
+    return found
+
+
+def delay_counter(prefix: str, hours: float) -> str:
+    """The counter of a delay's bucket: <prefix>_h<lower edge in hours>."""
+    return f"{prefix}_h{delay_bucket(hours)}"
+
+
+def histogram(counters: dict[str, int], prefix: str) -> dict[int, int]:
+    """The buckets (lower edge -> count) of the histogram `prefix` among summed counters."""
+    start = f"{prefix}_h"
+    return {int(name[len(start):]): int(value) for name, value in counters.items()
+            if name.startswith(start) and name[len(start):].isdigit() and value}
+
+
+def histogram_quantile(buckets: dict[int, int], fraction: float) -> float | None:
+    """The nearest-rank quantile estimated from a histogram: the rank's bucket, interpolated
+    linearly within it (so within one bucket of the exact value); the open last bucket gives its
+    lower edge. None without any."""
+    total = sum(buckets.values())
+    if total <= 0:
+        return None
+    rank, before = max(1, math.ceil(fraction * total)), 0
+    for index, edge in enumerate(DELAY_EDGES):
+        count = buckets.get(edge, 0)
+        if count and before + count >= rank:
+            if index + 1 == len(DELAY_EDGES):
+                return float(edge)
+            width = DELAY_EDGES[index + 1] - edge
+            return edge + width * (rank - before - 0.5) / count
+        before += count
+    return None
+
+
+def national_shard(event_id: str) -> int:
+    """The national item an event counts on: spread evenly, the same for a replay."""
+    return int(hashlib.sha256(event_id.encode()).hexdigest()[:8], 16) % NATIONAL_SHARDS
 
 
 def scope_key(departement: str | None) -> str:
@@ -65,10 +138,9 @@ def band_of(count: int) -> str | None:
 
 @dataclass
 class Deltas:
-    """What one or more events add to a scope's counters of one day."""
+    """What one or more events add to a scope's counters of one day (delays included: buckets)."""
 
     counters: dict[str, int] = field(default_factory=dict)
-    delays: dict[str, list[float]] = field(default_factory=dict)
 
     def add(self, name: str, value: int = 1) -> None:
         self.counters[name] = self.counters.get(name, 0) + value
@@ -76,14 +148,16 @@ class Deltas:
     def merge(self, other: "Deltas") -> None:
         for name, value in other.counters.items():
             self.add(name, value)
-        for name, values in other.delays.items():
-            self.delays.setdefault(name, []).extend(values)
 
     def cleaned(self) -> "Deltas":
-        return Deltas({k: v for k, v in self.counters.items() if v}, {k: v for k, v in self.delays.items() if v})
+        return Deltas({k: v for k, v in self.counters.items() if v})
+
+    def monthly(self) -> "Deltas":
+        """The month's share: no delays (months are read for cumulative counts, never for delays)."""
+        return Deltas({k: v for k, v in self.counters.items() if v and not k.startswith("delays_")})
 
     def __bool__(self) -> bool:
-        return any(self.counters.values()) or any(self.delays.values())
+        return any(self.counters.values())
 
 
 @dataclass(frozen=True)
@@ -98,13 +172,16 @@ class Filing:
 @dataclass
 class Change:
     """What an event does to the counters: the day it counts on, the deltas of the event's own
-    département (None: national only) — the national item gets the same — and a filing."""
+    département (None: national only) — the national item gets the same — and a filing. A
+    decision moves its authority's day instead (`authority`, `authority_deltas`)."""
 
     day: date
     departement: str | None
     deltas: Deltas
     filing: Filing | None = None
     filing_deltas: Deltas = field(default_factory=Deltas)  # counted only for a first filing
+    authority: str | None = None
+    authority_deltas: Deltas = field(default_factory=Deltas)
 
     def per_scope(self, first_filing: bool, school_bands: tuple[str | None, Deltas] | None = None
                   ) -> dict[str, Deltas]:
@@ -124,6 +201,24 @@ class Change:
             if band_departement:
                 scopes.setdefault(scope_key(band_departement), Deltas()).merge(moves)
         return {key: deltas.cleaned() for key, deltas in scopes.items() if deltas.cleaned()}
+
+
+ItemKey = tuple[str, str]  # (pk, sk) of a counter item
+
+
+def counter_items(change: Change, per_scope: dict[str, Deltas], shard: int) -> dict[ItemKey, Deltas]:
+    """The items an event's counters go to: each scope's day and month (the national ones on
+    `shard`), and the authority's day of a decision."""
+    items: dict[ItemKey, Deltas] = {}
+    day, month = change.day.isoformat(), change.day.isoformat()[:7]
+    for scope, deltas in per_scope.items():
+        suffix = f"#{shard}" if scope == NATIONAL else ""
+        items[(f"STATS#{scope}", f"DAY#{day}{suffix}")] = deltas
+        if deltas.monthly():
+            items[(f"STATS#{scope}", f"MONTH#{month}{suffix}")] = deltas.monthly()
+    if change.authority and change.authority_deltas:
+        items[(f"STATS#INSTRUCTION#{change.authority}", f"DAY#{day}")] = change.authority_deltas
+    return items
 
 
 def band_moves(count_before: int) -> Deltas:
@@ -157,12 +252,14 @@ def change_for(event_type: str, payload: dict[str, Any], occurred_at: datetime) 
             deltas.add(counter("decisions", payload["procedure"]))
             if payload.get("submitted_at"):
                 hours = (at - _moment(payload["submitted_at"])).total_seconds() / 3600
-                deltas.delays[counter("delays", payload["procedure"])] = [round(max(hours, 0.0), 2)]
+                deltas.add(delay_counter(counter("delays", payload["procedure"]), max(hours, 0.0)))
         change.deltas = deltas
         if before == RequestStatus.DRAFT.value and after != RequestStatus.DRAFT.value:
             change.filing = Filing(payload["request_id"], payload.get("school_id"))
             change.filing_deltas.add("submitted")
         return change if deltas or change.filing else None
+    if event_type in DECISION_KINDS:
+        return _decision(event_type, payload, occurred_at)
     if event_type == account_events.SCHOOL_ACCOUNT_OPENED:
         deltas = Deltas({"accounts_opened": 1})
         return Change(paris_day(_moment(payload.get("at") or occurred_at)), departement, deltas)
@@ -175,6 +272,31 @@ def change_for(event_type: str, payload: dict[str, Any], occurred_at: datetime) 
     if event_type == support_events.PROMISE_BREACHED:
         return Change(paris_day(occurred_at), departement, Deltas({"support_breaches": 1}))
     return None
+
+
+def _decision(event_type: str, payload: dict[str, Any], occurred_at: datetime) -> Change | None:
+    """An agent's decision on its authority's day (UTC, as the queue health reads it): one more
+    decision of its kind and, for a final one, its delay from submission."""
+    authority = payload.get("authority")
+    if not authority:
+        return None
+    at = _moment(occurred_at)
+    kind = DECISION_KINDS[event_type]
+    deltas = Deltas({"decisions": 1, kind: 1})
+    if event_type != request_events.COMPLEMENT_REQUESTED and payload.get("submitted_at"):
+        hours = (at - _moment(payload["submitted_at"])).total_seconds() / 3600
+        deltas.add(delay_counter("delays", max(hours, 0.0)))
+    return Change(at.date(), None, Deltas(), authority=authority, authority_deltas=deltas)
+
+
+def merged_by(items: Iterable[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """Items of the same day (or month) summed into one: the national shards of each day."""
+    merged: dict[str, dict[str, Any]] = {}
+    for item in items:
+        total = merged.setdefault(item[key], {key: item[key]})
+        for name, value in summed([item]).items():
+            total[name] = total.get(name, 0) + value
+    return [merged[k] for k in sorted(merged)]
 
 
 # --- the question and its answer ---------------------------------------------------------------
@@ -226,9 +348,10 @@ def question(params: dict[str, str], today: date) -> Question:
     start = _day(params.get("du"), "du", at - timedelta(days=DEFAULT_PERIOD_DAYS - 1))
     if start > at:
         raise InvalidInput("period_invalid", "Le début de la période (« du ») doit précéder la date des statistiques.")
-    if (at - start).days > MAX_PERIOD_DAYS:
-        raise InvalidInput("period_too_long", f"La période est limitée à {MAX_PERIOD_DAYS} jours : rapprochez le "
-                                              "début de la période (« du »).")
+    if (at - start).days + 1 > MAX_PERIOD_DAYS:  # what one answer can read (READ_BUDGET_BYTES)
+        raise InvalidInput("period_too_long", f"La période est limitée à {MAX_PERIOD_DAYS} jours : choisissez "
+                                              f"un début de période (« du ») au plus {MAX_PERIOD_DAYS - 1} jours "
+                                              "avant la date.")
     return Question(departement, at, start)
 
 
@@ -237,21 +360,15 @@ def scope_label(departement: str | None) -> str:
 
 
 def quantile(values: list[float], fraction: float) -> float | None:
-    """Nearest-rank quantile (exact: the value of one of the decisions); None without any."""
+    """Nearest-rank quantile (exact: the value of one of the decisions); None without any. The
+    reference the histogram's estimate is checked against."""
     if not values:
         return None
     ordered = sorted(values)
     return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
 
 
-def median(values: list[float]) -> float | None:
-    if not values:
-        return None
-    ordered, middle = sorted(values), len(values) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
-def _sum(items: Iterable[dict[str, Any]]) -> dict[str, int]:
+def summed(items: Iterable[dict[str, Any]]) -> dict[str, int]:
     total: dict[str, int] = {}
     for item in items:
         for name, value in item.items():
@@ -269,7 +386,7 @@ class ScopeItems:
     days: list[dict[str, Any]]
 
     def cumulative(self, at: date) -> dict[str, int]:
-        return _sum([*self.months, *[d for d in self.days if d["day"] >= at.replace(day=1).isoformat()
+        return summed([*self.months, *[d for d in self.days if d["day"] >= at.replace(day=1).isoformat()
                                      and d["day"] <= at.isoformat()]])
 
 
@@ -302,13 +419,13 @@ def answer(q: Question, own: ScopeItems, national: ScopeItems, registry_items: l
     agrements = sizes.get(q.departement, 0) if q.departement else sum(sizes.values())
     period = [d for d in own.days if q.start.isoformat() <= d["day"] <= q.date.isoformat()]
     by_day = {d["day"]: d for d in period}
-    in_period = _sum(period)
+    in_period = summed(period)
     bands = [{"band": band, "label": label, "schools": max(0, cumulative.get(counter("band", band), 0))}
              for band, label, _ in BANDS]
     delays = []
     for procedure in Procedure:
-        values = [float(v) for d in period for v in d.get(counter("delays", procedure.value)) or []]
-        p50, p90 = median(values), quantile(values, 0.9)
+        buckets = histogram(in_period, counter("delays", procedure.value))
+        p50, p90 = histogram_quantile(buckets, 0.5), histogram_quantile(buckets, 0.9)
         delays.append({"procedure": procedure.value, "label": PROCEDURE_SHORT_LABELS[procedure],
                        "decisions": in_period.get(counter("decisions", procedure.value), 0),
                        "median_hours": round(p50, 1) if p50 is not None else None,

@@ -29,7 +29,9 @@ from chalice.app import DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfi
 from chalice.local import LambdaContext
 
 from chalicelib.observability import logger
-from chalicelib.resources import CATALOGUE, Catalogue, current_region, physical_name, table_name_from_stream_arn
+from chalicelib.sizing import memory_mb
+from chalicelib.resources import (CATALOGUE, SCHEDULED_JOBS_ON_FAILURE, Catalogue, current_region, physical_name,
+                                  table_name_from_stream_arn)
 
 ClientFactory = Callable[[str], Any]
 LAMBDA_TIMEOUT_MS = 60_000
@@ -95,6 +97,18 @@ def scheduled_event() -> dict[str, Any]:
             "region": current_region(), "resources": [], "detail": {}}
 
 
+def job_failure_record(handler: str, event: dict[str, Any], error: Exception) -> dict[str, Any]:
+    """Lambda's on-failure record of an asynchronous invocation (what EventBridge's call becomes)."""
+    return {
+        "version": "1.0", "timestamp": datetime.now(UTC).isoformat(),
+        "requestContext": {"requestId": str(uuid.uuid4()), "condition": "RetriesExhausted", "approximateInvokeCount": 3,
+                           "functionArn": f"arn:aws:lambda:{current_region()}:123456789012:function:{handler}:$LATEST"},
+        "requestPayload": event,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": {"errorType": type(error).__name__, "errorMessage": "voir le journal de la fonction"},
+    }
+
+
 class EventPump:
     def __init__(self, app: Chalice, client: ClientFactory, *, catalogue: Catalogue = CATALOGUE,
                  stage: str | None = None, failure_visibility_seconds: int = 0, schedule_seconds: float = 60):
@@ -110,6 +124,8 @@ class EventPump:
         self.scheduled: list[str] = []
         self._schedule_seconds = schedule_seconds
         self._last_schedule_run = 0.0
+        self._job_failures_url = None if SCHEDULED_JOBS_ON_FAILURE not in {q.logical for q in catalogue.queues} \
+            else self._sqs.get_queue_url(QueueName=physical_name(SCHEDULED_JOBS_ON_FAILURE, stage))["QueueUrl"]
         self._discover()
 
     # --- discovery -------------------------------------------------------------------------------
@@ -148,7 +164,7 @@ class EventPump:
 
     def _invoke(self, handler: str, event: dict[str, Any]) -> set[str] | None:
         """Run the handler; the identifiers it reported as failed, or None if it failed whole."""
-        context = LambdaContext(handler, memory_size=256, max_runtime_ms=LAMBDA_TIMEOUT_MS)
+        context = LambdaContext(handler, memory_size=memory_mb(handler), max_runtime_ms=LAMBDA_TIMEOUT_MS)
         try:
             result = self._app.handler_map[handler](event, context)
         except Exception:  # the whole batch failed, as Lambda sees an unhandled error
@@ -267,11 +283,15 @@ class EventPump:
     def run_schedules(self) -> None:
         """Every scheduled handler once, with an EventBridge "Scheduled Event"."""
         for handler in self.scheduled:
+            event = scheduled_event()
             try:
-                self._app.handler_map[handler](scheduled_event(), LambdaContext(handler, memory_size=256,
-                                                                    max_runtime_ms=LAMBDA_TIMEOUT_MS))
-            except Exception:  # like Lambda: the next run tries again
+                context = LambdaContext(handler, memory_size=memory_mb(handler), max_runtime_ms=LAMBDA_TIMEOUT_MS)
+                self._app.handler_map[handler](event, context)
+            except Exception as error:  # like Lambda: the failure record, and the next run tries again
                 logger.exception("scheduled handler failed", extra={"handler": handler})
+                if self._job_failures_url:
+                    self._sqs.send_message(QueueUrl=self._job_failures_url,
+                                           MessageBody=json.dumps(job_failure_record(handler, event, error)))
 
     def run_forever(self, stop: threading.Event, idle_sleep: float = 0.2) -> None:
         while not stop.is_set():

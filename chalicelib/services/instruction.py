@@ -5,8 +5,10 @@ complement, or reject. Administrators read the queue health, the reads of a requ
 dead letters.
 
 A person who already has a NEPH keeps it; otherwise the next number of the month for the
-département and office is given in the same transaction as the decision (`decision_items`); its
-order is taken without waiting for the other decisions (see give_neph)."""
+département is given in the same transaction as the decision (`decision_items`): from its first
+office that has numbers left (domain.instruction.next_order); its order is taken without waiting
+for the other decisions (see give_neph). When every office has given its 9,999 numbers of the
+month, the validation is refused with a 503 that changes nothing, and the operators are alerted."""
 from __future__ import annotations
 
 import itertools
@@ -17,12 +19,13 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
 from chalicelib.adapters.dynamo import TransactionRefused
-from chalicelib.domain.instruction import neph, neph_prefix
+from chalicelib.domain.instruction import NephExhausted, neph, neph_prefixes, next_order
 
 if TYPE_CHECKING:
     from chalicelib.adapters.instruction_queues import QueuedMessage, SqsInstructionQueues
     from chalicelib.adapters.instruction_repository import DynamoInstructionRecords, DynamoNephRegistry
     from chalicelib.domain.accounts import Profile
+    from chalicelib.domain.errors import Unavailable
     from chalicelib.domain.instruction import Claim, DayOfDecisions, DecisionKind, PreCheck
     from chalicelib.domain.procedures import Transition
     from chalicelib.domain.requests import Request
@@ -50,8 +53,9 @@ def give_neph(registry: "DynamoNephRegistry", transact: Callable[[list[dict[str,
               decision_items: Callable[[str], list[dict[str, Any]]],
               monotonic: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> str:
     """Commits the decision (`decision_items(neph)`) with the person's NEPH: theirs already, or the
-    next one. TransactionRefused from the decision's own items is raised as is."""
-    prefix = neph_prefix(day, departement)
+    next one. TransactionRefused from the decision's own items is raised as is; NephExhausted when
+    every office of the département has given its numbers of the month (nothing committed)."""
+    prefixes = neph_prefixes(day, departement)
     deadline = monotonic() + ALLOCATION_SECONDS
     for attempt in itertools.count():
         if attempt:
@@ -59,18 +63,17 @@ def give_neph(registry: "DynamoNephRegistry", transact: Callable[[list[dict[str,
                 break
             sleep(backoff(attempt - 1))
         existing = registry.neph_for_identity(identity_key)
-        if existing is not None:
+        if existing is not None:  # even in a month whose numbers are all given
             transact(decision_items(existing))
             return existing
-        hole = registry.first_hole(prefix)
-        order = hole if hole is not None else registry.reserve_order(prefix)
+        prefix, order, from_hole = next_order(prefixes, registry.first_hole, registry.reserve_order)
         number = neph(prefix, order)
         allocation = registry.allocation_items(prefix, order, number, identity_key, request_id,
-                                               from_hole=hole is not None)
+                                               from_hole=from_hole)
         try:
             transact(allocation + decision_items(number))
         except TransactionRefused as refused:
-            if hole is None:
+            if not from_hole:
                 registry.leave_hole(prefix, order)  # handed out to us and not given: the next one takes it
             elif registry.NEPH_ITEM in refused.failed:
                 registry.drop_hole(prefix, order)  # a stale hole: its number was given after all
@@ -78,11 +81,11 @@ def give_neph(registry: "DynamoNephRegistry", transact: Callable[[list[dict[str,
                 raise  # the decision itself was refused (the request changed meanwhile)
             continue  # the hole was taken by another decision, or the person got a NEPH meanwhile
         except Exception:
-            if hole is None:  # no answer (a timeout): if it did commit, the hole is dropped as stale
+            if not from_hole:  # no answer (a timeout): if it did commit, the hole is dropped as stale
                 registry.leave_hole(prefix, order)
             raise
         return number
-    raise NephBusy(prefix)
+    raise NephBusy(prefixes[0])
 
 
 LEASE_SECONDS = 15 * 60  # the family's visibility timeout: an agent's claim, extendable
@@ -130,16 +133,20 @@ class QueueHealth:
 
 class Instruction:
     """An agent's work on their authority's queue: claim, examine, extend, release, decide. A
-    decision is one transaction (status, history row, event, the claim's end, the day's counters
-    and, for a new NEPH, the counter) followed by one queue delete."""
+    decision is one transaction (status, history row, event, the claim's end and, for a new NEPH,
+    the counter) followed by one queue delete. The authority's day of decisions is counted from the
+    committed event by the statistics worker, out of that transaction: two agents deciding two
+    requests never meet on a shared item (`decisions` reads it back for the queue health)."""
 
     def __init__(self, requests: "Requests", registry: "DynamoNephRegistry", records: "DynamoInstructionRecords",
-                 queues: "SqsInstructionQueues", presign: Callable[[str, str], str] | None = None):
+                 queues: "SqsInstructionQueues", presign: Callable[[str, str], str] | None = None,
+                 decisions: Callable[[str, date, date], tuple[list[tuple[date, int]], float | None]] | None = None):
         self.requests = requests
         self.registry = registry
         self.records = records
         self.queues = queues
         self.presign = presign  # (S3 key, file name) -> a short-lived link
+        self.decisions = decisions  # (authority, first day, last day) -> (decisions per day, median delay in s)
 
     @property
     def clock(self):
@@ -327,8 +334,7 @@ class Instruction:
                       DecisionKind.COMPLEMENT: request_events.COMPLEMENT_REQUESTED}[kind]
         final = kind is not DecisionKind.COMPLEMENT
         delay = int((now - request.submitted_at).total_seconds()) if final and request.submitted_at else None
-        bookkeeping = [self.records.claim_ends_item(claim, now),
-                       self.records.decision_counted_item(claim.authority, now, kind.value, delay)]
+        bookkeeping = [self.records.claim_ends_item(claim, now)]
 
         # A validated production request goes on into production in the same transaction.
         status, ordered, order_events = target, [], []
@@ -346,7 +352,8 @@ class Instruction:
             transition = Transition(from_status=request.status, to_status=target, at=now, reason=reason,
                                     actor_account_id=agent.account_id, actor_role=agent.role)
             event = self.requests.event_for(event_type, request, now, neph=neph_given, reason=reason,
-                                            authority=claim.authority)
+                                            authority=claim.authority, submitted_at=request.submitted_at.isoformat()
+                                            if request.submitted_at else None)  # the statistics' delay
             registered = [self.registry.registration_item(neph_given, request_id)] if neph_given else []
             return self.requests.repo.change_items(decided(neph_given), [transition, *ordered],
                                                    [event, *order_events]) + bookkeeping + registered
@@ -368,6 +375,8 @@ class Instruction:
             raise Conflict("neph_busy", "Trop de décisions arrivent en même temps pour ce département : rien n'a été "
                            "enregistré. Validez de nouveau dans un instant.",
                            current={"status": request.status.value}) from None
+        except NephExhausted as exhausted:
+            raise _neph_exhausted(request.departement() or "", request_id, now, exhausted) from None
         except TransactionRefused:
             current = self.requests.repo.get(request_id)
             if current is not None and current.version == request.version:
@@ -439,23 +448,51 @@ class Instruction:
         return sent
 
     def health(self, authority: str) -> QueueHealth:
-        from chalicelib.domain.instruction import median
+        from chalicelib.domain.instruction import DayOfDecisions
 
+        assert self.decisions is not None, "wired with the statistics' decisions"
         depth = self.queues.depth(authority)
         today = self.clock().date()
-        days = self.records.days_of_decisions(authority, today - timedelta(days=HEALTH_DAYS - 1), today)
+        counted, median_delay = self.decisions(authority, today - timedelta(days=HEALTH_DAYS - 1), today)
+        days = [DayOfDecisions(day=day, decisions=count) for day, count in counted]
         oldest = next(iter(self.requests.repo.waiting_for_instruction(authority, self.clock(), limit=1)), None)
         return QueueHealth(authority=authority, waiting=depth.waiting, returning_waiting=depth.returning_waiting,
                            claimed=depth.claimed + depth.returning_claimed,
                            oldest_queued_at=oldest.queued_at if oldest else None,
                            oldest_request_id=oldest.request_id if oldest else None, days=days,
-                           median_delay_seconds=median([d for day in days for d in day.delays]))
+                           median_delay_seconds=median_delay)
 
 
 def _paris(moment: datetime) -> datetime:
     from chalicelib.domain.dates import PARIS
 
     return moment.astimezone(PARIS)
+
+
+def _neph_exhausted(departement: str, request_id: str, now: datetime, exhausted: NephExhausted) -> "Unavailable":
+    """No NEPH left this month for the département: the operators are alerted (a metric with its
+    alarm, an error line without personal data) and the agent reads what happens to the request.
+    Nothing is committed; a new month opens every office again, hence the Retry-After."""
+    from chalicelib import observability
+    from chalicelib.domain.appointments import french_day
+    from chalicelib.domain.errors import Unavailable
+    from chalicelib.domain.instruction import NEPH_OFFICES, first_day_of_next_month
+    from chalicelib.observability import logger
+
+    observability.alert_metric("NephExhausted")
+    logger.error("NEPH numbers exhausted for the month: every office of the departement is full",
+                 extra={"departement": departement, "month": f"{now:%Y-%m}", "offices": len(exhausted.prefixes),
+                        "request_id": request_id})
+    reopens = first_day_of_next_month(now.date())
+    retry_after = int((datetime.combine(reopens, datetime.min.time(), tzinfo=now.tzinfo) - now).total_seconds())
+    return Unavailable(
+        "neph_exhausted",
+        f"Les numéros NEPH du département {departement} sont épuisés pour ce mois : ses {len(NEPH_OFFICES)} "
+        f"bureaux d'enregistrement ont donné chacun leurs 9 999 numéros. Rien n'a été enregistré : la demande "
+        f"reste en cours d'instruction, à valider. L'équipe technique est alertée. Réessayez plus tard, ou "
+        f"libérez la demande pour qu'elle retourne dans la file ; de nouveaux numéros seront disponibles au plus "
+        f"tard le {french_day(reopens)}.",
+        retry_after=max(retry_after, 1))
 
 
 def _count_decision(authority: str, kind: str, delay: int | None) -> None:

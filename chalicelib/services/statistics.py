@@ -48,11 +48,12 @@ class Statistics:
             school = self.repo.school_count(school_id) if school_id else None
             bands = ((school.departement or change.departement, statistics.band_moves(school.requests))
                      if school is not None else None)
-            per_scope = change.per_scope(first_filing, bands)
-            if not per_scope:
+            per_item = statistics.counter_items(change, change.per_scope(first_filing, bands),
+                                                statistics.national_shard(event.id))
+            if not per_item:
                 return False
             try:
-                self.repo.apply(event.id, self.clock(), change.day, per_scope,
+                self.repo.apply(event.id, self.clock(), per_item,
                                 filed_request=change.filing.request_id if first_filing and change.filing else None,
                                 school_id=school_id, school=school, school_departement=change.departement)
                 return True
@@ -87,7 +88,8 @@ class Statistics:
             raise _NotTogether()  # the same request submitted twice: only one is its first filing
         running = {school_id: (self.repo.school_count(school_id), 0, None)
                    for school_id in sorted({f.school_id for f in filed if f.school_id})}
-        per_item: dict[tuple[str, str], statistics.Deltas] = {}
+        per_item: dict[statistics.ItemKey, statistics.Deltas] = {}
+        shard = statistics.national_shard(changes[0][0].id)  # the batch's national share: one item, not four
         for _, change in changes:
             bands = None
             school_id = change.filing.school_id if change.filing else None
@@ -96,9 +98,9 @@ class Statistics:
                 departement = read.departement or departement or change.departement
                 bands = (departement, statistics.band_moves(read.requests + added))
                 running[school_id] = (read, added + 1, departement)
-            for scope, deltas in change.per_scope(change.filing is not None, bands).items():
-                for sort in (f"DAY#{change.day.isoformat()}", f"MONTH#{change.day.isoformat()[:7]}"):
-                    per_item.setdefault((scope, sort), statistics.Deltas()).merge(deltas)
+            per_scope = change.per_scope(change.filing is not None, bands)
+            for key, deltas in statistics.counter_items(change, per_scope, shard).items():
+                per_item.setdefault(key, statistics.Deltas()).merge(deltas)
         if len(changes) + len(filed) + len(running) + len(per_item) > 100:  # DynamoDB's limit
             raise _NotTogether()
         self.repo.apply_many([event.id for event, _ in changes], self.clock(), per_item,
@@ -117,6 +119,16 @@ class Statistics:
 
     def today(self) -> date:
         return paris_day(self.clock())
+
+    def decisions(self, authority: str, first_day: date, last_day: date
+                  ) -> tuple[list[tuple[date, int]], float | None]:
+        """An authority's decisions per day (counted from their events) and the median delay from
+        submission to a final decision over those days, in seconds (queue health)."""
+        items = self.repo.decision_days(authority, first_day, last_day)
+        days = [(date.fromisoformat(item["sk"][4:14]), int(item.get("decisions", 0))) for item in items]
+        buckets = statistics.histogram(statistics.summed(items), "delays")
+        hours = statistics.histogram_quantile(buckets, 0.5)
+        return days, hours * 3600 if hours is not None else None
 
     def answer(self, params: dict[str, str]) -> dict[str, Any]:
         q = statistics.question(params, self.today())

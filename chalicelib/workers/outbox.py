@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING
 from chalice import Blueprint
 
 from chalicelib.adapters import wiring
-from chalicelib.resources import MAIN_TABLE, stream_arn_for
+from chalicelib.resources import MAIN_TABLE, runs_deployed, stream_arn_for
 from chalicelib.domain import (account_events, alerts, appointments, notifications, request_events, statistics,
                                support_events)
-from chalicelib.services.demo import MESSAGE_RECEIVED
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -22,7 +21,6 @@ blueprint = Blueprint(__name__)
 # with several consumers goes to each; a retry after a partial failure sends it to all again, and
 # every consumer does its work once per event id.
 QUEUES_BY_EVENT_TYPE: dict[str, tuple[str, ...]] = {
-    MESSAGE_RECEIVED: ("demo",),
     **{event_type: ("emails",) for event_type in account_events.ALL},
     **{event_type: ("emails",) for event_type in request_events.EMAILED},
     request_events.SUBMITTED: ("receipts",),
@@ -35,6 +33,10 @@ QUEUES_BY_EVENT_TYPE: dict[str, tuple[str, ...]] = {
     # What a deleted draft left (its filer's deletion, or DynamoDB's TTL: relay_record below).
     request_events.DRAFT_DELETED: ("draft-deletions",),
 }
+if not runs_deployed():  # the demo resource (moto only, see app.py)
+    from chalicelib.services.demo import MESSAGE_RECEIVED
+
+    QUEUES_BY_EVENT_TYPE[MESSAGE_RECEIVED] = ("demo",)
 # The notifications worker (emails and SMS of a request's steps, alert codes), beside the others.
 for _event_type in (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED):
     QUEUES_BY_EVENT_TYPE[_event_type] = (*QUEUES_BY_EVENT_TYPE.get(_event_type, ()), "notifications")

@@ -13,10 +13,23 @@ import pytest
 
 from chalicelib.api.gateway import GATEWAY_RESPONSES
 from chalicelib.api.http import ROUTE_DOCS
-from chalicelib.resources import CATALOGUE, QueueFamily, physical_name
+from chalicelib.resources import CATALOGUE as WHOLE_CATALOGUE, QueueFamily, physical_name
+from infra.artefacts import DOCUMENT_PACKAGES, DOCUMENT_PATHS, document_worker_modules
 from infra.permissions import PHONE_NUMBER_ACTIONS, UNSCOPABLE_ACTIONS, kms_actions_implied
 from infra.queue_families import members_by_stack, stack_of
 from infra.stages import STAGES
+
+CATALOGUE = WHOLE_CATALOGUE.deployed()  # what infra/ deploys (no local-only resource)
+
+
+def deployed_routes() -> list:
+    """The routes of the deployed API (once the app is imported): the demo resource's are
+    registered outside the deployed stages only."""
+    return [doc for doc in ROUTE_DOCS.values() if not doc.path.startswith("/demo/")]
+
+
+LOCAL_ONLY_VARIABLES = {variable for queue in WHOLE_CATALOGUE.queues if queue.local_only
+                        for variable in (queue.env_url, queue.env_dead_letter_url)}
 
 STAGE = "dev"
 CONFIG = STAGES[STAGE]
@@ -99,18 +112,49 @@ def test_make_package_synthesises_and_lints_every_stage(packaged):
     assert packaged.returncode == 0, packaged.output[-4000:]
     assert packaged.output.count("aucun avertissement") == len(STAGES)
     for stage in STAGES:
-        zips = list(packaged.assembly(stage).glob("asset.*.zip"))
-        assert len(zips) == 1, f"{stage}: one code zip for every function, found {zips}"
-        names = zipfile.ZipFile(zips[0]).namelist()
-        assert "app.py" in names and "chalicelib/resources.py" in names
-        assert "chalicelib/data/communes.json.gz" in names  # the address checks need it at run time
-        assert {"joserfc/__init__.py", "altcha/__init__.py"} <= set(names)
-        assert [n for n in names if n.startswith("cryptography/") and n.endswith(".abi3.so")], "no Lambda build"
-        assert not [n for n in names if n.startswith(("chalicelib/local/", "chalicelib/cli/")) or "__pycache__" in n]
+        zips = sorted(packaged.assembly(stage).glob("asset.*.zip"), key=lambda path: path.stat().st_size)
+        assert len(zips) == 2, f"{stage}: the core zip and the whole zip (infra/artefacts.py), found {zips}"
+        core, whole = (zipfile.ZipFile(path).namelist() for path in zips)
+        for names in (core, whole):
+            assert "app.py" in names and "chalicelib/resources.py" in names
+            assert "chalicelib/data/communes.json.gz" in names  # the address checks need it at run time
+            assert {"joserfc/__init__.py", "altcha/__init__.py"} <= set(names)
+            assert [n for n in names if n.startswith("cryptography/") and n.endswith(".abi3.so")], "no Lambda build"
+            assert not [n for n in names if n.startswith(("chalicelib/local/", "chalicelib/cli/")) or "__pycache__" in n]
+            assert not [n for n in names if "demo" in n.lower()], "the demo resource ships only to moto"
+        assert {"fpdf/__init__.py", "fontTools/__init__.py", "PIL/__init__.py", "segno/__init__.py",
+                "chalicelib/documents/attestation.py"} <= set(whole)
+        assert set(whole) - set(core) == {n for n in whole if n.startswith(DOCUMENT_PATHS)}
+        assert not [n for n in core if n.split("/")[0] in DOCUMENT_PACKAGES]
         assert (packaged.assembly(stage) / "account.template.json").exists()
 
 
+def test_only_the_document_workers_carry_the_document_family(dev):
+    from pathlib import Path
+
+    keys: dict[str, set[str]] = {}
+    for function in of_type(dev, "AWS::Serverless::Function").values():
+        keys.setdefault(props(function)["CodeUri"]["Key"], set()).add(props(function)["Handler"])
+    assert len(keys) == 2
+    from app import app as chalice_app
+
+    modules = {s.name: s.handler_string.rsplit(".", 1)[0] for s in chalice_app.event_sources}
+    workers = document_worker_modules(Path(__file__).resolve().parents[2])
+    expected = {f"app.{name}" for name, module in modules.items() if module in workers}
+    assert expected and expected in keys.values()
+    assert "app.app" in next(handlers for handlers in keys.values() if handlers != expected)
+
+
 # --- DynamoDB --------------------------------------------------------------------------------------
+
+def test_the_demo_resource_is_never_deployed(dev, dev_translated, prod):
+    """Its anonymous write, queue, worker and un-expiring items exist on moto only (issue 19, item 5)."""
+    for template in (dev, prod):
+        text = json.dumps(template).lower()
+        assert "demo" not in text, re.findall(r".{60}demo.{60}", text)[:3]
+    [api] = [props(r) for r in of_type(dev_translated, "AWS::ApiGateway::RestApi").values()]
+    assert api["Body"]["paths"] and not [path for path in api["Body"]["paths"] if "demo" in path]
+
 
 def test_tables_are_on_demand_recoverable_encrypted_expiring_streamed_and_protected(dev):
     data_key = key_id(dev, "data")
@@ -220,6 +264,53 @@ def family_queues(dev_nested: dict[str, dict]) -> dict[str, tuple[str, str]]:
             assert name not in found, f"{name} is declared twice"
             found[name] = (nested_id, logical_id)
     return found
+
+
+def test_each_function_has_its_measured_memory_and_bursts_of_work_are_capped(dev_translated):
+    """Issue 19, items 2 and 10: memory from bench/function_memory.py (chalicelib/sizing.py); each
+    queue consumer's concurrency capped, each scheduled job one run at a time."""
+    from chalicelib.sizing import DEFAULT_MEMORY_MB, MEMORY_MB, QUEUE_CONSUMER_CONCURRENCY, SCHEDULED_CONCURRENCY
+
+    functions = of_type(dev_translated, "AWS::Lambda::Function")
+    by_name = {props(f)["FunctionName"]: props(f) for f in functions.values()}
+    for name, memory in MEMORY_MB.items():
+        assert by_name[f"permis-{STAGE}-{name.replace('_', '-')}"]["MemorySize"] == memory
+    assert {p["MemorySize"] for n, p in by_name.items()
+            if n.removeprefix(f"permis-{STAGE}-").replace("-", "_") not in MEMORY_MB} == {DEFAULT_MEMORY_MB}
+    queues = {k: props(r)["QueueName"] for k, r in of_type(dev_translated, "AWS::SQS::Queue").items()}
+    sqs_mappings = [props(r) for r in of_type(dev_translated, "AWS::Lambda::EventSourceMapping").values()
+                    if target(props(r)["EventSourceArn"]) in queues]
+    assert sqs_mappings
+    for mapping in sqs_mappings:
+        queue = queues[target(mapping["EventSourceArn"])].removeprefix(f"permis-{STAGE}-")
+        assert mapping["ScalingConfig"] == {"MaximumConcurrency": QUEUE_CONSUMER_CONCURRENCY[queue]}
+    assert sum(QUEUE_CONSUMER_CONCURRENCY.values()) <= 250, "the workers would crowd the API out"
+    rules = [props(r) for r in of_type(dev_translated, "AWS::Events::Rule").values() if "ScheduleExpression" in props(r)]
+    scheduled = {target(t["Arn"]) for rule in rules for t in rule["Targets"]}
+    assert scheduled
+    for logical_id in scheduled:
+        assert props(functions[logical_id])["ReservedConcurrentExecutions"] == SCHEDULED_CONCURRENCY
+
+
+def test_a_failed_scheduled_run_is_recorded_in_the_job_failures_queue(dev_translated):
+    """Issue 19, item 9: after Lambda's 2 retries, its on-failure record (and the queue's alarm)."""
+    queues = {k: props(r)["QueueName"] for k, r in of_type(dev_translated, "AWS::SQS::Queue").items()}
+    rules = [props(r) for r in of_type(dev_translated, "AWS::Events::Rule").values() if "ScheduleExpression" in props(r)]
+    scheduled = {target(t["Arn"]) for rule in rules for t in rule["Targets"]}
+    configs = {target(props(c)["FunctionName"]): props(c)
+               for c in of_type(dev_translated, "AWS::Lambda::EventInvokeConfig").values()}
+    assert scheduled and set(configs) == scheduled
+    for function, config in configs.items():
+        destination = config["DestinationConfig"]["OnFailure"]["Destination"]
+        assert queues[target(destination)] == f"permis-{STAGE}-job-failures"
+        assert config["MaximumRetryAttempts"] == 2 and config["Qualifier"] == "$LATEST"
+        role = target(props(of_type(dev_translated, "AWS::Lambda::Function")[function])["Role"])
+        statements = [st for p in of_type(dev_translated, "AWS::IAM::Policy").values()
+                      if role in {target(r) for r in props(p).get("Roles", [])}
+                      for st in props(p)["PolicyDocument"]["Statement"]]
+        assert any("sqs:SendMessage" in st["Action"] and target(st["Resource"][0] if isinstance(st["Resource"], list)
+                                                                 else st["Resource"]) == target(destination)
+                   for st in statements), function
 
 
 def test_every_member_of_a_queue_family_has_its_three_queues_encrypted_tls_only_and_redriven(dev, dev_nested):
@@ -354,7 +445,7 @@ def test_the_api_is_throttled_per_stage_and_tighter_on_public_routes(dev_transla
     default = settings[("/*", "*")]
     assert default["ThrottlingRateLimit"] == CONFIG.throttles["standard"].rate_per_second
     assert default["ThrottlingBurstLimit"] == CONFIG.throttles["standard"].burst
-    public = [doc for doc in ROUTE_DOCS.values() if doc.rate_limit == "public"]
+    public = [doc for doc in deployed_routes() if doc.rate_limit == "public"]
     assert public, "no public route to check"
     for doc in public:
         setting = settings[("/" + doc.path.replace("/", "~1"), doc.method)]
@@ -590,6 +681,16 @@ def test_operators_are_alarmed_on_dead_letters_old_messages_api_5xx_and_lambda_e
         assert {a["Dimensions"][0]["Value"] for a in watched(metric_name)} == names
 
 
+def test_operators_are_alarmed_on_the_application_s_own_alerts(dev):
+    from chalicelib.observability import ALERT_METRICS
+
+    alarms = {a["MetricName"]: a for a in _alarms(dev) if a.get("Namespace") == "PermisEnLigne"}
+    assert set(alarms) == set(ALERT_METRICS) and "NephExhausted" in alarms
+    for alarm in alarms.values():  # the dimensions alert_metric publishes, exactly
+        assert alarm["Dimensions"] == [{"Name": "service", "Value": "permis"}]
+        assert alarm["Statistic"] == "Sum" and alarm["Threshold"] == 1
+
+
 def test_each_member_of_a_queue_family_has_a_dead_letter_alarm_to_the_operators_and_no_age_alarm(dev, dev_nested):
     _, operators = by_property(dev, "AWS::SNS::Topic", "TopicName", f"permis-{STAGE}-operators")
     operators_id = next(k for k, r in dev["Resources"].items() if r is operators)
@@ -647,7 +748,9 @@ def test_deployed_functions_read_the_same_environment_as_the_local_stack(dev, aw
     """Every variable the embedded stack sets (chalicelib/local/provision.py) is set by infra too."""
     [api] = [f for f in of_type(dev, "AWS::Serverless::Function").values() if props(f)["Handler"] == "app.app"]
     variables = props(api)["Environment"]["Variables"]
-    assert set(aws) <= set(variables), sorted(set(aws) - set(variables))
+    assert LOCAL_ONLY_VARIABLES and LOCAL_ONLY_VARIABLES <= set(aws)
+    assert set(aws) - LOCAL_ONLY_VARIABLES <= set(variables), sorted(set(aws) - LOCAL_ONLY_VARIABLES - set(variables))
+    assert not LOCAL_ONLY_VARIABLES & set(variables)
     for family in CATALOGUE.queue_families:
         assert family.env_url_prefix in aws  # the local stack sets it too (some members are provisioned)
         # A family queue's URL is the prefix and the rest of its name (chalicelib/settings.py family_queue_url).
@@ -725,5 +828,5 @@ def test_the_purge_runs_on_a_schedule_and_routes_are_guarded_by_the_token_author
     assert authorizer["x-amazon-apigateway-authorizer"]["authorizerResultTtlInSeconds"] == 300
     protected = [(path, method) for path, methods in api["Body"]["paths"].items()
                  for method, operation in methods.items() if operation.get("security")]
-    declared = {(doc.path, doc.method.lower()) for doc in ROUTE_DOCS.values() if doc.roles}
+    declared = {(doc.path, doc.method.lower()) for doc in deployed_routes() if doc.roles}
     assert set(protected) == declared and declared

@@ -23,7 +23,8 @@ def client(service):
 
 SCRATCH = Catalogue(
     tables=(Table("events", partition_key="pk", stream_view="NEW_AND_OLD_IMAGES"),),
-    queues=(Queue("work", max_receive_count=3), Queue("failures", has_dead_letter_queue=False)),
+    queues=(Queue("work", max_receive_count=3), Queue("failures", has_dead_letter_queue=False),
+            Queue("job-failures", has_dead_letter_queue=False)),
     buckets=(), topics=(), email_identities=(), user_pools=(), keys=(),
     stream_consumers=(StreamConsumer(function="on_event", table="events", max_retry_attempts=2,
                                      on_failure_queue="failures"),),
@@ -56,6 +57,11 @@ def scratch():
             return process_partial_response(event=event.to_dict(), record_handler=handle,
                                             processor=BatchProcessor(EventType.DynamoDBStreams,
                                                                      raise_on_entire_batch_failure=False))
+
+        @app.schedule("rate(1 hour)")
+        def failing_job(event):
+            calls.append(("schedule", event.event_id, None))
+            raise RuntimeError("the job failed")
 
         pump = EventPump(app, client, catalogue=SCRATCH, stage="pumptest")
         yield env, pump, calls
@@ -144,6 +150,18 @@ def test_a_failing_stream_record_is_retried_then_recorded_in_the_failure_queue(s
     client("dynamodb").put_item(TableName=env["TABLE_EVENTS_NAME"], Item={"pk": {"S": "d"}})
     pump.run_until_idle()
     assert calls[-1][1] == "d"  # the shard moved on
+
+
+def test_a_failing_scheduled_job_leaves_lambda_s_failure_record_for_the_operators(scratch):
+    env, pump, calls = scratch
+    pump.run_schedules()
+    [(kind, event_id, _)] = calls
+    [failure] = queue_messages(env["QUEUE_JOB_FAILURES_URL"])
+    record = json.loads(failure["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["functionArn"].endswith(":function:failing_job:$LATEST")
+    assert record["requestPayload"]["detail-type"] == "Scheduled Event" and record["requestPayload"]["id"] == event_id
+    assert record["responsePayload"]["errorType"] == "RuntimeError"
 
 
 def test_a_handler_that_crashes_fails_the_whole_batch(scratch):

@@ -79,6 +79,7 @@ def test_the_decision_needs_the_claim_and_deletes_the_message(http, school, pump
     assert decided.status_code == 200, decided.body
     assert body(decided)["status_label"] == "Validée" and len(body(decided)["neph"]) == 12
     assert body(call(http, "GET", f"/requests/{number}", school))["neph"] == body(decided)["neph"]
+    pump.run_until_idle()  # the day's decisions are counted from the committed event (statistics worker)
     health = body(call(http, "GET", "/staff/queue", agents["ddt92"]))
     assert (health["waiting"], health["claimed"], health["returning_waiting"]) == (0, 0, 0)
     assert health["decisions_by_day"][-1]["decisions"] == 1 and health["median_delay_hours"] is not None
@@ -238,6 +239,75 @@ def test_two_agents_claiming_at_once_never_get_the_same_request(http, school, pu
     assert len(holders) == 1 and all(r.request.request_id == number for r in results if r is not None)
 
 
+class DynamoTransactions:
+    """DynamoDB's rule for transactions in flight at the same time, which moto (one call after the
+    other) never applies: a transaction writing an item that another one in flight writes is
+    cancelled (TransactionConflict). The first `parties` transactions wait for each other: all are
+    built and sent before any commits."""
+
+    def __init__(self, real, parties: int):
+        import threading
+
+        self.real, self.parties, self.calls, self.conflicts = real, parties, 0, 0
+        self.barrier, self.lock, self.in_flight = threading.Barrier(parties, timeout=60), threading.Lock(), []
+
+    @staticmethod
+    def _keys(items):
+        keys = set()
+        for item in items:
+            [(_, operation)] = item.items()
+            key = operation.get("Key") or {name: operation["Item"][name] for name in ("pk", "sk")}
+            keys.add((operation["TableName"], key["pk"]["S"], key["sk"]["S"]))
+        return keys
+
+    def __call__(self, db, items):
+        from chalicelib.adapters.dynamo import TransactionRefused
+
+        with self.lock:
+            self.calls += 1
+            together = self.calls <= self.parties
+            keys = self._keys(items)
+            conflict = together and any(keys & other for other in self.in_flight)
+            self.in_flight.append(keys)
+        if together:
+            self.barrier.wait()
+        with self.lock:
+            if conflict:
+                self.conflicts += 1
+                raise TransactionRefused([])  # TransactionConflict: no condition failed
+            self.real(db, items)
+
+
+def test_two_agents_deciding_two_requests_of_their_authority_at_once_both_succeed(http, school, pump, agents,
+                                                                                    monkeypatch):
+    """Issue 19: the authority's day counter was an item of every decision's transaction, so two
+    agents deciding at once conflicted and one was told the request had "changed meanwhile"."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.adapters import requests_repository, wiring
+    from chalicelib.domain.instruction import DecisionKind
+
+    numbers = [queued(http, school, pump, ephoto=f"AB12CD34EF56GH78IJ90K{c}") for c in "CD"]
+    held = {claim(http, agents[name])["request"]["request_id"]: name for name in ("ddt92", "ddt92b")}
+    assert set(held) == set(numbers)
+    profiles = dict(zip(("ddt92", "ddt92b"), (wiring.accounts_repository().get_profile(p)
+                                              for p in _account_ids(("a.ddt92", "b.ddt92")))))
+    versions = {n: body(call(http, "GET", f"/requests/{n}", school))["version"] for n in numbers}
+    dynamodb = DynamoTransactions(requests_repository.transact, parties=2)
+    monkeypatch.setattr(requests_repository, "transact", dynamodb)
+
+    def reject(number):
+        return wiring.instruction_service().decide(profiles[held[number]], number, versions[number],
+                                                   DecisionKind.REJECT, ["doublon"])
+
+    with ThreadPoolExecutor(2) as pool:
+        decided = list(pool.map(reject, numbers))  # a false 409 "changed meanwhile" would raise here
+    assert [r.status.value for r in decided] == ["rejetee", "rejetee"] and dynamodb.conflicts == 0
+    pump.run_until_idle()
+    health = body(call(http, "GET", "/staff/queue", agents["ddt92"]))
+    assert health["decisions_by_day"][-1]["decisions"] == 2 and health["median_delay_hours"] is not None
+
+
 def _account_ids(prefixes):
     import os
 
@@ -307,3 +377,41 @@ def test_a_validation_that_cannot_get_a_neph_in_time_is_a_409_that_changes_nothi
     monkeypatch.setattr(DynamoNephRegistry, "first_hole", first_hole)
     again = decide(http, agents["ddt92"], number, claimed["version"])
     assert again.status_code == 200 and body(again)["neph"], again.body
+
+
+def test_a_validation_when_the_departements_neph_are_all_given_is_a_503_that_changes_nothing_and_alerts(
+        http, school, pump, agents, monkeypatch, caplog):
+    """Every office of the département has given its 9,999 numbers of the month: the agent reads
+    what happens (the request stays to validate), the operators get the NephExhausted metric (its
+    alarm) and an error line; once a number is free again, the same claim validates."""
+    import os
+    from datetime import datetime, timezone
+
+    from chalicelib import observability
+    from chalicelib.domain.instruction import neph_prefixes
+
+    emitted, alert_metric = [], observability.alert_metric
+    monkeypatch.setattr(observability, "alert_metric", lambda name: (emitted.append((name, 1)), alert_metric(name)))
+    prefixes = neph_prefixes(datetime.now(timezone.utc).date(), "92")
+
+    def set_counter(prefix, last_order):
+        boto3.client("dynamodb").put_item(TableName=os.environ["TABLE_MAIN_NAME"], Item={
+            "pk": {"S": f"COUNTER#NEPH#{prefix}"}, "sk": {"S": "COUNTER"}, "last_order": {"N": str(last_order)}})
+
+    for prefix in prefixes:
+        set_counter(prefix, 9999)
+    number = queued(http, school, pump)
+    claimed = claim(http, agents["ddt92"])["request"]
+    answer = decide(http, agents["ddt92"], number, claimed["version"])
+    assert answer.status_code == 503 and body(answer)["code"] == "neph_exhausted", answer.body
+    alert = [r for r in caplog.records if r.getMessage().startswith("NEPH numbers exhausted")]
+    assert [(r.levelname, r.departement, r.request_id) for r in alert] == [("ERROR", "92", number)]
+    message = body(answer)["message"]
+    assert "département 92" in message and "reste en cours d'instruction" in message and "alertée" in message
+    assert 0 < int(answer.headers["Retry-After"]) <= 31 * 24 * 3600  # the next month opens every office again
+    assert ("NephExhausted", 1) in emitted
+    after = body(call(http, "GET", f"/requests/{number}", school))
+    assert (after["status"], after["version"], after.get("neph")) == ("en-instruction", claimed["version"], None)
+    set_counter(prefixes[-1], 9998)  # one number free again
+    again = decide(http, agents["ddt92"], number, claimed["version"])
+    assert again.status_code == 200 and body(again)["neph"] == prefixes[-1] + "9999", again.body

@@ -144,3 +144,46 @@ def test_a_decision_that_gets_no_answer_leaves_a_hole_dropped_once_its_number_pr
     assert registry.first_hole("26116910") == 1
     assert give(registry, "Suivant", "next") == "261169100002"
     assert registry.first_hole("26116910") is None
+
+
+def set_counter(prefix: str, last_order: int) -> None:
+    """An office's month as if `last_order` numbers were given (rather than giving them all)."""
+    boto3.client("dynamodb").put_item(TableName=os.environ["TABLE_MAIN_NAME"], Item={
+        "pk": {"S": f"COUNTER#NEPH#{prefix}"}, "sk": {"S": "COUNTER"}, "entity": {"S": "neph_counter"},
+        "last_order": {"N": str(last_order)}})
+
+
+def test_the_9999th_number_of_the_prefectures_office_is_followed_by_the_first_of_the_next_office(registry):
+    set_counter("26116910", 9998)
+    assert [give(registry, f"Personne{i}", f"r{i}") for i in range(3)] == [
+        "261169109999", "261169110001", "261169110002"]
+    assert give(registry, "Ailleurs", "a1", departement="92") == "261192100001"  # each département its own
+
+
+def test_validations_at_once_across_the_end_of_an_office_get_unique_numbers_without_a_gap(registry):
+    """Twenty decisions at once while the first office has eight numbers left, some refused (the
+    request changed meanwhile): the numbers go on in the next office, the refused ones' numbers,
+    in either office, are given by the next validations, and nothing is given twice."""
+    set_counter("26116910", 9990)
+    give(registry, "Premier", "taken")
+    results, errors = at_once(20, lambda i: give(registry, f"Rentree{i}", "taken" if i % 5 == 0 else f"s{i}"))
+    assert sorted(i for i, error in errors if isinstance(error, TransactionRefused)) == [0, 5, 10, 15]
+    results += [give(registry, f"Suivant{i}", f"later{i}") for i in range(4)]
+    assert sorted(results) == [f"2611691099{n:02d}" for n in range(92, 100)] + [
+        f"26116911{n:04d}" for n in range(1, 13)]
+    assert registry.first_hole("26116910") is None and registry.first_hole("26116911") is None
+
+
+def test_when_every_office_of_the_departement_is_full_no_number_is_given_and_nothing_is_committed(registry):
+    from chalicelib.domain.instruction import NephExhausted, neph_prefixes
+
+    prefixes = neph_prefixes(DAY, "69")
+    for prefix in prefixes:
+        set_counter(prefix, 9999)
+    with pytest.raises(NephExhausted):
+        give(registry, "Tardif", "late")
+    item = boto3.client("dynamodb").get_item(TableName=os.environ["TABLE_MAIN_NAME"],
+                                             Key={"pk": {"S": "TEST#late"}, "sk": {"S": "DECISION"}})
+    assert "Item" not in item  # the decision was not committed
+    assert [registry.first_hole(prefix) for prefix in prefixes] == [None] * len(prefixes)
+    assert give(registry, "Ailleurs", "a1", departement="92") == "261192100001"

@@ -87,6 +87,13 @@ def test_the_seed_numbers_are_rebuilt_from_events_through_the_worker(app, http, 
     assert (national["schools"]["agrements"], national["schools"]["accounts_opened"],
             national["schools"]["opening_rate"]) == (500, 366, 0.732)
     assert national["requests"]["submitted"] == 730 and national["requests"]["processed"] == 657
+    # The country's writes were spread over its shards, summed again on read (issue 19).
+    national_days = _items("STATS#NATIONAL", "DAY#2017-10-")
+    assert {item["sk"]["S"].rsplit("#", 1)[1] for item in national_days} == {"0", "1", "2", "3"}
+    assert [d["processed"] for d in national["series"]] == [
+        a + b for a, b in zip(*([d["processed"] for d in json.loads(get(
+            http, agents["admin69"], f"/statistics?departement={code}&date=2017-10-11").body)["series"]]
+            for code in ("69", "13")))]
     # A month earlier: the figures of that day, nothing later.
     earlier = json.loads(get(http, agents["admin69"], "/statistics?departement=69&date=2017-09-11").body)
     assert earlier["requests"]["processed"] < 632 and earlier["schools"]["accounts_opened"] < 259
@@ -130,6 +137,7 @@ def test_only_prefecture_administrators_see_the_statistics(http, agents, account
     ("date=2999-01-01", "date_in_future"), ("du=2017-02-30", "date_invalid"),
     ("departement=99", "departement_unknown"), ("departement=Rhône", "departement_unknown"),
     ("date=2017-10-11&du=2017-10-12", "period_invalid"), ("date=2017-10-11&du=2015-10-09", "period_too_long"),
+    ("date=2017-10-11&du=2017-07-03", "period_too_long"),  # 101 days: more than one answer reads
 ])
 def test_a_malformed_or_future_date_or_an_unknown_departement_is_refused(http, agents, query, code):
     for path in ("/statistics", "/statistics/export"):
@@ -147,15 +155,100 @@ def test_an_empty_history_answers_zeros_and_null_rates(http, agents):
     assert all(d["median_hours"] is None for d in body["requests"]["decision_delays"])
 
 
+def test_the_longest_period_is_answered_and_one_day_more_is_refused_with_the_maximum(http, agents, seed_day):
+    longest = get(http, agents["admin69"], "/statistics?date=2017-10-11&du=2017-07-04")
+    assert longest.status_code == 200 and len(json.loads(longest.body)["series"]) == 100
+    refused = json.loads(get(http, agents["admin69"], "/statistics?date=2017-10-11&du=2017-07-03").body)
+    assert refused["code"] == "period_too_long" and "100 jours" in refused["message"]
+
+
+def _items(pk, sk_prefix):
+    import os
+
+    import boto3
+
+    return boto3.client("dynamodb").query(
+        TableName=os.environ["TABLE_MAIN_NAME"], KeyConditionExpression="pk = :pk AND begins_with(sk, :sk)",
+        ExpressionAttributeValues={":pk": {"S": pk}, ":sk": {"S": sk_prefix}})["Items"]
+
+
+def _size(item):
+    """An upper bound of an item's size: its JSON spells more than DynamoDB counts."""
+    return len(json.dumps(item))
+
+
+def test_a_national_day_at_ten_times_frances_volume_keeps_every_item_bounded_and_its_delays(app, http, agents,
+                                                                                           seed_day):
+    """1,200 decisions in one day, in the départements of the country, each with its delay: the list
+    of delays that grew with every decision (400 KB at 80,000 a day) is a histogram now; the
+    median and 90th percentile stay within a bucket of the exact ones."""
+    import random
+
+    from chalicelib.domain import statistics
+
+    rng = random.Random(19)
+    moto_speedups.install()
+    delays, events = [], []
+    for n in range(1200):
+        hours = rng.lognormvariate(3.5, 1.0)
+        delays.append(hours)
+        events.append(_status(f"R{n}", "en-instruction", "validee", f"2017-10-10T{8 + n % 8:02d}:00:00",
+                              departement=("69", "13", "33", "75")[n % 4], submitted_at=(
+                                  _at(f"2017-10-10T{8 + n % 8:02d}:00:00") - _hours(hours)).isoformat()))
+    for start in range(0, len(events), 10):
+        assert app.handler_map["count_statistics"](worker_batch(events[start:start + 10]), None) == {
+            "batchItemFailures": []}
+    for pk in ("STATS#NATIONAL", "STATS#DEP#69"):
+        for item in _items(pk, "DAY#2017-10-10"):
+            assert _size(item) <= statistics.DAY_ITEM_MAX_BYTES and not any("L" in v for v in item.values())
+    national = json.loads(get(http, agents["admin69"], "/statistics?date=2017-10-11&du=2017-10-10").body)
+    [delay] = [d for d in national["requests"]["decision_delays"] if d["procedure"] == "inscription"]
+    assert delay["decisions"] == 1200
+    for fraction, shown in ((0.5, delay["median_hours"]), (0.9, delay["p90_hours"])):
+        exact = sorted(delays)[int(fraction * 1200) - 1]  # the nearest-rank value
+        assert statistics.delay_bucket(shown) == statistics.delay_bucket(exact), (fraction, exact, shown)
+
+
+def _at(text):
+    from datetime import datetime, timezone
+
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def _hours(hours):
+    from datetime import timedelta
+
+    return timedelta(hours=hours)
+
+
+def test_a_replayed_decision_counts_once_on_its_authoritys_day(app, http, agents):
+    """The authority's day of decisions is counted from the committed events, each once."""
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+
+    def decision(request_id, event_type=request_events.REJECTED):
+        return OutboxEvent(id=uuid.uuid4().hex, type=event_type, aggregate_id=request_id, occurred_at=now,
+                           payload={"request_id": request_id, "authority": "DDT-92", "reason": "Doublon.",
+                                    "submitted_at": (now - timedelta(hours=27)).isoformat()})
+
+    event, other = decision("R1"), decision("R2", request_events.COMPLEMENT_REQUESTED)
+    for batch in ([event], [event], [event, other, event]):  # delivered, again, replayed in a batch
+        assert app.handler_map["count_statistics"](worker_batch(batch), None) == {"batchItemFailures": []}
+    health = json.loads(get(http, agents["ddt92"], "/staff/queue").body)
+    assert health["decisions_by_day"] == [{"day": now.date().isoformat(), "decisions": 2}]
+    assert 24 <= health["median_delay_hours"] < 30  # the rejection's 27 hours, within its bucket [24, 30)
+
+
 # --- exactly once, concurrency -------------------------------------------------------------------
 
-def _status(request_id, before, after, at, school_id="ecole-1", **extra):
+def _status(request_id, before, after, at, school_id="ecole-1", departement="69", **extra):
     from datetime import datetime, timezone
 
     moment = datetime.fromisoformat(at).replace(tzinfo=timezone.utc)
     return OutboxEvent(id=uuid.uuid4().hex, type=request_events.STATUS_CHANGED, aggregate_id=request_id,
                        occurred_at=moment, payload={"request_id": request_id, "procedure": "inscription",
-                                                    "departement": "69", "school_id": school_id, "from": before,
+                                                    "departement": departement, "school_id": school_id, "from": before,
                                                     "to": after, "at": moment.isoformat(),
                                                     "submitted_at": extra.get("submitted_at", moment.isoformat())})
 

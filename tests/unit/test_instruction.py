@@ -5,8 +5,9 @@ from datetime import date
 
 import pytest
 
-from chalicelib.domain.instruction import (CERT, DecisionKind, NephExhausted, authority_for, check_reasons,
-                                           identity_key, is_neph, neph, neph_prefix, reason_text)
+from chalicelib.domain.instruction import (CERT, MAX_ORDER, NEPH_OFFICES, DecisionKind, NephExhausted,
+                                           authority_for, check_reasons, first_day_of_next_month, identity_key,
+                                           is_neph, neph, neph_prefix, neph_prefixes, next_order, reason_text)
 from chalicelib.domain.procedures import Procedure
 
 
@@ -31,6 +32,66 @@ def test_the_neph_reads_like_the_seeds_example():
         neph("26119210", 10_000)
     with pytest.raises(ValueError):
         neph_prefix(date(2026, 1, 1), "9")
+
+
+def test_a_month_opens_the_offices_of_a_departement_one_after_the_other_with_valid_distinct_prefixes():
+    day = date(2026, 11, 28)
+    assert neph_prefixes(day, "92")[:3] == ("26119210", "26119211", "26119212")  # the prefecture's office first
+    assert neph_prefixes(day, "974") == tuple(f"2611974{n}" for n in range(10))  # within 974's own codes
+    for departement in ("01", "2A", "69", "971", "976"):
+        prefixes = neph_prefixes(day, departement)
+        assert len(set(prefixes)) == len(NEPH_OFFICES) and all(is_neph(neph(p, MAX_ORDER)) for p in prefixes)
+    overseas = [set(neph_prefixes(day, d)) for d in ("971", "972", "973", "974", "976")]
+    assert all(a.isdisjoint(b) for i, a in enumerate(overseas) for b in overseas[i + 1:])
+    assert first_day_of_next_month(day) == date(2026, 12, 1)
+    assert first_day_of_next_month(date(2026, 12, 31)) == date(2027, 1, 1)
+
+
+class Offices:
+    """The counters and holes of a département's month, in memory, for next_order."""
+
+    def __init__(self, counters=None, holes=None):
+        self.counters = dict(counters or {})
+        self.holes = {prefix: sorted(orders) for prefix, orders in (holes or {}).items()}
+
+    def first_hole(self, prefix):
+        return (self.holes.get(prefix) or [None])[0]
+
+    def reserve_order(self, prefix):
+        if self.counters.get(prefix, 0) >= MAX_ORDER:
+            return None
+        self.counters[prefix] = self.counters.get(prefix, 0) + 1
+        return self.counters[prefix]
+
+    def next(self, prefixes):
+        prefix, order, from_hole = next_order(prefixes, self.first_hole, self.reserve_order)
+        if from_hole:
+            self.holes[prefix].remove(order)
+        return neph(prefix, order)
+
+
+def test_the_9999th_number_of_an_office_is_followed_by_the_first_of_the_next_office():
+    prefixes = neph_prefixes(date(2026, 11, 28), "13")
+    offices = Offices({prefixes[0]: MAX_ORDER - 1})
+    assert [offices.next(prefixes) for _ in range(3)] == ["261113109999", "261113110001", "261113110002"]
+    assert offices.counters[prefixes[0]] == MAX_ORDER  # a full office's counter stays at its last order
+
+
+def test_holes_of_a_full_office_are_given_before_the_next_office_goes_on():
+    prefixes = neph_prefixes(date(2026, 11, 28), "13")
+    offices = Offices({prefixes[0]: MAX_ORDER, prefixes[1]: 40}, holes={prefixes[0]: [9000, 17]})
+    assert [offices.next(prefixes) for _ in range(3)] == ["261113100017", "261113109000", "261113110041"]
+
+
+def test_when_every_office_is_full_the_month_is_exhausted_without_touching_a_counter_further():
+    prefixes = neph_prefixes(date(2026, 11, 28), "75")
+    offices = Offices({prefix: MAX_ORDER for prefix in prefixes})
+    with pytest.raises(NephExhausted) as exhausted:
+        offices.next(prefixes)
+    assert exhausted.value.prefixes == prefixes
+    assert set(offices.counters.values()) == {MAX_ORDER}
+    offices.holes[prefixes[-1]] = [5]  # a decision that did not commit gives its number back
+    assert offices.next(prefixes) == "261175190005"
 
 
 def test_the_same_person_has_the_same_identity_key_whatever_the_typing():
@@ -94,14 +155,6 @@ def test_pre_checks_point_at_what_the_agent_should_look_at():
                                                "identity"))
     assert "17 ans" in checks["age"].detail and "261100000999" in checks["ephoto"].detail
     assert "doublon" in checks["neph"].detail and "Date de naissance" in checks["identity"].detail
-
-
-def test_the_median_of_the_delays_is_the_middle_one_or_the_mean_of_the_two_middle_ones():
-    from chalicelib.domain.instruction import median
-
-    assert median([]) is None
-    assert median([30, 10, 20]) == 20.0
-    assert median([40, 10, 30, 20]) == 25.0
 
 
 def test_an_agent_works_the_queue_of_their_service_only():

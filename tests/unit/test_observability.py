@@ -68,7 +68,7 @@ def test_handlers_log_under_the_message_id(aws, app, log_lines):
     result = app.handler_map["process_demo_messages"]({"Records": [record]},
                                                       LambdaContext("process_demo_messages", 256))
     assert result == {"batchItemFailures": [{"itemIdentifier": "msg-42"}]}
-    batch_line = next(line for line in log_lines() if line["message"] == "event batch handled")
+    batch_line = next(line for line in log_lines() if line["message"] == "event handled")
     assert (batch_line["correlation_id"], batch_line["failures"]) == ("msg-42", 1)
 
 
@@ -81,3 +81,21 @@ def test_metrics_are_emitted_as_cloudwatch_emf(app, capsys, monkeypatch):
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     assert emf and emf[-1]["HttpRequests"] == [1.0] and emf[-1]["route"] == "GET /health"
     assert emf[-1]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "PermisEnLigne"
+
+
+def test_an_alert_metric_is_published_alone_with_the_service_as_its_only_dimension(monkeypatch, capsys):
+    """Its alarm (infra/alarms.py) matches these dimensions exactly, whatever route emitted it."""
+    import json
+
+    import pytest
+
+    from chalicelib import observability
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    observability.alert_metric("NephExhausted")
+    [line] = [json.loads(l) for l in capsys.readouterr().out.splitlines() if '"_aws"' in l]
+    [directive] = line["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "PermisEnLigne" and directive["Dimensions"] == [["service"]]
+    assert line["NephExhausted"] in (1, [1.0], 1.0) and line["service"] == "permis"
+    with pytest.raises(ValueError):
+        observability.alert_metric("SomethingWithoutAlarm")

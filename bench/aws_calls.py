@@ -231,7 +231,7 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     "POST /alerts/confirmation": ("dynamodb.GetItem", "dynamodb.TransactWriteItems"),
     # The link's pointer, then ONE conditional write (subscription id and status in its condition:
     # the subscription need not be read first).
-    "POST /alerts/unsubscribe": ("dynamodb.GetItem", "dynamodb.TransactWriteItems"),
+    "POST /alerts/unsubscribe": ("dynamodb.GetItem", "dynamodb.UpdateItem"),
     # Instruction. Examining: as in a claim, without the queue (the request, its claim, the read
     # recorded, documents, ePhoto code's owner, an existing NEPH, the history).
     "GET /staff/requests/{request_id}": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem",

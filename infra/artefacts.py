@@ -1,9 +1,8 @@
 """Each function gets the code it can run, not the whole product (issue 19, item 3).
 
-Chalice packages one zip. Most of its weight is the document family (fpdf2, fontTools, Pillow and
-its bundled libraries, segno, and chalicelib's PDF layouts and fonts: about 52 of 118 MB
-unzipped), which only the workers that make or check documents use. So two artefacts are built
-from Chalice's zip: the whole zip for the functions of the worker modules that import
+Chalice packages one zip. Half of its weight is the document family (fpdf2, fontTools, Pillow and
+its bundled libraries, and chalicelib's PDF layouts and fonts: about 52 of 103 MB unzipped), which
+only the workers that make or check documents use. So two artefacts are built from Chalice's zip: the whole zip for the functions of the worker modules that import
 `chalicelib.documents`, and the core zip (the same without the document family) for every other
 function, the API and its authorizer included.
 
@@ -19,10 +18,11 @@ import zipfile
 from pathlib import Path
 
 DOCUMENTS_PACKAGE = "chalicelib.documents"
-DOCUMENT_PACKAGES = ("fpdf", "fontTools", "PIL", "segno", "defusedxml")
+# (segno, 0.3 MB, draws the attestations' QR codes and the MFA set-up's: it stays in the core zip.)
+DOCUMENT_PACKAGES = ("fpdf", "fontTools", "PIL", "defusedxml")
 # Their files in Chalice's zip: packages, distribution metadata, Pillow's libraries, our PDF code and fonts.
-DOCUMENT_PATHS = ("fpdf/", "fpdf2-", "fontTools/", "fonttools-", "PIL/", "pillow-", "pillow.libs/", "segno/",
-                  "segno-", "defusedxml/", "defusedxml-", "chalicelib/documents/", "chalicelib/data/fonts/")
+DOCUMENT_PATHS = ("fpdf/", "fpdf2-", "fontTools/", "fonttools-", "PIL/", "pillow-", "pillow.libs/",
+                  "defusedxml/", "defusedxml-", "chalicelib/documents/", "chalicelib/data/fonts/")
 # Code that never runs in Lambda (stripped from both artefacts by infra/functions.py).
 NOT_DEPLOYED = ("chalicelib/local/", "chalicelib/cli/")
 

@@ -432,6 +432,7 @@
     // Grouped by 4 characters to read and type it more easily (apps ignore the spaces).
     byId("mfa-secret").textContent = (result.data.secret.match(/.{1,4}/g) || []).join(" ");
     byId("mfa-uri").textContent = result.data.otpauth_uri;
+    byId("mfa-qr").src = result.data.qr_code;
     byId("mfa-etape").hidden = false;
     byId("mfa-code").focus();
   });

@@ -268,10 +268,14 @@ class DynamoAccountsRepository:
         return "unchanged" if all(str(previous.get(k)) == str(v) for k, v in fields.items()) else "updated"
 
     def set_sessions_revoked(self, account_id: str, at: float) -> None:
-        self._db.update_item(TableName=self._table, Key=profile_key(account_id),
-                             UpdateExpression="SET sessions_revoked_at = :at",
-                             ConditionExpression="attribute_exists(pk)",
-                             ExpressionAttributeValues={":at": {"N": repr(at)}})
+        self._db.update_item(**self.sessions_revoked_item(account_id, at)["Update"])
+
+    def sessions_revoked_item(self, account_id: str, at: float) -> dict:
+        """Every access token issued before `at` is refused (a transaction item)."""
+        return {"Update": {"TableName": self._table, "Key": profile_key(account_id),
+                           "UpdateExpression": "SET sessions_revoked_at = :at",
+                           "ConditionExpression": "attribute_exists(pk)",
+                           "ExpressionAttributeValues": {":at": {"N": repr(at)}}}}
 
     def set_mfa_enabled(self, account_id: str) -> None:
         self._db.update_item(TableName=self._table, Key=profile_key(account_id),

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib.adapters.dynamo import from_item, to_item, transact
 from chalicelib.adapters.outbox import outbox_put
 from chalicelib.domain.alerts import ACTIVE_RETENTION, PENDING_RETENTION, Channel, Subscription, SubscriptionStatus
@@ -92,10 +94,23 @@ class DynamoAlertsRepository:
                                  Key=unsubscribe_key(token_hash)).get("Item")
         return from_item(item) if item else None
 
-    def unsubscribe(self, subscription: Subscription) -> None:
-        transact(self._db, [self._put(subscription.model_copy(update={
-            "status": SubscriptionStatus.UNSUBSCRIBED, "code_hash": None, "version": subscription.version + 1}),
-            subscription)])
+    def unsubscribe(self, request_id: str, channel: Channel | str, address: str, subscription_id: str) -> bool:
+        """Stops an active subscription in one conditional write (no read first): False when it is
+        not that subscription, or no longer active (stopped already, or subscribed again since)."""
+        try:
+            self._db.update_item(
+                TableName=self._table, Key=subscription_key(request_id, channel, address),
+                UpdateExpression="SET #status = :stopped, version = version + :one REMOVE code_hash",
+                ConditionExpression="subscription_id = :id AND #status = :active",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":stopped": {"S": SubscriptionStatus.UNSUBSCRIBED.value},
+                                           ":active": {"S": SubscriptionStatus.ACTIVE.value},
+                                           ":one": {"N": "1"}, ":id": {"S": subscription_id}})
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
 
 def _forgotten_at(subscription: Subscription) -> int:

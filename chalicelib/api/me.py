@@ -93,7 +93,16 @@ class PasswordChange(Model):
 class MfaSetup(Model):
     secret: str
     otpauth_uri: str
+    qr_code: str = Field(description="L'adresse de configuration en QR code : une image SVG (data URI) à scanner "
+                                     "avec l'application d'authentification")
     message: str
+
+
+def qr_code(text: str) -> str:
+    """The QR code of `text` as an SVG data URI (an <img> shows it: no markup is inserted in the page)."""
+    import segno  # imported here: only this route draws one
+
+    return segno.make(text, error="m").svg_data_uri(scale=5, border=4)
 
 
 class MfaCode(Model):
@@ -166,7 +175,8 @@ def confirm_email(body: TokenInput) -> Accepted:
 def mfa_setup(caller: Profile, access_token: str) -> MfaSetup:
     secret = wiring.user_directory().start_totp(access_token)
     label = quote(f"Permis en ligne:{caller.email}")
-    return MfaSetup(secret=secret, otpauth_uri=f"otpauth://totp/{label}?secret={secret}&issuer=Permis%20en%20ligne",
+    uri = f"otpauth://totp/{label}?secret={secret}&issuer=Permis%20en%20ligne"
+    return MfaSetup(secret=secret, otpauth_uri=uri, qr_code=qr_code(uri),
                     message="Ajoutez ce compte dans votre application d'authentification (QR code ou clé), puis "
                             "saisissez le code à 6 chiffres qu'elle affiche.")
 

@@ -19,6 +19,9 @@ kept in a file only its owner can read.
                  --centre "Lyon Gerland" [--date 2026-12-01] [--aac oui|non]   examiners: record a result
   permis-agent deconnexion
 
+Every listing command (suivante, voir, pieces, file, motifs, consultations, examens, dlq) prints the
+API's answer as JSON with --json, for scripts. Times are Paris time. Help and errors are in French.
+
 Exit codes: 0 done, 1 refused by the service (the message says why), 2 usage or connection error.
 """
 from __future__ import annotations
@@ -30,10 +33,23 @@ import os
 import sys
 import urllib.error
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence
+from zoneinfo import ZoneInfo
+
+from chalicelib.cli import FrenchParser
 
 DEFAULT_API = "http://127.0.0.1:8000"
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(moment: str | None, with_day: bool = True) -> str:
+    """An API time (ISO 8601, UTC) as agents read it: Paris time."""
+    if not moment:
+        return ""
+    local = datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(PARIS)
+    return f"{local:%Y-%m-%d %H:%M}" if with_day else f"{local:%H:%M}"
 
 
 class Refused(Exception):
@@ -118,7 +134,8 @@ def show_request(seen: dict[str, Any]) -> str:
              f"Catégories : {', '.join(categories.get('categories', [])) or '—'}",
              f"Courriel : {contact.get('email', '—')}",
              "Prise en charge : " + ((("vous" if claim["mine"] else claim["agent_name"])
-                                       + f", jusqu'à {claim['lease_until'][11:16]} UTC") if claim else "personne"),
+                                       + f", jusqu'à {paris(claim['lease_until'], with_day=False)}") if claim
+                                      else "personne"),
              "", "Contrôles automatiques",
              table([(CHECK_MARKS[c["ok"]], c["label"], c["detail"]) for c in seen["pre_checks"]],
                    ("", "Contrôle", "Détail")) if seen["pre_checks"] else "(aucun)",
@@ -126,9 +143,9 @@ def show_request(seen: dict[str, Any]) -> str:
              table([(d["document"], d["label"], d["state_label"], d.get("refusal") or "") for d in seen["documents"]],
                    ("Pièce", "Libellé", "État", "Motif de refus"))]
     if seen.get("history"):
-        lines += ["", "Historique", table([(h["at"][:16].replace("T", " "), h["to_label"], h["actor_label"],
+        lines += ["", "Historique", table([(paris(h["at"]), h["to_label"], h["actor_label"],
                                             h.get("reason") or "") for h in seen["history"]],
-                                          ("Date (UTC)", "Statut", "Par", "Motif"))]
+                                          ("Date", "Statut", "Par", "Motif"))]
     return "\n".join(lines)
 
 
@@ -208,6 +225,34 @@ def show_exams(answer: dict[str, Any]) -> str:
     return "\n\n".join(blocks)
 
 
+def show(args, answer: Any, as_text: Callable[[Any], str]) -> str:
+    """A listing as text, or as the API's JSON with --json."""
+    return json.dumps(answer, ensure_ascii=False, indent=2) if getattr(args, "json", False) else as_text(answer)
+
+
+def show_documents(seen: dict[str, Any]) -> str:
+    return table([(d["document"], d["label"], d["state_label"], "oui" if d["can_open"] else "non")
+                  for d in seen["documents"]], ("Pièce", "Libellé", "État", "Ouvrable"))
+
+
+def show_reasons(reasons: dict[str, Any]) -> str:
+    return "\n\n".join(f"{title}\n" + table([(r["code"], r["label"]) for r in reasons[key]], ("Code", "Motif"))
+                       for key, title in (("complement", "Complément"), ("rejection", "Rejet")))
+
+
+def show_reads(answer: dict[str, Any]) -> str:
+    reads = answer["reads"]
+    return table([(paris(r["at"]), r["agent_name"], r["role"], r["what"]) for r in reads],
+                 ("Date", "Agent", "Rôle", "Consultation")) if reads else "Aucune consultation."
+
+
+def show_dead_letters(letters: list[dict[str, Any]]) -> str:
+    return table([(d["message_id"], d["request_id"] or "(illisible)", d["request_status"] or "—",
+                   d["receive_count"], paris(d["sent_at"])) for d in letters],
+                 ("Message", "Demande", "Statut actuel", "Réceptions", "Envoyé le")) \
+        if letters else "Aucun message en échec."
+
+
 def run(args, api: Api, ask_password: Callable[[str], str] = getpass.getpass,
         ask: Callable[[str], str] = input) -> str:
     command = args.command
@@ -220,37 +265,31 @@ def run(args, api: Api, ask_password: Callable[[str], str] = getpass.getpass,
             api.forget_session()
         return "Vous êtes déconnecté, sur tous vos appareils."
     if command == "suivante":
-        answer = api.call("POST", "/staff/claims")
-        return show_request(answer["request"]) if answer["request"] else answer["message"]
+        return show(args, api.call("POST", "/staff/claims"),
+                    lambda answer: show_request(answer["request"]) if answer["request"] else answer["message"])
     if command == "voir":
-        return show_request(api.call("GET", f"/staff/requests/{args.request_id}"))
+        return show(args, api.call("GET", f"/staff/requests/{args.request_id}"), show_request)
     if command == "pieces":
         if args.ouvrir:
             link = api.call("GET", f"/staff/requests/{args.request_id}/documents/{args.ouvrir}")
-            return f"Lien valable une minute :\n{link['url']}"
-        seen = api.call("GET", f"/staff/requests/{args.request_id}")
-        return table([(d["document"], d["label"], d["state_label"], "oui" if d["can_open"] else "non")
-                      for d in seen["documents"]], ("Pièce", "Libellé", "État", "Ouvrable"))
+            return show(args, link, lambda answer: f"Lien valable une minute :\n{answer['url']}")
+        return show(args, api.call("GET", f"/staff/requests/{args.request_id}"), show_documents)
     if command == "decider":
         return decide(api, args)
     if command == "prolonger":
         claim = api.call("POST", f"/staff/requests/{args.request_id}/extend")
-        return f"Prise en charge prolongée jusqu'à {claim['lease_until'][11:16]} UTC."
+        return f"Prise en charge prolongée jusqu'à {paris(claim['lease_until'], with_day=False)}."
     if command == "liberer":
         return api.call("POST", f"/staff/requests/{args.request_id}/release")["message"]
     if command == "file":
         path = f"/staff/queues/{args.service}" if args.service else "/staff/queue"
-        return show_health(api.call("GET", path))
+        return show(args, api.call("GET", path), show_health)
     if command == "motifs":
-        reasons = api.call("GET", "/staff/reasons")
-        return "\n\n".join(f"{title}\n" + table([(r["code"], r["label"]) for r in reasons[key]], ("Code", "Motif"))
-                           for key, title in (("complement", "Complément"), ("rejection", "Rejet")))
+        return show(args, api.call("GET", "/staff/reasons"), show_reasons)
     if command == "consultations":
-        reads = api.call("GET", f"/staff/requests/{args.request_id}/reads")["reads"]
-        return table([(r["at"][:19].replace("T", " "), r["agent_name"], r["role"], r["what"]) for r in reads],
-                     ("Date (UTC)", "Agent", "Rôle", "Consultation")) if reads else "Aucune consultation."
+        return show(args, api.call("GET", f"/staff/requests/{args.request_id}/reads"), show_reads)
     if command == "examens":
-        return show_exams(api.call("GET", f"/staff/exams/{args.neph}"))
+        return show(args, api.call("GET", f"/staff/exams/{args.neph}"), show_exams)
     if command == "resultat":
         return record_result(api, args)
     if command == "dlq":
@@ -262,52 +301,64 @@ def run(args, api: Api, ask_password: Callable[[str], str] = getpass.getpass,
             if not letters:
                 raise Refused(404, {"code": "dead_letter_not_found",
                                     "message": f"Aucun message en échec {args.message_id} dans cette file."})
-        return table([(d["message_id"], d["request_id"] or "(illisible)", d["request_status"] or "—",
-                       d["receive_count"], (d["sent_at"] or "")[:19]) for d in letters],
-                     ("Message", "Demande", "Statut actuel", "Réceptions", "Envoyé le")) \
-            if letters else "Aucun message en échec."
+        return show(args, letters, show_dead_letters)
     raise AssertionError(command)
 
 
+LISTINGS = ("suivante", "voir", "pieces", "file", "motifs", "consultations", "examens", "dlq")
+
+
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="permis-agent", description="Instruction des demandes, en ligne de commande.")
+    main = FrenchParser(prog="permis-agent", description="Instruction des demandes, en ligne de commande.")
     main.add_argument("--api", default=os.environ.get("PERMIS_API_URL", DEFAULT_API),
                       help=f"adresse de l'API (défaut : PERMIS_API_URL ou {DEFAULT_API})")
-    commands = main.add_subparsers(dest="command", required=True)
-    commands.add_parser("connexion", help="se connecter").add_argument("--email", required=True)
-    commands.add_parser("deconnexion", help="se déconnecter partout")
-    commands.add_parser("suivante", help="prendre en charge la demande suivante de ma file")
+    commands = main.add_subparsers(dest="command", required=True, metavar="commande", title="commandes")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        added = commands.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        if name in LISTINGS:
+            added.add_argument("--json", action="store_true", help="la réponse de l'API en JSON, pour un script")
+        return added
+
+    def request_number(added: argparse.ArgumentParser) -> None:
+        added.add_argument("request_id", metavar="NUMERO", help="numéro de la demande (12 chiffres)")
+
+    command("connexion", "se connecter").add_argument("--email", required=True, help="adresse de votre compte")
+    command("deconnexion", "se déconnecter partout")
+    command("suivante", "prendre en charge la demande suivante de ma file")
     for name, text in (("voir", "examiner une demande"), ("prolonger", "prolonger ma prise en charge"),
                        ("liberer", "remettre la demande dans la file"),
                        ("consultations", "qui a consulté la demande (administrateurs)")):
-        commands.add_parser(name, help=text).add_argument("request_id")
-    pieces = commands.add_parser("pieces", help="les pièces d'une demande, ou le lien d'une pièce")
-    pieces.add_argument("request_id")
+        request_number(command(name, text))
+    pieces = command("pieces", "les pièces d'une demande, ou le lien d'une pièce")
+    request_number(pieces)
     pieces.add_argument("--ouvrir", metavar="PIECE", help="type de pièce à ouvrir (lien d'une minute)")
-    decision = commands.add_parser("decider", help="valider, demander un complément ou rejeter")
-    decision.add_argument("request_id")
-    decision.add_argument("decision", choices=("valider", "complement", "rejeter"))
+    decision = command("decider", "valider, demander un complément ou rejeter")
+    request_number(decision)
+    decision.add_argument("decision", metavar="DECISION", choices=("valider", "complement", "rejeter"),
+                          help="valider, complement ou rejeter")
     decision.add_argument("--motif", action="append", help="code d'un motif (permis-agent motifs) ; répétable")
     decision.add_argument("--piece", action="append", help="complément : pièce à remplacer ; répétable")
     decision.add_argument("--commentaire", help="texte libre (exigé avec le motif autre)")
-    commands.add_parser("file", help="l'état d'une file").add_argument(
-        "--service", help="administrateurs : DDT-<département> ou CERT")
-    commands.add_parser("motifs", help="les motifs de complément et de rejet")
-    commands.add_parser("examens", help="inscriptions et résultats d'un NEPH (inspecteurs)").add_argument("neph")
-    result = commands.add_parser("resultat", help="enregistrer le résultat d'une épreuve (inspecteurs)")
-    result.add_argument("neph")
-    result.add_argument("--epreuve", required=True, choices=("theorie", "pratique"))
-    result.add_argument("--categorie", required=True)
-    result.add_argument("--resultat", required=True,
+    command("file", "l'état d'une file").add_argument("--service", help="administrateurs : DDT-<département> ou CERT")
+    command("motifs", "les motifs de complément et de rejet")
+    command("examens", "inscriptions et résultats d'un NEPH (inspecteurs)").add_argument(
+        "neph", metavar="NEPH", help="le NEPH (12 chiffres)")
+    result = command("resultat", "enregistrer le résultat d'une épreuve (inspecteurs)")
+    result.add_argument("neph", metavar="NEPH", help="le NEPH (12 chiffres)")
+    result.add_argument("--epreuve", required=True, choices=("theorie", "pratique"), help="l'épreuve passée")
+    result.add_argument("--categorie", required=True, help="catégorie du permis (B, A2, C...)")
+    result.add_argument("--resultat", required=True, help="le résultat de l'épreuve",
                         choices=("favorable", "defavorable", "absent-excuse", "absent-non-excuse"))
     result.add_argument("--centre", required=True, help="centre d'examen")
     result.add_argument("--date", help="date de l'épreuve, AAAA-MM-JJ (défaut : aujourd'hui)")
     result.add_argument("--inspecteur", help="nom de l'inspecteur (défaut : le vôtre)")
     result.add_argument("--aac", choices=("oui", "non"), help="épreuve pratique en AAC : suit toujours l'AAC ?")
-    dlq = commands.add_parser("dlq", help="messages en échec, que le traitement automatique n'a pas pu traiter ; "
-                                          "rejouer les remet dans la file (administrateurs)")
-    dlq.add_argument("action", choices=("liste", "inspecter", "rejouer"))
-    dlq.add_argument("message_id", nargs="?")
+    dlq = command("dlq", "messages en échec, que le traitement automatique n'a pas pu traiter ; rejouer les "
+                         "remet dans la file (administrateurs)")
+    dlq.add_argument("action", metavar="ACTION", choices=("liste", "inspecter", "rejouer"),
+                     help="liste, inspecter ou rejouer")
+    dlq.add_argument("message_id", metavar="MESSAGE", nargs="?", help="inspecter : l'identifiant du message")
     dlq.add_argument("--service", required=True, help="DDT-<département> ou CERT")
     return main
 
@@ -320,7 +371,8 @@ def session_file() -> Path:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "dlq" and args.action == "inspecter" and not args.message_id:
-        print("Indiquez le message à inspecter : permis-agent dlq inspecter ID --service ...", file=sys.stderr)
+        print("Indiquez le message à inspecter : permis-agent dlq inspecter MESSAGE --service DDT-69",
+              file=sys.stderr)
         return 2
     try:
         print(run(args, Api(args.api, session_file())))

@@ -6,19 +6,18 @@ a digital mediator's account (no MFA: not an agent).
 `python -m chalicelib.cli.agents disable --email ...`: the agent loses access at once."""
 from __future__ import annotations
 
-import argparse
 import sys
 
 from pydantic import ValidationError
 
 from chalicelib.api.errors import french_message
-from chalicelib.cli import connect
+from chalicelib.cli import FrenchParser, connect
 from chalicelib.domain.accounts import CREATED_BY_ADMINISTRATORS, AgentCreation
 from chalicelib.domain.errors import DomainError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Comptes des agents (DDT, CERT, inspecteurs, préfecture)")
+    parser = FrenchParser(description="Comptes des agents (DDT, CERT, inspecteurs, préfecture)")
     parser.add_argument("action", choices=("create", "disable"))
     parser.add_argument("--email", required=True)
     parser.add_argument("--role", choices=sorted(r.value for r in CREATED_BY_ADMINISTRATORS))

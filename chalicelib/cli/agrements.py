@@ -3,16 +3,15 @@ registry. Re-importing updates the agréments already known (never a duplicate) 
 touches which school an agrément is bound to. Lines in error are listed and skipped."""
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from chalicelib.cli import connect
+from chalicelib.cli import FrenchParser, connect
 from chalicelib.domain.registry import parse_registry
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Registre des agréments d'auto-écoles (préfecture)")
+    parser = FrenchParser(description="Registre des agréments d'auto-écoles (préfecture)")
     parser.add_argument("action", choices=("import",))
     parser.add_argument("file", type=Path, help="CSV : numero;nom;adresse;departement;debut;fin")
     args = parser.parse_args(argv)

@@ -9,7 +9,6 @@ sending time: the order is the order of sending within each kind. Local only: a 
 SES and SNS keep no readable copy."""
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import os
@@ -17,6 +16,8 @@ import re
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable
+
+from chalicelib.cli import FrenchParser
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def _local_aws_url() -> str | None:
 
 
 def main(argv: list[str] | None = None, state: Callable[[], dict[str, Any]] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Courriels et SMS envoyés par l'application sur make run (moto)")
+    parser = FrenchParser(description="Courriels et SMS envoyés par l'application sur make run (moto)")
     parser.add_argument("--to", help="seulement ceux envoyés à cette adresse ou à ce numéro")
     parser.add_argument("--show", metavar="ID", help="afficher ce message en entier (C3, S1...)")
     parser.add_argument("--aws-url", help="adresse de l'AWS local (par défaut : celle de make run)")

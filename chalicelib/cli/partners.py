@@ -15,6 +15,8 @@ Exit codes: 0 done, 1 refused by the service (the message says why), 2 usage or 
 from __future__ import annotations
 
 import argparse
+
+from chalicelib.cli import FrenchParser
 import json
 import secrets
 import sys
@@ -94,7 +96,7 @@ def describe(kind: PartnerEventKind, answer: dict[str, Any]) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="python -m chalicelib.cli.partners",
+    main = FrenchParser(prog="python -m chalicelib.cli.partners",
                                    description="Simulateur des partenaires du titre (Imprimerie nationale, La Poste)")
     main.add_argument("--api", default=DEFAULT_API, help=f"adresse de l'API (par défaut {DEFAULT_API})")
     commands = main.add_subparsers(dest="command", required=True)

@@ -10,13 +10,13 @@ computed from it; give `--public-key` once per key in use during a rotation). No
 Exit code: 0 authentic, 1 not authentic (or no code found), 2 usage error."""
 from __future__ import annotations
 
-import argparse
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from chalicelib.cli import FrenchParser
 from chalicelib.domain.verification import PREFIX, Verification, key_id, verify_payload
 
 OK, NOT_AUTHENTIC, USAGE = 0, 1, 2
@@ -97,7 +97,7 @@ def report(verification: Verification) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = FrenchParser(
         prog="python -m chalicelib.cli.verify",
         description="Vérifie hors ligne qu'un document Permis en ligne (attestation d'inscription, fiche retour "
                     "au permis) est authentique, d'après son code QR signé.")

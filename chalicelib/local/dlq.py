@@ -4,19 +4,19 @@ Against the running `make run` stack, it reads the endpoint and queue URLs that 
 .local/stack-env.json; elsewhere (a deployed stage), from the environment."""
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 
 from chalicelib.adapters import dead_letters
 from chalicelib.adapters.aws import client
+from chalicelib.cli import FrenchParser
 from chalicelib.resources import CATALOGUE
 
 
 def main(argv: list[str] | None = None) -> int:
     queues = [q.logical for q in CATALOGUE.queues if q.has_dead_letter_queue]
-    parser = argparse.ArgumentParser(description="Files de messages en échec (DLQ)")
+    parser = FrenchParser(description="Files de messages en échec (DLQ)")
     parser.add_argument("action", choices=("list", "redrive"))
     parser.add_argument("queue", choices=queues)
     args = parser.parse_args(argv)

@@ -5,7 +5,6 @@ Starts moto server, provisions every resource of the catalogue, starts the event
 logins. Ctrl-C stops everything it started, and nothing else."""
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -14,6 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
+from chalicelib.cli import FrenchParser
 from chalicelib.resources import CATALOGUE
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -140,7 +140,7 @@ class Stack:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Lance Permis en ligne sur l'AWS local embarqué (moto).")
+    parser = FrenchParser(description="Lance Permis en ligne sur l'AWS local embarqué (moto).")
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("AWS_PORT", "5100")))
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT", "8000")))

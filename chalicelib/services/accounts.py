@@ -348,14 +348,14 @@ class Accounts:
     def reset_password(self, token: str, password: str) -> None:
         link = self._link(token, links.LinkPurpose.PASSWORD_RESET)
         self.directory.set_password(link.account_id, password)
-        try:
-            self.repo.transact([self.repo.delete_link(link.token_hash)])
+        try:  # the link used up and the old sessions ended together: never one without the other
+            self.repo.transact([self.repo.delete_link(link.token_hash),
+                                self.repo.sessions_revoked_item(link.account_id, revocation_second(self.clock()))])
         except TransactionRefused:
             raise LINK_INVALID from None
         profile = self.repo.get_profile(link.account_id)
         if profile is not None:
             self.directory.sign_out_everywhere(profile.email)
-        self.repo.set_sessions_revoked(link.account_id, revocation_second(self.clock()))
 
     def change_password(self, access_token: str, current: str, new: str) -> None:
         self.directory.change_password(access_token, current, new)

@@ -94,15 +94,6 @@ class Alerts:
         pointer = self.repo.find_unsubscribe(links.token_hash(token))
         if pointer is None:
             raise LINK_UNKNOWN
-        subscription = self.repo.get(pointer["request_id"], pointer["channel"], pointer["address"])
-        if subscription is None or subscription.subscription_id != pointer["subscription_id"] \
-                or subscription.status is not SubscriptionStatus.ACTIVE:
-            return  # already stopped (or subscribed again since, with a new link)
-        try:
-            self.repo.unsubscribe(subscription)
-        except TransactionRefused:
-            current = self.repo.get(pointer["request_id"], pointer["channel"], pointer["address"])
-            if current is not None and current.status is SubscriptionStatus.ACTIVE \
-                    and current.subscription_id == pointer["subscription_id"]:
-                self.repo.unsubscribe(current)
+        # Refused when already stopped, or subscribed again since (with a new link): the same answer.
+        self.repo.unsubscribe(pointer["request_id"], pointer["channel"], pointer["address"], pointer["subscription_id"])
 

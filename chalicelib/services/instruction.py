@@ -214,11 +214,23 @@ class Instruction:
                 return self._examine(agent, request, claim)
         return None
 
+    def _own_claim(self, agent: "Profile", request_id: str) -> "Claim":
+        """The agent's running claim on a request of their service, in one read: the claim names its
+        authority, so the request is read only to refuse (the same 404 as for an unknown number)."""
+        from chalicelib.domain.instruction import may_instruct
+
+        claim = self.records.get_claim(request_id) if request_id.isdigit() and len(request_id) == 12 else None
+        if claim is None or not may_instruct(agent.role.value, agent.departement, claim.authority):
+            self._instructed(agent, request_id)
+        return self._check_held(agent, claim)
+
     def _held_claim(self, agent: "Profile", request_id: str) -> "Claim":
+        return self._check_held(agent, self.records.get_claim(request_id))
+
+    def _check_held(self, agent: "Profile", claim: "Claim | None") -> "Claim":
         from chalicelib.domain.errors import Conflict
 
         now = self.clock()
-        claim = self.records.get_claim(request_id)
         if claim is not None and claim.active(now) and claim.agent_id != agent.account_id:
             raise Conflict("claimed_by_other", f"{claim.agent_name} instruit cette demande jusqu'à "
                            f"{_paris(claim.lease_until):%Hh%M} : elle vous sera proposée si elle est libérée ou "
@@ -235,8 +247,7 @@ class Instruction:
         """Another lease for the request the agent is working on."""
         from dataclasses import replace
 
-        self._instructed(agent, request_id)
-        claim = self._held_claim(agent, request_id)
+        claim = self._own_claim(agent, request_id)
         now = self.clock()
         until = now + timedelta(seconds=LEASE_SECONDS)
         if not self.queues.hold(claim.authority, claim.returning, claim.receipt_handle, LEASE_SECONDS) \
@@ -246,8 +257,7 @@ class Instruction:
 
     def release(self, agent: "Profile", request_id: str) -> None:
         """The agent gives the request up: it is offered to the next agent at once."""
-        self._instructed(agent, request_id)
-        claim = self._held_claim(agent, request_id)
+        claim = self._own_claim(agent, request_id)
         self.records.delete_claim(claim)
         self.queues.hold(claim.authority, claim.returning, claim.receipt_handle, 0)
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import NARROW, api_session, demo_login
+from tests.browser.conftest import NARROW, WIDE, api_session, demo_login
 from tests.stack_support import altcha, email_links, link_token, mail_to, school_files_registration
 
 PASSWORD = "le code de la route 2026"
@@ -255,6 +255,24 @@ def test_an_agent_sets_up_the_double_authentication_in_the_browser(site, phone):
     page.get_by_role("button", name="Commencer la configuration").click()
     expect(page.locator("#mfa-secret")).to_have_text(re.compile(r"^\S{4}( \S{1,4})+$"))
     expect(page.locator("#mfa-uri")).to_contain_text("otpauth://totp/")
+    # The QR code the page offers is shown, drawn and big enough for a phone's camera.
+    qr = page.get_by_role("img", name=re.compile("QR code de configuration"))
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().width >= 150")
+    # What a phone's camera reads from the screen is the configuration address shown below it.
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    [scanned] = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
+    assert scanned.text == page.locator("#mfa-uri").inner_text()
+    site.check("espace-agent-mfa-qr-large")
+    page.set_viewport_size(NARROW)  # the same step at a phone's width
+    expect(qr).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= 375"), "the page scrolls sideways"
+    site.check("espace-agent-mfa-qr-telephone")
+    page.set_viewport_size(WIDE)
     expect(page.get_by_label("Code à 6 chiffres affiché par l'application")).to_be_focused()
     page.get_by_label("Code à 6 chiffres affiché par l'application").fill("12")
     page.get_by_role("button", name="Activer la double authentification").click()

@@ -100,6 +100,14 @@ def test_an_administrator_reads_who_looked_and_the_dead_letters(command, http, a
     command("connexion", "--email", "admin@pref92.gouv.fr")
     reads = command("consultations", queued)
     assert "Consultation" in reads and "demande" in reads and "ARNAUD" in reads.upper()
+    # The same listing for a script: the API's answer as JSON; and its times are Paris time as text.
+    import json
+    from datetime import datetime
+
+    [read] = json.loads(command("consultations", queued, "--json"))["reads"]
+    assert read["agent_name"].upper().endswith("ARNAUD") and read["what"] == "demande"
+    in_paris = datetime.fromisoformat(read["at"]).astimezone(cli.PARIS).strftime("%Y-%m-%d %H:%M")
+    assert in_paris in reads and "UTC" not in reads
     assert command("dlq", "liste", "--service", "DDT-92") == "Aucun message en échec."
     assert "File DDT-92" in command("file", "--service", "DDT-92")
     with pytest.raises(cli.Refused) as refused:
@@ -115,8 +123,42 @@ def test_the_command_says_what_is_wrong_and_exits_non_zero(monkeypatch, tmp_path
     assert cli.main(["--api", "http://127.0.0.1:9", "suivante"]) == 2
     assert "make run" in capsys.readouterr().err
     assert cli.main(["dlq", "inspecter", "--service", "CERT"]) == 2
+    assert "permis-agent dlq inspecter MESSAGE --service" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["decider", "261100000001", "accepter"],
+     "permis-agent decider : erreur : DECISION : valeur 'accepter' inconnue (au choix : 'valider', 'complement', "
+     "'rejeter')"),
+    (["decider"], "permis-agent decider : erreur : il manque : NUMERO, DECISION"),
+    (["connexion"], "permis-agent connexion : erreur : il manque : --email"),
+    (["connexion", "--email"], "permis-agent connexion : erreur : --email : une valeur est attendue après cette option"),
+    (["motifs", "--tout"], "permis-agent : erreur : arguments inconnus : --tout"),
+    (["ouvrir"], "permis-agent : erreur : commande : valeur 'ouvrir' inconnue"),
+])
+def test_usage_errors_are_in_french_and_name_the_command_s_own_flags(argv, said, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(argv)
+    error = capsys.readouterr().err
+    assert stopped.value.code == 2 and said in error and error.startswith("usage : permis-agent")
+
+
+def test_the_help_is_in_french_and_says_every_listing_has_json(capsys):
     with pytest.raises(SystemExit):
-        cli.main(["decider", "261100000001", "accepter"])
+        cli.main(["file", "-h"])
+    help_text = capsys.readouterr().out
+    assert "affiche cette aide et s'arrête" in help_text and "--json" in help_text and "options" in help_text
+    assert "show this help" not in help_text and "usage: " not in help_text
+    needs = {"voir": ["261100000001"], "pieces": ["261100000001"], "consultations": ["261100000001"],
+             "examens": ["261192100012"], "dlq": ["liste", "--service", "CERT"]}
+    for listing in cli.LISTINGS:
+        assert cli.parser().parse_args([listing, *needs.get(listing, []), "--json"]).json
+
+
+def test_times_are_read_in_paris_time_summer_and_winter():
+    assert cli.paris("2026-12-06T10:05:00+00:00") == "2026-12-06 11:05"
+    assert cli.paris("2026-07-14T10:05:00Z", with_day=False) == "12:05"
+    assert cli.paris(None) == ""
 
 
 def test_tables_line_up_their_columns():

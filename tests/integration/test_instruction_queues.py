@@ -139,6 +139,10 @@ def test_release_offers_the_request_to_the_next_agent_at_once_and_only_the_holde
         refused = call(http, "POST", f"/staff/requests/{number}/{action}", agents["ddt92b"])
         assert refused.status_code == 409 and body(refused)["code"] == "claimed_by_other"
         assert "Claire Arnaud" in body(refused)["message"] or "ARNAUD" in body(refused)["message"].upper()
+        # Another service's agent learns nothing, not even who holds it: an unknown number.
+        for token in (agents["ddt69"], agents["cert"]):
+            assert call(http, "POST", f"/staff/requests/{number}/{action}", token).status_code == 404
+        assert call(http, "POST", f"/staff/requests/000000000000/{action}", agents["ddt92"]).status_code == 404
     assert call(http, "POST", f"/staff/requests/{number}/release", agents["ddt92"]).status_code == 200
     assert claim(http, agents["ddt92b"])["request"]["request_id"] == number
     lost = call(http, "POST", f"/staff/requests/{number}/release", agents["ddt92"])

@@ -128,6 +128,28 @@ def test_a_forgotten_password_is_reset_by_the_emailed_link_and_other_sessions_en
     assert again.status_code == 404
 
 
+def test_a_reset_ends_the_old_sessions_with_the_link_even_if_cognito_s_sign_out_fails(http, pump, candidate,
+                                                                                        monkeypatch):
+    """The link used up and the sessions' end are one write: a failure after it leaves neither a
+    link to replay nor an old access token that still works."""
+    from chalicelib.adapters import identity
+
+    post(http, "/passwords/forgotten", {"email": EMAIL})
+    pump.run_until_idle()
+    [email] = sent_emails(EMAIL)[-1:]
+    time.sleep(1)
+
+    def outage(self, email):
+        raise RuntimeError("Cognito is not answering")
+
+    monkeypatch.setattr(identity.CognitoDirectory, "sign_out_everywhere", outage)
+    failed = post(http, "/passwords/reset", {"token": link_token(email), "password": "un tout nouveau mot de passe"})
+    assert failed.status_code == 500 and body(failed)["code"] == "internal_error"
+    assert http.get("/me", headers=auth(candidate)).status_code == 401
+    replayed = post(http, "/passwords/reset", {"token": link_token(email), "password": "encore un autre mot de passe"})
+    assert replayed.status_code == 404
+
+
 def test_changing_the_password_needs_the_current_one(http, candidate):
     wrong = http.put("/me/password", headers={**auth(candidate), "Content-Type": "application/json"},
                      body=json.dumps({"current_password": "faux", "new_password": "un nouveau mot de passe"}).encode())
@@ -257,6 +279,9 @@ def test_an_agent_created_by_command_must_set_up_totp_before_acting(http, pump, 
 
     setup = post(http, "/me/mfa/setup", {}, token)
     assert setup.status_code == 200 and body(setup)["otpauth_uri"].startswith("otpauth://totp/")
+    # The QR code to scan, an image the page shows (tests/browser scans it back to the address).
+    assert body(setup)["secret"] in body(setup)["otpauth_uri"]
+    assert body(setup)["qr_code"].startswith("data:image/svg+xml")
     assert post(http, "/me/mfa/verify", {"code": "123456"}, token).status_code == 200
     assert http.patch("/me", headers={**auth(token), "Content-Type": "application/json"},
                       body=json.dumps({"birth_name": "Bernard"}).encode()).status_code == 200

@@ -78,14 +78,17 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     "POST /staff/claims": ("dynamodb.GetItem", "sqs.ReceiveMessage", "sqs.ReceiveMessage", "dynamodb.GetItem",
                            "dynamodb.PutItem", "dynamodb.PutItem", "dynamodb.Query", "dynamodb.GetItem",
                            "dynamodb.GetItem", "dynamodb.Query"),
-    # A decision (a registration validated, a new NEPH): the caller, the request, the claim, the
-    # person's NEPH read; the month's holes looked up (a Query, usually empty) and, with none, the
+    # A decision (a registration validated, a new NEPH): the caller, the request, the claim; the
+    # pre-checks read again as of now (documents, the person's NEPH, the ePhoto code's owner: a
+    # validation must name each one "À vérifier", issue 20, and a NEPH given meanwhile is seen);
+    # the person's NEPH read; the month's holes looked up (a Query, usually empty) and, with none, the
     # next order taken by an atomic increment (never refused, whoever decides at the same time);
     # ONE transaction (no statistics counter in it since issue 19: the worker counts the committed
     # event, so the call count is unchanged and two decisions never conflict); ONE queue delete.
     "POST /staff/requests/{request_id}/decision (validate)": (
-        "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query",
-        "dynamodb.UpdateItem", "dynamodb.TransactWriteItems", "sqs.DeleteMessage"),
+        "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query", "dynamodb.GetItem",
+        "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query", "dynamodb.UpdateItem",
+        "dynamodb.TransactWriteItems", "sqs.DeleteMessage"),
     # The attestation: the request, an attestation already made (its signature is reused), the
     # public key (once per container: the kid), the signature, the exam results of the verso (a
     # validation's event delivered again after results must not print them away), the PDF, its record.
@@ -260,6 +263,10 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     "GET /staff/queues/{authority}": ("dynamodb.GetItem", "sqs.GetQueueAttributes", "sqs.GetQueueAttributes",
                                       "dynamodb.Query", "dynamodb.Query"),
     "GET /staff/requests/{request_id}/reads": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query"),
+    # Private notes (issue 20): the caller, the request (its authority), then one Query of the notes or
+    # one conditional Put of the new note (an item of its own: no item grows with the notes).
+    "GET /staff/requests/{request_id}/notes": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query"),
+    "POST /staff/requests/{request_id}/notes": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.PutItem"),
     "GET /staff/queues/{authority}/dead-letters (none)": ("dynamodb.GetItem", "sqs.ReceiveMessage"),
     "POST /staff/queues/{authority}/dead-letters/redrive (none)": ("dynamodb.GetItem", "sqs.ReceiveMessage"),
     # School members: the invitation as a sign-up (email free, Cognito user and group, ONE
@@ -353,6 +360,7 @@ MEASURED_ROUTES |= {
     ("/staff/requests/{request_id}/extend", "POST"), ("/staff/requests/{request_id}/release", "POST"),
     ("/staff/reasons", "GET"), ("/staff/queue", "GET"), ("/staff/queues/{authority}", "GET"),
     ("/staff/requests/{request_id}/reads", "GET"), ("/staff/queues/{authority}/dead-letters", "GET"),
+    ("/staff/requests/{request_id}/notes", "GET"), ("/staff/requests/{request_id}/notes", "POST"),
     ("/staff/queues/{authority}/dead-letters/redrive", "POST"), ("/staff/exams/{neph}", "GET"),
     ("/accounts/candidates", "POST"), ("/accounts/activation/preview", "POST"),
     ("/accounts/activation/resend", "POST"), ("/sessions/refresh", "POST"), ("/sessions/mfa", "POST"),
@@ -1350,6 +1358,12 @@ def measure_queue_administration(bench: Bench, agent: dict[str, str], number: st
     _check(mine["authority"] == "DDT-69", f"queue: {mine}")
     queue = bench.measured("GET /staff/queues/{authority}", "get", "/staff/queues/DDT-69", headers=admin)
     _check(queue["authority"] == "DDT-69", f"queue: {queue}")
+    noted = bench.measured("POST /staff/requests/{request_id}/notes", "post", f"/staff/requests/{number}/notes",
+                           {"text": "Appelé l'auto-école."}, agent, status=201)
+    _check(noted["text"] == "Appelé l'auto-école.", f"note: {noted}")
+    notes = bench.measured("GET /staff/requests/{request_id}/notes", "get", f"/staff/requests/{number}/notes",
+                           headers=agent)
+    _check(len(notes["notes"]) == 1, f"notes: {notes}")
     reads = bench.measured("GET /staff/requests/{request_id}/reads", "get", f"/staff/requests/{number}/reads",
                            headers=admin)
     _check(len(reads["reads"]) >= 1, f"reads: {reads}")

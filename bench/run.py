@@ -93,6 +93,29 @@ def run_neph_contention() -> dict[str, Any]:
 
 # --- report ------------------------------------------------------------------------------------
 
+# The agent's journey for one request (issue 20): what the console calls, in order, and the keys.
+JOURNEY_PIECES = 3
+JOURNEY = [("Open the console", "GET /me"), ("The queue's state", "GET /staff/queue"),
+           ("`S`: the next request, held", "POST /staff/claims"), ("The reasons (once a session)", "GET /staff/reasons"),
+           ("Its notes", "GET /staff/requests/{request_id}/notes"),
+           *[(f"`N`: piece {n + 1} in the page", "GET /staff/requests/{request_id}/documents/{document}")
+             for n in range(JOURNEY_PIECES)],
+           ("`V`, `Entrée`: validated", "POST /staff/requests/{request_id}/decision (validate)")]
+# Two actions decide once the agent has looked; 50 calls at DynamoDB's few milliseconds each stay a
+# fraction of a second of the minute an agent spends on a request.
+JOURNEY_TARGET_ACTIONS, JOURNEY_TARGET_CALLS = 2, 50
+
+
+def agent_journey(aws: dict[str, Any]) -> dict[str, Any]:
+    counts = {row["operation"]: row["count"] for row in aws["operations"]}
+    steps = [(step, operation, counts[operation]) for step, operation in JOURNEY]
+    calls = sum(count for _, _, count in steps)
+    decision_actions = 2
+    return {"steps": steps, "calls": calls, "decision_actions": decision_actions,
+            "actions": 1 + JOURNEY_PIECES + decision_actions,
+            "ok": decision_actions <= JOURNEY_TARGET_ACTIONS and calls <= JOURNEY_TARGET_CALLS}
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -292,6 +315,24 @@ def render(info: dict[str, Any], cold: dict[str, Any], aws: dict[str, Any], pdf:
             + ", ".join(f"`{name}`" for name in aws["unmeasured"]) + ".")
     else:
         add("Every route and event handler of the app is measured.")
+    add("")
+    journey = agent_journey(aws)
+    add("### One request, from \"open the console\" to \"decision recorded\" (issue 20)")
+    add("")
+    add("What the console calls for an agent who opens it, takes the next request (`S`), looks at its "
+        f"{JOURNEY_PIECES} pieces in the page (`N` each) and validates it (`V`, `Entrée`): each call's AWS calls "
+        "from the table above. The key presses are the ones `tests/browser/test_workbench.py` makes; "
+        f"**targets**: at most {JOURNEY_TARGET_ACTIONS} actions after the review (the decision) and at most "
+        f"{JOURNEY_TARGET_CALLS} AWS calls in all.")
+    add("")
+    add("| Step | API call | AWS calls |")
+    add("|---|---|---|")
+    for step, operation, count in journey["steps"]:
+        add(f"| {step} | {operation} | {count} |")
+    add(f"| **Total** | {len(journey['steps'])} API calls | **{journey['calls']}** |")
+    add("")
+    add(f"Actions after the review: {journey['decision_actions']} (`V`, `Entrée`); in all, from the queue: "
+        f"{journey['actions']} key presses. {verdict(journey['ok'])}.")
     add("")
 
     add("## 3. The attestation d'inscription (PDF) and its verification")

@@ -408,6 +408,8 @@ MAIN_TABLE = Table(
         " is the agent's own; deleted in the decision's transaction on condition it is still theirs",
         "agents' reads of a request and its documents: Put pk=REQUEST#<number>, sk=READ#<time>#<agent>#<what>;"
         " Query sk begins_with READ# (administrators)",
+        "agents' private notes on a request: Put pk=REQUEST#<number>, sk=NOTE#<time>#<id> (one item per note,"
+        " on condition it is new); Query sk begins_with NOTE# (the agents of the request's authority)",
         "an authority's decisions per day: Update pk=STATS#INSTRUCTION#<authority>, sk=DAY#<date> by the"
         " statistics worker from the committed decision event, never in the decision's transaction (ADD"
         " decisions, <kind>, delays_h<edge> buckets); Query sk BETWEEN two days (queue health)",

@@ -4,7 +4,10 @@
 // (POST /staff/claims), the claimed request with its documents (a one-minute link each, GET
 // /staff/requests/{id}/documents/{document}), pre-checks and history; extend or release the claim;
 // decide (POST /staff/requests/{id}/decision: valider, complement with the documents to replace
-// and reasons, rejeter with reasons; GET /staff/reasons), after a confirmation step.
+// and reasons, rejeter with reasons; GET /staff/reasons), after a confirmation step that repeats
+// each pre-check "À vérifier" to tick (acknowledged); then the next request opens by itself unless
+// the agent unticks "Ouvrir la demande suivante". Private notes (GET/POST .../notes). Single-key
+// shortcuts (S, V, C, R, L, N, P) that a toggle turns off.
 // Prefecture administrators: the queues of their authorities (GET /staff/queues/{authority}), who
 // read a request (GET .../reads), the dead letters and their redrive.
 // The requests this tab claimed are remembered in sessionStorage, so that the agent can go back
@@ -86,7 +89,7 @@
   /** The page cannot be used by this account: say why and where to go. */
   function noAccess(title, text, link, linkText) {
     byId("chargement").hidden = true;
-    ["bloc-file", "bloc-demande", "bloc-admin"].forEach((id) => { byId(id).hidden = true; });
+    ["bloc-file", "bloc-demande", "bloc-admin", "bloc-raccourcis"].forEach((id) => { byId(id).hidden = true; });
     view = null;
     byId("titre-acces").textContent = title;
     byId("texte-acces").textContent = text;
@@ -194,19 +197,22 @@
 
   // --- Claiming ---------------------------------------------------------------------------
 
-  byId("prendre-suivante").addEventListener("click", async () => {
-    const button = byId("prendre-suivante");
+  /** POST /staff/claims: the next request of the queue, shown held; `done` (the previous decision's
+   *  message, when the agent goes on from one request to the next) is said first. */
+  async function claimNext(button, done) {
     if (button.disabled) return;
-    Permis.showMessage(byId("avis"), "");
+    Permis.showMessage(byId("avis"), done || "", done ? "succes" : null);
     Permis.busy(button, true, "Recherche de la demande suivante…");
     const result = await Permis.callApi("/staff/claims", { method: "POST", body: {}, token: true });
     Permis.busy(button, false);
     if (refused(result)) return;
     if (!result.ok) {
+      if (done) showQueue(done, "succes");
       Permis.showMessage(byId("etat-file"), result.data.message, "echec");
       return;
     }
     if (!result.data.request) {
+      if (done) showQueue(done + " Votre file est vide : plus de demande à ouvrir.", "succes");
       byId("file-vide").hidden = false;
       Permis.showMessage(byId("etat-file"), "Aucune demande en attente dans votre file : revenez plus tard ou actualisez.", "info");
       loadQueue(true);
@@ -214,7 +220,9 @@
     }
     hold(result.data.request.request_id, true);
     showRequest(result.data.request, result.data.message);
-  });
+  }
+
+  byId("prendre-suivante").addEventListener("click", () => claimNext(byId("prendre-suivante")));
 
   byId("actualiser").addEventListener("click", () => loadQueue(false));
 
@@ -318,21 +326,79 @@
         el("strong", { text: check.label }), check.detail ? el("span", { text: " : " + check.detail }) : null);
     }));
 
+    // A list rather than a table: it stays readable in the narrow column beside the viewer.
     byId("tableau-pieces").replaceChildren(r.documents.length
-      ? table("Pièces de la demande " + r.request_id, ["Pièce", "État", "Consulter"], r.documents.map((piece) => [
-        piece.label,
-        el("span", {}, badge(piece.state_label, DOCUMENT_STATES[piece.state]),
-          piece.refusal ? el("span", { className: "fr-text--sm", text: " " + piece.refusal }) : null),
-        piece.can_open ? openButton(piece) : el("span", { className: "fr-text--sm", text: "Non consultable" }),
-      ]), true)
+      ? el("ul", { className: "console-pieces", "aria-label": "Pièces de la demande " + r.request_id },
+        r.documents.map((piece) => el("li", { className: "console-piece-ligne" },
+          el("p", { className: "fr-mb-1v" }, el("strong", { text: piece.label }), " ",
+            badge(piece.state_label, DOCUMENT_STATES[piece.state]),
+            piece.refusal ? el("span", { className: "fr-text--sm", text: " " + piece.refusal }) : null),
+          piece.can_open ? openButton(piece)
+            : el("p", { className: "fr-text--sm fr-mb-0", text: piece.document === "ephoto"
+              ? "Un code, pas un fichier : la photo et la signature sont chez l'opérateur ePhoto" : "Non consultable" }))))
       : el("p", { text: "Aucune pièce jointe." }));
 
     byId("tableau-historique").replaceChildren(r.history.length
       ? table("Historique de la demande " + r.request_id, ["Date", "Statut", "Par", "Motif"], r.history.map((row) => [
-        Permis.formatDate(row.at, true), row.to_label, row.actor_label, row.reason || "—"]), true)
+        Permis.formatDate(row.at, true), row.to_label, row.actor_label, historyReason(row)]), true)
       : el("p", { text: "Aucun historique." }));
     drawDocumentsChoice();
   }
+
+  /** The history's last column: the reason given to the filer, and for a validation the points
+   *  "À vérifier" the agent confirmed having checked (agents only). */
+  function historyReason(row) {
+    if (!row.acknowledged || !row.acknowledged.length) return row.reason || "—";
+    return el("span", {}, row.reason ? row.reason + " " : "", el("strong", { text: "Points vérifiés par l'agent : " }),
+      row.acknowledged.join(" ; "));
+  }
+
+  // --- Private notes -----------------------------------------------------------------------
+
+  async function loadNotes() {
+    const id = current.request_id;
+    const result = await Permis.callApi("/staff/requests/" + encodeURIComponent(id) + "/notes", { token: true });
+    if (refused(result) || !current || current.request_id !== id) return;
+    if (!result.ok) {
+      Permis.showMessage(byId("etat-notes"), result.data.message, "echec");
+      return;
+    }
+    drawNotes(result.data.notes);
+  }
+
+  function drawNotes(notes) {
+    byId("liste-notes").replaceChildren(notes.length
+      ? el("ul", { className: "console-notes" }, notes.map((note) => el("li", { className: "carte fr-mb-1w" },
+        el("p", { className: "fr-text--xs fr-mb-1v", text: Permis.formatDate(note.at, true) + " – " + note.agent_name }),
+        el("p", { className: "fr-mb-0 console-note", text: note.text }))))
+      : el("p", { className: "fr-text--sm", text: "Aucune note pour le moment." }));
+  }
+
+  const noteForm = byId("formulaire-note");
+  noteForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!current) return;
+    Permis.clearErrors(noteForm);
+    const problems = Permis.checkRequired(noteForm);
+    if (problems.length) {
+      Permis.showErrors(noteForm, Permis.formErrors(problems));
+      return;
+    }
+    const button = byId("ajouter-note");
+    if (button.disabled) return;
+    Permis.busy(button, true, "Enregistrement…");
+    const result = await Permis.callApi("/staff/requests/" + encodeURIComponent(current.request_id) + "/notes",
+      { method: "POST", body: { text: byId("note").value }, token: true });
+    Permis.busy(button, false);
+    if (refused(result)) return;
+    if (!result.ok) {
+      Permis.showErrors(noteForm, result.data);
+      return;
+    }
+    noteForm.reset();
+    Permis.showMessage(byId("etat-notes"), "Note enregistrée.", "succes");
+    loadNotes();
+  });
 
   // The pre-checks in one line: a badge that says whether the agent has something to look at (the
   // DSFR shows badges in capitals), then every kind counted, so that it never contradicts the list:
@@ -356,8 +422,9 @@
     const holder = el("span", { className: "console-piece" });
     const button = el("button", {
       type: "button", className: "fr-btn fr-btn--sm fr-btn--secondary fr-icon-eye-line fr-btn--icon-left",
-      text: "Ouvrir", "aria-label": "Ouvrir la pièce : " + piece.label,
+      text: "Ouvrir", "aria-label": "Ouvrir la pièce : " + piece.label, "data-piece": piece.document,
     });
+    let openings = 0;
     button.addEventListener("click", async () => {
       if (button.disabled) return;
       Permis.busy(button, true, "Ouverture…");
@@ -369,6 +436,7 @@
         Permis.showMessage(byId("etat-demande"), result.data.message, "echec");
         return;
       }
+      showInViewer(piece, result.data);
       const link = el("a", {
         className: "fr-link fr-icon-download-line fr-link--icon-left", href: result.data.url,
         text: "Télécharger « " + piece.label + " »",
@@ -377,12 +445,13 @@
       });
       const hint = el("span", { className: "fr-hint-text", text: "Lien valable une minute, jusqu'à "
         + new Date(result.data.expires_at).toLocaleTimeString("fr-FR", { timeZone: "Europe/Paris" }) });
-      holder.replaceChildren(link, hint);
+      const opening = ++openings;
+      holder.replaceChildren(button, link, hint);
       link.focus();
-      // After its minute the link no longer works: offer the button again.
+      // After its minute the link no longer works: only the button again (unless opened since).
       const left = Math.max(new Date(result.data.expires_at).getTime() - Date.now(), 5000);
       setTimeout(() => {
-        if (!holder.isConnected) return;
+        if (!holder.isConnected || opening !== openings) return;
         holder.replaceChildren(button);
         button.textContent = "Ouvrir de nouveau";
         if (document.activeElement === link) button.focus();
@@ -392,14 +461,68 @@
     return holder;
   }
 
+  // --- The document viewer: the piece in the page, beside the checks ---------------------------
+  // Images in <img> with zoom and quarter turns; PDFs in a frame. Both from the link of a minute
+  // the API gives (view_url, served inline), so each view is a read the API recorded.
+
+  const viewer = { piece: null, zoom: 1, turns: 0 };
+
+  function showInViewer(piece, file) {
+    viewer.piece = piece.document;
+    viewer.zoom = 1;
+    viewer.turns = 0;
+    const frame = byId("cadre-piece");
+    const image = file.content_type !== "application/pdf";
+    byId("titre-visionneuse").textContent = "Pièce affichée : " + piece.label;
+    byId("outils-image").hidden = !image;
+    frame.replaceChildren(image
+      ? el("img", { src: file.view_url, alt: piece.label + " (demande " + current.request_id + ")", id: "image-piece" })
+      : el("iframe", { src: file.view_url, title: piece.label + " (PDF)", className: "visionneuse-pdf" }));
+    drawViewer();
+    byId("visionneuse").hidden = false;
+  }
+
+  function drawViewer() {
+    const image = byId("image-piece");
+    if (!image) return;
+    // Zoom by width, so that the frame scrolls over the enlarged piece; quarter turns by transform.
+    image.style.width = Math.round(viewer.zoom * 100) + "%";
+    image.style.transform = "rotate(" + viewer.turns * 90 + "deg)";
+    byId("etat-visionneuse").textContent = "Zoom " + Math.round(viewer.zoom * 100) + " %"
+      + (viewer.turns % 4 ? ", tournée de " + (viewer.turns % 4) * 90 + "°" : "");
+  }
+
+  byId("zoom-plus").addEventListener("click", () => { viewer.zoom = Math.min(viewer.zoom * 1.5, 6); drawViewer(); });
+  byId("zoom-moins").addEventListener("click", () => { viewer.zoom = Math.max(viewer.zoom / 1.5, 0.5); drawViewer(); });
+  byId("tourner").addEventListener("click", () => { viewer.turns += 1; drawViewer(); });
+
+  /** The next (step 1) or previous (-1) piece that can be seen, shown in the viewer. */
+  function moveDocument(step) {
+    const buttons = Array.from(byId("tableau-pieces").querySelectorAll("button[data-piece]"));
+    if (!buttons.length) return;
+    const openable = current.documents.filter((piece) => piece.can_open).map((piece) => piece.document);
+    const at = openable.indexOf(viewer.piece);
+    const next = at < 0 ? (step > 0 ? 0 : openable.length - 1) : (at + step + openable.length) % openable.length;
+    const button = buttons.find((one) => one.dataset.piece === openable[next]);
+    if (button) button.click();
+  }
+
   function showRequest(request, message) {
     current = request;
     show("demande");
     resetDecision();
     drawRequest();
+    viewer.piece = null;
+    byId("visionneuse").hidden = true;
+    byId("cadre-piece").replaceChildren();
+    noteForm.reset();
+    Permis.clearErrors(noteForm);
+    Permis.showMessage(byId("etat-notes"), "");
+    byId("liste-notes").replaceChildren();
     Permis.showMessage(byId("etat-demande"), message || "", message ? "info" : null);
     byId("titre-demande").focus();
     loadReasons();
+    loadNotes();
   }
 
   byId("retour-file").addEventListener("click", () => showQueue(current && current.claim && current.claim.mine
@@ -566,15 +689,61 @@
     const who = current.candidate_name;
     byId("texte-confirmation").textContent = "Vous allez " + DECISION_WORDS[body.decision] + " la demande "
       + current.request_id + " (" + who + ")." + (body.decision === "rejeter" ? " Un rejet est définitif." : "")
-      + (body.decision === "valider" && current.procedure === "inscription" ? " Le NEPH sera attribué." : "");
+      + (body.decision === "valider" && current.procedure === "inscription" ? nephSentence() : "");
     const list = body.decision === "rejeter" ? reasons && reasons.rejection : reasons && reasons.complement;
     byId("detail-confirmation").replaceChildren(
       ...body.documents.map((code) => el("li", { text: "Pièce à remplacer : " + label(current.documents, code) })),
       ...body.reasons.map((code) => el("li", { text: "Motif : " + label(list, code) })),
       ...(body.comment ? [el("li", { text: "Précisions : " + body.comment })] : []));
+    const toVerify = drawVerifications(body.decision);
     byId("bloc-confirmation").hidden = false;
-    byId("titre-confirmation").focus();
+    // One more action decides (Entrée on the focused button); a point to verify is ticked first.
+    (toVerify.length ? byId("verification-0") : byId("confirmer-decision")).focus();
   });
+
+  /** What a registration's validation does with the NEPH: the person's own, or a new one. */
+  function nephSentence() {
+    const check = current.pre_checks.find((one) => one.code === "neph");
+    return check && check.ok !== true ? " Cette identité a déjà un NEPH : le candidat le garde."
+      : " Un NEPH sera attribué.";
+  }
+
+  /** A validation repeats each pre-check "À vérifier" in the confirmation, each to tick; returns them. */
+  function drawVerifications(decision) {
+    const toVerify = decision === "valider" ? current.pre_checks.filter((check) => check.ok === false) : [];
+    byId("erreur-acknowledged").textContent = "";
+    byId("champ-verifications").classList.remove("fr-fieldset--error");
+    byId("choix-verifications").replaceChildren(...toVerify.map((check, index) => {
+      const id = "verification-" + index;
+      return el("div", { className: "fr-fieldset__element" },
+        el("div", { className: "fr-checkbox-group" },
+          el("input", { type: "checkbox", id, name: "verification", value: check.code, "aria-describedby": "erreur-acknowledged" }),
+          el("label", { className: "fr-label", for: id, text: "J'ai vérifié : " + check.label },
+            el("span", { className: "fr-hint-text", text: check.detail }))));
+    }));
+    byId("champ-verifications").hidden = !toVerify.length;
+    return toVerify;
+  }
+
+  function acknowledged() {
+    return Array.from(document.querySelectorAll('#choix-verifications input[name="verification"]:checked'))
+      .map((box) => box.value);
+  }
+
+  /** Every point to verify ticked, else says which is not and puts the focus on it. */
+  function verificationsDone() {
+    const left = Array.from(document.querySelectorAll('#choix-verifications input[name="verification"]'))
+      .filter((box) => !box.checked);
+    document.querySelectorAll('#choix-verifications input').forEach((box) => box.removeAttribute("aria-invalid"));
+    if (!left.length) return true;
+    byId("erreur-acknowledged").textContent = left.length > 1
+      ? "Cochez les " + left.length + " points signalés après les avoir vérifiés : la demande ne peut pas être validée avant."
+      : "Cochez le point signalé après l'avoir vérifié : la demande ne peut pas être validée avant.";
+    byId("champ-verifications").classList.add("fr-fieldset--error");
+    left.forEach((box) => box.setAttribute("aria-invalid", "true"));
+    left[0].focus();
+    return false;
+  }
 
   byId("modifier-decision").addEventListener("click", () => {
     byId("bloc-confirmation").hidden = true;
@@ -585,7 +754,9 @@
   byId("confirmer-decision").addEventListener("click", async () => {
     const button = byId("confirmer-decision");
     if (button.disabled || !current) return;
+    if (!verificationsDone()) return;
     const body = payload();
+    if (body.decision === "valider") body.acknowledged = acknowledged();
     Permis.busy(button, true, "Enregistrement…");
     const result = await Permis.callApi("/staff/requests/" + encodeURIComponent(current.request_id) + "/decision",
       { method: "POST", body, token: true });
@@ -600,11 +771,80 @@
         byId("retour-conflit").hidden = false;
         form.querySelectorAll("fieldset input, textarea, #verifier-decision").forEach((control) => { control.disabled = true; });
       }
+      if (result.data && result.data.code === "checks_not_acknowledged") await reexamine();
       Permis.showErrors(form, result.data);
       return;
     }
     hold(current.request_id, false);
-    showQueue(result.data.message + " (demande " + result.data.request_id + ")", "succes");
+    const done = result.data.message + " (demande " + result.data.request_id + ").";
+    if (byId("enchainer").checked) claimNext(byId("confirmer-decision"), done);
+    else showQueue(done, "succes");
+  });
+
+  /** The request read again (a check may have changed since it was opened), the decision kept. */
+  async function reexamine() {
+    const result = await Permis.callApi("/staff/requests/" + encodeURIComponent(current.request_id), { token: true });
+    if (!result.ok) return;
+    current = result.data;
+    drawRequest();
+  }
+
+  // "Ouvrir la demande suivante après chaque décision": remembered on this computer.
+  const CHAIN_KEY = "permis.console.enchainer";
+  byId("enchainer").checked = localStorage.getItem(CHAIN_KEY) !== "non";
+  byId("enchainer").addEventListener("change", () => {
+    localStorage.setItem(CHAIN_KEY, byId("enchainer").checked ? "oui" : "non");
+  });
+
+  // --- Keyboard shortcuts ---------------------------------------------------------------------
+  // Single keys, as agents who decide hundreds of requests a day expect; off while typing text,
+  // with a modifier, and altogether with the toggle (remembered on this computer).
+
+  const SHORTCUTS_KEY = "permis.console.raccourcis";
+  byId("raccourcis-actifs").checked = localStorage.getItem(SHORTCUTS_KEY) !== "non";
+  byId("raccourcis-actifs").addEventListener("change", () => {
+    localStorage.setItem(SHORTCUTS_KEY, byId("raccourcis-actifs").checked ? "oui" : "non");
+  });
+
+  function typing(target) {
+    if (!target || !target.tagName) return false;
+    if (target.isContentEditable || target.tagName === "TEXTAREA" || target.tagName === "SELECT") return true;
+    return target.tagName === "INPUT" && !["checkbox", "radio", "button", "submit"].includes(target.type);
+  }
+
+  /** Chooses a decision as a click on its radio would, then `then()`. */
+  function choose(value, then) {
+    const radio = byId("decision-" + value);
+    if (radio.disabled) return;
+    radio.checked = true;
+    radio.dispatchEvent(new Event("change", { bubbles: true }));
+    then();
+  }
+
+  const QUEUE_KEYS = { s: () => byId("prendre-suivante").click() };
+  const REQUEST_KEYS = {
+    v: () => choose("valider", () => form.requestSubmit(byId("verifier-decision"))),
+    c: () => choose("complement", () => {
+      const first = byId("choix-documents").querySelector("input");
+      (first || byId("decision-complement")).focus();
+    }),
+    r: () => choose("rejeter", () => {
+      const first = byId("choix-motifs").querySelector("input");
+      (first || byId("decision-rejeter")).focus();
+    }),
+    l: () => { if (!byId("liberer").disabled) byId("liberer").click(); },
+    n: () => moveDocument(1),
+    p: () => moveDocument(-1),
+  };
+
+  document.addEventListener("keydown", (event) => {
+    if (!byId("raccourcis-actifs").checked || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing(event.target) || !me || !INSTRUCTORS.includes(me.role)) return;
+    const keys = view === "file" ? QUEUE_KEYS : view === "demande" ? REQUEST_KEYS : {};
+    const action = keys[event.key.toLowerCase()];
+    if (!action) return;
+    event.preventDefault();
+    action();
   });
 
   // --- Administrators ------------------------------------------------------------------------
@@ -762,6 +1002,7 @@
       await loadAdmin(false);
       return;
     }
+    byId("bloc-raccourcis").hidden = false;
     show("file");
     drawHeld();
     await loadQueue(false);

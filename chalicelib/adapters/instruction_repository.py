@@ -21,7 +21,7 @@ from chalicelib.adapters.dynamo import from_item, to_item
 from chalicelib.domain.instruction import MAX_ORDER
 
 if TYPE_CHECKING:
-    from chalicelib.domain.instruction import Claim
+    from chalicelib.domain.instruction import Claim, Note
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
@@ -121,12 +121,15 @@ def _claim(item: dict[str, Any]) -> "Claim":
 
 CLAIM_SORT = "CLAIM"
 READ_PREFIX = "READ#"
+NOTE_PREFIX = "NOTE#"
 
 
 class DynamoInstructionRecords:
     """What instruction writes besides the request (access patterns in chalicelib/resources.py):
       REQUEST#<number> / CLAIM                  who holds the request now, until when (the queue lease)
       REQUEST#<number> / READ#<time>#<agent>    an agent read the request or one of its documents
+      REQUEST#<number> / NOTE#<time>#<id>       an agent's private note (one item each: a request's
+                                                notes never grow one item; purged with the request)
     """
 
     def __init__(self, dynamodb_client, table_name: str):
@@ -211,12 +214,31 @@ class DynamoInstructionRecords:
             "at": at.isoformat()}))
 
     def reads(self, request_id: str) -> list[dict[str, Any]]:
+        return self._prefixed(request_id, READ_PREFIX)
+
+    def put_note(self, note: "Note") -> None:
+        self._db.put_item(TableName=self._table, ConditionExpression="attribute_not_exists(pk)", Item=to_item({
+            "pk": f"REQUEST#{note.request_id}", "sk": f"{NOTE_PREFIX}{note.at.isoformat()}#{note.note_id}",
+            "entity": "note", "note_id": note.note_id, "authority": note.authority, "agent_id": note.agent_id,
+            "agent_name": note.agent_name, "text": note.text, "at": note.at.isoformat()}))
+
+    def notes(self, request_id: str) -> list["Note"]:
+        from datetime import datetime
+
+        from chalicelib.domain.instruction import Note
+
+        return [Note(note_id=row["note_id"], request_id=request_id, authority=row["authority"],
+                     agent_id=row["agent_id"], agent_name=row["agent_name"], text=row["text"],
+                     at=datetime.fromisoformat(row["at"])) for row in self._prefixed(request_id, NOTE_PREFIX)]
+
+    def _prefixed(self, request_id: str, prefix: str) -> list[dict[str, Any]]:
+        """Every item of the request's partition whose sort key starts with `prefix`, oldest first."""
         items, start = [], None
         while True:
             page = self._db.query(TableName=self._table, ConsistentRead=True,
-                                  KeyConditionExpression="pk = :pk AND begins_with(sk, :read)",
+                                  KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
                                   ExpressionAttributeValues={":pk": {"S": f"REQUEST#{request_id}"},
-                                                             ":read": {"S": READ_PREFIX}},
+                                                             ":prefix": {"S": prefix}},
                                   **({"ExclusiveStartKey": start} if start else {}))
             items += [from_item(item) for item in page["Items"]]
             start = page.get("LastEvaluatedKey")

@@ -263,7 +263,7 @@ class DynamoRequestsRepository:
         items: list[dict[str, Any]] = [{"Put": {"TableName": self._table, "Item": _item(request), **condition}}]
         for number, transition in enumerate(transitions):
             row = {"pk": f"REQUEST#{request.request_id}", "sk": f"HISTORY#{transition.at.isoformat()}#{number:02d}",
-                   "entity": "history", **transition.model_dump(mode="json")}
+                   "entity": "history", **transition.model_dump(mode="json", exclude_defaults=True)}
             items.append({"Put": {"TableName": self._table, "Item": to_item(row),
                                   "ConditionExpression": "attribute_not_exists(pk)"}})
         items += [outbox_put(self._table, event) for event in events]
@@ -280,7 +280,8 @@ class DynamoRequestsRepository:
                                 ExpressionAttributeValues={":pk": {"S": f"REQUEST#{request_id}"},
                                                            ":history": {"S": "HISTORY#"}})
         rows = [from_item(item) for item in answer["Items"]]
-        return [Transition.model_validate({k: row.get(k) for k in Transition.model_fields}) for row in rows]
+        return [Transition.model_validate({**{k: row.get(k) for k in Transition.model_fields},
+                                           "acknowledged": tuple(row.get("acknowledged") or ())}) for row in rows]
 
     def mark_reminded(self, request: Request, event: OutboxEvent) -> list[dict[str, Any]]:
         """The reminder does not change the request's version: a candidate validating the page

@@ -88,7 +88,7 @@ def instruction_service():
     table = settings.table_name("main")
     return Instruction(requests_service(), DynamoNephRegistry(client("dynamodb"), table),
                        DynamoInstructionRecords(client("dynamodb"), table), SqsInstructionQueues(client("sqs")),
-                       presign=presigned_download, decisions=statistics().decisions)
+                       presign=presigned_download, open_link=presigned_inline, decisions=statistics().decisions)
 
 
 def exams_service():

@@ -387,6 +387,8 @@ class HistoryRow(Model):
                                          "Instructeur DDT...) ou « Automatiquement » quand personne ne l'a fait")
     at: datetime
     reason: str | None
+    acknowledged: list[str] = Field(default_factory=list, description="Agents seulement : les contrôles « À "
+                                    "vérifier » que l'agent a confirmé avoir vérifiés avant de valider")
 
 
 class History(Model):
@@ -407,12 +409,13 @@ def history_rows(rows, audience) -> list[HistoryRow]:
     "Automatiquement"."""
     from chalicelib.domain.accounts import ROLE_LABELS
     from chalicelib.domain.procedures import SYSTEM_ACTOR
-    from chalicelib.domain.status_texts import AUTOMATIC_ACTOR_LABEL, status_label
+    from chalicelib.domain.status_texts import AUTOMATIC_ACTOR_LABEL, Audience, status_label
 
     return [HistoryRow(
         from_status=t.from_status.value if t.from_status else None,
         from_label=status_label(t.from_status, audience) if t.from_status else None, to_status=t.to_status.value,
         to_label=status_label(t.to_status, audience), at=t.at, reason=t.reason,
+        acknowledged=list(t.acknowledged) if audience is Audience.AGENT else [],
         actor_label=AUTOMATIC_ACTOR_LABEL if t.actor_role == SYSTEM_ACTOR
         else ROLE_LABELS.get(t.actor_role, str(t.actor_role)))
         for t in rows]

@@ -78,6 +78,27 @@ class DecisionInput(Model):
     comment: str | None = Field(default=None, max_length=2000, description="Texte libre, exigé avec le motif « autre »")
     documents: list[str] = Field(default_factory=list, max_length=20,
                                  description="Complément : les pièces à remplacer")
+    acknowledged: list[str] = Field(default_factory=list, max_length=10,
+                                    description="Validation : les codes des contrôles « À vérifier » (ok false) que "
+                                                "vous avez vérifiés ; tant qu'un manque, la validation est refusée "
+                                                "(422 checks_not_acknowledged, chaque point dans details)")
+
+
+class NoteInput(Model):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(max_length=4000, description="La note (2000 caractères au plus), vue des seuls agents du "
+                                                   "service qui instruit la demande")
+
+
+class NoteView(Model):
+    note_id: str
+    agent_name: str
+    at: datetime
+    text: str
+
+
+class Notes(Model):
+    notes: list[NoteView]
 
 
 class Message(Model):
@@ -193,12 +214,19 @@ def examine(caller: Profile, request_id: str) -> StaffRequestView:
     return staff_view(wiring.instruction_service().examine(caller, request_id), caller)
 
 
+class StaffFile(Download):
+    view_url: str = Field(description="Le même fichier, affiché dans la page (inline) : une image dans <img>, un "
+                                      "PDF dans un cadre ; lien d'une minute lui aussi")
+    content_type: str = Field(description="image/jpeg, image/png ou application/pdf")
+
+
 @route(blueprint, "/staff/requests/{request_id}/documents/{document}", summary="Ouvrir une pièce (lien d'une minute)",
-       tags=TAGS, response_model=Download, errors=(404,), roles=INSTRUCTORS,
-       description="La consultation de la pièce est enregistrée.")
-def open_document(caller: Profile, request_id: str, document: str) -> Download:
-    url, expires_at = wiring.instruction_service().document_link(caller, request_id, document)
-    return Download(url=url, expires_at=expires_at)
+       tags=TAGS, response_model=StaffFile, errors=(404,), roles=INSTRUCTORS,
+       description="La consultation de la pièce est enregistrée : url la télécharge, view_url l'affiche dans la "
+                   "page.")
+def open_document(caller: Profile, request_id: str, document: str) -> StaffFile:
+    url, view_url, content_type, expires_at = wiring.instruction_service().document_link(caller, request_id, document)
+    return StaffFile(url=url, view_url=view_url, content_type=content_type, expires_at=expires_at)
 
 
 @route(blueprint, "/staff/requests/{request_id}/extend", method="POST", summary="Prolonger ma prise en charge",
@@ -231,17 +259,40 @@ class DecisionAnswer(Model):
        description="Sur une demande que vous avez prise en charge. Valider une inscription attribue le NEPH ; un "
                    "complément nomme les pièces à remplacer et ses motifs ; un rejet, ses motifs. 503 "
                    "neph_exhausted : les numéros NEPH du département sont épuisés pour le mois, rien n'est "
-                   "enregistré (en-tête Retry-After).")
+                   "enregistré (en-tête Retry-After). 422 checks_not_acknowledged : une validation doit "
+                   "nommer dans acknowledged chaque contrôle « À vérifier » (doublon de NEPH possible, identité "
+                   "divergente, âge...) ; ils sont gardés dans l'historique des agents.")
 def decide(caller: Profile, request_id: str, body: DecisionInput) -> DecisionAnswer:
     from chalicelib.domain.instruction import DecisionKind
 
     decided = wiring.instruction_service().decide(caller, request_id, body.version, DecisionKind(body.decision),
-                                                  body.reasons, comment=body.comment, documents=body.documents)
+                                                  body.reasons, comment=body.comment, documents=body.documents,
+                                                  acknowledged=body.acknowledged)
     message = f"Décision enregistrée : {decided.status_label}" + (
         f" ; NEPH {decided.neph}." if decided.neph else ".")
     return DecisionAnswer(request_id=decided.request_id, status=decided.status.value,
                           status_label=decided.status_label, version=decided.version, neph=decided.neph,
                           message=message)
+
+
+def _note_view(note) -> NoteView:
+    return NoteView(note_id=note.note_id, agent_name=note.agent_name, at=note.at, text=note.text)
+
+
+@route(blueprint, "/staff/requests/{request_id}/notes", summary="Les notes internes d'une demande", tags=TAGS,
+       response_model=Notes, errors=(404,), roles=INSTRUCTORS,
+       description="Les notes des agents du service qui instruit la demande, des plus anciennes aux plus récentes ; "
+                   "jamais montrées au demandeur.")
+def notes(caller: Profile, request_id: str) -> Notes:
+    return Notes(notes=[_note_view(note) for note in wiring.instruction_service().notes(caller, request_id)])
+
+
+@route(blueprint, "/staff/requests/{request_id}/notes", method="POST", summary="Ajouter une note interne",
+       tags=TAGS, request_model=NoteInput, response_model=NoteView, errors=(404,), roles=INSTRUCTORS, status=201,
+       description="Quel que soit le statut de la demande, sans la prendre en charge ; 422 note_invalid pour une "
+                   "note vide ou trop longue.")
+def add_note(caller: Profile, request_id: str, body: NoteInput) -> NoteView:
+    return _note_view(wiring.instruction_service().add_note(caller, request_id, body.text))
 
 
 @route(blueprint, "/staff/queue", summary="L'état de ma file", tags=TAGS, response_model=QueueHealthView,

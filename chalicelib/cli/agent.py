@@ -9,6 +9,8 @@ kept in a file only its owner can read.
   permis-agent pieces 261112345678 [--ouvrir identite]
   permis-agent decider 261112345678 valider | complement --piece domicile --motif domicile-ancien
                                            | rejeter --motif doublon [--commentaire "..."]
+                                           valider [--verifie neph]: each check "À vérifier" acknowledged
+  permis-agent notes 261112345678 [--ajouter "texte"]   the agents' private notes
   permis-agent prolonger / liberer 261112345678
   permis-agent file [--service DDT-69]       queue health (administrators: any queue of theirs)
   permis-agent motifs                        the reasons a complement or a rejection can give
@@ -19,7 +21,7 @@ kept in a file only its owner can read.
                  --centre "Lyon Gerland" [--date 2026-12-01] [--aac oui|non]   examiners: record a result
   permis-agent deconnexion
 
-Every listing command (suivante, voir, pieces, file, motifs, consultations, examens, dlq) prints the
+Every listing command (suivante, voir, pieces, notes, file, motifs, consultations, examens, dlq) prints the
 API's answer as JSON with --json, for scripts. Times are Paris time. Help and errors are in French.
 
 Exit codes: 0 done, 1 refused by the service (the message says why), 2 usage or connection error.
@@ -120,6 +122,15 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
 CHECK_MARKS = {True: "OK", False: "À VOIR", None: "info"}
 
 
+def acknowledge_hint(seen: dict[str, Any]) -> list[str]:
+    """How to validate when a check says "À VOIR": each must be named as verified."""
+    codes = [c["code"] for c in seen["pre_checks"] if c["ok"] is False]
+    if not codes:
+        return []
+    return [f"Pour valider après vérification : permis-agent decider {seen['request_id']} valider "
+            + " ".join(f"--verifie {code}" for code in codes)]
+
+
 def show_request(seen: dict[str, Any]) -> str:
     civil = seen["steps"].get("civil_status") or {}
     contact = seen["steps"].get("contact") or {}
@@ -139,6 +150,7 @@ def show_request(seen: dict[str, Any]) -> str:
              "", "Contrôles automatiques",
              table([(CHECK_MARKS[c["ok"]], c["label"], c["detail"]) for c in seen["pre_checks"]],
                    ("", "Contrôle", "Détail")) if seen["pre_checks"] else "(aucun)",
+             *acknowledge_hint(seen),
              "", "Pièces",
              table([(d["document"], d["label"], d["state_label"], d.get("refusal") or "") for d in seen["documents"]],
                    ("Pièce", "Libellé", "État", "Motif de refus"))]
@@ -193,8 +205,14 @@ def decide(api: Api, args) -> str:
     current = api.call("GET", f"/staff/requests/{args.request_id}")
     decided = api.call("POST", f"/staff/requests/{args.request_id}/decision", {
         "version": current["version"], "decision": args.decision, "reasons": args.motif or [],
-        "comment": args.commentaire, "documents": args.piece or []})
+        "comment": args.commentaire, "documents": args.piece or [], "acknowledged": args.verifie or []})
     return decided["message"]
+
+
+def show_notes(answer: dict) -> str:
+    if not answer["notes"]:
+        return "Aucune note sur cette demande."
+    return "\n\n".join(f"{paris(note['at'])} – {note['agent_name']}\n{note['text']}" for note in answer["notes"])
 
 
 def record_result(api: Api, args) -> str:
@@ -276,6 +294,12 @@ def run(args, api: Api, ask_password: Callable[[str], str] = getpass.getpass,
         return show(args, api.call("GET", f"/staff/requests/{args.request_id}"), show_documents)
     if command == "decider":
         return decide(api, args)
+    if command == "notes":
+        if args.ajouter is not None:
+            note = api.call("POST", f"/staff/requests/{args.request_id}/notes", {"text": args.ajouter})
+            return show(args, note, lambda answer: f"Note enregistrée le {paris(answer['at'])} : seuls les agents "
+                                                   "de votre service la voient.")
+        return show(args, api.call("GET", f"/staff/requests/{args.request_id}/notes"), show_notes)
     if command == "prolonger":
         claim = api.call("POST", f"/staff/requests/{args.request_id}/extend")
         return f"Prise en charge prolongée jusqu'à {paris(claim['lease_until'], with_day=False)}."
@@ -305,7 +329,7 @@ def run(args, api: Api, ask_password: Callable[[str], str] = getpass.getpass,
     raise AssertionError(command)
 
 
-LISTINGS = ("suivante", "voir", "pieces", "file", "motifs", "consultations", "examens", "dlq")
+LISTINGS = ("suivante", "voir", "pieces", "notes", "file", "motifs", "consultations", "examens", "dlq")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -340,6 +364,12 @@ def parser() -> argparse.ArgumentParser:
     decision.add_argument("--motif", action="append", help="code d'un motif (permis-agent motifs) ; répétable")
     decision.add_argument("--piece", action="append", help="complément : pièce à remplacer ; répétable")
     decision.add_argument("--commentaire", help="texte libre (exigé avec le motif autre)")
+    decision.add_argument("--verifie", action="append", metavar="CONTROLE",
+                          help="valider : code d'un contrôle « À vérifier » que vous avez vérifié (neph, identity, "
+                               "age...) ; répétable, exigé pour chacun")
+    notes = command("notes", "les notes internes d'une demande, ou en ajouter une")
+    request_number(notes)
+    notes.add_argument("--ajouter", metavar="TEXTE", help="le texte de la note à ajouter (2000 caractères au plus)")
     command("file", "l'état d'une file").add_argument("--service", help="administrateurs : DDT-<département> ou CERT")
     command("motifs", "les motifs de complément et de rejet")
     command("examens", "inscriptions et résultats d'un NEPH (inspecteurs)").add_argument(

@@ -192,6 +192,21 @@ class PreCheck:
     ok: bool | None
     detail: str
 
+    @property
+    def to_verify(self) -> bool:
+        return self.ok is False
+
+    def statement(self) -> str:
+        """What the agent confirmed having looked at, as the history keeps it."""
+        return f"{self.label} : {self.detail}"
+
+
+def unacknowledged(checks: list[PreCheck], acknowledged: list[str]) -> list[PreCheck]:
+    """The checks "À vérifier" a validation has not said it looked at. A validation must name each
+    (`acknowledged`, by code): a possible duplicate NEPH, a diverging identity or a too-young
+    candidate is then a choice the agent made, not a warning they scrolled past."""
+    return [check for check in checks if check.to_verify and check.code not in acknowledged]
+
 
 def pre_checks(request, documents: dict[str, dict], *, ephoto_owner: str | None, existing_neph: str | None,
                day: date) -> list[PreCheck]:
@@ -267,6 +282,34 @@ def pre_checks(request, documents: dict[str, dict], *, ephoto_owner: str | None,
                                "Identique à celle de la demande (validée par le candidat)."
                                if request.mandate is Mandate.NONE else "Demande faite par le candidat lui-même."))
     return checks
+
+
+# --- private notes ----------------------------------------------------------------------------
+
+NOTE_MAX_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Note:
+    """An agent's note on a request, for the agents of the request's authority only (never the
+    filer's): what they checked, who they called, what to look at next time."""
+
+    note_id: str
+    request_id: str
+    authority: str
+    agent_id: str
+    agent_name: str
+    text: str
+    at: datetime
+
+
+def note_problem(text: str) -> str | None:
+    """Why a note's text cannot be kept, in French; None when it can."""
+    if not text.strip():
+        return "Écrivez la note avant de l'enregistrer."
+    if len(text) > NOTE_MAX_CHARS:
+        return f"Une note fait au plus {NOTE_MAX_CHARS} caractères ({len(text)} ici) : raccourcissez-la."
+    return None
 
 
 # --- who instructs what ------------------------------------------------------------------------

@@ -322,6 +322,9 @@ class Transition(Model):
     actor_role: Role | Literal["systeme"]
     at: datetime
     reason: str | None = None
+    # The pre-checks "À vérifier" the agent confirmed having looked at before validating (their
+    # label and detail as shown): for the agents' history only, never shown to the filer.
+    acknowledged: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _coherent(self) -> "Transition":

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.instruction_repository import DynamoInstructionRecords, DynamoNephRegistry
     from chalicelib.domain.accounts import Profile
     from chalicelib.domain.errors import Unavailable
-    from chalicelib.domain.instruction import Claim, DayOfDecisions, DecisionKind, PreCheck
+    from chalicelib.domain.instruction import Claim, DayOfDecisions, DecisionKind, Note, PreCheck
     from chalicelib.domain.procedures import Transition
     from chalicelib.domain.requests import Request
     from chalicelib.services.requests import Requests
@@ -140,12 +140,14 @@ class Instruction:
 
     def __init__(self, requests: "Requests", registry: "DynamoNephRegistry", records: "DynamoInstructionRecords",
                  queues: "SqsInstructionQueues", presign: Callable[[str, str], str] | None = None,
+                 open_link: Callable[[str, str, str, int], str] | None = None,
                  decisions: Callable[[str, date, date], tuple[list[tuple[date, int]], float | None]] | None = None):
         self.requests = requests
         self.registry = registry
         self.records = records
         self.queues = queues
-        self.presign = presign  # (S3 key, file name) -> a short-lived link
+        self.presign = presign  # (S3 key, file name) -> a short-lived link that downloads
+        self.open_link = open_link  # (S3 key, file name, content type, seconds) -> one shown in the page
         self.decisions = decisions  # (authority, first day, last day) -> (decisions per day, median delay in s)
 
     @property
@@ -268,24 +270,31 @@ class Instruction:
         return self._examine(agent, request, self.records.get_claim(request_id))
 
     def _examine(self, agent: "Profile", request: "Request", claim: "Claim | None") -> Examination:
+        now = self.clock()
+        self._record_read(agent, request.request_id, "demande", now)
+        documents, checks = self._pre_checks(request, now)
+        return Examination(request=request, documents=documents, pre_checks=checks,
+                           claim=claim if claim is not None and claim.active(now) else None,
+                           history=self.requests.repo.history(request.request_id))
+
+    def _pre_checks(self, request: "Request", now: datetime) -> tuple[dict[str, dict[str, Any]], list["PreCheck"]]:
+        """The request's documents and its pre-checks as of now: what the agent is shown, and what a
+        validation checks again (a NEPH given to the same person meanwhile is seen)."""
         from chalicelib.domain.instruction import identity_key, pre_checks
         from chalicelib.domain.requests import candidate_civil_identity
 
-        now = self.clock()
-        self._record_read(agent, request.request_id, "demande", now)
         documents = self.requests.documents.by_type(request.request_id)
         code = (documents.get("ephoto") or {}).get("code")
         civil = candidate_civil_identity(request)
         existing = self.registry.neph_for_identity(identity_key(civil.birth_name, civil.first_names, civil.birth_date)) \
             if civil.birth_date else None
-        checks = pre_checks(request, documents, ephoto_owner=self.requests.repo.ephoto_owner(code) if code else None,
-                            existing_neph=existing if existing != request.neph else None, day=now.date())
-        return Examination(request=request, documents=documents, pre_checks=checks,
-                           claim=claim if claim is not None and claim.active(now) else None,
-                           history=self.requests.repo.history(request.request_id))
+        return documents, pre_checks(request, documents,
+                                     ephoto_owner=self.requests.repo.ephoto_owner(code) if code else None,
+                                     existing_neph=existing if existing != request.neph else None, day=now.date())
 
-    def document_link(self, agent: "Profile", request_id: str, document: str) -> tuple[str, datetime]:
-        """A link of a minute to an accepted document; the read is recorded."""
+    def document_link(self, agent: "Profile", request_id: str, document: str) -> tuple[str, str, str, datetime]:
+        """Links of a minute to an accepted document, as (to download, to show in the page, its
+        content type, until when); the read is recorded."""
         from chalicelib.domain.errors import NotFound
         from chalicelib.domain.rules import DocumentType
 
@@ -297,10 +306,12 @@ class Instruction:
                                                  "vérifiée : seules les pièces acceptées s'ouvrent.")
         now = self.clock()
         self._record_read(agent, request_id, f"piece:{document}", now)
-        assert self.presign is not None
-        extension = "pdf" if record.get("content_type") == "application/pdf" else "jpg"
-        return self.presign(record["clean_key"], f"{document}-{request_id}.{extension}"), \
-            now + timedelta(seconds=LINK_SECONDS)
+        assert self.presign is not None and self.open_link is not None
+        content_type = record.get("content_type") or "image/jpeg"
+        name = f"{document}-{request_id}.{'pdf' if content_type == 'application/pdf' else 'jpg'}"
+        return (self.presign(record["clean_key"], name),
+                self.open_link(record["clean_key"], name, content_type, LINK_SECONDS), content_type,
+                now + timedelta(seconds=LINK_SECONDS))
 
     def _record_read(self, agent: "Profile", request_id: str, what: str, now: datetime) -> None:
         self.records.record_read(request_id, agent.account_id, agent.display_name(), agent.role.value, what, now)
@@ -308,7 +319,10 @@ class Instruction:
     # --- deciding --------------------------------------------------------------------------
 
     def decide(self, agent: "Profile", request_id: str, version: int, kind: "DecisionKind", reasons: list[str],
-               comment: str | None = None, documents: list[str] | None = None) -> "Request":
+               comment: str | None = None, documents: list[str] | None = None,
+               acknowledged: list[str] | None = None) -> "Request":
+        """`acknowledged`: the codes of the pre-checks "À vérifier" the agent has looked at; a
+        validation is refused (422 checks_not_acknowledged) while one is not named."""
         from chalicelib.domain import request_events
         from chalicelib.domain.errors import ErrorDetail, InvalidInput
         from chalicelib.domain.instruction import DecisionKind, check_reasons, identity_key, reason_text
@@ -336,6 +350,9 @@ class Instruction:
                                problems)
         claim = self._held_claim(agent, request_id)
         now = self.clock()
+        verified: tuple[str, ...] = ()
+        if kind is DecisionKind.VALIDATE:
+            verified = self._acknowledged_checks(request, now, acknowledged or [])
         reason = None if kind is DecisionKind.VALIDATE else reason_text(kind, reasons, comment)
         update: dict[str, Any] = {"returning": False}
         if kind is DecisionKind.COMPLEMENT:
@@ -360,7 +377,7 @@ class Instruction:
 
         def decision_items(neph_given: str | None) -> list[dict[str, Any]]:
             transition = Transition(from_status=request.status, to_status=target, at=now, reason=reason,
-                                    actor_account_id=agent.account_id, actor_role=agent.role)
+                                    actor_account_id=agent.account_id, actor_role=agent.role, acknowledged=verified)
             event = self.requests.event_for(event_type, request, now, neph=neph_given, reason=reason,
                                             authority=claim.authority, submitted_at=request.submitted_at.isoformat()
                                             if request.submitted_at else None)  # the statistics' delay
@@ -395,6 +412,45 @@ class Instruction:
         self._finish(claim)
         _count_decision(claim.authority, kind.value, delay)
         return decided(given)
+
+    def _acknowledged_checks(self, request: "Request", now: datetime, acknowledged: list[str]) -> tuple[str, ...]:
+        """The statements of the checks "À vérifier" a validation names, for the history; refuses the
+        validation while one is not named, each with its label and detail (as the page shows it)."""
+        from chalicelib.domain.errors import ErrorDetail, InvalidInput
+        from chalicelib.domain.instruction import unacknowledged
+
+        _, checks = self._pre_checks(request, now)
+        missing = unacknowledged(checks, acknowledged)
+        if missing:
+            raise InvalidInput("checks_not_acknowledged", "Avant de valider, confirmez avoir vérifié "
+                               + ("le point signalé" if len(missing) == 1 else f"les {len(missing)} points signalés")
+                               + " par les contrôles automatiques : rien n'a été enregistré.",
+                               [ErrorDetail(check.statement(), field="acknowledged", code=check.code)
+                                for check in missing])
+        return tuple(check.statement() for check in checks if check.to_verify)
+
+    # --- private notes ---------------------------------------------------------------------
+
+    def add_note(self, agent: "Profile", request_id: str, text: str) -> "Note":
+        """A note for the agents of the request's authority; kept as its own item with the request."""
+        import uuid
+
+        from chalicelib.domain.errors import ErrorDetail, InvalidInput
+        from chalicelib.domain.instruction import Note, note_problem
+
+        request = self._instructed(agent, request_id)
+        problem = note_problem(text)
+        if problem:
+            raise InvalidInput("note_invalid", problem, [ErrorDetail(problem, field="text", code="note_invalid")])
+        note = Note(note_id=uuid.uuid4().hex, request_id=request_id, authority=request.authority() or "",
+                    agent_id=agent.account_id, agent_name=agent.display_name(), text=text.strip(), at=self.clock())
+        self.records.put_note(note)
+        return note
+
+    def notes(self, agent: "Profile", request_id: str) -> list["Note"]:
+        """The request's notes, oldest first, for an agent of its authority (404 for anyone else)."""
+        self._instructed(agent, request_id)
+        return self.records.notes(request_id)
 
     def _finish(self, claim: "Claim") -> None:
         """The decision is committed: its message leaves the queue. Should this fail, the message

@@ -56,10 +56,11 @@ def school_caller(stack):
     return api_caller(stack, api_session(stack, demo_login("auto-ecole")))
 
 
-def file_requests(stack, count):
+def file_requests(stack, count, identity=None):
     """`count` registration requests filed by the demo school (steps, ePhoto, documents uploaded,
     submitted), each validated by its own new candidate (the activation email read in the local
-    mailbox); returns their numbers once every one is "en-instruction" in the DDT-69 queue."""
+    mailbox); returns their numbers once every one is "en-instruction" in the DDT-69 queue.
+    `identity` (birth name, first names, birth date): the same person on each, else random ones."""
     api = stack["urls"]["api"]
     headers = api_session(stack, demo_login("auto-ecole"))
     call = api_caller(stack, headers)
@@ -68,8 +69,10 @@ def file_requests(stack, count):
     for _ in range(count):
         email = f"candidat.{uuid.uuid4().hex[:10]}@exemple.fr"
         birth_date = f"200{random.randint(0, 5)}-0{random.randint(1, 9)}-1{random.randint(0, 9)}"
-        number = draft_registration(stack, call, email, birth_name=random.choice(NAMES),
-                                    first_names=random.choice(FIRST_NAMES), birth_date=birth_date, scan=scan)
+        birth_name, first_names, birth_date = identity or (random.choice(NAMES), random.choice(FIRST_NAMES),
+                                                           birth_date)
+        number = draft_registration(stack, call, email, birth_name=birth_name, first_names=first_names,
+                                    birth_date=birth_date, scan=scan)
         filed.append((number, email))
     for number, _ in filed:
         submit_request(stack, headers, number)
@@ -141,6 +144,11 @@ def queue_shown(page):
         raise AssertionError("the console shows no queue: " + page.locator("main").inner_text()[:1500]) from None
 
 
+def stop_chaining(page):
+    """Back to the queue after the decision (the console opens the next request by default)."""
+    page.get_by_label("Ouvrir la demande suivante après chaque décision").uncheck(force=True)
+
+
 def decide_in_console(site, request_number, choose_decision):
     """On a tab where an instructor is signed in (sign_in_agent): claims until `request_number`
     comes, makes the decision choose_decision(page) fills in, confirms it, releases the others it had
@@ -151,6 +159,7 @@ def decide_in_console(site, request_number, choose_decision):
     queue_shown(page)
     skipped = claim_in_console(page, request_number)
     choose_decision(page)
+    stop_chaining(page)
     page.get_by_role("button", name="Vérifier ma décision").click()
     page.get_by_role("button", name="Confirmer la décision").click()
     message = page.locator("#avis")

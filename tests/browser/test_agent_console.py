@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD, demo_login
 from tests.browser.console_steps import (agent_headers, claim_in_console, file_requests, release_in_console,
-                                         school_caller, sign_in_agent, validate_next_in_console)
+                                         school_caller, sign_in_agent, stop_chaining, validate_next_in_console)
 from tests.stack_support import wait_for
 
 
@@ -87,7 +87,7 @@ def test_the_ddt_agent_claims_a_request_opens_a_document_and_asks_a_complement(s
     assert page.locator("#fiche-demande").get_by_text("Inscription", exact=False).count() >= 1
     assert page.locator("#liste-controles li").count() >= 1
     pieces = page.locator("#tableau-pieces")
-    row = pieces.locator("tr", has_text="Justificatif de domicile")
+    row = pieces.locator("li", has_text="Justificatif de domicile")
     assert "Acceptée" in row.text_content()
     site.check("console-demande-large")
 
@@ -119,6 +119,7 @@ def test_the_ddt_agent_claims_a_request_opens_a_document_and_asks_a_complement(s
     confirmation.get_by_text(f"Vous allez demander un complément pour la demande {first}").wait_for()
     assert "Pièce à remplacer : Justificatif de domicile" in confirmation.inner_text()
     site.check("console-decision-confirmation")
+    stop_chaining(page)
     page.get_by_role("button", name="Confirmer la décision").click()
     page.locator("#avis").get_by_text("Décision enregistrée : Complément demandé").wait_for()
     page.get_by_role("heading", name="Ma file : DDT-69").wait_for()
@@ -189,12 +190,16 @@ def test_an_agent_rejects_a_request_with_the_keyboard_only_on_a_phone(phone, fil
     _tab_to(page, "motif-1")  # « Une demande identique est déjà en cours »
     page.keyboard.press("Space")
     assert page.get_by_label("Une demande identique est déjà en cours").is_checked()
-    _tab_to(page, "verifier-decision")
+    _tab_to(page, "enchainer")  # back to the queue after this decision
+    page.keyboard.press("Space")
+    assert not page.locator("#enchainer").is_checked()
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") == "verifier-decision"
     page.keyboard.press("Enter")
     page.locator("#bloc-confirmation").get_by_text("Un rejet est définitif").wait_for()
-    assert page.evaluate("document.activeElement.id") == "titre-confirmation"
+    # The confirmation takes the focus on its button: one more key decides.
+    assert page.evaluate("document.activeElement.id") == "confirmer-decision"
     phone.check("console-decision-telephone")
-    _tab_to(page, "confirmer-decision")
     page.keyboard.press("Enter")
     page.locator("#avis").get_by_text("Décision enregistrée : Rejetée").wait_for()
     assert school_caller(stack)("GET", f"/requests/{number}")["status_label"] == "Rejetée"

@@ -78,6 +78,33 @@ def test_an_agent_signs_in_claims_examines_and_asks_for_a_complement(command, ht
     assert command("deconnexion").startswith("Vous êtes déconnecté") and not (tmp_path / "session.json").exists()
 
 
+def test_a_duplicate_neph_is_validated_with_verifie_and_notes_are_read_and_added(command, http, accounts, pump):
+    from tests.integration.test_instruction_queues import queued as queue_one
+
+    school = active_school(http, accounts, "E0000000001", "ecole@example.fr")
+    first = queue_one(http, school, pump)
+    second = queue_one(http, school, pump, ephoto="ZZ12CD34EF56GH78IJ90KL")  # the same person, filed again
+    active_agent(http, accounts, Role.INSTRUCTEUR_DDT, "92", "agent@ddt92.gouv.fr", "Arnaud")
+    command("connexion", "--email", "agent@ddt92.gouv.fr")
+    assert f"Demande {first}" in command("suivante")
+    assert command("decider", first, "valider").startswith("Décision enregistrée : Validée ; NEPH ")
+    shown = command("suivante")
+    assert "À VOIR" in shown and "doublon possible" in shown
+    assert f"permis-agent decider {second} valider --verifie neph" in shown  # what to type, said
+    with pytest.raises(cli.Refused) as refused:
+        command("decider", second, "valider")
+    assert refused.value.status == 422 and refused.value.answer["code"] == "checks_not_acknowledged"
+    assert command("decider", second, "valider", "--verifie", "neph").startswith("Décision enregistrée : Validée")
+
+    assert command("notes", second) == "Aucune note sur cette demande."
+    assert "seuls les agents de votre service" in command("notes", second, "--ajouter", "Même personne que " + first)
+    listed = command("notes", second)
+    assert f"Même personne que {first}" in listed and "Claire Arnaud" in listed
+    with pytest.raises(cli.Refused) as empty:
+        command("notes", second, "--ajouter", "  ")
+    assert empty.value.status == 422 and empty.value.answer["code"] == "note_invalid"
+
+
 def test_an_agent_without_double_authentication_sets_it_up_while_signing_in(command, http, accounts, capsys):
     from chalicelib.adapters import wiring
     from chalicelib.domain.accounts import AgentCreation
@@ -149,7 +176,7 @@ def test_the_help_is_in_french_and_says_every_listing_has_json(capsys):
     help_text = capsys.readouterr().out
     assert "affiche cette aide et s'arrête" in help_text and "--json" in help_text and "options" in help_text
     assert "show this help" not in help_text and "usage: " not in help_text
-    needs = {"voir": ["261100000001"], "pieces": ["261100000001"], "consultations": ["261100000001"],
+    needs = {"voir": ["261100000001"], "pieces": ["261100000001"], "notes": ["261100000001"], "consultations": ["261100000001"],
              "examens": ["261192100012"], "dlq": ["liste", "--service", "CERT"]}
     for listing in cli.LISTINGS:
         assert cli.parser().parse_args([listing, *needs.get(listing, []), "--json"]).json

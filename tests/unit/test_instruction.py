@@ -157,6 +157,25 @@ def test_pre_checks_point_at_what_the_agent_should_look_at():
     assert "doublon" in checks["neph"].detail and "Date de naissance" in checks["identity"].detail
 
 
+def test_a_validation_must_name_every_check_to_verify_and_only_those_count():
+    from chalicelib.domain.instruction import PreCheck, unacknowledged
+
+    checks = [PreCheck("age", "Âge minimal", True, "Conforme."), PreCheck("neph", "NEPH existant", False, "doublon"),
+              PreCheck("identity", "Identité", False, "Date de naissance"), PreCheck("legal", "Mineur", None, "")]
+    assert [c.code for c in unacknowledged(checks, [])] == ["neph", "identity"]
+    assert [c.code for c in unacknowledged(checks, ["neph", "age", "legal"])] == ["identity"]
+    assert unacknowledged(checks, ["identity", "neph"]) == []
+    assert checks[1].statement() == "NEPH existant : doublon"
+
+
+def test_a_note_is_refused_empty_or_past_its_length_and_says_so():
+    from chalicelib.domain.instruction import NOTE_MAX_CHARS, note_problem
+
+    assert note_problem("Vu.") is None and note_problem("x" * NOTE_MAX_CHARS) is None
+    assert "Écrivez" in note_problem(" \n ")
+    assert f"{NOTE_MAX_CHARS + 1} ici" in note_problem("x" * (NOTE_MAX_CHARS + 1))
+
+
 def test_an_agent_works_the_queue_of_their_service_only():
     from chalicelib.domain.instruction import agent_authority
 

@@ -12,6 +12,8 @@ def test_uploads_and_thumbnails_go_to_the_documents_bucket_and_nothing_else():
     assert policy["connect-src"] == ["'self'", "http://127.0.0.1:8000", "http://127.0.0.1:5100", "blob:"]
     assert policy["img-src"] == ["'self'", "data:", "blob:", "http://127.0.0.1:5100"]
     assert policy["script-src"] == ["'self'"] and policy["object-src"] == ["'none'"]
+    # The agents' viewer shows a request's PDF in a frame from the bucket; no other site is framed.
+    assert policy["frame-src"] == ["'self'", "blob:", "http://127.0.0.1:5100"]
 
 
 def test_deployed_the_api_is_the_site_s_own_origin():

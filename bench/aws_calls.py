@@ -267,6 +267,21 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     # one conditional Put of the new note (an item of its own: no item grows with the notes).
     "GET /staff/requests/{request_id}/notes": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query"),
     "POST /staff/requests/{request_id}/notes": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.PutItem"),
+    # The worklist (issue 20): the caller, then one Query of the tab's index (gsi3); à traiter adds
+    # who holds each row of the page, en cours the requests of the running claims: one BatchGetItem.
+    "GET /staff/worklist (à traiter)": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.BatchGetItem"),
+    "GET /staff/worklist (en cours)": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.BatchGetItem"),
+    "GET /staff/worklist (complément)": ("dynamodb.GetItem", "dynamodb.Query"),
+    "GET /staff/worklist (traités)": ("dynamodb.GetItem", "dynamodb.Query"),
+    # A number or a NEPH: the caller, the NEPH's registrations, the requests named, who holds them.
+    "GET /staff/search/{number}": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.BatchGetItem",
+                                   "dynamodb.BatchGetItem"),
+    # Taken from the list: the caller, the request, the claim (conditional Put), then what the agent
+    # sees, as with "next": the read recorded, documents, the person's NEPH, the ePhoto code's owner,
+    # the history. No queue call: the message stays, its next receiver finds it held or decided.
+    "POST /staff/requests/{request_id}/claim": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.PutItem",
+                                                "dynamodb.PutItem", "dynamodb.Query", "dynamodb.GetItem",
+                                                "dynamodb.GetItem", "dynamodb.Query"),
     "GET /staff/queues/{authority}/dead-letters (none)": ("dynamodb.GetItem", "sqs.ReceiveMessage"),
     "POST /staff/queues/{authority}/dead-letters/redrive (none)": ("dynamodb.GetItem", "sqs.ReceiveMessage"),
     # School members: the invitation as a sign-up (email free, Cognito user and group, ONE
@@ -361,6 +376,7 @@ MEASURED_ROUTES |= {
     ("/staff/reasons", "GET"), ("/staff/queue", "GET"), ("/staff/queues/{authority}", "GET"),
     ("/staff/requests/{request_id}/reads", "GET"), ("/staff/queues/{authority}/dead-letters", "GET"),
     ("/staff/requests/{request_id}/notes", "GET"), ("/staff/requests/{request_id}/notes", "POST"),
+    ("/staff/worklist", "GET"), ("/staff/search/{number}", "GET"), ("/staff/requests/{request_id}/claim", "POST"),
     ("/staff/queues/{authority}/dead-letters/redrive", "POST"), ("/staff/exams/{neph}", "GET"),
     ("/accounts/candidates", "POST"), ("/accounts/activation/preview", "POST"),
     ("/accounts/activation/resend", "POST"), ("/sessions/refresh", "POST"), ("/sessions/mfa", "POST"),
@@ -1330,6 +1346,13 @@ def measure_claimed_request(bench: Bench, agent: dict[str, str], school: dict[st
     extended = bench.measured("POST /staff/requests/{request_id}/extend", "post", f"{path}/extend", {}, agent)
     _check(extended["mine"], f"extended: {extended}")
     bench.measured("POST /staff/requests/{request_id}/release", "post", f"{path}/release", {}, agent)
+    todo = bench.measured("GET /staff/worklist (à traiter)", "get", "/staff/worklist", headers=agent)
+    _check([row["request_id"] for row in todo["rows"]] == [number], f"worklist: {todo}")
+    taken = bench.measured("POST /staff/requests/{request_id}/claim", "post", f"{path}/claim", {}, agent)
+    _check(taken["claim"]["mine"], f"taken from the list: {taken['claim']}")
+    held = bench.measured("GET /staff/worklist (en cours)", "get", "/staff/worklist?onglet=en-cours", headers=agent)
+    _check([row["request_id"] for row in held["rows"]] == [number], f"en cours: {held}")
+    bench.call("post", f"{path}/release", {}, agent)
     reasons = bench.measured("GET /staff/reasons", "get", "/staff/reasons", headers=agent)
     claimed = bench.call("post", "/staff/claims", {}, agent)["request"]
     _check(claimed is not None and claimed["request_id"] == number, f"claimed again: {claimed}")
@@ -1337,6 +1360,9 @@ def measure_claimed_request(bench: Bench, agent: dict[str, str], school: dict[st
                            {"version": claimed["version"], "decision": "complement",
                             "reasons": [reasons["complement"][0]["code"]], "documents": [document]}, agent)
     _check(asked["status"] == "complement-demande", f"asked: {asked}")
+    waiting = bench.measured("GET /staff/worklist (complément)", "get", "/staff/worklist?onglet=complement",
+                             headers=agent)
+    _check([row["request_id"] for row in waiting["rows"]] == [number], f"complement: {waiting}")
     bench.upload(school, number, document)
     bench.pump()  # the replacement checked
     version = bench.call("get", f"/requests/{number}", headers=school)["version"]
@@ -1358,6 +1384,10 @@ def measure_queue_administration(bench: Bench, agent: dict[str, str], number: st
     _check(mine["authority"] == "DDT-69", f"queue: {mine}")
     queue = bench.measured("GET /staff/queues/{authority}", "get", "/staff/queues/DDT-69", headers=admin)
     _check(queue["authority"] == "DDT-69", f"queue: {queue}")
+    done = bench.measured("GET /staff/worklist (traités)", "get", "/staff/worklist?onglet=traites", headers=agent)
+    _check(len(done["rows"]) >= 1, f"traités: {done}")
+    found = bench.measured("GET /staff/search/{number}", "get", f"/staff/search/{number}", headers=agent)
+    _check([row["request_id"] for row in found["rows"]] == [number], f"search: {found}")
     noted = bench.measured("POST /staff/requests/{request_id}/notes", "post", f"/staff/requests/{number}/notes",
                            {"text": "Appelé l'auto-école."}, agent, status=201)
     _check(noted["text"] == "Appelé l'auto-école.", f"note: {noted}")

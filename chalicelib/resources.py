@@ -408,6 +408,13 @@ MAIN_TABLE = Table(
         " is the agent's own; deleted in the decision's transaction on condition it is still theirs",
         "agents' reads of a request and its documents: Put pk=REQUEST#<number>, sk=READ#<time>#<agent>#<what>;"
         " Query sk begins_with READ# (administrators)",
+        "an authority's worklist (issue 20), each tab from gsi3, cursor = LastEvaluatedKey: à traiter Query"
+        " gsi3pk=INSTRUCTION#<authority> (+ one BatchGetItem of the page's CLAIM items), en cours Query"
+        " gsi3pk=CLAIMS#<authority>, gsi3sk > <now> (+ one BatchGetItem of the requests), complément Query"
+        " gsi3pk=COMPLEMENT#<authority>, traités Query gsi3pk=DECIDED#<authority>, gsi3sk > <now - 30 days>"
+        " (REQUEST#<number>/DECIDED#<time>, put in the decision's transaction, TTL 31 days); filters on"
+        " procedure and search_name; a number or a NEPH: BatchGetItem of the request and of the NEPH's"
+        " REGISTRATION# rows (Query pk=NEPH#<neph>)",
         "agents' private notes on a request: Put pk=REQUEST#<number>, sk=NOTE#<time>#<id> (one item per note,"
         " on condition it is new); Query sk begins_with NOTE# (the agents of the request's authority)",
         "an authority's decisions per day: Update pk=STATS#INSTRUCTION#<authority>, sk=DAY#<date> by the"

@@ -193,7 +193,197 @@
     if (message) Permis.showMessage(byId("avis"), message, kind || "succes");
     byId("titre-file").focus();
     loadQueue(true);
+    loadList(false);
   }
+
+  // --- The worklist: the service's requests, tab by tab ------------------------------------------
+  // GET /staff/worklist (each tab from its index, pages by cursor); the sort of the columns applies
+  // to the rows shown. A row opens read-only (GET /staff/requests/{id}); "Prendre en charge cette
+  // demande" (POST .../claim) when nobody holds it.
+
+  const list = { rows: [], cursor: null, sort: null, descending: false, procedures: false };
+  const LIST_FORM = byId("formulaire-filtres");
+  const DECISION_LABELS = { valider: "Validée", complement: "Complément demandé", rejeter: "Rejetée" };
+  const COLUMNS = [
+    ["request_id", "Numéro"], ["procedure_label", "Démarche"], ["candidate_name", "Candidat"],
+    ["submitted_at", "Déposée le"], ["since", "Depuis"], [null, "État"]];
+
+  function tab() {
+    const checked = document.querySelector('input[name="onglet"]:checked');
+    return checked ? checked.value : "a-traiter";
+  }
+
+  function waited(iso) {
+    if (!iso) return "—";
+    const hours = Math.max(0, (Date.now() - new Date(iso).getTime()) / 3600000);
+    return hours < 24 ? Math.floor(hours) + " h" : Math.floor(hours / 24) + " j";
+  }
+
+  function rowState(row) {
+    if (row.decision) return (DECISION_LABELS[row.decision] || row.decision) + (row.decided_by ? " par " + row.decided_by : "");
+    if (row.claim) return (row.claim.mine ? "Prise en charge par vous" : "Prise en charge par " + row.claim.agent_name)
+      + " jusqu'à " + time(row.claim.lease_until);
+    return tab() === "complement" ? "Attend l'auto-école ou le candidat" : "En attente";
+  }
+
+  function sortedRows() {
+    if (!list.sort) return list.rows;
+    const key = list.sort;
+    return list.rows.slice().sort((a, b) => {
+      const left = a[key] || "";
+      const right = b[key] || "";
+      const order = String(left).localeCompare(String(right), "fr");
+      return list.descending ? -order : order;
+    });
+  }
+
+  function drawList() {
+    const shown = tab();
+    const since = shown === "traites" ? "Décidée le" : shown === "complement" ? "Complément demandé le" : "En attente depuis";
+    if (!list.rows.length) {
+      byId("tableau-liste").replaceChildren(el("p", { className: "fr-text--sm", text: "Aucune demande ici pour ces critères." }));
+      byId("page-suivante").hidden = true;
+      return;
+    }
+    const headers = COLUMNS.map(([key, text]) => {
+      const label = key === "since" ? since : text;
+      if (!key) return el("th", { scope: "col", text: label });
+      const sorted = list.sort === key;
+      const button = el("button", { type: "button", className: "fr-btn fr-btn--tertiary-no-outline fr-btn--sm console-tri",
+        text: label, "aria-label": "Trier par " + label.toLowerCase() + (sorted && !list.descending ? " (décroissant)" : "") });
+      button.addEventListener("click", () => {
+        list.descending = list.sort === key ? !list.descending : false;
+        list.sort = key;
+        drawList();
+        document.querySelector('#tableau-liste th[data-cle="' + key + '"] button').focus();
+      });
+      return el("th", { scope: "col", "data-cle": key, "aria-sort": sorted ? (list.descending ? "descending" : "ascending") : "none" }, button);
+    });
+    const body = sortedRows().map((row) => el("tr", {},
+      el("td", {}, el("button", { type: "button", className: "fr-link", text: row.request_id,
+        "aria-label": "Ouvrir la demande " + row.request_id + " (" + row.candidate_name + ")",
+        onclick: () => openListed(row.request_id) })),
+      el("td", { text: row.procedure_label }), el("td", { text: row.candidate_name }),
+      el("td", { text: row.submitted_at ? Permis.formatDate(row.submitted_at) : "—" }),
+      el("td", { text: shown === "a-traiter" || shown === "en-cours" ? waited(row.since)
+        : row.since ? Permis.formatDate(row.since, true) : "—" }),
+      el("td", { text: rowState(row) })));
+    byId("tableau-liste").replaceChildren(el("div", { className: "fr-table fr-table--sm" },
+      el("div", { className: "fr-table__wrapper" },
+        el("div", { className: "fr-table__container", tabindex: "0", role: "region", "aria-label": "Les demandes de votre service" },
+          el("div", { className: "fr-table__content" },
+            el("table", {},
+              el("caption", { className: "fr-sr-only", text: "Les demandes de votre service : " + tabLabel() }),
+              el("thead", {}, el("tr", {}, headers)), el("tbody", {}, body)))))));
+    byId("page-suivante").hidden = !list.cursor;
+  }
+
+  function tabLabel() {
+    const checked = document.querySelector('input[name="onglet"]:checked');
+    return checked ? document.querySelector('label[for="' + checked.id + '"]').textContent : "";
+  }
+
+  async function loadList(more) {
+    const params = new URLSearchParams({ onglet: tab() });
+    [["procedure", byId("filtre-procedure").value], ["nom", byId("filtre-nom").value.trim()],
+      ["attente", byId("filtre-attente").value.trim()]].forEach(([key, value]) => { if (value) params.set(key, value); });
+    if (tab() === "a-traiter") params.set("ordre", "ancien");
+    if (more && list.cursor) params.set("cursor", list.cursor);
+    const result = await Permis.callApi("/staff/worklist?" + params.toString(), { token: true });
+    if (refused(result)) return;
+    if (!result.ok) {
+      Permis.showErrors(LIST_FORM, result.data);
+      return;
+    }
+    Permis.clearErrors(LIST_FORM);
+    if (!list.procedures) {
+      list.procedures = true;
+      byId("filtre-procedure").append(...result.data.procedures.map((procedure) =>
+        el("option", { value: procedure.code, text: procedure.label })));
+    }
+    list.rows = more ? list.rows.concat(result.data.rows) : result.data.rows;
+    list.cursor = result.data.next_cursor;
+    drawList();
+    Permis.showMessage(byId("etat-liste"), tabLabel() + " : " + list.rows.length + " demande" + (list.rows.length > 1 ? "s" : "")
+      + " affichée" + (list.rows.length > 1 ? "s" : "") + (list.cursor ? ", d'autres suivent" : "") + ".");
+  }
+
+  document.querySelectorAll('input[name="onglet"]').forEach((radio) => radio.addEventListener("change", () => {
+    list.sort = null;
+    loadList(false);
+  }));
+  LIST_FORM.addEventListener("submit", (event) => {
+    event.preventDefault();
+    list.sort = null;
+    loadList(false);
+  });
+  byId("page-suivante").addEventListener("click", () => loadList(true));
+
+  const SEARCH_FORM = byId("formulaire-recherche");
+  SEARCH_FORM.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    Permis.clearErrors(SEARCH_FORM);
+    const problems = Permis.checkRequired(SEARCH_FORM);
+    const number = byId("recherche").value.replace(/\s+/g, "");
+    if (!problems.length && !/^\d{12}$/.test(number)) {
+      problems.push({ errorId: "erreur-number", message: "Un numéro de demande ou un NEPH fait 12 chiffres, par exemple 261112345678." });
+    }
+    if (problems.length) {
+      Permis.showErrors(SEARCH_FORM, Permis.formErrors(problems));
+      return;
+    }
+    const button = byId("chercher");
+    Permis.busy(button, true, "Recherche…");
+    const result = await Permis.callApi("/staff/search/" + encodeURIComponent(number), { token: true });
+    Permis.busy(button, false);
+    if (refused(result)) return;
+    if (!result.ok) {
+      Permis.showErrors(SEARCH_FORM, result.data);
+      return;
+    }
+    if (result.data.rows.length === 1) {
+      openListed(result.data.rows[0].request_id);
+      return;
+    }
+    if (!result.data.rows.length) {
+      Permis.showErrors(SEARCH_FORM, Permis.formErrors([{ errorId: "erreur-number",
+        message: "Aucune demande de votre service ne porte ce numéro ou ce NEPH : vérifiez-le." }]));
+      return;
+    }
+    list.rows = result.data.rows;
+    list.cursor = null;
+    drawList();
+    Permis.showMessage(byId("etat-liste"), result.data.rows.length + " demandes trouvées pour " + number + ".");
+  });
+
+  async function openListed(id) {
+    Permis.showMessage(byId("avis"), "");
+    const result = await Permis.callApi("/staff/requests/" + encodeURIComponent(id), { token: true });
+    if (refused(result)) return;
+    if (!result.ok) {
+      Permis.showMessage(byId("etat-liste"), result.data.message, "echec");
+      return;
+    }
+    const mine = result.data.claim && result.data.claim.mine;
+    if (mine) hold(id, true);
+    showRequest(result.data, mine ? "Demande " + id + " reprise." : "Demande " + id + " ouverte en lecture.");
+  }
+
+  byId("prendre-celle-ci").addEventListener("click", async () => {
+    const button = byId("prendre-celle-ci");
+    if (button.disabled || !current) return;
+    Permis.busy(button, true, "Prise en charge…");
+    const result = await Permis.callApi("/staff/requests/" + encodeURIComponent(current.request_id) + "/claim",
+      { method: "POST", body: {}, token: true });
+    Permis.busy(button, false);
+    if (refused(result)) return;
+    if (!result.ok) {
+      Permis.showMessage(byId("etat-demande"), result.data.message, "echec");
+      return;
+    }
+    hold(result.data.request_id, true);
+    showRequest(result.data, "Demande " + result.data.request_id + " prise en charge.");
+  });
 
   // --- Claiming ---------------------------------------------------------------------------
 
@@ -279,12 +469,15 @@
         + "libérez-la si vous ne la traitez pas.";
     } else if (claim) {
       text = claim.agent_name + " instruit cette demande jusqu'à " + time(claim.lease_until) + ".";
+    } else if (current.status === "en-instruction") {
+      text = "Personne ne tient cette demande : prenez-la en charge pour décider.";
     } else {
-      text = "Vous ne détenez pas cette demande : reprenez-la depuis la file pour décider.";
+      text = "Cette demande n'est pas à instruire (" + current.status_label + ") : elle est ouverte en lecture.";
     }
     byId("texte-prise").textContent = text;
     byId("prolonger").disabled = !mine;
     byId("liberer").disabled = !mine;
+    byId("prendre-celle-ci").hidden = Boolean(claim) || current.status !== "en-instruction";
   }
 
   function drawRequest() {
@@ -512,6 +705,7 @@
     show("demande");
     resetDecision();
     drawRequest();
+    byId("bloc-decision").hidden = !(request.claim && request.claim.mine);  // opened read-only from the list
     viewer.piece = null;
     byId("visionneuse").hidden = true;
     byId("cadre-piece").replaceChildren();
@@ -1006,5 +1200,6 @@
     show("file");
     drawHeld();
     await loadQueue(false);
+    loadList(false);
   })();
 })();

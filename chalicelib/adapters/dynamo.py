@@ -69,3 +69,16 @@ def due_items(dynamodb_client, *, table: str, partition: str, now_sort: str, pro
         if "LastEvaluatedKey" not in answer:
             return
         kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def batch_get(db, table: str, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items of these keys (strongly consistent), by BatchGetItem's batches of 100, with what
+    DynamoDB leaves unprocessed asked again; missing ones are left out. Raw items."""
+    items: list[dict[str, Any]] = []
+    for first in range(0, len(keys), 100):
+        wanted = {table: {"Keys": keys[first:first + 100], "ConsistentRead": True}}
+        while wanted:
+            answer = db.batch_get_item(RequestItems=wanted)
+            items += answer["Responses"].get(table, [])
+            wanted = answer.get("UnprocessedKeys") or {}
+    return items

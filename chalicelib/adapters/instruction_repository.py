@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamo import from_item, to_item
+from chalicelib.adapters.dynamo import batch_get, from_item, to_item
 from chalicelib.domain.instruction import MAX_ORDER
 
 if TYPE_CHECKING:
@@ -91,6 +91,13 @@ class DynamoNephRegistry:
                                      "ConditionExpression": "attribute_exists(pk)"}})
         return items
 
+    def registrations(self, neph: str) -> list[str]:
+        """The numbers of the registrations validated under this NEPH."""
+        answer = self._db.query(TableName=self._table, KeyConditionExpression="pk = :pk AND begins_with(sk, :r)",
+                                ExpressionAttributeValues={":pk": {"S": f"NEPH#{neph}"},
+                                                           ":r": {"S": "REGISTRATION#"}})
+        return [from_item(item)["request_id"] for item in answer["Items"]]
+
     def registration_item(self, neph: str, request_id: str) -> dict[str, Any]:
         """A transaction item of a registration's validation: the examiners find the registration
         by its NEPH (a person keeps theirs: a later registration reuses it)."""
@@ -120,6 +127,15 @@ def _claim(item: dict[str, Any]) -> "Claim":
 
 
 CLAIM_SORT = "CLAIM"
+DECIDED_DAYS = 31  # the worklist's "traités" tab shows 30 days; its rows expire after this
+
+
+def claims_partition(authority: str) -> str:
+    return f"CLAIMS#{authority}"
+
+
+def decided_partition(authority: str) -> str:
+    return f"DECIDED#{authority}"
 READ_PREFIX = "READ#"
 NOTE_PREFIX = "NOTE#"
 
@@ -128,6 +144,9 @@ class DynamoInstructionRecords:
     """What instruction writes besides the request (access patterns in chalicelib/resources.py):
       REQUEST#<number> / CLAIM                  who holds the request now, until when (the queue lease)
       REQUEST#<number> / READ#<time>#<agent>    an agent read the request or one of its documents
+      REQUEST#<number> / DECIDED#<time>         a decision's row in its authority's "traités" list
+                                                (gsi3 DECIDED#<authority>, expires after 31 days)
+      gsi3: CLAIMS#<authority>, <lease end>     the authority's running claims ("en cours")
       REQUEST#<number> / NOTE#<time>#<id>       an agent's private note (one item each: a request's
                                                 notes never grow one item; purged with the request)
     """
@@ -152,6 +171,9 @@ class DynamoInstructionRecords:
                         "authority": claim.authority, "returning": claim.returning,
                         "receipt_handle": claim.receipt_handle, "claimed_at": claim.claimed_at.isoformat(),
                         "lease_until": claim.lease_until.isoformat(),
+                        # Sparse gsi3: the authority's running claims ("en cours"), by end of lease.
+                        "gsi3pk": claims_partition(claim.authority),
+                        "gsi3sk": f"{claim.lease_until.isoformat()}#{claim.request_id}",
                         "expires_at": int(claim.lease_until.timestamp()) + 24 * 3600})
         try:
             self._db.put_item(TableName=self._table, Item=item, ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -169,11 +191,13 @@ class DynamoInstructionRecords:
 
         try:
             self._db.update_item(TableName=self._table, Key=_key(f"REQUEST#{claim.request_id}", CLAIM_SORT),
-                                 UpdateExpression="SET lease_until = :until, expires_at = :expires",
+                                 UpdateExpression="SET lease_until = :until, expires_at = :expires, gsi3sk = :sort",
                                  ConditionExpression="agent_id = :me AND lease_until > :now",
                                  ExpressionAttributeValues={":until": {"S": lease_until.isoformat()},
                                                             ":expires": {"N": str(int(lease_until.timestamp())
                                                                                   + 24 * 3600)},
+                                                            ":sort": {"S": f"{lease_until.isoformat()}#"
+                                                                               f"{claim.request_id}"},
                                                             ":me": {"S": claim.agent_id},
                                                             ":now": {"S": now.isoformat()}})
         except ClientError as error:
@@ -181,6 +205,20 @@ class DynamoInstructionRecords:
                 return False
             raise
         return True
+
+    def running_claims(self, authority: str, now, limit: int = 200) -> list["Claim"]:
+        """The authority's claims whose lease runs past `now` (sparse gsi3; ended ones are deleted,
+        expired ones are past the key range), soonest to end first. At most one per agent working."""
+        answer = self._db.query(TableName=self._table, IndexName="gsi3", Limit=limit,
+                                KeyConditionExpression="gsi3pk = :pk AND gsi3sk > :now",
+                                ExpressionAttributeValues={":pk": {"S": claims_partition(authority)},
+                                                           ":now": {"S": now.isoformat()}})
+        return [_claim(item) for item in answer["Items"]]
+
+    def claims_of(self, request_ids: list[str]) -> dict[str, "Claim"]:
+        """The claims recorded on these requests (one BatchGetItem for a page of a list)."""
+        keys = [_key(f"REQUEST#{request_id}", CLAIM_SORT) for request_id in dict.fromkeys(request_ids)]
+        return {claim.request_id: claim for claim in map(_claim, batch_get(self._db, self._table, keys))}
 
     def delete_claim(self, claim: "Claim") -> bool:
         from botocore.exceptions import ClientError
@@ -206,6 +244,23 @@ class DynamoInstructionRecords:
                                                          ":now": {"S": now.isoformat()}}}}
 
     # --- reads by agents ---------------------------------------------------------------------
+
+    def decided_item(self, request, authority: str, decision: str, agent_name: str, at) -> dict[str, Any]:
+        """Transaction item of a decision: its row in the authority's "traités" list (sparse gsi3,
+        newest first), with what the row shows; it expires after DECIDED_DAYS, so the list's
+        partition holds a month of decisions, never more."""
+        from datetime import timedelta
+
+        from chalicelib.domain.identity_match import normalize_name
+
+        return {"Put": {"TableName": self._table, "Item": to_item({
+            "pk": f"REQUEST#{request.request_id}", "sk": f"DECIDED#{at.isoformat()}", "entity": "decided",
+            "gsi3pk": decided_partition(authority), "gsi3sk": f"{at.isoformat()}#{request.request_id}",
+            "request_id": request.request_id, "procedure": request.procedure.value,
+            "candidate_name": request.candidate_name(), "search_name": normalize_name(request.candidate_name()),
+            "submitted_at": request.submitted_at.isoformat() if request.submitted_at else None,
+            "decision": decision, "agent_name": agent_name, "decided_at": at.isoformat(),
+            "expires_at": int((at + timedelta(days=DECIDED_DAYS)).timestamp())})}}
 
     def record_read(self, request_id: str, agent_id: str, agent_name: str, role: str, what: str, at) -> None:
         self._db.put_item(TableName=self._table, Item=to_item({

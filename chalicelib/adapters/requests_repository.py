@@ -9,6 +9,7 @@
   gsi2: CANDIDATE#<account>#REQUESTS      a candidate's requests (filed alone or by a school)
   gsi3: VALIDATION_DUE, <due time>        requests awaiting the candidate, by reminder or deadline
   gsi3: INSTRUCTION#<authority>, <queued>  requests awaiting instruction, oldest first (queue health)
+  gsi3: COMPLEMENT#<authority>, <asked>    requests awaiting the filer's complement (the agents' worklist)
   gsi3: LICENCE_DUE, <due time>           licences with a time-based step to come (post office, resend)
 Every state change is one TransactWriteItems: the request (on condition of the version read), its
 history rows, its outbox events, and what the use case adds (an Idempotency-Key, an account).
@@ -27,7 +28,8 @@ from typing import Any, Callable, Iterator
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamo import TransactionRefused, due_items, from_item, to_item, transact
+from chalicelib.adapters.dynamo import (TransactionRefused, batch_get, due_items, from_item, to_item,
+                                       transact)
 from chalicelib.adapters.outbox import outbox_put
 from chalicelib.domain import request_events
 from chalicelib.domain.errors import MalformedRequest
@@ -60,6 +62,10 @@ def instruction_partition(authority: str) -> str:
     return f"INSTRUCTION#{authority}"
 
 
+def complement_partition(authority: str) -> str:
+    return f"COMPLEMENT#{authority}"
+
+
 def candidate_partition(account_id: str) -> str:
     return f"CANDIDATE#{account_id}#REQUESTS"
 
@@ -76,6 +82,7 @@ def _item(request: Request) -> dict[str, Any]:
     created = f"{request.created_at.isoformat()}#{request.request_id}"
     due = request.validation_due_at()
     waiting = request.status is RequestStatus.UNDER_REVIEW and request.queued_at is not None
+    asked = request.complement_asked_at if request.status is RequestStatus.MORE_INFORMATION_REQUESTED else None
     licence_due = request.licence_due_at()  # a request is in one of these states at a time
     values = {"pk": f"REQUEST#{request.request_id}", "sk": "REQUEST", "entity": "request",
               # A school's requests, or a mediator's (never both: a mediator's request has no school).
@@ -86,9 +93,11 @@ def _item(request: Request) -> dict[str, Any]:
               "gsi2sk": created if request.candidate_account_id else None,
               # Sparse: awaiting the candidate (by due time) or awaiting instruction (by queueing time).
               "gsi3pk": VALIDATION_DUE if due else instruction_partition(request.authority() or "") if waiting
+              else complement_partition(request.authority() or "") if asked
               else LICENCE_DUE if licence_due else None,
               "gsi3sk": f"{due.isoformat()}#{request.request_id}" if due else
               f"{request.queued_at.isoformat()}#{request.request_id}" if waiting else
+              f"{asked.isoformat()}#{request.request_id}" if asked else
               f"{licence_due.isoformat()}#{request.request_id}" if licence_due else None,
               "search_name": normalize_name(request.candidate_name()) or None,
               **request.model_dump(mode="json")}
@@ -422,15 +431,26 @@ class DynamoRequestsRepository:
     # --- lists ---------------------------------------------------------------------------------
 
     def page(self, index: str, partition: str, *, limit: int, cursor: str | None, status: str | None = None,
-             procedure: str | None = None, name: str | None = None) -> tuple[list[Request], str | None]:
-        """One page of a school's (gsi1) or a candidate's (gsi2) requests, newest first, never a
-        Scan: one Query without filters. DynamoDB filters after reading `Limit` items, so with
-        filters the page is filled by further Queries (MAX_FILTERED_QUERIES at most: a page may then
-        hold fewer rows, and the cursor goes on)."""
+             procedure: str | None = None, name: str | None = None, oldest_first: bool = False,
+             sorted_before: str | None = None, sorted_after: str | None = None,
+             parse: Callable[[dict[str, Any]], Any] | None = None) -> tuple[list[Any], str | None]:
+        """One page of a partition of an index: a school's (gsi1) or a candidate's (gsi2) requests,
+        an authority's worklist (gsi3); newest first unless `oldest_first`, within the sort key's
+        bounds if given; never a Scan: one Query without filters. DynamoDB filters after reading
+        `Limit` items, so with filters the page is filled by further Queries (MAX_FILTERED_QUERIES at
+        most: a page may then hold fewer rows, and the cursor goes on). `parse`: the rows' shape
+        (requests by default)."""
+        condition = f"{index}pk = :owner"
+        values: dict[str, Any] = {":owner": {"S": partition}}
+        if sorted_before and sorted_after:
+            condition += f" AND {index}sk BETWEEN :after AND :before"
+        elif sorted_before or sorted_after:
+            condition += f" AND {index}sk " + ("< :before" if sorted_before else "> :after")
+        values.update({key: {"S": value} for key, value in ((":before", sorted_before), (":after", sorted_after))
+                       if value})
         kwargs: dict[str, Any] = {
-            "TableName": self._table, "IndexName": index, "ScanIndexForward": False, "Limit": limit,
-            "KeyConditionExpression": f"{index}pk = :owner",
-            "ExpressionAttributeValues": {":owner": {"S": partition}},
+            "TableName": self._table, "IndexName": index, "ScanIndexForward": oldest_first, "Limit": limit,
+            "KeyConditionExpression": condition, "ExpressionAttributeValues": values,
         }
         filters, names = [], {}
         for attribute, value in (("status", status), ("procedure", procedure)):
@@ -458,7 +478,12 @@ class DynamoRequestsRepository:
             if not last or len(items) == limit:
                 break
             kwargs["ExclusiveStartKey"] = last
-        return [_request(item) for item in items], _encode(self._signing_key(), last) if last else None
+        return [(parse or _request)(item) for item in items], _encode(self._signing_key(), last) if last else None
+
+    def get_many(self, request_ids: list[str]) -> dict[str, Request]:
+        """Requests by number (one BatchGetItem for a page of a list); unknown ones are left out."""
+        keys = [request_key(request_id) for request_id in dict.fromkeys(request_ids)]
+        return {request.request_id: request for request in map(_request, batch_get(self._db, self._table, keys))}
 
     def _signing_key(self) -> bytes:
         if self._cursor_key is None:

@@ -295,6 +295,118 @@ def add_note(caller: Profile, request_id: str, body: NoteInput) -> NoteView:
     return _note_view(wiring.instruction_service().add_note(caller, request_id, body.text))
 
 
+class WorkRowView(Model):
+    request_id: str
+    procedure: str
+    procedure_label: str
+    candidate_name: str
+    submitted_at: datetime | None
+    since: datetime | None = Field(description="Entrée dans la file (à traiter, en cours), complément demandé "
+                                                "(complement), décision (traités)")
+    claim: ClaimView | None = Field(description="Qui la tient en ce moment, jusqu'à quand")
+    decision: str | None = Field(description="Traités : valider, complement ou rejeter")
+    decided_by: str | None
+
+
+class Worklist(Model):
+    authority: str
+    tab: str
+    rows: list[WorkRowView]
+    next_cursor: str | None = Field(description="La page suivante : cursor=<next_cursor> ; null à la fin")
+    procedures: list[Reason] = Field(description="Les démarches, pour le filtre procedure (code et libellé)")
+
+
+WORKLIST_QUERY = ("onglet", "procedure", "nom", "attente", "ordre", "limit", "cursor")
+
+
+@route(blueprint, "/staff/worklist", summary="La liste des demandes de mon service, par onglet", tags=TAGS,
+       response_model=Worklist, errors=(403, 422), roles=INSTRUCTORS, query=WORKLIST_QUERY,
+       description="onglet : a-traiter (défaut ; qui la tient), en-cours, complement, traites (30 derniers jours) ; "
+                   "procedure ; nom (du candidat) ; attente (en attente depuis plus de N jours, 1 à 365) ; ordre "
+                   "(ancien, défaut, ou recent ; les traités vont des plus récents aux plus anciens) ; limit (1 à "
+                   "100, 20 par défaut) ; cursor. Chaque onglet est lu dans son index, jamais par un parcours de "
+                   "la table.")
+def worklist(caller: Profile) -> Worklist:
+    from chalicelib.api.requests import PAGE_SIZES
+    from chalicelib.domain.errors import ErrorDetail, InvalidInput
+    from chalicelib.domain.instruction import MAX_WAITING_DAYS, WorklistTab
+    from chalicelib.domain.procedures import Procedure
+
+    params = blueprint.current_request.query_params or {}
+    problems = []
+    tab = WorklistTab._value2member_map_.get(params.get("onglet", WorklistTab.TO_DO.value))
+    if tab is None:
+        problems.append(ErrorDetail("Onglet inconnu : a-traiter, en-cours, complement ou traites.", field="onglet",
+                                    code="worklist_tab_unknown"))
+    procedure = params.get("procedure") or None
+    if procedure is not None and procedure not in Procedure._value2member_map_:
+        problems.append(ErrorDetail("Démarche inconnue : " + ", ".join(p.value for p in Procedure) + ".",
+                                    field="procedure", code="procedure_unknown"))
+    waiting = params.get("attente") or None
+    if waiting is not None and not (waiting.isdigit() and 1 <= int(waiting) <= MAX_WAITING_DAYS):
+        problems.append(ErrorDetail(f"L'attente se compte en jours, de 1 à {MAX_WAITING_DAYS}.", field="attente",
+                                    code="waiting_invalid"))
+    order = params.get("ordre", "ancien")
+    if order not in ("ancien", "recent"):
+        problems.append(ErrorDetail("Ordre : ancien (les plus anciennes d'abord) ou recent.", field="ordre",
+                                    code="order_invalid"))
+    limit = params.get("limit", "20")
+    if not (limit.isdigit() and int(limit) in PAGE_SIZES):
+        problems.append(ErrorDetail("Le nombre de demandes par page va de 1 à 100.", field="limit",
+                                    code="limit_invalid"))
+    name = (params.get("nom") or "").strip() or None
+    if name is not None and len(name) > 100:
+        problems.append(ErrorDetail("Le nom cherché fait au plus 100 caractères.", field="nom", code="name_invalid"))
+    if problems:
+        raise InvalidInput("worklist_invalid", "La recherche est incorrecte : corrigez les champs indiqués.", problems)
+    assert tab is not None
+    service = wiring.instruction_service()
+    rows, cursor = service.worklist(caller, tab, limit=int(limit), cursor=params.get("cursor"), procedure=procedure,
+                                    name=name, waiting_days=int(waiting) if waiting else None,
+                                    oldest_first=order == "ancien")
+    from chalicelib.domain.procedures import PROCEDURE_LABELS
+
+    return Worklist(authority=service.authority_of(caller), tab=tab.value, next_cursor=cursor,
+                    rows=[_work_row(row, caller) for row in rows],
+                    procedures=[Reason(code=p.value, label=label) for p, label in PROCEDURE_LABELS.items()])
+
+
+def _work_row(row, caller: Profile) -> WorkRowView:
+    from chalicelib.domain.procedures import PROCEDURE_LABELS
+
+    return WorkRowView(
+        request_id=row.request_id, procedure=row.procedure.value, procedure_label=PROCEDURE_LABELS[row.procedure],
+        candidate_name=row.candidate_name, submitted_at=row.submitted_at, since=row.since,
+        claim=ClaimView(agent_name=row.claim.agent_name, lease_until=row.claim.lease_until,
+                        mine=row.claim.agent_id == caller.account_id) if row.claim else None,
+        decision=row.decision, decided_by=row.decided_by)
+
+
+class Found(Model):
+    rows: list[WorkRowView]
+
+
+@route(blueprint, "/staff/search/{number}", summary="Chercher une demande de mon service par son numéro ou un "
+       "NEPH", tags=TAGS, response_model=Found, errors=(422,), roles=INSTRUCTORS,
+       description="12 chiffres : la demande de ce numéro et les inscriptions validées sous ce NEPH, celles que votre "
+                   "service instruit seulement (les autres ne sont pas montrées).")
+def search(caller: Profile, number: str) -> Found:
+    from chalicelib.domain.errors import ErrorDetail, InvalidInput
+
+    if not (number.isdigit() and len(number) == 12):
+        message = "Un numéro de demande ou un NEPH fait 12 chiffres, par exemple 261112345678."
+        raise InvalidInput("number_invalid", message, [ErrorDetail(message, field="number", code="number_invalid")])
+    return Found(rows=[_work_row(row, caller) for row in wiring.instruction_service().find(caller, number)])
+
+
+@route(blueprint, "/staff/requests/{request_id}/claim", method="POST", summary="Prendre en charge une demande "
+       "ouverte depuis la liste", tags=TAGS, response_model=StaffRequestView, errors=(404, 409), roles=INSTRUCTORS,
+       description="Si personne ne la tient : la même prise en charge de 15 minutes que « demande suivante ». 409 "
+                   "claimed_by_other (qui, jusqu'à quand) ou not_under_review.")
+def claim(caller: Profile, request_id: str) -> StaffRequestView:
+    return staff_view(wiring.instruction_service().claim(caller, request_id), caller)
+
+
 @route(blueprint, "/staff/queue", summary="L'état de ma file", tags=TAGS, response_model=QueueHealthView,
        errors=(403,), roles=INSTRUCTORS)
 def my_queue(caller: Profile) -> QueueHealthView:

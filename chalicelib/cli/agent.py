@@ -11,6 +11,10 @@ kept in a file only its owner can read.
                                            | rejeter --motif doublon [--commentaire "..."]
                                            valider [--verifie neph]: each check "À vérifier" acknowledged
   permis-agent notes 261112345678 [--ajouter "texte"]   the agents' private notes
+  permis-agent liste [--onglet a-traiter|en-cours|complement|traites] [--procedure P] [--nom N]
+                     [--attente JOURS] [--suite CURSEUR]   the service's worklist
+  permis-agent chercher 261112345678         a request of the service by its number or a NEPH
+  permis-agent prendre 261112345678          take a request of the list that nobody holds
   permis-agent prolonger / liberer 261112345678
   permis-agent file [--service DDT-69]       queue health (administrators: any queue of theirs)
   permis-agent motifs                        the reasons a complement or a rejection can give
@@ -21,7 +25,7 @@ kept in a file only its owner can read.
                  --centre "Lyon Gerland" [--date 2026-12-01] [--aac oui|non]   examiners: record a result
   permis-agent deconnexion
 
-Every listing command (suivante, voir, pieces, notes, file, motifs, consultations, examens, dlq) prints the
+Every listing command (suivante, voir, pieces, notes, liste, chercher, prendre, file, motifs, consultations, examens, dlq) prints the
 API's answer as JSON with --json, for scripts. Times are Paris time. Help and errors are in French.
 
 Exit codes: 0 done, 1 refused by the service (the message says why), 2 usage or connection error.
@@ -34,6 +38,7 @@ import json
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import datetime
 from pathlib import Path
@@ -209,6 +214,22 @@ def decide(api: Api, args) -> str:
     return decided["message"]
 
 
+TABS = ("a-traiter", "en-cours", "complement", "traites")
+
+
+def show_worklist(answer: dict) -> str:
+    rows = [(row["request_id"], row["procedure_label"][:40], row["candidate_name"], paris(row.get("since")),
+             (f"{row['decision']} par {row['decided_by']}" if row.get("decision") else
+              f"{row['claim']['agent_name']} jusqu'à {paris(row['claim']['lease_until'], with_day=False)}"
+              if row.get("claim") else "")) for row in answer["rows"]]
+    if not rows:
+        return "Aucune demande ici pour ces critères."
+    text = table(rows, ("Numéro", "Démarche", "Candidat", "Depuis", "Prise en charge / décision"))
+    if answer.get("next_cursor"):
+        text += f"\n\nLa suite : permis-agent liste --suite {answer['next_cursor']}"
+    return text
+
+
 def show_notes(answer: dict) -> str:
     if not answer["notes"]:
         return "Aucune note sur cette demande."
@@ -294,6 +315,15 @@ def run(args, api: Api, ask_password: Callable[[str], str] = getpass.getpass,
         return show(args, api.call("GET", f"/staff/requests/{args.request_id}"), show_documents)
     if command == "decider":
         return decide(api, args)
+    if command == "liste":
+        query = {"onglet": args.onglet, "procedure": args.procedure, "nom": args.nom, "attente": args.attente,
+                 "cursor": args.suite}
+        path = "/staff/worklist?" + urllib.parse.urlencode({k: v for k, v in query.items() if v})
+        return show(args, api.call("GET", path), show_worklist)
+    if command == "chercher":
+        return show(args, api.call("GET", f"/staff/search/{args.numero}"), show_worklist)
+    if command == "prendre":
+        return show(args, api.call("POST", f"/staff/requests/{args.request_id}/claim"), show_request)
     if command == "notes":
         if args.ajouter is not None:
             note = api.call("POST", f"/staff/requests/{args.request_id}/notes", {"text": args.ajouter})
@@ -329,7 +359,8 @@ def run(args, api: Api, ask_password: Callable[[str], str] = getpass.getpass,
     raise AssertionError(command)
 
 
-LISTINGS = ("suivante", "voir", "pieces", "notes", "file", "motifs", "consultations", "examens", "dlq")
+LISTINGS = ("suivante", "voir", "pieces", "notes", "liste", "chercher", "prendre", "file", "motifs", "consultations",
+            "examens", "dlq")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -367,6 +398,16 @@ def parser() -> argparse.ArgumentParser:
     decision.add_argument("--verifie", action="append", metavar="CONTROLE",
                           help="valider : code d'un contrôle « À vérifier » que vous avez vérifié (neph, identity, "
                                "age...) ; répétable, exigé pour chacun")
+    listing = command("liste", "les demandes de mon service, par onglet")
+    listing.add_argument("--onglet", choices=TABS, default="a-traiter", help="à traiter (défaut), en cours, "
+                         "complément demandé ou traités (30 jours)")
+    listing.add_argument("--procedure", help="une démarche (inscription, titre-examen...)")
+    listing.add_argument("--nom", help="le nom du candidat")
+    listing.add_argument("--attente", metavar="JOURS", help="en attente depuis plus de JOURS jours")
+    listing.add_argument("--suite", metavar="CURSEUR", help="la page suivante (donnée en bas de la précédente)")
+    command("chercher", "une demande de mon service par son numéro ou un NEPH").add_argument(
+        "numero", metavar="NUMERO", help="numéro de demande ou NEPH (12 chiffres)")
+    request_number(command("prendre", "prendre en charge une demande de la liste, si personne ne la tient"))
     notes = command("notes", "les notes internes d'une demande, ou en ajouter une")
     request_number(notes)
     notes.add_argument("--ajouter", metavar="TEXTE", help="le texte de la note à ajouter (2000 caractères au plus)")

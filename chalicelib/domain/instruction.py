@@ -338,6 +338,40 @@ class Claim:
     def active(self, now: datetime) -> bool:
         return self.lease_until > now
 
+    @property
+    def from_queue(self) -> bool:
+        """Taken with "next" (the queue message's lease), or from the worklist (no message held:
+        a copy delivered to a colleague is kept out of sight while the lease runs)."""
+        return bool(self.receipt_handle)
+
+
+# --- the worklist: what an authority has, tab by tab -------------------------------------------
+
+class WorklistTab(StrEnum):
+    TO_DO = "a-traiter"  # in instruction, claimed or not
+    IN_PROGRESS = "en-cours"  # claimed now: by whom, until when
+    COMPLEMENT = "complement"  # waiting for the filer's documents
+    DONE = "traites"  # decided by the authority in the last DONE_DAYS days
+
+
+DONE_DAYS = 30
+MAX_WAITING_DAYS = 365
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    """One row of the worklist. `since`: queued (à traiter, en cours), complement asked
+    (complement), decided (traités)."""
+
+    request_id: str
+    procedure: Procedure
+    candidate_name: str
+    submitted_at: datetime | None
+    since: datetime | None
+    claim: Claim | None = None
+    decision: str | None = None
+    decided_by: str | None = None
+
 
 # --- queue health -----------------------------------------------------------------------------
 

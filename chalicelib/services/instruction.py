@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from chalicelib.adapters.instruction_repository import DynamoInstructionRecords, DynamoNephRegistry
     from chalicelib.domain.accounts import Profile
     from chalicelib.domain.errors import Unavailable
-    from chalicelib.domain.instruction import Claim, DayOfDecisions, DecisionKind, Note, PreCheck
+    from chalicelib.domain.instruction import (Claim, DayOfDecisions, DecisionKind, Note, PreCheck, WorklistTab,
+                                               WorkRow)
     from chalicelib.domain.procedures import Transition
     from chalicelib.domain.requests import Request
     from chalicelib.services.requests import Requests
@@ -216,6 +217,102 @@ class Instruction:
                 return self._examine(agent, request, claim)
         return None
 
+    def claim(self, agent: "Profile", request_id: str) -> Examination:
+        """An agent takes a request opened from the worklist, if nobody holds it: the same lease as
+        "next", without the queue's message (a colleague who receives it meanwhile finds it held)."""
+        from chalicelib.adapters.instruction_repository import ClaimHeld
+        from chalicelib.domain.errors import Conflict
+        from chalicelib.domain.instruction import Claim
+        from chalicelib.domain.procedures import RequestStatus
+
+        request = self._instructed(agent, request_id)
+        if request.status is not RequestStatus.UNDER_REVIEW:
+            raise Conflict("not_under_review", f"Cette demande n'est pas à instruire ({request.status_label}) : "
+                           "il n'y a rien à prendre en charge.", current={"status": request.status.value})
+        now = self.clock()
+        claim = Claim(request_id=request_id, agent_id=agent.account_id, agent_name=agent.display_name(),
+                      authority=request.authority() or "", returning=request.returning, receipt_handle="",
+                      claimed_at=now, lease_until=now + timedelta(seconds=LEASE_SECONDS))
+        try:
+            self.records.put_claim(claim, now)
+        except ClaimHeld as held:
+            if held.claim is not None:
+                self._check_held(agent, held.claim)  # says who holds it, until when
+            raise Conflict("claimed_by_other", "Un autre agent vient de prendre cette demande en charge : "
+                                               "choisissez-en une autre.") from None
+        return self._examine(agent, request, claim)
+
+    def worklist(self, agent: "Profile", tab: "WorklistTab", *, limit: int, cursor: str | None = None,
+                 procedure: str | None = None, name: str | None = None, waiting_days: int | None = None,
+                 oldest_first: bool = True) -> tuple[list["WorkRow"], str | None]:
+        """One page of the agent's authority's worklist, from its index (never a Scan): à traiter
+        (gsi3 INSTRUCTION#, with who holds each row: one BatchGetItem), en cours (the running claims,
+        gsi3 CLAIMS#, and their requests: one BatchGetItem), complement (gsi3 COMPLEMENT#) and traités
+        (gsi3 DECIDED#, the last DONE_DAYS days, newest first). `waiting_days`: only rows waiting for
+        more than that many days."""
+        from chalicelib.domain.instruction import DONE_DAYS, WorklistTab, WorkRow
+        from chalicelib.domain.procedures import Procedure
+        from chalicelib.adapters.requests_repository import complement_partition, instruction_partition
+        from chalicelib.adapters.instruction_repository import decided_partition
+        from chalicelib.domain.identity_match import normalize_name
+
+        authority = self.authority_of(agent)
+        now = self.clock()
+        cutoff = (now - timedelta(days=waiting_days)).isoformat() if waiting_days else None
+        if tab is WorklistTab.IN_PROGRESS:
+            claims = self.records.running_claims(authority, now)
+            requests = self.requests.repo.get_many([c.request_id for c in claims])
+            rows = [WorkRow(request_id=c.request_id, procedure=r.procedure, candidate_name=r.candidate_name(),
+                            submitted_at=r.submitted_at, since=r.queued_at, claim=c)
+                    for c in claims if (r := requests.get(c.request_id)) is not None]
+            wanted = normalize_name(name) if name else None
+            rows = [row for row in rows if (not procedure or row.procedure.value == procedure)
+                    and (not wanted or wanted in normalize_name(row.candidate_name))
+                    and (not cutoff or (row.since is not None and row.since.isoformat() < cutoff))]
+            return sorted(rows, key=lambda row: (row.since is None, row.since), reverse=not oldest_first), None
+        if tab is WorklistTab.DONE:
+            def done_row(item: dict[str, Any]) -> "WorkRow":
+                from chalicelib.adapters.dynamo import from_item
+
+                values = from_item(item)
+                return WorkRow(request_id=values["request_id"], procedure=Procedure(values["procedure"]),
+                               candidate_name=values["candidate_name"],
+                               submitted_at=_moment(values.get("submitted_at")), since=_moment(values["decided_at"]),
+                               decision=values["decision"], decided_by=values["agent_name"])
+
+            return self.requests.repo.page("gsi3", decided_partition(authority), limit=limit, cursor=cursor,
+                                           procedure=procedure, name=name, oldest_first=False,
+                                           sorted_after=(now - timedelta(days=DONE_DAYS)).isoformat(),
+                                           parse=done_row)
+        partition = instruction_partition(authority) if tab is WorklistTab.TO_DO else complement_partition(authority)
+        found, next_cursor = self.requests.repo.page("gsi3", partition, limit=limit, cursor=cursor,
+                                                     procedure=procedure, name=name, oldest_first=oldest_first,
+                                                     sorted_before=cutoff)
+        claims = self.records.claims_of([r.request_id for r in found]) if tab is WorklistTab.TO_DO and found else {}
+        return [WorkRow(request_id=r.request_id, procedure=r.procedure, candidate_name=r.candidate_name(),
+                        submitted_at=r.submitted_at,
+                        since=r.queued_at if tab is WorklistTab.TO_DO else r.complement_asked_at,
+                        claim=c if (c := claims.get(r.request_id)) is not None and c.active(now) else None)
+                for r in found], next_cursor
+
+    def find(self, agent: "Profile", number: str) -> list["WorkRow"]:
+        """The agent's authority's requests that a 12-digit number names: the request of that number,
+        and the registrations validated under that NEPH (both are 12 digits). Others' are left out."""
+        from chalicelib.domain.instruction import WorkRow, may_instruct
+
+        if not (number.isdigit() and len(number) == 12):
+            return []
+        ids = [number, *self.registry.registrations(number)]
+        found = self.requests.repo.get_many(ids)
+        now = self.clock()
+        mine = [r for r in (found.get(i) for i in dict.fromkeys(ids))
+                if r is not None and r.authority() and may_instruct(agent.role.value, agent.departement, r.authority())]
+        claims = self.records.claims_of([r.request_id for r in mine]) if mine else {}
+        return [WorkRow(request_id=r.request_id, procedure=r.procedure, candidate_name=r.candidate_name(),
+                        submitted_at=r.submitted_at, since=r.status_since,
+                        claim=c if (c := claims.get(r.request_id)) is not None and c.active(now) else None)
+                for r in mine]
+
     def _own_claim(self, agent: "Profile", request_id: str) -> "Claim":
         """The agent's running claim on a request of their service, in one read: the claim names its
         authority, so the request is read only to refuse (the same 404 as for an unknown number)."""
@@ -252,8 +349,9 @@ class Instruction:
         claim = self._own_claim(agent, request_id)
         now = self.clock()
         until = now + timedelta(seconds=LEASE_SECONDS)
-        if not self.queues.hold(claim.authority, claim.returning, claim.receipt_handle, LEASE_SECONDS) \
-                or not self.records.extend_claim(claim, until, now):
+        held = not claim.from_queue or self.queues.hold(claim.authority, claim.returning, claim.receipt_handle,
+                                                        LEASE_SECONDS)
+        if not held or not self.records.extend_claim(claim, until, now):
             raise _claim_expired()
         return replace(claim, lease_until=until)
 
@@ -261,7 +359,8 @@ class Instruction:
         """The agent gives the request up: it is offered to the next agent at once."""
         claim = self._own_claim(agent, request_id)
         self.records.delete_claim(claim)
-        self.queues.hold(claim.authority, claim.returning, claim.receipt_handle, 0)
+        if claim.from_queue:
+            self.queues.hold(claim.authority, claim.returning, claim.receipt_handle, 0)
 
     # --- examining -------------------------------------------------------------------------
 
@@ -362,6 +461,9 @@ class Instruction:
         final = kind is not DecisionKind.COMPLEMENT
         delay = int((now - request.submitted_at).total_seconds()) if final and request.submitted_at else None
         bookkeeping = [self.records.claim_ends_item(claim, now)]
+        if final:  # its row in the authority's "traités" list
+            bookkeeping.append(self.records.decided_item(request, claim.authority, kind.value,
+                                                         agent.display_name(), now))
 
         # A validated production request goes on into production in the same transaction.
         status, ordered, order_events = target, [], []
@@ -459,6 +561,8 @@ class Instruction:
 
         from chalicelib.observability import logger
 
+        if not claim.from_queue:  # taken from the worklist: the message's next receiver drops it
+            return
         try:
             self.queues.delete(claim.authority, claim.returning, claim.receipt_handle)
         except ClientError as error:
@@ -527,6 +631,10 @@ class Instruction:
                            oldest_queued_at=oldest.queued_at if oldest else None,
                            oldest_request_id=oldest.request_id if oldest else None, days=days,
                            median_delay_seconds=median_delay)
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def _paris(moment: datetime) -> datetime:

@@ -110,8 +110,8 @@ def test_a_possible_duplicate_neph_must_be_ticked_before_the_validation(phone, s
     page.get_by_role("button", name="Confirmer la décision").click()
     expect(page.locator("#erreur-acknowledged")).to_contain_text("Cochez le point signalé")
     assert page.evaluate("document.activeElement.id") == "verification-0"
-    phone.check("console-doublon-a-cocher-telephone")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.check("console-doublon-a-cocher-telephone")
     headers = agent_headers(stack, "instructeur-ddt")
     assert requests.get(f"{phone.api}/staff/requests/{second}", timeout=30,
                         headers=headers).json()["status"] == "en-instruction"  # nothing was sent
@@ -141,8 +141,8 @@ def test_a_note_is_kept_with_the_request_for_the_agents_only(phone, stack):
     notes = page.locator("#liste-notes")
     expect(notes).to_contain_text("le candidat a déjà un dossier à Grenoble")
     assert page.get_by_label("Ajouter une note").input_value() == ""
-    phone.check("console-note-telephone")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.check("console-note-telephone")
     # Read again, it is there; the school that filed the request never sees it.
     seen = requests.get(f"{phone.api}/staff/requests/{number}/notes", timeout=30,
                         headers=agent_headers(stack, "instructeur-ddt")).json()["notes"]
@@ -181,3 +181,48 @@ def test_a_document_is_seen_in_the_page_zoomed_and_turned_and_each_view_is_audit
                          headers=agent_headers(stack, "prefecture")).json()["reads"]
     assert len([r for r in reads if r["what"].startswith("piece:")]) == 2, reads
     release_shown(page)
+
+
+def test_the_worklist_opens_a_request_read_only_and_the_agent_takes_it_from_there(site, phone, stack):
+    first, second = file_requests(stack, 2)
+    page = sign_in_agent(site, "instructeur-ddt")
+    listed = page.locator("#tableau-liste")
+    wait_for(lambda: listed.get_by_role("button", name=f"Ouvrir la demande {second}").count() == 1 or
+             page.get_by_role("button", name="Filtrer").click() or False, "the filed requests in the list")
+    expect(listed.locator("tr", has_text=first)).to_contain_text("En attente")
+    listed.get_by_role("button", name="Trier par candidat").click()
+    expect(listed.locator("th[data-cle='candidate_name']")).to_have_attribute("aria-sort", "ascending")
+    names = [cell.inner_text() for cell in listed.locator("tbody tr td:nth-child(3)").all()]
+    assert names == sorted(names, key=str.casefold) or names == sorted(names)
+    site.check("console-liste-large")
+
+    listed.get_by_role("button", name=f"Ouvrir la demande {first}").click()
+    page.locator("#etat-demande").get_by_text(f"Demande {first} ouverte en lecture.").wait_for()
+    assert page.locator("#bloc-decision").is_hidden()  # read-only: nothing to decide before taking it
+    expect(page.locator("#texte-prise")).to_contain_text("Personne ne tient cette demande")
+    page.get_by_role("button", name="Prendre en charge cette demande").click()
+    page.locator("#etat-demande").get_by_text(f"Demande {first} prise en charge.").wait_for()
+    assert page.locator("#bloc-decision").is_visible()
+    assert page.get_by_role("button", name="Prendre en charge cette demande").is_hidden()
+
+    # The colleague's view of the list (the same agent on a phone): who holds it, in "En cours".
+    narrow = sign_in_agent(phone, "instructeur-ddt")
+    narrow.get_by_label("En cours").check(force=True)
+    expect(narrow.locator("#tableau-liste tr", has_text=first)).to_contain_text("Prise en charge par vous")
+    assert narrow.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.check("console-liste-en-cours-telephone")
+
+    page.get_by_label("Ouvrir la demande suivante après chaque décision").uncheck(force=True)
+    validate_with_two_keys(page)
+    page.locator("#avis").get_by_text(f"(demande {first})").wait_for()
+    page.get_by_label("Traités (30 jours)").check(force=True)
+    expect(listed.locator("tr", has_text=first)).to_contain_text("Validée par")
+
+    # Searched by its number: opened straight away.
+    page.get_by_label("Numéro de demande ou NEPH").fill(second)
+    page.get_by_role("button", name="Chercher").click()
+    page.locator("#etat-demande").get_by_text(f"Demande {second} ouverte en lecture.").wait_for()
+    page.get_by_role("button", name="Retour à la file").click()
+    page.get_by_label("Numéro de demande ou NEPH").fill("12345")
+    page.get_by_role("button", name="Chercher").click()
+    expect(page.locator("#erreur-number")).to_contain_text("12 chiffres")

@@ -86,7 +86,9 @@ def test_a_duplicate_neph_is_validated_with_verifie_and_notes_are_read_and_added
     second = queue_one(http, school, pump, ephoto="ZZ12CD34EF56GH78IJ90KL")  # the same person, filed again
     active_agent(http, accounts, Role.INSTRUCTEUR_DDT, "92", "agent@ddt92.gouv.fr", "Arnaud")
     command("connexion", "--email", "agent@ddt92.gouv.fr")
-    assert f"Demande {first}" in command("suivante")
+    assert first in command("liste") and second in command("liste")
+    taken = command("prendre", first)  # from the list
+    assert f"Demande {first}" in taken and "Prise en charge : vous" in taken
     assert command("decider", first, "valider").startswith("Décision enregistrée : Validée ; NEPH ")
     shown = command("suivante")
     assert "À VOIR" in shown and "doublon possible" in shown
@@ -96,6 +98,10 @@ def test_a_duplicate_neph_is_validated_with_verifie_and_notes_are_read_and_added
     assert refused.value.status == 422 and refused.value.answer["code"] == "checks_not_acknowledged"
     assert command("decider", second, "valider", "--verifie", "neph").startswith("Décision enregistrée : Validée")
 
+    listed = command("liste", "--onglet", "traites")
+    assert first in listed and second in listed and "valider par Claire Arnaud" in listed
+    assert command("liste") == "Aucune demande ici pour ces critères."
+    assert second in command("chercher", second)
     assert command("notes", second) == "Aucune note sur cette demande."
     assert "seuls les agents de votre service" in command("notes", second, "--ajouter", "Même personne que " + first)
     listed = command("notes", second)
@@ -176,7 +182,8 @@ def test_the_help_is_in_french_and_says_every_listing_has_json(capsys):
     help_text = capsys.readouterr().out
     assert "affiche cette aide et s'arrête" in help_text and "--json" in help_text and "options" in help_text
     assert "show this help" not in help_text and "usage: " not in help_text
-    needs = {"voir": ["261100000001"], "pieces": ["261100000001"], "notes": ["261100000001"], "consultations": ["261100000001"],
+    needs = {"voir": ["261100000001"], "pieces": ["261100000001"], "notes": ["261100000001"], "chercher": ["261100000001"],
+             "prendre": ["261100000001"], "consultations": ["261100000001"],
              "examens": ["261192100012"], "dlq": ["liste", "--service", "CERT"]}
     for listing in cli.LISTINGS:
         assert cli.parser().parse_args([listing, *needs.get(listing, []), "--json"]).json

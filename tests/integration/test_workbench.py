@@ -155,3 +155,118 @@ def test_a_document_opens_to_download_and_to_be_shown_in_the_page_and_each_openi
     # Another authority's agent gets neither link nor a read recorded.
     assert call(http, "GET", f"/staff/requests/{number}/documents/identite", agents["ddt69"]).status_code == 404
     assert len(body(call(http, "GET", f"/staff/requests/{number}/reads", agents["admin92"]))["reads"]) == len(reads)
+
+
+def worklist(http, token, status=200, **params):
+    from urllib.parse import urlencode
+
+    answer = call(http, "GET", "/staff/worklist" + ("?" + urlencode(params) if params else ""), token)
+    assert answer.status_code == status, answer.body
+    return body(answer)
+
+
+def numbers(listed):
+    return [row["request_id"] for row in listed["rows"]]
+
+
+def test_the_worklist_shows_each_tab_from_its_index_with_filters_and_pages(http, school, pump, agents):
+    first, second, third = (queued(http, school, pump, ephoto=f"WL{n}2CD34EF56GH78IJ90KL") for n in range(3))
+    me = agents["ddt92"]
+    todo = worklist(http, me)
+    assert todo["authority"] == "DDT-92" and todo["tab"] == "a-traiter" and numbers(todo) == [first, second, third]
+    assert todo["rows"][0]["procedure_label"].startswith("Inscription") and todo["rows"][0]["claim"] is None
+    assert numbers(worklist(http, me, ordre="recent")) == [third, second, first]
+
+    held = claim(http, me)["request"]  # "next": the oldest
+    row = worklist(http, agents["ddt92b"])["rows"][0]
+    assert row["request_id"] == first and row["claim"]["mine"] is False and row["claim"]["agent_name"].startswith(
+        "Claire")
+    assert numbers(worklist(http, me, onglet="en-cours")) == [first]
+    assert decide(http, me, first, held["version"], decision="complement", reasons=["domicile-ancien"],
+                  documents=["domicile"]).status_code == 200
+    assert numbers(worklist(http, me, onglet="complement")) == [first]
+    assert worklist(http, me, onglet="en-cours")["rows"] == []
+    held = claim(http, me)["request"]
+    assert decide(http, me, second, held["version"]).status_code == 200
+    done = worklist(http, me, onglet="traites")
+    assert numbers(done) == [second] and done["rows"][0]["decision"] == "valider"
+    assert done["rows"][0]["decided_by"].startswith("Claire")
+    assert numbers(worklist(http, me)) == [third]
+
+    # Searched by a request's number or by a NEPH (both 12 digits): only the authority's own.
+    neph = staff_view(http, me, second)["neph"]
+    assert [r["request_id"] for r in body(call(http, "GET", f"/staff/search/{neph}", me))["rows"]] == [second]
+    found = body(call(http, "GET", f"/staff/search/{third}", me))["rows"]
+    assert [r["request_id"] for r in found] == [third] and found[0]["claim"] is None
+    assert body(call(http, "GET", f"/staff/search/{third}", agents["ddt69"]))["rows"] == []
+    assert body(call(http, "GET", "/staff/search/999999999999", me))["rows"] == []
+    malformed = call(http, "GET", "/staff/search/26111234", me)
+    assert malformed.status_code == 422 and body(malformed)["details"][0]["field"] == "number"
+    assert call(http, "GET", f"/staff/search/{third}", school).status_code == 403
+
+    # Filters and pages.
+    assert numbers(worklist(http, me, procedure="inscription")) == [third]
+    assert worklist(http, me, procedure="titre-examen")["rows"] == []
+    assert worklist(http, me, nom="Personne Inconnue")["rows"] == []
+    assert worklist(http, me, attente="1")["rows"] == []  # queued a moment ago
+    assert numbers(worklist(http, me, onglet="traites", nom=done["rows"][0]["candidate_name"].split()[0])) == [second]
+    queued(http, school, pump, ephoto="WL92CD34EF56GH78IJ90KL")
+    page = worklist(http, me, limit="1")
+    assert numbers(page) == [third] and page["next_cursor"]
+    following = worklist(http, me, limit="1", cursor=page["next_cursor"])
+    assert len(following["rows"]) == 1 and following["rows"][0]["request_id"] != third
+
+    # Another authority's lists hold none of these; a cursor is only good for its own list.
+    for tab in ("a-traiter", "en-cours", "complement", "traites"):
+        assert worklist(http, agents["ddt69"], onglet=tab)["rows"] == []
+    assert worklist(http, agents["ddt69"], status=400, cursor=page["next_cursor"])["code"] == "cursor_invalid"
+    assert worklist(http, me, status=400, onglet="complement", cursor=page["next_cursor"])["code"] == "cursor_invalid"
+
+
+@pytest.mark.parametrize("params, field", [({"onglet": "tout"}, "onglet"), ({"attente": "0"}, "attente"),
+                                           ({"attente": "abc"}, "attente"), ({"limit": "101"}, "limit"),
+                                           ({"procedure": "permis-b"}, "procedure"), ({"ordre": "nom"}, "ordre"),
+                                           ({"nom": "x" * 101}, "nom")])
+def test_a_malformed_worklist_search_names_the_field_to_fix(http, agents, params, field):
+    refused = worklist(http, agents["ddt92"], status=422, **params)
+    assert refused["code"] == "worklist_invalid" and [d["field"] for d in refused["details"]] == [field]
+
+
+def test_the_worklist_is_for_instructors_with_double_authentication(http, school, agents, accounts):
+    for token in (school, agents["admin92"]):
+        assert call(http, "GET", "/staff/worklist", token).status_code == 403
+    assert call(http, "GET", "/staff/worklist?tri=nom", agents["ddt92"]).status_code == 422  # unknown parameter
+    accounts.open(lambda a: a.create_agent(AgentCreation(role=Role.INSTRUCTEUR_DDT, email="sans.mfa@ddt92.gouv.fr",
+                                                          birth_name="Sans", first_name="Mfa", departement="92")),
+                  PASSWORD)
+    answer = call(http, "GET", "/staff/worklist", sign_in(http, "sans.mfa@ddt92.gouv.fr"))
+    assert answer.status_code == 403 and body(answer)["code"] == "mfa_required"
+
+
+def test_an_agent_takes_a_request_from_the_list_and_nobody_else_gets_it(http, school, pump, agents):
+    number = queued(http, school, pump)
+    taken = call(http, "POST", f"/staff/requests/{number}/claim", agents["ddt92"])
+    assert taken.status_code == 200, taken.body
+    assert body(taken)["claim"]["mine"] is True and body(taken)["request_id"] == number
+    # A colleague: refused with who holds it; "next" does not hand it over either (its message is kept out of sight).
+    refused = call(http, "POST", f"/staff/requests/{number}/claim", agents["ddt92b"])
+    assert refused.status_code == 409 and body(refused)["code"] == "claimed_by_other"
+    assert "Claire" in body(refused)["message"]
+    assert claim(http, agents["ddt92b"])["request"] is None
+    assert call(http, "POST", f"/staff/requests/{number}/claim", agents["ddt69"]).status_code == 404
+    assert call(http, "POST", f"/staff/requests/{number}/claim", school).status_code == 403
+    # Extended, then decided like a request taken with "next".
+    assert call(http, "POST", f"/staff/requests/{number}/extend", agents["ddt92"]).status_code == 200
+    version = staff_view(http, agents["ddt92"], number)["version"]
+    assert decide(http, agents["ddt92"], number, version, decision="rejeter", reasons=["doublon"]).status_code == 200
+    again = call(http, "POST", f"/staff/requests/{number}/claim", agents["ddt92"])
+    assert again.status_code == 409 and body(again)["code"] == "not_under_review"
+
+
+def test_a_request_taken_from_the_list_and_released_can_be_taken_by_a_colleague(http, school, pump, agents):
+    number = queued(http, school, pump)
+    assert call(http, "POST", f"/staff/requests/{number}/claim", agents["ddt92"]).status_code == 200
+    assert call(http, "POST", f"/staff/requests/{number}/release", agents["ddt92"]).status_code == 200
+    assert worklist(http, agents["ddt92b"])["rows"][0]["claim"] is None
+    taken = call(http, "POST", f"/staff/requests/{number}/claim", agents["ddt92b"])
+    assert taken.status_code == 200 and body(taken)["claim"]["mine"] is True

@@ -267,6 +267,15 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     # one conditional Put of the new note (an item of its own: no item grows with the notes).
     "GET /staff/requests/{request_id}/notes": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query"),
     "POST /staff/requests/{request_id}/notes": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.PutItem"),
+    # The whole request as one PDF (issue 20): asked (the caller, the request, ONE transaction: its
+    # record and the event), made by the attestations worker (the request, its documents and history,
+    # the PDF, its record marked made), fetched (the caller, the request, the record, the read).
+    "POST /staff/requests/{request_id}/dossier": ("dynamodb.GetItem", "dynamodb.GetItem",
+                                                  "dynamodb.TransactWriteItems"),
+    "make_attestations (1 dossier)": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.Query", "s3.PutObject",
+                                      "dynamodb.UpdateItem"),
+    "GET /staff/requests/{request_id}/dossier/{dossier_id}": ("dynamodb.GetItem", "dynamodb.GetItem",
+                                                              "dynamodb.GetItem", "dynamodb.PutItem"),
     # The worklist (issue 20): the caller, then one Query of the tab's index (gsi3); à traiter adds
     # who holds each row of the page, en cours the requests of the running claims: one BatchGetItem.
     "GET /staff/worklist (à traiter)": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.BatchGetItem"),
@@ -377,6 +386,7 @@ MEASURED_ROUTES |= {
     ("/staff/requests/{request_id}/reads", "GET"), ("/staff/queues/{authority}/dead-letters", "GET"),
     ("/staff/requests/{request_id}/notes", "GET"), ("/staff/requests/{request_id}/notes", "POST"),
     ("/staff/worklist", "GET"), ("/staff/search/{number}", "GET"), ("/staff/requests/{request_id}/claim", "POST"),
+    ("/staff/requests/{request_id}/dossier", "POST"), ("/staff/requests/{request_id}/dossier/{dossier_id}", "GET"),
     ("/staff/queues/{authority}/dead-letters/redrive", "POST"), ("/staff/exams/{neph}", "GET"),
     ("/accounts/candidates", "POST"), ("/accounts/activation/preview", "POST"),
     ("/accounts/activation/resend", "POST"), ("/sessions/refresh", "POST"), ("/sessions/mfa", "POST"),
@@ -1384,6 +1394,16 @@ def measure_queue_administration(bench: Bench, agent: dict[str, str], number: st
     _check(mine["authority"] == "DDT-69", f"queue: {mine}")
     queue = bench.measured("GET /staff/queues/{authority}", "get", "/staff/queues/DDT-69", headers=admin)
     _check(queue["authority"] == "DDT-69", f"queue: {queue}")
+    from chalicelib.domain import request_events
+
+    asked = bench.measured("POST /staff/requests/{request_id}/dossier", "post", f"/staff/requests/{number}/dossier",
+                           {}, agent, status=202)
+    with bench.counting_first("make_attestations (1 dossier)", "make_attestations",
+                              _records_of(request_events.DOSSIER_REQUESTED)):
+        bench.pump()
+    made = bench.measured("GET /staff/requests/{request_id}/dossier/{dossier_id}", "get",
+                          f"/staff/requests/{number}/dossier/{asked['dossier_id']}", headers=agent)
+    _check(made["url"].startswith("http"), f"dossier: {made}")
     done = bench.measured("GET /staff/worklist (traités)", "get", "/staff/worklist?onglet=traites", headers=agent)
     _check(len(done["rows"]) >= 1, f"traités: {done}")
     found = bench.measured("GET /staff/search/{number}", "get", f"/staff/search/{number}", headers=agent)

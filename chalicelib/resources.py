@@ -348,6 +348,7 @@ CHECKED_PREFIX = "checked/"  # accepted documents, re-encoded without metadata
 EXPORTS_PREFIX = "exports/"
 RECEIPTS_PREFIX = "receipts/"  # deposit receipts (PDF), made by a worker after submission
 ATTESTATIONS_PREFIX = "attestations/"  # attestations d'inscription, fiches retour (PDF, signed QR code)
+DOSSIERS_PREFIX = "dossiers/"  # a whole request as one PDF, made for an agent who asked (issue 20)
 
 
 def instruction_authorities() -> tuple[str, ...]:
@@ -532,6 +533,8 @@ CATALOGUE = Catalogue(
                 Retention(RECEIPTS_PREFIX, 3 * 365, "récépissés de dépôt : 3 ans, comme les pièces"),
                 Retention(ATTESTATIONS_PREFIX, 5 * 365, "attestations : 5 ans, la durée de validité de l'épreuve "
                                                         "théorique pendant laquelle l'inscription sert"),
+                Retention(DOSSIERS_PREFIX, 1, "dossiers complets faits pour un agent : 1 jour (refaits à la "
+                                              "demande ; la demande elle-même reste la source)"),
             ),
         ),
     ),
@@ -569,8 +572,10 @@ CATALOGUE = Catalogue(
     ),
     function_access={
         "api_handler": (
+            # BatchGetItem: a page of the agents' worklist reads who holds its rows in one call.
             Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                                     "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query")),
+                                     "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query",
+                                     "dynamodb:BatchGetItem")),
             # Accounts are opened, activated, signed out and closed by the API (never self sign-up).
             Access("user_pool", "users", ("cognito-idp:AdminCreateUser", "cognito-idp:AdminAddUserToGroup",
                                           "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminDeleteUser",
@@ -608,8 +613,10 @@ CATALOGUE = Catalogue(
             Access("bucket", "documents", ("s3:GetObject", "s3:PutObject", "s3:DeleteObjectVersion")),
         ),
         "make_attestations": (
-            # The request, its exam results and CEPCs (Query), what was issued (GetItem/PutItem).
-            Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")),
+            # The request, its exam results and CEPCs (Query), what was issued (GetItem/PutItem); an
+            # agent's dossier: its documents and history (Query), its record marked made (UpdateItem).
+            Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query",
+                                     "dynamodb:UpdateItem")),
             Access("bucket", "documents", ("s3:PutObject",)),
             Access("key", "signing", ("kms:Sign", "kms:GetPublicKey")),
         ),

@@ -907,7 +907,7 @@ const Permis = (() => {
     prefecture: [["console", "console.html", "Files d'instruction"], ["statistiques", "statistiques.html", "Statistiques"],
       ["creneaux", "creneaux.html", "Rendez-vous"], ["support", "support.html", "Support"],
       ["espace", "espace.html", "Mon compte"]],
-    inspecteur: [["espace", "espace.html", "Mon compte"]],
+    inspecteur: [["examens", "examen.html", "Examens du jour"], ["espace", "espace.html", "Mon compte"]],
     mediateur: [["demandes", "demandes.html", "Demandes accompagnées"], ["demande", "demandes.html#nouvelle", "Nouvelle demande"],
       ["courriers", "courriers.html", "Courriers à envoyer"], ["espace", "espace.html", "Mon compte"]],
   };
@@ -1037,6 +1037,62 @@ const Permis = (() => {
     }
   }
 
+  /** A form asking for a 12-digit number (a request's, a NEPH): the digits typed (spaces removed, as
+   *  printed), or null once the form shows what to fix (`message` when it is not 12 digits). */
+  function twelveDigits(form, input, errorId, message) {
+    clearErrors(form);
+    const problems = checkRequired(form);
+    const value = input.value.replace(/\s+/g, "");
+    if (!problems.length && !/^\d{12}$/.test(value)) problems.push({ errorId, message });
+    if (problems.length) {
+      showErrors(form, formErrors(problems));
+      return null;
+    }
+    return value;
+  }
+
+  // --- Staff pages: the access block -----------------------------------------------------------------
+
+  /**
+   * The agents' pages (console, statistics, exams) when the account may not use them: their
+   * #bloc-acces says why and where to go, the page's own blocks (`hidden`: their ids) are hidden.
+   * Returns { noAccess(title, text, link, linkText), refused(result) }; refused handles the staff
+   * routes' common refusals (session over, double authentication missing, another role) and is
+   * true when it did (the caller stops). `onHide` runs when the page's blocks are hidden.
+   */
+  function staffAccess(hidden, forbiddenTitle, onHide) {
+    const byId = (id) => document.getElementById(id);
+    function noAccess(title, text, link, linkText) {
+      byId("chargement").hidden = true;
+      hidden.forEach((id) => { byId(id).hidden = true; });
+      if (onHide) onHide();
+      byId("titre-acces").textContent = title;
+      byId("texte-acces").textContent = text;
+      byId("lien-acces").href = link;
+      byId("lien-acces").textContent = linkText;
+      byId("bloc-acces").hidden = false;
+      byId("titre-acces").focus();
+    }
+    function mfaMissing(message) {
+      noAccess("Activez d'abord la double authentification",
+        message || "Les comptes d'agents doivent activer la double authentification avant d'utiliser cette page.",
+        "espace.html#bloc-mfa", "Configurer la double authentification dans « Mon compte »");
+    }
+    function refused(result) {
+      if (result.sessionOver) return true;
+      if (result.status === 403 && result.data && result.data.code === "mfa_required") {
+        mfaMissing(result.data.message);
+        return true;
+      }
+      if (result.status === 403) {
+        noAccess(forbiddenTitle, result.data.message, "espace.html", "Aller à mon compte");
+        return true;
+      }
+      return false;
+    }
+    return { noAccess, mfaMissing, refused };
+  }
+
   // --- On every page ---------------------------------------------------------------------------------
 
   bindPasswordToggles(document);
@@ -1048,6 +1104,6 @@ const Permis = (() => {
     setReturnTo, takeReturnTo, forgetReturnTo, homeOf,
     el, showMessage, formatDate, fragment, forgetFragment, busy,
     errorIdFor, clearErrors, showErrors, showFieldError, checkRequired, formErrors, checkNewPassword, dateProblem,
-    bindAddress, bindAntirobot, checkedProof, sha256Fallback, ROLE_LABELS, STREET_TYPES,
+    bindAddress, bindAntirobot, checkedProof, sha256Fallback, staffAccess, twelveDigits, ROLE_LABELS, STREET_TYPES,
   };
 })();

@@ -86,38 +86,9 @@
     sessionStorage.setItem(HELD_KEY, JSON.stringify(list.slice(-10)));
   }
 
-  /** The page cannot be used by this account: say why and where to go. */
-  function noAccess(title, text, link, linkText) {
-    byId("chargement").hidden = true;
-    ["bloc-file", "bloc-demande", "bloc-admin", "bloc-raccourcis"].forEach((id) => { byId(id).hidden = true; });
-    view = null;
-    byId("titre-acces").textContent = title;
-    byId("texte-acces").textContent = text;
-    byId("lien-acces").href = link;
-    byId("lien-acces").textContent = linkText;
-    byId("bloc-acces").hidden = false;
-    byId("titre-acces").focus();
-  }
-
-  function mfaMissing(message) {
-    noAccess("Activez d'abord la double authentification",
-      message || "Les comptes d'agents doivent activer la double authentification avant d'instruire des demandes.",
-      "espace.html#bloc-mfa", "Configurer la double authentification dans « Mon compte »");
-  }
-
-  /** Common refusals of the staff routes; true when handled (the caller stops). */
-  function refused(result) {
-    if (result.sessionOver) return true;
-    if (result.status === 403 && result.data && result.data.code === "mfa_required") {
-      mfaMissing(result.data.message);
-      return true;
-    }
-    if (result.status === 403) {
-      noAccess("Accès réservé", result.data.message, "espace.html", "Aller à mon compte");
-      return true;
-    }
-    return false;
-  }
+  // The page cannot be used by this account: say why and where to go (commun.js).
+  const { noAccess, mfaMissing, refused } = Permis.staffAccess(["bloc-file", "bloc-demande", "bloc-admin",
+    "bloc-raccourcis"], "Accès réservé", () => { view = null; });
 
   // --- Queue health (instructors and administrators) ----------------------------------------
 
@@ -322,16 +293,9 @@
   const SEARCH_FORM = byId("formulaire-recherche");
   SEARCH_FORM.addEventListener("submit", async (event) => {
     event.preventDefault();
-    Permis.clearErrors(SEARCH_FORM);
-    const problems = Permis.checkRequired(SEARCH_FORM);
-    const number = byId("recherche").value.replace(/\s+/g, "");
-    if (!problems.length && !/^\d{12}$/.test(number)) {
-      problems.push({ errorId: "erreur-number", message: "Un numéro de demande ou un NEPH fait 12 chiffres, par exemple 261112345678." });
-    }
-    if (problems.length) {
-      Permis.showErrors(SEARCH_FORM, Permis.formErrors(problems));
-      return;
-    }
+    const number = Permis.twelveDigits(SEARCH_FORM, byId("recherche"), "erreur-number",
+      "Un numéro de demande ou un NEPH fait 12 chiffres, par exemple 261112345678.");
+    if (!number) return;
     const button = byId("chercher");
     Permis.busy(button, true, "Recherche…");
     const result = await Permis.callApi("/staff/search/" + encodeURIComponent(number), { token: true });
@@ -546,6 +510,51 @@
       row.acknowledged.join(" ; "));
   }
 
+  // --- The whole request as one PDF (made in a few seconds by the documents' worker) ----------
+
+  const DOSSIER_WAIT_MS = 60 * 1000;
+
+  byId("demander-dossier").addEventListener("click", async () => {
+    const button = byId("demander-dossier");
+    if (button.disabled || !current) return;
+    const id = current.request_id;
+    const state = byId("etat-dossier");
+    Permis.busy(button, true, "Préparation du dossier…");
+    const asked = await Permis.callApi("/staff/requests/" + encodeURIComponent(id) + "/dossier",
+      { method: "POST", body: {}, token: true });
+    if (refused(asked)) return;
+    if (!asked.ok) {
+      Permis.busy(button, false);
+      Permis.showMessage(state, asked.data.message, "echec");
+      return;
+    }
+    Permis.showMessage(state, asked.data.message, "info");
+    const path = "/staff/requests/" + encodeURIComponent(id) + "/dossier/" + encodeURIComponent(asked.data.dossier_id);
+    const deadline = Date.now() + DOSSIER_WAIT_MS;
+    let result = null;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => { setTimeout(resolve, 1000); });
+      if (!current || current.request_id !== id) { // the agent moved on
+        Permis.busy(button, false);
+        return;
+      }
+      result = await Permis.callApi(path, { token: true });
+      if (refused(result)) return;
+      if (result.ok || result.status !== 409) break;
+    }
+    Permis.busy(button, false);
+    if (!result || !result.ok) {
+      Permis.showMessage(state, result && result.status !== 409 ? result.data.message
+        : "Le dossier n'est pas encore prêt : redemandez-le dans un instant.", "attention");
+      return;
+    }
+    const link = el("a", { className: "fr-link fr-icon-download-line fr-link--icon-left", href: result.data.url,
+      text: "Télécharger le dossier de la demande " + id + " (PDF, lien valable une minute)" });
+    state.replaceChildren(link);
+    state.className = "";
+    link.focus();
+  });
+
   // --- Private notes -----------------------------------------------------------------------
 
   async function loadNotes() {
@@ -707,6 +716,7 @@
     drawRequest();
     byId("bloc-decision").hidden = !(request.claim && request.claim.mine);  // opened read-only from the list
     viewer.piece = null;
+    Permis.showMessage(byId("etat-dossier"), "");
     byId("visionneuse").hidden = true;
     byId("cadre-piece").replaceChildren();
     noteForm.reset();

@@ -92,37 +92,14 @@
 
   // --- Blocks of the page -----------------------------------------------------------------------
 
-  function noAccess(title, text, link, linkText) {
-    byId("chargement").hidden = true;
-    byId("bloc-statistiques").hidden = true;
-    byId("titre-acces").textContent = title;
-    byId("texte-acces").textContent = text;
-    byId("lien-acces").href = link;
-    byId("lien-acces").textContent = linkText;
-    byId("bloc-acces").hidden = false;
-    byId("titre-acces").focus();
-  }
+  const { noAccess, refused } = Permis.staffAccess(["bloc-statistiques"],
+    "Accès réservé aux administrateurs de préfecture");
 
   function showFailure(message) {
     byId("resultats").hidden = true;
     byId("texte-erreur").textContent = message;
     byId("bloc-erreur").hidden = false;
     byId("titre-erreur").focus();
-  }
-
-  /** Common refusals; true when handled (the caller stops). */
-  function refused(result) {
-    if (result.sessionOver) return true;
-    if (result.status === 403 && result.data && result.data.code === "mfa_required") {
-      noAccess("Activez d'abord la double authentification", result.data.message,
-        "espace.html#bloc-mfa", "Configurer la double authentification dans « Mon compte »");
-      return true;
-    }
-    if (result.status === 403) {
-      noAccess("Accès réservé aux administrateurs de préfecture", result.data.message, "espace.html", "Aller à mon compte");
-      return true;
-    }
-    return false;
   }
 
   /** A DSFR table: caption, column headers, rows of cells (the first one a row header). */

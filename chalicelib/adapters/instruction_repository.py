@@ -138,6 +138,7 @@ def decided_partition(authority: str) -> str:
     return f"DECIDED#{authority}"
 READ_PREFIX = "READ#"
 NOTE_PREFIX = "NOTE#"
+DOSSIER_PREFIX = "DOSSIER#"
 
 
 class DynamoInstructionRecords:
@@ -147,6 +148,8 @@ class DynamoInstructionRecords:
       REQUEST#<number> / DECIDED#<time>         a decision's row in its authority's "traités" list
                                                 (gsi3 DECIDED#<authority>, expires after 31 days)
       gsi3: CLAIMS#<authority>, <lease end>     the authority's running claims ("en cours")
+      REQUEST#<number> / DOSSIER#<id>           an agent's whole-request PDF: being made, then made
+                                                (its S3 key); expires after a day, as its file
       REQUEST#<number> / NOTE#<time>#<id>       an agent's private note (one item each: a request's
                                                 notes never grow one item; purged with the request)
     """
@@ -261,6 +264,31 @@ class DynamoInstructionRecords:
             "submitted_at": request.submitted_at.isoformat() if request.submitted_at else None,
             "decision": decision, "agent_name": agent_name, "decided_at": at.isoformat(),
             "expires_at": int((at + timedelta(days=DECIDED_DAYS)).timestamp())})}}
+
+    def dossier_items(self, request_id: str, dossier_id: str, agent_id: str, at, event) -> list[dict[str, Any]]:
+        """Transaction items of an agent's request for the whole request as one PDF: its record
+        (being made; expires after a day, as its file) and the event the attestations worker takes."""
+        from chalicelib.adapters.outbox import outbox_put
+
+        return [{"Put": {"TableName": self._table, "ConditionExpression": "attribute_not_exists(pk)",
+                         "Item": to_item({"pk": f"REQUEST#{request_id}", "sk": f"{DOSSIER_PREFIX}{dossier_id}",
+                                          "entity": "dossier", "state": "pending", "requested_by": agent_id,
+                                          "requested_at": at.isoformat(),
+                                          "expires_at": int(at.timestamp()) + 24 * 3600})}},
+                outbox_put(self._table, event)]
+
+    def get_dossier(self, request_id: str, dossier_id: str) -> dict[str, Any] | None:
+        item = self._db.get_item(TableName=self._table, ConsistentRead=True,
+                                 Key=_key(f"REQUEST#{request_id}", f"{DOSSIER_PREFIX}{dossier_id}")).get("Item")
+        return from_item(item) if item else None
+
+    def dossier_made(self, request_id: str, dossier_id: str, key: str) -> None:
+        """The PDF is in S3 at `key` (made again by a replayed message: the same key, harmless)."""
+        self._db.update_item(TableName=self._table, Key=_key(f"REQUEST#{request_id}", f"{DOSSIER_PREFIX}{dossier_id}"),
+                             UpdateExpression="SET #state = :ready, #key = :key",
+                             ConditionExpression="attribute_exists(pk)",
+                             ExpressionAttributeNames={"#state": "state", "#key": "key"},
+                             ExpressionAttributeValues={":ready": {"S": "ready"}, ":key": {"S": key}})
 
     def record_read(self, request_id: str, agent_id: str, agent_name: str, role: str, what: str, at) -> None:
         self._db.put_item(TableName=self._table, Item=to_item({

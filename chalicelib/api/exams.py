@@ -51,6 +51,9 @@ class ExamsView(Model):
     request_id: str
     neph: str | None
     candidate_name: str
+    categories: list[str] = Field(description="Les catégories de l'inscription")
+    aac: bool = Field(description="Apprentissage anticipé de la conduite : l'épreuve pratique demande s'il le suit "
+                                  "toujours")
     results: list[ExamResultView]
     cepcs: list[CepcView]
 
@@ -73,7 +76,12 @@ def _cepc_view(item: dict) -> CepcView:
 
 
 def _exams_view(request, results: list[ExamRecord], cepcs: list[dict]) -> ExamsView:
+    from chalicelib.domain.procedures import TrainingPath
+
+    chosen = request.steps.get("categories") or {}
     return ExamsView(request_id=request.request_id, neph=request.neph, candidate_name=request.candidate_name(),
+                     categories=list(chosen.get("categories", [])),
+                     aac=chosen.get("training_path") == TrainingPath.AAC.value,
                      results=[result_view(r) for r in results], cepcs=[_cepc_view(c) for c in cepcs])
 
 
@@ -94,6 +102,47 @@ def record_result(caller: Profile, body: ExamResultInput) -> RecordedAnswer:
                     f"fabrication du titre n° {recorded.production_request_id} est ouverte.")
     return RecordedAnswer(result=result_view(recorded.record), registration_id=recorded.registration.request_id,
                           candidate_name=recorded.registration.candidate_name(), cepc=cepc, message=message)
+
+
+class SheetRow(Model):
+    neph: str
+    candidate_name: str
+    result: ExamResultView
+
+
+class DaySheet(Model):
+    day: date
+    centre: str
+    rows: list[SheetRow]
+
+
+@route(blueprint, "/staff/exams/day", summary="La feuille du jour d'un centre d'examen", tags=TAGS,
+       response_model=DaySheet, errors=(422,), roles=EXAMINERS, query=("centre", "date"),
+       description="Les résultats enregistrés au centre ce jour-là (par tous les examinateurs), dans l'ordre de "
+                   "saisie, avec le nom du candidat. centre (exigé ; accents, majuscules et tirets indifférents) ; "
+                   "date (AAAA-MM-JJ, aujourd'hui par défaut).")
+def day_sheet() -> DaySheet:
+    from chalicelib.domain.errors import ErrorDetail, InvalidInput
+    from chalicelib.domain.exams import MAX_CENTRE
+
+    params = blueprint.current_request.query_params or {}
+    centre = (params.get("centre") or "").strip()
+    problems = []
+    if not 2 <= len(centre) <= MAX_CENTRE:
+        problems.append(ErrorDetail(f"Indiquez le centre d'examen (2 à {MAX_CENTRE} caractères).", field="centre",
+                                    code="centre_invalid"))
+    day = None
+    try:
+        day = date.fromisoformat(params["date"]) if params.get("date") else None
+    except ValueError:
+        problems.append(ErrorDetail("Une date s'écrit AAAA-MM-JJ, par exemple 2026-12-07.", field="date",
+                                    code="date_invalid"))
+    if problems:
+        raise InvalidInput("day_sheet_invalid", "La feuille du jour demandée est incorrecte : corrigez les champs "
+                                                "indiqués.", problems)
+    day, rows = wiring.exams_service().day_sheet(day, centre)
+    return DaySheet(day=day, centre=centre, rows=[SheetRow(neph=record.neph, candidate_name=name,
+                                                           result=result_view(record)) for record, name in rows])
 
 
 @route(blueprint, "/staff/exams/{neph}", summary="Les inscriptions et résultats d'un NEPH (avant l'épreuve)",

@@ -275,6 +275,29 @@ def decide(caller: Profile, request_id: str, body: DecisionInput) -> DecisionAns
                           message=message)
 
 
+class DossierAsked(Model):
+    dossier_id: str
+    message: str
+
+
+@route(blueprint, "/staff/requests/{request_id}/dossier", method="POST", summary="Demander la demande entière en "
+       "un PDF", tags=TAGS, response_model=DossierAsked, errors=(404,), roles=INSTRUCTORS, status=202,
+       description="État civil, étapes, pièces, historique et décisions, pour le dossier. Fait en quelques secondes "
+                   "par le service des documents : GET .../dossier/{dossier_id} donne le lien une fois prêt.")
+def ask_dossier(caller: Profile, request_id: str) -> DossierAsked:
+    dossier_id = wiring.instruction_service().ask_dossier(caller, request_id)
+    return DossierAsked(dossier_id=dossier_id, message="Le dossier est en préparation : il sera prêt dans quelques "
+                                                       "secondes.")
+
+
+@route(blueprint, "/staff/requests/{request_id}/dossier/{dossier_id}", summary="Télécharger le dossier PDF demandé "
+       "(lien d'une minute)", tags=TAGS, response_model=Download, errors=(404, 409), roles=INSTRUCTORS,
+       description="409 dossier_pending tant qu'il est en préparation. La consultation est enregistrée.")
+def dossier(caller: Profile, request_id: str, dossier_id: str) -> Download:
+    url, expires_at = wiring.instruction_service().dossier_link(caller, request_id, dossier_id)
+    return Download(url=url, expires_at=expires_at)
+
+
 def _note_view(note) -> NoteView:
     return NoteView(note_id=note.note_id, agent_name=note.agent_name, at=note.at, text=note.text)
 

@@ -151,3 +151,11 @@ def production_steps(registration_steps: dict[str, dict[str, Any]], category: Ca
         categories["training_path"] = TrainingPath.TRADITIONAL.value
     steps["categories"] = categories
     return steps
+
+
+def centre_key(centre: str) -> str:
+    """A centre as the day's sheet finds it whatever the typing: "Lyon Gerland", "LYON  gerland"
+    and "Lyon-Gerland" are one centre (accents, case, spaces and hyphens ignored)."""
+    from chalicelib.domain.identity_match import normalize_name
+
+    return "-".join(normalize_name(centre).replace("-", " ").split())

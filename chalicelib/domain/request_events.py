@@ -25,6 +25,9 @@ DESTRUCTION_WARNING = "request.destruction_warning"  # returned, destroyed soon 
 # The filer asked for a returned licence to be sent again (payload reference, requested_at): the
 # printer's cue; its next "expedie" moves the licence back to "Titre expédié".
 LICENCE_RESEND_REQUESTED = "request.licence_resend_requested"
+# An agent asked for the whole request as one PDF (issue 20; payload request_id, dossier_id): the
+# attestations worker makes it (the document family is not in the API's package).
+DOSSIER_REQUESTED = "request.dossier_requested"
 
 EMAILED = (VALIDATION_ASKED, VALIDATION_REMINDER, EXPIRED, TRANSFERRED)
 

@@ -78,7 +78,7 @@ class Exams:
         event = self.requests.event_for(request_events.EXAM_RESULT_RECORDED, registration, now, neph=result.neph,
                                         test=result.test.value, category=result.category.value,
                                         outcome=result.outcome.value, day=result.day.isoformat())
-        items = [self.repo.result_item(record), outbox_put(self.repo.table, event)]
+        items = [self.repo.result_item(record, registration.candidate_name()), outbox_put(self.repo.table, event)]
         production = None
         valid_until = None
         if issues_cepc(result):
@@ -142,6 +142,12 @@ class Exams:
     def cepcs_for(self, caller: "Profile", request_id: str) -> tuple["Request", list[dict]]:
         """A registration's CEPCs alone (a download needs no results), for its school or candidate."""
         return self.requests.get(caller, request_id), self.repo.cepcs(request_id)
+
+    def day_sheet(self, day, centre: str) -> tuple[Any, list[tuple[ExamRecord, str]]]:
+        """What was recorded at a centre on a day (today in Paris by default; every examiner's),
+        with the candidates' names."""
+        day = day or paris_day(self.requests.clock())
+        return day, self.repo.day_sheet(day, centre)
 
     def for_examiner(self, neph: str) -> list[tuple["Request", list[ExamRecord], list[dict]]]:
         """A NEPH's validated registrations, each with its results and CEPCs."""

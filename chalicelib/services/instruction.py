@@ -531,6 +531,41 @@ class Instruction:
                                 for check in missing])
         return tuple(check.statement() for check in checks if check.to_verify)
 
+    # --- the whole request as one PDF --------------------------------------------------------
+
+    def ask_dossier(self, agent: "Profile", request_id: str) -> str:
+        """Asks for the whole request as one PDF (made by the attestations worker, which has the
+        document family); returns its id, to fetch with `dossier_link` once made."""
+        import uuid
+
+        from chalicelib.domain import request_events
+
+        request = self._instructed(agent, request_id)
+        now = self.clock()
+        dossier_id = uuid.uuid4().hex
+        event = self.requests.event_for(request_events.DOSSIER_REQUESTED, request, now, dossier_id=dossier_id)
+        self.requests.repo.transact(self.records.dossier_items(request_id, dossier_id, agent.account_id, now, event))
+        return dossier_id
+
+    def dossier_link(self, agent: "Profile", request_id: str, dossier_id: str) -> tuple[str, datetime]:
+        """A link of a minute to the PDF the agent asked for, once made (409 dossier_pending
+        before); another agent's or an unknown one: 404. The read is recorded."""
+        from chalicelib.domain.errors import Conflict, NotFound
+
+        self._instructed(agent, request_id)
+        record = self.records.get_dossier(request_id, dossier_id) \
+            if len(dossier_id) == 32 and dossier_id.isalnum() else None
+        if record is None or record.get("requested_by") != agent.account_id:
+            raise NotFound("dossier_not_found", "Ce dossier n'existe pas ou n'est plus disponible (un jour) : "
+                                                "demandez-le de nouveau.")
+        if record.get("state") != "ready":
+            raise Conflict("dossier_pending", "Le dossier est en préparation : il sera prêt dans quelques secondes.",
+                           current={"state": record.get("state")})
+        now = self.clock()
+        self._record_read(agent, request_id, "dossier", now)
+        assert self.presign is not None
+        return self.presign(record["key"], f"dossier-{request_id}.pdf"), now + timedelta(seconds=LINK_SECONDS)
+
     # --- private notes ---------------------------------------------------------------------
 
     def add_note(self, agent: "Profile", request_id: str, text: str) -> "Note":

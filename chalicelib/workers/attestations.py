@@ -138,6 +138,41 @@ def process_record(record: "SQSRecord") -> None:
         reprint_attestation(event.payload["request_id"])
     elif event.type == request_events.CEPC_ISSUED:
         issue_cepc(event.payload["request_id"], event.payload["category"])
+    elif event.type == request_events.DOSSIER_REQUESTED:
+        make_dossier(event.payload["request_id"], event.payload["dossier_id"], event.occurred_at)
+
+
+def make_dossier(request_id: str, dossier_id: str, asked_at) -> str:
+    """The whole request as one PDF for the agent who asked (documents/dossier.py), in S3 for a day."""
+    from chalicelib.adapters.instruction_repository import DynamoInstructionRecords
+    from chalicelib.documents.dossier import render_dossier
+    from chalicelib.domain.accounts import ROLE_LABELS
+    from chalicelib.domain.procedures import SYSTEM_ACTOR
+    from chalicelib.domain.rules import DOCUMENT_LABELS, DocumentType
+    from chalicelib.domain.status_texts import AUTOMATIC_ACTOR_LABEL, Audience, status_label
+    from chalicelib.resources import DOSSIERS_PREFIX
+    from chalicelib.services.documents import STATE_LABELS
+
+    repository = wiring.requests_repository()
+    request = repository.get(request_id)
+    if request is None:  # deleted meanwhile: nothing to make
+        return ""
+    documents = [{"label": DOCUMENT_LABELS.get(DocumentType(name), name)
+                  if name in DocumentType._value2member_map_ else name,
+                  "state_label": STATE_LABELS.get(record.get("state", ""), "À fournir"),
+                  "refusal": record.get("reason") or ""}
+                 for name, record in sorted(wiring.documents_repository().by_type(request_id).items())]
+    history = [{"at": t.at, "to": status_label(t.to_status, Audience.AGENT), "reason": t.reason,
+                "by": AUTOMATIC_ACTOR_LABEL if t.actor_role == SYSTEM_ACTOR
+                else ROLE_LABELS.get(t.actor_role, str(t.actor_role)), "acknowledged": list(t.acknowledged)}
+               for t in repository.history(request_id)]
+    pdf = render_dossier(request, documents, history, asked_at)
+    key = f"{DOSSIERS_PREFIX}{request_id}/{dossier_id}.pdf"
+    wiring.client("s3").put_object(Bucket=settings.bucket_name("documents"), Key=key, Body=pdf,
+                                   ContentType="application/pdf")
+    DynamoInstructionRecords(wiring.client("dynamodb"), settings.table_name("main")).dossier_made(
+        request_id, dossier_id, key)
+    return key
 
 
 @blueprint.on_sqs_message(queue=physical_name("attestations"), batch_size=5)

@@ -28,6 +28,7 @@ QUEUES_BY_EVENT_TYPE: dict[str, tuple[str, ...]] = {
     # The attestation's verso printed again with the result; the CEPC made.
     request_events.EXAM_RESULT_RECORDED: ("attestations",),
     request_events.CEPC_ISSUED: ("attestations",),
+    request_events.DOSSIER_REQUESTED: ("attestations",),  # the whole request as one PDF, for an agent
     # The support desk's answer, emailed to the sender.
     support_events.TICKET_ANSWERED: ("emails",),
     # What a deleted draft left (its filer's deletion, or DynamoDB's TTL: relay_record below).

@@ -17,6 +17,7 @@ AXE = PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("PERMIS_TEST_OUTPUT", PROJECT_DIR / "test-output")) / "screenshots"
 WIDE = {"width": 1280, "height": 900}
 NARROW = {"width": 375, "height": 740}  # a phone
+TABLET = {"width": 768, "height": 1024}  # the examiner's tablet, held upright
 
 
 def pytest_collection_modifyitems(items):
@@ -85,10 +86,10 @@ PAGE_TEXT_PROBLEMS = """() => {
 class Site:
     """One person's browser tab on the site, with what the tests need around it."""
 
-    def __init__(self, browser, stack, viewport):
+    def __init__(self, browser, stack, viewport, touch=False):
         # The pages run under their own Content-Security-Policy: a request it blocks fails the test as
         # it fails for a person (axe-core is evaluated through the driver, which the CSP does not see).
-        self.context = browser.new_context(viewport=viewport, locale="fr-FR",
+        self.context = browser.new_context(viewport=viewport, locale="fr-FR", has_touch=touch,
                                            timezone_id="Europe/Paris", accept_downloads=True)
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
@@ -141,7 +142,7 @@ class Site:
         if code:
             page.get_by_label("Code à 6 chiffres").fill(code)
             page.get_by_role("button", name="Valider").click()
-        page.wait_for_url(re.compile(r"(espace|valider|demandes|console)\.html"))
+        page.wait_for_url(re.compile(r"(espace|valider|demandes|console|examen)\.html"))
         page.wait_for_load_state("networkidle")
         return page
 
@@ -152,6 +153,14 @@ class Site:
 @pytest.fixture
 def site(browser, stack):
     opened = Site(browser, stack, WIDE)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def tablet(browser, stack):
+    """A touch screen of 768 px: the examiner's."""
+    opened = Site(browser, stack, TABLET, touch=True)
     yield opened
     opened.close()
 

@@ -21,7 +21,7 @@ PAGES = {
     "contact.html": None, "support.html": "prefecture",
     "courriers.html": "mediateur",
     "rendez-vous.html": "auto-ecole", "creneaux.html": "instructeur-ddt",
-    "statistiques.html": "prefecture",
+    "statistiques.html": "prefecture", "examen.html": "inspecteur",
 }
 
 
@@ -35,7 +35,7 @@ def test_every_page_is_accessible_and_fits_the_window(new_site, stack, viewport)
     for page_name, role in PAGES.items():
         if role not in tabs:
             tab = new_site(viewport)
-            if role in ("instructeur-ddt", "prefecture"):
+            if role in ("instructeur-ddt", "prefecture", "inspecteur"):
                 agent_headers(stack, role)  # double authentication set up
                 tab.sign_in(demo_login(role), code=MFA_CODE)
             elif role:

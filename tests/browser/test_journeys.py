@@ -22,7 +22,7 @@ from tests.stack_support import email_links, mail_to, wait_for
 
 VIEWPORTS = pytest.mark.parametrize("viewport", [NARROW, WIDE], ids=["375px", "1280px"])
 HOMES = {"auto-ecole": "demandes.html", "candidat": "demandes.html", "mediateur": "demandes.html",
-         "instructeur-ddt": "console.html", "prefecture": "console.html", "inspecteur": "espace.html"}
+         "instructeur-ddt": "console.html", "prefecture": "console.html", "inspecteur": "examen.html"}
 
 
 def snap(site, viewport):

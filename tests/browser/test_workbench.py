@@ -8,7 +8,9 @@ import time
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.console_steps import agent_headers, claim_in_console, file_requests, school_caller, sign_in_agent
+from tests.browser.conftest import demo_login
+from tests.browser.console_steps import (MFA_CODE, agent_headers, claim_in_console, file_requests, school_caller,
+                                         sign_in_agent)
 from tests.stack_support import wait_for
 
 RUN = 20  # the proof asked for: twenty requests in a row from the keyboard
@@ -176,6 +178,12 @@ def test_a_document_is_seen_in_the_page_zoomed_and_turned_and_each_view_is_audit
     expect(viewer.locator("#etat-visionneuse")).to_have_text("Zoom 100 %")
     wait_for(lambda: image.evaluate("(img) => img.complete && img.naturalWidth > 0"), "the next image loaded")
 
+    # The whole request as one PDF: asked, made by the documents' worker, offered when ready.
+    page.get_by_role("button", name="Toute la demande en un PDF").click()
+    link = page.locator("#etat-dossier").get_by_role("link", name=re.compile(f"Télécharger le dossier de la demande {number}"))
+    link.wait_for(timeout=60_000)
+    assert requests.get(link.get_attribute("href"), timeout=30).content.startswith(b"%PDF")
+
     # Each piece seen is a read the prefecture's administrator finds.
     reads = requests.get(f"{site.api}/staff/requests/{number}/reads", timeout=30,
                          headers=agent_headers(stack, "prefecture")).json()["reads"]
@@ -226,3 +234,66 @@ def test_the_worklist_opens_a_request_read_only_and_the_agent_takes_it_from_ther
     page.get_by_label("Numéro de demande ou NEPH").fill("12345")
     page.get_by_role("button", name="Chercher").click()
     expect(page.locator("#erreur-number")).to_contain_text("12 chiffres")
+
+
+def test_the_examiner_records_both_tests_of_a_candidate_on_a_tablet(tablet, stack):
+    [number] = file_requests(stack, 1)
+    agent = agent_headers(stack, "instructeur-ddt")  # the registration validated: the candidate has a NEPH
+    taken = requests.post(f"{tablet.api}/staff/requests/{number}/claim", headers=agent, timeout=30)
+    assert taken.status_code == 200, taken.text
+    decided = requests.post(f"{tablet.api}/staff/requests/{number}/decision", headers=agent, timeout=30,
+                            json={"version": taken.json()["version"], "decision": "valider"})
+    assert decided.status_code == 200, decided.text
+    neph = decided.json()["neph"]
+
+    agent_headers(stack, "inspecteur")  # double authentication set up
+    page = tablet.sign_in(demo_login("inspecteur"), code=MFA_CODE)
+    expect(page).to_have_url(re.compile(r"/examen\.html"))  # the examiner lands on the day's exams
+    page.get_by_role("heading", name="Examens du jour", exact=True).wait_for()
+    page.get_by_label("Centre d'examen").fill("Lyon Gerland")
+    page.get_by_role("button", name="Afficher la feuille du jour").tap()
+    page.locator("#etat-feuille").get_by_text("Aucun résultat enregistré").or_(
+        page.locator("#etat-feuille").get_by_text("enregistré")).first.wait_for()
+    before = page.locator("#tableau-feuille tbody tr").count()
+
+    # A NEPH with a typo first: said next to the field.
+    page.get_by_label("NEPH").fill("1234")
+    page.get_by_role("button", name="Chercher").tap()
+    expect(page.locator("#erreur-neph")).to_contain_text("12 chiffres")
+    page.get_by_label("NEPH").fill(" ".join([neph[:2], neph[2:4], neph[4:6], neph[6:8], neph[8:]]))  # as printed
+    page.get_by_role("button", name="Chercher").tap()
+    expect(page.locator("#nom-candidat")).to_contain_text(f"NEPH {neph}")
+    expect(page.locator("#inscriptions")).to_contain_text("Inscrit pour : B")
+
+    # The practical before the theory: refused in French, nothing recorded.
+    page.locator("#champ-test").get_by_text("Conduite (pratique)").tap()
+    page.locator("#champ-resultat").get_by_text("Favorable", exact=True).tap()
+    assert page.locator("#champ-aac").is_hidden()  # a traditional training: no AAC question
+    page.get_by_label("Examinateur").fill("M. Laurent")
+    page.get_by_role("button", name="Enregistrer le résultat").tap()
+    expect(page.locator("#formulaire-resultat .resume-erreurs")).to_contain_text("épreuve théorique")
+    tablet.check("examen-refus-tablette")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    page.locator("#champ-test").get_by_text("Code (théorie)").tap()
+    page.get_by_role("button", name="Enregistrer le résultat").tap()
+    page.locator("#avis").get_by_text("enregistr").first.wait_for()
+    expect(page.locator("#tableau-feuille tbody tr")).to_have_count(before + 1)
+    assert page.evaluate("document.activeElement.id") == "neph"  # ready for the next candidate
+
+    page.get_by_label("NEPH").fill(neph)
+    page.get_by_role("button", name="Chercher").tap()
+    expect(page.locator("#resultats-candidat")).to_contain_text("Épreuve théorique B : Favorable (Lyon Gerland)")
+    page.locator("#champ-test").get_by_text("Conduite (pratique)").tap()
+    page.locator("#champ-resultat").get_by_text("Favorable", exact=True).tap()
+    assert page.get_by_label("Examinateur").input_value() == "M. Laurent"  # remembered on the tablet
+    page.get_by_role("button", name="Enregistrer le résultat").tap()
+    expect(page.locator("#avis")).to_contain_text("CEPC")
+    expect(page.locator("#tableau-feuille tbody tr")).to_have_count(before + 2)
+    sheet = page.locator("#tableau-feuille")
+    expect(sheet.locator("tr", has_text="Épreuve pratique").last).to_contain_text(neph)
+    tablet.check("examen-feuille-tablette")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    results = requests.get(f"{tablet.api}/staff/exams/{neph}", headers=agent_headers(stack, "inspecteur"),
+                           timeout=30).json()["registrations"][0]["results"]
+    assert sorted((r["test"], r["outcome"]) for r in results) == [("pratique", "favorable"), ("theorie", "favorable")]

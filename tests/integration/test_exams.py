@@ -195,3 +195,36 @@ def test_a_cepc_made_again_from_a_replayed_event_is_the_same_document(http, scho
     assert wiring.requests_repository().issued(number, "CEPC-B")["payload"] == first["payload"]
     again = http_client.get(body(call(http, "GET", f"/requests/{number}/cepc/B", school))["url"], timeout=10).content
     assert again == pdf
+
+
+def test_the_day_sheet_of_a_centre_lists_what_was_recorded_there_that_day(http, examiner, registered, school, agents):
+    number, neph = registered
+    day = TODAY - timedelta(days=2)
+    assert record(http, examiner, result(neph, day=day)).status_code == 201
+    assert record(http, examiner, result(neph, test="pratique", outcome="defavorable", day=day,
+                                         still_follows_aac=True)).status_code == 201
+    # However the centre is typed, it is the same sheet; in the order recorded.
+    sheet = body(call(http, "GET", f"/staff/exams/day?centre=CENTRE+D%27EXAMEN+D%27ANTONY&date={day}", examiner))
+    assert sheet["day"] == day.isoformat()
+    assert [(row["neph"], row["result"]["test"], row["result"]["outcome"]) for row in sheet["rows"]] == [
+        (neph, "theorie", "favorable"), (neph, "pratique", "defavorable")]
+    assert sheet["rows"][0]["candidate_name"] == body(call(http, "GET", f"/requests/{number}", school))[
+        "candidate_name"]
+    # Another day, another centre: nothing; today by default.
+    assert body(call(http, "GET", f"/staff/exams/day?centre=Centre+d%27examen+d%27Antony&date={TODAY}",
+                     examiner))["rows"] == []
+    assert body(call(http, "GET", f"/staff/exams/day?centre=Lyon+Gerland&date={day}", examiner))["rows"] == []
+    today = body(call(http, "GET", "/staff/exams/day?centre=Lyon+Gerland", examiner))
+    assert today["day"] in (TODAY.isoformat(), (TODAY + timedelta(days=1)).isoformat())  # Paris may be past midnight
+
+
+@pytest.mark.parametrize("query, field", [("", "centre"), ("?centre=L", "centre"),
+                                          ("?centre=Lyon&date=07%2F12%2F2026", "date")])
+def test_a_day_sheet_without_a_centre_or_with_a_bad_date_names_the_field(http, examiner, query, field):
+    refused = call(http, "GET", "/staff/exams/day" + query, examiner)
+    assert refused.status_code == 422 and [d["field"] for d in body(refused)["details"]] == [field]
+
+
+def test_only_examiners_read_a_day_sheet(http, school, agents):
+    for token in (school, agents["ddt92"], agents["admin92"]):
+        assert call(http, "GET", "/staff/exams/day?centre=Lyon", token).status_code == 403

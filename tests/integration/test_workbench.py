@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import pytest
 
+from pathlib import Path
+
 from chalicelib.domain.accounts import AgentCreation, Role
 from tests.accounts_support import PASSWORD, active_school, sign_in
 from tests.integration.test_instruction_queues import claim, decide, queued
 from tests.integration.test_requests import body, call
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "test-output" / "documents"
 
 
 @pytest.fixture
@@ -270,3 +275,38 @@ def test_a_request_taken_from_the_list_and_released_can_be_taken_by_a_colleague(
     assert worklist(http, agents["ddt92b"])["rows"][0]["claim"] is None
     taken = call(http, "POST", f"/staff/requests/{number}/claim", agents["ddt92b"])
     assert taken.status_code == 200 and body(taken)["claim"]["mine"] is True
+
+
+def test_the_whole_request_as_one_pdf_for_the_agent_who_asked(http, school, pump, agents):
+    import requests as http_client
+
+    from tests.unit.test_attestation import _text
+
+    number = queued(http, school, pump)
+    held = claim(http, agents["ddt92"])["request"]
+    assert decide(http, agents["ddt92"], number, held["version"]).status_code == 200
+    asked = call(http, "POST", f"/staff/requests/{number}/dossier", agents["ddt92"])
+    assert asked.status_code == 202, asked.body
+    dossier_id = body(asked)["dossier_id"]
+    path = f"/staff/requests/{number}/dossier/{dossier_id}"
+    pending = call(http, "GET", path, agents["ddt92"])
+    assert pending.status_code == 409 and body(pending)["code"] == "dossier_pending"
+    pump.run_until_idle()  # the attestations worker makes it
+    link = call(http, "GET", path, agents["ddt92"])
+    assert link.status_code == 200, link.body
+    pdf = http_client.get(body(link)["url"], timeout=10).content
+    SAMPLES.mkdir(parents=True, exist_ok=True)
+    (SAMPLES / "dossier-de-demande.pdf").write_bytes(pdf)  # to look at, as the attestations are
+    text = " ".join(_text(pdf))
+    seen = staff_view(http, agents["ddt92"], number)
+    for expected in (f"DOSSIER DE LA DEMANDE {number}", "MINISTÈRE DE L'INTÉRIEUR", seen["candidate_name"],
+                     f"NEPH {seen['neph']}", "Les pièces", "Justificatif d'identité", "Acceptée",
+                     "L'historique et les décisions", "En cours d'instruction", "Validée", "Instructeur DDT"):
+        assert expected in text, expected
+    # Only the agent who asked; another service, a school: not found or refused; the read is audited.
+    assert call(http, "GET", path, agents["ddt92b"]).status_code == 404
+    assert call(http, "GET", f"/staff/requests/{number}/dossier/{'0' * 32}", agents["ddt92"]).status_code == 404
+    assert call(http, "POST", f"/staff/requests/{number}/dossier", agents["ddt69"]).status_code == 404
+    assert call(http, "POST", f"/staff/requests/{number}/dossier", school).status_code == 403
+    reads = body(call(http, "GET", f"/staff/requests/{number}/reads", agents["admin92"]))["reads"]
+    assert [r["what"] for r in reads].count("dossier") == 1

@@ -55,8 +55,8 @@ def grants_used(service: str, operation: str, params: dict) -> set[tuple[str, st
     if service == "dynamodb" and operation == "TransactWriteItems":
         return {(f"dynamodb:{_TRANSACT_ACTIONS[kind]}", "table", _logical("table", item[kind]["TableName"]))
                 for item in params["TransactItems"] for kind in item}
-    if service == "dynamodb" and operation == "BatchWriteItem":
-        return {("dynamodb:BatchWriteItem", "table", _logical("table", table)) for table in params["RequestItems"]}
+    if service == "dynamodb" and operation in ("BatchWriteItem", "BatchGetItem"):
+        return {(f"dynamodb:{operation}", "table", _logical("table", table)) for table in params["RequestItems"]}
     if service == "dynamodb":
         return {(f"dynamodb:{operation}", "table", _logical("table", params["TableName"]))}
     if service == "sqs":
@@ -302,21 +302,31 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, rec
         overseer = active_agent(http, active, Role.PREFECTURE, "92", "admin@pref92.example.fr")
         claimed = json.loads(post(http, "/staff/claims", {}, instructor).body)["request"]
         assert claimed["request_id"] == paper
-        for path in (f"/staff/requests/{paper}", f"/staff/requests/{paper}/documents/identite", "/staff/queue"):
+        # The worklist (who holds each row: one BatchGetItem) and a private note.
+        listed = http.get("/staff/worklist", headers={"Authorization": f"Bearer {instructor}"})
+        assert listed.status_code == 200 and json.loads(listed.body)["rows"], listed.body
+        assert post(http, f"/staff/requests/{paper}/notes", {"text": "Vu."}, instructor).status_code == 201
+        for path in (f"/staff/requests/{paper}", f"/staff/requests/{paper}/documents/identite", "/staff/queue",
+                     f"/staff/requests/{paper}/notes"):
             assert http.get(path, headers={"Authorization": f"Bearer {instructor}"}).status_code == 200, path
         assert post(http, f"/staff/requests/{paper}/extend", {}, instructor).status_code == 200
         assert post(http, f"/staff/requests/{paper}/release", {}, instructor).status_code == 200
         claimed = json.loads(post(http, "/staff/claims", {}, instructor).body)["request"]
         assert post(http, f"/staff/requests/{paper}/decision", {"version": claimed["version"], "decision": "valider"},
                     instructor).status_code == 200
+        asked = post(http, f"/staff/requests/{paper}/dossier", {}, instructor)  # made by make_attestations
+        assert asked.status_code == 202, asked.body
         for _ in range(3):  # the other requests of the queue, then "illisible", set aside
             if json.loads(post(http, "/staff/claims", {}, instructor).body)["request"] is None:
                 break
         for path in ("/staff/queues/DDT-92", f"/staff/requests/{paper}/reads", "/staff/queues/DDT-92/dead-letters"):
             assert http.get(path, headers={"Authorization": f"Bearer {overseer}"}).status_code == 200, path
         assert post(http, "/staff/queues/DDT-92/dead-letters/redrive", {}, overseer).status_code == 200
-    run_workers()  # the validation's attestation is made (make_attestations)
+    run_workers()  # the validation's attestation and the agent's dossier are made (make_attestations)
     with recorder.running("api_handler"):
+        dossier = http.get(f"/staff/requests/{paper}/dossier/{json.loads(asked.body)['dossier_id']}",
+                           headers={"Authorization": f"Bearer {instructor}"})
+        assert dossier.status_code == 200, dossier.body
         attestation = http.get(f"/requests/{paper}/attestations/inscription",
                                headers={"Authorization": f"Bearer {taker}"})
         assert attestation.status_code == 200, attestation.body

@@ -1090,7 +1090,28 @@ const Permis = (() => {
       }
       return false;
     }
-    return { noAccess, mfaMissing, refused };
+    /** The signed-in agent if their role is one of `roles` and their double authentication is on;
+     *  else null, the page saying why (`explain(role label)`: the text under `title`). */
+    async function signedIn(roles, title, explain) {
+      const result = await profile();
+      if (result.sessionOver) return null;
+      if (!result.ok) {
+        byId("chargement").hidden = true;
+        showMessage(byId("avis"), result.data.message, "echec");
+        return null;
+      }
+      const me = result.data;
+      if (!roles.includes(me.role)) {
+        noAccess(title, explain(ROLE_LABELS[me.role] || me.role), "espace.html", "Aller à mon compte");
+        return null;
+      }
+      if (me.mfa_required) {
+        mfaMissing();
+        return null;
+      }
+      return me;
+    }
+    return { noAccess, mfaMissing, refused, signedIn };
   }
 
   // --- On every page ---------------------------------------------------------------------------------

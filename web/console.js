@@ -87,7 +87,7 @@
   }
 
   // The page cannot be used by this account: say why and where to go (commun.js).
-  const { noAccess, mfaMissing, refused } = Permis.staffAccess(["bloc-file", "bloc-demande", "bloc-admin",
+  const { refused, signedIn } = Permis.staffAccess(["bloc-file", "bloc-demande", "bloc-admin",
     "bloc-raccourcis"], "Accès réservé", () => { view = null; });
 
   // --- Queue health (instructors and administrators) ----------------------------------------
@@ -722,7 +722,8 @@
     noteForm.reset();
     Permis.clearErrors(noteForm);
     Permis.showMessage(byId("etat-notes"), "");
-    byId("liste-notes").replaceChildren();
+    // A line in place while the notes load, so that the page does not move under the agent's pointer.
+    byId("liste-notes").replaceChildren(el("p", { className: "fr-text--sm", text: "Chargement des notes…" }));
     Permis.showMessage(byId("etat-demande"), message || "", message ? "info" : null);
     byId("titre-demande").focus();
     loadReasons();
@@ -1178,27 +1179,11 @@
   // --- Start ---------------------------------------------------------------------------------
 
   (async function start() {
-    const result = await Permis.profile();
-    if (result.sessionOver) return;
-    if (!result.ok) {
-      byId("chargement").hidden = true;
-      Permis.showMessage(byId("avis"), result.data.message, "echec");
-      return;
-    }
-    me = result.data;
-    const instructor = INSTRUCTORS.includes(me.role);
+    me = await signedIn([...INSTRUCTORS, ...ADMINISTRATORS], "Cette page est réservée aux agents instructeurs",
+      (role) => "La console d'instruction sert aux agents des DDT, du CERT et des préfectures. Votre compte (" + role
+        + ") n'y a pas accès : vos démarches sont dans votre espace.");
+    if (!me) return;
     const administrator = ADMINISTRATORS.includes(me.role);
-    if (!instructor && !administrator) {
-      noAccess("Cette page est réservée aux agents instructeurs",
-        "La console d'instruction sert aux agents des DDT, du CERT et des préfectures. Votre compte ("
-        + (Permis.ROLE_LABELS[me.role] || me.role) + ") n'y a pas accès : vos démarches sont dans votre espace.",
-        "espace.html", "Aller à mon compte");
-      return;
-    }
-    if (me.mfa_required) {
-      mfaMissing();
-      return;
-    }
     if (administrator) {
       byId("titre-page").textContent = "Files d'instruction";
       drawAuthorities();

@@ -16,7 +16,7 @@
     return new Date().toLocaleDateString("sv-SE", { timeZone: "Europe/Paris" }); // AAAA-MM-JJ, Paris time
   }
 
-  const { noAccess, mfaMissing, refused } = Permis.staffAccess(["bloc-examens"], "Accès réservé aux examinateurs");
+  const { refused, signedIn } = Permis.staffAccess(["bloc-examens"], "Accès réservé aux examinateurs");
 
   // --- The day sheet ------------------------------------------------------------------------
 
@@ -180,24 +180,9 @@
   // --- Start ---------------------------------------------------------------------------------
 
   (async function start() {
-    const result = await Permis.profile();
-    if (result.sessionOver) return;
-    if (!result.ok) {
-      byId("chargement").hidden = true;
-      Permis.showMessage(byId("avis"), result.data.message, "echec");
-      return;
-    }
-    const me = result.data;
-    if (me.role !== "inspecteur") {
-      noAccess("Cette page est réservée aux examinateurs", "Les résultats d'examen sont saisis par les inspecteurs du "
-        + "permis de conduire. Votre compte (" + (Permis.ROLE_LABELS[me.role] || me.role) + ") n'y a pas accès.",
-      "espace.html", "Aller à mon compte");
-      return;
-    }
-    if (me.mfa_required) {
-      mfaMissing();
-      return;
-    }
+    const me = await signedIn(["inspecteur"], "Cette page est réservée aux examinateurs", (role) => "Les résultats "
+      + "d'examen sont saisis par les inspecteurs du permis de conduire. Votre compte (" + role + ") n'y a pas accès.");
+    if (!me) return;
     byId("examinateur").dataset.parDefaut = [me.first_names, me.birth_name].filter(Boolean).join(" ");
     byId("centre").value = localStorage.getItem(CENTRE_KEY) || "";
     byId("jour").value = today();

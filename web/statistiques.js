@@ -92,7 +92,7 @@
 
   // --- Blocks of the page -----------------------------------------------------------------------
 
-  const { noAccess, refused } = Permis.staffAccess(["bloc-statistiques"],
+  const { refused, signedIn } = Permis.staffAccess(["bloc-statistiques"],
     "Accès réservé aux administrateurs de préfecture");
 
   function showFailure(message) {
@@ -481,26 +481,10 @@
   // --- Start ---------------------------------------------------------------------------------
 
   (async function start() {
-    const result = await Permis.profile();
-    if (result.sessionOver) return;
-    if (!result.ok) {
-      byId("chargement").hidden = true;
-      Permis.showMessage(byId("avis"), result.data.message, "echec");
-      return;
-    }
-    me = result.data;
-    if (!ADMINISTRATORS.includes(me.role)) {
-      noAccess("Cette page est réservée aux administrateurs de préfecture",
-        "Les statistiques servent aux préfectures. Votre compte (" + (Permis.ROLE_LABELS[me.role] || me.role)
-        + ") n'y a pas accès : vos démarches sont dans votre espace.", "espace.html", "Aller à mon compte");
-      return;
-    }
-    if (me.mfa_required) {
-      noAccess("Activez d'abord la double authentification",
-        "Les comptes d'agents doivent activer la double authentification avant de consulter les statistiques.",
-        "espace.html#bloc-mfa", "Configurer la double authentification dans « Mon compte »");
-      return;
-    }
+    me = await signedIn(ADMINISTRATORS, "Cette page est réservée aux administrateurs de préfecture", (role) =>
+      "Les statistiques servent aux préfectures. Votre compte (" + role + ") n'y a pas accès : vos démarches sont "
+      + "dans votre espace.");
+    if (!me) return;
     drawDepartements();
     byId("chargement").hidden = true;
     byId("bloc-statistiques").hidden = false;

@@ -83,6 +83,20 @@ PAGE_TEXT_PROBLEMS = """() => {
 }""" % ENGLISH
 
 
+def tick(control, on=True):
+    """Checks (or, on=False, unchecks) a DSFR radio or checkbox as a person does: on its label, which
+    draws the box over the input. The click waits until the label stands still and takes the click;
+    a forced click on the input's place could land elsewhere while the page settles."""
+    from playwright.sync_api import expect
+
+    if control.is_checked() != on:
+        control.page.locator(f'label[for="{control.get_attribute("id")}"]').click()
+    if on:
+        expect(control).to_be_checked()
+    else:
+        expect(control).not_to_be_checked()
+
+
 class Site:
     """One person's browser tab on the site, with what the tests need around it."""
 

@@ -9,7 +9,7 @@ import uuid
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD, api_session, demo_login
+from tests.browser.conftest import DEMO_PASSWORD, api_session, demo_login, tick
 from tests.stack_support import (
     api_caller, draft_registration, link_token, mail_to, scan_jpeg_bytes, submit_request, wait_for)
 
@@ -117,6 +117,8 @@ def claim_in_console(page, request_number, timeout=120):
         if page.locator("#bloc-demande").is_visible():
             shown = re.search(r"Demande (\S+)", title.inner_text()).group(1)
             if shown == request_number:
+                # Settled (its notes loaded) before the agent clicks its controls.
+                expect(page.locator("#liste-notes")).not_to_contain_text("Chargement")
                 return skipped
             skipped.append(shown)
             page.get_by_role("button", name="Retour à la file").click()
@@ -146,7 +148,7 @@ def queue_shown(page):
 
 def stop_chaining(page):
     """Back to the queue after the decision (the console opens the next request by default)."""
-    page.get_by_label("Ouvrir la demande suivante après chaque décision").uncheck(force=True)
+    tick(page.get_by_label("Ouvrir la demande suivante après chaque décision"), False)
 
 
 def decide_in_console(site, request_number, choose_decision):
@@ -166,7 +168,7 @@ def decide_in_console(site, request_number, choose_decision):
     # "NEPH existant" point, which the agent ticks after looking (tests/browser/test_workbench.py
     # tests the refusal when they do not).
     for box in page.locator('#choix-verifications input[type="checkbox"]').all():
-        box.check(force=True)
+        tick(box)
     page.get_by_role("button", name="Confirmer la décision").click()
     message = page.locator("#avis")
     message.get_by_text("Décision enregistrée").wait_for()
@@ -179,4 +181,4 @@ def decide_in_console(site, request_number, choose_decision):
 def validate_next_in_console(site, request_number):
     """decide_in_console with "Valider la demande": the message shown gives the NEPH of a registration."""
     return decide_in_console(site, request_number,
-                             lambda page: page.get_by_label("Valider la demande").check(force=True))
+                             lambda page: tick(page.get_by_label("Valider la demande")))

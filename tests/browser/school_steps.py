@@ -8,6 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import tick
+
 SLOW_MS = 30_000  # a submission or a save on a busy machine
 CHECK_TIMEOUT_MS = 90_000  # the document checker works in the background: a few seconds locally
 DECLARATIONS = {"exam_pending_elsewhere": "non", "reads_french": "oui", "adapted_vehicle": "non",
@@ -30,8 +32,7 @@ def ephoto_code():
 def choose(page, input_id):
     """Checks a DSFR radio or checkbox as a person does: on its label (the input itself is drawn
     under it)."""
-    page.locator(f'label[for="{input_id}"]').click()
-    expect(page.locator("#" + input_id)).to_be_checked()
+    tick(page.locator("#" + input_id))
 
 
 def start_request(site, mandate="sans-mandat"):

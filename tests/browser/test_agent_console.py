@@ -10,7 +10,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD, demo_login
+from tests.browser.conftest import DEMO_PASSWORD, demo_login, tick
 from tests.browser.console_steps import (agent_headers, claim_in_console, file_requests, release_in_console,
                                          school_caller, sign_in_agent, stop_chaining, validate_next_in_console)
 from tests.stack_support import wait_for
@@ -102,8 +102,8 @@ def test_the_ddt_agent_claims_a_request_opens_a_document_and_asks_a_complement(s
     assert requests.get(link.get_attribute("href"), timeout=10).content.startswith(b"\xff\xd8")  # a JPEG
 
     # A complement without a reason is refused next to the field, the summary takes the focus.
-    page.get_by_label("Demander un complément").check(force=True)
-    page.get_by_label("Justificatif de domicile de moins de 6 mois", exact=True).check(force=True)
+    tick(page.get_by_label("Demander un complément"))
+    tick(page.get_by_label("Justificatif de domicile de moins de 6 mois", exact=True))
     page.get_by_role("button", name="Vérifier ma décision").click()
     summary = page.locator("#formulaire-decision .resume-erreurs")
     summary.wait_for()
@@ -112,7 +112,7 @@ def test_the_ddt_agent_claims_a_request_opens_a_document_and_asks_a_complement(s
     assert "fr-fieldset--error" in page.locator("#champ-motifs").get_attribute("class")
     site.check("console-decision-erreurs")
 
-    page.get_by_label("Le justificatif de domicile a plus de 6 mois").check(force=True)
+    tick(page.get_by_label("Le justificatif de domicile a plus de 6 mois"))
     page.get_by_label("Précisions").fill("Merci de joindre une facture de moins de 6 mois.")
     page.get_by_role("button", name="Vérifier ma décision").click()
     confirmation = page.locator("#bloc-confirmation")
@@ -155,7 +155,7 @@ def test_deciding_once_the_claim_was_released_elsewhere_is_refused_in_french(sit
     released = requests.post(f"{site.api}/staff/requests/{third}/release", timeout=10,
                              headers=agent_headers(stack, "instructeur-ddt"))
     assert released.status_code == 200, released.text
-    page.get_by_label("Valider la demande").check(force=True)
+    tick(page.get_by_label("Valider la demande"))
     page.get_by_role("button", name="Vérifier ma décision").click()
     page.get_by_role("button", name="Confirmer la décision").click()
     summary = page.locator("#formulaire-decision .resume-erreurs")

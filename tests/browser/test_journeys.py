@@ -8,7 +8,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import NARROW, WIDE, api_session, demo_login
+from tests.browser.conftest import NARROW, WIDE, api_session, demo_login, tick
 from tests.browser.console_steps import (
     MFA_CODE, agent_headers, decide_in_console, sign_in_agent, validate_next_in_console)
 from tests.browser.journey_support import (
@@ -33,9 +33,9 @@ def snap(site, viewport):
 def ask_complement_in_console(agent, number, document, reason, details):
     """The agent claims `number` in the console and asks for a complement naming `document`."""
     def complement(page):
-        page.get_by_label("Demander un complément").check(force=True)
-        page.get_by_label(document, exact=True).check(force=True)
-        page.get_by_label(reason).check(force=True)
+        tick(page.get_by_label("Demander un complément"))
+        tick(page.get_by_label(document, exact=True))
+        tick(page.get_by_label(reason))
         page.get_by_label("Précisions").fill(details)
 
     assert "Complément demandé" in decide_in_console(agent, number, complement)

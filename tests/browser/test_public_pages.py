@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from chalicelib.local.demo_data import FREE_AGREMENT
 from tests.browser.conftest import NARROW
+from tests.browser.conftest import tick as tick_control
 from tests.browser.school_steps import fill_birth_date
 from tests.stack_support import altcha, link_token, mail_to, school_files_registration
 
@@ -80,9 +81,7 @@ def qr_png(text, path, scale=8):
 
 
 def tick(page, control_id):
-    """Checks a DSFR radio or checkbox as a person does: by its label (the input itself is drawn by the label)."""
-    page.locator(f'label[for="{control_id}"]').click()
-    expect(page.locator("#" + control_id)).to_be_checked()
+    tick_control(page.locator("#" + control_id))
 
 
 def tick_antirobot(page):

@@ -13,6 +13,7 @@ from chalicelib.api import (accounts, alerts, auth, exams, health, licence, me, 
 from chalicelib.api import support  # noqa: E402
 from chalicelib.workers import support as support_worker  # noqa: E402
 from chalicelib.api import mediation  # noqa: E402
+from chalicelib.api import messages  # noqa: E402
 from chalicelib.workers import licence as licence_worker  # noqa: E402
 from chalicelib.workers import (attestations, documents, emails, identity, instruction, notifications,  # noqa: E402
                                 outbox)
@@ -29,7 +30,8 @@ middleware.register(app)
 
 # The authorizer's blueprint before the routes that use it.
 for blueprint in (auth.blueprint, health.blueprint, openapi.blueprint, accounts.blueprint, sessions.blueprint,
-                  me.blueprint, school.blueprint, requests.blueprint, staff.blueprint, exams.blueprint,
+                  me.blueprint, school.blueprint, requests.blueprint, staff.blueprint, messages.blueprint,
+                  exams.blueprint,
                   tracking.blueprint, verification.blueprint, alerts.blueprint,
                   outbox.blueprint, emails.blueprint, documents.blueprint,
                   identity.blueprint, request_workers.blueprint, attestations.blueprint,

@@ -221,6 +221,9 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     "GET /requests/{request_id}/documents/{document}/file": ("dynamodb.GetItem", "dynamodb.GetItem",
                                                              "dynamodb.GetItem"),
     # The examiner: the NEPH's registrations, then per registration the request, its results, its CEPCs.
+    # The examiner's day sheet of a centre (issue 20): the caller, then one Query of the centre's day
+    # in its own sparse gsi3 partition (EXAMDAY#<day>#<centre>).
+    "GET /staff/exams/day": ("dynamodb.GetItem", "dynamodb.Query"),
     "GET /staff/exams/{neph}": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.GetItem", "dynamodb.Query",
                                 "dynamodb.Query"),
     # Licence: the due licences (sparse index), each read, ONE transaction; the resend is a status change.
@@ -267,6 +270,23 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     # one conditional Put of the new note (an item of its own: no item grows with the notes).
     "GET /staff/requests/{request_id}/notes": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query"),
     "POST /staff/requests/{request_id}/notes": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.PutItem"),
+    # Messages (issue 20): the caller, the request, then one Query of the thread or ONE transaction
+    # (the message, its event, the request's status checked); the same on the filer's side.
+    "GET /staff/requests/{request_id}/messages": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query"),
+    "POST /staff/requests/{request_id}/messages": ("dynamodb.GetItem", "dynamodb.GetItem",
+                                                   "dynamodb.TransactWriteItems"),
+    "GET /requests/{request_id}/messages": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query"),
+    "POST /requests/{request_id}/messages": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"),
+    # Its emails: the request, the thread, its author; from the school, the claim and the agent who
+    # holds it; the candidate and the school's filer; per recipient its sent marker, the email, the
+    # marker written (the author gets none).
+    "notification (message from the agent: candidate and school)": (
+        "dynamodb.GetItem", "dynamodb.Query", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem",
+        "ses.SendEmail", "dynamodb.PutItem", "dynamodb.GetItem", "ses.SendEmail", "dynamodb.PutItem"),
+    "notification (message from the school: agent and candidate)": (
+        "dynamodb.GetItem", "dynamodb.Query", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem",
+        "dynamodb.GetItem", "dynamodb.GetItem", "ses.SendEmail", "dynamodb.PutItem", "dynamodb.GetItem",
+        "ses.SendEmail", "dynamodb.PutItem"),
     # The whole request as one PDF (issue 20): asked (the caller, the request, ONE transaction: its
     # record and the event), made by the attestations worker (the request, its documents and history,
     # the PDF, its record marked made), fetched (the caller, the request, the record, the read).
@@ -385,9 +405,12 @@ MEASURED_ROUTES |= {
     ("/staff/reasons", "GET"), ("/staff/queue", "GET"), ("/staff/queues/{authority}", "GET"),
     ("/staff/requests/{request_id}/reads", "GET"), ("/staff/queues/{authority}/dead-letters", "GET"),
     ("/staff/requests/{request_id}/notes", "GET"), ("/staff/requests/{request_id}/notes", "POST"),
+    ("/staff/requests/{request_id}/messages", "GET"), ("/staff/requests/{request_id}/messages", "POST"),
+    ("/requests/{request_id}/messages", "GET"), ("/requests/{request_id}/messages", "POST"),
     ("/staff/worklist", "GET"), ("/staff/search/{number}", "GET"), ("/staff/requests/{request_id}/claim", "POST"),
     ("/staff/requests/{request_id}/dossier", "POST"), ("/staff/requests/{request_id}/dossier/{dossier_id}", "GET"),
     ("/staff/queues/{authority}/dead-letters/redrive", "POST"), ("/staff/exams/{neph}", "GET"),
+    ("/staff/exams/day", "GET"),
     ("/accounts/candidates", "POST"), ("/accounts/activation/preview", "POST"),
     ("/accounts/activation/resend", "POST"), ("/sessions/refresh", "POST"), ("/sessions/mfa", "POST"),
     ("/sessions", "DELETE"), ("/passwords/forgotten", "POST"), ("/passwords/reset", "POST"),
@@ -1136,6 +1159,8 @@ def measure_exams(bench: Bench, call, neph: str, number: str) -> None:
     record("POST /staff/exams/results (favourable practical)", calls)
     registrations = bench.measured("GET /staff/exams/{neph}", "get", f"/staff/exams/{neph}", headers=examiner)
     _check(len(registrations["registrations"][0]["results"]) == 2, f"registrations: {registrations}")
+    sheet = bench.measured("GET /staff/exams/day", "get", "/staff/exams/day?centre=Lyon%20Gerland", headers=examiner)
+    _check(len(sheet["rows"]) == 1, f"day sheet: {sheet}")  # the practical recorded today
 
     proof = bench.altcha()  # also warms the secret cache
     with counter.recording() as calls:
@@ -1362,6 +1387,7 @@ def measure_claimed_request(bench: Bench, agent: dict[str, str], school: dict[st
     _check(taken["claim"]["mine"], f"taken from the list: {taken['claim']}")
     held = bench.measured("GET /staff/worklist (en cours)", "get", "/staff/worklist?onglet=en-cours", headers=agent)
     _check([row["request_id"] for row in held["rows"]] == [number], f"en cours: {held}")
+    measure_messages(bench, agent, school, number)
     bench.call("post", f"{path}/release", {}, agent)
     reasons = bench.measured("GET /staff/reasons", "get", "/staff/reasons", headers=agent)
     claimed = bench.call("post", "/staff/claims", {}, agent)["request"]
@@ -1382,6 +1408,28 @@ def measure_claimed_request(bench: Bench, agent: dict[str, str], school: dict[st
     bench.pump()
     bench.run_job("requeue_long_waiting (1 request waiting 11 days)", "requeue_long_waiting",
                   {"requeued": 1}, "chalicelib.services.requests", REQUEUE_AFTER + timedelta(days=1))
+
+
+def measure_messages(bench: Bench, agent: dict[str, str], school: dict[str, str], number: str) -> None:
+    """The agent holding the request writes to the school, which answers; each message's emails."""
+    from chalicelib.domain import request_events
+
+    asked = bench.measured("POST /staff/requests/{request_id}/messages", "post", f"/staff/requests/{number}/messages",
+                           {"text": "Le justificatif est-il à votre nom ?"}, agent, status=201)
+    _check(asked["side"] == "instruction", f"agent's message: {asked}")
+    with bench.counting_first("notification (message from the agent: candidate and school)", "send_notifications",
+                              _records_of(request_events.MESSAGE_POSTED)):
+        bench.pump()
+    answered = bench.measured("POST /requests/{request_id}/messages", "post", f"/requests/{number}/messages",
+                              {"text": "Oui."}, school, status=201)
+    _check(answered["side"] == "demandeur", f"school's message: {answered}")
+    with bench.counting_first("notification (message from the school: agent and candidate)", "send_notifications",
+                              _records_of(request_events.MESSAGE_POSTED)):
+        bench.pump()
+    for operation, path, headers in (("GET /staff/requests/{request_id}/messages", "/staff", agent),
+                                     ("GET /requests/{request_id}/messages", "", school)):
+        thread = bench.measured(operation, "get", f"{path}/requests/{number}/messages", headers=headers)
+        _check(len(thread["messages"]) == 2, f"thread: {thread}")
 
 
 def measure_queue_administration(bench: Bench, agent: dict[str, str], number: str) -> None:

@@ -418,6 +418,10 @@ MAIN_TABLE = Table(
         " REGISTRATION# rows (Query pk=NEPH#<neph>)",
         "agents' private notes on a request: Put pk=REQUEST#<number>, sk=NOTE#<time>#<id> (one item per note,"
         " on condition it is new); Query sk begins_with NOTE# (the agents of the request's authority)",
+        "a request's messages (issue 20): Put pk=REQUEST#<number>, sk=MESSAGE#<time>#<id> (one item per"
+        " message, TTL 2 years) with its outbox event and a ConditionCheck of the request's status, in one"
+        " transaction; Query sk begins_with MESSAGE# (its filing side, the agents of its authority, the"
+        " notifications worker for who hears of it, the account export)",
         "an authority's decisions per day: Update pk=STATS#INSTRUCTION#<authority>, sk=DAY#<date> by the"
         " statistics worker from the committed decision event, never in the decision's transaction (ADD"
         " decisions, <kind>, delays_h<edge> buckets); Query sk BETWEEN two days (queue health)",

@@ -1051,6 +1051,101 @@ const Permis = (() => {
     return value;
   }
 
+  // --- A request's messages (demande.html, valider.html, console.html) ------------------------------
+
+  /**
+   * The thread of a request, drawn in `container` under the page's own heading: the messages oldest
+   * first, and the form to write while the request is open (the API says when it is closed). One
+   * copy of its markup for the filing side and for the agents. Returns { show(path) } to show the
+   * thread at `path` (".../requests/N/messages"), and { focus() } to put the focus on the text.
+   * `words.hint`: for whom a message is, under its field; `words.sent`: said once it is sent.
+   */
+  function messageThread(container, words) {
+    let path = null;
+    const list = el("ol", { className: "fil-messages fr-raw-list" });
+    const state = el("p", { role: "status", "aria-live": "polite", className: "fr-mb-2w" });
+    const text = el("textarea", { className: "fr-input", id: "message-text", name: "text", rows: "3", maxlength: "2000",
+      required: true, "aria-describedby": "aide-message erreur-message-text",
+      "data-requis": "Écrivez le message avant de l'envoyer." });
+    const button = el("button", { type: "submit", className: "fr-btn fr-btn--sm", text: "Envoyer le message" });
+    const form = el("form", { novalidate: true },
+      el("div", { className: "resume-erreurs fr-alert fr-alert--error fr-mb-3w", role: "alert", tabindex: "-1",
+        hidden: true }),
+      el("div", { className: "fr-input-group" },
+        el("label", { className: "fr-label", for: "message-text" }, "Votre message",
+          el("span", { className: "fr-hint-text", id: "aide-message", text: words.hint
+            + " 2000 caractères au plus." })),
+        text,
+        el("p", { id: "erreur-message-text", className: "fr-error-text erreur-champ" })),
+      button);
+    const closed = el("p", { className: "fr-text--sm", hidden: true });
+    container.replaceChildren(list, state, closed, form);
+
+    function item(message) {
+      const who = message.mine ? "Vous" : message.author_label;
+      return el("li", { className: "carte fr-mb-1w message-" + message.side + (message.mine ? " message-mien" : "") },
+        el("p", { className: "fr-text--xs fr-mb-1v" },
+          el("strong", { text: who }), " – ", el("time", { datetime: message.at, text: formatDate(message.at, true) })),
+        el("p", { className: "fr-mb-0 message-texte", text: message.text }));
+    }
+
+    function draw(thread) {
+      list.replaceChildren(...thread.messages.map(item));
+      list.hidden = !thread.messages.length;
+      showMessage(state, thread.messages.length ? "" : "Aucun message pour le moment.");
+      form.hidden = !thread.open;
+      closed.hidden = thread.open;
+      closed.textContent = thread.closed_reason || "";
+    }
+
+    async function show(threadPath) {
+      path = threadPath;
+      form.reset();
+      clearErrors(form);
+      list.replaceChildren();
+      // A line in place while the thread loads, so that the page does not move under the pointer.
+      showMessage(state, "Chargement des messages…");
+      const result = await callApi(path, { token: true });
+      if (result.sessionOver || path !== threadPath) return;
+      if (!result.ok) {
+        showMessage(state, result.data.message, "echec");
+        return;
+      }
+      draw(result.data);
+    }
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (button.disabled || !path) return;
+      clearErrors(form);
+      const problems = checkRequired(form);
+      if (problems.length) {
+        showErrors(form, formErrors(problems));
+        return;
+      }
+      busy(button, true, "Envoi…");
+      const result = await callApi(path, { method: "POST", body: { text: text.value }, token: true });
+      busy(button, false);
+      if (result.sessionOver) return;
+      if (result.ok) {
+        form.reset();
+        list.hidden = false;
+        list.append(item(result.data));
+        showMessage(state, words.sent, "succes");
+        return;
+      }
+      if (result.data.code === "thread_closed") {
+        form.hidden = true;
+        closed.hidden = false;
+        closed.textContent = result.data.message;
+        return;
+      }
+      showErrors(form, result.data, { prefix: "message-" });
+    });
+
+    return { show, focus: () => text.focus() };
+  }
+
   // --- Staff pages: the access block -----------------------------------------------------------------
 
   /**
@@ -1125,6 +1220,7 @@ const Permis = (() => {
     setReturnTo, takeReturnTo, forgetReturnTo, homeOf,
     el, showMessage, formatDate, fragment, forgetFragment, busy,
     errorIdFor, clearErrors, showErrors, showFieldError, checkRequired, formErrors, checkNewPassword, dateProblem,
-    bindAddress, bindAntirobot, checkedProof, sha256Fallback, staffAccess, twelveDigits, ROLE_LABELS, STREET_TYPES,
+    bindAddress, bindAntirobot, checkedProof, sha256Fallback, staffAccess, twelveDigits, messageThread, ROLE_LABELS,
+    STREET_TYPES,
   };
 })();

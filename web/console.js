@@ -6,8 +6,9 @@
 // decide (POST /staff/requests/{id}/decision: valider, complement with the documents to replace
 // and reasons, rejeter with reasons; GET /staff/reasons), after a confirmation step that repeats
 // each pre-check "À vérifier" to tick (acknowledged); then the next request opens by itself unless
-// the agent unticks "Ouvrir la demande suivante". Private notes (GET/POST .../notes). Single-key
-// shortcuts (S, V, C, R, L, N, P) that a toggle turns off.
+// the agent unticks "Ouvrir la demande suivante". Private notes (GET/POST .../notes), the thread
+// with the filing side (GET/POST .../messages; #demande=N, a message email's link, opens that
+// request). Single-key shortcuts (S, V, C, R, L, N, P) that a toggle turns off.
 // Prefecture administrators: the queues of their authorities (GET /staff/queues/{authority}), who
 // read a request (GET .../reads), the dead letters and their redrive.
 // The requests this tab claimed are remembered in sessionStorage, so that the agent can go back
@@ -709,6 +710,11 @@
     if (button) button.click();
   }
 
+  // The request's thread with its filing side (the same component as on the request's page).
+  const thread = Permis.messageThread(byId("fil-messages"), {
+    hint: "Pour le demandeur (l'auto-école, le candidat, le médiateur, selon la demande) : un courriel le prévient.",
+    sent: "Message envoyé : le demandeur en est prévenu par courriel." });
+
   function showRequest(request, message) {
     current = request;
     show("demande");
@@ -728,6 +734,7 @@
     byId("titre-demande").focus();
     loadReasons();
     loadNotes();
+    thread.show("/staff/requests/" + encodeURIComponent(request.request_id) + "/messages");
   }
 
   byId("retour-file").addEventListener("click", () => showQueue(current && current.claim && current.claim.mine
@@ -1196,5 +1203,8 @@
     drawHeld();
     await loadQueue(false);
     loadList(false);
+    // A message's email links here (#demande=N): that request, read-only unless the agent holds it.
+    const linked = Permis.fragment().get("demande") || "";
+    if (/^\d{12}$/.test(linked)) openListed(linked);
   })();
 })();

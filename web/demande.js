@@ -1329,6 +1329,10 @@
     renderPieces(byId("pieces-lecture"), documents, { mayUpload: can("upload"), onlyRefused: true });
   }
 
+  const thread = Permis.messageThread(byId("fil-messages"), {
+    hint: "Pour les agents qui instruisent la demande et les autres personnes qui la suivent : un courriel les prévient.",
+    sent: "Message envoyé : les autres personnes de la demande en sont prévenues par courriel." });
+
   async function showReadOnly() {
     editing = false;
     showHeader();
@@ -1348,6 +1352,8 @@
     byId("neph-attribue").textContent = request.neph ? "Numéro NEPH attribué : " + request.neph : "";
     byId("telecharger-fiche-retour").hidden = request.procedure !== "inscription-retour";
     byId("lecture-etapes").replaceChildren(...Demandes.stepsView(request, { headingTag: "h3" }));
+    byId("bloc-messages").hidden = request.status === "brouillon";  // a draft has no thread yet
+    if (request.status !== "brouillon") thread.show(path("/messages"));
     byId("bloc-lecture").hidden = false;
     const [documents, rows] = await Promise.all([readOnlyDocuments(), loadHistory(),
       request.neph && registration ? showExams() : null]);

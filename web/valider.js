@@ -40,7 +40,7 @@
     byId("lien-contact").href = "contact.html#demande=" + encodeURIComponent(request.request_id);
     const schoolAddress = byId("adresse-auto-ecole");
     schoolAddress.hidden = !request.school_address;
-    schoolAddress.textContent = request.school_address ? "à son adresse : " + request.school_address : "";
+    schoolAddress.textContent = request.school_address ? "lui écrire par courrier : " + request.school_address : "";
     ["nom-auto-ecole", "nom-auto-ecole-divergence", "nom-auto-ecole-contact"].forEach((id) => {
       byId(id).textContent = request.school_name ? "votre auto-école (« " + request.school_name + " »)" : "votre auto-école";
     });
@@ -122,12 +122,18 @@
 
   // --- "Une information n'est pas correcte" -----------------------------------------------------
 
+  // It opens the request's thread: the message goes to the school (and to the instructors later).
+  const thread = Permis.messageThread(byId("fil-messages"), {
+    hint: "Pour votre auto-école : un courriel la prévient.",
+    sent: "Message envoyé : votre auto-école en est prévenue par courriel." });
   const notRight = byId("pas-correct");
   notRight.addEventListener("click", () => {
     const open = byId("bloc-pas-correct").hidden;
     byId("bloc-pas-correct").hidden = !open;
     notRight.setAttribute("aria-expanded", String(open));
-    if (open) byId("titre-pas-correct").focus();
+    if (!open) return;
+    byId("titre-pas-correct").focus();
+    thread.show(path("/messages"));
   });
 
   // --- The validation ----------------------------------------------------------------------------

@@ -82,3 +82,18 @@ def batch_get(db, table: str, keys: list[dict[str, Any]]) -> list[dict[str, Any]
             items += answer["Responses"].get(table, [])
             wanted = answer.get("UnprocessedKeys") or {}
     return items
+
+
+def prefixed_items(db, table: str, partition: str, prefix: str) -> list[dict[str, Any]]:
+    """Every item of `partition` whose sort key starts with `prefix`, in sort-key order (every page:
+    a request's notes or messages, each an item of its own)."""
+    items, start = [], None
+    while True:
+        page = db.query(TableName=table, ConsistentRead=True,
+                        KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+                        ExpressionAttributeValues={":pk": {"S": partition}, ":prefix": {"S": prefix}},
+                        **({"ExclusiveStartKey": start} if start else {}))
+        items += [from_item(item) for item in page["Items"]]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return items

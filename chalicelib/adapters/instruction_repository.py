@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamo import batch_get, from_item, to_item
+from chalicelib.adapters.dynamo import batch_get, from_item, prefixed_items, to_item
 from chalicelib.domain.instruction import MAX_ORDER
 
 if TYPE_CHECKING:
@@ -316,14 +316,4 @@ class DynamoInstructionRecords:
 
     def _prefixed(self, request_id: str, prefix: str) -> list[dict[str, Any]]:
         """Every item of the request's partition whose sort key starts with `prefix`, oldest first."""
-        items, start = [], None
-        while True:
-            page = self._db.query(TableName=self._table, ConsistentRead=True,
-                                  KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-                                  ExpressionAttributeValues={":pk": {"S": f"REQUEST#{request_id}"},
-                                                             ":prefix": {"S": prefix}},
-                                  **({"ExclusiveStartKey": start} if start else {}))
-            items += [from_item(item) for item in page["Items"]]
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return items
+        return prefixed_items(self._db, self._table, f"REQUEST#{request_id}", prefix)

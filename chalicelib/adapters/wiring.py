@@ -91,6 +91,20 @@ def instruction_service():
                        presign=presigned_download, open_link=presigned_inline, decisions=statistics().decisions)
 
 
+def messages_service():
+    """The requests' threads between the filing side and the instructors."""
+    from chalicelib.services.messages import Messages
+
+    return Messages(requests_service(), messages_repository(), instructed=instruction_service().instructed)
+
+
+@functools.cache
+def messages_repository():
+    from chalicelib.adapters.messages_repository import DynamoMessagesRepository
+
+    return DynamoMessagesRepository(client("dynamodb"), settings.table_name("main"))
+
+
 def exams_service():
     """Examiners' results and the CEPC, for the API."""
     from chalicelib.adapters.exams_repository import DynamoExamsRepository
@@ -214,7 +228,7 @@ def accounts() -> "Accounts":
     from chalicelib.services.accounts import Accounts
 
     return Accounts(accounts_repository(), user_directory(), link_key=lambda: secrets.hmac_key("links"),
-                    requests=requests_repository())
+                    requests=requests_repository(), thread=lambda request_id: messages_repository().thread(request_id))
 
 
 @functools.cache

@@ -11,6 +11,7 @@ kept in a file only its owner can read.
                                            | rejeter --motif doublon [--commentaire "..."]
                                            valider [--verifie neph]: each check "À vérifier" acknowledged
   permis-agent notes 261112345678 [--ajouter "texte"]   the agents' private notes
+  permis-agent messages 261112345678 [--ecrire "texte"]  the thread with the school, candidate or mediator
   permis-agent liste [--onglet a-traiter|en-cours|complement|traites] [--procedure P] [--nom N]
                      [--attente JOURS] [--suite CURSEUR]   the service's worklist
   permis-agent chercher 261112345678         a request of the service by its number or a NEPH
@@ -25,8 +26,8 @@ kept in a file only its owner can read.
                  --centre "Lyon Gerland" [--date 2026-12-01] [--aac oui|non]   examiners: record a result
   permis-agent deconnexion
 
-Every listing command (suivante, voir, pieces, notes, liste, chercher, prendre, file, motifs, consultations, examens, dlq) prints the
-API's answer as JSON with --json, for scripts. Times are Paris time. Help and errors are in French.
+Every listing command (suivante, voir, pieces, notes, messages, liste, chercher, prendre, file, motifs, consultations, examens,
+dlq) prints the API's answer as JSON with --json, for scripts. Times are Paris time. Help and errors are in French.
 
 Exit codes: 0 done, 1 refused by the service (the message says why), 2 usage or connection error.
 """
@@ -236,6 +237,12 @@ def show_notes(answer: dict) -> str:
     return "\n\n".join(f"{paris(note['at'])} – {note['agent_name']}\n{note['text']}" for note in answer["notes"])
 
 
+def show_messages(answer: dict) -> str:
+    lines = [f"{paris(m['at'])} – {'vous' if m['mine'] else m['author_label']}\n{m['text']}" for m in answer["messages"]]
+    text = "\n\n".join(lines) if lines else "Aucun message sur cette demande."
+    return text if answer["open"] else f"{text}\n\n{answer['closed_reason']}"
+
+
 def record_result(api: Api, args) -> str:
     from datetime import date
 
@@ -330,6 +337,12 @@ def run(args, api: Api, ask_password: Callable[[str], str] = getpass.getpass,
             return show(args, note, lambda answer: f"Note enregistrée le {paris(answer['at'])} : seuls les agents "
                                                    "de votre service la voient.")
         return show(args, api.call("GET", f"/staff/requests/{args.request_id}/notes"), show_notes)
+    if command == "messages":
+        if args.ecrire is not None:
+            sent = api.call("POST", f"/staff/requests/{args.request_id}/messages", {"text": args.ecrire})
+            return show(args, sent, lambda answer: f"Message envoyé le {paris(answer['at'])} : l'auto-école, le "
+                                                   "candidat ou le médiateur en reçoivent un courriel.")
+        return show(args, api.call("GET", f"/staff/requests/{args.request_id}/messages"), show_messages)
     if command == "prolonger":
         claim = api.call("POST", f"/staff/requests/{args.request_id}/extend")
         return f"Prise en charge prolongée jusqu'à {paris(claim['lease_until'], with_day=False)}."
@@ -359,7 +372,7 @@ def run(args, api: Api, ask_password: Callable[[str], str] = getpass.getpass,
     raise AssertionError(command)
 
 
-LISTINGS = ("suivante", "voir", "pieces", "notes", "liste", "chercher", "prendre", "file", "motifs", "consultations",
+LISTINGS = ("suivante", "voir", "pieces", "notes", "messages", "liste", "chercher", "prendre", "file", "motifs", "consultations",
             "examens", "dlq")
 
 
@@ -411,6 +424,9 @@ def parser() -> argparse.ArgumentParser:
     notes = command("notes", "les notes internes d'une demande, ou en ajouter une")
     request_number(notes)
     notes.add_argument("--ajouter", metavar="TEXTE", help="le texte de la note à ajouter (2000 caractères au plus)")
+    messages = command("messages", "les messages échangés avec le demandeur, ou lui écrire")
+    request_number(messages)
+    messages.add_argument("--ecrire", metavar="TEXTE", help="le message à envoyer (2000 caractères au plus)")
     command("file", "l'état d'une file").add_argument("--service", help="administrateurs : DDT-<département> ou CERT")
     command("motifs", "les motifs de complément et de rejet")
     command("examens", "inscriptions et résultats d'un NEPH (inspecteurs)").add_argument(

@@ -117,6 +117,15 @@ def notice_for(event_type: str, situation: Situation) -> Notice | None:
     return None
 
 
+
+def message_notice(number: str, author_label: str) -> Notice:
+    """A new message on the request's thread. Its text stays in the service (a mailbox is read by
+    others, a message may hold health or identity details): the email says who wrote and where."""
+    return Notice(f"Permis en ligne : nouveau message sur la demande n° {number}", (
+        f"{author_label} a écrit un message sur la demande n° {number}.",
+        "Pour le lire et y répondre, ouvrez la demande : le message n'est pas recopié dans ce courriel."),
+        f"{SMS_PREFIX} : nouveau message sur la demande {number}. À lire dans l'espace de la demande.")
+
 def _licence_notice(number: str, payload: dict[str, Any]) -> Notice | None:
     try:
         status = RequestStatus(payload.get("status"))

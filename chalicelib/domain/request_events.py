@@ -28,6 +28,9 @@ LICENCE_RESEND_REQUESTED = "request.licence_resend_requested"
 # An agent asked for the whole request as one PDF (issue 20; payload request_id, dossier_id): the
 # attestations worker makes it (the document family is not in the API's package).
 DOSSIER_REQUESTED = "request.dossier_requested"
+# A message on the request's thread (issue 20; payload request_id, message_id, side, author_account_id):
+# the notifications worker emails the others of the thread.
+MESSAGE_POSTED = "request.message_posted"
 
 EMAILED = (VALIDATION_ASKED, VALIDATION_REMINDER, EXPIRED, TRANSFERRED)
 

@@ -57,6 +57,8 @@ class Accounts:
     # Looked up at each call, so tests can move time by patching this module's utc_now.
     clock: Callable[[], datetime] = field(default=lambda: utc_now())
     new_nonce: Callable[[], str] = links.new_nonce
+    # A request's messages, oldest first (adapters/messages_repository.py): part of the export.
+    thread: Callable[[str], list[Any]] = field(default=lambda request_id: [])
 
     # --- opening accounts ----------------------------------------------------------------------
 
@@ -414,7 +416,11 @@ class Accounts:
         if profile.school_id:
             school = self.repo.get_school(profile.school_id)
             data["school"] = school.model_dump(mode="json") if school else None
-        data["requests"] = [r.model_dump(mode="json") for r in self.requests.all_for_account(profile.account_id)]
+        requests = self.requests.all_for_account(profile.account_id)
+        data["requests"] = [r.model_dump(mode="json") for r in requests]
+        # The threads of those requests, with what this account wrote and what it was written.
+        data["messages"] = {r.request_id: [{"from": m.author_label, "at": m.at.isoformat(), "text": m.text}
+                                           for m in self.thread(r.request_id)] for r in requests}
         return data
 
     def correct(self, profile: Profile, changes: dict[str, Any]) -> Profile:

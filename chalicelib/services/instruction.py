@@ -157,7 +157,7 @@ class Instruction:
 
     # --- what an agent may see -------------------------------------------------------------
 
-    def _instructed(self, agent: "Profile", request_id: str) -> "Request":
+    def instructed(self, agent: "Profile", request_id: str) -> "Request":
         """The request, if this agent's service instructs it; else the same 404 as an unknown number."""
         from chalicelib.domain.instruction import may_instruct
 
@@ -225,7 +225,7 @@ class Instruction:
         from chalicelib.domain.instruction import Claim
         from chalicelib.domain.procedures import RequestStatus
 
-        request = self._instructed(agent, request_id)
+        request = self.instructed(agent, request_id)
         if request.status is not RequestStatus.UNDER_REVIEW:
             raise Conflict("not_under_review", f"Cette demande n'est pas à instruire ({request.status_label}) : "
                            "il n'y a rien à prendre en charge.", current={"status": request.status.value})
@@ -320,7 +320,7 @@ class Instruction:
 
         claim = self.records.get_claim(request_id) if request_id.isdigit() and len(request_id) == 12 else None
         if claim is None or not may_instruct(agent.role.value, agent.departement, claim.authority):
-            self._instructed(agent, request_id)
+            self.instructed(agent, request_id)
         return self._check_held(agent, claim)
 
     def _held_claim(self, agent: "Profile", request_id: str) -> "Claim":
@@ -365,7 +365,7 @@ class Instruction:
     # --- examining -------------------------------------------------------------------------
 
     def examine(self, agent: "Profile", request_id: str) -> Examination:
-        request = self._instructed(agent, request_id)
+        request = self.instructed(agent, request_id)
         return self._examine(agent, request, self.records.get_claim(request_id))
 
     def _examine(self, agent: "Profile", request: "Request", claim: "Claim | None") -> Examination:
@@ -397,7 +397,7 @@ class Instruction:
         from chalicelib.domain.errors import NotFound
         from chalicelib.domain.rules import DocumentType
 
-        self._instructed(agent, request_id)
+        self.instructed(agent, request_id)
         known = document in DocumentType._value2member_map_
         record = self.requests.documents.get(request_id, document) if known else None
         if record is None or record.get("state") != "accepted" or not record.get("clean_key"):
@@ -431,7 +431,7 @@ class Instruction:
         from chalicelib.domain.rules import DocumentType
         from chalicelib.services.requests import changed_meanwhile
 
-        request = self._instructed(agent, request_id)
+        request = self.instructed(agent, request_id)
         if request.version != version:
             raise changed_meanwhile(request)
         target = {DecisionKind.VALIDATE: RequestStatus.APPROVED, DecisionKind.REJECT: RequestStatus.REJECTED,
@@ -540,7 +540,7 @@ class Instruction:
 
         from chalicelib.domain import request_events
 
-        request = self._instructed(agent, request_id)
+        request = self.instructed(agent, request_id)
         now = self.clock()
         dossier_id = uuid.uuid4().hex
         event = self.requests.event_for(request_events.DOSSIER_REQUESTED, request, now, dossier_id=dossier_id)
@@ -552,7 +552,7 @@ class Instruction:
         before); another agent's or an unknown one: 404. The read is recorded."""
         from chalicelib.domain.errors import Conflict, NotFound
 
-        self._instructed(agent, request_id)
+        self.instructed(agent, request_id)
         record = self.records.get_dossier(request_id, dossier_id) \
             if len(dossier_id) == 32 and dossier_id.isalnum() else None
         if record is None or record.get("requested_by") != agent.account_id:
@@ -575,7 +575,7 @@ class Instruction:
         from chalicelib.domain.errors import ErrorDetail, InvalidInput
         from chalicelib.domain.instruction import Note, note_problem
 
-        request = self._instructed(agent, request_id)
+        request = self.instructed(agent, request_id)
         problem = note_problem(text)
         if problem:
             raise InvalidInput("note_invalid", problem, [ErrorDetail(problem, field="text", code="note_invalid")])
@@ -586,7 +586,7 @@ class Instruction:
 
     def notes(self, agent: "Profile", request_id: str) -> list["Note"]:
         """The request's notes, oldest first, for an agent of its authority (404 for anyone else)."""
-        self._instructed(agent, request_id)
+        self.instructed(agent, request_id)
         return self.records.notes(request_id)
 
     def _finish(self, claim: "Claim") -> None:

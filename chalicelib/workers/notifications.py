@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 blueprint = Blueprint(__name__)
 
-EVENT_TYPES = (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED)
+EVENT_TYPES = (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED, request_events.MESSAGE_POSTED)
 
 
 @dataclass(frozen=True)
@@ -149,10 +149,54 @@ def mediation_recipients(event: "OutboxEvent", request: "Request", notice: notif
     return found
 
 
+def message_notices(event: "OutboxEvent") -> list[Outgoing]:
+    """A message on a request's thread: an email to each of the others of the thread (never its
+    author, never the alert subscribers, who follow the statuses only). From the filing side, the
+    agents who wrote on the thread and the one holding the request; the school's filer, the
+    candidate and the mediator (the person without email by SMS or letter) in every case."""
+    from chalicelib.adapters.instruction_repository import DynamoInstructionRecords
+    from chalicelib.domain.accounts import AccountStatus
+    from chalicelib.domain.instruction import may_instruct
+    from chalicelib.domain.messages import Side, instruction_recipients
+
+    payload = event.payload
+    request = wiring.requests_repository().get(payload["request_id"])
+    thread = wiring.messages_repository().thread(payload["request_id"]) if request else []
+    message = next((m for m in thread if m.message_id == payload["message_id"]), None)
+    if request is None or message is None:
+        return []  # purged with its request meanwhile
+    notice = notifications.message_notice(request.request_id, message.author_label)
+    accounts = wiring.accounts_repository()
+    author = accounts.get_profile(message.author_account_id)
+    outgoing: dict[tuple[str, str], Outgoing] = {}
+    if message.side is Side.FILING:
+        claim = DynamoInstructionRecords(wiring.client("dynamodb"), settings.table_name("main")).get_claim(
+            request.request_id)
+        holder = claim.agent_id if claim is not None and claim.active(event.occurred_at) else None
+        console = f"{settings.web_origin()}/console.html#demande={request.request_id}"
+        for agent_id in instruction_recipients(thread, holder, message.author_account_id):
+            agent = accounts.get_profile(agent_id)
+            if agent is not None and agent.status == AccountStatus.ACTIVE and agent.email and \
+                    may_instruct(agent.role.value, agent.departement, request.authority() or ""):
+                outgoing.setdefault(("email", agent.email), Outgoing("email", agent.email, email=(
+                    notifications.notice_email(notice, to=agent.email, first_name=agent.first_names, link=console))))
+    page = f"{settings.web_origin()}/demande.html#id={request.request_id}"
+    for found in mediation_recipients(event, request, notice, page):
+        outgoing.setdefault((found.channel, found.address), found)
+    for address, first_name, has_account in own_recipients(request):
+        outgoing.setdefault(("email", address), Outgoing("email", address, email=notifications.notice_email(
+            notice, to=address, first_name=first_name, link=page if has_account else None)))
+    if author is not None:
+        outgoing.pop(("email", author.email), None)
+    return list(outgoing.values())
+
+
 def notices_for(event: "OutboxEvent") -> list[Outgoing]:
     """Every message an event calls for, one per recipient (an address named twice gets one)."""
     if event.type == alerts.CONFIRMATION_REQUESTED:
         return confirmation_for(event)
+    if event.type == request_events.MESSAGE_POSTED:
+        return message_notices(event)
     request = wiring.requests_repository().get(event.payload["request_id"])
     if request is None or _moved_on(event, request):
         return []

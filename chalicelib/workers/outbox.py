@@ -38,8 +38,8 @@ if not runs_deployed():  # the demo resource (moto only, see app.py)
     from chalicelib.services.demo import MESSAGE_RECEIVED
 
     QUEUES_BY_EVENT_TYPE[MESSAGE_RECEIVED] = ("demo",)
-# The notifications worker (emails and SMS of a request's steps, alert codes), beside the others.
-for _event_type in (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED):
+# The notifications worker (emails and SMS of a request's steps and messages, alert codes), beside the others.
+for _event_type in (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED, request_events.MESSAGE_POSTED):
     QUEUES_BY_EVENT_TYPE[_event_type] = (*QUEUES_BY_EVENT_TYPE.get(_event_type, ()), "notifications")
 # Appointments (issue 9): the school's confirmation, reminder and cancellation emails.
 for _event_type in appointments.EMAILED:

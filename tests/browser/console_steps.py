@@ -117,8 +117,9 @@ def claim_in_console(page, request_number, timeout=120):
         if page.locator("#bloc-demande").is_visible():
             shown = re.search(r"Demande (\S+)", title.inner_text()).group(1)
             if shown == request_number:
-                # Settled (its notes loaded) before the agent clicks its controls.
+                # Settled (its notes and messages loaded) before the agent clicks its controls.
                 expect(page.locator("#liste-notes")).not_to_contain_text("Chargement")
+                expect(page.locator("#fil-messages")).not_to_contain_text("Chargement")
                 return skipped
             skipped.append(shown)
             page.get_by_role("button", name="Retour à la file").click()

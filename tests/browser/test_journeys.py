@@ -79,7 +79,7 @@ def test_registration_complement_answered_on_the_page_then_validated_and_the_att
     # Something wrong? Who to tell, and how: the school's address, and the support about this request.
     phone.get_by_role("button", name="Une information n'est pas correcte").click()
     wrong = phone.locator("#bloc-pas-correct")
-    expect(wrong).to_contain_text("à son adresse : ")
+    expect(wrong).to_contain_text("lui écrire par courrier : ")
     expect(wrong.get_by_role("link", name=re.compile("Contact et aide"))).to_have_attribute(
         "href", f"contact.html#demande={number}")
     snap(candidate, viewport)("valider")

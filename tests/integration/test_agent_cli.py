@@ -109,6 +109,10 @@ def test_a_duplicate_neph_is_validated_with_verifie_and_notes_are_read_and_added
     with pytest.raises(cli.Refused) as empty:
         command("notes", second, "--ajouter", "  ")
     assert empty.value.status == 422 and empty.value.answer["code"] == "note_invalid"
+    # The thread with the school: written from the terminal, read back (the school reads it too).
+    assert command("messages", second) == "Aucun message sur cette demande."
+    assert "en reçoivent un courriel" in command("messages", second, "--ecrire", "Est-ce la même personne ?")
+    assert "vous\nEst-ce la même personne ?" in command("messages", second)
 
 
 def test_an_agent_without_double_authentication_sets_it_up_while_signing_in(command, http, accounts, capsys):
@@ -182,7 +186,8 @@ def test_the_help_is_in_french_and_says_every_listing_has_json(capsys):
     help_text = capsys.readouterr().out
     assert "affiche cette aide et s'arrête" in help_text and "--json" in help_text and "options" in help_text
     assert "show this help" not in help_text and "usage: " not in help_text
-    needs = {"voir": ["261100000001"], "pieces": ["261100000001"], "notes": ["261100000001"], "chercher": ["261100000001"],
+    needs = {"voir": ["261100000001"], "pieces": ["261100000001"], "notes": ["261100000001"], "messages": ["261100000001"],
+             "chercher": ["261100000001"],
              "prendre": ["261100000001"], "consultations": ["261100000001"],
              "examens": ["261192100012"], "dlq": ["liste", "--service", "CERT"]}
     for listing in cli.LISTINGS:

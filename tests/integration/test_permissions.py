@@ -306,8 +306,12 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, rec
         listed = http.get("/staff/worklist", headers={"Authorization": f"Bearer {instructor}"})
         assert listed.status_code == 200 and json.loads(listed.body)["rows"], listed.body
         assert post(http, f"/staff/requests/{paper}/notes", {"text": "Vu."}, instructor).status_code == 201
+        # A message each way on the request's thread (the emails: send_notifications).
+        assert post(http, f"/staff/requests/{paper}/messages", {"text": "Une question."}, instructor).status_code == 201
+        assert post(http, f"/requests/{paper}/messages", {"text": "La réponse."}, taker).status_code == 201
+        assert http.get(f"/requests/{paper}/messages", headers={"Authorization": f"Bearer {taker}"}).status_code == 200
         for path in (f"/staff/requests/{paper}", f"/staff/requests/{paper}/documents/identite", "/staff/queue",
-                     f"/staff/requests/{paper}/notes"):
+                     f"/staff/requests/{paper}/notes", f"/staff/requests/{paper}/messages"):
             assert http.get(path, headers={"Authorization": f"Bearer {instructor}"}).status_code == 200, path
         assert post(http, f"/staff/requests/{paper}/extend", {}, instructor).status_code == 200
         assert post(http, f"/staff/requests/{paper}/release", {}, instructor).status_code == 200

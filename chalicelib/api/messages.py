@@ -1,0 +1,81 @@
+"""A request's messages (issue 20, item 5): the filing side reads and writes under /requests, the
+agents of the authority that instructs it under /staff/requests. The same thread for both."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalice import Blueprint
+from pydantic import ConfigDict, Field
+
+from chalicelib.adapters import wiring
+from chalicelib.api.http import route
+from chalicelib.api.requests import FILERS
+from chalicelib.api.staff import INSTRUCTORS
+from chalicelib.domain.accounts import Profile
+from chalicelib.domain.base import Model
+
+blueprint = Blueprint(__name__)
+TAGS = ("messages",)
+
+
+class MessageInput(Model):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(max_length=4000, description="Le message (2000 caractères au plus) ; chacun des autres "
+                                                   "participants en reçoit un courriel")
+
+
+class MessageView(Model):
+    message_id: str
+    side: str = Field(description="demandeur (auto-école, candidat, médiateur) ou instruction (les agents)")
+    author_label: str
+    mine: bool = Field(description="true : écrit par l'appelant")
+    at: datetime
+    text: str
+
+
+class Thread(Model):
+    messages: list[MessageView] = Field(description="Des plus anciens aux plus récents")
+    open: bool = Field(description="false : demande brouillon ou close, on ne peut pas écrire")
+    closed_reason: str | None = None
+
+
+def _view(caller: Profile, message) -> MessageView:
+    return MessageView(message_id=message.message_id, side=message.side.value, author_label=message.author_label,
+                       mine=message.author_account_id == caller.account_id, at=message.at, text=message.text)
+
+
+def _thread(caller: Profile, request, messages) -> Thread:
+    from chalicelib.domain.messages import closed_problem
+
+    closed = closed_problem(request.status)
+    return Thread(messages=[_view(caller, m) for m in messages], open=closed is None, closed_reason=closed)
+
+
+@route(blueprint, "/requests/{request_id}/messages", summary="Les messages de la demande", tags=TAGS,
+       response_model=Thread, errors=(404,), roles=FILERS,
+       description="Les échanges entre l'auto-école, le candidat ou le médiateur et le service instructeur.")
+def filer_thread(caller: Profile, request_id: str) -> Thread:
+    return _thread(caller, *wiring.messages_service().thread_for_filer(caller, request_id))
+
+
+@route(blueprint, "/requests/{request_id}/messages", method="POST", summary="Écrire au service instructeur",
+       tags=TAGS, request_model=MessageInput, response_model=MessageView, errors=(404, 409), roles=FILERS,
+       status=201, description="422 message_invalid pour un message vide ou trop long ; 409 thread_closed pour un "
+                               "brouillon ou une demande close.")
+def filer_post(caller: Profile, request_id: str, body: MessageInput) -> MessageView:
+    return _view(caller, wiring.messages_service().post_as_filer(caller, request_id, body.text))
+
+
+@route(blueprint, "/staff/requests/{request_id}/messages", summary="Les messages de la demande (agents)",
+       tags=TAGS, response_model=Thread, errors=(404,), roles=INSTRUCTORS,
+       description="Le fil de la demande, pour les agents du service qui l'instruit, quel que soit son statut.")
+def staff_thread(caller: Profile, request_id: str) -> Thread:
+    return _thread(caller, *wiring.messages_service().thread_for_agent(caller, request_id))
+
+
+@route(blueprint, "/staff/requests/{request_id}/messages", method="POST", summary="Écrire au demandeur",
+       tags=TAGS, request_model=MessageInput, response_model=MessageView, errors=(404, 409), roles=INSTRUCTORS,
+       status=201, description="Sans prendre la demande en charge ; l'auto-école, le candidat et le médiateur en "
+                               "reçoivent un courriel.")
+def staff_post(caller: Profile, request_id: str, body: MessageInput) -> MessageView:
+    return _view(caller, wiring.messages_service().post_as_agent(caller, request_id, body.text))

@@ -277,16 +277,16 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
                                                    "dynamodb.TransactWriteItems"),
     "GET /requests/{request_id}/messages": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query"),
     "POST /requests/{request_id}/messages": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"),
-    # Its emails: the request, the thread, its author; from the school, the claim and the agent who
-    # holds it; the candidate and the school's filer; per recipient its sent marker, the email, the
-    # marker written (the author gets none).
-    "notification (message from the agent: candidate and school)": (
+    # Its emails: the request, the thread, its author; from the school, the claim, the history (who
+    # decided last) and the agent who holds it; the candidate's and the school filer's accounts; per recipient who can read the
+    # thread its sent marker, the email, the marker written (the author gets none; here the
+    # candidate has no account: their school speaks for them).
+    "notification (message from the agent: the school)": (
         "dynamodb.GetItem", "dynamodb.Query", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem",
-        "ses.SendEmail", "dynamodb.PutItem", "dynamodb.GetItem", "ses.SendEmail", "dynamodb.PutItem"),
-    "notification (message from the school: agent and candidate)": (
-        "dynamodb.GetItem", "dynamodb.Query", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem",
-        "dynamodb.GetItem", "dynamodb.GetItem", "ses.SendEmail", "dynamodb.PutItem", "dynamodb.GetItem",
         "ses.SendEmail", "dynamodb.PutItem"),
+    "notification (message from the school: the agent)": (
+        "dynamodb.GetItem", "dynamodb.Query", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query",
+        "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "ses.SendEmail", "dynamodb.PutItem"),
     # The whole request as one PDF (issue 20): asked (the caller, the request, ONE transaction: its
     # record and the event), made by the attestations worker (the request, its documents and history,
     # the PDF, its record marked made), fetched (the caller, the request, the record, the read).
@@ -1417,13 +1417,13 @@ def measure_messages(bench: Bench, agent: dict[str, str], school: dict[str, str]
     asked = bench.measured("POST /staff/requests/{request_id}/messages", "post", f"/staff/requests/{number}/messages",
                            {"text": "Le justificatif est-il à votre nom ?"}, agent, status=201)
     _check(asked["side"] == "instruction", f"agent's message: {asked}")
-    with bench.counting_first("notification (message from the agent: candidate and school)", "send_notifications",
+    with bench.counting_first("notification (message from the agent: the school)", "send_notifications",
                               _records_of(request_events.MESSAGE_POSTED)):
         bench.pump()
     answered = bench.measured("POST /requests/{request_id}/messages", "post", f"/requests/{number}/messages",
                               {"text": "Oui."}, school, status=201)
     _check(answered["side"] == "demandeur", f"school's message: {answered}")
-    with bench.counting_first("notification (message from the school: agent and candidate)", "send_notifications",
+    with bench.counting_first("notification (message from the school: the agent)", "send_notifications",
                               _records_of(request_events.MESSAGE_POSTED)):
         bench.pump()
     for operation, path, headers in (("GET /staff/requests/{request_id}/messages", "/staff", agent),

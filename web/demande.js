@@ -1353,7 +1353,7 @@
     byId("telecharger-fiche-retour").hidden = request.procedure !== "inscription-retour";
     byId("lecture-etapes").replaceChildren(...Demandes.stepsView(request, { headingTag: "h3" }));
     byId("bloc-messages").hidden = request.status === "brouillon";  // a draft has no thread yet
-    if (request.status !== "brouillon") thread.show(path("/messages"));
+    const threadShown = request.status === "brouillon" ? null : thread.show(path("/messages"));
     byId("bloc-lecture").hidden = false;
     const [documents, rows] = await Promise.all([readOnlyDocuments(), loadHistory(),
       request.neph && registration ? showExams() : null]);
@@ -1361,7 +1361,10 @@
     showHistory(rows);
     showRejection(rows);
     showReadOnlyDocuments(showComplement(rows, documents));
-    if (!byId("bloc-complement").hidden && noticeStep === null) byId("titre-complement").focus();
+    if (threadShown && Permis.fragment().get("fil") === "messages") {  // a message's email leads here
+      await threadShown;
+      byId("titre-messages").focus();
+    } else if (!byId("bloc-complement").hidden && noticeStep === null) byId("titre-complement").focus();
   }
 
   /** The results the examiners recorded, and for a passed category its CEPC and production request. */

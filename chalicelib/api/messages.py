@@ -45,9 +45,9 @@ def _view(caller: Profile, message) -> MessageView:
 
 
 def _thread(caller: Profile, request, messages) -> Thread:
-    from chalicelib.domain.messages import closed_problem
+    from chalicelib.domain.messages import thread_closed
 
-    closed = closed_problem(request.status)
+    closed = thread_closed(request)
     return Thread(messages=[_view(caller, m) for m in messages], open=closed is None, closed_reason=closed)
 
 

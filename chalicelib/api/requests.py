@@ -75,7 +75,7 @@ class RequestView(Model):
                                     "valide la demande d'une auto-école)")
     actions: list[str] = Field(description="Ce que l'appelant peut faire maintenant : edit, upload, submit, delete, "
                                            "validate, back_to_draft, resend_validation, send_complement, "
-                                           "resend_licence")
+                                           "resend_licence, message (écrire sur le fil de la demande)")
     licence: LicenceView | None = Field(default=None, description="Le titre, une fois commandé (démarches de "
                                                                   "fabrication)")
     structure_name: str | None = Field(default=None, description="La structure du médiateur numérique qui a déposé "

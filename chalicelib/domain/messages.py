@@ -10,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.procedures import TERMINAL_STATUSES, RequestStatus
+
+if TYPE_CHECKING:
+    from chalicelib.domain.requests import Request
 
 MESSAGE_MAX_CHARS = 2000
 # A message is personal data: kept two years after it was written (a registration's exams and its
@@ -54,17 +58,26 @@ def closed_problem(status: RequestStatus) -> str | None:
     """Why nobody may write on the thread of a request in `status`; None while it is open. A draft
     has no thread yet: nobody instructs it, its filer changes it directly."""
     if status is RequestStatus.DRAFT:
-        return "La demande est un brouillon : les messages s'ouvrent une fois la demande envoyée."
+        return "un brouillon n'a pas encore de messages, ils s'ouvrent une fois la demande envoyée"
     if status in CLOSED_STATUSES:
-        return "La demande est close : ses messages restent lisibles, mais on ne peut plus y écrire."
+        return "elle est close, ses messages restent lisibles mais on ne peut plus y écrire"
     return None
 
 
-def instruction_recipients(thread: list[Message], holder_id: str | None, author_id: str) -> list[str]:
-    """The agents who hear of a message from the filing side: those who wrote on the thread and the
-    one holding the request now, except the author. None yet: the message waits in the console for
-    the agent who opens the request (the console shows the thread)."""
+def thread_closed(request: "Request") -> str | None:
+    """The refusal of a message on this request's thread, naming its status; None while it is open."""
+    problem = closed_problem(request.status)
+    if problem is None:
+        return None
+    return f"La demande n° {request.request_id} est au statut « {request.status_label} » : {problem}."
+
+
+def instruction_recipients(thread: list[Message], holder_id: str | None, decider_id: str | None,
+                           author_id: str) -> list[str]:
+    """The agents who hear of a message from the filing side: those who wrote on the thread, the
+    one holding the request now and the one who made its last decision (who asked for the
+    complement the school writes about), except the author. None yet: the message waits in the
+    console for the agent who opens the request (the console shows the thread)."""
     found = [m.author_account_id for m in thread if m.side is Side.INSTRUCTION]
-    if holder_id:
-        found.append(holder_id)
+    found += [agent for agent in (holder_id, decider_id) if agent]
     return [account for account in dict.fromkeys(found) if account != author_id]

@@ -4,12 +4,12 @@ notifications worker, from the event committed with it."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from chalicelib.domain import request_events
 from chalicelib.domain.errors import Conflict, ErrorDetail, InvalidInput
-from chalicelib.domain.messages import Message, Side, closed_problem, message_problem
+from chalicelib.domain.messages import Message, Side, message_problem, thread_closed
 
 if TYPE_CHECKING:
     from chalicelib.adapters.messages_repository import DynamoMessagesRepository
@@ -24,7 +24,7 @@ class Messages:
     requests: "Requests"
     repo: "DynamoMessagesRepository"
     # The request, if the agent's service instructs it; else the staff's 404 (Instruction.instructed).
-    instructed: Callable[["Profile", str], "Request"] = field(default=lambda agent, request_id: None)  # type: ignore
+    instructed: Callable[["Profile", str], "Request"]
 
     # --- the filing side -----------------------------------------------------------------------
 
@@ -45,7 +45,7 @@ class Messages:
 
     def post_as_agent(self, agent: "Profile", request_id: str, text: str) -> Message:
         request = self.instructed(agent, request_id)
-        return self._post(request, Side.INSTRUCTION, agent, f"{request.authority()} ({agent.first_names})", text)
+        return self._post(request, Side.INSTRUCTION, agent, f"{request.authority()} ({first_name(agent)})", text)
 
     # --- both ----------------------------------------------------------------------------------
 
@@ -56,9 +56,9 @@ class Messages:
         problem = message_problem(text)
         if problem:
             raise InvalidInput("message_invalid", problem, [ErrorDetail(problem, field="text", code="message_invalid")])
-        closed = closed_problem(request.status)
+        closed = thread_closed(request)
         if closed:
-            raise Conflict("thread_closed", closed)
+            raise _closed(request, closed)
         now = self.requests.clock()
         message = Message(message_id=uuid.uuid4().hex, request_id=request.request_id, side=side,
                           author_account_id=author.account_id, author_label=label, text=text.strip(), at=now)
@@ -70,11 +70,17 @@ class Messages:
             self.repo.transact(self.repo.post_items(message, request.status, event))
         except TransactionRefused:
             current = self.requests.repo.get(request.request_id)
-            closed = closed_problem(current.status) if current else None
-            raise Conflict("thread_closed" if closed else "changed_meanwhile",
-                           closed or "La demande a changé pendant l'envoi : rechargez la page, puis renvoyez le "
-                                     "message.") from None
+            closed = thread_closed(current) if current else None
+            if current is not None and closed:
+                raise _closed(current, closed) from None
+            raise Conflict("changed_meanwhile", "La demande a changé pendant l'envoi : rechargez la page, puis "
+                                                "renvoyez le message.") from None
         return message
+
+
+def _closed(request: "Request", refusal: str) -> Conflict:
+    return Conflict("thread_closed", refusal, current={"version": request.version, "status": request.status.value,
+                                                       "status_label": request.status_label})
 
 
 def filer_label(caller: "Profile", request: "Request") -> str:
@@ -82,9 +88,15 @@ def filer_label(caller: "Profile", request: "Request") -> str:
     candidate, the mediator and their structure."""
     from chalicelib.domain.accounts import Role
 
-    first = caller.first_names.split()[0] if caller.first_names.split() else caller.first_names
+    first = first_name(caller)
     if caller.role == Role.AUTO_ECOLE:
         return f"{request.school_name or 'Auto-école'} ({first})"
     if caller.role == Role.MEDIATEUR:
         return f"Médiateur numérique{f' – {caller.structure_name}' if caller.structure_name else ''} ({first})"
     return f"Le candidat ({first})"
+
+
+def first_name(profile: "Profile") -> str:
+    """The first of a person's first names: enough to say who wrote, without their whole identity."""
+    names = profile.first_names.split()
+    return names[0] if names else profile.first_names

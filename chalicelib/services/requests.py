@@ -23,6 +23,7 @@ from chalicelib.domain.accounts import Profile, Role
 from chalicelib.domain.base import Model
 from chalicelib.domain.errors import Conflict, ErrorDetail, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.events import OutboxEvent
+from chalicelib.domain.messages import closed_problem
 from chalicelib.domain.procedures import (CANDIDATE_VALIDATION_DAYS, MANDATE_LABELS, PROCEDURE_LABELS,
                                           SYSTEM_ACTOR, TERMINAL_STATUSES, Mandate, RequestStatus, Transition,
                                           check_transition, may_file, submission_status)
@@ -703,4 +704,6 @@ def actions(caller: Profile, request: Request) -> list[str]:
         possible.append("validate")
     if seen_as and request.status is S.RETURNED and request.resend_requested_at is None:
         possible.append("resend_licence")  # the candidate's licence: the school or the candidate asks
+    if seen_as and closed_problem(request.status) is None:
+        possible.append("message")  # the request's thread with the instructors (services/messages.py)
     return possible

@@ -150,14 +150,17 @@ def mediation_recipients(event: "OutboxEvent", request: "Request", notice: notif
 
 
 def message_notices(event: "OutboxEvent") -> list[Outgoing]:
-    """A message on a request's thread: an email to each of the others of the thread (never its
-    author, never the alert subscribers, who follow the statuses only). From the filing side, the
-    agents who wrote on the thread and the one holding the request; the school's filer, the
-    candidate and the mediator (the person without email by SMS or letter) in every case."""
+    """A message on a request's thread: an email to each of the others of the thread who can read
+    it (never its author, never the alert subscribers, who follow the statuses only). From the
+    filing side, the agents who wrote on the thread, the one holding the request and the one who
+    made its last decision (a complement asked); in every case
+    the school's filer, the candidate with an account and the mediator."""
     from chalicelib.adapters.instruction_repository import DynamoInstructionRecords
-    from chalicelib.domain.accounts import AccountStatus
+    from chalicelib.domain.accounts import AccountStatus, Role
     from chalicelib.domain.instruction import may_instruct
     from chalicelib.domain.messages import Side, instruction_recipients
+
+    instructors = (Role.INSTRUCTEUR_DDT, Role.INSTRUCTEUR_CERT)
 
     payload = event.payload
     request = wiring.requests_repository().get(payload["request_id"])
@@ -173,19 +176,25 @@ def message_notices(event: "OutboxEvent") -> list[Outgoing]:
         claim = DynamoInstructionRecords(wiring.client("dynamodb"), settings.table_name("main")).get_claim(
             request.request_id)
         holder = claim.agent_id if claim is not None and claim.active(event.occurred_at) else None
+        decider = next((row.actor_account_id for row in reversed(wiring.requests_repository().history(
+            request.request_id)) if row.actor_role in instructors), None)
         console = f"{settings.web_origin()}/console.html#demande={request.request_id}"
-        for agent_id in instruction_recipients(thread, holder, message.author_account_id):
+        for agent_id in instruction_recipients(thread, holder, decider, message.author_account_id):
             agent = accounts.get_profile(agent_id)
             if agent is not None and agent.status == AccountStatus.ACTIVE and agent.email and \
                     may_instruct(agent.role.value, agent.departement, request.authority() or ""):
                 outgoing.setdefault(("email", agent.email), Outgoing("email", agent.email, email=(
                     notifications.notice_email(notice, to=agent.email, first_name=agent.first_names, link=console))))
-    page = f"{settings.web_origin()}/demande.html#id={request.request_id}"
-    for found in mediation_recipients(event, request, notice, page):
-        outgoing.setdefault((found.channel, found.address), found)
-    for address, first_name, has_account in own_recipients(request):
+    # The filing side reads the thread in its account: a candidate without one (their school or
+    # mediator speaks for them) is not sent to a page they cannot open.
+    page = f"{settings.web_origin()}/demande.html#id={request.request_id}&fil=messages"
+    readers = [(address, first_name) for address, first_name, has_account in own_recipients(request) if has_account]
+    mediator = accounts.get_profile(request.mediator_account_id) if request.mediator_account_id else None
+    if mediator is not None and mediator.status == AccountStatus.ACTIVE and mediator.email:
+        readers.append((mediator.email, mediator.first_names))
+    for address, first_name in readers:
         outgoing.setdefault(("email", address), Outgoing("email", address, email=notifications.notice_email(
-            notice, to=address, first_name=first_name, link=page if has_account else None)))
+            notice, to=address, first_name=first_name, link=page)))
     if author is not None:
         outgoing.pop(("email", author.email), None)
     return list(outgoing.values())

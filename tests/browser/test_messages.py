@@ -51,6 +51,7 @@ def test_a_school_and_an_instructor_exchange_messages_and_each_gets_one_email_pe
     assert "au nom des parents" not in to_school["html"] and "DDT-69" in to_school["html"]
     phone.sign_in(school_email)
     page = phone.open(link_in(to_school, "demande.html"))
+    expect(page.locator("#titre-messages")).to_be_focused()  # the link leads to the thread
     answer = page.locator("#fil-messages")
     expect(answer.locator("li")).to_have_count(1)
     expect(answer).to_contain_text("au nom des parents de la candidate")
@@ -78,7 +79,7 @@ def test_a_school_and_an_instructor_exchange_messages_and_each_gets_one_email_pe
                              json={"version": taken.json()["version"], "decision": "rejeter", "reasons": ["doublon"]})
     assert rejected.status_code == 200, rejected.text
     page = phone.open(f"demande.html#id={number}")
-    expect(page.locator("#fil-messages")).to_contain_text("La demande est close")
+    expect(page.locator("#fil-messages")).to_contain_text("Rejetée » : elle est close")
     expect(page.locator("#fil-messages li")).to_have_count(2)
     expect(page.locator("#message-text")).to_be_hidden()
 

@@ -21,7 +21,7 @@ from tests.integration.test_instruction_queues import claim, decide, queued
 from tests.integration.test_requests import body, call, new_request
 
 SCHOOL = "ecole@example.fr"
-CANDIDATE = "testun.joun@example.fr"  # the contact step's email of the test requests
+CANDIDATE = "testun.joun@example.fr"  # the contact step's email of the test requests (an account's in one test)
 AGENT = "a.ddt92@interieur.gouv.fr"
 COLLEAGUE = "b.ddt92@interieur.gouv.fr"
 SUBJECT = "nouveau message sur la demande"
@@ -69,14 +69,13 @@ def test_a_school_and_an_instructor_exchange_messages_and_each_other_hears_of_ea
     assert sent["side"] == "instruction" and sent["author_label"] == "DDT-92 (Claire)" and sent["mine"] is True
     assert sent["text"] == "Le justificatif de domicile est-il à votre nom ?"
     pump.run_until_idle()
-    # The school's filer and the candidate (the contact step's email) hear of it, once; the text
-    # stays in the service; the agent who wrote hears nothing.
-    for to in (SCHOOL, CANDIDATE):
-        [email] = notices(to)
-        assert f"n° {number}" in email.subject and "DDT-92 (Claire) a écrit" in email.body
-        assert "justificatif de domicile" not in email.body
-    assert notices(SCHOOL)[0].body.count(f"demande.html#id={number}") >= 1
-    assert notices(AGENT) == []
+    # The school's filer hears of it, once, with a link to the request; the text stays in the
+    # service. The agent who wrote hears nothing, nor the candidate without an account (the contact
+    # step's email): they could not open the thread, their school speaks for them.
+    [email] = notices(SCHOOL)
+    assert f"n° {number}" in email.subject and "DDT-92 (Claire) a écrit" in email.body
+    assert "justificatif de domicile" not in email.body and f"demande.html#id={number}" in email.body
+    assert notices(AGENT) == [] and notices(CANDIDATE) == []
 
     seen = thread(http, school, number)
     assert [(m["author_label"], m["mine"], m["text"]) for m in seen["messages"]] == [
@@ -89,7 +88,7 @@ def test_a_school_and_an_instructor_exchange_messages_and_each_other_hears_of_ea
     # colleague who never wrote nor holds it, nothing; the school, nothing for its own message.
     [to_agent] = notices(AGENT)
     assert f"console.html#demande={number}" in to_agent.body
-    assert notices(COLLEAGUE) == [] and len(notices(SCHOOL)) == 1 and len(notices(CANDIDATE)) == 2
+    assert notices(COLLEAGUE) == [] and len(notices(SCHOOL)) == 1 and notices(CANDIDATE) == []
     # Both sides read the same thread, oldest first.
     for token, staff in ((school, False), (agents["ddt92"], True), (agents["ddt92b"], True)):
         assert [m["side"] for m in thread(http, token, number, staff)["messages"]] == ["instruction", "demandeur"]
@@ -97,7 +96,7 @@ def test_a_school_and_an_instructor_exchange_messages_and_each_other_hears_of_ea
     # A replayed event sends nothing twice.
     for event in posted_events(number):
         send_for(event)
-    assert len(notices(AGENT)) == 1 and len(notices(SCHOOL)) == 1 and len(notices(CANDIDATE)) == 2
+    assert len(notices(AGENT)) == 1 and len(notices(SCHOOL)) == 1 and notices(CANDIDATE) == []
 
 
 def test_the_agent_holding_the_request_hears_of_the_filers_first_message(http, school, pump, agents):
@@ -106,6 +105,18 @@ def test_the_agent_holding_the_request_hears_of_the_filers_first_message(http, s
     assert write(http, school, number, "La candidate a déménagé hier.").status_code == 201
     pump.run_until_idle()
     assert len(notices(COLLEAGUE)) == 1 and notices(AGENT) == []
+
+
+def test_the_agent_who_asked_for_a_complement_hears_of_the_schools_message(http, school, pump, agents):
+    number = queued(http, school, pump)
+    held = claim(http, agents["ddt92b"])["request"]
+    asked = decide(http, agents["ddt92b"], number, held["version"], decision="complement", reasons=["domicile-ancien"],
+                   documents=["domicile"])
+    assert asked.status_code == 200, asked.body
+    assert write(http, school, number, "La candidate n'a pas d'autre justificatif : que faire ?").status_code == 201
+    pump.run_until_idle()
+    [email] = notices(COLLEAGUE)
+    assert f"console.html#demande={number}" in email.body and notices(AGENT) == []
 
 
 def test_the_candidate_validating_a_schools_request_writes_to_the_school(http, school, pump):
@@ -117,10 +128,15 @@ def test_the_candidate_validating_a_schools_request_writes_to_the_school(http, s
     assert len(notices(SCHOOL)) == 1 and notices(CANDIDATE) == []
     assert [m["mine"] for m in thread(http, school, number)["messages"]] == [False]
     assert [m["mine"] for m in thread(http, candidate, number)["messages"]] == [True]
+    # The school answers: the candidate, who has an account, hears of it.
+    assert write(http, school, number, "Corrigé : nous vous renvoyons la demande.").status_code == 201
+    pump.run_until_idle()
+    [answer] = notices(CANDIDATE)
+    assert f"demande.html#id={number}" in answer.body and len(notices(SCHOOL)) == 1
     # Their messages are in the candidate's export of their data.
     exported = body(call(http, "GET", "/me/export", candidate))
     assert [m["text"] for m in exported["messages"][number]] == [
-        "Mon deuxième prénom est mal orthographié : Testun, pas Testin."]
+        "Mon deuxième prénom est mal orthographié : Testun, pas Testin.", "Corrigé : nous vous renvoyons la demande."]
 
 
 def test_nobody_else_reads_or_writes_the_thread(http, school, pump, agents, accounts):

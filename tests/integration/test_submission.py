@@ -225,7 +225,7 @@ def test_a_candidate_without_account_gets_one_email_activates_and_validates(http
     assert body(activated)["request_id"] == number
     candidate = sign_in(http, "testun.joun@example.fr")
     seen = body(call(http, "GET", f"/requests/{number}", candidate))
-    assert seen["viewer"] == "candidate" and seen["actions"] == ["validate"]
+    assert seen["viewer"] == "candidate" and seen["actions"] == ["validate", "message"]
     assert [r["request_id"] for r in body(call(http, "GET", "/requests", candidate))["requests"]] == [number]
     edit = call(http, "PUT", f"/requests/{number}/steps/declarations", candidate, DECLARATIONS)
     assert edit.status_code == 403 and body(edit)["code"] == "filer_only"
@@ -332,7 +332,7 @@ def test_day_5_reminds_once_and_day_7_returns_the_request_to_the_school(http, sc
     pump.run_until_idle()
     request = body(call(http, "GET", f"/requests/{number}", school))
     assert request["status_label"] == "Expirée" and request["steps"]["civil_status"]  # nothing deleted
-    assert request["actions"] == ["upload", "back_to_draft", "resend_validation"]
+    assert request["actions"] == ["upload", "back_to_draft", "resend_validation", "message"]
     [notice] = sent_emails("ecole@example.fr")
     assert "7 jours" in notice.body and number in notice.body
     assert history(http, school, number)[-1] == ("attente-validation-usager", "expiree")

@@ -30,11 +30,13 @@ WRITES = {
     ("/requests/{request_id}/complement", "POST"): "send_complement",
     ("/requests/{request_id}/validation", "POST"): "validate",
     ("/requests/{request_id}/licence/resend", "POST"): "resend_licence",
+    ("/requests/{request_id}/messages", "POST"): "message",
 }
 BODIES = {
     "edit": lambda path: CATEGORIES if path.endswith("/steps/{step}") else (
         {"fields": {"categories": ["B"]}} if path.endswith("/draft") else {"code": "ZZ12CD34EF56GH78IJ90KL"}),
     "upload": lambda path: {"content_type": "image/jpeg", "size": 200_000},
+    "message": lambda path: {"text": "Une question sur la demande."},
 }
 
 

@@ -27,7 +27,7 @@ def test_a_message_is_written_and_short_enough(text, problem):
 
 
 def test_the_thread_opens_with_the_sending_and_closes_with_the_request():
-    assert "brouillon" in closed_problem(RequestStatus.DRAFT)
+    assert "brouillon" in closed_problem(RequestStatus.DRAFT)  # the status is named by thread_closed
     for closed in (RequestStatus.REJECTED, RequestStatus.DELIVERED, RequestStatus.DESTROYED):
         assert "close" in closed_problem(closed)
     for open_ in (RequestStatus.AWAITING_CANDIDATE_VALIDATION, RequestStatus.UNDER_REVIEW,
@@ -35,11 +35,13 @@ def test_the_thread_opens_with_the_sending_and_closes_with_the_request():
         assert closed_problem(open_) is None
 
 
-def test_the_agents_who_wrote_and_the_one_holding_hear_of_a_filers_message_once_each():
+def test_the_agents_who_wrote_hold_or_decided_hear_of_a_filers_message_once_each():
     thread = [message("agent-a", Side.INSTRUCTION), message("school", Side.FILING), message("agent-b", Side.INSTRUCTION),
               message("agent-a", Side.INSTRUCTION)]
-    assert instruction_recipients(thread, "agent-c", "school") == ["agent-a", "agent-b", "agent-c"]
-    assert instruction_recipients(thread, "agent-a", "school") == ["agent-a", "agent-b"]
-    assert instruction_recipients([], None, "school") == []  # the console shows it to whoever opens it
+    assert instruction_recipients(thread, "agent-c", None, "school") == ["agent-a", "agent-b", "agent-c"]
+    assert instruction_recipients(thread, "agent-a", "agent-b", "school") == ["agent-a", "agent-b"]
+    # Nobody wrote nor holds it: the agent who asked for the complement the school answers.
+    assert instruction_recipients([message("school", Side.FILING)], None, "agent-d", "school") == ["agent-d"]
+    assert instruction_recipients([], None, None, "school") == []  # the console shows it to whoever opens it
     # The author is never told of their own message.
-    assert instruction_recipients(thread, None, "agent-b") == ["agent-a"]
+    assert instruction_recipients(thread, None, None, "agent-b") == ["agent-a"]

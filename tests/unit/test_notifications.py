@@ -10,7 +10,7 @@ from chalicelib.domain.accounts import normalize_mobile_phone
 from chalicelib.domain.alerts import Channel, Subscription, SubscriptionStatus
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.notifications import (NOTIFIED, SMS_MAX, Situation, confirmation_email, confirmation_sms,
-                                             notice_email, notice_for, notice_sms)
+                                             message_notice, notice_email, notice_for, notice_sms)
 
 NUMBER = "270312345678"
 UNSUBSCRIBE = "https://permis-en-ligne.example.fr/desabonnement.html#jeton=" + "A" * 43
@@ -45,6 +45,17 @@ def test_every_notified_event_has_a_notice_naming_the_request():
         assert NUMBER in notice.sms and len(notice.sms) < SMS_MAX, notice.sms
         seen.add(event_type)
     assert seen == set(NOTIFIED)
+
+
+def test_a_message_notice_says_who_wrote_and_where_to_read_it_never_what():
+    notice = message_notice(NUMBER, "DDT-69 (Claire)")
+    assert NUMBER in notice.subject and "nouveau message" in notice.subject
+    assert notice.paragraphs[0] == f"DDT-69 (Claire) a écrit un message sur la demande n° {NUMBER}."
+    assert "n'est pas recopié" in notice.paragraphs[1]
+    assert NUMBER in notice.sms and len(notice.sms) < SMS_MAX
+    email = notice_email(notice, to="ecole@example.fr", first_name="Marie",
+                         link=f"https://permis.example.fr/demande.html#id={NUMBER}&fil=messages")
+    assert "Bonjour Marie," in email.text and f"#id={NUMBER}&fil=messages" in email.text
 
 
 def test_the_validation_of_a_registration_says_the_neph_is_issued():

@@ -61,6 +61,12 @@ JOURNEYS: dict[str, dict[str, float]] = {
         "relay_outbox (ready for instruction)": 1, "relay_outbox (1 outbox INSERT)": 14,
         "POST /staff/claims": 1.1, "GET /staff/requests/{request_id}": 1,
         "GET /staff/requests/{request_id}/notes": 1.1, "GET /staff/worklist (à traiter)": 0.5,
+        # The thread: loaded with each console view and each read of the request's page; a message
+        # each way on one request in five (issue 20), each emailed.
+        "GET /staff/requests/{request_id}/messages": 1.1, "GET /requests/{request_id}/messages": 4,
+        "POST /staff/requests/{request_id}/messages": 0.2, "POST /requests/{request_id}/messages": 0.2,
+        "notification (message from the agent: the school)": 0.2,
+        "notification (message from the school: the agent)": 0.2,
         "GET /staff/requests/{request_id}/documents/{document}": 4, "POST /staff/requests/{request_id}/release": 0.1,
         "POST /staff/requests/{request_id}/decision (complement)": 0.2,
         "POST /requests/{request_id}/complement": 0.2,
@@ -80,6 +86,10 @@ JOURNEYS: dict[str, dict[str, float]] = {
         "relay_outbox (ready for instruction)": 1, "relay_outbox (1 outbox INSERT)": 12,
         "POST /staff/claims": 1.1, "GET /staff/requests/{request_id}": 1,
         "GET /staff/requests/{request_id}/notes": 1.1, "GET /staff/worklist (à traiter)": 0.5,
+        "GET /staff/requests/{request_id}/messages": 1.1, "GET /requests/{request_id}/messages": 3,
+        "POST /staff/requests/{request_id}/messages": 0.2, "POST /requests/{request_id}/messages": 0.2,
+        "notification (message from the agent: the school)": 0.2,
+        "notification (message from the school: the agent)": 0.2,
         "GET /staff/requests/{request_id}/documents/{document}": 3,
         "POST /staff/requests/{request_id}/decision (validate)": 1,
         "notification (validation: candidate and school)": 4, "advance_licences (1 returned)": 0.05,

@@ -79,15 +79,23 @@ def requests_service():
                     delete_files=delete_files)
 
 
+@functools.cache
+def instruction_records():
+    """Claims, decisions' rows, reads, notes and dossiers (the API and the workers that need them)."""
+    from chalicelib.adapters.instruction_repository import DynamoInstructionRecords
+
+    return DynamoInstructionRecords(client("dynamodb"), settings.table_name("main"))
+
+
 def instruction_service():
     """Agents' work on the instruction queues, for the API (claims, decisions, queue health)."""
     from chalicelib.adapters.instruction_queues import SqsInstructionQueues
-    from chalicelib.adapters.instruction_repository import DynamoInstructionRecords, DynamoNephRegistry
+    from chalicelib.adapters.instruction_repository import DynamoNephRegistry
     from chalicelib.services.instruction import Instruction
 
     table = settings.table_name("main")
     return Instruction(requests_service(), DynamoNephRegistry(client("dynamodb"), table),
-                       DynamoInstructionRecords(client("dynamodb"), table), SqsInstructionQueues(client("sqs")),
+                       instruction_records(), SqsInstructionQueues(client("sqs")),
                        presign=presigned_download, open_link=presigned_inline, decisions=statistics().decisions)
 
 
@@ -263,7 +271,7 @@ def reset() -> None:
 
     for cached in (demo_repository, queue_publisher, cognito_directory, accounts_repository, user_directory, mailer,
                    requests_repository, documents_repository, signer, alerts_repository, sms, support_repository,
-                   statistics_repository):
+                   statistics_repository, messages_repository, instruction_records):
         cached.cache_clear()
     secrets.reset()
 

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from chalicelib.adapters.messages_repository import DynamoMessagesRepository
     from chalicelib.domain.accounts import Profile
     from chalicelib.domain.requests import Request
-    from chalicelib.services.instruction import Instruction
     from chalicelib.services.requests import Requests
 
 

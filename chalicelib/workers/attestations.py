@@ -144,7 +144,6 @@ def process_record(record: "SQSRecord") -> None:
 
 def make_dossier(request_id: str, dossier_id: str, asked_at) -> str:
     """The whole request as one PDF for the agent who asked (documents/dossier.py), in S3 for a day."""
-    from chalicelib.adapters.instruction_repository import DynamoInstructionRecords
     from chalicelib.documents.dossier import render_dossier
     from chalicelib.domain.accounts import ROLE_LABELS
     from chalicelib.domain.procedures import SYSTEM_ACTOR
@@ -170,8 +169,7 @@ def make_dossier(request_id: str, dossier_id: str, asked_at) -> str:
     key = f"{DOSSIERS_PREFIX}{request_id}/{dossier_id}.pdf"
     wiring.client("s3").put_object(Bucket=settings.bucket_name("documents"), Key=key, Body=pdf,
                                    ContentType="application/pdf")
-    DynamoInstructionRecords(wiring.client("dynamodb"), settings.table_name("main")).dossier_made(
-        request_id, dossier_id, key)
+    wiring.instruction_records().dossier_made(request_id, dossier_id, key)
     return key
 
 

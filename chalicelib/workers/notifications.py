@@ -155,7 +155,6 @@ def message_notices(event: "OutboxEvent") -> list[Outgoing]:
     filing side, the agents who wrote on the thread, the one holding the request and the one who
     made its last decision (a complement asked); in every case
     the school's filer, the candidate with an account and the mediator."""
-    from chalicelib.adapters.instruction_repository import DynamoInstructionRecords
     from chalicelib.domain.accounts import AccountStatus, Role
     from chalicelib.domain.instruction import may_instruct
     from chalicelib.domain.messages import Side, instruction_recipients
@@ -173,8 +172,7 @@ def message_notices(event: "OutboxEvent") -> list[Outgoing]:
     author = accounts.get_profile(message.author_account_id)
     outgoing: dict[tuple[str, str], Outgoing] = {}
     if message.side is Side.FILING:
-        claim = DynamoInstructionRecords(wiring.client("dynamodb"), settings.table_name("main")).get_claim(
-            request.request_id)
+        claim = wiring.instruction_records().get_claim(request.request_id)
         holder = claim.agent_id if claim is not None and claim.active(event.occurred_at) else None
         decider = next((row.actor_account_id for row in reversed(wiring.requests_repository().history(
             request.request_id)) if row.actor_role in instructors), None)

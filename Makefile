@@ -26,7 +26,7 @@ $(LINT_INSTALLED): requirements-lint.txt
 	touch $@
 
 ## make run: the API, the workers and the web pages on the embedded local AWS, with demo data.
-## Ports: make run API_PORT=8000 WEB_PORT=8001 AWS_PORT=5100
+## Ports: make run API_PORT=8000 WEB_PORT=8001 AWS_PORT=5100 EPHOTO_PORT=8002
 run: $(INSTALLED) $(NODE_INSTALLED)
 	$(PY) -m chalicelib.local.stack
 

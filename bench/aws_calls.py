@@ -224,6 +224,13 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     # The examiner's day sheet of a centre (issue 20): the caller, then one Query of the centre's day
     # in its own sparse gsi3 partition (EXAMDAY#<day>#<centre>).
     "GET /staff/exams/day": ("dynamodb.GetItem", "dynamodb.Query"),
+    # Convocations (issue 20): the caller, the registration (its school, its status, its NEPH), then
+    # ONE conditional Put (one item per test, category and day: also a row of the centre's day,
+    # read by the same Query as its results), one Query of the registration's, one conditional Delete.
+    "POST /requests/{request_id}/convocations": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.PutItem"),
+    "GET /requests/{request_id}/convocations": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query"),
+    "DELETE /requests/{request_id}/convocations/{convocation_id}": ("dynamodb.GetItem", "dynamodb.GetItem",
+                                                                     "dynamodb.DeleteItem"),
     "GET /staff/exams/{neph}": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.GetItem", "dynamodb.Query",
                                 "dynamodb.Query"),
     # Licence: the due licences (sparse index), each read, ONE transaction; the resend is a status change.
@@ -245,6 +252,16 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
                                          "dynamodb.GetItem", "dynamodb.Query"),
     "GET /staff/requests/{request_id}/documents/{document}": ("dynamodb.GetItem", "dynamodb.GetItem",
                                                               "dynamodb.GetItem", "dynamodb.PutItem"),
+    # The ePhoto photo and signature (issue 20): the first view asks for them (the caller, the
+    # request, DOC#ephoto, ONE transaction: DOC#ephoto marked pending and the event; 409); the
+    # attestations worker reads DOC#ephoto, keeps both checked images (the operator's two HTTP calls
+    # are not AWS calls) and records their keys; every later view is a piece's (no operator call).
+    "GET /staff/requests/{request_id}/documents/ephoto-photo (first view: asked)": (
+        "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"),
+    "make_attestations (1 ePhoto fetch)": ("dynamodb.GetItem", "s3.PutObject", "s3.PutObject",
+                                           "dynamodb.UpdateItem"),
+    "GET /staff/requests/{request_id}/documents/ephoto-photo (kept)": (
+        "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.PutItem"),
     # The claim carries its authority: holding it is the agent's right to the request (no read of
     # the request); the message's visibility and the claim changed.
     "POST /staff/requests/{request_id}/extend": ("dynamodb.GetItem", "dynamodb.GetItem",
@@ -277,6 +294,23 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
                                                    "dynamodb.TransactWriteItems"),
     "GET /requests/{request_id}/messages": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query"),
     "POST /requests/{request_id}/messages": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"),
+    # With a file: each named attachment read once (its author, its state), then the same ONE
+    # transaction, which marks it sent. Its upload form: the caller, the request, the record put
+    # (the presigned POST is signed locally); its link: the record read (an agent's opening audited).
+    "POST /requests/{request_id}/messages (1 attachment)": ("dynamodb.GetItem", "dynamodb.GetItem",
+                                                            "dynamodb.GetItem", "dynamodb.TransactWriteItems"),
+    "POST /requests/{request_id}/messages/pieces-jointes": ("dynamodb.GetItem", "dynamodb.GetItem",
+                                                            "dynamodb.PutItem"),
+    "POST /staff/requests/{request_id}/messages/pieces-jointes": ("dynamodb.GetItem", "dynamodb.GetItem",
+                                                                  "dynamodb.PutItem"),
+    "GET /requests/{request_id}/messages/pieces-jointes/{attachment_id}": ("dynamodb.GetItem", "dynamodb.GetItem",
+                                                                           "dynamodb.GetItem"),
+    "GET /staff/requests/{request_id}/messages/pieces-jointes/{attachment_id}": (
+        "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.PutItem"),
+    # The attachment's record, the file read, its checked copy written, the verdict recorded, the
+    # upload as sent deleted (no request read: a message's file starts nothing).
+    "check_documents (1 message attachment)": ("dynamodb.GetItem", "s3.GetObject", "s3.PutObject",
+                                               "dynamodb.UpdateItem", "s3.DeleteObject"),
     # Its emails: the request, the thread, its author; from the school, the claim, the history (who
     # decided last) and the agent who holds it; the candidate's and the school filer's accounts; per recipient who can read the
     # thread its sent marker, the email, the marker written (the author gets none; here the
@@ -297,10 +331,11 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     "GET /staff/requests/{request_id}/dossier/{dossier_id}": ("dynamodb.GetItem", "dynamodb.GetItem",
                                                               "dynamodb.GetItem", "dynamodb.PutItem"),
     # The worklist (issue 20): the caller, then one Query of the tab's index (gsi3); à traiter adds
-    # who holds each row of the page, en cours the requests of the running claims: one BatchGetItem.
+    # who holds each row of the page and whose filer waits for an answer on its thread (the CLAIM and
+    # THREAD items, complément too), en cours the requests of the running claims: one BatchGetItem.
     "GET /staff/worklist (à traiter)": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.BatchGetItem"),
     "GET /staff/worklist (en cours)": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.BatchGetItem"),
-    "GET /staff/worklist (complément)": ("dynamodb.GetItem", "dynamodb.Query"),
+    "GET /staff/worklist (complément)": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.BatchGetItem"),
     "GET /staff/worklist (traités)": ("dynamodb.GetItem", "dynamodb.Query"),
     # A number or a NEPH: the caller, the NEPH's registrations, the requests named, who holds them.
     "GET /staff/search/{number}": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.BatchGetItem",
@@ -407,10 +442,15 @@ MEASURED_ROUTES |= {
     ("/staff/requests/{request_id}/notes", "GET"), ("/staff/requests/{request_id}/notes", "POST"),
     ("/staff/requests/{request_id}/messages", "GET"), ("/staff/requests/{request_id}/messages", "POST"),
     ("/requests/{request_id}/messages", "GET"), ("/requests/{request_id}/messages", "POST"),
+    ("/requests/{request_id}/messages/pieces-jointes", "POST"),
+    ("/staff/requests/{request_id}/messages/pieces-jointes", "POST"),
+    ("/requests/{request_id}/messages/pieces-jointes/{attachment_id}", "GET"),
+    ("/staff/requests/{request_id}/messages/pieces-jointes/{attachment_id}", "GET"),
     ("/staff/worklist", "GET"), ("/staff/search/{number}", "GET"), ("/staff/requests/{request_id}/claim", "POST"),
     ("/staff/requests/{request_id}/dossier", "POST"), ("/staff/requests/{request_id}/dossier/{dossier_id}", "GET"),
     ("/staff/queues/{authority}/dead-letters/redrive", "POST"), ("/staff/exams/{neph}", "GET"),
-    ("/staff/exams/day", "GET"),
+    ("/staff/exams/day", "GET"), ("/requests/{request_id}/convocations", "POST"),
+    ("/requests/{request_id}/convocations", "GET"), ("/requests/{request_id}/convocations/{convocation_id}", "DELETE"),
     ("/accounts/candidates", "POST"), ("/accounts/activation/preview", "POST"),
     ("/accounts/activation/resend", "POST"), ("/sessions/refresh", "POST"), ("/sessions/mfa", "POST"),
     ("/sessions", "DELETE"), ("/passwords/forgotten", "POST"), ("/passwords/reset", "POST"),
@@ -1109,7 +1149,7 @@ def measure_instruction(bench: Bench, call, number: str, school: dict[str, str])
         verified = call("post", "/verification", {"payload": payload}, json_headers)
     _check(verified["authentic"], f"verified: {verified}")
     record("POST /verification (key cached)", calls)
-    measure_exams(bench, call, decided["neph"], number)
+    measure_exams(bench, call, decided["neph"], number, school)
     measure_filer_reads(bench, school, number)
     measure_alerts(bench, number)
     measure_partner_event(bench, school)
@@ -1137,14 +1177,27 @@ def measure_mediation(counter: CallCounter, record, call, active, password: str)
     record("GET /mediation/letters", calls)
 
 
-def measure_exams(bench: Bench, call, neph: str, number: str) -> None:
-    """An examiner records the theory, then the favourable practical (the CEPC), and reads the
-    NEPH's registrations; anyone tracks the request from the public page."""
-    from datetime import date, timedelta
+def measure_exams(bench: Bench, call, neph: str, number: str, school: dict[str, str]) -> None:
+    """The school convenes its candidate (and cancels a later convocation); an examiner records
+    the theory, then the favourable practical (the CEPC), reads the NEPH's registrations and the
+    centre's day; anyone tracks the request from the public page."""
+    from datetime import date, datetime, timedelta, timezone
 
     from chalicelib.domain.accounts import Role
+    from chalicelib.domain.dates import paris_day
 
     counter, record = bench.counter, bench.record
+    today = paris_day(datetime.now(timezone.utc))
+    convocation = {"test": "pratique", "category": "B", "centre": "Lyon Gerland", "time": "08:30"}
+    bench.measured("POST /requests/{request_id}/convocations", "post", f"/requests/{number}/convocations",
+                   {**convocation, "day": today.isoformat()}, school, status=201)
+    later = bench.call("post", f"/requests/{number}/convocations",
+                       {**convocation, "day": (today + timedelta(days=7)).isoformat()}, school, status=201)
+    listed = bench.measured("GET /requests/{request_id}/convocations", "get", f"/requests/{number}/convocations",
+                            headers=school)
+    _check(len(listed["convocations"]) == 2, f"convocations: {listed}")
+    bench.measured("DELETE /requests/{request_id}/convocations/{convocation_id}", "delete",
+                   f"/requests/{number}/convocations/{later['convocation_id']}", headers=school)
 
     json_headers = {"Content-Type": "application/json"}
     access = _agent_token(call, Role.INSPECTEUR, "inspecteur@bench.fr", "Inspecteur")
@@ -1160,7 +1213,8 @@ def measure_exams(bench: Bench, call, neph: str, number: str) -> None:
     registrations = bench.measured("GET /staff/exams/{neph}", "get", f"/staff/exams/{neph}", headers=examiner)
     _check(len(registrations["registrations"][0]["results"]) == 2, f"registrations: {registrations}")
     sheet = bench.measured("GET /staff/exams/day", "get", "/staff/exams/day?centre=Lyon%20Gerland", headers=examiner)
-    _check(len(sheet["rows"]) == 1, f"day sheet: {sheet}")  # the practical recorded today
+    _check(len(sheet["rows"]) == 1 and [c["recorded"] for c in sheet["convened"]] == [True],
+           f"day sheet: {sheet}")  # the practical recorded today, its convocation done
 
     proof = bench.altcha()  # also warms the secret cache
     with counter.recording() as calls:
@@ -1378,6 +1432,7 @@ def measure_claimed_request(bench: Bench, agent: dict[str, str], school: dict[st
     link = bench.measured("GET /staff/requests/{request_id}/documents/{document}", "get",
                           f"{path}/documents/{document}", headers=agent)
     _check(link["url"].startswith("http"), f"link: {link}")
+    measure_ephoto(bench, agent, path)
     extended = bench.measured("POST /staff/requests/{request_id}/extend", "post", f"{path}/extend", {}, agent)
     _check(extended["mine"], f"extended: {extended}")
     bench.measured("POST /staff/requests/{request_id}/release", "post", f"{path}/release", {}, agent)
@@ -1410,6 +1465,33 @@ def measure_claimed_request(bench: Bench, agent: dict[str, str], school: dict[st
                   {"requeued": 1}, "chalicelib.services.requests", REQUEUE_AFTER + timedelta(days=1))
 
 
+def measure_ephoto(bench: Bench, agent: dict[str, str], path: str) -> None:
+    """The ePhoto photo's first view (the fetch asked), its fetch by the attestations worker from the
+    operator's local stand-in, then a view of the copy kept."""
+    import threading
+
+    from chalicelib.domain import request_events
+    from chalicelib.local.ephoto_server import build_ephoto_server
+
+    operator = build_ephoto_server("127.0.0.1", 0)
+    threading.Thread(target=operator.serve_forever, daemon=True).start()
+    os.environ["EPHOTO_API_URL"] = operator.url
+    try:
+        asked = bench.measured("GET /staff/requests/{request_id}/documents/ephoto-photo (first view: asked)", "get",
+                               f"{path}/documents/ephoto-photo", headers=agent, status=409)
+        _check(asked["code"] == "ephoto_pending", f"ePhoto asked: {asked}")
+        with bench.counting_first("make_attestations (1 ePhoto fetch)", "make_attestations",
+                                  _records_of(request_events.EPHOTO_REQUESTED)):
+            bench.pump()
+        _check(len(operator.served) == 2, f"the operator's calls: {operator.served}")
+        kept = bench.measured("GET /staff/requests/{request_id}/documents/ephoto-photo (kept)", "get",
+                              f"{path}/documents/ephoto-photo", headers=agent)
+        _check(kept["content_type"] == "image/jpeg" and len(operator.served) == 2, f"ePhoto kept: {kept}")
+    finally:
+        operator.shutdown()
+        operator.server_close()
+
+
 def measure_messages(bench: Bench, agent: dict[str, str], school: dict[str, str], number: str) -> None:
     """The agent holding the request writes to the school, which answers; each message's emails."""
     from chalicelib.domain import request_events
@@ -1426,10 +1508,38 @@ def measure_messages(bench: Bench, agent: dict[str, str], school: dict[str, str]
     with bench.counting_first("notification (message from the school: the agent)", "send_notifications",
                               _records_of(request_events.MESSAGE_POSTED)):
         bench.pump()
+    # The school sends a scan with a message; the agent opens it once checked; the agent's form too.
+    from chalicelib.adapters.aws import client
+
+    scan = _scan()
+    form = bench.measured("POST /requests/{request_id}/messages/pieces-jointes", "post",
+                          f"/requests/{number}/messages/pieces-jointes",
+                          {"file_name": "facture.jpg", "content_type": "image/jpeg", "size": len(scan)}, school,
+                          status=201)
+    client("s3").put_object(Bucket=os.environ["BUCKET_DOCUMENTS_NAME"], Key=form["fields"]["key"], Body=scan,
+                            ContentType="image/jpeg")
+    with bench.counting_first("check_documents (1 message attachment)", "check_documents"):
+        bench.pump()
+    with_file = bench.measured("POST /requests/{request_id}/messages (1 attachment)", "post",
+                               f"/requests/{number}/messages",
+                               {"text": "La facture.", "attachments": [form["attachment_id"]]}, school, status=201)
+    _check(with_file["attachments"][0]["state"] == "accepted", f"attachment: {with_file}")
+    bench.pump()
+    for operation, path, headers in (("GET /staff/requests/{request_id}/messages/pieces-jointes/{attachment_id}",
+                                      "/staff", agent),
+                                     ("GET /requests/{request_id}/messages/pieces-jointes/{attachment_id}", "",
+                                      school)):
+        opened = bench.measured(operation, "get",
+                                f"{path}/requests/{number}/messages/pieces-jointes/{form['attachment_id']}",
+                                headers=headers)
+        _check(opened["content_type"] == "image/jpeg", f"attachment link: {opened}")
+    bench.measured("POST /staff/requests/{request_id}/messages/pieces-jointes", "post",
+                   f"/staff/requests/{number}/messages/pieces-jointes",
+                   {"file_name": "courrier.pdf", "content_type": "application/pdf", "size": 20_000}, agent, status=201)
     for operation, path, headers in (("GET /staff/requests/{request_id}/messages", "/staff", agent),
                                      ("GET /requests/{request_id}/messages", "", school)):
         thread = bench.measured(operation, "get", f"{path}/requests/{number}/messages", headers=headers)
-        _check(len(thread["messages"]) == 2, f"thread: {thread}")
+        _check(len(thread["messages"]) == 3, f"thread: {thread}")
 
 
 def measure_queue_administration(bench: Bench, agent: dict[str, str], number: str) -> None:

@@ -400,6 +400,11 @@ MAIN_TABLE = Table(
         " ScanIndexForward=false, filters on status, procedure, search_name; cursor = LastEvaluatedKey",
         "a request's documents: Query pk=REQUEST#<number>, sk begins_with DOC#; the checker updates"
         " DOC#<type> on condition that it is about the upload it checked",
+        "a request's ePhoto images (issue 20): an agent's first view Updates DOC#ephoto SET fetch_state = pending,"
+        " fetch_at on condition code = <code> AND fetch_at is the one read (absent the first time), with the"
+        " request.ephoto_requested event, in one transaction; the attestations worker GetItem DOC#ephoto, then"
+        " Updates fetch_state (done, not_found, unavailable, refused), fetch_at and <part>_key,"
+        " <part>_content_type on condition code = <code> (files under checked/<number>/ephoto/)",
         "a request's history: Query pk=REQUEST#<number>, sk begins_with HISTORY# (HISTORY#<time>#<nn>, put"
         " in the same transaction as the change)",
         "a request's receipt: GetItem pk=REQUEST#<number>, sk=RECEIPT (the S3 key of the PDF)",
@@ -410,9 +415,9 @@ MAIN_TABLE = Table(
         "agents' reads of a request and its documents: Put pk=REQUEST#<number>, sk=READ#<time>#<agent>#<what>;"
         " Query sk begins_with READ# (administrators)",
         "an authority's worklist (issue 20), each tab from gsi3, cursor = LastEvaluatedKey: à traiter Query"
-        " gsi3pk=INSTRUCTION#<authority> (+ one BatchGetItem of the page's CLAIM items), en cours Query"
+        " gsi3pk=INSTRUCTION#<authority> (+ one BatchGetItem of the page's CLAIM and THREAD items), en cours Query"
         " gsi3pk=CLAIMS#<authority>, gsi3sk > <now> (+ one BatchGetItem of the requests), complément Query"
-        " gsi3pk=COMPLEMENT#<authority>, traités Query gsi3pk=DECIDED#<authority>, gsi3sk > <now - 30 days>"
+        " gsi3pk=COMPLEMENT#<authority> (+ the same BatchGetItem), traités Query gsi3pk=DECIDED#<authority>, gsi3sk > <now - 30 days>"
         " (REQUEST#<number>/DECIDED#<time>, put in the decision's transaction, TTL 31 days); filters on"
         " procedure and search_name; a number or a NEPH: BatchGetItem of the request and of the NEPH's"
         " REGISTRATION# rows (Query pk=NEPH#<neph>)",
@@ -421,7 +426,16 @@ MAIN_TABLE = Table(
         "a request's messages (issue 20): Put pk=REQUEST#<number>, sk=MESSAGE#<time>#<id> (one item per"
         " message, TTL 2 years) with its outbox event and a ConditionCheck of the request's status, in one"
         " transaction; Query sk begins_with MESSAGE# (its filing side, the agents of its authority, the"
-        " notifications worker for who hears of it, the account export)",
+        " notifications worker for who hears of it, the account export); Update pk=REQUEST#<number>, sk=THREAD"
+        " (last_side, last_at) in the same transaction, read by the worklist's BatchGetItem",
+        "a message's attachments: Put pk=REQUEST#<number>, sk=MESSAGE#ATTACHMENT#<id> with the upload form"
+        " (TTL 1 day until sent); the checker's GetItem and conditional UpdateItem (key unchanged, not checked"
+        " yet); GetItem of each named by a message, Update in the message's transaction (the author's, unsent,"
+        " not refused; TTL then the message's); read with the thread's Query (same range); GetItem to open it",
+        "a school's convocations (issue 20): Put pk=REQUEST#<number>, sk=CONVOCATION#<day>#<test>#<category> on"
+        " condition it is new (TTL a year after its day; gsi3pk=EXAMDAY#<day>#<centre>, gsi3sk=CONVOCATION#<time>#..."
+        " so the centre's day sheet Query lists it); Query sk begins_with CONVOCATION# (its school, candidate,"
+        " mediator); DeleteItem on condition it exists (until the day before)",
         "an authority's decisions per day: Update pk=STATS#INSTRUCTION#<authority>, sk=DAY#<date> by the"
         " statistics worker from the committed decision event, never in the decision's transaction (ADD"
         " decisions, <kind>, delays_h<edge> buckets); Query sk BETWEEN two days (queue health)",
@@ -618,7 +632,8 @@ CATALOGUE = Catalogue(
         ),
         "make_attestations": (
             # The request, its exam results and CEPCs (Query), what was issued (GetItem/PutItem); an
-            # agent's dossier: its documents and history (Query), its record marked made (UpdateItem).
+            # agent's dossier: its documents and history (Query), its record marked made (UpdateItem); a
+            # request's ePhoto images (DOC#ephoto read, then updated with their keys; the files PutObject).
             Access("table", "main", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query",
                                      "dynamodb:UpdateItem")),
             Access("bucket", "documents", ("s3:PutObject",)),

@@ -51,6 +51,12 @@ def web_origin() -> str:
     return os.environ.get("WEB_ORIGIN", "http://127.0.0.1:8001")
 
 
+def ephoto_api_url() -> str:
+    """The approved ePhoto operator's API (the photo and signature of a code): the operator's per
+    stage (infra/stages.py), the local stand-in's on `make run` and in the tests."""
+    return _required("EPHOTO_API_URL")
+
+
 def secret_arn(logical: str) -> str:
     return _required(CATALOGUE.secret(logical).env_arn)
 

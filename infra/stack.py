@@ -68,7 +68,7 @@ class PermisStack(cdk.Stack):
 
     def environment(self, catalogue: Catalogue, config: StageConfig) -> dict[str, str]:
         """The same variables the local launcher sets (chalicelib/local/provision.py)."""
-        env = {"WEB_ORIGIN": config.web_origin}
+        env = {"WEB_ORIGIN": config.web_origin, "EPHOTO_API_URL": config.ephoto_api_url}
         for key in catalogue.keys:
             env[key.env_id] = self.keys[key.logical].key_id
         for table in catalogue.tables:

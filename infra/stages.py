@@ -29,6 +29,9 @@ class StageConfig:
     api_5xx_rate_alarm: float
     # Where operators' alarms are emailed (subscription to confirm once).
     operators_email: str
+    # The approved ePhoto operator's API, where the photo and signature of a code are fetched
+    # (chalicelib/adapters/ephoto.py; EPHOTO_API_URL). Its test platform for dev.
+    ephoto_api_url: str
 
 
 STAGES: dict[str, StageConfig] = {
@@ -40,6 +43,7 @@ STAGES: dict[str, StageConfig] = {
         log_retention_days=30,
         api_5xx_rate_alarm=0.05,
         operators_email="exploitation-dev@permis-en-ligne.example.fr",
+        ephoto_api_url="https://recette.api.ephoto.example.fr/v1",
     ),
     "prod": StageConfig(
         name="prod",
@@ -49,5 +53,6 @@ STAGES: dict[str, StageConfig] = {
         log_retention_days=365,
         api_5xx_rate_alarm=0.01,
         operators_email="exploitation@permis-en-ligne.example.fr",
+        ephoto_api_url="https://api.ephoto.example.fr/v1",
     ),
 }

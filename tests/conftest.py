@@ -100,3 +100,19 @@ def http(app):
     with Client(app, stage_name="local") as client:
         client.http._local_gateway = EmulatedGateway(app, client.http._config)
         yield client.http
+
+
+@pytest.fixture
+def ephoto_operator(monkeypatch):
+    """The ePhoto operator's local stand-in (chalicelib/local/ephoto_server.py) on a free port, as
+    `make run` starts it; EPHOTO_API_URL points at it. `served` lists the paths it answered."""
+    import threading
+
+    from chalicelib.local.ephoto_server import build_ephoto_server
+
+    server = build_ephoto_server("127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, name="ephoto", daemon=True).start()
+    monkeypatch.setenv("EPHOTO_API_URL", server.url)
+    yield server
+    server.shutdown()
+    server.server_close()

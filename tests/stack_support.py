@@ -24,7 +24,7 @@ def start_stack(ports, local_dir):
     env["PERMIS_LOCAL_DIR"] = str(local_dir)
     return subprocess.Popen(
         [sys.executable, "-m", "chalicelib.local.stack", "--aws-port", str(ports["aws"]),
-         "--api-port", str(ports["api"]), "--web-port", str(ports["web"])],
+         "--api-port", str(ports["api"]), "--web-port", str(ports["web"]), "--ephoto-port", str(ports["ephoto"])],
         cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -44,7 +44,7 @@ def wait_ready(process, timeout=90):
 
 def running_stack(local_dir):
     """Starts the stack; returns its description (process, ports, urls, banner, local_dir)."""
-    ports = dict(zip(("aws", "api", "web"), free_ports(3)))
+    ports = dict(zip(("aws", "api", "web", "ephoto"), free_ports(4)))
     process = start_stack(ports, local_dir)
     banner = wait_ready(process)
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
@@ -148,9 +148,9 @@ def scan_jpeg_bytes():
 
 
 def draft_registration(stack, call, email, birth_name="Dupont", first_names="Léa", birth_date="2004-05-06",
-                       vision_correction=True, scan=None):
-    """A registration without mandate for the candidate `email`: the steps, a fresh ePhoto code and
-    every file uploaded to S3 with its presigned form. Returns its number (still a draft)."""
+                       vision_correction=True, scan=None, ephoto=None):
+    """A registration without mandate for the candidate `email`: the steps, a fresh ePhoto code (or
+    `ephoto`) and every file uploaded to S3 with its presigned form. Returns its number (still a draft)."""
     import uuid
 
     number = call("POST", "/requests", {"procedure": "inscription", "mandate": "sans-mandat"})["request_id"]
@@ -165,7 +165,7 @@ def draft_registration(stack, call, email, birth_name="Dupont", first_names="Lé
                               "vision_correction": vision_correction, "medical_condition": False,
                               "disability_pension": False})):
         call("PUT", f"/requests/{number}/steps/{step}", payload)
-    call("PUT", f"/requests/{number}/ephoto", {"code": "E2E0" + uuid.uuid4().hex[:18].upper()})
+    call("PUT", f"/requests/{number}/ephoto", {"code": ephoto or "E2E0" + uuid.uuid4().hex[:18].upper()})
     upload_required_files(call, number, scan or scan_jpeg_bytes())
     return number
 

@@ -270,6 +270,13 @@ const Permis = (() => {
     return date.toLocaleString("fr-FR", options);
   }
 
+  /** The day in Paris, AAAA-MM-JJ, `offsetDays` from today (0: today): what the service calls today,
+   *  whatever the device's time zone. */
+  function parisDay(offsetDays) {
+    const moment = new Date(Date.now() + (offsetDays || 0) * 24 * 3600 * 1000);
+    return moment.toLocaleDateString("en-CA", { timeZone: "Europe/Paris" });
+  }
+
   /** Parameters of the address fragment (#jeton=...&demande=...). */
   function fragment() {
     return new URLSearchParams(window.location.hash.replace(/^#/, ""));
@@ -1053,20 +1060,86 @@ const Permis = (() => {
 
   // --- A request's messages (demande.html, valider.html, console.html) ------------------------------
 
+  // --- Files sent to the storage ----------------------------------------------------------------
+
+  /** The file's content type as the storage will be told; some systems give none for a PDF. */
+  function contentTypeOf(file) {
+    const type = (file.type || "").toLowerCase();
+    if (type === "image/jpg" || type === "image/pjpeg") return "image/jpeg";
+    if (type) return type;
+    const extension = (/\.([a-z0-9]+)$/i.exec(file.name) || [])[1];
+    return { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", pdf: "application/pdf" }[(extension || "").toLowerCase()] || "";
+  }
+
+  /** The multipart POST to the storage: the policy's fields first, the file last (XHR for progress:
+   *  onProgress(percent), if given). Resolves to whether the storage took it. */
+  function postToStorage(upload, file, onProgress) {
+    return new Promise((resolve) => {
+      const data = new FormData();
+      Object.entries(upload.fields || {}).forEach(([name, fieldValue]) => data.append(name, fieldValue));
+      data.append("file", file);
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", upload.url);
+      xhr.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable && onProgress) onProgress(Math.round((100 * event.loaded) / event.total));
+      });
+      xhr.addEventListener("load", () => resolve(xhr.status >= 200 && xhr.status < 300));
+      ["error", "abort", "timeout"].forEach((type) => xhr.addEventListener(type, () => resolve(false)));
+      xhr.send(data);
+    });
+  }
+
+  // --- A request's messages ----------------------------------------------------------------------
+
+  // The same limits as the API's (domain/messages.py): checked here first, so that nothing is sent
+  // for a file the service would refuse.
+  const ATTACHMENT_TYPES = ["application/pdf", "image/jpeg", "image/png"];
+  const ATTACHMENT_MAX = 3;
+  const ATTACHMENT_MIN_BYTES = 1024;
+  const ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024;
+  // A file's check takes a few seconds: the thread is read again meanwhile, for a minute at most.
+  const THREAD_REFRESH_MS = 2000;
+  const THREAD_REFRESHES = 30;
+
+  function attachmentProblem(files) {
+    if (files.length > ATTACHMENT_MAX) {
+      return "Un message emporte au plus " + ATTACHMENT_MAX + " pièces jointes (" + files.length
+        + " choisies) : envoyez les autres dans un second message.";
+    }
+    for (const file of files) {
+      if (!ATTACHMENT_TYPES.includes(contentTypeOf(file))) {
+        return "« " + file.name + " » : format non accepté. Joignez un fichier PDF, JPEG ou PNG.";
+      }
+      if (file.size < ATTACHMENT_MIN_BYTES) {
+        return "« " + file.name + " » est vide ou presque (moins de 1 Ko) : choisissez un autre fichier.";
+      }
+      if (file.size > ATTACHMENT_MAX_BYTES) {
+        return "« " + file.name + " » dépasse 5 Mo : réduisez sa résolution ou envoyez-le en PDF.";
+      }
+    }
+    return null;
+  }
+
   /**
    * The thread of a request, drawn in `container` under the page's own heading: the messages oldest
-   * first, and the form to write while the request is open (the API says when it is closed). One
-   * copy of its markup for the filing side and for the agents. Returns { show(path) } to show the
-   * thread at `path` (".../requests/N/messages"), and { focus() } to put the focus on the text.
+   * first, each with its files (opened in the page once checked), and the form to write, with up to
+   * three files, while the request is open (the API says when it is closed). One copy of its markup
+   * for the filing side and for the agents. Returns { show(path) } to show the thread at `path`
+   * (".../requests/N/messages"), and { focus() } to put the focus on the text.
    * `words.hint`: for whom a message is, under its field; `words.sent`: said once it is sent.
    */
   function messageThread(container, words) {
     let path = null;
+    let refreshTimer = null;
+    let refreshes = 0;
     const list = el("ol", { className: "fil-messages fr-raw-list" });
     const state = el("p", { role: "status", "aria-live": "polite", className: "fr-mb-2w" });
     const text = el("textarea", { className: "fr-input", id: "message-text", name: "text", rows: "3", maxlength: "2000",
       required: true, "aria-describedby": "aide-message erreur-message-text",
       "data-requis": "Écrivez le message avant de l'envoyer." });
+    const files = el("input", { className: "fr-upload", type: "file", id: "message-attachments", name: "attachments",
+      multiple: true, accept: ATTACHMENT_TYPES.join(",") + ",.pdf,.jpg,.jpeg,.png",
+      "aria-describedby": "aide-pieces-jointes erreur-message-attachments" });
     const button = el("button", { type: "submit", className: "fr-btn fr-btn--sm", text: "Envoyer le message" });
     const form = el("form", { novalidate: true },
       el("div", { className: "resume-erreurs fr-alert fr-alert--error fr-mb-3w", role: "alert", tabindex: "-1",
@@ -1077,16 +1150,74 @@ const Permis = (() => {
             + " 2000 caractères au plus." })),
         text,
         el("p", { id: "erreur-message-text", className: "fr-error-text erreur-champ" })),
+      el("div", { className: "fr-upload-group fr-mb-2w" },
+        el("label", { className: "fr-label", for: "message-attachments" }, "Pièces jointes (facultatif)",
+          el("span", { className: "fr-hint-text", id: "aide-pieces-jointes",
+            text: "3 fichiers au plus, PDF, JPEG ou PNG, 5 Mo chacun. Ils sont vérifiés avant de pouvoir être "
+              + "ouverts." })),
+        files,
+        el("p", { id: "erreur-message-attachments", className: "fr-error-text erreur-champ" })),
       button);
     const closed = el("p", { className: "fr-text--sm", hidden: true });
     container.replaceChildren(list, state, closed, form);
 
+    function attachmentItem(attachment) {
+      const shown = el("div", { className: "piece-jointe-vue" });
+      const line = el("li", { className: "fr-mb-1v" });
+      if (attachment.state === "accepted") {
+        const open = el("button", { type: "button", className: "fr-btn fr-btn--tertiary fr-btn--sm "
+          + "fr-btn--icon-left fr-icon-attachment-line", "aria-expanded": "false",
+        text: "Afficher « " + attachment.file_name + " »" });
+        open.addEventListener("click", () => showAttachment(attachment, open, shown));
+        line.append(open, shown);
+      } else {
+        line.append(el("span", { className: "fr-icon-attachment-line fr-icon--sm", "aria-hidden": "true" }), " ",
+          el("span", { text: attachment.file_name }), " – ",
+          el("span", { className: "fr-badge fr-badge--sm fr-badge--no-icon "
+            + (attachment.state === "refused" ? "fr-badge--error" : "fr-badge--info"), text: attachment.state_label }),
+          attachment.reason ? el("span", { className: "fr-text--xs", text: " " + attachment.reason }) : null);
+      }
+      return line;
+    }
+
+    async function showAttachment(attachment, open, shown) {
+      if (open.getAttribute("aria-expanded") === "true") {
+        shown.replaceChildren();
+        open.setAttribute("aria-expanded", "false");
+        open.textContent = "Afficher « " + attachment.file_name + " »";
+        return;
+      }
+      busy(open, true, "Ouverture…");
+      const result = await callApi(path + "/pieces-jointes/" + encodeURIComponent(attachment.attachment_id),
+        { token: true });
+      busy(open, false);
+      if (result.sessionOver) return;
+      if (!result.ok) {
+        shown.replaceChildren(el("p", { className: "fr-error-text", text: result.data.message }));
+        return;
+      }
+      const file = result.data;
+      shown.replaceChildren(file.content_type === "application/pdf"
+        ? el("iframe", { src: file.url, title: attachment.file_name + " (PDF)", className: "visionneuse-pdf" })
+        : el("img", { src: file.url, alt: "Pièce jointe : " + attachment.file_name, className: "piece-jointe-image" }));
+      open.setAttribute("aria-expanded", "true");
+      open.textContent = "Masquer « " + attachment.file_name + " »";
+    }
+
     function item(message) {
       const who = message.mine ? "Vous" : message.author_label;
+      const attachments = message.attachments || [];
       return el("li", { className: "carte fr-mb-1w message-" + message.side + (message.mine ? " message-mien" : "") },
         el("p", { className: "fr-text--xs fr-mb-1v" },
           el("strong", { text: who }), " – ", el("time", { datetime: message.at, text: formatDate(message.at, true) })),
-        el("p", { className: "fr-mb-0 message-texte", text: message.text }));
+        el("p", { className: "fr-mb-0 message-texte", text: message.text }),
+        attachments.length ? el("ul", { className: "fr-raw-list pieces-jointes fr-mt-1w",
+          "aria-label": "Pièces jointes" }, attachments.map(attachmentItem)) : null);
+    }
+
+    function checking(thread) {
+      return thread.messages.some((message) => (message.attachments || []).some((attachment) =>
+        attachment.state === "pending" || attachment.state === "awaiting_upload"));
     }
 
     function draw(thread) {
@@ -1098,8 +1229,30 @@ const Permis = (() => {
       closed.textContent = thread.closed_reason || "";
     }
 
+    /** While a file of the thread is being checked, the thread is read again (a minute at most). */
+    function refreshWhileChecking(thread) {
+      clearTimeout(refreshTimer);
+      if (!checking(thread) && state.dataset.verification) {
+        delete state.dataset.verification;
+        showMessage(state, words.sent + " La vérification des pièces jointes est terminée : leur état est indiqué sous "
+          + "le message.", "succes");
+      }
+      if (!checking(thread) || refreshes >= THREAD_REFRESHES) return;
+      const threadPath = path;
+      refreshTimer = setTimeout(async () => {
+        refreshes++;
+        const result = await callApi(threadPath, { token: true });
+        if (result.sessionOver || path !== threadPath || !result.ok) return;
+        // Only the files' states change: the messages are drawn again unless one is shown now.
+        if (!list.querySelector('[aria-expanded="true"]')) list.replaceChildren(...result.data.messages.map(item));
+        refreshWhileChecking(result.data);
+      }, THREAD_REFRESH_MS);
+    }
+
     async function show(threadPath) {
       path = threadPath;
+      refreshes = 0;
+      clearTimeout(refreshTimer);
       form.reset();
       clearErrors(form);
       list.replaceChildren();
@@ -1112,6 +1265,38 @@ const Permis = (() => {
         return;
       }
       draw(result.data);
+      refreshWhileChecking(result.data);
+    }
+
+    /** Each chosen file: its upload form, then the file to the storage. The ids, or null once an
+     *  error is shown. */
+    async function sendFiles(chosen) {
+      const refuse = (message) => showErrors(form, formErrors([{ errorId: "erreur-message-attachments", message }]));
+      const ids = [];
+      for (const [index, file] of chosen.entries()) {
+        busy(button, true, "Envoi du fichier " + (index + 1) + " sur " + chosen.length + "…");
+        const prepared = await callApi(path + "/pieces-jointes", { method: "POST", token: true,
+          body: { file_name: file.name, content_type: contentTypeOf(file), size: file.size } });
+        if (prepared.sessionOver) return null;
+        if (!prepared.ok) {
+          if (prepared.data.code === "thread_closed") return prepared;
+          refuse(prepared.data.message);
+          return null;
+        }
+        if (!await postToStorage(prepared.data, file)) {
+          refuse("L'envoi de « " + file.name + " » n'a pas abouti (connexion interrompue ou délai dépassé) : "
+            + "réessayez.");
+          return null;
+        }
+        ids.push(prepared.data.attachment_id);
+      }
+      return ids;
+    }
+
+    function threadClosed(message) {
+      form.hidden = true;
+      closed.hidden = false;
+      closed.textContent = message;
     }
 
     form.addEventListener("submit", async (event) => {
@@ -1119,25 +1304,40 @@ const Permis = (() => {
       if (button.disabled || !path) return;
       clearErrors(form);
       const problems = checkRequired(form);
+      const chosen = Array.from(files.files || []);
+      const fileProblem = attachmentProblem(chosen);
+      if (fileProblem) problems.push({ errorId: "erreur-message-attachments", message: fileProblem });
       if (problems.length) {
         showErrors(form, formErrors(problems));
         return;
       }
+      const ids = await sendFiles(chosen);
+      if (ids === null || ids.sessionOver) {
+        busy(button, false);
+        return;
+      }
+      if (!Array.isArray(ids)) {
+        busy(button, false);
+        threadClosed(ids.data.message);
+        return;
+      }
       busy(button, true, "Envoi…");
-      const result = await callApi(path, { method: "POST", body: { text: text.value }, token: true });
+      const result = await callApi(path, { method: "POST", body: { text: text.value, attachments: ids }, token: true });
       busy(button, false);
       if (result.sessionOver) return;
       if (result.ok) {
         form.reset();
         list.hidden = false;
         list.append(item(result.data));
-        showMessage(state, words.sent, "succes");
+        showMessage(state, words.sent + (ids.length ? " Les pièces jointes sont en cours de vérification." : ""),
+          "succes");
+        if (ids.length) state.dataset.verification = "1";
+        refreshes = 0;
+        refreshWhileChecking({ messages: [result.data] });
         return;
       }
       if (result.data.code === "thread_closed") {
-        form.hidden = true;
-        closed.hidden = false;
-        closed.textContent = result.data.message;
+        threadClosed(result.data.message);
         return;
       }
       showErrors(form, result.data, { prefix: "message-" });
@@ -1221,6 +1421,7 @@ const Permis = (() => {
     el, showMessage, formatDate, fragment, forgetFragment, busy,
     errorIdFor, clearErrors, showErrors, showFieldError, checkRequired, formErrors, checkNewPassword, dateProblem,
     bindAddress, bindAntirobot, checkedProof, sha256Fallback, staffAccess, twelveDigits, messageThread, ROLE_LABELS,
+    contentTypeOf, postToStorage, parisDay,
     STREET_TYPES,
   };
 })();

@@ -2,7 +2,9 @@
 // The agents' console (same journey as the `permis-agent` command).
 // Instructors (DDT, CERT): their queue's state (GET /staff/queue), "Prendre la demande suivante"
 // (POST /staff/claims), the claimed request with its documents (a one-minute link each, GET
-// /staff/requests/{id}/documents/{document}), pre-checks and history; extend or release the claim;
+// /staff/requests/{id}/documents/{document}; the identity document with the ePhoto photo and
+// signature beside it, documents ephoto-photo and ephoto-signature), pre-checks and history;
+// extend or release the claim;
 // decide (POST /staff/requests/{id}/decision: valider, complement with the documents to replace
 // and reasons, rejeter with reasons; GET /staff/reasons), after a confirmation step that repeats
 // each pre-check "À vérifier" to tick (acknowledged); then the next request opens by itself unless
@@ -239,7 +241,9 @@
       el("td", { text: row.submitted_at ? Permis.formatDate(row.submitted_at) : "—" }),
       el("td", { text: shown === "a-traiter" || shown === "en-cours" ? waited(row.since)
         : row.since ? Permis.formatDate(row.since, true) : "—" }),
-      el("td", { text: rowState(row) })));
+      el("td", {}, rowState(row), row.message_waiting ? [" ", el("span", {
+        className: "fr-badge fr-badge--sm fr-badge--new", text: "Message du demandeur",
+        title: "Le demandeur a écrit en dernier sur le fil de la demande : il attend une réponse" })] : null)));
     byId("tableau-liste").replaceChildren(el("div", { className: "fr-table fr-table--sm" },
       el("div", { className: "fr-table__wrapper" },
         el("div", { className: "fr-table__container", tabindex: "0", role: "region", "aria-label": "Les demandes de votre service" },
@@ -491,9 +495,8 @@
           el("p", { className: "fr-mb-1v" }, el("strong", { text: piece.label }), " ",
             badge(piece.state_label, DOCUMENT_STATES[piece.state]),
             piece.refusal ? el("span", { className: "fr-text--sm", text: " " + piece.refusal }) : null),
-          piece.can_open ? openButton(piece)
-            : el("p", { className: "fr-text--sm fr-mb-0", text: piece.document === "ephoto"
-              ? "Un code, pas un fichier : la photo et la signature sont chez l'opérateur ePhoto" : "Non consultable" }))))
+          piece.can_open ? openButton(piece) : piece.document === "ephoto" ? ephotoButton()
+            : el("p", { className: "fr-text--sm fr-mb-0", text: "Non consultable" }))))
       : el("p", { text: "Aucune pièce jointe." }));
 
     byId("tableau-historique").replaceChildren(r.history.length
@@ -678,11 +681,113 @@
     const image = file.content_type !== "application/pdf";
     byId("titre-visionneuse").textContent = "Pièce affichée : " + piece.label;
     byId("outils-image").hidden = !image;
+    frame.hidden = false;
     frame.replaceChildren(image
       ? el("img", { src: file.view_url, alt: piece.label + " (demande " + current.request_id + ")", id: "image-piece" })
       : el("iframe", { src: file.view_url, title: piece.label + " (PDF)", className: "visionneuse-pdf" }));
     drawViewer();
+    // The identity document is compared with the photo and signature the ePhoto operator holds.
+    if (piece.document === "identite") showEphoto();
+    else hideEphoto();
     byId("visionneuse").hidden = false;
+  }
+
+  // --- The ePhoto photo and signature, beside the identity document ----------------------------
+  // Loaded through the same route as the pieces (ephoto-photo, ephoto-signature: each view is a
+  // read the API records). The first view of a request asks the operator for them: the API
+  // answers 409 ephoto_pending for the few seconds the documents' worker takes to fetch and check
+  // them, then the link. An unknown code (404) or an operator down (503) is said in their place.
+
+  const EPHOTO_WAIT_MS = 30 * 1000;
+  const EPHOTO_PARTS = [
+    { part: "photo", name: "ephoto-photo", alt: "Photo ePhoto du candidat" },
+    { part: "signature", name: "ephoto-signature", alt: "Signature ePhoto du candidat" },
+  ];
+  let ephotoShown = 0; // which showing is current: a later one (or another piece) makes earlier ones stop
+
+  function hideEphoto() {
+    ephotoShown += 1;
+    byId("ephoto").hidden = true;
+  }
+
+  async function ephotoLink(id, name, showing) {
+    const path = "/staff/requests/" + encodeURIComponent(id) + "/documents/" + name;
+    const deadline = Date.now() + EPHOTO_WAIT_MS;
+    for (;;) {
+      const result = await Permis.callApi(path, { token: true });
+      if (result.status !== 409 || Date.now() > deadline || showing !== ephotoShown) return result;
+      await new Promise((resolve) => { setTimeout(resolve, 1000); });
+    }
+  }
+
+  async function showEphoto() {
+    const showing = ++ephotoShown;
+    const id = current.request_id;
+    const images = byId("ephoto-images");
+    byId("ephoto").hidden = false;
+    images.hidden = false;
+    byId("etat-ephoto").replaceChildren();
+    for (const { part } of EPHOTO_PARTS) {
+      byId("ephoto-" + part).replaceChildren(el("p", { className: "fr-text--xs fr-m-1w", text: "Chargement…" }));
+    }
+    const results = await Promise.all(EPHOTO_PARTS.map(({ name }) => ephotoLink(id, name, showing)));
+    if (showing !== ephotoShown || !current || current.request_id !== id) return;
+    const failed = results.find((result) => !result.ok);
+    if (failed) {
+      if (refused(failed)) return;
+      ephotoProblem(failed.status === 409
+        ? "La photo et la signature ne sont pas encore arrivées du service ePhoto : réessayez dans un instant."
+        : failed.data.message, failed.status === 404 ? "error" : "warning", failed.status !== 404);
+      return;
+    }
+    EPHOTO_PARTS.forEach(({ part, alt }, index) => {
+      const image = el("img", { src: results[index].data.view_url, alt });
+      image.addEventListener("error", () => {
+        if (showing === ephotoShown) {
+          ephotoProblem("L'image ePhoto n'a pas pu être affichée : réessayez.", "warning", true);
+        }
+      });
+      byId("ephoto-" + part).replaceChildren(image);
+    });
+  }
+
+  /** The reason in place of the images (a DSFR alert), and a button to try again when it may pass. */
+  function ephotoProblem(message, kind, retry) {
+    byId("ephoto-images").hidden = true;
+    const button = retry ? el("button", {
+      type: "button", className: "fr-btn fr-btn--sm fr-btn--tertiary fr-icon-refresh-line fr-btn--icon-left fr-mt-1w",
+      text: "Réessayer", "aria-label": "Réessayer d'afficher la photo et la signature ePhoto",
+    }) : null;
+    if (button) button.addEventListener("click", showEphoto);
+    byId("etat-ephoto").replaceChildren(el("div", { className: "fr-alert fr-alert--sm fr-alert--" + kind },
+      el("p", { text: message })), ...(button ? [button] : []));
+  }
+
+  /** The ePhoto row of the pieces: shows the photo and signature, beside the identity document
+   *  when the request has one that can be seen. */
+  function ephotoButton() {
+    const holder = el("span", { className: "console-piece" });
+    const button = el("button", {
+      type: "button", className: "fr-btn fr-btn--sm fr-btn--secondary fr-icon-eye-line fr-btn--icon-left",
+      text: "Voir la photo et la signature", "aria-label": "Voir la photo et la signature ePhoto",
+    });
+    button.addEventListener("click", () => {
+      const identity = byId("tableau-pieces").querySelector('button[data-piece="identite"]');
+      if (identity) {
+        identity.click();
+        return;
+      }
+      viewer.piece = "ephoto";
+      byId("titre-visionneuse").textContent = "Photo et signature ePhoto";
+      byId("outils-image").hidden = true;
+      byId("cadre-piece").hidden = true;
+      byId("cadre-piece").replaceChildren();
+      byId("etat-visionneuse").textContent = "";
+      showEphoto();
+      byId("visionneuse").hidden = false;
+    });
+    holder.append(button, el("span", { className: "fr-hint-text", text: "Affichées à côté du justificatif d'identité" }));
+    return holder;
   }
 
   function drawViewer() {
@@ -725,6 +830,7 @@
     Permis.showMessage(byId("etat-dossier"), "");
     byId("visionneuse").hidden = true;
     byId("cadre-piece").replaceChildren();
+    hideEphoto();
     noteForm.reset();
     Permis.clearErrors(noteForm);
     Permis.showMessage(byId("etat-notes"), "");

@@ -23,9 +23,7 @@
           el("tbody", {}, rows))))));
   }
 
-  function today() {
-    return new Date().toLocaleDateString("en-CA", { timeZone: "Europe/Paris" }); // AAAA-MM-JJ
-  }
+  const today = () => Permis.parisDay(0); // AAAA-MM-JJ, Paris time
 
   async function load() {
     const me = await Permis.profile();

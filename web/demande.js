@@ -645,19 +645,10 @@
   let pollTimer = null;
   let polls = 0;
 
-  /** The file's content type as the storage will be told; some systems give none for a PDF. */
-  function contentTypeOf(file) {
-    const type = (file.type || "").toLowerCase();
-    if (type === "image/jpg" || type === "image/pjpeg") return "image/jpeg";
-    if (type) return type;
-    const extension = (/\.([a-z0-9]+)$/i.exec(file.name) || [])[1];
-    return { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", pdf: "application/pdf" }[(extension || "").toLowerCase()] || "";
-  }
-
   /** The same checks and French messages as the server (rules.check_file), before sending. */
   function checkFile(spec, file) {
     const types = spec.content_types || DEFAULT_TYPES;
-    if (!types.includes(contentTypeOf(file))) {
+    if (!types.includes(Permis.contentTypeOf(file))) {
       const kinds = DEFAULT_TYPES.filter((type) => types.includes(type)).map((type) => TYPE_NAMES[type]).join(", ");
       return spec.label + " : format non accepté. Envoyez un fichier " + kinds + ".";
     }
@@ -670,24 +661,6 @@
         + "envoyez-le en PDF.";
     }
     return null;
-  }
-
-  /** The multipart POST to the storage: the policy's fields first, the file last (XHR for progress). */
-  function postToStorage(upload, file, progress) {
-    return new Promise((resolve) => {
-      const data = new FormData();
-      Object.entries(upload.fields || {}).forEach(([name, fieldValue]) => data.append(name, fieldValue));
-      data.append("file", file);
-      const xhr = new XMLHttpRequest();
-      xhr.open("POST", upload.url);
-      xhr.upload.addEventListener("progress", (event) => {
-        if (!event.lengthComputable) return;
-        progress.set(Math.round((100 * event.loaded) / event.total));
-      });
-      xhr.addEventListener("load", () => resolve(xhr.status >= 200 && xhr.status < 300));
-      ["error", "abort", "timeout"].forEach((type) => xhr.addEventListener(type, () => resolve(false)));
-      xhr.send(data);
-    });
   }
 
   function watch(documentType) {
@@ -757,7 +730,7 @@
     }
     Permis.busy(button, true, "Préparation de l'envoi…");
     const prepared = await Permis.callApi(path("/documents/" + encodeURIComponent(documentType) + "/upload"), {
-      method: "POST", token: true, body: { content_type: contentTypeOf(file), size: file.size },
+      method: "POST", token: true, body: { content_type: Permis.contentTypeOf(file), size: file.size },
     });
     if (prepared.sessionOver) return;
     if (!prepared.ok) {
@@ -772,7 +745,7 @@
     progress.set(0);
     progress.block.hidden = false;
     Permis.showMessage(piece.status, "Envoi du fichier « " + file.name + " »…", "info");
-    const sent = await postToStorage(prepared.data, file, progress);
+    const sent = await Permis.postToStorage(prepared.data, file, progress.set);
     if (sent) progress.set(100);
     if (sent) piece.sentName = file.name;
     Permis.busy(button, false);
@@ -1356,7 +1329,8 @@
     const threadShown = request.status === "brouillon" ? null : thread.show(path("/messages"));
     byId("bloc-lecture").hidden = false;
     const [documents, rows] = await Promise.all([readOnlyDocuments(), loadHistory(),
-      request.neph && registration ? showExams() : null]);
+      request.neph && registration ? showExams() : null,
+      request.neph && registration && request.status === "validee" ? showConvocations() : null]);
     if (documents === null) return; // the session is over
     showHistory(rows);
     showRejection(rows);
@@ -1390,6 +1364,73 @@
         text: "Demande de fabrication du titre n° " + cepc.production_request_id }),
     ]));
   }
+
+  // --- Convocations: the school convenes its candidate to a test (a validated registration) -------
+
+  async function showConvocations() {
+    const state = byId("etat-convocations");
+    const result = await Permis.callApi(path("/convocations"), { token: true });
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      Permis.showMessage(state, result.data.message, "echec");
+      return;
+    }
+    const { convocations } = result.data;
+    Permis.showMessage(state, convocations.length ? "" : "Aucune convocation pour le moment.");
+    const tomorrow = Permis.parisDay(1);
+    byId("convocations").replaceChildren(...convocations.map((c) => el("li", { className: "carte fr-mb-1w" },
+      el("p", { className: "fr-mb-1v" }, el("strong", { text: c.test_label + " " + c.category }), " – ",
+        el("time", { datetime: c.day, text: Permis.formatDate(c.day) }), " à " + c.time.replace(":", " h ")),
+      el("p", { className: "fr-text--sm fr-mb-0", text: c.centre }),
+      can("convene") && c.day >= tomorrow ? el("button", { type: "button",
+        className: "fr-btn fr-btn--tertiary fr-btn--sm fr-mt-1w", text: "Annuler la convocation du "
+          + Permis.formatDate(c.day), onclick: (event) => cancelConvocation(event.currentTarget, c) }) : null)));
+    const form = byId("formulaire-convocation");
+    form.hidden = !can("convene");
+    const chosen = (request.steps.categories || {}).categories || [];
+    byId("convocation-category").replaceChildren(...chosen.map((code) => el("option", { value: code, text: code })));
+    byId("convocation-day").min = Permis.parisDay(0);
+  }
+
+  async function cancelConvocation(button, convocation) {
+    Permis.busy(button, true, "Annulation…");
+    const result = await Permis.callApi(path("/convocations/" + encodeURIComponent(convocation.convocation_id)),
+      { method: "DELETE", token: true });
+    if (result.sessionOver) return;
+    Permis.busy(button, false);
+    Permis.showMessage(byId("etat-convocations"), result.data.message, result.ok ? "succes" : "echec");
+    if (result.ok) await showConvocations();
+  }
+
+  byId("formulaire-convocation").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    Permis.clearErrors(form);
+    const problems = Permis.checkRequired(form);
+    if (problems.length) {
+      Permis.showErrors(form, Permis.formErrors(problems));
+      return;
+    }
+    const checked = form.querySelector('input[name="test"]:checked');
+    const body = { test: checked.value, category: byId("convocation-category").value,
+      centre: byId("convocation-centre").value.trim(), day: byId("convocation-day").value,
+      time: byId("convocation-time").value.slice(0, 5) };
+    const button = byId("convoquer");
+    Permis.busy(button, true, "Enregistrement…");
+    const result = await Permis.callApi(path("/convocations"), { method: "POST", body, token: true });
+    Permis.busy(button, false);
+    if (result.sessionOver) return;
+    if (!result.ok) {
+      Permis.showErrors(form, result.data, { prefix: "convocation-",
+        codeFields: { convocation_exists: "day", not_convocable: "test" } });
+      return;
+    }
+    form.reset();
+    await showConvocations();
+    Permis.showMessage(byId("etat-convocations"), "Convocation enregistrée : " + result.data.test_label + " "
+      + result.data.category + " le " + Permis.formatDate(result.data.day) + " à " + result.data.time.replace(":", " h ")
+      + ", " + result.data.centre + ".", "succes");
+  });
 
   /** Downloads a PDF the API hands out as a presigned link of a minute (receipt, attestations). */
   async function downloadPdf(button, state, apiPath, what, notReadyCode) {

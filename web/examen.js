@@ -12,9 +12,7 @@
   const EXAMINER_KEY = "permis.examen.examinateur";
   let candidate = null; // GET /staff/exams/{neph}
 
-  function today() {
-    return new Date().toLocaleDateString("sv-SE", { timeZone: "Europe/Paris" }); // AAAA-MM-JJ, Paris time
-  }
+  const today = () => Permis.parisDay(0); // AAAA-MM-JJ, Paris time
 
   const { refused, signedIn } = Permis.staffAccess(["bloc-examens"], "Accès réservé aux examinateurs");
 
@@ -34,6 +32,7 @@
     }
     Permis.clearErrors(form);
     const sheet = result.data;
+    drawConvened(sheet);
     byId("titre-feuille").textContent = "La feuille du " + Permis.formatDate(sheet.day) + " – " + sheet.centre;
     Permis.showMessage(byId("etat-feuille"), sheet.rows.length
       ? sheet.rows.length + " résultat" + (sheet.rows.length > 1 ? "s" : "") + " enregistré" + (sheet.rows.length > 1 ? "s" : "") + "."
@@ -52,6 +51,43 @@
                 el("td", { text: row.neph }), el("td", { text: row.candidate_name }),
                 el("td", { text: row.result.test_label }), el("td", { text: row.result.category }),
                 el("td", { text: row.result.outcome_label }))))))))) : "");
+  }
+
+  /** The candidates the schools convened to this centre that day, by time: a row opens the
+   *  candidate's record and the result form set on that test and category. */
+  function drawConvened(sheet) {
+    byId("bloc-convoques").hidden = false;
+    const left = sheet.convened.filter((row) => !row.recorded).length;
+    Permis.showMessage(byId("etat-convoques"), sheet.convened.length
+      ? sheet.convened.length + " convoqué" + (sheet.convened.length > 1 ? "s" : "") + ", " + left + " résultat"
+        + (left > 1 ? "s" : "") + " à saisir."
+      : "Aucun candidat convoqué à ce centre ce jour-là : cherchez le candidat par son NEPH.");
+    const rows = sheet.convened.map((row) => el("tr", {},
+      el("td", { text: row.time.replace(":", " h ") }), el("td", { text: row.candidate_name }),
+      el("td", { text: row.neph }), el("td", { text: row.test_label + " " + row.category }),
+      el("td", { text: row.school_name }),
+      el("td", {}, row.recorded
+        ? el("span", { className: "fr-badge fr-badge--success fr-badge--sm", text: "Saisi" })
+        : el("button", { type: "button", className: "fr-btn fr-btn--sm", text: "Saisir le résultat de "
+          + row.candidate_name, onclick: () => openConvened(row) }))));
+    const table = el("table", {},
+      el("caption", { className: "fr-sr-only", text: "Les candidats convoqués le " + Permis.formatDate(sheet.day) }),
+      el("thead", {}, el("tr", {}, ["Heure", "Candidat", "NEPH", "Épreuve", "Auto-école", "Résultat"]
+        .map((text) => el("th", { scope: "col", text })))),
+      el("tbody", {}, rows));
+    byId("tableau-convoques").replaceChildren(sheet.convened.length ? el("div", { className: "fr-table fr-table--sm" },
+      el("div", { className: "fr-table__wrapper" },
+        el("div", { className: "fr-table__container", tabindex: "0", role: "region",
+          "aria-label": "Les candidats convoqués" }, el("div", { className: "fr-table__content" }, table)))) : "");
+  }
+
+  async function openConvened(row) {
+    byId("neph").value = row.neph;
+    if (!await lookUp()) return;
+    byId("test-" + row.test).checked = true;
+    byId("categorie").value = row.category;
+    drawAac();
+    byId("titre-resultat").focus();
   }
 
   byId("formulaire-centre").addEventListener("submit", async (event) => {
@@ -105,28 +141,33 @@
 
   byId("formulaire-neph").addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (await lookUp()) byId("nom-candidat").focus();
+  });
+
+  /** The NEPH typed (or a convened candidate's) looked up: true when the candidate is shown. */
+  async function lookUp() {
     const form = byId("formulaire-neph");
     const neph = Permis.twelveDigits(form, byId("neph"), "erreur-neph",
       "Un NEPH fait 12 chiffres, par exemple 170392100012.");
-    if (!neph) return;
+    if (!neph) return false;
     const button = byId("chercher-neph");
     Permis.busy(button, true, "Recherche…");
     const result = await Permis.callApi("/staff/exams/" + encodeURIComponent(neph), { token: true });
     Permis.busy(button, false);
-    if (refused(result)) return;
+    if (refused(result)) return false;
     if (!result.ok) {
       byId("fiche-examens").hidden = true;
       byId("bloc-resultat").hidden = true;
       Permis.showErrors(form, result.data, { codeFields: { neph_unknown: "neph" } });
-      return;
+      return false;
     }
     candidate = result.data;
     byId("formulaire-resultat").reset();
     Permis.clearErrors(byId("formulaire-resultat"));
     byId("examinateur").value = localStorage.getItem(EXAMINER_KEY) || byId("examinateur").dataset.parDefaut || "";
     drawCandidate();
-    byId("nom-candidat").focus();
-  });
+    return true;
+  }
 
   // --- Recording ----------------------------------------------------------------------------
 

@@ -82,13 +82,7 @@
     return iso.slice(8, 10) + "/" + iso.slice(5, 7);
   }
 
-  /** Today in Paris, YYYY-MM-DD. */
-  function today() {
-    const parts = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit",
-      day: "2-digit" }).formatToParts(new Date());
-    const part = (type) => parts.find((item) => item.type === type).value;
-    return part("year") + "-" + part("month") + "-" + part("day");
-  }
+  const today = () => Permis.parisDay(0); // AAAA-MM-JJ, Paris time
 
   // --- Blocks of the page -----------------------------------------------------------------------
 

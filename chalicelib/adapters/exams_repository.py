@@ -3,20 +3,34 @@
   NEPH#<neph> / REGISTRATION#<id>    every validated registration of that NEPH (put at the decision)
   REQUEST#<id> / EXAM#<day>#<test>#<category>   one result; one per test, category and day
   gsi3: EXAMDAY#<day>#<centre>, <recorded>#<id>  the centre's day sheet (the results of the day)
+  REQUEST#<id> / CONVOCATION#<day>#<test>#<category>   the school convened the candidate (one per
+                                     test, category and day); gsi3: EXAMDAY#<day>#<centre>,
+                                     CONVOCATION#<time>#<id>: the same Query of the day sheet lists
+                                     the convened candidates ("C" sorts after the results' dates)
   REQUEST#<id> / CEPC#<category>     the CEPC issued for that category, and the production request
                                      it opened (put with the favourable practical, conditionally)"""
 from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib.adapters.dynamo import from_item, to_item
-from chalicelib.domain.exams import ExamRecord
+from chalicelib.domain.exams import Convocation, ExamRecord
 
 
 def day_sheet_partition(day, centre: str) -> str:
     from chalicelib.domain.exams import centre_key
 
     return f"EXAMDAY#{day.isoformat()}#{centre_key(centre)}"
+
+
+def _convocation_sort(day, test: str, category: str) -> str:
+    return f"CONVOCATION#{day.isoformat()}#{test}#{category}"
+
+
+def _convocation(row: dict[str, Any]) -> Convocation:
+    return Convocation.model_validate({k: row.get(k) for k in Convocation.model_fields})
 
 
 def _exam_sort(record: ExamRecord) -> str:
@@ -61,9 +75,10 @@ class DynamoExamsRepository:
                                          "gsi3pk": day_sheet_partition(record.day, record.centre),
                                          "gsi3sk": f"{record.recorded_at.isoformat()}#{record.request_id}"})}}
 
-    def day_sheet(self, day, centre: str) -> list[tuple[ExamRecord, str]]:
+    def day_sheet(self, day, centre: str) -> tuple[list[tuple[ExamRecord, str]], list[Convocation]]:
         """The results recorded at a centre on a day, in the order recorded, with each candidate's
-        name. One Query of the day's partition (a few dozen rows), paginated all the same."""
+        name, and the candidates convened there that day, by time. One Query of the day's partition
+        (a few dozen rows), paginated all the same."""
         rows, start = [], None
         while True:
             page = self._db.query(TableName=self._table, IndexName="gsi3", KeyConditionExpression="gsi3pk = :pk",
@@ -72,8 +87,47 @@ class DynamoExamsRepository:
             rows += [from_item(item) for item in page["Items"]]
             start = page.get("LastEvaluatedKey")
             if not start:
-                return [(ExamRecord.model_validate({k: row.get(k) for k in ExamRecord.model_fields}),
-                         row.get("candidate_name") or "") for row in rows]
+                return ([(ExamRecord.model_validate({k: row.get(k) for k in ExamRecord.model_fields}),
+                          row.get("candidate_name") or "") for row in rows if row.get("entity") == "exam_result"],
+                        [_convocation(row) for row in rows if row.get("entity") == "convocation"])
+
+    # --- convocations --------------------------------------------------------------------------
+
+    def put_convocation(self, convocation: Convocation, expires_at: int) -> bool:
+        """False when the candidate is already convened to this test of this category that day."""
+        try:
+            self._db.put_item(TableName=self._table, ConditionExpression="attribute_not_exists(pk)", Item=to_item({
+                "pk": f"REQUEST#{convocation.request_id}",
+                "sk": _convocation_sort(convocation.day, convocation.test.value, convocation.category.value),
+                "entity": "convocation", **convocation.model_dump(mode="json"), "expires_at": expires_at,
+                "gsi3pk": day_sheet_partition(convocation.day, convocation.centre),
+                "gsi3sk": f"CONVOCATION#{convocation.time}#{convocation.request_id}#{convocation.test.value}#"
+                          f"{convocation.category.value}"}))
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def convocations(self, request_id: str) -> list[Convocation]:
+        """A registration's convocations, by day."""
+        answer = self._db.query(TableName=self._table, ConsistentRead=True,
+                                KeyConditionExpression="pk = :pk AND begins_with(sk, :convocation)",
+                                ExpressionAttributeValues={":pk": {"S": f"REQUEST#{request_id}"},
+                                                           ":convocation": {"S": "CONVOCATION#"}})
+        return [_convocation(from_item(item)) for item in answer["Items"]]
+
+    def delete_convocation(self, request_id: str, day, test: str, category: str) -> bool:
+        """False when there was no such convocation (cancelled already)."""
+        try:
+            self._db.delete_item(TableName=self._table, ConditionExpression="attribute_exists(pk)",
+                                 Key={"pk": {"S": f"REQUEST#{request_id}"},
+                                      "sk": {"S": _convocation_sort(day, test, category)}})
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def cepc_item(self, request_id: str, category: str, values: dict[str, Any]) -> dict[str, Any]:
         return {"Put": {"TableName": self._table, "ConditionExpression": "attribute_not_exists(pk)",

@@ -218,10 +218,18 @@ class DynamoInstructionRecords:
                                                            ":now": {"S": now.isoformat()}})
         return [_claim(item) for item in answer["Items"]]
 
-    def claims_of(self, request_ids: list[str]) -> dict[str, "Claim"]:
-        """The claims recorded on these requests (one BatchGetItem for a page of a list)."""
-        keys = [_key(f"REQUEST#{request_id}", CLAIM_SORT) for request_id in dict.fromkeys(request_ids)]
-        return {claim.request_id: claim for claim in map(_claim, batch_get(self._db, self._table, keys))}
+    def marks_of(self, request_ids: list[str]) -> tuple[dict[str, "Claim"], set[str]]:
+        """What a page of the list shows beside each request, in one BatchGetItem: its claim, and
+        whether its filer waits for an answer on its thread (adapters/messages_repository.py)."""
+        from chalicelib.adapters.messages_repository import THREAD_SORT, awaiting_answer, thread_key
+
+        unique = list(dict.fromkeys(request_ids))
+        keys = [_key(f"REQUEST#{request_id}", CLAIM_SORT) for request_id in unique] + [thread_key(r) for r in unique]
+        items = batch_get(self._db, self._table, keys)
+        claims = {claim.request_id: claim for claim in map(_claim, (i for i in items if i["sk"]["S"] == CLAIM_SORT))}
+        waiting = {i["pk"]["S"].removeprefix("REQUEST#") for i in items
+                   if i["sk"]["S"] == THREAD_SORT and awaiting_answer(i)}
+        return claims, waiting
 
     def delete_claim(self, claim: "Claim") -> bool:
         from botocore.exceptions import ClientError

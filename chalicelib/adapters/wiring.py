@@ -103,7 +103,10 @@ def messages_service():
     """The requests' threads between the filing side and the instructors."""
     from chalicelib.services.messages import Messages
 
-    return Messages(requests_service(), messages_repository(), instructed=instruction_service().instructed)
+    return Messages(requests_service(), messages_repository(), instructed=instruction_service().instructed,
+                    records=instruction_records(), open_link=presigned_inline,
+                    presign_post=functools.partial(client("s3").generate_presigned_post,
+                                                   Bucket=settings.bucket_name("documents")))
 
 
 @functools.cache
@@ -171,6 +174,18 @@ def documents():
                      presign=functools.partial(client("s3").generate_presigned_post,
                                                Bucket=settings.bucket_name("documents")),
                      open_link=presigned_inline)
+
+
+def ephoto_operator():
+    """The approved ePhoto operator's API (EPHOTO_API_URL: the operator's, or the local stand-in's)."""
+    from chalicelib.adapters.ephoto import HttpEphotoOperator
+
+    return HttpEphotoOperator(settings.ephoto_api_url())
+
+
+def store_checked_file(key: str, content: bytes, content_type: str) -> None:
+    """A checked file into the documents bucket."""
+    client("s3").put_object(Bucket=settings.bucket_name("documents"), Key=key, Body=content, ContentType=content_type)
 
 
 def upload_exists(key: str) -> bool:

@@ -10,9 +10,10 @@ from pydantic import Field
 from chalicelib.adapters import wiring
 from chalicelib.api.http import route
 from chalicelib.api.requests import FILERS, RECEIPT_LINK_SECONDS, Download
+from chalicelib.api.staff import Message
 from chalicelib.domain.accounts import Profile, Role
 from chalicelib.domain.base import Model
-from chalicelib.domain.exams import OUTCOME_LABELS, TEST_LABELS, ExamRecord, ExamResultInput
+from chalicelib.domain.exams import OUTCOME_LABELS, TEST_LABELS, ConvocationInput, ExamRecord, ExamResultInput
 
 blueprint = Blueprint(__name__)
 TAGS = ("examens",)
@@ -110,16 +111,47 @@ class SheetRow(Model):
     result: ExamResultView
 
 
+class ConvocationView(Model):
+    convocation_id: str = Field(description="Pour l'annuler (DELETE), jusqu'à la veille")
+    request_id: str
+    neph: str
+    candidate_name: str
+    school_name: str
+    test: str
+    test_label: str
+    category: str
+    centre: str
+    day: date
+    time: str = Field(description="HH:MM, heure de Paris")
+
+
+class ConvenedRow(ConvocationView):
+    recorded: bool = Field(description="true : le résultat de cette épreuve est déjà saisi ce jour")
+
+
 class DaySheet(Model):
     day: date
     centre: str
     rows: list[SheetRow]
+    convened: list[ConvenedRow] = Field(description="Les candidats convoqués au centre ce jour-là, par heure")
+
+
+class Convocations(Model):
+    convocations: list[ConvocationView] = Field(description="Par jour")
+
+
+def _convocation_view(convocation) -> dict:
+    return {"convocation_id": convocation.convocation_id, "request_id": convocation.request_id,
+            "neph": convocation.neph, "candidate_name": convocation.candidate_name,
+            "school_name": convocation.school_name, "test": convocation.test.value,
+            "test_label": TEST_LABELS[convocation.test], "category": convocation.category.value,
+            "centre": convocation.centre, "day": convocation.day, "time": convocation.time}
 
 
 @route(blueprint, "/staff/exams/day", summary="La feuille du jour d'un centre d'examen", tags=TAGS,
        response_model=DaySheet, errors=(422,), roles=EXAMINERS, query=("centre", "date"),
-       description="Les résultats enregistrés au centre ce jour-là (par tous les examinateurs), dans l'ordre de "
-                   "saisie, avec le nom du candidat. centre (exigé ; accents, majuscules et tirets indifférents) ; "
+       description="Les candidats convoqués au centre ce jour-là (par heure, avec l'état de leur saisie) et les "
+                   "résultats enregistrés (par tous les examinateurs), dans l'ordre de saisie, avec le nom du candidat. centre (exigé ; accents, majuscules et tirets indifférents) ; "
                    "date (AAAA-MM-JJ, aujourd'hui par défaut).")
 def day_sheet() -> DaySheet:
     from chalicelib.domain.errors import ErrorDetail, InvalidInput
@@ -140,9 +172,13 @@ def day_sheet() -> DaySheet:
     if problems:
         raise InvalidInput("day_sheet_invalid", "La feuille du jour demandée est incorrecte : corrigez les champs "
                                                 "indiqués.", problems)
-    day, rows = wiring.exams_service().day_sheet(day, centre)
-    return DaySheet(day=day, centre=centre, rows=[SheetRow(neph=record.neph, candidate_name=name,
-                                                           result=result_view(record)) for record, name in rows])
+    day, rows, convened = wiring.exams_service().day_sheet(day, centre)
+    done = {(record.request_id, record.test, record.category) for record, _ in rows}
+    return DaySheet(day=day, centre=centre,
+                    rows=[SheetRow(neph=record.neph, candidate_name=name, result=result_view(record))
+                          for record, name in rows],
+                    convened=[ConvenedRow(**_convocation_view(c), recorded=(c.request_id, c.test, c.category) in done)
+                              for c in convened])
 
 
 @route(blueprint, "/staff/exams/{neph}", summary="Les inscriptions et résultats d'un NEPH (avant l'épreuve)",
@@ -185,3 +221,29 @@ def download_cepc(caller: Profile, request_id: str, category: str) -> Download:
     url = wiring.presigned_download(issued["key"], f"cepc-{cepc['category'].lower()}-{request.neph}.pdf",
                                     RECEIPT_LINK_SECONDS)
     return Download(url=url, expires_at=datetime.now(timezone.utc) + timedelta(seconds=RECEIPT_LINK_SECONDS))
+
+
+@route(blueprint, "/requests/{request_id}/convocations", method="POST", summary="Convoquer le candidat à une épreuve",
+       tags=TAGS, request_model=ConvocationInput, response_model=ConvocationView, status=201, errors=(404, 409),
+       roles=(Role.AUTO_ECOLE.value,),
+       description="Pour une inscription validée de l'auto-école (le candidat a son NEPH) : l'épreuve, la catégorie, "
+                   "le centre, le jour et l'heure de la place obtenue. L'examinateur la voit sur la feuille du jour du "
+                   "centre. 409 not_convocable (inscription non validée), convocation_exists (déjà convoqué à cette "
+                   "épreuve ce jour) ; 422 convocation_invalid (catégorie hors inscription, jour passé ou trop lointain).")
+def convene(caller: Profile, request_id: str, body: ConvocationInput) -> ConvocationView:
+    return ConvocationView(**_convocation_view(wiring.exams_service().convene(caller, request_id, body)))
+
+
+@route(blueprint, "/requests/{request_id}/convocations", summary="Les convocations du candidat aux épreuves",
+       tags=TAGS, response_model=Convocations, errors=(404,), roles=FILERS)
+def convocations(caller: Profile, request_id: str) -> Convocations:
+    return Convocations(convocations=[ConvocationView(**_convocation_view(c))
+                                      for c in wiring.exams_service().convocations_for(caller, request_id)])
+
+
+@route(blueprint, "/requests/{request_id}/convocations/{convocation_id}", method="DELETE", tags=TAGS,
+       summary="Annuler une convocation (jusqu'à la veille)", response_model=Message, errors=(404, 409),
+       roles=(Role.AUTO_ECOLE.value,))
+def cancel_convocation(caller: Profile, request_id: str, convocation_id: str) -> Message:
+    wiring.exams_service().cancel_convocation(caller, request_id, convocation_id)
+    return Message(message="Convocation annulée : le centre d'examen peut donner la place à un autre candidat.")

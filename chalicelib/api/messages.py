@@ -22,6 +22,41 @@ class MessageInput(Model):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(max_length=4000, description="Le message (2000 caractères au plus) ; chacun des autres "
                                                    "participants en reçoit un courriel")
+    attachments: list[str] = Field(default_factory=list, max_length=10,
+                                   description="Les pièces jointes préparées par .../messages/pieces-jointes et "
+                                               "envoyées au stockage (3 au plus)")
+
+
+class AttachmentInput(Model):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    file_name: str = Field(max_length=500, description="Le nom du fichier, tel que le fil l'affichera")
+    content_type: str = Field(max_length=100, description="application/pdf, image/jpeg ou image/png")
+    size: int = Field(ge=0, description="Taille du fichier en octets (5 Mo au plus)")
+
+
+class AttachmentForm(Model):
+    attachment_id: str
+    file_name: str
+    url: str
+    fields: dict[str, str] = Field(description="Les champs du POST multipart, le fichier en dernier")
+    expires_at: datetime
+
+
+class AttachmentView(Model):
+    attachment_id: str
+    file_name: str
+    content_type: str
+    size: int
+    state: str = Field(description="awaiting_upload, pending, accepted (s'ouvre) ou refused")
+    state_label: str
+    reason: str | None = Field(None, description="Pourquoi la vérification l'a refusée")
+
+
+class AttachmentLink(Model):
+    url: str = Field(description="Lien d'une minute, affiché dans la page")
+    content_type: str
+    file_name: str
+    expires_at: datetime
 
 
 class MessageView(Model):
@@ -31,6 +66,7 @@ class MessageView(Model):
     mine: bool = Field(description="true : écrit par l'appelant")
     at: datetime
     text: str
+    attachments: list[AttachmentView]
 
 
 class Thread(Model):
@@ -41,7 +77,11 @@ class Thread(Model):
 
 def _view(caller: Profile, message) -> MessageView:
     return MessageView(message_id=message.message_id, side=message.side.value, author_label=message.author_label,
-                       mine=message.author_account_id == caller.account_id, at=message.at, text=message.text)
+                       mine=message.author_account_id == caller.account_id, at=message.at, text=message.text,
+                       attachments=[AttachmentView(attachment_id=a.attachment_id, file_name=a.file_name,
+                                                   content_type=a.content_type, size=a.size, state=a.state,
+                                                   state_label=a.state_label, reason=a.reason)
+                                    for a in message.attachments])
 
 
 def _thread(caller: Profile, request, messages) -> Thread:
@@ -63,7 +103,28 @@ def filer_thread(caller: Profile, request_id: str) -> Thread:
        status=201, description="422 message_invalid pour un message vide ou trop long ; 409 thread_closed pour un "
                                "brouillon ou une demande close.")
 def filer_post(caller: Profile, request_id: str, body: MessageInput) -> MessageView:
-    return _view(caller, wiring.messages_service().post_as_filer(caller, request_id, body.text))
+    return _view(caller, wiring.messages_service().post_as_filer(caller, request_id, body.text, body.attachments))
+
+
+ATTACHMENT_FORM = ("Le fichier va ensuite au stockage par ce formulaire (5 minutes), puis est vérifié comme les pièces "
+                   "de la demande ; le message qui le nomme part aussitôt. 422 attachment_invalid (nom, format, "
+                   "taille) ; 409 thread_closed.")
+ATTACHMENT_LINK = "Seulement une pièce envoyée avec un message et acceptée par la vérification ; 404 sinon."
+
+
+@route(blueprint, "/requests/{request_id}/messages/pieces-jointes", method="POST", tags=TAGS,
+       summary="Préparer l'envoi d'une pièce jointe", request_model=AttachmentInput, response_model=AttachmentForm,
+       errors=(404, 409), roles=FILERS, status=201, description=ATTACHMENT_FORM)
+def filer_attachment_form(caller: Profile, request_id: str, body: AttachmentInput) -> AttachmentForm:
+    return AttachmentForm(**wiring.messages_service().attachment_form_for_filer(
+        caller, request_id, body.file_name, body.content_type, body.size))
+
+
+@route(blueprint, "/requests/{request_id}/messages/pieces-jointes/{attachment_id}", tags=TAGS,
+       summary="Ouvrir une pièce jointe (lien d'une minute)", response_model=AttachmentLink, errors=(404,),
+       roles=FILERS, description=ATTACHMENT_LINK)
+def filer_attachment(caller: Profile, request_id: str, attachment_id: str) -> AttachmentLink:
+    return AttachmentLink(**wiring.messages_service().attachment_link_for_filer(caller, request_id, attachment_id))
 
 
 @route(blueprint, "/staff/requests/{request_id}/messages", summary="Les messages de la demande (agents)",
@@ -78,4 +139,19 @@ def staff_thread(caller: Profile, request_id: str) -> Thread:
        status=201, description="Sans prendre la demande en charge ; l'auto-école, le candidat et le médiateur en "
                                "reçoivent un courriel.")
 def staff_post(caller: Profile, request_id: str, body: MessageInput) -> MessageView:
-    return _view(caller, wiring.messages_service().post_as_agent(caller, request_id, body.text))
+    return _view(caller, wiring.messages_service().post_as_agent(caller, request_id, body.text, body.attachments))
+
+
+@route(blueprint, "/staff/requests/{request_id}/messages/pieces-jointes", method="POST", tags=TAGS,
+       summary="Préparer l'envoi d'une pièce jointe (agents)", request_model=AttachmentInput,
+       response_model=AttachmentForm, errors=(404, 409), roles=INSTRUCTORS, status=201, description=ATTACHMENT_FORM)
+def staff_attachment_form(caller: Profile, request_id: str, body: AttachmentInput) -> AttachmentForm:
+    return AttachmentForm(**wiring.messages_service().attachment_form_for_agent(
+        caller, request_id, body.file_name, body.content_type, body.size))
+
+
+@route(blueprint, "/staff/requests/{request_id}/messages/pieces-jointes/{attachment_id}", tags=TAGS,
+       summary="Ouvrir une pièce jointe (agents ; consultation enregistrée)", response_model=AttachmentLink,
+       errors=(404,), roles=INSTRUCTORS, description=ATTACHMENT_LINK)
+def staff_attachment(caller: Profile, request_id: str, attachment_id: str) -> AttachmentLink:
+    return AttachmentLink(**wiring.messages_service().attachment_link_for_agent(caller, request_id, attachment_id))

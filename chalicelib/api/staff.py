@@ -221,9 +221,13 @@ class StaffFile(Download):
 
 
 @route(blueprint, "/staff/requests/{request_id}/documents/{document}", summary="Ouvrir une pièce (lien d'une minute)",
-       tags=TAGS, response_model=StaffFile, errors=(404,), roles=INSTRUCTORS,
+       tags=TAGS, response_model=StaffFile, errors=(404, 409, 503), roles=INSTRUCTORS,
        description="La consultation de la pièce est enregistrée : url la télécharge, view_url l'affiche dans la "
-                   "page.")
+                   "page. document vaut aussi ephoto-photo et ephoto-signature : la photo et la signature que "
+                   "l'opérateur ePhoto donne pour le code de la demande, demandées à la première consultation "
+                   "(409 ephoto_pending quelques secondes, le temps de les recevoir et de les vérifier), puis "
+                   "gardées avec la demande. 404 ephoto_missing (aucun code), ephoto_not_found (code inconnu de "
+                   "l'opérateur) ; 503 ephoto_unavailable (l'opérateur ne répond pas : en-tête Retry-After).")
 def open_document(caller: Profile, request_id: str, document: str) -> StaffFile:
     url, view_url, content_type, expires_at = wiring.instruction_service().document_link(caller, request_id, document)
     return StaffFile(url=url, view_url=view_url, content_type=content_type, expires_at=expires_at)
@@ -329,6 +333,8 @@ class WorkRowView(Model):
     claim: ClaimView | None = Field(description="Qui la tient en ce moment, jusqu'à quand")
     decision: str | None = Field(description="Traités : valider, complement ou rejeter")
     decided_by: str | None
+    message_waiting: bool = Field(description="true : le demandeur a écrit en dernier sur le fil de la demande, il "
+                                              "attend une réponse (à traiter, complément demandé, recherche)")
 
 
 class Worklist(Model):
@@ -402,7 +408,7 @@ def _work_row(row, caller: Profile) -> WorkRowView:
         candidate_name=row.candidate_name, submitted_at=row.submitted_at, since=row.since,
         claim=ClaimView(agent_name=row.claim.agent_name, lease_until=row.claim.lease_until,
                         mine=row.claim.agent_id == caller.account_id) if row.claim else None,
-        decision=row.decision, decided_by=row.decided_by)
+        decision=row.decision, decided_by=row.decided_by, message_waiting=row.message_waiting)
 
 
 class Found(Model):

@@ -222,10 +222,11 @@ def show_worklist(answer: dict) -> str:
     rows = [(row["request_id"], row["procedure_label"][:40], row["candidate_name"], paris(row.get("since")),
              (f"{row['decision']} par {row['decided_by']}" if row.get("decision") else
               f"{row['claim']['agent_name']} jusqu'à {paris(row['claim']['lease_until'], with_day=False)}"
-              if row.get("claim") else "")) for row in answer["rows"]]
+              if row.get("claim") else ""), "à répondre" if row.get("message_waiting") else "")
+            for row in answer["rows"]]
     if not rows:
         return "Aucune demande ici pour ces critères."
-    text = table(rows, ("Numéro", "Démarche", "Candidat", "Depuis", "Prise en charge / décision"))
+    text = table(rows, ("Numéro", "Démarche", "Candidat", "Depuis", "Prise en charge / décision", "Message"))
     if answer.get("next_cursor"):
         text += f"\n\nLa suite : permis-agent liste --suite {answer['next_cursor']}"
     return text
@@ -238,7 +239,11 @@ def show_notes(answer: dict) -> str:
 
 
 def show_messages(answer: dict) -> str:
-    lines = [f"{paris(m['at'])} – {'vous' if m['mine'] else m['author_label']}\n{m['text']}" for m in answer["messages"]]
+    def files(message: dict) -> str:  # opened in the console: a file is shown, not printed
+        return "".join(f"\n  pièce jointe : {a['file_name']} ({a['state_label']})" for a in message.get("attachments", []))
+
+    lines = [f"{paris(m['at'])} – {'vous' if m['mine'] else m['author_label']}\n{m['text']}{files(m)}"
+             for m in answer["messages"]]
     text = "\n\n".join(lines) if lines else "Aucun message sur cette demande."
     return text if answer["open"] else f"{text}\n\n{answer['closed_reason']}"
 

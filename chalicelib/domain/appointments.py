@@ -11,13 +11,12 @@ Outbox event types (payload: slot_id, request_id, school_id), all emailed to the
 from __future__ import annotations
 
 import datetime as dt
-import re
 from datetime import date, datetime, time, timedelta, timezone
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field
 
 from chalicelib.domain.base import Model
-from chalicelib.domain.dates import PARIS, IsoDate
+from chalicelib.domain.dates import PARIS, ClockTime, IsoDate
 
 BOOKED = "appointment.booked"
 CANCELLED = "appointment.cancelled"
@@ -39,17 +38,10 @@ MAX_LISTED_DAYS = 366
 class SlotInput(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     date: IsoDate = Field(description="Jour du créneau (AAAA-MM-JJ), aujourd'hui ou plus tard")
-    start_time: str = Field(description="Heure de début, HH:MM (heure de Paris)")
+    start_time: ClockTime = Field(description="Heure de début, HH:MM (heure de Paris)")
     duration_minutes: int = Field(ge=10, le=480, description="Durée en minutes (10 à 480)")
     place: str = Field(min_length=5, max_length=300, description="Adresse du lieu du rendez-vous")
     capacity: int = Field(ge=1, le=MAX_CAPACITY, description=f"Nombre d'auto-écoles reçues (1 à {MAX_CAPACITY})")
-
-    @field_validator("start_time")
-    @classmethod
-    def _start_time(cls, value: str) -> str:
-        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
-            raise ValueError("L'heure de début s'écrit HH:MM, par exemple 09:30.")
-        return value
 
     def starts_at(self) -> datetime:
         return starts_at(self.date, self.start_time)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 
 PARIS = ZoneInfo("Europe/Paris")
 Day = TypeVar("Day", date, datetime)
@@ -43,3 +43,14 @@ def _iso_day(value: object) -> object:
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The type of every day a form sends: an ISO string, nothing else.
 IsoDate = Annotated[date, BeforeValidator(_iso_day)]
+
+
+def _clock_time(value: str) -> str:
+    if not _CLOCK_TIME.fullmatch(value):
+        raise ValueError("Une heure s'écrit HH:MM, par exemple 08:30.")
+    return value
+
+
+_CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+# A time of day a form sends (a slot's start, a convocation), Paris time: HH:MM, nothing else.
+ClockTime = Annotated[str, AfterValidator(_clock_time)]

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.domain.base import Model
-from chalicelib.domain.dates import IsoDate, add_months
+from chalicelib.domain.dates import ClockTime, IsoDate, add_months
 from chalicelib.domain.errors import Conflict, ErrorDetail, InvalidInput
 from chalicelib.domain.procedures import Category, TrainingPath
 
@@ -159,3 +159,73 @@ def centre_key(centre: str) -> str:
     from chalicelib.domain.identity_match import normalize_name
 
     return "-".join(normalize_name(centre).replace("-", " ").split())
+
+
+# --- Convocations: the candidates a centre expects on a day -------------------------------------
+# The driving school convenes its candidate (a validated registration, its NEPH) to a test at a
+# centre, on a day and at a time it got a place for; the examiner's tablet lists the day's
+# convened candidates by centre and records their results from that list. A school convenes up to
+# CONVENE_AHEAD ahead, and cancels until the day before (the centre then gives the place again).
+CONVENE_AHEAD_DAYS = 120
+# A convocation is kept a year after its day (the results, not the convocation, are the record).
+CONVOCATION_RETENTION_DAYS = 365
+
+
+class ConvocationInput(Model):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    test: ExamTest = Field(description="Épreuve : theorie ou pratique")
+    category: Category = Field(description="Catégorie, parmi celles de l'inscription")
+    centre: str = Field(min_length=2, max_length=MAX_CENTRE, description="Centre d'examen")
+    day: IsoDate = Field(description="Jour de l'épreuve (AAAA-MM-JJ), aujourd'hui ou plus tard")
+    time: ClockTime = Field(description="Heure de convocation, HH:MM (heure de Paris)")
+
+
+class Convocation(Model):
+    request_id: str  # the registration
+    neph: str
+    candidate_name: str
+    school_name: str
+    test: ExamTest
+    category: Category
+    centre: str
+    day: date
+    time: str
+    convened_by: str
+    convened_at: datetime
+
+    @property
+    def convocation_id(self) -> str:
+        """Its name in the API: one per test, category and day of a registration, as its results."""
+        return f"{self.day.isoformat()}~{self.test.value}~{self.category.value}"
+
+    @property
+    def label(self) -> str:
+        return f"{TEST_LABELS[self.test]} {self.category.value}"
+
+
+def split_convocation_id(value: str) -> tuple[date, ExamTest, Category] | None:
+    parts = value.split("~")
+    try:
+        return date.fromisoformat(parts[0]), ExamTest(parts[1]), Category(parts[2])
+    except (ValueError, IndexError):
+        return None
+
+
+def convocation_problems(wanted: ConvocationInput, categories: tuple[Category, ...], today: date) -> list[ErrorDetail]:
+    """What is wrong with convening the registration's candidate so; empty when it can be done."""
+    from datetime import timedelta
+
+    problems = []
+    if wanted.category not in categories:
+        listed = ", ".join(c.value for c in categories) or "aucune"
+        problems.append(ErrorDetail(f"L'inscription ne porte pas sur la catégorie {wanted.category.value} "
+                                    f"(elle porte sur : {listed}).", field="category", code="category_not_registered"))
+    if wanted.day < today:
+        problems.append(ErrorDetail("Le jour de l'épreuve est passé : choisissez aujourd'hui ou un jour à venir.",
+                                    field="day", code="day_past"))
+    elif wanted.day > today + timedelta(days=CONVENE_AHEAD_DAYS):
+        problems.append(ErrorDetail(f"On convoque au plus {CONVENE_AHEAD_DAYS} jours à l'avance : choisissez un jour "
+                                    f"avant le {(today + timedelta(days=CONVENE_AHEAD_DAYS)):%d/%m/%Y}.", field="day",
+                                    code="day_too_far"))
+    return problems

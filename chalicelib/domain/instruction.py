@@ -371,6 +371,7 @@ class WorkRow:
     claim: Claim | None = None
     decision: str | None = None
     decided_by: str | None = None
+    message_waiting: bool = False  # the filer wrote last on the thread: they wait for an answer
 
 
 # --- queue health -----------------------------------------------------------------------------

@@ -28,6 +28,10 @@ LICENCE_RESEND_REQUESTED = "request.licence_resend_requested"
 # An agent asked for the whole request as one PDF (issue 20; payload request_id, dossier_id): the
 # attestations worker makes it (the document family is not in the API's package).
 DOSSIER_REQUESTED = "request.dossier_requested"
+# An agent opened the ePhoto photo or signature of a request whose images were never fetched
+# (issue 20; payload request_id): the attestations worker, which has the document checker, fetches
+# both from the ePhoto operator with the request's code, checks and keeps them (services/ephoto.py).
+EPHOTO_REQUESTED = "request.ephoto_requested"
 # A message on the request's thread (issue 20; payload request_id, message_id, side, author_account_id):
 # the notifications worker emails the others of the thread.
 MESSAGE_POSTED = "request.message_posted"

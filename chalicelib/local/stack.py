@@ -1,8 +1,8 @@
 """`make run`: the whole product on one machine, on the embedded local AWS.
 
-Starts moto server, provisions every resource of the catalogue, starts the event pump and the API
-(chalice local's server, stage `local`), serves web/, loads demo data, prints the URLs and demo
-logins. Ctrl-C stops everything it started, and nothing else."""
+Starts moto server, provisions every resource of the catalogue, starts the stand-in of the ePhoto
+operator, the event pump and the API (chalice local's server, stage `local`), serves web/, loads
+demo data, prints the URLs and demo logins. Ctrl-C stops everything it started, and nothing else."""
 from __future__ import annotations
 
 import json
@@ -35,14 +35,18 @@ def local_aws_environment(endpoint_url: str) -> dict[str, str]:
 
 
 class Stack:
-    def __init__(self, host: str, aws_port: int, api_port: int, web_port: int, demo_data: bool):
+    def __init__(self, host: str, aws_port: int, api_port: int, web_port: int, demo_data: bool,
+                 ephoto_port: int = 8002):
         self.host, self.aws_port, self.api_port, self.web_port = host, aws_port, api_port, web_port
+        self.ephoto_port = ephoto_port
         self.demo_data = demo_data
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.web_server = None
+        self.ephoto_server = None
         self.aws_url = f"http://{host}:{aws_port}"
         self.api_url = f"http://{host}:{api_port}"
         self.web_url = f"http://{host}:{web_port}"
+        self.ephoto_url = f"http://{host}:{ephoto_port}"
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
         LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -56,15 +60,21 @@ class Stack:
     def start(self) -> None:
         from chalicelib.local.processes import PortTaken, ensure_free, wait_http
 
-        if len({self.aws_port, self.api_port, self.web_port}) < 3:
-            raise PortTaken("Les ports AWS_PORT, API_PORT et WEB_PORT doivent être différents.")
+        if len({self.aws_port, self.api_port, self.web_port, self.ephoto_port}) < 4:
+            raise PortTaken("Les ports AWS_PORT, API_PORT, WEB_PORT et EPHOTO_PORT doivent être différents.")
 
         for port, what, variable in ((self.aws_port, "AWS local (moto)", "AWS_PORT"),
-                                     (self.api_port, "API", "API_PORT"), (self.web_port, "pages web", "WEB_PORT")):
+                                     (self.api_port, "API", "API_PORT"), (self.web_port, "pages web", "WEB_PORT"),
+                                     (self.ephoto_port, "opérateur ePhoto simulé", "EPHOTO_PORT")):
             ensure_free(self.host, port, what, variable)
 
         os.environ.update(local_aws_environment(self.aws_url))
-        os.environ.update({"PERMIS_STAGE": "local", "WEB_ORIGIN": self.web_url})
+        # The workers fetch the ePhoto images from the stand-in, as deployed from the operator.
+        os.environ.update({"PERMIS_STAGE": "local", "WEB_ORIGIN": self.web_url, "EPHOTO_API_URL": self.ephoto_url})
+        from chalicelib.local.ephoto_server import build_ephoto_server
+
+        self.ephoto_server = build_ephoto_server(self.host, self.ephoto_port)
+        threading.Thread(target=self.ephoto_server.serve_forever, name="ephoto", daemon=True).start()
         self._spawn("moto", ["-m", "chalicelib.local.processes", self.host, str(self.aws_port)], dict(os.environ))
         wait_http(f"{self.aws_url}/moto-api/")
 
@@ -97,8 +107,10 @@ class Stack:
         demo_data.load(wiring.accounts(), wiring.demo_repository())
 
     def stop(self) -> None:
-        if self.web_server is not None:
-            self.web_server.shutdown()
+        for server in (self.web_server, self.ephoto_server):
+            if server is not None:
+                server.shutdown()
+                server.server_close()
         for _, process in reversed(self.children):
             if process.poll() is None:
                 process.terminate()
@@ -124,6 +136,8 @@ class Stack:
             f"  Courriels     {self.web_url}/boite-mail.html   (les courriels et SMS envoyés par l'application ;"
             " en ligne de commande : python -m chalicelib.cli.messages)",
             f"  AWS local     {self.aws_url}   (moto)",
+            f"  ePhoto        {self.ephoto_url}/ephoto/<code>/photo   (opérateur ePhoto simulé : une photo et une "
+            "signature pour tout code ; INCONNU… : code inconnu, PANNE… : service en panne)",
             f"  Journaux      {LOG_DIR}/ (moto.log, api.log, pump.log)",
         ]
         if self.demo_data:
@@ -145,12 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("AWS_PORT", "5100")))
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT", "8000")))
     parser.add_argument("--web-port", type=int, default=int(os.environ.get("WEB_PORT", "8001")))
+    parser.add_argument("--ephoto-port", type=int, default=int(os.environ.get("EPHOTO_PORT", "8002")))
     parser.add_argument("--no-demo-data", action="store_true", help="ne pas charger les données de démonstration")
     args = parser.parse_args(argv)
 
     from chalicelib.local.processes import PortTaken
 
-    stack = Stack(args.host, args.aws_port, args.api_port, args.web_port, demo_data=not args.no_demo_data)
+    stack = Stack(args.host, args.aws_port, args.api_port, args.web_port, demo_data=not args.no_demo_data,
+                  ephoto_port=args.ephoto_port)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())

@@ -419,7 +419,9 @@ class Accounts:
         requests = self.requests.all_for_account(profile.account_id)
         data["requests"] = [r.model_dump(mode="json") for r in requests]
         # The threads of those requests, with what this account wrote and what it was written.
-        data["messages"] = {r.request_id: [{"from": m.author_label, "at": m.at.isoformat(), "text": m.text}
+        # Attachments by name: the files themselves open from the thread, a minute at a time.
+        data["messages"] = {r.request_id: [{"from": m.author_label, "at": m.at.isoformat(), "text": m.text,
+                                            "attachments": [a.file_name for a in m.attachments]}
                                            for m in self.thread(r.request_id)] for r in requests}
         return data
 

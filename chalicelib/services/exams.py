@@ -18,8 +18,10 @@ from chalicelib.adapters.outbox import outbox_put
 from chalicelib.domain import request_events
 from chalicelib.domain.dates import paris_day
 from chalicelib.domain.errors import Conflict, NotFound
-from chalicelib.domain.exams import (ExamRecord, ExamResultInput, Registration, cepc_valid_until, check_result,
-                                     issues_cepc, production_steps, registration_for)
+from chalicelib.domain.exams import (CONVOCATION_RETENTION_DAYS, TEST_LABELS, Convocation, ConvocationInput, ExamRecord,
+                                     ExamResultInput, Registration, cepc_valid_until, check_result,
+                                     convocation_problems, issues_cepc, production_steps, registration_for,
+                                     split_convocation_id)
 from chalicelib.domain.procedures import (REGISTRATION_PROCEDURES, SYSTEM_ACTOR, Category, Procedure, RequestStatus,
                                           TrainingPath, Transition)
 
@@ -143,11 +145,68 @@ class Exams:
         """A registration's CEPCs alone (a download needs no results), for its school or candidate."""
         return self.requests.get(caller, request_id), self.repo.cepcs(request_id)
 
-    def day_sheet(self, day, centre: str) -> tuple[Any, list[tuple[ExamRecord, str]]]:
+    def day_sheet(self, day, centre: str) -> tuple[Any, list[tuple[ExamRecord, str]], list[Convocation]]:
         """What was recorded at a centre on a day (today in Paris by default; every examiner's),
-        with the candidates' names."""
+        with the candidates' names, and who is convened there that day (by time)."""
         day = day or paris_day(self.requests.clock())
-        return day, self.repo.day_sheet(day, centre)
+        results, convened = self.repo.day_sheet(day, centre)
+        return day, results, sorted(convened, key=lambda c: (c.time, c.candidate_name))
+
+    # --- convocations ----------------------------------------------------------------------
+
+    def convene(self, school: "Profile", request_id: str, wanted: ConvocationInput) -> Convocation:
+        """The school convenes its candidate (a validated registration) to a test at a centre."""
+        from datetime import timedelta
+
+        from chalicelib.domain.errors import InvalidInput
+
+        registration = self._convocable(school, request_id)
+        now = self.requests.clock()
+        problems = convocation_problems(wanted, _registration(registration).categories, paris_day(now))
+        if problems:
+            raise InvalidInput("convocation_invalid", "La convocation est incomplète : corrigez les champs indiqués.",
+                               problems)
+        convocation = Convocation(request_id=request_id, neph=registration.neph or "",
+                                  candidate_name=registration.candidate_name(),
+                                  school_name=registration.school_name or "", convened_by=school.account_id,
+                                  convened_at=now, **wanted.model_dump())
+        expires = datetime.combine(wanted.day, datetime.min.time(), tzinfo=now.tzinfo) \
+            + timedelta(days=CONVOCATION_RETENTION_DAYS)
+        if not self.repo.put_convocation(convocation, int(expires.timestamp())):
+            raise Conflict("convocation_exists", f"Le candidat est déjà convoqué à l'{TEST_LABELS[wanted.test].lower()} "
+                           f"{wanted.category.value} le {wanted.day:%d/%m/%Y} : annulez cette convocation pour en changer.")
+        return convocation
+
+    def convocations_for(self, caller: "Profile", request_id: str) -> list[Convocation]:
+        """A registration's convocations, for its school, its candidate or their mediator."""
+        self.requests.get(caller, request_id)
+        return self.repo.convocations(request_id)
+
+    def cancel_convocation(self, school: "Profile", request_id: str, convocation_id: str) -> None:
+        """Until the day before the test: the centre gives the place to another candidate."""
+        from chalicelib.domain.errors import NotFound
+
+        self._convocable(school, request_id)
+        found = split_convocation_id(convocation_id)
+        gone = NotFound("convocation_not_found", "Cette convocation n'existe pas (ou a déjà été annulée).")
+        if found is None:
+            raise gone
+        day, test, category = found
+        if day <= paris_day(self.requests.clock()):
+            raise Conflict("convocation_too_late", f"L'épreuve est le {day:%d/%m/%Y} : une convocation s'annule au "
+                           "plus tard la veille. Prévenez le centre d'examen.")
+        if not self.repo.delete_convocation(request_id, day, test.value, category.value):
+            raise gone
+
+    def _convocable(self, school: "Profile", request_id: str) -> "Request":
+        from chalicelib.services.requests import convocable
+
+        request = self.requests.get(school, request_id)
+        if not convocable(request):
+            raise Conflict("not_convocable", f"La demande n° {request_id} est au statut « {request.status_label} » : "
+                           "seule une inscription validée (le candidat a son NEPH) se convoque à une épreuve.",
+                           current={"status": request.status.value, "status_label": request.status_label})
+        return request
 
     def for_examiner(self, neph: str) -> list[tuple["Request", list[ExamRecord], list[dict]]]:
         """A NEPH's validated registrations, each with its results and CEPCs."""

@@ -246,8 +246,10 @@ class Instruction:
                  procedure: str | None = None, name: str | None = None, waiting_days: int | None = None,
                  oldest_first: bool = True) -> tuple[list["WorkRow"], str | None]:
         """One page of the agent's authority's worklist, from its index (never a Scan): à traiter
-        (gsi3 INSTRUCTION#, with who holds each row: one BatchGetItem), en cours (the running claims,
-        gsi3 CLAIMS#, and their requests: one BatchGetItem), complement (gsi3 COMPLEMENT#) and traités
+        (gsi3 INSTRUCTION#, with who holds each row and whose filer waits for an answer on its
+        thread: one BatchGetItem), en cours (the running claims,
+        gsi3 CLAIMS#, and their requests: one BatchGetItem), complement (gsi3 COMPLEMENT#, with the same
+        BatchGetItem: a school may write while it gathers the pieces) and traités
         (gsi3 DECIDED#, the last DONE_DAYS days, newest first). `waiting_days`: only rows waiting for
         more than that many days."""
         from chalicelib.domain.instruction import DONE_DAYS, WorklistTab, WorkRow
@@ -288,11 +290,12 @@ class Instruction:
         found, next_cursor = self.requests.repo.page("gsi3", partition, limit=limit, cursor=cursor,
                                                      procedure=procedure, name=name, oldest_first=oldest_first,
                                                      sorted_before=cutoff)
-        claims = self.records.claims_of([r.request_id for r in found]) if tab is WorklistTab.TO_DO and found else {}
+        claims, waiting = self.records.marks_of([r.request_id for r in found]) if found else ({}, set())
         return [WorkRow(request_id=r.request_id, procedure=r.procedure, candidate_name=r.candidate_name(),
                         submitted_at=r.submitted_at,
                         since=r.queued_at if tab is WorklistTab.TO_DO else r.complement_asked_at,
-                        claim=c if (c := claims.get(r.request_id)) is not None and c.active(now) else None)
+                        claim=c if (c := claims.get(r.request_id)) is not None and c.active(now) else None,
+                        message_waiting=r.request_id in waiting)
                 for r in found], next_cursor
 
     def find(self, agent: "Profile", number: str) -> list["WorkRow"]:
@@ -307,10 +310,11 @@ class Instruction:
         now = self.clock()
         mine = [r for r in (found.get(i) for i in dict.fromkeys(ids))
                 if r is not None and r.authority() and may_instruct(agent.role.value, agent.departement, r.authority())]
-        claims = self.records.claims_of([r.request_id for r in mine]) if mine else {}
+        claims, waiting = self.records.marks_of([r.request_id for r in mine]) if mine else ({}, set())
         return [WorkRow(request_id=r.request_id, procedure=r.procedure, candidate_name=r.candidate_name(),
                         submitted_at=r.submitted_at, since=r.status_since,
-                        claim=c if (c := claims.get(r.request_id)) is not None and c.active(now) else None)
+                        claim=c if (c := claims.get(r.request_id)) is not None and c.active(now) else None,
+                        message_waiting=r.request_id in waiting)
                 for r in mine]
 
     def _own_claim(self, agent: "Profile", request_id: str) -> "Claim":
@@ -393,23 +397,32 @@ class Instruction:
 
     def document_link(self, agent: "Profile", request_id: str, document: str) -> tuple[str, str, str, datetime]:
         """Links of a minute to an accepted document, as (to download, to show in the page, its
-        content type, until when); the read is recorded."""
+        content type, until when); the read is recorded. `ephoto-photo` and `ephoto-signature`:
+        the images the ePhoto operator gives for the request's code (services/ephoto.py: fetched
+        and checked at the first view, 409 ephoto_pending meanwhile, then kept)."""
+        from chalicelib.domain.ephoto import DOCUMENT_PARTS, EXTENSIONS
         from chalicelib.domain.errors import NotFound
         from chalicelib.domain.rules import DocumentType
 
-        self.instructed(agent, request_id)
-        known = document in DocumentType._value2member_map_
-        record = self.requests.documents.get(request_id, document) if known else None
-        if record is None or record.get("state") != "accepted" or not record.get("clean_key"):
-            raise NotFound("document_not_found", "Cette pièce n'est pas jointe à la demande, ou n'est pas encore "
-                                                 "vérifiée : seules les pièces acceptées s'ouvrent.")
+        request = self.instructed(agent, request_id)
         now = self.clock()
+        if document in DOCUMENT_PARTS:
+            from chalicelib.services.ephoto import stored_image
+
+            image = stored_image(self.requests, request, DOCUMENT_PARTS[document], now)
+            key, content_type = image.key, image.content_type
+        else:
+            known = document in DocumentType._value2member_map_
+            record = self.requests.documents.get(request_id, document) if known else None
+            if record is None or record.get("state") != "accepted" or not record.get("clean_key"):
+                raise NotFound("document_not_found", "Cette pièce n'est pas jointe à la demande, ou n'est pas "
+                                                     "encore vérifiée : seules les pièces acceptées s'ouvrent.")
+            key, content_type = record["clean_key"], record.get("content_type") or "image/jpeg"
         self._record_read(agent, request_id, f"piece:{document}", now)
         assert self.presign is not None and self.open_link is not None
-        content_type = record.get("content_type") or "image/jpeg"
-        name = f"{document}-{request_id}.{'pdf' if content_type == 'application/pdf' else 'jpg'}"
-        return (self.presign(record["clean_key"], name),
-                self.open_link(record["clean_key"], name, content_type, LINK_SECONDS), content_type,
+        extension = "pdf" if content_type == "application/pdf" else EXTENSIONS.get(content_type, "jpg")
+        name = f"{document}-{request_id}.{extension}"
+        return (self.presign(key, name), self.open_link(key, name, content_type, LINK_SECONDS), content_type,
                 now + timedelta(seconds=LINK_SECONDS))
 
     def _record_read(self, agent: "Profile", request_id: str, what: str, now: datetime) -> None:

@@ -706,4 +706,13 @@ def actions(caller: Profile, request: Request) -> list[str]:
         possible.append("resend_licence")  # the candidate's licence: the school or the candidate asks
     if seen_as and closed_problem(request.status) is None:
         possible.append("message")  # the request's thread with the instructors (services/messages.py)
+    if seen_as == "filer" and caller.role == Role.AUTO_ECOLE and convocable(request):
+        possible.append("convene")  # the school convenes its candidate to a test (services/exams.py)
     return possible
+
+
+def convocable(request: Request) -> bool:
+    """A validated registration, its NEPH given: its candidate can be convened to a test."""
+    from chalicelib.domain.procedures import REGISTRATION_PROCEDURES
+
+    return request.procedure in REGISTRATION_PROCEDURES and request.status is S.APPROVED and bool(request.neph)

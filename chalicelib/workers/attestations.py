@@ -1,7 +1,9 @@
 """The attestations a validated registration receives, made outside the API function (fpdf2 and
 its fonts never load there), from the committed decision's event: the attestation d'inscription
 and, after an invalidation or a cancellation, the fiche retour au permis. Each carries a QR code
-signed with the KMS signing key; the PDFs are stored encrypted in the documents bucket.
+signed with the KMS signing key; the PDFs are stored encrypted in the documents bucket. For the
+agents, the same worker makes the whole request as one PDF and fetches a request's ePhoto images
+(both need the document family, which the API's package has not).
 
 Made again (the event delivered twice, a replay from the dead-letter queue), a document is the
 same file: the signed payload and the date of issue are kept with it and reused, since an ECDSA
@@ -140,6 +142,24 @@ def process_record(record: "SQSRecord") -> None:
         issue_cepc(event.payload["request_id"], event.payload["category"])
     elif event.type == request_events.DOSSIER_REQUESTED:
         make_dossier(event.payload["request_id"], event.payload["dossier_id"], event.occurred_at)
+    elif event.type == request_events.EPHOTO_REQUESTED:
+        fetch_ephoto(event.payload["request_id"])
+
+
+def fetch_ephoto(request_id: str) -> str | None:
+    """The request's ePhoto photo and signature, fetched from the operator at an agent's first
+    view, checked as an upload is (documents/checks.py, which this worker's package has) and kept
+    under checked/<request>/ephoto/ (services/ephoto.py). The outcome recorded; None: nothing to do."""
+    from chalicelib.documents.checks import Accepted, check_document
+    from chalicelib.domain.ephoto import EphotoImage, PartSpec
+    from chalicelib.services.ephoto import EphotoFetch
+
+    def check(data: bytes, content_type: str, spec: PartSpec) -> EphotoImage | str:
+        result = check_document(data, content_type, spec.min_bytes, spec.max_bytes, spec.max_pixels)
+        return EphotoImage(result.content, result.content_type) if isinstance(result, Accepted) else result.code
+
+    return EphotoFetch(wiring.documents_repository(), wiring.ephoto_operator().fetch, check,
+                       wiring.store_checked_file).run(request_id)
 
 
 def make_dossier(request_id: str, dossier_id: str, asked_at) -> str:

@@ -29,6 +29,7 @@ QUEUES_BY_EVENT_TYPE: dict[str, tuple[str, ...]] = {
     request_events.EXAM_RESULT_RECORDED: ("attestations",),
     request_events.CEPC_ISSUED: ("attestations",),
     request_events.DOSSIER_REQUESTED: ("attestations",),  # the whole request as one PDF, for an agent
+    request_events.EPHOTO_REQUESTED: ("attestations",),  # the ePhoto images fetched and checked, for an agent
     # The support desk's answer, emailed to the sender.
     support_events.TICKET_ANSWERED: ("emails",),
     # What a deleted draft left (its filer's deletion, or DynamoDB's TTL: relay_record below).

@@ -56,23 +56,25 @@ def school_caller(stack):
     return api_caller(stack, api_session(stack, demo_login("auto-ecole")))
 
 
-def file_requests(stack, count, identity=None):
+def file_requests(stack, count, identity=None, ephoto_codes=None):
     """`count` registration requests filed by the demo school (steps, ePhoto, documents uploaded,
     submitted), each validated by its own new candidate (the activation email read in the local
     mailbox); returns their numbers once every one is "en-instruction" in the DDT-69 queue.
-    `identity` (birth name, first names, birth date): the same person on each, else random ones."""
+    `identity` (birth name, first names, birth date): the same person on each, else random ones.
+    `ephoto_codes`: each request's ePhoto code (a code serves one request), else fresh ones."""
     api = stack["urls"]["api"]
     headers = api_session(stack, demo_login("auto-ecole"))
     call = api_caller(stack, headers)
     scan = scan_jpeg_bytes()
     filed = []
-    for _ in range(count):
+    for index in range(count):
         email = f"candidat.{uuid.uuid4().hex[:10]}@exemple.fr"
         birth_date = f"200{random.randint(0, 5)}-0{random.randint(1, 9)}-1{random.randint(0, 9)}"
         birth_name, first_names, birth_date = identity or (random.choice(NAMES), random.choice(FIRST_NAMES),
                                                            birth_date)
         number = draft_registration(stack, call, email, birth_name=birth_name, first_names=first_names,
-                                    birth_date=birth_date, scan=scan)
+                                    birth_date=birth_date, scan=scan,
+                                    ephoto=ephoto_codes[index] if ephoto_codes else None)
         filed.append((number, email))
     for number, _ in filed:
         submit_request(stack, headers, number)
@@ -100,6 +102,18 @@ def file_requests(stack, count, identity=None):
         wait_for(lambda: call("GET", f"/requests/{number}")["status"] == "en-instruction",
                  f"request {number} to reach instruction", timeout=120)
     return [number for number, _ in filed]
+
+
+def validated_over_api(stack, request_number) -> str:
+    """The registration validated by the demo DDT agent over the API (the decision is tested in the
+    console elsewhere): its NEPH."""
+    api, agent = stack["urls"]["api"], agent_headers(stack, "instructeur-ddt")
+    taken = requests.post(f"{api}/staff/requests/{request_number}/claim", headers=agent, timeout=30)
+    assert taken.status_code == 200, taken.text
+    decided = requests.post(f"{api}/staff/requests/{request_number}/decision", headers=agent, timeout=30,
+                            json={"version": taken.json()["version"], "decision": "valider"})
+    assert decided.status_code == 200, decided.text
+    return decided.json()["neph"]
 
 
 def claim_in_console(page, request_number, timeout=120):

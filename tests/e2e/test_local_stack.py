@@ -33,6 +33,7 @@ def stack(tmp_path_factory):
 def test_the_banner_gives_the_urls_and_demo_logins(stack):
     banner = stack["banner"]
     assert stack["urls"]["web"] in banner and stack["urls"]["api"] + "/health" in banner
+    assert stack["urls"]["ephoto"] + "/ephoto/<code>/photo" in banner  # the ePhoto operator's stand-in
     assert "candidat@demo.permis-en-ligne.example.fr" in banner and "mot de passe" in banner
 
 
@@ -326,8 +327,8 @@ def _subjects_to(stack, address):
 
 
 def test_a_port_already_taken_gives_a_clear_message_not_a_traceback(stack, tmp_path):
-    aws_port, web_port = free_ports(2)
-    ports = {"aws": aws_port, "api": stack["ports"]["api"], "web": web_port}
+    aws_port, web_port, ephoto_port = free_ports(3)
+    ports = {"aws": aws_port, "api": stack["ports"]["api"], "web": web_port, "ephoto": ephoto_port}
     second = start_stack(ports, tmp_path)
     output, _ = second.communicate(timeout=60)
     assert second.returncode == 2

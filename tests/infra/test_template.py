@@ -761,6 +761,11 @@ def test_deployed_functions_read_the_same_environment_as_the_local_stack(dev, aw
         assert not [v for v in variables if v.startswith(f"QUEUE_{family.logical.upper()}")], "a variable per queue"
     assert variables["PERMIS_STAGE"] == STAGE and variables["WEB_ORIGIN"] == CONFIG.web_origin
     assert props(api)["Tracing"] == "Active"
+    # The ePhoto operator's API, which make run and the tests point at the local stand-in: the stage's
+    # own, for the worker that fetches the images (make_attestations) as for every function.
+    assert CONFIG.ephoto_api_url.startswith("https://")
+    for function in of_type(dev, "AWS::Serverless::Function").values():
+        assert props(function)["Environment"]["Variables"]["EPHOTO_API_URL"] == CONFIG.ephoto_api_url
 
 
 def _lint(assembly) -> "subprocess.CompletedProcess[str]":

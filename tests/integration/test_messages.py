@@ -219,3 +219,33 @@ def test_a_message_does_not_land_on_a_thread_closed_while_it_was_sent(http, scho
     assert answer.status_code == 409 and body(answer)["code"] == "thread_closed", answer.body
     assert wiring.requests_repository().get(number).status is RequestStatus.REJECTED
     assert thread(http, school, number)["messages"] == []
+
+
+def test_the_worklist_flags_a_request_whose_filer_waits_for_an_answer(http, school, pump, agents):
+    """A school writing before any agent has held, decided or written reaches no agent by email: the
+    list shows the request "Message du demandeur" until an agent answers."""
+    from tests.integration.test_workbench import worklist
+
+    number, other = queued(http, school, pump), queued(http, school, pump, ephoto="ZZ12CD34EF56GH78IJ90KL")
+
+    def flagged(tab="a-traiter"):
+        return {row["request_id"]: row["message_waiting"] for row in worklist(http, agents["ddt92"], onglet=tab)["rows"]
+                if row["request_id"] in (number, other)}
+
+    assert flagged() == {number: False, other: False}
+    assert write(http, school, number, "La candidate déménage la semaine prochaine.").status_code == 201
+    pump.run_until_idle()
+    assert notices(AGENT) == [] and notices(COLLEAGUE) == []  # nobody to email yet
+    assert flagged() == {number: True, other: False}
+    assert [r["message_waiting"] for r in body(call(http, "GET", f"/staff/search/{number}", agents["ddt92"]))["rows"]] \
+        == [True]
+    assert write(http, agents["ddt92b"], number, "Bien noté, merci.", staff=True).status_code == 201
+    assert flagged() == {number: False, other: False}
+    # Waiting for a complement, the school writes: the complement tab flags it too.
+    held = claim(http, agents["ddt92"])["request"]
+    asked = decide(http, agents["ddt92"], held["request_id"], held["version"], decision="complement",
+                   reasons=["domicile-ancien"], documents=["domicile"])
+    assert asked.status_code == 200, asked.body
+    assert write(http, school, held["request_id"], "Le justificatif arrive demain.").status_code == 201
+    assert {row["request_id"]: row["message_waiting"] for row in worklist(http, agents["ddt92"], onglet="complement")[
+        "rows"]}[held["request_id"]] is True

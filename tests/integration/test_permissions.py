@@ -172,7 +172,7 @@ def _pre_token_event(pool_id: str, username: str, groups: list[str]) -> dict:
             "response": {"claimsAndScopeOverrideDetails": None}}
 
 
-def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, recorder, monkeypatch):
+def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, recorder, monkeypatch, ephoto_operator):
     from chalicelib.adapters import secrets
     from chalicelib.local.pump import scheduled_event
     from chalicelib.services import accounts as accounts_service
@@ -296,6 +296,7 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, rec
     from chalicelib.local.demo_data import ActiveAccounts
 
     active = ActiveAccounts(wiring.accounts())
+    attached_scan = scan()
     boto3.client("sqs").send_message(QueueUrl=queue_url("DDT-92"), MessageBody="illisible")
     with recorder.running("api_handler"):
         instructor = active_agent(http, active, Role.INSTRUCTEUR_DDT, "92", "agent@ddt92.example.fr")
@@ -310,6 +311,23 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, rec
         assert post(http, f"/staff/requests/{paper}/messages", {"text": "Une question."}, instructor).status_code == 201
         assert post(http, f"/requests/{paper}/messages", {"text": "La réponse."}, taker).status_code == 201
         assert http.get(f"/requests/{paper}/messages", headers={"Authorization": f"Bearer {taker}"}).status_code == 200
+        # A file with a message: the upload form (either side), the file to the bucket, its check
+        # (check_documents), then the message naming it and its opening by both sides.
+        attachment = json.loads(post(http, f"/requests/{paper}/messages/pieces-jointes",
+                                     {"file_name": "facture.jpg", "content_type": "image/jpeg",
+                                      "size": len(attached_scan)}, taker).body)
+        assert post(http, f"/staff/requests/{paper}/messages/pieces-jointes",
+                    {"file_name": "courrier.pdf", "content_type": "application/pdf", "size": 20_000},
+                    instructor).status_code == 201
+    http_client.post(attachment["url"], data=attachment["fields"], files={"file": ("piece", attached_scan, "image/jpeg")},
+                     timeout=10)
+    run_workers()
+    with recorder.running("api_handler"):
+        assert post(http, f"/requests/{paper}/messages", {"text": "La facture.", "attachments": [
+            attachment["attachment_id"]]}, taker).status_code == 201
+        for token, prefix in ((taker, ""), (instructor, "/staff")):
+            assert http.get(f"{prefix}/requests/{paper}/messages/pieces-jointes/{attachment['attachment_id']}",
+                            headers={"Authorization": f"Bearer {token}"}).status_code == 200
         for path in (f"/staff/requests/{paper}", f"/staff/requests/{paper}/documents/identite", "/staff/queue",
                      f"/staff/requests/{paper}/notes", f"/staff/requests/{paper}/messages"):
             assert http.get(path, headers={"Authorization": f"Bearer {instructor}"}).status_code == 200, path
@@ -320,6 +338,10 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, rec
                     instructor).status_code == 200
         asked = post(http, f"/staff/requests/{paper}/dossier", {}, instructor)  # made by make_attestations
         assert asked.status_code == 202, asked.body
+        # The ePhoto photo's first view asks for it (fetched, checked and kept by make_attestations).
+        ephoto = http.get(f"/staff/requests/{paper}/documents/ephoto-photo",
+                          headers={"Authorization": f"Bearer {instructor}"})
+        assert ephoto.status_code == 409, ephoto.body
         for _ in range(3):  # the other requests of the queue, then "illisible", set aside
             if json.loads(post(http, "/staff/claims", {}, instructor).body)["request"] is None:
                 break
@@ -331,6 +353,9 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, rec
         dossier = http.get(f"/staff/requests/{paper}/dossier/{json.loads(asked.body)['dossier_id']}",
                            headers={"Authorization": f"Bearer {instructor}"})
         assert dossier.status_code == 200, dossier.body
+        ephoto = http.get(f"/staff/requests/{paper}/documents/ephoto-photo",
+                          headers={"Authorization": f"Bearer {instructor}"})
+        assert ephoto.status_code == 200, ephoto.body
         attestation = http.get(f"/requests/{paper}/attestations/inscription",
                                headers={"Authorization": f"Bearer {taker}"})
         assert attestation.status_code == 200, attestation.body
@@ -338,6 +363,17 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, rec
         wiring.signer.cache_clear()  # the API's own container reads the public key
         assert post(http, "/verification", {"payload": payload}).status_code == 200
         assert http.get("/verification/public-key").status_code == 200
+        # The school convenes the candidate to the practical, lists and cancels (a Delete of its own).
+        from chalicelib.domain.dates import paris_day
+        from tests.integration.test_convocations import convocation
+
+        later = paris_day(requests_service.utc_now()) + timedelta(days=3)  # the service's clock, moved on above
+        convened = post(http, f"/requests/{paper}/convocations", convocation(day=later), taker)
+        assert convened.status_code == 201, convened.body
+        assert http.get(f"/requests/{paper}/convocations", headers={"Authorization": f"Bearer {taker}"}
+                        ).status_code == 200
+        assert http.delete(f"/requests/{paper}/convocations/{json.loads(convened.body)['convocation_id']}",
+                           headers={"Authorization": f"Bearer {taker}"}).status_code == 200
     # Alerts: an email and a phone subscribe to the validated request and confirm their codes (sent
     # by send_notifications); a CEPC reaches them, the candidate and the school; one unsubscribes.
     from chalicelib.domain import request_events

@@ -31,12 +31,18 @@ WRITES = {
     ("/requests/{request_id}/validation", "POST"): "validate",
     ("/requests/{request_id}/licence/resend", "POST"): "resend_licence",
     ("/requests/{request_id}/messages", "POST"): "message",
+    ("/requests/{request_id}/messages/pieces-jointes", "POST"): "message",
+    ("/requests/{request_id}/convocations", "POST"): "convene",
+    ("/requests/{request_id}/convocations/{convocation_id}", "DELETE"): "convene",
 }
 BODIES = {
     "edit": lambda path: CATEGORIES if path.endswith("/steps/{step}") else (
         {"fields": {"categories": ["B"]}} if path.endswith("/draft") else {"code": "ZZ12CD34EF56GH78IJ90KL"}),
     "upload": lambda path: {"content_type": "image/jpeg", "size": 200_000},
-    "message": lambda path: {"text": "Une question sur la demande."},
+    "message": lambda path: {"file_name": "facture.pdf", "content_type": "application/pdf", "size": 20_000}
+    if path.endswith("/pieces-jointes") else {"text": "Une question sur la demande."},
+    "convene": lambda path: {"test": "pratique", "category": "B", "centre": "Centre d'examen d'Antony",
+                             "day": "2099-01-01", "time": "08:30"},
 }
 
 
@@ -69,7 +75,8 @@ def test_each_write_in_each_status_is_refused_unless_the_requests_actions_allow_
     candidate = active_candidate(http, accounts, "testun.joun@example.fr")
     candidate_id = body(http.get("/me", headers={"Authorization": f"Bearer {candidate}"}))["account_id"]
     problems = []
-    deleting_last = sorted(WRITES.items(), key=lambda route: (route[0][1] == "DELETE", route[0]))
+    deleting_last = sorted(WRITES.items(), key=lambda route: (route[0] == ("/requests/{request_id}", "DELETE"),
+                                                              route[0]))
     for status in RequestStatus:
         number = new_request(http, school)["request_id"]
         fill(http, school, number, birth_date="2000-01-01")
@@ -79,14 +86,15 @@ def test_each_write_in_each_status_is_refused_unless_the_requests_actions_allow_
             before = body(call(http, "GET", f"/requests/{number}", token))
             allowed = action in before["actions"]
             concrete = path.replace("{request_id}", number).replace("{step}", "categories").replace(
-                "{document}", "identite")
-            if method == "DELETE":
+                "{document}", "identite").replace("{convocation_id}", "2099-01-01~pratique~B")
+            deletes_request = (path, method) == ("/requests/{request_id}", "DELETE")
+            if deletes_request:
                 concrete += f"?version={before['version']}"
             payload = BODIES.get(action, lambda p: {"version": before["version"]})(path)
             headers_key = {"Idempotency-Key": f"cle-{number}-{action}"}
             answer = http.request(method, concrete, body=json.dumps(payload).encode(), headers={
                 "Content-Type": "application/json", "Authorization": f"Bearer {token}", **headers_key})
-            if allowed and method == "DELETE":
+            if allowed and deletes_request:
                 if answer.status_code != 200:
                     problems.append(f"{status.value}: {method} {path} announced, answered {answer.status_code}")
                 continue

@@ -153,3 +153,44 @@ def render_sample(path) -> None:
     record = recorded("pratique")
     data = cepc_data(_request(), record, cepc_valid_until(record.day), "261100000099")
     open(path, "wb").write(render_cepc(data, payload_for(data.attestation, signer.kid, signer.sign, "CEPC")))
+
+
+def test_a_convocation_is_for_a_registered_category_from_today_to_120_days_ahead():
+    from datetime import timedelta
+
+    from chalicelib.domain.exams import CONVENE_AHEAD_DAYS, ConvocationInput, convocation_problems
+
+    today = date(2026, 12, 7)
+
+    def problems(**change):
+        wanted = ConvocationInput(**{"test": "pratique", "category": "B", "centre": "Lyon Gerland",
+                                     "day": today.isoformat(), "time": "08:30", **change})
+        return [(p.field, p.code) for p in convocation_problems(wanted, (Category.B,), today)]
+
+    assert problems() == [] and problems(day=(today + timedelta(days=CONVENE_AHEAD_DAYS)).isoformat()) == []
+    assert problems(day=(today - timedelta(days=1)).isoformat()) == [("day", "day_past")]
+    assert problems(day=(today + timedelta(days=CONVENE_AHEAD_DAYS + 1)).isoformat()) == [("day", "day_too_far")]
+    assert problems(category="A") == [("category", "category_not_registered")]
+
+
+@pytest.mark.parametrize("time", ["8:30", "24:00", "08h30", "08:60", ""])
+def test_a_convocations_time_is_written_hh_mm(time):
+    from pydantic import ValidationError
+
+    from chalicelib.domain.exams import ConvocationInput
+
+    with pytest.raises(ValidationError, match="HH:MM"):
+        ConvocationInput(test="pratique", category="B", centre="Lyon", day="2026-12-08", time=time)
+
+
+def test_a_convocation_is_named_by_its_day_test_and_category_and_read_back():
+    from datetime import datetime, timezone
+
+    from chalicelib.domain.exams import Convocation, ExamTest, split_convocation_id
+
+    convocation = Convocation(request_id="1", neph="1" * 12, candidate_name="Léa Martin", school_name="ECF",
+                              test="theorie", category="B", centre="Lyon", day="2026-12-08", time="08:30",
+                              convened_by="a", convened_at=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    assert convocation.convocation_id == "2026-12-08~theorie~B"
+    assert split_convocation_id(convocation.convocation_id) == (date(2026, 12, 8), ExamTest.THEORY, Category.B)
+    assert split_convocation_id("2026-12-08~pratique") is None and split_convocation_id("x~y~z") is None

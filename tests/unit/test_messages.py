@@ -45,3 +45,36 @@ def test_the_agents_who_wrote_hold_or_decided_hear_of_a_filers_message_once_each
     assert instruction_recipients([], None, None, "school") == []  # the console shows it to whoever opens it
     # The author is never told of their own message.
     assert instruction_recipients(thread, None, None, "agent-b") == ["agent-a"]
+
+
+@pytest.mark.parametrize("given, shown", [
+    ("facture.pdf", "facture.pdf"),
+    ("C:\\Users\\Léa\\Documents\\facture EDF.pdf", "facture EDF.pdf"),  # a browser that sends the path
+    ("/home/lea/scan.jpg", "scan.jpg"),
+    ("re\u200bleve\u0085.png", "releve.png"),  # invisible and control characters dropped
+    ("e\u0301tat.pdf", "état.pdf"),  # one form of accents (NFC)
+    ("a" * 200 + ".pdf", "a" * 115 + "….pdf"),  # shortened, its extension kept
+    ("   ", "")])
+def test_a_file_name_is_shown_as_its_last_part_cleaned_and_short(given, shown):
+    from chalicelib.domain.messages import FILE_NAME_MAX_CHARS, clean_file_name
+
+    assert clean_file_name(given) == shown and len(clean_file_name(given)) <= FILE_NAME_MAX_CHARS
+
+
+@pytest.mark.parametrize("name, content_type, size, field", [
+    ("scan.jpg", "image/jpeg", 200_000, None), ("courrier.pdf", "application/pdf", 5 * 1024 * 1024, None),
+    ("photo.heic", "image/heic", 200_000, "content_type"), ("vide.pdf", "application/pdf", 1023, "size"),
+    ("gros.png", "image/png", 5 * 1024 * 1024 + 1, "size"), ("", "application/pdf", 20_000, "file_name")])
+def test_an_attachment_is_a_pdf_or_an_image_of_1_ko_to_5_mo(name, content_type, size, field):
+    from chalicelib.domain.messages import attachment_problem
+
+    problem = attachment_problem(name, content_type, size)
+    assert (problem is None) if field is None else (problem[0] == field and problem[1])
+
+
+def test_a_message_takes_three_distinct_attachments_at_most():
+    from chalicelib.domain.messages import attachments_problem
+
+    assert attachments_problem([]) is None and attachments_problem(["a", "b", "c"]) is None
+    assert "au plus 3" in attachments_problem(["a", "b", "c", "d"])
+    assert "deux fois" in attachments_problem(["a", "a"])

@@ -273,8 +273,10 @@ const Permis = (() => {
   /** The day in Paris, AAAA-MM-JJ, `offsetDays` from today (0: today): what the service calls today,
    *  whatever the device's time zone. */
   function parisDay(offsetDays) {
-    const moment = new Date(Date.now() + (offsetDays || 0) * 24 * 3600 * 1000);
-    return moment.toLocaleDateString("en-CA", { timeZone: "Europe/Paris" });
+    // Days counted on the calendar, not as 24 hours: a 23- or 25-hour day (summer time) never skips one.
+    const day = new Date(new Date().toLocaleDateString("en-CA", { timeZone: "Europe/Paris" }) + "T00:00:00Z");
+    day.setUTCDate(day.getUTCDate() + (offsetDays || 0));
+    return day.toISOString().slice(0, 10);
   }
 
   /** Parameters of the address fragment (#jeton=...&demande=...). */
@@ -1268,8 +1270,8 @@ const Permis = (() => {
       refreshWhileChecking(result.data);
     }
 
-    /** Each chosen file: its upload form, then the file to the storage. The ids, or null once an
-     *  error is shown. */
+    /** Each chosen file: its upload form, then the file to the storage. { ids }, { closed: why } when
+     *  the thread closed meanwhile, or null once an error is shown (or the session is over). */
     async function sendFiles(chosen) {
       const refuse = (message) => showErrors(form, formErrors([{ errorId: "erreur-message-attachments", message }]));
       const ids = [];
@@ -1279,7 +1281,7 @@ const Permis = (() => {
           body: { file_name: file.name, content_type: contentTypeOf(file), size: file.size } });
         if (prepared.sessionOver) return null;
         if (!prepared.ok) {
-          if (prepared.data.code === "thread_closed") return prepared;
+          if (prepared.data.code === "thread_closed") return { closed: prepared.data.message };
           refuse(prepared.data.message);
           return null;
         }
@@ -1290,7 +1292,7 @@ const Permis = (() => {
         }
         ids.push(prepared.data.attachment_id);
       }
-      return ids;
+      return { ids };
     }
 
     function threadClosed(message) {
@@ -1311,16 +1313,13 @@ const Permis = (() => {
         showErrors(form, formErrors(problems));
         return;
       }
-      const ids = await sendFiles(chosen);
-      if (ids === null || ids.sessionOver) {
+      const uploaded = await sendFiles(chosen);
+      if (!uploaded || uploaded.closed) {
         busy(button, false);
+        if (uploaded) threadClosed(uploaded.closed);
         return;
       }
-      if (!Array.isArray(ids)) {
-        busy(button, false);
-        threadClosed(ids.data.message);
-        return;
-      }
+      const { ids } = uploaded;
       busy(button, true, "Envoi…");
       const result = await callApi(path, { method: "POST", body: { text: text.value, attachments: ids }, token: true });
       busy(button, false);

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from chalicelib.domain import request_events
 from chalicelib.domain.errors import Conflict, ErrorDetail, InvalidInput, NotFound
-from chalicelib.domain.messages import (ATTACHMENT_FOLDER, ATTACHMENT_SPEC, UNSENT_ATTACHMENT_RETENTION, Attachment,
+from chalicelib.domain.messages import (ATTACHMENT_FOLDER, UNSENT_ATTACHMENT_RETENTION, Attachment,
                                         Message, Side, attachment_problem, attachments_problem, clean_file_name,
                                         message_problem, thread_closed)
 
@@ -103,7 +103,6 @@ class Messages:
         attachment = Attachment(attachment_id=uuid.uuid4().hex, file_name=clean_file_name(file_name),
                                 content_type=content_type, size=size, author_account_id=author.account_id)
         key = f"{UPLOADS_PREFIX}{request.request_id}/{ATTACHMENT_FOLDER}/{attachment.attachment_id}"
-        assert ATTACHMENT_SPEC.max_bytes is not None
         post = self.presign_post(Key=key, Fields={"Content-Type": content_type},
                                  Conditions=upload_conditions(key, content_type, size, size),
                                  ExpiresIn=int(UPLOAD_VALIDITY.total_seconds()))

@@ -1,5 +1,5 @@
 """Convocations (issue 20, item 7), where their users stand: the school, on the request's page at
-1280 px, convenes its candidate (a validated registration) to the theory test today and to the
+1280 px (and read back on its phone at 375 px), convenes its candidate (a validated registration) to the theory test today and to the
 practical in two weeks, and cancels the practical; the examiner, on a 768 px tablet, finds the
 candidate among the day's convened candidates of the centre, taps the row, and records the result
 with the test and category already set; the row then says it is done."""
@@ -14,7 +14,8 @@ from tests.browser.conftest import demo_login, tick
 from tests.browser.console_steps import MFA_CODE, agent_headers, file_requests, validated_over_api
 
 
-def test_a_school_convenes_its_candidate_and_the_examiner_records_the_result_from_the_days_list(site, tablet, stack):
+def test_a_school_convenes_its_candidate_and_the_examiner_records_the_result_from_the_days_list(site, phone, tablet,
+                                                                                                stack):
     [number] = file_requests(stack, 1)
     neph = validated_over_api(stack, number)  # the candidate has a NEPH
     centre = f"Centre d'examen de Vénissieux {uuid.uuid4().hex[:6]}"  # this test's own day sheet
@@ -44,6 +45,13 @@ def test_a_school_convenes_its_candidate_and_the_examiner_records_the_result_fro
     expect(page.locator("#etat-convocations")).to_contain_text("Convocation annulée")
     expect(page.locator("#convocations > li")).to_have_count(1)
     expect(page.locator("#convocations")).to_contain_text("Épreuve théorique B")
+    # The same page on the school's phone: the convocation and the form fit at 375 px.
+    phone.sign_in(demo_login("auto-ecole"))
+    small = phone.open(f"demande.html#id={number}")
+    expect(small.locator("#convocations > li")).to_have_count(1)
+    small.locator("#formulaire-convocation").scroll_into_view_if_needed()
+    phone.check("convocations-demande-telephone")
+    assert small.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     # The examiner, on the tablet, opens the centre's day: the candidate is there, to record.
     agent_headers(stack, "inspecteur")  # double authentication set up

@@ -191,8 +191,10 @@ MINIMUM_CALLS: dict[str, tuple[str, ...]] = {
     # The sent marker, the profile, the school (its name in the email), the email, the marker.
     "send_emails (1 activation link, a school's candidate)": ("dynamodb.GetItem", "dynamodb.GetItem",
                                                               "dynamodb.GetItem", "ses.SendEmail", "dynamodb.PutItem"),
-    # The request, its documents (listed on the receipt), the PDF, its record.
-    "make_receipts (1 submission)": ("dynamodb.GetItem", "dynamodb.Query", "s3.PutObject", "dynamodb.PutItem"),
+    # The request, its documents (listed on the receipt), the receipt already made (its signature is
+    # reused), the public key (once per container: the kid), the QR code's signature, the PDF, its record.
+    "make_receipts (1 submission)": ("dynamodb.GetItem", "dynamodb.Query", "dynamodb.GetItem", "kms.GetPublicKey",
+                                     "kms.Sign", "s3.PutObject", "dynamodb.PutItem"),
     # The receipt's record (its S3 key); the link is presigned locally.
     "GET /requests/{request_id}/receipt": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.GetItem"),
     "GET /requests/{request_id}/history": ("dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.Query"),

@@ -407,7 +407,8 @@ MAIN_TABLE = Table(
         " <part>_content_type on condition code = <code> (files under checked/<number>/ephoto/)",
         "a request's history: Query pk=REQUEST#<number>, sk begins_with HISTORY# (HISTORY#<time>#<nn>, put"
         " in the same transaction as the change)",
-        "a request's receipt: GetItem pk=REQUEST#<number>, sk=RECEIPT (the S3 key of the PDF)",
+        "a request's receipt: GetItem pk=REQUEST#<number>, sk=RECEIPT (the S3 key of the PDF and its signed QR"
+        " payload, reused when it is made again)",
         "a request's attestations: GetItem pk=REQUEST#<number>, sk=ISSUED#<ATT|FRP> (the S3 key of the PDF and"
         " its signed QR payload, reused when it is made again)",
         "who holds a request now: GetItem pk=REQUEST#<number>, sk=CLAIM; Put on condition none is running or it"
@@ -652,6 +653,8 @@ CATALOGUE = Catalogue(
         "make_receipts": (
             Access("table", "main", ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem")),
             Access("bucket", "documents", ("s3:PutObject",)),
+            # The receipt's QR code is signed as the attestations' are.
+            Access("key", "signing", ("kms:Sign", "kms:GetPublicKey")),
         ),
         # The licence's time-based steps: each one transaction of Puts (request, history, event).
         "advance_licences": (

@@ -19,7 +19,7 @@ ICON_CLASS = re.compile(r"\bfr-icon-[a-z0-9]+(?:-[a-z0-9]+)*\b")
 
 def used_icons() -> set[str]:
     names: set[str] = set()
-    for source in sorted(WEB_DIR.glob("*.html")) + sorted(WEB_DIR.glob("*.js")):
+    for source in sorted(WEB_DIR.glob("*/*.html")) + sorted(WEB_DIR.glob("*.js")):
         names |= set(ICON_CLASS.findall(source.read_text(encoding="utf-8")))
     return names
 

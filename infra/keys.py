@@ -1,5 +1,5 @@
 """KMS keys of the catalogue: the data key encrypts everything at rest (table, bucket, queues,
-topics); the signing key signs attestations. Key policies name the AWS services that use them."""
+topics); the signing key signs the QR codes of attestations and receipts. Key policies name the AWS services that use them."""
 from __future__ import annotations
 
 import aws_cdk as cdk

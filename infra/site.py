@@ -1,26 +1,32 @@
-"""The static site as deployed: web/'s pages with the DSFR files they use and the config.json that
-points them at the API on their own origin. `make package` writes it to dist/<stage>/web/; the
-local mailbox page (make run only) is left out.
+"""The static site as deployed: the pages rendered from web/pages/ (infra/pages.py, as `make run`
+serves them), web/'s scripts and styles, the DSFR files they use and the config.json that points
+them at the API on their own origin. `make package` writes it to dist/<stage>/web/; the local
+mailbox (make run only) is left out.
 
     python -m infra.site --out dist/dev/web"""
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
 
+from infra.pages import render_pages
 from infra.website import API_PATH
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 WEB_DIR = PROJECT_DIR / "web"
 DSFR_DIST = PROJECT_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
-LOCAL_ONLY = {"boite-mail.html", "boite-mail.js", "README.md"}
+# web/'s own files deployed as they are: its scripts and styles, but the local mailbox's.
+STATIC_SUFFIXES = (".js", ".css")
+LOCAL_ONLY = {"boite-mail.js"}
 # What the pages ask for under dsfr/: the minified bundle, its fonts, icons (the SVGs icones.css
-# and the bundle point at) and favicons.
+# and the bundle point at), favicons, and the pictograms the pages draw (ARTWORK, found in them).
 DSFR_FILES = ["dsfr.min.css", "dsfr.module.min.js", "dsfr.nomodule.min.js"]
 DSFR_FOLDERS = ["fonts", "icons", "favicon"]
+ARTWORK = re.compile(r'href="dsfr/(artwork/[a-z0-9/-]+\.svg)#')
 # Other front-end packages, as the local web server serves them (its PACKAGE_PREFIXES): the
 # file the pages ask for, under its prefix.
 LIBRARIES = {"lib/jsqr/jsQR.js": PROJECT_DIR / "node_modules" / "jsqr" / "dist" / "jsQR.js"}
@@ -31,10 +37,14 @@ def build_site(out: Path) -> Path:
         raise SystemExit("Le DSFR n'est pas installé (node_modules) : lancez npm ci (make package le fait).")
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    for page in WEB_DIR.iterdir():
-        if page.is_file() and page.name not in LOCAL_ONLY:
-            shutil.copy2(page, out / page.name)
-    for name in DSFR_FILES:
+    pages = render_pages(local=False)
+    for name, content in pages.items():
+        (out / name).write_bytes(content)
+    for source in WEB_DIR.iterdir():
+        if source.is_file() and source.name.endswith(STATIC_SUFFIXES) and source.name not in LOCAL_ONLY:
+            shutil.copy2(source, out / source.name)
+    artwork = {found for content in pages.values() for found in ARTWORK.findall(content.decode("utf-8"))}
+    for name in DSFR_FILES + sorted(artwork):
         (out / "dsfr" / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(DSFR_DIST / name, out / "dsfr" / name)
     for folder in DSFR_FOLDERS:

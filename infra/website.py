@@ -7,14 +7,22 @@ built by `make package` (infra/site.py, dist/<stage>/web/) and synced after the 
 (infra/README.md), so that a page change needs no CloudFormation update."""
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import aws_cdk as cdk
 from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from chalicelib.resources import physical_name
 from chalicelib.web_policy import content_security_policy
+
+EDGE_DIR = Path(__file__).resolve().parent / "edge"
+EDGE_REGION = "us-east-1"  # where Lambda@Edge functions live
+ERROR_PAGE_NAMES = ("404.html", "500.html", "503.html")
 
 # The Chalice stage of every deployed API (.chalice/config.json "api_gateway_stage"): the path
 # CloudFront forwards, /api/requests, is that stage's /requests.
@@ -49,6 +57,23 @@ class Website(Construct):
                 referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
                     referrer_policy=cloudfront.HeadersReferrerPolicy.SAME_ORIGIN, override=True)))
         api_domain = f"{rest_api.ref}.execute-api.{region}.{cdk.Aws.URL_SUFFIX}"
+        # The site's own 404, 500 and 503 pages for the pages' behaviour only (infra/edge/).
+        error_pages = cloudfront.experimental.EdgeFunction(
+            self, "ErrorPages", runtime=lambda_.Runtime.PYTHON_3_11, handler="error_pages.handler",
+            code=lambda_.Code.from_asset(str(error_pages_package(Path(self.node.root.outdir).parent / "error-pages"))),
+            memory_size=128,
+            timeout=cdk.Duration.seconds(5), description="Pages d'erreur du site (404, 500, 503)")
+        # CDK reads the function's version from us-east-1 at deployment (a custom resource in this
+        # stack). Its function and the edge function declare a DependsOn on their role that their
+        # GetAtt already implies (cfn-lint W3005): dropped, as every other warning is fixed. Its role
+        # may read every edge function's parameter: narrowed to this one's.
+        error_pages.lambda_.node.default_child.add_deletion_override("DependsOn")
+        reader = cdk.Stack.of(self).node.find_child("Custom::CrossRegionStringParameterReaderCustomResourceProvider")
+        reader.node.find_child("Handler").add_deletion_override("DependsOn")
+        parameter = f"/cdk/EdgeFunctionArn/{region}/{error_pages.node.path}"
+        reader.node.find_child("Role").add_property_override(
+            "Policies.0.PolicyDocument.Statement.0.Resource",
+            cdk.Fn.sub("arn:${AWS::Partition}:ssm:" + EDGE_REGION + ":${AWS::AccountId}:parameter" + parameter))
         self.distribution = cloudfront.Distribution(
             self, "Distribution", comment=f"Permis en ligne ({stage}) : pages et API",
             default_root_object="index.html",
@@ -58,7 +83,10 @@ class Website(Construct):
                 origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
-                response_headers_policy=headers, compress=True),
+                response_headers_policy=headers, compress=True,
+                edge_lambdas=[cloudfront.EdgeLambda(
+                    function_version=error_pages.current_version,
+                    event_type=cloudfront.LambdaEdgeEventType.ORIGIN_RESPONSE)]),
             additional_behaviors={f"{API_PATH}/*": cloudfront.BehaviorOptions(
                 origin=origins.HttpOrigin(api_domain, protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
@@ -70,3 +98,17 @@ class Website(Construct):
         cdk.CfnOutput(scope, "WebBucketName", value=self.bucket.bucket_name)
         cdk.CfnOutput(scope, "WebDistributionId", value=self.distribution.distribution_id)
         cdk.CfnOutput(scope, "WebDistributionDomain", value=self.distribution.distribution_domain_name)
+
+
+def error_pages_package(folder: Path) -> Path:
+    """The edge function's folder (beside the cloud assembly): its handler and the error pages as
+    the site renders them."""
+    from infra.pages import render_pages
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    shutil.copy2(EDGE_DIR / "error_pages.py", folder / "error_pages.py")
+    pages = render_pages(local=False)
+    for name in ERROR_PAGE_NAMES:
+        (folder / name).write_bytes(pages[name])
+    return folder

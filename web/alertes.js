@@ -66,6 +66,7 @@
     codeForm.hidden = true;
     Permis.showMessage(byId("message-envoi"), "");
     Permis.showMessage(byId("etat-code"), result.data.message, "succes");
+    Permis.askFeedback();
   });
 
   // Back to the first form (another address, another number): a new code will be sent.

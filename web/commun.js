@@ -463,19 +463,78 @@ const Permis = (() => {
     return details;
   }
 
-  // "Afficher le mot de passe" buttons: <button type="button" data-afficher="id-of-the-input">.
-  function bindPasswordToggles(root) {
-    root.querySelectorAll("button[data-afficher]").forEach((button) => {
-      const input = document.getElementById(button.dataset.afficher);
-      if (!input) return;
-      button.setAttribute("aria-pressed", "false");
-      button.setAttribute("aria-controls", input.id);
-      button.addEventListener("click", () => {
-        const shown = input.type === "password";
-        input.type = shown ? "text" : "password";
-        button.setAttribute("aria-pressed", String(shown));
-      });
+  // --- Places of birth ------------------------------------------------------------------------------
+
+  // The countries of birth offered in a list (the most frequent); any other by its two-letter code.
+  const COUNTRIES = [
+    ["DZ", "Algérie"], ["DE", "Allemagne"], ["BE", "Belgique"], ["CM", "Cameroun"], ["CI", "Côte d'Ivoire"],
+    ["ES", "Espagne"], ["IT", "Italie"], ["ML", "Mali"], ["MA", "Maroc"], ["PT", "Portugal"], ["RO", "Roumanie"],
+    ["GB", "Royaume-Uni"], ["SN", "Sénégal"], ["CH", "Suisse"], ["TN", "Tunisie"], ["TR", "Turquie"],
+  ];
+
+  /**
+   * The place of birth (gabarits/champs.html lieu_de_naissance, ids <prefix>birth_place-…): born in
+   * France, the commune and its département; abroad, the country (the list, or "Autre pays" and its
+   * code) and the city. Returns read(), the API's birth_place; read.fill(place) puts a saved one back;
+   * read.checks() the problems of the country's code, for the form's own checks.
+   */
+  function bindBirthPlace(prefix = "") {
+    const byId = (id) => document.getElementById(prefix + id);
+    const field = (name) => byId("birth_place-" + name);
+    const country = field("country");
+    const commune = field("commune");
+    const communeLabel = document.querySelector('label[for="' + commune.id + '"]').firstChild;
+    const communeRequired = commune.dataset.requis;
+    country.replaceChildren(el("option", { value: "", text: "Choisissez le pays" }),
+      ...COUNTRIES.map(([code, label]) => el("option", { value: code, text: label })),
+      el("option", { value: "autre", text: "Autre pays : saisir son code" }));
+    const abroad = () => byId("naissance-etranger").checked;
+
+    function show() {
+      const away = abroad();
+      byId("bloc-pays").hidden = !away;
+      byId("bloc-pays-autre").hidden = !away || country.value !== "autre";
+      byId("bloc-departement").hidden = away;
+      communeLabel.textContent = away ? "Ville de naissance" : "Commune de naissance";
+      commune.dataset.requis = away ? communeRequired.replace("commune", "ville") : communeRequired;
+    }
+    byId("naissance-france").addEventListener("change", show);
+    byId("naissance-etranger").addEventListener("change", show);
+    country.addEventListener("change", () => {
+      show();
+      if (country.value === "autre") field("country_code").focus();
     });
+    show();
+
+    const code = () => field("country_code").value.trim().toUpperCase();
+    function read() {
+      if (!abroad()) {
+        return { country: "FR", commune: commune.value.trim(), departement: field("departement").value.trim().toUpperCase() };
+      }
+      return { country: country.value === "autre" ? code() : country.value, commune: commune.value.trim() };
+    }
+    read.fill = function fill(place) {
+      if (!place) return;
+      const away = Boolean(place.country) && place.country !== "FR";
+      byId(away ? "naissance-etranger" : "naissance-france").checked = true;
+      if (away) {
+        const listed = COUNTRIES.some(([listedCode]) => listedCode === place.country);
+        country.value = listed ? place.country : "autre";
+        field("country_code").value = listed ? "" : place.country;
+      }
+      commune.value = place.commune || "";
+      field("departement").value = place.departement || "";
+      show();
+    };
+    read.show = show;
+    read.checks = function checks() {
+      if (!abroad() || country.value !== "autre" || !code()) return [];
+      const errorId = "erreur-" + prefix + "birth_place-country";
+      if (!/^[A-Z]{2}$/.test(code())) return [{ errorId, message: "Le code du pays compte deux lettres (exemple : CA pour le Canada)." }];
+      if (code() === "FR") return [{ errorId, message: "Pour une naissance en France, choisissez « En France »." }];
+      return [];
+    };
+    return read;
   }
 
   // --- Addresses ---------------------------------------------------------------------------------
@@ -895,16 +954,12 @@ const Permis = (() => {
     mediateur: "Médiateur numérique",
   };
 
-  // --- The page's frame: DSFR skip links, header with the menu, footer --------------------------
-  // Drawn here once for every page (<div id="cadre-haut"> and <div id="cadre-bas">), because the
-  // menu depends on who is signed in. Only constant text goes through innerHTML; the DSFR script
-  // (loaded after this one) then wires the mobile menu and the sub-menus.
+  // --- The page's frame: the header's menu and tools of a signed-in person ---------------------
+  // The frame is in the HTML (web/gabarits/: header, footer, display settings) with a visitor's menu
+  // and tools, so that a page without JavaScript has it. A signed-in person's depend on their role:
+  // drawn here over the visitor's, in the same elements. Only constant text goes through innerHTML.
 
   const MENUS = {
-    public: [["index", "index.html", "Accueil"], ["suivi", "suivi.html", "Où en est mon permis ?"],
-      ["verification", "verification.html", "Vérifier un document"],
-      ["inscription", null, "Créer un compte", [["inscription-candidat.html", "Compte candidat"],
-        ["inscription-auto-ecole.html", "Compte auto-école"]]], ["contact", "contact.html", "Contact et aide"]],
     "auto-ecole": [["demandes", "demandes.html", "Tableau de bord"], ["demande", "demandes.html#nouvelle", "Nouvelle demande"],
       ["membres", "membres.html", "Membres de l'auto-école"], ["rendez-vous", "rendez-vous.html", "Rendez-vous"],
       ["espace", "espace.html", "Mon compte"], ["contact", "contact.html", "Contact et aide"]],
@@ -927,87 +982,30 @@ const Permis = (() => {
     return first ? first[1] : "espace.html";
   }
 
-  function menuItem([key, href, label, children], current, index) {
+  function menuItem([key, href, label], current) {
     const here = key === current ? ' aria-current="page"' : "";
-    if (!children) return `<li class="fr-nav__item"><a class="fr-nav__link" href="${href}"${here}>${label}</a></li>`;
-    const id = "sous-menu-" + index;
-    return `<li class="fr-nav__item"><button type="button" class="fr-nav__btn" aria-expanded="false" aria-controls="${id}"${here}>${label}</button>`
-      + `<div class="fr-collapse fr-menu" id="${id}"><ul class="fr-menu__list">`
-      + children.map(([link, text]) => `<li><a class="fr-nav__link" href="${link}">${text}</a></li>`).join("")
-      + "</ul></div></li>";
+    return `<li class="fr-nav__item"><a class="fr-nav__link" href="${href}"${here}>${label}</a></li>`;
   }
 
-  function toolLinks(signedIn, local) {
-    const links = [];
-    if (signedIn) {
-      links.push('<li><a class="fr-btn fr-icon-account-circle-line" href="espace.html">Mon compte</a></li>');
-      links.push('<li><button type="button" class="fr-btn fr-icon-logout-box-r-line" data-se-deconnecter>Se déconnecter</button></li>');
-    } else {
-      links.push('<li><a class="fr-btn fr-icon-lock-line" href="connexion.html">Se connecter</a></li>');
-      links.push('<li><a class="fr-btn fr-icon-account-circle-line" href="inscription-candidat.html">Créer un compte</a></li>');
+  const SIGNED_IN_TOOLS = '<li><a class="fr-btn fr-icon-account-circle-line" href="espace.html">Mon compte</a></li>'
+    + '<li><button type="button" class="fr-btn fr-icon-logout-box-r-line" data-se-deconnecter>Se déconnecter</button></li>';
+  const LOCAL_MAILBOX = '<li data-boite-locale><a class="fr-btn fr-icon-mail-line" href="boite-mail.html">Boîte mail (locale)</a></li>';
+
+  /** The header as the person sees it: their role's menu and tools when signed in (none until the
+   *  role is known), the local mailbox on `make run`. The DSFR copies the tools into the mobile
+   *  menu when it starts: a later change is copied there too. */
+  function drawFrame(local) {
+    const tools = document.getElementById("outils-entete");
+    const menu = document.querySelector("#navigation-principale .fr-nav__list");
+    if (!tools || !menu) return;
+    if (hasSession()) {
+      menu.innerHTML = (MENUS[knownRole()] || []).map((item) => menuItem(item, document.body.dataset.page)).join("");
+      tools.innerHTML = SIGNED_IN_TOOLS;
     }
-    if (local) links.push('<li><a class="fr-btn fr-icon-mail-line" href="boite-mail.html">Boîte mail (locale)</a></li>');
-    return links.join("");
+    if (local && !tools.querySelector("[data-boite-locale]")) tools.insertAdjacentHTML("beforeend", LOCAL_MAILBOX);
+    const mobileCopy = document.querySelector(".fr-header__menu-links");
+    if (mobileCopy && mobileCopy.firstChild) mobileCopy.innerHTML = tools.outerHTML.replace('id="outils-entete"', 'id="outils-entete-mobile"');
   }
-
-  function headerHtml(role, current, local) {
-    const signedIn = hasSession();
-    const menu = (signedIn && MENUS[role]) || (signedIn ? [] : MENUS.public);
-    return `<div class="fr-skiplinks"><nav class="fr-container" role="navigation" aria-label="Accès rapide">
-  <ul class="fr-skiplinks__list"><li><a class="fr-link" href="#contenu">Contenu</a></li>
-  <li><a class="fr-link" href="#navigation-principale">Menu</a></li><li><a class="fr-link" href="#pied-de-page">Pied de page</a></li></ul></nav></div>
-<header role="banner" class="fr-header">
-  <div class="fr-header__body"><div class="fr-container"><div class="fr-header__body-row">
-    <div class="fr-header__brand fr-enlarge-link">
-      <div class="fr-header__brand-top">
-        <div class="fr-header__logo"><p class="fr-logo">République<br>Française</p></div>
-        <div class="fr-header__navbar">
-          <button type="button" class="fr-btn--menu fr-btn" data-fr-opened="false" aria-controls="menu-principal" aria-haspopup="menu" id="bouton-menu" title="Menu">Menu</button>
-        </div>
-      </div>
-      <div class="fr-header__service">
-        <a href="index.html" title="Accueil – Permis en ligne"><p class="fr-header__service-title">Permis en ligne</p></a>
-        <p class="fr-header__service-tagline">Les démarches du permis de conduire</p>
-      </div>
-    </div>
-    <div class="fr-header__tools"><div class="fr-header__tools-links"><ul class="fr-btns-group">${toolLinks(signedIn, local)}</ul></div></div>
-  </div></div></div>
-  <div class="fr-header__menu fr-modal" id="menu-principal" aria-labelledby="bouton-menu">
-    <div class="fr-container">
-      <button type="button" class="fr-btn--close fr-btn" aria-controls="menu-principal" title="Fermer">Fermer</button>
-      <div class="fr-header__menu-links"></div>
-      <nav class="fr-nav" id="navigation-principale" role="navigation" aria-label="Menu principal">
-        <ul class="fr-nav__list">${menu.map((item, index) => menuItem(item, current, index)).join("")}</ul>
-      </nav>
-    </div>
-  </div>
-</header>`;
-  }
-
-  const FOOTER_HTML = `<footer class="fr-footer fr-mt-8w" role="contentinfo" id="pied-de-page">
-  <div class="fr-container">
-    <div class="fr-footer__body">
-      <div class="fr-footer__brand fr-enlarge-link">
-        <a href="index.html" title="Retour à l'accueil – Permis en ligne"><p class="fr-logo">République<br>Française</p></a>
-      </div>
-      <div class="fr-footer__content">
-        <p class="fr-footer__content-desc">Permis en ligne : l'inscription à l'examen, la fabrication du titre et le suivi
-          du permis de conduire, pour les candidats, les auto-écoles et les services de l'État.</p>
-        <ul class="fr-footer__content-list">
-          <li class="fr-footer__content-item"><a class="fr-footer__content-link" href="suivi.html">Où en est mon permis ?</a></li>
-          <li class="fr-footer__content-item"><a class="fr-footer__content-link" href="verification.html">Vérifier un document</a></li>
-        </ul>
-      </div>
-    </div>
-    <div class="fr-footer__bottom">
-      <ul class="fr-footer__bottom-list">
-        <li class="fr-footer__bottom-item"><a class="fr-footer__bottom-link" href="index.html#accessibilite">Accessibilité : partiellement conforme</a></li>
-        <li class="fr-footer__bottom-item"><a class="fr-footer__bottom-link" href="index.html#donnees">Données personnelles</a></li>
-      </ul>
-      <div class="fr-footer__bottom-copy"><p>Service de démonstration : données fictives.</p></div>
-    </div>
-  </div>
-</footer>`;
 
   let profilePromise = null;
 
@@ -1027,23 +1025,22 @@ const Permis = (() => {
     endSession("Vous êtes déconnecté.");
   }
 
-  function drawFrame(local) {
-    const top = document.getElementById("cadre-haut");
-    if (top) {
-      top.innerHTML = headerHtml(knownRole(), document.body.dataset.page, local);
-      top.querySelectorAll("[data-se-deconnecter]").forEach((button) => button.addEventListener("click", signOut));
-    }
-    const bottom = document.getElementById("cadre-bas");
-    if (bottom && !bottom.firstChild) bottom.innerHTML = FOOTER_HTML;
-  }
-
   function startFrame() {
     drawFrame(false);
+    // "Se déconnecter" in the header and in its mobile copy, drawn at any time.
+    document.addEventListener("click", (event) => {
+      if (event.target.closest("[data-se-deconnecter]")) signOut();
+    });
     siteConfig().then((config) => { if (config.local) drawFrame(true); }, () => {});
     // A session whose role is not known yet (first page after signing in): ask, then redraw.
-    if (hasSession() && !knownRole() && document.getElementById("cadre-haut")) {
+    if (hasSession() && !knownRole() && document.getElementById("outils-entete")) {
       profile().then(() => siteConfig()).then((config) => drawFrame(Boolean(config.local)), () => drawFrame(false));
     }
+  }
+
+  /** The end of a procedure: "Je donne mon avis" (gabarits/champs.html je_donne_mon_avis) appears. */
+  function askFeedback() {
+    document.querySelectorAll("[data-avis-usager]").forEach((block) => { block.hidden = false; });
   }
 
   /** A form asking for a 12-digit number (a request's, a NEPH): the digits typed (spaces removed, as
@@ -1410,13 +1407,12 @@ const Permis = (() => {
 
   // --- On every page ---------------------------------------------------------------------------------
 
-  bindPasswordToggles(document);
   startFrame();
 
   return {
     apiUrl, callApi, saveTokens, accessToken, hasSession, knownRole, rememberRole, profile, siteConfig, signOut,
     clearSession, endSession, setNotice, takeNotice,
-    setReturnTo, takeReturnTo, forgetReturnTo, homeOf,
+    setReturnTo, takeReturnTo, forgetReturnTo, homeOf, askFeedback, COUNTRIES, bindBirthPlace,
     el, showMessage, formatDate, fragment, forgetFragment, busy,
     errorIdFor, clearErrors, showErrors, showFieldError, checkRequired, formErrors, checkNewPassword, dateProblem,
     bindAddress, bindAntirobot, checkedProof, sha256Fallback, staffAccess, twelveDigits, messageThread, ROLE_LABELS,

@@ -86,11 +86,7 @@ const Demandes = (() => {
   const DECLARATION_GROUPS = { declare: "Le candidat déclare", est: "Le candidat est" };
 
   // The countries of the sign-up form's short list; any other is shown by its code.
-  const COUNTRIES = [
-    ["DZ", "Algérie"], ["DE", "Allemagne"], ["BE", "Belgique"], ["CM", "Cameroun"], ["CI", "Côte d'Ivoire"],
-    ["ES", "Espagne"], ["IT", "Italie"], ["ML", "Mali"], ["MA", "Maroc"], ["PT", "Portugal"], ["RO", "Roumanie"],
-    ["GB", "Royaume-Uni"], ["SN", "Sénégal"], ["CH", "Suisse"], ["TN", "Tunisie"], ["TR", "Turquie"],
-  ];
+  const COUNTRIES = Permis.COUNTRIES;
 
   // The seven steps; `key` is the step's name in the API (request.steps, PUT …/steps/{key}).
   const STEPS = [

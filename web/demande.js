@@ -384,51 +384,8 @@
 
   // --- Step 2: état civil ----------------------------------------------------------------------------
 
-  const country = byId("civil_status-birth_place-country");
-  country.replaceChildren(el("option", { value: "", text: "Choisissez le pays" }),
-    ...Demandes.COUNTRIES.map(([code, label]) => el("option", { value: code, text: label })),
-    el("option", { value: "autre", text: "Autre pays : saisir son code" }));
+  const readBirthPlace = Permis.bindBirthPlace("civil_status-");
   const readRepresentativeAddress = Permis.bindAddress("civil_status-legal_representative-");
-
-  const bornAbroad = () => byId("civil_status-naissance-etranger").checked;
-  function showBirthPlace() {
-    const abroad = bornAbroad();
-    byId("bloc-pays").hidden = !abroad;
-    byId("bloc-pays-autre").hidden = !abroad || country.value !== "autre";
-    byId("bloc-departement").hidden = abroad;
-    byId("libelle-commune-naissance").textContent = abroad ? "Ville de naissance" : "Commune de naissance";
-    byId("civil_status-birth_place-commune").dataset.requis = abroad
-      ? "Indiquez la ville de naissance." : "Indiquez la commune de naissance.";
-  }
-  byId("civil_status-naissance-france").addEventListener("change", showBirthPlace);
-  byId("civil_status-naissance-etranger").addEventListener("change", showBirthPlace);
-  country.addEventListener("change", () => {
-    showBirthPlace();
-    if (country.value === "autre") byId("civil_status-birth_place-country_code").focus();
-  });
-
-  function readBirthPlace() {
-    if (!bornAbroad()) {
-      return { country: "FR", commune: value("civil_status-birth_place-commune"),
-        departement: value("civil_status-birth_place-departement").toUpperCase() };
-    }
-    const code = country.value === "autre" ? value("civil_status-birth_place-country_code").toUpperCase() : country.value;
-    return { country: code, commune: value("civil_status-birth_place-commune") };
-  }
-
-  function fillBirthPlace(place) {
-    if (!place) return;
-    const abroad = place.country && place.country !== "FR";
-    byId(abroad ? "civil_status-naissance-etranger" : "civil_status-naissance-france").checked = true;
-    if (abroad) {
-      const listed = Demandes.COUNTRIES.some(([code]) => code === place.country);
-      country.value = listed ? place.country : "autre";
-      byId("civil_status-birth_place-country_code").value = listed ? "" : place.country;
-    }
-    byId("civil_status-birth_place-commune").value = place.commune || "";
-    byId("civil_status-birth_place-departement").value = place.departement || "";
-    showBirthPlace();
-  }
 
   // The legal representative: needed for a minor (under 18 today); kept visible once saved, so that
   // it can be emptied when the birth date is corrected.
@@ -478,7 +435,7 @@
     byId("civil_status-first_names").value = step.first_names || "";
     check("civil_status-sex", step.sex || "");
     setDate("civil_status-birth_date", step.birth_date);
-    fillBirthPlace(step.birth_place);
+    readBirthPlace.fill(step.birth_place);
     const representative = step.legal_representative;
     if (representative) {
       representativeSaved = true;
@@ -513,19 +470,7 @@
     return body;
   }
 
-  bindStepForm("civil_status", readCivilStatus, () => {
-    const details = [];
-    const code = value("civil_status-birth_place-country_code");
-    if (bornAbroad() && country.value === "autre" && code && !/^[A-Za-z]{2}$/.test(code)) {
-      details.push({ errorId: "erreur-civil_status-birth_place-country",
-        message: "Le code du pays compte deux lettres (exemple : CA pour le Canada)." });
-    }
-    if (bornAbroad() && country.value === "autre" && code.toUpperCase() === "FR") {
-      details.push({ errorId: "erreur-civil_status-birth_place-country",
-        message: "Pour une naissance en France, choisissez « En France »." });
-    }
-    return details;
-  }, () => {
+  bindStepForm("civil_status", readCivilStatus, () => readBirthPlace.checks(), () => {
     const typed = readCivilStatus();
     typed.birth_date = dateAsTyped("civil_status-birth_date");
     if (typed.legal_representative) {
@@ -1110,6 +1055,7 @@
     request = result.data;
     Permis.showMessage(byId("avis"), "La demande est déposée. Son statut : « " + request.status_label + " ». "
       + (request.status_hint || ""), "succes");
+    Permis.askFeedback();
     history.replaceState(null, "", window.location.pathname + "#id=" + encodeURIComponent(requestId));
     await showReadOnly();
     byId("titre").focus();
@@ -1510,7 +1456,7 @@
     if (steps.contact) fills.push(fillContact(steps.contact));
     if (steps.categories) fillCategories(steps.categories);
     if (steps.declarations) fillDeclarations(steps.declarations);
-    showBirthPlace();
+    readBirthPlace.show();
     fills.push(prefillFromAccount());
     await Promise.all(fills);
     const restored = await restoreTyping();

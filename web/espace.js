@@ -24,12 +24,7 @@
   const EXTENSIONS = { B: "bis", T: "ter", Q: "quater" };
   const SEXES = { F: "Femme", M: "Homme" };
   // The countries of the sign-up form's short list; any other is shown by its code.
-  const COUNTRIES = [
-    ["FR", "France"], ["DZ", "Algérie"], ["DE", "Allemagne"], ["BE", "Belgique"], ["CM", "Cameroun"],
-    ["CI", "Côte d'Ivoire"], ["ES", "Espagne"], ["IT", "Italie"], ["ML", "Mali"], ["MA", "Maroc"], ["PT", "Portugal"],
-    ["RO", "Roumanie"], ["GB", "Royaume-Uni"], ["SN", "Sénégal"], ["CH", "Suisse"], ["TN", "Tunisie"], ["TR", "Turquie"],
-  ];
-  const COUNTRY_NAMES = Object.fromEntries(COUNTRIES);
+  const COUNTRY_NAMES = Object.fromEntries([["FR", "France"], ...Permis.COUNTRIES]);
 
   function addressLine(address) {
     const street = [address.number, EXTENSIONS[address.extension] || address.extension,
@@ -173,26 +168,7 @@
 
   const form = byId("formulaire-infos");
   const readAddress = Permis.bindAddress();
-  const country = byId("birth_place-country");
-  COUNTRIES.forEach(([code, name]) => country.append(el("option", { value: code, text: name })));
-  country.append(el("option", { value: "autre", text: "Autre pays" }));
-
-  function syncBirthPlace() {
-    const abroad = country.value !== "FR";
-    byId("bloc-pays-autre").hidden = country.value !== "autre";
-    byId("bloc-departement-naissance").hidden = abroad;
-    byId("libelle-commune-naissance").textContent = abroad ? "Ville de naissance" : "Commune de naissance";
-  }
-  country.addEventListener("change", syncBirthPlace);
-
-  function readBirthPlace() {
-    const value = (id) => byId(id).value.trim();
-    if (country.value === "FR") {
-      return { country: "FR", commune: value("birth_place-commune"), departement: value("birth_place-departement").toUpperCase() };
-    }
-    const code = country.value === "autre" ? value("birth_place-country_code").toUpperCase() : country.value;
-    return { country: code, commune: value("birth_place-commune") };
-  }
+  const readBirthPlace = Permis.bindBirthPlace();
 
   async function fillForm() {
     const candidate = me.role === "candidat";
@@ -203,13 +179,7 @@
     byId("usage_name").value = me.usage_name || "";
     ["F", "M"].forEach((sex) => { byId("sex-" + sex).checked = me.sex === sex; });
     byId("birth_date").value = me.birth_date || "";
-    const place = me.birth_place || { country: "FR" };
-    const listed = COUNTRY_NAMES[place.country];
-    country.value = listed ? place.country : "autre";
-    byId("birth_place-country_code").value = listed ? "" : place.country || "";
-    byId("birth_place-commune").value = place.commune || "";
-    byId("birth_place-departement").value = place.departement || "";
-    syncBirthPlace();
+    readBirthPlace.fill(me.birth_place || { country: "FR" });
     byId("mobile_phone").value = phoneLine(me.mobile_phone) || "";
     await readAddress.fill(me.address);
   }
@@ -235,10 +205,7 @@
   function checkForm() {
     const problems = Permis.checkRequired(form);
     if (me.role !== "candidat") return problems;
-    const code = byId("birth_place-country_code").value.trim();
-    if (country.value === "autre" && code && !/^[A-Za-z]{2}$/.test(code)) {
-      problems.push({ errorId: "erreur-birth_place-country", message: "Le code du pays compte deux lettres (exemple : CA)." });
-    }
+    problems.push(...readBirthPlace.checks());
     if (!/^\d{5}$/.test(byId("address-postal_code").value.replace(/\s+/g, "")) && byId("address-postal_code").value.trim()) {
       problems.push({ errorId: "erreur-address-postal_code", message: "Le code postal compte 5 chiffres (exemple : 69003)." });
     }

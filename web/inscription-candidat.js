@@ -9,49 +9,11 @@
   const readAddress = Permis.bindAddress();
   const antirobot = Permis.bindAntirobot(byId("altcha"), byId("etat-altcha"));
 
-  // Born in France: commune + département. Abroad: country (short list, or its two-letter code) + city.
-  const country = byId("birth_place-country");
-  function bornAbroad() {
-    return byId("naissance-etranger").checked;
-  }
-  function showBirthPlace() {
-    const abroad = bornAbroad();
-    byId("bloc-pays").hidden = !abroad;
-    byId("bloc-pays-autre").hidden = !abroad || country.value !== "autre";
-    byId("bloc-departement").hidden = abroad;
-    byId("libelle-commune-naissance").textContent = abroad ? "Ville de naissance" : "Commune de naissance";
-    byId("birth_place-commune").dataset.requis = abroad
-      ? "Indiquez votre ville de naissance." : "Indiquez votre commune de naissance.";
-  }
-  byId("naissance-france").addEventListener("change", showBirthPlace);
-  byId("naissance-etranger").addEventListener("change", showBirthPlace);
-  country.addEventListener("change", () => {
-    showBirthPlace();
-    if (country.value === "autre") byId("birth_place-country_code").focus();
-  });
-  showBirthPlace();
-
-  function readBirthPlace() {
-    if (!bornAbroad()) {
-      return { country: "FR", commune: value("birth_place-commune"), departement: value("birth_place-departement").toUpperCase() };
-    }
-    const code = country.value === "autre" ? value("birth_place-country_code").toUpperCase() : country.value;
-    return { country: code, commune: value("birth_place-commune") };
-  }
+  const readBirthPlace = Permis.bindBirthPlace();
 
   // The form's own checks, beyond the required fields.
   function ownChecks() {
-    const details = Permis.checkRequired(form);
-    const code = value("birth_place-country_code");
-    if (bornAbroad() && country.value === "autre" && code && !/^[A-Za-z]{2}$/.test(code)) {
-      details.push({ errorId: "erreur-birth_place-country",
-        message: "Le code du pays compte deux lettres (exemple : CA pour le Canada)." });
-    }
-    if (bornAbroad() && country.value === "autre" && code.toUpperCase() === "FR") {
-      details.push({ errorId: "erreur-birth_place-country",
-        message: "Pour une naissance en France, choisissez « Né(e) en France »." });
-    }
-    return details;
+    return Permis.checkRequired(form).concat(readBirthPlace.checks());
   }
 
   form.addEventListener("submit", async (event) => {

@@ -157,6 +157,7 @@
       showRequest();
       finish("Demande validée", "Merci : la demande est validée et transmise. Son statut : « " + request.status_label
         + " ».", request.status_hint, "succes");
+      Permis.askFeedback();
       return;
     }
     const code = result.data.code;

@@ -145,9 +145,11 @@
     const list = byId("contenu-document");
     list.replaceChildren();
     if (answer.authentic) {
-      const rows = [["Document", answer.document], ["Numéro NEPH", answer.neph], ["Nom de naissance", answer.birth_name],
+      const rows = [["Document", answer.document], ["Numéro NEPH", answer.neph],
+        ["Numéro de demande", answer.request_id], ["Démarche", answer.procedure], ["Nom de naissance", answer.birth_name],
         ["Prénoms", answer.first_names], ["Date de naissance", answer.birth_date && Permis.formatDate(answer.birth_date)],
-        ["Délivré le", answer.issued_on && Permis.formatDate(answer.issued_on)]];
+        ["Délivré le", answer.issued_on && Permis.formatDate(answer.issued_on)],
+        ["Déposée le", answer.deposited_on && Permis.formatDate(answer.deposited_on)]];
       rows.filter(([, value]) => value).forEach(([term, value]) => list.append(el("dt", { text: term }), el("dd", { text: value })));
       const validity = byId("validite");
       if (answer.valid_until) {

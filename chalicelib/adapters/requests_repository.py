@@ -1,7 +1,7 @@
 """DynamoDB storage of requests (access patterns in chalicelib/resources.py, MAIN_TABLE):
   REQUEST#<number> / REQUEST              the request, its saved steps, its version
   REQUEST#<number> / HISTORY#<time>#<nn>  one row per transition, put with the change
-  REQUEST#<number> / RECEIPT              where the deposit receipt's PDF is
+  REQUEST#<number> / RECEIPT              where the deposit receipt's PDF is, and its signed QR payload
   REQUEST#<number> / AUTOSAVE#<step>      what is being typed in a step, not saved yet (the draft's TTL)
   MEDIATOR#<account> / LETTER#<time>#<event>  a letter the mediator posts to a person without email
   gsi1: SCHOOL#<id>#REQUESTS              a school's requests, newest first
@@ -363,15 +363,20 @@ class DynamoRequestsRepository:
                         "ConditionExpression": "attribute_not_exists(pk) OR request_id = :request",
                         "ExpressionAttributeValues": {":request": {"S": request_id}}}}
 
-    def put_receipt(self, request_id: str, key: str, generated_at: datetime) -> None:
+    def put_receipt(self, request_id: str, key: str, generated_at: datetime, payload: str) -> None:
+        """The receipt made for the request: where its PDF is, and its signed QR payload (kept, so
+        that making it again gives the same file: an ECDSA signature differs each time)."""
         self._db.put_item(TableName=self._table, Item=to_item({
             "pk": f"REQUEST#{request_id}", "sk": "RECEIPT", "entity": "receipt", "key": key,
-            "generated_at": generated_at.isoformat()}))
+            "generated_at": generated_at.isoformat(), "payload": payload}))
 
-    def receipt_key(self, request_id: str) -> str | None:
+    def receipt(self, request_id: str) -> dict[str, Any] | None:
         item = self._db.get_item(TableName=self._table, ConsistentRead=True,
                                  Key=request_key(request_id, "RECEIPT")).get("Item")
-        return from_item(item)["key"] if item else None
+        return from_item(item) if item else None
+
+    def receipt_key(self, request_id: str) -> str | None:
+        return (self.receipt(request_id) or {}).get("key")
 
     def waiting_for_instruction(self, authority: str, before: datetime, limit: int | None = None) -> list[Request]:
         """The authority's requests in instruction since before `before`, oldest first (gsi3);

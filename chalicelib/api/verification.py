@@ -1,7 +1,8 @@
 """Public verification of the documents Permis en ligne issues: anyone (an examiner, an employer,
-a police officer) reads the QR code of an attestation and asks whether it is authentic. The
-signature is checked with the signing key's public key (read once from KMS per process); the
-public key is published for the offline command (`python -m chalicelib.cli.verify`)."""
+a police officer) reads the QR code of an attestation, a CEPC or a deposit receipt and asks
+whether it is authentic. The signature is checked with the signing key's public key (read once
+from KMS per process); the public key is published for the offline command
+(`python -m chalicelib.cli.verify`)."""
 from __future__ import annotations
 
 from datetime import date
@@ -31,10 +32,13 @@ class VerificationAnswer(Model):
     message: str
     document: str | None = Field(default=None, description="Le type de document, quand il est authentique")
     neph: str | None = None
+    request_id: str | None = Field(default=None, description="Récépissé de dépôt : le numéro de la demande")
+    procedure: str | None = Field(default=None, description="Récépissé de dépôt : la démarche")
     birth_name: str | None = None
     first_names: str | None = None
     birth_date: date | None = None
     issued_on: date | None = None
+    deposited_on: date | None = Field(default=None, description="Récépissé de dépôt : le jour du dépôt")
     valid_until: date | None = Field(default=None, description="CEPC : valable jusqu'à cette date (4 mois)")
 
 
@@ -53,9 +57,11 @@ def verify(body: VerificationInput) -> VerificationAnswer:
     signer = wiring.signer()
     result = verify_payload(body.payload, {signer.kid: signer.public_key_der()})
     return VerificationAnswer(authentic=result.authentic, code=result.code, message=result.message,
-                              document=result.document_label, neph=result.neph, birth_name=result.birth_name,
+                              document=result.document_label, neph=result.neph, request_id=result.request_id,
+                              procedure=result.procedure_label, birth_name=result.birth_name,
                               first_names=result.first_names, birth_date=result.birth_date,
-                              issued_on=result.issued_on, valid_until=result.valid_until)
+                              issued_on=result.issued_on, deposited_on=result.deposited_on,
+                              valid_until=result.valid_until)
 
 
 @route(blueprint, "/verification/public-key", summary="La clé publique des signatures (vérification hors ligne)",

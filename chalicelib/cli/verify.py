@@ -1,6 +1,6 @@
 """`python -m chalicelib.cli.verify (--payload TEXTE | --image FICHIER.png | --pdf FICHIER.pdf)
 --public-key CLE.pem`: checks offline that a document issued by Permis en ligne (attestation
-d'inscription, fiche retour au permis) is authentic, from its QR code.
+d'inscription, fiche retour au permis, CEPC, récépissé de dépôt) is authentic, from its QR code.
 
 The QR code is read from a photo or scan (`--image`, zxing-cpp), from the PDF itself (`--pdf`:
 its pages are rendered by pdftoppm, from poppler-utils, then read), or given as text
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = FrenchParser(
         prog="python -m chalicelib.cli.verify",
         description="Vérifie hors ligne qu'un document Permis en ligne (attestation d'inscription, fiche retour "
-                    "au permis) est authentique, d'après son code QR signé.")
+                    "au permis, certificat d'examen, récépissé de dépôt) est authentique, d'après son code QR signé.")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--payload", help="le texte du code QR")
     source.add_argument("--image", type=Path, help="une image (PNG, JPEG...) où figure le code QR")

@@ -30,9 +30,15 @@ RULE = (150, 150, 170)
 MAX_EXAM_SLOTS = 8
 CHECKED, UNCHECKED = "☒", "☐"
 
-VERIFY_CAPTION = ("Scannez le code ci-contre avec l'outil de vérification de Permis en ligne : il doit répondre "
-                  "«\u00a0authentique\u00a0» et afficher les mêmes NEPH, nom, prénoms et date de naissance que ce "
-                  "document. Le code est signé : un document modifié ne passe pas la vérification.")
+
+def verify_caption(fields: str) -> str:
+    """What to do with a document's QR code; `fields`: what the verifier shows, to compare."""
+    return ("Scannez le code ci-contre avec l'outil de vérification de Permis en ligne : il doit répondre "
+            f"«\u00a0authentique\u00a0» et afficher les mêmes {fields} que ce document. Le code est signé : un "
+            "document modifié ne passe pas la vérification.")
+
+
+VERIFY_CAPTION = verify_caption("NEPH, nom, prénoms et date de naissance")
 DUPLEX_NOTE = ("L'attestation d'inscription au permis de conduire (équivalent du Cerfa réf. 02) doit être imprimée "
                "en recto/verso sur une seule feuille. Elle est à présenter obligatoirement à l'inspecteur du permis "
                "de conduire chargé de l'évaluation lors des épreuves du permis de conduire, en sus des pièces "
@@ -457,26 +463,33 @@ def _qr(pdf, payload: str, x: float, y: float, size: float) -> None:
     pdf.image(png, x=x, y=y, w=size, h=size, alt_text="Code QR de vérification du document")
 
 
-def _footer(pdf, data: AttestationData, page: int, pages: int, what: str) -> None:
+def _footer(pdf, reference: str, page: int, pages: int) -> None:
+    """"Permis en ligne – <reference>" and the page number, under a rule."""
     pdf.set_draw_color(*RULE)
     pdf.line(MARGIN, PAGE_H - 13, PAGE_W - MARGIN, PAGE_H - 13)
     pdf.set_xy(MARGIN, PAGE_H - 12)
     pdf.set_font("DejaVu", "", 7)
     pdf.set_text_color(*GREY)
-    pdf.cell(CONTENT_W / 2, 4, f"Permis en ligne – {what} – NEPH {data.neph}")
+    pdf.cell(CONTENT_W / 2, 4, f"Permis en ligne – {reference}")
     pdf.cell(CONTENT_W / 2, 4, f"Page {page}/{pages}", align="R")
     pdf.set_text_color(*TEXT)
 
 
-def _identity(pdf, y: float, data: AttestationData) -> float:
-    """NEPH, sex and the candidate's civil status and contacts."""
+def _number(pdf, y: float, label: str, number: str) -> float:
+    """The document's number in large type ("Numéro NEPH : ..."); the y below it."""
     pdf.set_xy(MARGIN, y)
     pdf.set_font("DejaVu", "", 9)
     pdf.set_text_color(*GREY)
-    pdf.cell(30, 7, "Numéro NEPH :")
+    pdf.cell(30, 7, f"{label} :")
     pdf.set_text_color(*TEXT)
     pdf.set_font("DejaVu", "B", 13)
-    pdf.cell(60, 7, data.neph)
+    pdf.cell(60, 7, number)
+    return y + 9
+
+
+def _identity(pdf, y: float, data: AttestationData) -> float:
+    """NEPH, sex and the candidate's civil status and contacts."""
+    below = _number(pdf, y, "Numéro NEPH", data.neph)
     x = PAGE_W - MARGIN - 62
     for label, sex in (("Femme", "F"), ("Homme", "M")):
         pdf.set_xy(x, y)
@@ -484,7 +497,7 @@ def _identity(pdf, y: float, data: AttestationData) -> float:
         pdf.cell(14, 7, label, align="R")
         _box(pdf, data.sex == sex, x + 14, y, 7)
         x += 31
-    y += 9
+    y = below
     half = CONTENT_W / 2
     y = _field(pdf, MARGIN, y, "Nom de famille", data.birth_name, CONTENT_W, 34)
     y = _field(pdf, MARGIN, y, "Nom d'usage", data.usage_name, CONTENT_W, 34)
@@ -614,7 +627,8 @@ def _representative(pdf, y: float, data: AttestationData) -> float:
     return _field(pdf, MARGIN, y, "Adresse", r.address if r else "", CONTENT_W, 34)
 
 
-def _issue_and_qr(pdf, y: float, label: str, issued_on: date, payload: str, note: str) -> None:
+def _issue_and_qr(pdf, y: float, label: str, issued_on: date, payload: str, note: str,
+                  caption: str = VERIFY_CAPTION) -> None:
     """The date of issue, the QR code and what to do with the sheet, in one framed block."""
     qr_size = BLOCK_H - 4
     height = BLOCK_H
@@ -637,7 +651,7 @@ def _issue_and_qr(pdf, y: float, label: str, issued_on: date, payload: str, note
     pdf.cell(text_w, 3.5, "Vérifier ce document")
     pdf.set_text_color(*TEXT)
     pdf.set_font("DejaVu", "", 7.5)
-    _paragraph(pdf, MARGIN + 4, below + 5.5, text_w, 3.5, VERIFY_CAPTION)
+    _paragraph(pdf, MARGIN + 4, below + 5.5, text_w, 3.5, caption)
 
 
 def _one_page(title: str, issued_on: date, draw: Callable[[Any], float]):
@@ -661,10 +675,10 @@ def render_attestation(data: AttestationData, qr_payload: str) -> bytes:
     _issue_and_qr(pdf, block_top, "Attestation établie le", data.issued_on, qr_payload,
                   "À imprimer en recto/verso sur une seule feuille ; le verso reçoit les résultats des examens. "
                   "À présenter à chaque épreuve avec une pièce d'identité.")
-    _footer(pdf, data, 1, 2, "Attestation d'inscription")
+    _footer(pdf, f"Attestation d'inscription – NEPH {data.neph}", 1, 2)
     pdf.add_page()
     _verso(pdf, data)
-    _footer(pdf, data, 2, 2, "Attestation d'inscription")
+    _footer(pdf, f"Attestation d'inscription – NEPH {data.neph}", 2, 2)
     return bytes(pdf.output())
 
 
@@ -810,7 +824,7 @@ def render_fiche_retour(data: AttestationData, references: ReturnReferences, qr_
                                lambda pdf: _fiche_retour(pdf, data, references))
     _issue_and_qr(pdf, block_top, "Fiche établie le", data.issued_on, qr_payload,
                   "Fiche à présenter avec l'attestation d'inscription et une pièce d'identité lors des épreuves.")
-    _footer(pdf, data, 1, 1, "Fiche retour au permis")
+    _footer(pdf, f"Fiche retour au permis – NEPH {data.neph}", 1, 1)
     return bytes(pdf.output())
 
 
@@ -886,7 +900,7 @@ def render_cepc(data: CepcData, qr_payload: str) -> bytes:
     _issue_and_qr(pdf, block_top, "Certificat établi le", a.issued_on, qr_payload,
                   f"Valable jusqu'au {_fr(data.valid_until)} en France, avec une pièce d'identité. Joint à la "
                   f"demande de fabrication du titre n° {data.production_request_id}.")
-    _footer(pdf, a, 1, 1, "Certificat d'examen du permis de conduire")
+    _footer(pdf, f"Certificat d'examen du permis de conduire – NEPH {a.neph}", 1, 1)
     return bytes(pdf.output())
 
 

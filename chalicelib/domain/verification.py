@@ -1,16 +1,20 @@
 """The signed QR code of the documents Permis en ligne issues, and its verification.
 
-A document (attestation d'inscription, fiche retour au permis, later the CEPC) carries a QR code
-whose text restates who and what it is about, signed with the service's key (ECDSA P-256,
-SHA-256, held in AWS KMS). Anyone with the public key checks it offline: an examiner's phone, a
-prefecture's desk, `python -m chalicelib.cli.verify`.
+A document (attestation d'inscription, fiche retour au permis, CEPC, récépissé de dépôt) carries
+a QR code whose text restates who and what it is about, signed with the service's key (ECDSA
+P-256, SHA-256, held in AWS KMS). Anyone with the public key checks it offline: an examiner's
+phone, a prefecture's desk, `python -m chalicelib.cli.verify`.
 
 The text, in ASCII (a QR code reads it the same everywhere), fields separated by `|`:
 
     PEL1|<type>|<neph>|<birth name>|<first names>|<birth date YYYYMMDD>|<issue date YYYYMMDD>|<kid>|<signature>
+    PEL1|REC|<request number>|<procedure>|<birth name>|<first names>|<birth date YYYYMMDD>|<deposit date YYYYMMDD>|<kid>|<signature>
 
 - `<type>`: `ATT` attestation d'inscription, `FRP` fiche retour au permis, `CEPC` certificat
-  d'examen;
+  d'examen, all three about a NEPH; `REC` récépissé de dépôt, about a request filed before any
+  NEPH: its number (12 digits), its procedure's code (`Procedure`, as `inscription`) and the day
+  it was filed, in France. The same identity as the others and nothing more (no address, no
+  contact, no documents), all of it printed on the paper;
 - names upper-cased as the document prints them; what is not printable ASCII (accents, Œ, Ł, the
   typographic apostrophe) is written as UTF-8 percent-escapes (`É` is `%C3%89`), so the verifier
   shows the name exactly as printed; a `|` in a field is refused;
@@ -32,7 +36,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import quote, unquote
 
 PREFIX = "PEL1"
@@ -42,7 +46,12 @@ DOCUMENT_LABELS = {
     "ATT": "Attestation d'inscription au permis de conduire",
     "FRP": "Fiche retour au permis",
     "CEPC": "Certificat d'examen du permis de conduire",
+    "REC": "Récépissé de dépôt",
 }
+RECEIPT = "REC"
+# The fields between the type and the kid, by type: a NEPH's documents, and the receipt.
+NEPH_FIELDS = ("neph", "birth_name", "first_names", "birth_date", "issued_on")
+RECEIPT_FIELDS = ("request_id", "procedure", "birth_name", "first_names", "birth_date", "deposited_on")
 
 # Far above a real payload (about 200 characters) and far below what could cost anything.
 MAX_PAYLOAD_LENGTH = 1024
@@ -50,7 +59,7 @@ MAX_PAYLOAD_LENGTH = 1024
 MAX_SIGNATURE_BYTES = 80
 
 _SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) not in "%|")  # printable ASCII kept as is
-_NEPH = re.compile(r"[0-9]{12}")
+_NEPH = re.compile(r"[0-9]{12}")  # a request number has the same shape
 _KID = re.compile(r"[0-9a-f]{8}")
 _DATE = re.compile(r"[0-9]{8}")
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")
@@ -74,29 +83,32 @@ class Verification:
     authentic: bool
     code: str  # authentic, malformed, unknown_key, bad_signature
     message: str
-    document_type: str | None = None  # ATT, FRP, CEPC
+    document_type: str | None = None  # ATT, FRP, CEPC, REC
     document_label: str | None = None
-    neph: str | None = None
+    neph: str | None = None  # ATT, FRP, CEPC
+    request_id: str | None = None  # REC
+    procedure: str | None = None  # REC: the procedure's code
+    procedure_label: str | None = None  # REC
     birth_name: str | None = None
     first_names: str | None = None
     birth_date: date | None = None
-    issued_on: date | None = None
+    issued_on: date | None = None  # ATT, FRP, CEPC
+    deposited_on: date | None = None  # REC: the day the request was filed, in France
     kid: str | None = None
     valid_until: date | None = None  # a CEPC is valid 4 months from the exam (its date of issue)
 
     def lines(self) -> list[str]:
-        """The fields, one per line in French (empty when not authentic)."""
+        """The fields it has, one per line in French (none when not authentic)."""
         if not self.authentic:
             return []
-        assert self.birth_date is not None and self.issued_on is not None
-        return [f"Document : {self.document_label}",
-                f"NEPH : {self.neph}",
-                f"Nom de naissance : {self.birth_name}",
-                f"Prénoms : {self.first_names}",
-                f"Date de naissance : {self.birth_date:%d/%m/%Y}",
-                f"Établi le : {self.issued_on:%d/%m/%Y}",
-                *([f"Valable jusqu'au : {self.valid_until:%d/%m/%Y}"] if self.valid_until else []),
-                f"Clé de signature : {self.kid}"]
+        day = "{:%d/%m/%Y}".format
+        rows = (("Document", self.document_label), ("NEPH", self.neph), ("Demande n°", self.request_id),
+                ("Démarche", self.procedure_label), ("Nom de naissance", self.birth_name),
+                ("Prénoms", self.first_names), ("Date de naissance", self.birth_date and day(self.birth_date)),
+                ("Établi le", self.issued_on and day(self.issued_on)),
+                ("Déposée le", self.deposited_on and day(self.deposited_on)),
+                ("Valable jusqu'au", self.valid_until and day(self.valid_until)), ("Clé de signature", self.kid))
+        return [f"{label} : {value}" for label, value in rows if value]
 
 
 def key_id(public_key_der: bytes) -> str:
@@ -114,24 +126,48 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def unsigned_payload(document_type: str, neph: str, birth_name: str, first_names: str, birth_date: date,
-                     issued_on: date, kid: str) -> str:
-    """The signed part of the payload (everything before the last `|`). ValueError on a field
-    that does not fit."""
-    if document_type not in DOCUMENT_LABELS:
-        raise ValueError(f"unknown document type {document_type!r}: one of {', '.join(DOCUMENT_LABELS)}")
-    if not isinstance(neph, str) or not _NEPH.fullmatch(neph):
-        raise ValueError("the NEPH is 12 digits")
+def _encoded(name: str, value: object) -> str:
+    """One field of the payload as written. ValueError when it does not fit."""
+    if name in ("neph", "request_id"):
+        if not isinstance(value, str) or not _NEPH.fullmatch(value):
+            raise ValueError(f"the {name} is 12 digits")
+        return value
+    if name == "procedure":
+        from chalicelib.domain.procedures import Procedure
+
+        if value not in Procedure._value2member_map_:
+            raise ValueError(f"unknown procedure {value!r}")
+        return str(value)
+    if name in ("birth_name", "first_names"):
+        encoded = _field(str(value).strip().upper(), name)
+        if not encoded:
+            raise ValueError("the names must not be empty")
+        return encoded
+    if not isinstance(value, date):
+        raise ValueError(f"{name} must be a date")
+    return f"{value:%Y%m%d}"
+
+
+def _unsigned(document_type: str, fields: tuple[str, ...], values: Mapping[str, object], kid: str) -> str:
     if not isinstance(kid, str) or not _KID.fullmatch(kid):
         raise ValueError("the kid is 8 lower-case hex characters")
-    for value, what in ((birth_date, "birth_date"), (issued_on, "issued_on")):
-        if not isinstance(value, date):
-            raise ValueError(f"{what} must be a date")
-    names = [_field(birth_name.strip().upper(), "birth_name"), _field(first_names.strip().upper(), "first_names")]
-    if not all(names):
-        raise ValueError("the names must not be empty")
-    return SEPARATOR.join([PREFIX, document_type, neph, *names, f"{birth_date:%Y%m%d}", f"{issued_on:%Y%m%d}",
-                           kid])
+    return SEPARATOR.join([PREFIX, document_type, *(_encoded(name, values[name]) for name in fields), kid])
+
+
+def unsigned_payload(document_type: str, neph: str, birth_name: str, first_names: str, birth_date: date,
+                     issued_on: date, kid: str) -> str:
+    """The signed part of a NEPH document's payload (everything before the last `|`).
+    ValueError on a field that does not fit."""
+    if document_type not in DOCUMENT_LABELS or document_type == RECEIPT:
+        raise ValueError(f"unknown document type {document_type!r}: one of "
+                         f"{', '.join(t for t in DOCUMENT_LABELS if t != RECEIPT)} (a receipt has its own fields)")
+    return _unsigned(document_type, NEPH_FIELDS, locals(), kid)
+
+
+def unsigned_receipt_payload(request_id: str, procedure: str, birth_name: str, first_names: str, birth_date: date,
+                             deposited_on: date, kid: str) -> str:
+    """The signed part of a receipt's payload. ValueError on a field that does not fit."""
+    return _unsigned(RECEIPT, RECEIPT_FIELDS, locals(), kid)
 
 
 def signed_payload(document_type: str, neph: str, birth_name: str, first_names: str, birth_date: date,
@@ -139,7 +175,12 @@ def signed_payload(document_type: str, neph: str, birth_name: str, first_names: 
     """The QR code's text: the fields and `sign`'s signature (DER ECDSA P-256 / SHA-256 of the
     UTF-8 message, `KmsSigner.sign`). ValueError on a field that does not fit (a `|`, a NEPH that
     is not 12 digits, an unknown type)."""
-    message = unsigned_payload(document_type, neph, birth_name, first_names, birth_date, issued_on, kid)
+    return sign_message(unsigned_payload(document_type, neph, birth_name, first_names, birth_date, issued_on, kid),
+                        sign)
+
+
+def sign_message(message: str, sign: Callable[[bytes], bytes]) -> str:
+    """An unsigned payload (`unsigned_payload`, `unsigned_receipt_payload`) with its signature."""
     signature = sign(message.encode("utf-8"))
     if not signature:
         raise ValueError("the signer returned no signature")
@@ -227,6 +268,19 @@ def verify_payload(text: str, public_keys: Mapping[str, bytes]) -> Verification:
         return _refused(MALFORMED)
 
 
+def _decoded(name: str, text: str) -> object | None:
+    """A field back to its value; None unless it is exactly what `_encoded` writes."""
+    if name in ("neph", "request_id"):
+        return text if _NEPH.fullmatch(text) else None
+    if name == "procedure":
+        from chalicelib.domain.procedures import Procedure
+
+        return text if text in Procedure._value2member_map_ else None
+    if name in ("birth_name", "first_names"):
+        return _name(text)
+    return _date(text)
+
+
 def _verify(text: str, public_keys: Mapping[str, bytes]) -> Verification:
     if not isinstance(text, str) or len(text) > MAX_PAYLOAD_LENGTH:
         return _refused(MALFORMED)
@@ -234,15 +288,15 @@ def _verify(text: str, public_keys: Mapping[str, bytes]) -> Verification:
     if not _PRINTABLE_ASCII.fullmatch(text):
         return _refused(MALFORMED)
     parts = text.split(SEPARATOR)
-    if len(parts) != 9 or parts[0] != PREFIX:
+    if len(parts) < 2 or parts[0] != PREFIX or parts[1] not in DOCUMENT_LABELS:
         return _refused(MALFORMED)
-    _, document_type, neph, birth_name_text, first_names_text, birth_text, issued_text, kid, signature_text = parts
-    birth_name, first_names = _name(birth_name_text), _name(first_names_text)
-    birth_date, issued_on = _date(birth_text), _date(issued_text)
-    signature = _signature(signature_text)
-    if (document_type not in DOCUMENT_LABELS or not _NEPH.fullmatch(neph) or birth_name is None
-            or first_names is None or birth_date is None or issued_on is None or not _KID.fullmatch(kid)
-            or signature is None):
+    document_type = parts[1]
+    fields = RECEIPT_FIELDS if document_type == RECEIPT else NEPH_FIELDS
+    if len(parts) != len(fields) + 4:
+        return _refused(MALFORMED)
+    values = {name: _decoded(name, part) for name, part in zip(fields, parts[2:])}
+    kid, signature = parts[-2], _signature(parts[-1])
+    if None in values.values() or not _KID.fullmatch(kid) or signature is None:
         return _refused(MALFORMED)
     public_key = public_keys.get(kid)
     if public_key is None:
@@ -253,17 +307,32 @@ def _verify(text: str, public_keys: Mapping[str, bytes]) -> Verification:
         return _refused(UNKNOWN_KEY)
     if not valid:
         return _refused(BAD_SIGNATURE)
+    return _authentic(document_type, values, kid)
+
+
+def _authentic(document_type: str, values: Mapping[str, Any], kid: str) -> Verification:
+    """The answer for a payload whose signature holds: what it says, in French."""
     label = DOCUMENT_LABELS[document_type]
+    who = f"{values['first_names']} {values['birth_name']}, né(e) le {values['birth_date']:%d/%m/%Y}"
+    if document_type == RECEIPT:
+        from chalicelib.domain.procedures import PROCEDURE_LABELS, Procedure
+
+        procedure_label = PROCEDURE_LABELS[Procedure(values["procedure"])]
+        return Verification(
+            authentic=True, code=AUTHENTIC,
+            message=(f"{label} authentique : demande n° {values['request_id']}, « {procedure_label} », de {who}, "
+                     f"déposée le {values['deposited_on']:%d/%m/%Y}. Il atteste le dépôt de la demande, pas son "
+                     "acceptation."),
+            document_type=document_type, document_label=label, procedure_label=procedure_label, kid=kid, **values)
     valid_until = None
     validity = ""
     if document_type == "CEPC":
         from chalicelib.domain.exams import cepc_valid_until
 
-        valid_until = cepc_valid_until(issued_on)
+        valid_until = cepc_valid_until(values["issued_on"])
         validity = f" Il est valable jusqu'au {valid_until:%d/%m/%Y} : vérifiez que cette date n'est pas passée."
     return Verification(
         authentic=True, code=AUTHENTIC,
-        message=(f"Document authentique : {label[0].lower() + label[1:]} de {first_names} {birth_name}, "
-                 f"né(e) le {birth_date:%d/%m/%Y}, NEPH {neph}, établi(e) le {issued_on:%d/%m/%Y}.{validity}"),
-        document_type=document_type, document_label=label, neph=neph, birth_name=birth_name,
-        first_names=first_names, birth_date=birth_date, issued_on=issued_on, kid=kid, valid_until=valid_until)
+        message=(f"Document authentique : {label[0].lower() + label[1:]} de {who}, NEPH {values['neph']}, "
+                 f"établi(e) le {values['issued_on']:%d/%m/%Y}.{validity}"),
+        document_type=document_type, document_label=label, kid=kid, valid_until=valid_until, **values)

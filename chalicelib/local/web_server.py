@@ -1,6 +1,8 @@
-"""Serves web/, a /config.json that tells the pages where the API is, and /boite-mail.json: the
-emails the application sent through the local SES (moto), and the SMS through the local SNS, for
-the local mailbox page."""
+"""Serves the site: the pages rendered from web/pages/ (infra/pages.py, kept in memory), web/'s
+scripts and styles, the DSFR and the other front-end packages, a /config.json that tells the pages
+where the API is, and /boite-mail.json: the emails the application sent through the local SES
+(moto), and the SMS through the local SNS, for the local mailbox page. Anything else is the site's
+own 404 page, as on the deployed distribution."""
 from __future__ import annotations
 
 import functools
@@ -11,6 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from chalicelib.web_policy import content_security_policy
+from infra.pages import render_pages
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WEB_DIR = os.path.join(PROJECT_DIR, "web")
@@ -23,6 +26,10 @@ JSQR_DIR = os.path.join(PROJECT_DIR, "node_modules", "jsqr", "dist")
 JSQR_PREFIX = "/lib/jsqr/"
 # Folders of node_modules served under a prefix; nothing outside them (no "..").
 PACKAGE_PREFIXES = ((DSFR_PREFIX, DSFR_DIR), (JSQR_PREFIX, JSQR_DIR))
+# web/'s own files served as they are: its scripts and styles (not the templates, not the README).
+STATIC_SUFFIXES = (".js", ".css")
+# The site's error pages (web/pages/), served with their status.
+ERROR_PAGES = {404: "404.html", 500: "500.html", 503: "503.html"}
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -36,18 +43,24 @@ class WebHandler(SimpleHTTPRequestHandler):
                       ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
                       ".js": "text/javascript; charset=utf-8"}
 
-    def __init__(self, *args: Any, site_config: dict[str, Any], aws_url: str | None = None, **kwargs: Any):
+    def __init__(self, *args: Any, site_config: dict[str, Any], pages: dict[str, bytes], aws_url: str | None = None,
+                 **kwargs: Any):
         self._site_config = site_config
+        self._pages = pages
         self._aws_url = aws_url
         super().__init__(*args, directory=WEB_DIR, **kwargs)
 
     def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0]
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
         if path == "/config.json":
             self._json(self._site_config)
             return
         if path == "/boite-mail.json" and self._aws_url:
             self._json({"messages": local_mailbox(self._aws_url)})
+            return
+        page = "index.html" if path == "/" else path.lstrip("/")
+        if page in self._pages:
+            self._page(200, self._pages[page])
             return
         super().do_GET()
 
@@ -58,7 +71,33 @@ class WebHandler(SimpleHTTPRequestHandler):
                 relative = os.path.normpath(bare[len(prefix):]).lstrip("/")
                 if not relative.startswith(".."):
                     return os.path.join(folder, relative)
+                return ""
+        name = bare.lstrip("/")
+        if "/" in name or not name.endswith(STATIC_SUFFIXES):
+            return ""  # not a file of the site: send_error answers with the 404 page
         return super().translate_path(path)
+
+    def list_directory(self, path: Any) -> None:
+        self.send_error(404)
+        return None
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The site's own French page for a missing file (404) and a failure (5xx), as deployed."""
+        page = ERROR_PAGES.get(code) or (ERROR_PAGES[500] if code >= 500 else None)
+        if page and page in self._pages:
+            self.close_connection = True
+            self._page(code, self._pages[page])
+            return
+        super().send_error(code, message, explain)
+
+    def _page(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def _json(self, payload: Any) -> None:
         body = json.dumps(payload, ensure_ascii=False).encode()
@@ -112,5 +151,5 @@ class WebServer(ThreadingHTTPServer):
 def build_web_server(host: str, port: int, api_url: str, aws_url: str | None = None) -> ThreadingHTTPServer:
     # "local": the pages show the local mailbox in their menu (make run only).
     handler = functools.partial(WebHandler, site_config={"apiUrl": api_url, "local": aws_url is not None},
-                                aws_url=aws_url)
+                                pages=render_pages(local=aws_url is not None), aws_url=aws_url)
     return WebServer((host, port), handler)

@@ -3,7 +3,6 @@ function (fpdf2 and its fonts never load there), the scheduled reminder and expi
 candidate's 7 days to validate, and the deletion of what a deleted (or TTL-purged) draft left."""
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
 from chalice import Blueprint, Rate
@@ -21,32 +20,27 @@ blueprint = Blueprint(__name__)
 
 
 def make_receipt(request_id: str) -> str | None:
-    """Writes the receipt's PDF and records where it is; the S3 key, or None for an unknown request."""
-    from chalicelib.documents.receipt import ReceiptData, render_receipt
-    from chalicelib.domain.procedures import MANDATE_LABELS
+    """Writes the receipt's PDF, with its signed QR code, and records where it is and the payload
+    (reused when the same receipt is made again); the S3 key, or None for an unknown request."""
+    from chalicelib.documents.receipt import payload_for, receipt_data, render_receipt
     from chalicelib.domain.status_texts import filer_audience, next_step
     from chalicelib.domain.requests import required_documents
 
-    request = wiring.requests_repository().get(request_id)
+    repository = wiring.requests_repository()
+    request = repository.get(request_id)
     if request is None or request.submitted_at is None:
         return None
-    civil = request.steps.get("civil_status") or {}
     supplied = wiring.documents_repository().by_type(request_id)
     needed = required_documents(request, request.rules_day(request.submitted_at.date()))
-    birth = civil.get("birth_date")
-    data = ReceiptData(
-        request_id=request.request_id, procedure_label=request.procedure_label,
-        mandate_label=MANDATE_LABELS[request.mandate], submitted_at=request.submitted_at,
-        candidate_name=request.candidate_name(),
-        birth_date=date.fromisoformat(birth).strftime("%d/%m/%Y") if birth else None,
-        categories=list((request.steps.get("categories") or {}).get("categories", [])),
-        school_name=request.school_name, documents=[d.label for d in needed if d.document.value in supplied],
-        next_step=next_step(request.status, filer_audience(request.mandate), request.procedure,
-                            mandate=request.mandate))  # the receipt is the filer's
+    data = receipt_data(request, [d.label for d in needed if d.document.value in supplied],
+                        next_step(request.status, filer_audience(request.mandate), request.procedure,
+                                  mandate=request.mandate))  # the receipt is the filer's
+    signer = wiring.signer()
+    payload = payload_for(data, signer.kid, signer.sign, kept=(repository.receipt(request_id) or {}).get("payload"))
     key = f"{RECEIPTS_PREFIX}{request_id}.pdf"
-    wiring.client("s3").put_object(Bucket=settings.bucket_name("documents"), Key=key, Body=render_receipt(data),
-                                   ContentType="application/pdf")
-    wiring.requests_repository().put_receipt(request_id, key, request.submitted_at)
+    wiring.client("s3").put_object(Bucket=settings.bucket_name("documents"), Key=key,
+                                   Body=render_receipt(data, payload), ContentType="application/pdf")
+    repository.put_receipt(request_id, key, request.submitted_at, payload)
     return key
 
 

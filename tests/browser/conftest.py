@@ -100,11 +100,14 @@ def tick(control, on=True):
 class Site:
     """One person's browser tab on the site, with what the tests need around it."""
 
-    def __init__(self, browser, stack, viewport, touch=False):
+    def __init__(self, browser, stack, viewport, touch=False, color_scheme="light", javascript=True):
         # The pages run under their own Content-Security-Policy: a request it blocks fails the test as
         # it fails for a person (axe-core is evaluated through the driver, which the CSP does not see).
+        # color_scheme: the device's (the pages follow it until a theme is chosen in "Paramètres
+        # d'affichage").
         self.context = browser.new_context(viewport=viewport, locale="fr-FR", has_touch=touch,
-                                           timezone_id="Europe/Paris", accept_downloads=True)
+                                           timezone_id="Europe/Paris", accept_downloads=True,
+                                           color_scheme=color_scheme, java_script_enabled=javascript)
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
         self.stack = stack
@@ -188,11 +191,12 @@ def phone(browser, stack):
 
 @pytest.fixture
 def new_site(browser, stack):
-    """Opens more tabs (another person), wide or narrow: new_site(NARROW)."""
+    """Opens more tabs (another person), wide or narrow: new_site(NARROW), on a device in dark mode:
+    new_site(NARROW, color_scheme="dark"), without JavaScript: new_site(javascript=False)."""
     opened = []
 
-    def make(viewport=WIDE):
-        tab = Site(browser, stack, viewport)
+    def make(viewport=WIDE, **options):
+        tab = Site(browser, stack, viewport, **options)
         opened.append(tab)
         return tab
 

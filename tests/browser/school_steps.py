@@ -153,6 +153,10 @@ def submit(page, check=None, name="Dupont"):
         check()
     page.get_by_role("button", name="Déposer la demande").click()
     expect(page.locator("#avis")).to_contain_text("La demande est déposée", timeout=SLOW_MS)
+    # The end of the procedure: the State's "Je donne mon avis", in a new window.
+    feedback = page.get_by_role("link", name="Je donne mon avis")
+    expect(feedback).to_be_visible()
+    assert feedback.get_attribute("href").startswith("https://voxusagers.numerique.gouv.fr/")
 
 
 def file_registration_in_browser(site, candidate_email, check=None):

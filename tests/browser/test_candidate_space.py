@@ -99,6 +99,7 @@ def test_from_the_email_link_a_new_candidate_signs_in_comes_back_and_validates_w
     expect(page.get_by_role("heading", name="Demande validée")).to_be_visible(timeout=30_000)  # the stack may be busy
     expect(page.locator("#message-fin")).to_contain_text("la demande est validée")
     assert page.evaluate("() => document.activeElement.id") == "bloc-fin"
+    expect(page.get_by_role("link", name="Je donne mon avis")).to_be_visible()
     site.check("valider-validee")
 
 

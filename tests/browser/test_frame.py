@@ -1,6 +1,8 @@
 """The frame every page shares: DSFR header and menu by role, the sign-in page, the session kept
 in memory (not in storage) and refreshed from page to page."""
-from tests.browser.conftest import NARROW, demo_login
+from playwright.sync_api import expect
+
+from tests.browser.conftest import NARROW, SCREENSHOTS, demo_login
 
 
 def test_the_sign_in_page_is_accessible_on_a_wide_and_a_narrow_window(site, new_site):
@@ -67,3 +69,70 @@ def test_a_session_renewal_that_gets_no_answer_ends_nothing(site):
     page.goto(site.web + "/espace.html")  # the service answers again: still signed in
     page.wait_for_load_state("networkidle")
     page.get_by_role("heading", level=1, name="Mon compte").wait_for()
+
+
+def test_without_javascript_a_page_keeps_its_frame_and_says_the_forms_need_it(new_site):
+    """The header, the menu and the footer are in the page itself, not drawn by a script. (On a
+    phone the DSFR's menu button needs the script: the footer's site map is the way round.)"""
+    wide = new_site(javascript=False)
+    page = wide.open("suivi.html")
+    menu = page.get_by_role("navigation", name="Menu principal")
+    assert menu.get_by_role("link", name="Où en est mon permis ?").get_attribute("aria-current") == "page"
+    assert page.get_by_role("link", name="Se connecter").is_visible()
+    tab = new_site(NARROW, javascript=False)
+    page = tab.open("suivi.html")
+    assert "République" in page.locator("header.fr-header .fr-logo").text_content()
+    notice = page.locator(".fr-notice")
+    assert notice.is_visible() and "JavaScript est désactivé" in notice.inner_text()
+    assert page.locator("#pied-de-page").get_by_role("link", name="Plan du site").is_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.page.screenshot(path=str(SCREENSHOTS / "sans-javascript-telephone.png"), full_page=True)
+
+
+def test_the_display_settings_turn_every_page_dark_and_back(site):
+    """"Paramètres d'affichage" in the footer: the DSFR modal; the choice holds on the next page."""
+    page = site.open("index.html")
+    assert page.evaluate("() => document.documentElement.getAttribute('data-fr-theme')") == "light"
+    page.get_by_role("button", name="Paramètres d'affichage").click()
+    dialog = page.get_by_role("dialog", name="Paramètres d'affichage")
+    dialog.get_by_text("Thème sombre").click()
+    page.wait_for_function("() => document.documentElement.getAttribute('data-fr-theme') === 'dark'")
+    site.check("parametres-affichage-sombre", full_page=False)
+    dialog.get_by_role("button", name="Fermer").click()
+    page = site.open("suivi.html")
+    assert page.evaluate("() => document.documentElement.getAttribute('data-fr-theme')") == "dark"
+    page.get_by_role("button", name="Paramètres d'affichage").click()
+    page.get_by_role("dialog", name="Paramètres d'affichage").get_by_text("Thème clair").click()
+    page.wait_for_function("() => document.documentElement.getAttribute('data-fr-theme') === 'light'")
+
+
+def test_an_unknown_address_gets_the_french_404_page_with_its_styles_and_a_way_back(site):
+    import requests
+
+    missing = requests.get(site.web + "/demarches/ancienne-page.html", timeout=10)
+    assert missing.status_code == 404 and missing.headers["Content-Type"].startswith("text/html")
+    assert "Page non trouvée" in missing.text and "Not Found" not in missing.text
+    assert requests.get(site.web + "/web/pages/index.html", timeout=10).status_code == 404  # no template served
+    assert requests.get(site.web + "/README.md", timeout=10).status_code == 404
+    page = site.page
+    page.goto(site.web + "/demarches/ancienne-page.html")
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("heading", level=1).inner_text() == "Page non trouvée"
+    # The styles load from a nested address too (the page's links start from the site's root).
+    assert "Marianne" in page.evaluate("() => getComputedStyle(document.body).fontFamily")
+    site.check("erreur-404")
+    page.get_by_role("link", name="Page d'accueil").click()
+    page.wait_for_url(site.web + "/index.html")
+
+
+def test_a_password_can_be_shown_with_the_dsfr_password_field(site):
+    page = site.open("connexion.html")
+    password = page.locator("#password")
+    password.fill("une phrase secrète")
+    assert password.get_attribute("type") == "password"
+    show = page.get_by_role("checkbox", name="Afficher le mot de passe")
+    page.locator('label[for="password-afficher"]').click()  # the DSFR draws the box on its label
+    expect(show).to_be_checked()
+    expect(password).to_have_attribute("type", "text")
+    page.locator('label[for="password-afficher"]').click()
+    expect(password).to_have_attribute("type", "password")

@@ -99,9 +99,15 @@ def test_every_public_page_is_accessible_on_a_wide_window(site):
     page = site.open("index.html")
     assert page.get_by_role("heading", name="État du service").is_visible()
     expect(page.locator("#etat-api")).to_have_text("Le service fonctionne normalement.")
-    page.get_by_role("link", name="Accessibilité : partiellement conforme").click()
-    expect(page.locator("#accessibilite")).to_be_in_viewport()
     assert page.get_by_role("link", name="Vérifier un document").count() >= 2  # the tile and the menu
+    # The privacy page and the accessibility statement, from the home page's own words.
+    page.locator("main").get_by_role("link", name="déclaration d'accessibilité").click()
+    page.wait_for_url("**/accessibilite.html")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Déclaration d'accessibilité")
+    page.go_back()
+    page.locator("main").get_by_role("link", name="Données personnelles").click()
+    page.wait_for_url("**/donnees-personnelles.html")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Données personnelles")
 
 
 def test_the_main_public_pages_fit_a_phone(phone):
@@ -326,6 +332,7 @@ def test_a_keyboard_alone_tracks_a_request_shows_its_badge_then_subscribes_to_it
     page.get_by_role("button", name="Confirmer").click()
     expect(page.locator("#etat-code")).not_to_be_empty()
     assert "fr-alert--success" in page.locator("#etat-code").get_attribute("class")
+    expect(page.get_by_role("link", name="Je donne mon avis")).to_be_visible()
     site.check("public-alertes-confirme")
 
 

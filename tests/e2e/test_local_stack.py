@@ -44,7 +44,7 @@ def test_health_over_http(stack):
 
 def test_the_web_page_is_served_and_knows_the_api(stack):
     page = requests.get(stack["urls"]["web"] + "/", timeout=5)
-    assert page.status_code == 200 and "<html lang=\"fr\">" in page.text and "État du service" in page.text
+    assert page.status_code == 200 and "<html lang=\"fr\"" in page.text and "État du service" in page.text
     assert requests.get(stack["urls"]["web"] + "/config.json", timeout=5).json() == {
         "apiUrl": stack["urls"]["api"], "local": True}
 

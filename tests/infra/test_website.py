@@ -36,7 +36,7 @@ def test_the_distribution_serves_https_with_the_security_headers_and_the_api_unc
     (headers,) = [props(r)["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
                   for r in of_type(dev, "AWS::CloudFront::ResponseHeadersPolicy").values()]
     csp = render(headers["ContentSecurityPolicy"]["ContentSecurityPolicy"])
-    assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp and "unsafe-eval" not in csp
+    assert "script-src 'self' 'sha256-" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0] and "frame-ancestors 'none'" in csp and "unsafe-eval" not in csp
     assert ".s3.eu-west-3.amazonaws.com" in csp  # the uploads' presigned POST, straight to the bucket
     assert headers["FrameOptions"]["FrameOption"] == "DENY"
     assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
@@ -67,3 +67,24 @@ def test_make_package_builds_the_site_with_the_dsfr_and_without_the_local_mailbo
     for page in site.glob("*.html"):
         for link in re.findall(r'(?:href|src)="([^"#:?]+\.(?:css|js|svg))"', page.read_text()):
             assert (site / link).is_file(), f"{page.name} links to {link}, missing from the site"
+
+
+def test_a_missing_page_gets_the_site_s_404_from_an_edge_function_on_the_pages_only(packaged, dev):
+    """CloudFront's custom error responses would apply to /api/* too and replace the API's JSON
+    refusals: the pages' behaviour alone has an origin-response function serving the error pages."""
+    config = _distribution(dev)
+    assert "CustomErrorResponses" not in config
+    (association,) = config["DefaultCacheBehavior"]["LambdaFunctionAssociations"]
+    assert association["EventType"] == "origin-response"
+    (api,) = config["CacheBehaviors"]
+    assert "LambdaFunctionAssociations" not in api
+    # The function lives in us-east-1 (Lambda@Edge), packaged with the pages the site renders.
+    assembly = packaged.assembly(STAGE)
+    (edge,) = [json.loads(path.read_text()) for path in assembly.glob("edge-lambda-stack-*.template.json")]
+    (function,) = [props(r) for r in of_type(edge, "AWS::Lambda::Function").values()]
+    assert function["Handler"] == "error_pages.handler" and function["Runtime"].startswith("python3")
+    folders = [p for p in assembly.glob("asset.*") if p.is_dir() and (p / "error_pages.py").is_file()]
+    (folder,) = folders
+    page = (folder / "404.html").read_text(encoding="utf-8")
+    assert "Page non trouvée" in page and '<base href="/">' in page and "dsfr/dsfr.min.css" in page
+    assert {"500.html", "503.html"} <= {p.name for p in folder.iterdir()}

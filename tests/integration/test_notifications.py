@@ -461,10 +461,12 @@ def test_the_pages_of_the_alerts_call_routes_the_api_has(app):
     from pathlib import Path
 
     from chalicelib.api.http import ROUTE_DOCS
+    from infra.pages import render_pages
 
     web = Path(__file__).resolve().parents[2] / "web"
+    pages = render_pages(local=False)
     for page, script in (("desabonnement.html", "desabonnement.js"), ("alertes.html", "alertes.js")):
-        assert f'<script src="{script}"></script>' in (web / page).read_text(encoding="utf-8")
+        assert f'<script src="{script}"></script>' in pages[page].decode("utf-8")
         called = re.findall(r'callApi\("(/[^"]+)"', (web / script).read_text(encoding="utf-8"))
         assert called and all((path, "POST") in ROUTE_DOCS for path in called), called
     assert "jeton" in (web / "desabonnement.js").read_text(encoding="utf-8")

@@ -159,6 +159,9 @@ def _record_handlers(app, recorder, monkeypatch):
     """Every call a handler makes (not the pump's own polling) is the handler's."""
     for name, handler in list(app.handler_map.items()):
         def recorded(event, context, _name=name, _handler=handler):
+            # Each function has its own containers: the receipts' and the attestations' workers each
+            # read the signing key's public key.
+            wiring.signer.cache_clear()
             with recorder.running(_name):
                 return _handler(event, context)
         monkeypatch.setitem(app.handler_map, name, recorded)

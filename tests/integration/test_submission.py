@@ -15,6 +15,7 @@ import pytest
 import requests as http_client
 
 from chalicelib.adapters import wiring
+from chalicelib.domain.dates import PARIS
 from tests.accounts_support import PASSWORD, active_candidate, active_school, link_token, post, sent_emails, sign_in
 from tests.integration.test_documents import scan, upload
 from tests.integration.test_requests import CATEGORIES, CONTACT, DECLARATIONS, body, call, civil_status, new_request
@@ -346,7 +347,10 @@ def test_day_5_reminds_once_and_day_7_returns_the_request_to_the_school(http, sc
 
 # --- receipt, transfer ----------------------------------------------------------------------------
 
-def test_the_receipt_is_made_after_submission_and_downloaded_by_a_short_link(http, school, pump):
+def test_the_receipt_is_made_after_submission_and_downloaded_by_a_short_link(http, school, pump, tmp_path):
+    from tests.integration.test_attestations import verify
+    from tests.unit.test_attestation import _scan, _text
+
     number = ready_request(http, school, pump)
     early = call(http, "GET", f"/requests/{number}/receipt", school)
     assert early.status_code == 409 and body(early)["code"] == "receipt_not_ready"
@@ -357,6 +361,20 @@ def test_the_receipt_is_made_after_submission_and_downloaded_by_a_short_link(htt
     assert "Expires=60" in link["url"] or "X-Amz-Expires=60" in link["url"]
     pdf = http_client.get(link["url"], timeout=10)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    (page,) = _text(pdf.content)
+    assert page.startswith("RÉPUBLIQUE FRANÇAISE Liberté Égalité Fraternité MINISTÈRE DE L'INTÉRIEUR")
+    assert "RÉCÉPISSÉ DE DÉPÔT" in page and f"Demande n° : {number}" in page and "Nom de famille : JOUN" in page
+    # Its QR code, read off the printed page, is a receipt's, authentic on the public route.
+    [payload] = _scan(pdf.content, tmp_path)
+    answer = verify(http, payload)
+    assert answer["authentic"] is True and answer["document"] == "Récépissé de dépôt"
+    assert (answer["request_id"], answer["birth_name"], answer["first_names"]) == (number, "JOUN", "TESTUN")
+    assert answer["procedure"].startswith("Inscription à l'examen") and answer["neph"] is None
+    submitted_at = datetime.fromisoformat(body(call(http, "GET", f"/requests/{number}", school))["submitted_at"])
+    assert answer["deposited_on"] == submitted_at.astimezone(PARIS).date().isoformat()
+    assert answer["message"].startswith(f"Récépissé de dépôt authentique : demande n° {number}")
+    edited = payload.replace("|JOUN|", "|JOHN|")
+    assert edited != payload and verify(http, edited)["code"] == "bad_signature"
     from chalicelib.workers.requests import make_receipt
 
     make_receipt(number)  # made again (a message delivered twice): the same bytes

@@ -64,6 +64,29 @@ def _text(pdf: bytes) -> list[str]:
     return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
+def _tagging(pdf: bytes) -> dict:
+    """What assistive technologies read of a PDF besides its text: the language, the marked
+    content, the title shown instead of the file name, and the structure tree's elements with
+    their alternative texts (in order)."""
+    from pypdf import PdfReader
+
+    root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    elements: list[tuple[str, str | None]] = []
+
+    def walk(node) -> None:
+        if "/S" in node:
+            elements.append((str(node["/S"]), node.get("/Alt")))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids]:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, dict):
+                walk(kid)
+
+    walk(root["/StructTreeRoot"].get_object())
+    return {"lang": root["/Lang"], "marked": root["/MarkInfo"]["/Marked"],
+            "display_title": root["/ViewerPreferences"]["/DisplayDocTitle"], "structure": elements}
+
+
 def _pdftoppm() -> str:
     path = shutil.which("pdftoppm")
     assert path, "pdftoppm is missing: apt-get install poppler-utils (.ci/run installs it)"
@@ -217,6 +240,15 @@ def test_two_a4_pages_printed_duplex_with_embedded_subset_fonts(minor_attestatio
     assert reader.metadata.title.startswith("Attestation d'inscription")
 
 
+def test_tagged_for_assistive_technologies(minor_attestation):
+    from pypdf import PdfReader
+
+    _, _, pdf = minor_attestation
+    assert _tagging(pdf) == {"lang": "fr", "marked": True, "display_title": True,
+                             "structure": [("/Document", None), ("/Figure", "Code QR de vérification du document")]}
+    assert PdfReader(io.BytesIO(pdf)).metadata.author == "Permis en ligne – Ministère de l'Intérieur"
+
+
 def test_small_and_the_same_bytes_for_the_same_data(minor_attestation):
     data, payload, pdf = minor_attestation
     assert len(pdf) < 60 * 1024
@@ -267,8 +299,13 @@ def test_a_tampered_copy_does_not_verify(minor_attestation, key, tmp_path):
     result = verify_payload(scanned, {key.kid: key.der})
     assert (result.authentic, result.code) == (False, "bad_signature")
     assert "modifié ou falsifié" in result.message
-    # Or keeps the genuine code on a sheet with another name: the verifier shows the genuine one.
-    other = render_attestation(dataclasses.replace(data, first_names="MARIE"), payload)
+    _genuine_code_on_another_name(render_attestation, data, payload, key, tmp_path)
+
+
+def _genuine_code_on_another_name(render, data, payload: str, key, tmp_path) -> None:
+    """A forger who keeps the genuine code of ÉLOÏSE on a sheet with another name: the verifier
+    shows the genuine one."""
+    other = render(dataclasses.replace(data, first_names="MARIE"), payload)
     assert "Prénoms : MARIE" in _text(other)[0]
     assert verify_payload(_scan(other, tmp_path)[0], {key.kid: key.der}).first_names == "ÉLOÏSE"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -60,7 +59,9 @@ def test_the_anonymous_form_normalises_the_email_and_the_departement():
 
 
 def test_the_contact_page_lists_every_departement_of_the_domain():
-    page = (Path(__file__).resolve().parents[2] / "web" / "contact.html").read_text(encoding="utf-8")
+    from infra.pages import render_pages
+
+    page = render_pages(local=False)["contact.html"].decode("utf-8")
     select = page[page.index('id="departement"'):]
     select = select[:select.index("</select>")]
     assert re.findall(r'<option value="([0-9AB]{2,3})">', select) == list(DEPARTEMENTS)

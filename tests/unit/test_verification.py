@@ -9,8 +9,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from chalicelib.domain.verification import (DOCUMENT_LABELS, Verification, key_id, signed_payload, unsigned_payload,
-                                            verify_payload)
+from chalicelib.domain.verification import (DOCUMENT_LABELS, RECEIPT, Verification, key_id, sign_message,
+                                            signed_payload, unsigned_payload, unsigned_receipt_payload, verify_payload)
 
 
 class Key:
@@ -35,8 +35,16 @@ FIELDS = dict(document_type="ATT", neph="170392100012", birth_name="Œuvray-Łuk
               birth_date=date(2008, 2, 29), issued_on=date(2026, 11, 28))
 
 
+RECEIPT_FIELDS = dict(request_id="261100000001", procedure="inscription", birth_name="Joun", first_names="Testun",
+                      birth_date=date(1986, 1, 1), deposited_on=date(2026, 11, 20))
+
+
 def _payload(key: Key, **changes) -> str:
     return signed_payload(**{**FIELDS, **changes}, kid=key.kid, sign=key.sign)
+
+
+def _receipt(key: Key, **changes) -> str:
+    return sign_message(unsigned_receipt_payload(**{**RECEIPT_FIELDS, **changes}, kid=key.kid), key.sign)
 
 
 def _replace_field(payload: str, index: int, value: str) -> str:
@@ -179,8 +187,65 @@ def test_a_scanner_line_end_is_tolerated(key):
 
 def test_every_document_type_has_a_french_label(key):
     for document_type, label in DOCUMENT_LABELS.items():
-        result = verify_payload(_payload(key, document_type=document_type), {key.kid: key.der})
+        payload = _receipt(key) if document_type == RECEIPT else _payload(key, document_type=document_type)
+        result = verify_payload(payload, {key.kid: key.der})
         assert result.authentic and result.document_label == label
+
+
+# --- the deposit receipt's payload -------------------------------------------------------------
+
+def test_a_receipt_says_which_request_was_filed_when_and_by_whom(key):
+    payload = _receipt(key)
+    assert payload.startswith(f"PEL1|REC|261100000001|inscription|JOUN|TESTUN|19860101|20261120|{key.kid}|")
+    assert payload.isascii() and len(payload) < 250
+    result = verify_payload(payload, {key.kid: key.der})
+    assert result.authentic and (result.document_type, result.document_label) == ("REC", "Récépissé de dépôt")
+    assert (result.request_id, result.procedure, result.birth_name, result.first_names) == (
+        "261100000001", "inscription", "JOUN", "TESTUN")
+    assert result.procedure_label.startswith("Inscription à l'examen du permis de conduire")
+    assert (result.birth_date, result.deposited_on, result.neph, result.issued_on) == (
+        date(1986, 1, 1), date(2026, 11, 20), None, None)
+    assert result.message == ("Récépissé de dépôt authentique : demande n° 261100000001, « Inscription à l'examen du "
+                              "permis de conduire (primo-accédant, extension de catégorie) », de TESTUN JOUN, né(e) "
+                              "le 01/01/1986, déposée le 20/11/2026. Il atteste le dépôt de la demande, pas son "
+                              "acceptation.")
+    assert result.lines() == ["Document : Récépissé de dépôt", "Demande n° : 261100000001",
+                              f"Démarche : {result.procedure_label}", "Nom de naissance : JOUN", "Prénoms : TESTUN",
+                              "Date de naissance : 01/01/1986", "Déposée le : 20/11/2026",
+                              f"Clé de signature : {key.kid}"]
+
+
+@pytest.mark.parametrize("index, value", [
+    (2, "261100000002"),  # the request number
+    (3, "titre-examen"),  # the procedure
+    (4, "JOUX"), (5, "TESTAN"),  # the names
+    (6, "19860102"),  # the birth date
+    (7, "20261121"),  # the deposit date
+])
+def test_one_field_of_a_receipt_changed_breaks_the_signature(key, index, value):
+    result = verify_payload(_replace_field(_receipt(key), index, value), {key.kid: key.der})
+    assert (result.authentic, result.code, result.request_id) == (False, "bad_signature", None)
+
+
+@pytest.mark.parametrize("text", [
+    "PEL1|REC|261100000001|JOUN|TESTUN|19860101|20261120|0123abcd|MEUCIQ",  # a NEPH document's shape
+    "PEL1|REC|261100000001|permis|JOUN|TESTUN|19860101|20261120|0123abcd|MEUCIQ",  # no such procedure
+    "PEL1|REC|261100000001|Inscription|JOUN|TESTUN|19860101|20261120|0123abcd|MEUCIQ",
+    "PEL1|REC|26110000000|inscription|JOUN|TESTUN|19860101|20261120|0123abcd|MEUCIQ",
+    "PEL1|REC|261100000001|inscription|JOUN|TESTUN|19860101|20261320|0123abcd|MEUCIQ",
+    "PEL1|ATT|261100000001|inscription|JOUN|TESTUN|19860101|20261120|0123abcd|MEUCIQ",  # a receipt's shape
+])
+def test_a_receipt_of_the_wrong_shape_is_malformed(key, text):
+    assert verify_payload(text, {"0123abcd": key.der}).code == "malformed"
+
+
+@pytest.mark.parametrize("changes", [{"request_id": "2611000000"}, {"procedure": "permis"}, {"first_names": "A|B"},
+                                     {"deposited_on": "20261120"}])
+def test_receipt_fields_that_do_not_fit_are_refused_when_signing(key, changes):
+    with pytest.raises(ValueError):
+        _receipt(key, **changes)
+    with pytest.raises(ValueError):
+        _payload(key, document_type=RECEIPT)  # a receipt is not about a NEPH
 
 
 @pytest.mark.parametrize("changes", [

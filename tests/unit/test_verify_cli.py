@@ -90,17 +90,33 @@ def test_the_pdf_itself_from_the_command_line(key, tmp_path):
     assert "Résultat : authentique" in run.stdout and "NEPH : 170392100012" in run.stdout
 
 
-def test_a_pdf_without_code(key, tmp_path, capsys):
-    from datetime import datetime, timezone
+def test_a_receipt_from_its_pdf(key, tmp_path, capsys):
+    from chalicelib.documents.receipt import payload_for, receipt_data, render_receipt
+    from tests.unit.test_receipt import DOCUMENTS, NEXT, _submitted
 
-    from chalicelib.documents.receipt import ReceiptData, render_receipt
+    pem, kid, sign = key
+    data = receipt_data(_submitted(), DOCUMENTS, NEXT)
+    receipt = tmp_path / "recepisse.pdf"
+    receipt.write_bytes(render_receipt(data, payload_for(data, kid, sign)))
+    assert main(["--pdf", str(receipt), "--public-key", str(pem)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Résultat : authentique. Récépissé de dépôt authentique : demande n° 261100000001")
+    for line in ("Document : Récépissé de dépôt", "Demande n° : 261100000001", "Nom de naissance : ŒUVRAY-ŁUKASZ",
+                 "Déposée le : 20/11/2026"):
+        assert line in out
+
+
+def test_a_pdf_without_code(key, tmp_path, capsys):
+    from fpdf import FPDF
 
     pem, _, _ = key
-    receipt = tmp_path / "recepisse.pdf"
-    receipt.write_bytes(render_receipt(ReceiptData("261100000001", "Inscription", "Avec mandat papier",
-                                                   datetime(2026, 11, 20, tzinfo=timezone.utc), "Testun Joun",
-                                                   "01/01/1986", ["B"], None, [], "Instruction.")))
-    assert main(["--pdf", str(receipt), "--public-key", str(pem)]) == 1
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(0, 10, "Un document sans code")
+    plain = tmp_path / "sans-code.pdf"
+    plain.write_bytes(bytes(pdf.output()))
+    assert main(["--pdf", str(plain), "--public-key", str(pem)]) == 1
     assert "Aucun code QR" in capsys.readouterr().out
 
 

@@ -266,7 +266,7 @@ def test_an_agent_sets_up_the_double_authentication_in_the_browser(site, phone):
     import zxingcpp
     from PIL import Image
 
-    [scanned] = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
+    [scanned] = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())), formats=zxingcpp.BarcodeFormat.QRCode)
     assert scanned.text == page.locator("#mfa-uri").inner_text()
     site.check("espace-agent-mfa-qr-large")
     page.set_viewport_size(NARROW)  # the same step at a phone's width

@@ -104,7 +104,9 @@ def _scan(pdf: bytes, tmp_path, page: int = 1, dpi: int = 150) -> list[str]:
                     str(tmp_path / "page")], check=True, timeout=60)
     (image,) = tmp_path.glob("page*.png")
     with Image.open(image) as png:
-        codes = [barcode.text for barcode in zxingcpp.read_barcodes(png)]
+        # QR codes only, as the verifier reads them (chalicelib/cli/verify.py): a reader of every
+        # format may take a line of print for a linear barcode.
+        codes = [barcode.text for barcode in zxingcpp.read_barcodes(png, formats=zxingcpp.BarcodeFormat.QRCode)]
     image.unlink()
     return codes
 

@@ -25,6 +25,8 @@ PAGES_DIR = WEB_DIR / "pages"
 TEMPLATES_DIR = WEB_DIR / "gabarits"
 # Pages of `make run` only (the local mailbox): never deployed.
 LOCAL_ONLY = frozenset({"boite-mail.html"})
+# web/'s own files served and deployed as they are: its scripts and styles (not the templates).
+STATIC_SUFFIXES = (".js", ".css")
 # The template whose macros every page may call without an import line (the shared fields).
 SHARED_MACROS = "champs.html"
 

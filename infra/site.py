@@ -13,14 +13,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from infra.pages import render_pages
+from infra.pages import STATIC_SUFFIXES, render_pages
 from infra.website import API_PATH
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 WEB_DIR = PROJECT_DIR / "web"
 DSFR_DIST = PROJECT_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
-# web/'s own files deployed as they are: its scripts and styles, but the local mailbox's.
-STATIC_SUFFIXES = (".js", ".css")
+# The local mailbox's script, beside its page (infra/pages.py LOCAL_ONLY): make run only.
 LOCAL_ONLY = {"boite-mail.js"}
 # What the pages ask for under dsfr/: the minified bundle, its fonts, icons (the SVGs icones.css
 # and the bundle point at), favicons, and the pictograms the pages draw (ARTWORK, found in them).

@@ -13,7 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from chalicelib.web_policy import content_security_policy
-from infra.pages import render_pages
+from infra.pages import STATIC_SUFFIXES, render_pages
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WEB_DIR = os.path.join(PROJECT_DIR, "web")
@@ -26,8 +26,6 @@ JSQR_DIR = os.path.join(PROJECT_DIR, "node_modules", "jsqr", "dist")
 JSQR_PREFIX = "/lib/jsqr/"
 # Folders of node_modules served under a prefix; nothing outside them (no "..").
 PACKAGE_PREFIXES = ((DSFR_PREFIX, DSFR_DIR), (JSQR_PREFIX, JSQR_DIR))
-# web/'s own files served as they are: its scripts and styles (not the templates, not the README).
-STATIC_SUFFIXES = (".js", ".css")
 # The site's error pages (web/pages/), served with their status.
 ERROR_PAGES = {404: "404.html", 500: "500.html", 503: "503.html"}
 

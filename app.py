@@ -19,6 +19,7 @@ from chalicelib.workers import (attestations, documents, emails, identity, instr
                                 outbox)
 from chalicelib.workers import requests as request_workers  # noqa: E402
 from chalicelib.api import appointments  # noqa: E402
+from chalicelib.api import franceconnect  # noqa: E402
 from chalicelib.workers import appointments as appointment_workers  # noqa: E402
 from chalicelib.workers import statistics as statistics_worker  # noqa: E402
 from chalicelib.resources import runs_deployed  # noqa: E402
@@ -30,6 +31,7 @@ middleware.register(app)
 
 # The authorizer's blueprint before the routes that use it.
 for blueprint in (auth.blueprint, health.blueprint, openapi.blueprint, accounts.blueprint, sessions.blueprint,
+                  franceconnect.blueprint,
                   me.blueprint, school.blueprint, requests.blueprint, staff.blueprint, messages.blueprint,
                   exams.blueprint,
                   tracking.blueprint, verification.blueprint, alerts.blueprint,

@@ -227,6 +227,11 @@ class UserPool(NamedTuple):
     def env_client_id(self) -> str:
         return _env_key("USER_POOL", self.logical, "CLIENT_ID")
 
+    @property
+    def env_domain(self) -> str:
+        """Base URL of the pool's OAuth endpoints (/oauth2/authorize, /oauth2/token): FranceConnect."""
+        return _env_key("USER_POOL", self.logical, "DOMAIN")
+
 
 class Key(NamedTuple):
     logical: str
@@ -581,6 +586,9 @@ CATALOGUE = Catalogue(
         # One key per partner of the licence's way: they sign their events with it (HMAC-SHA256).
         Secret("partner-imprimerie-nationale", description="Clé HMAC de l'Imprimerie nationale (événements des titres)"),
         Secret("partner-la-poste", description="Clé HMAC de La Poste (événements des titres)"),
+        # FranceConnect's client secret, read by Cognito (its identity provider), not by the functions:
+        # generated at creation, then replaced by the one FranceConnect gives (infra/README.md).
+        Secret("franceconnect", description="Secret client FranceConnect (lu par Cognito, fournisseur d'identité)"),
     ),
     stream_consumers=(
         StreamConsumer(function="relay_outbox", table="main", max_retry_attempts=3, on_failure_queue="stream-failures"),
@@ -599,7 +607,8 @@ CATALOGUE = Catalogue(
             Access("user_pool", "users", ("cognito-idp:AdminCreateUser", "cognito-idp:AdminAddUserToGroup",
                                           "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminDeleteUser",
                                           "cognito-idp:AdminUserGlobalSignOut",
-                                          "cognito-idp:AdminUpdateUserAttributes")),
+                                          "cognito-idp:AdminUpdateUserAttributes", "cognito-idp:AdminGetUser",
+                                          "cognito-idp:AdminLinkProviderForUser")),
             Access("secret", "hmac", ("secretsmanager:GetSecretValue",)),
             # The partners' signed events are checked with each partner's key.
             Access("secret", "partner-imprimerie-nationale", ("secretsmanager:GetSecretValue",)),

@@ -69,6 +69,10 @@ def user_pool_client_id(logical: str = "users") -> str:
     return _required(CATALOGUE.user_pool(logical).env_client_id)
 
 
+def user_pool_domain(logical: str = "users") -> str:
+    return _required(CATALOGUE.user_pool(logical).env_domain).rstrip("/")
+
+
 def email_sender(logical: str = "notifications") -> str:
     identity = CATALOGUE.email_identity(logical)
     return os.environ.get(identity.env_address) or identity.address

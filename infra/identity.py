@@ -1,13 +1,20 @@
 """The Cognito user pool of the catalogue: email as username, long passwords without
 composition rules, threat protection (compromised credentials, adaptive authentication), MFA
 optional for the public and required for staff (pre-token-generation trigger), one group per
-role, emails sent through the product's SES identity."""
+role, emails sent through the product's SES identity; FranceConnect federated as an OpenID Connect
+identity provider, reached through the pool's own domain by the web client's code flow
+(chalicelib/domain/franceconnect.py, infra/README.md "Connecting FranceConnect")."""
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from chalicelib.domain.franceconnect import ATTRIBUTE_MAPPING, CALLBACK_PAGE, CUSTOM_ATTRIBUTES, PROVIDER_NAME, SCOPES
 from chalicelib.resources import UserPool, physical_name
 
 # Roles in French, as agents and prefecture administrators read them in the console.
@@ -22,6 +29,59 @@ GROUP_DESCRIPTIONS = {
 }
 
 
+@dataclass(frozen=True)
+class FranceConnectPlatform:
+    """One of FranceConnect's platforms (API v2): its issuer, the endpoints are under it
+    (`<issuer>/.well-known/openid-configuration` lists them)."""
+
+    issuer: str
+
+    @property
+    def endpoints(self) -> cognito.OidcEndpoints:
+        return cognito.OidcEndpoints(authorization=f"{self.issuer}/authorize", token=f"{self.issuer}/token",
+                                     user_info=f"{self.issuer}/userinfo", jwks_uri=f"{self.issuer}/jwks")
+
+
+# The partners' integration platform (test identities) and the production one.
+FRANCECONNECT_INTEGRATION = FranceConnectPlatform("https://fcp-low.integ01.dev-franceconnect.fr/api/v2")
+FRANCECONNECT_PRODUCTION = FranceConnectPlatform("https://oidc.franceconnect.gouv.fr/api/v2")
+# The platform each stage federates: real identities for prod only.
+FRANCECONNECT_PLATFORMS = {"dev": FRANCECONNECT_INTEGRATION, "prod": FRANCECONNECT_PRODUCTION}
+# The client id FranceConnect gives the service (a public identifier, one per platform): the CDK
+# context value `franceconnect_client_id`, {"<stage>": "<client id>"} (or one string for the stage
+# being synthesised); the placeholder lets `make package` synthesise before the registration.
+FRANCECONNECT_CLIENT_ID_CONTEXT = "franceconnect_client_id"
+FRANCECONNECT_CLIENT_ID_PLACEHOLDER = "client-id-franceconnect-a-renseigner"
+# The page FranceConnect's sign-out sends the person back to (the callback is CALLBACK_PAGE).
+SIGN_OUT_PAGE = "connexion.html"
+CUSTOM_ATTRIBUTE_MAX_LENGTH = 5  # INSEE codes (COG): a commune's or a country's, five characters
+
+
+def franceconnect_client_id(scope: Construct, stage: str) -> str:
+    value = scope.node.try_get_context(FRANCECONNECT_CLIENT_ID_CONTEXT)
+    if isinstance(value, dict):
+        value = value.get(stage)
+    return str(value) if value else FRANCECONNECT_CLIENT_ID_PLACEHOLDER
+
+
+def domain_prefix(stage: str) -> str:
+    """The pool's Cognito domain, `<prefix>.auth.<region>.amazoncognito.com` (unique per region):
+    lowercase letters, digits and hyphens, neither "aws", "amazon" nor "cognito"."""
+    prefix = f"permis-en-ligne-{stage}"
+    if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", prefix) or re.search("aws|amazon|cognito", prefix):
+        raise ValueError(f"{prefix!r} is not a valid Cognito domain prefix")
+    return prefix
+
+
+def attribute_mapping() -> cognito.AttributeMapping:
+    """ATTRIBUTE_MAPPING (user pool attribute <- FranceConnect claim) as CDK writes it."""
+    standard = {attribute: cognito.ProviderAttribute.other(claim) for attribute, claim in ATTRIBUTE_MAPPING.items()
+                if not attribute.startswith("custom:")}
+    custom = {attribute: cognito.ProviderAttribute.other(claim) for attribute, claim in ATTRIBUTE_MAPPING.items()
+              if attribute.startswith("custom:")}
+    return cognito.AttributeMapping(**standard, custom=custom)
+
+
 def _takeover_action(event_action: str):
     return cognito.CfnUserPoolRiskConfigurationAttachment.AccountTakeoverActionTypeProperty(
         event_action=event_action, notify=False)
@@ -29,7 +89,8 @@ def _takeover_action(event_action: str):
 
 class Identity(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, pool: UserPool, stage: str, email_address: str,
-                 configuration_set_name: str, email_domain: str) -> None:
+                 configuration_set_name: str, email_domain: str, web_origin: str,
+                 franceconnect_secret: secretsmanager.ISecret) -> None:
         super().__init__(scope, construct_id)
         self.user_pool = cognito.UserPool(
             self, f"UserPool-{pool.logical}",
@@ -40,6 +101,11 @@ class Identity(Construct):
             sign_in_case_sensitive=False,
             auto_verify=cognito.AutoVerifiedAttrs(email=True),
             keep_original=cognito.KeepOriginalAttrs(email=True),
+            # FranceConnect's birth place and country (INSEE codes; the place is empty for a birth
+            # abroad). The standard attributes it fills (names, birth date, gender) stay optional.
+            custom_attributes={name: cognito.StringAttribute(min_len=0, max_len=CUSTOM_ATTRIBUTE_MAX_LENGTH,
+                                                             mutable=True)
+                               for name in CUSTOM_ATTRIBUTES},
             password_policy=cognito.PasswordPolicy(
                 # Length, not composition: ANSSI and NIST advice. Compromised passwords are refused
                 # by threat protection below.
@@ -68,17 +134,47 @@ class Identity(Construct):
             deletion_protection=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
+        # The pool's OAuth endpoints (/oauth2/authorize, /oauth2/token, /oauth2/idpresponse, the
+        # redirect URI FranceConnect knows): the API reads the base URL (USER_POOL_<POOL>_DOMAIN).
+        self.domain = self.user_pool.add_domain(
+            "Domain", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=domain_prefix(stage)))
+        platform = FRANCECONNECT_PLATFORMS[stage]
+        self.franceconnect = cognito.UserPoolIdentityProviderOidc(
+            self, "FranceConnect", user_pool=self.user_pool, name=PROVIDER_NAME,
+            client_id=franceconnect_client_id(self, stage),
+            # A dynamic reference, resolved by CloudFormation when it creates or updates the provider:
+            # the secret's value is never in the template.
+            client_secret=franceconnect_secret.secret_value.unsafe_unwrap(),
+            issuer_url=platform.issuer, endpoints=platform.endpoints,
+            scopes=list(SCOPES), attribute_request_method=cognito.OidcAttributeRequestMethod.GET,
+            attribute_mapping=attribute_mapping(),
+        )
+        # Cognito writes the mapped attributes with the client's rights at each federated sign-in.
+        mapped = cognito.ClientAttributes().with_standard_attributes(
+            **{attribute: True for attribute in ATTRIBUTE_MAPPING if not attribute.startswith("custom:")},
+        ).with_custom_attributes(*(attribute for attribute in ATTRIBUTE_MAPPING if attribute.startswith("custom:")))
         self.client = self.user_pool.add_client(
             f"Client-{pool.client_logical}",
             user_pool_client_name=physical_name(pool.client_logical, stage),
             generate_secret=False,  # a static web site cannot keep a secret
             auth_flows=cognito.AuthFlow(user_srp=True, user_password=True),
+            # FranceConnect's sign-in: the code flow (PKCE, from the page) through the pool's domain,
+            # back to the site's page, which hands the code to the API.
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+                callback_urls=[f"{web_origin}/{CALLBACK_PAGE}"], logout_urls=[f"{web_origin}/{SIGN_OUT_PAGE}"]),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.custom(PROVIDER_NAME)],
+            read_attributes=mapped.with_standard_attributes(email_verified=True),
+            write_attributes=mapped,
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
             access_token_validity=cdk.Duration.minutes(15),
             id_token_validity=cdk.Duration.minutes(15),
             refresh_token_validity=cdk.Duration.hours(12),
         )
+        # Cognito refuses a client that names a provider the pool does not have yet.
+        self.client.node.add_dependency(self.franceconnect)
         # Threat protection, explicit: a password known from a breach is refused at sign-up,
         # sign-in and change; a risky sign-in is blocked (high) or asks for MFA when set (medium).
         cognito.CfnUserPoolRiskConfigurationAttachment(

@@ -37,7 +37,9 @@ class PermisStack(cdk.Stack):
         pool = catalogue.user_pool("users")
         email = catalogue.email_identity("notifications")
         self.identity = Identity(self, "Identity", pool=pool, stage=stage, email_address=email.address,
-                                 email_domain=email.domain, configuration_set_name=physical_name(email.logical, stage))
+                                 email_domain=email.domain, configuration_set_name=physical_name(email.logical, stage),
+                                 web_origin=config.web_origin,
+                                 franceconnect_secret=self.messaging.secrets["franceconnect"])
         # Cognito sends its own emails (verification codes) through the product's SES domain,
         # verified once per account (AccountStack, infra/README.md "first deployment").
         self.identity.node.add_dependency(self.messaging.configuration_sets[email.logical])
@@ -96,6 +98,7 @@ class PermisStack(cdk.Stack):
         for pool in catalogue.user_pools:
             env[pool.env_id] = self.identity.user_pool.user_pool_id
             env[pool.env_client_id] = self.identity.client.user_pool_client_id
+            env[pool.env_domain] = self.identity.domain.base_url()
         return env
 
     # --- functions, their event sources and their roles ----------------------------------------
@@ -226,6 +229,6 @@ class PermisStack(cdk.Stack):
                               source_arn=self.identity.user_pool.user_pool_arn,
                               source_account=cdk.Aws.ACCOUNT_ID)
         # The trigger reads the pool id from its event: naming the pool here would be a cycle.
-        for pool_variable in (pool.env_id, pool.env_client_id):
+        for pool_variable in (pool.env_id, pool.env_client_id, pool.env_domain):
             self.functions.resource(function).add_property_deletion_override(
                 f"Environment.Variables.{pool_variable}")

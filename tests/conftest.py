@@ -38,9 +38,16 @@ def moto_jwks(url: str) -> bytes:
     return gzip.decompress((Path(moto.cognitoidp.__file__).parent / "resources" / "jwks-public.json.gz").read_bytes())
 
 
+def _refuse_every_code(oauth, code, code_verifier):
+    from chalicelib.domain.errors import Unauthenticated
+
+    raise Unauthenticated("franceconnect_code_invalid", "Cette connexion FranceConnect a expiré ou a déjà servi.")
+
+
 @pytest.fixture
 def aws(monkeypatch, tmp_path):
     """A fresh in-process moto with every catalogue resource; yields the provisioned environment."""
+    from chalicelib.adapters.identity import CognitoOAuth
     from chalicelib.api import auth
     from chalicelib.auth.tokens import JwksCache, TokenVerifier, issuer_for
     from chalicelib.local import stack
@@ -58,6 +65,9 @@ def aws(monkeypatch, tmp_path):
         verifier = TokenVerifier(JwksCache("moto", fetch=moto_jwks), issuer_for("eu-west-3", env["USER_POOL_USERS_ID"]),
                                  env["USER_POOL_USERS_CLIENT_ID"])
         monkeypatch.setattr(auth, "verifier", lambda: verifier)
+        # In-process moto has no OAuth endpoints, and no sign-in gave out a code: the token endpoint
+        # refuses every code, as Cognito does (tests/integration/test_franceconnect.py gives some).
+        monkeypatch.setattr(CognitoOAuth, "exchange", _refuse_every_code)
         yield env
         reset_clients()
         wiring.reset()

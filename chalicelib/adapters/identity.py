@@ -109,6 +109,37 @@ class CognitoDirectory:
                 raise Conflict("email_already_used", EMAIL_ALREADY_USED_MESSAGE) from None
             raise
 
+    # --- FranceConnect (federated users, named "FranceConnect_<sub>" by Cognito) ------------------
+
+    def federated_attributes(self, username: str) -> dict[str, str]:
+        """The attributes Cognito mapped from FranceConnect's claims at the last sign-in."""
+        try:
+            user = self._cognito.admin_get_user(UserPoolId=self._pool, Username=username)
+        except ClientError as error:
+            if _code(error) == "UserNotFoundException":
+                raise FRANCECONNECT_SESSION_ENDED from None
+            _throttled(error)
+            raise
+        return {attribute["Name"]: attribute["Value"] for attribute in user.get("UserAttributes", [])}
+
+    def add_to_group(self, username: str, group: str) -> None:
+        self._cognito.admin_add_user_to_group(UserPoolId=self._pool, Username=username, GroupName=group)
+
+    def link_franceconnect(self, account_id: str, federated_username: str, franceconnect_subject: str) -> None:
+        """From now on, FranceConnect's sign-in of that person opens the existing account. Cognito
+        links only an identity that has no user of its own: the federated user goes first."""
+        from chalicelib.domain.franceconnect import PROVIDER_NAME
+
+        self.delete_user(federated_username)
+        try:
+            self._cognito.admin_link_provider_for_user(
+                UserPoolId=self._pool, DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": account_id},
+                SourceUser={"ProviderName": PROVIDER_NAME, "ProviderAttributeName": "Cognito_Subject",
+                            "ProviderAttributeValue": franceconnect_subject})
+        except ClientError as error:
+            _throttled(error)
+            raise
+
     # --- sessions --------------------------------------------------------------------------------
 
     def sign_in(self, email: str, password: str) -> Tokens | MfaChallenge:
@@ -192,6 +223,50 @@ class CognitoDirectory:
                                "maintenant par votre application d'authentification.")
         self._cognito.set_user_mfa_preference(AccessToken=access_token, SoftwareTokenMfaSettings={
             "Enabled": True, "PreferredMfa": True})
+
+
+FRANCECONNECT_SESSION_ENDED = Unauthenticated(
+    "franceconnect_session_ended", "Votre connexion FranceConnect a pris fin : choisissez de nouveau « S'identifier "
+    "avec FranceConnect ».")
+
+
+class CognitoOAuth:
+    """The user pool's OAuth token endpoint (its domain): the code FranceConnect's sign-in ends
+    with, exchanged for the pool's tokens. The exchange is the API's, not the page's: the code
+    verifier (PKCE) proves the page that asked is the one that finishes."""
+
+    def __init__(self, domain: str, client_id: str, redirect_uri: str, http: Any | None = None) -> None:
+        self._token_url = domain.rstrip("/") + "/oauth2/token"
+        self._client_id = client_id
+        self.redirect_uri = redirect_uri
+        self._http = http
+
+    def exchange(self, code: str, code_verifier: str) -> Tokens:
+        import json
+        from urllib.parse import urlencode
+
+        import urllib3
+
+        from chalicelib.domain.errors import Unavailable
+
+        http = self._http or urllib3.PoolManager(timeout=urllib3.Timeout(connect=3.0, read=5.0), retries=False)
+        try:
+            answer = http.request("POST", self._token_url, headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                  body=urlencode({"grant_type": "authorization_code", "client_id": self._client_id,
+                                                  "code": code, "redirect_uri": self.redirect_uri,
+                                                  "code_verifier": code_verifier}))
+        except urllib3.exceptions.HTTPError:
+            raise Unavailable("franceconnect_unavailable", "La connexion avec FranceConnect n'a pas pu aboutir : "
+                              "réessayez dans quelques minutes.") from None
+        if answer.status in (400, 401):
+            raise Unauthenticated("franceconnect_code_invalid", "Cette connexion FranceConnect a expiré ou a déjà servi : "
+                                  "choisissez de nouveau « S'identifier avec FranceConnect ».")
+        if answer.status != 200:
+            raise Unavailable("franceconnect_unavailable", "La connexion avec FranceConnect n'a pas pu aboutir : "
+                              "réessayez dans quelques minutes.")
+        result = json.loads(answer.data)
+        return Tokens(access_token=result["access_token"], id_token=result["id_token"],
+                      refresh_token=result.get("refresh_token"), expires_in=int(result["expires_in"]))
 
 
 EMAIL_ALREADY_USED_MESSAGE = (

@@ -254,6 +254,18 @@ def accounts() -> "Accounts":
                     requests=requests_repository(), thread=lambda request_id: messages_repository().thread(request_id))
 
 
+def franceconnect() -> "FranceConnect":
+    """Candidates' accounts through FranceConnect (the user pool's OAuth domain and its tokens)."""
+    from chalicelib.adapters.identity import CognitoOAuth
+    from chalicelib.api.auth import verifier
+    from chalicelib.domain.franceconnect import CALLBACK_PAGE
+    from chalicelib.services.franceconnect import FranceConnect
+
+    oauth = CognitoOAuth(settings.user_pool_domain(), settings.user_pool_client_id(),
+                         f"{settings.web_origin()}/{CALLBACK_PAGE}")
+    return FranceConnect(accounts(), oauth, lambda token: verifier().verify_access_token(token))
+
+
 @functools.cache
 def support_repository():
     from chalicelib.adapters.support_repository import DynamoSupportRepository

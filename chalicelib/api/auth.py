@@ -24,6 +24,9 @@ blueprint = Blueprint(__name__)
 # Anonymous routes, and routes any signed-in account may call.
 PUBLIC: tuple[str, ...] = ()
 ANY_ROLE: tuple[str, ...] = tuple(role.value for role in Role)
+# Routes for a person FranceConnect identified who has no account yet (a federated user of the
+# pool without a profile): they open it, or ask to link an existing one.
+FRANCECONNECT_NEWCOMER: tuple[str, ...] = ("franceconnect-newcomer",)
 # How long API Gateway keeps an authorizer's answer for a token (the profile check is not cached).
 AUTHORIZER_CACHE_SECONDS = 300
 
@@ -67,7 +70,7 @@ def jwt_authorizer(auth_request):
         raise Unauthorized() from None
     # Every route: API Gateway caches this answer per token, for any route of the API.
     return AuthResponse(routes=["*"], principal_id=verified.subject,
-                        context={"issued_at": str(verified.issued_at)})
+                        context={"issued_at": str(verified.issued_at), "username": verified.username})
 
 
 SESSION_ENDED = Unauthenticated("session_revoked", "Votre session a été fermée (déconnexion, nouveau mot de passe "
@@ -91,6 +94,20 @@ def caller(request_context: dict[str, Any], load_profile) -> Profile:
     if profile.sessions_revoked_at is not None and issued_at < profile.sessions_revoked_at:
         raise SESSION_ENDED  # issued before the sign-out's second (see services.accounts.revocation_second)
     return profile
+
+
+def newcomer(request_context: dict[str, Any]) -> tuple[str, str]:
+    """The subject and username of a FranceConnect identity: 403 for any other token."""
+    from chalicelib.domain.franceconnect import is_federated
+
+    authorizer = request_context.get("authorizer") or {}
+    subject, username = authorizer.get("principalId"), authorizer.get("username")
+    if not subject:
+        raise Unauthenticated("unauthenticated", "Vous devez être connecté : reconnectez-vous puis réessayez.")
+    if not is_federated(username):
+        raise Forbidden("forbidden", "Cette étape ne concerne qu'une personne identifiée avec FranceConnect "
+                        "qui n'a pas encore de compte.")
+    return subject, username
 
 
 def check_role(profile: Profile, roles: tuple[str, ...], mfa_exempt: bool = False) -> None:

@@ -128,7 +128,9 @@ def route(
                 kwargs: dict[str, Any] = dict(path_params)
                 if "request_id" in path_params:
                     audit["request_id"] = path_params["request_id"]
-                if roles:
+                if roles == auth.FRANCECONNECT_NEWCOMER:
+                    kwargs["newcomer"] = auth.newcomer(blueprint.current_request.context)
+                elif roles:
                     request = blueprint.current_request
                     profile = auth.caller(request.context, wiring.accounts_repository().get_profile)
                     audit["account_id"] = profile.account_id

@@ -17,7 +17,8 @@ from chalicelib.api.auth import ANY_ROLE, PUBLIC
 from chalicelib.api.http import route
 from chalicelib.domain.accounts import (EMAIL_FORMAT, Address, AddressInput, BirthPlace, Profile, Role, check_email, check_name,
                                         normalize_mobile_phone, check_birth_date)
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.errors import ErrorDetail, InvalidInput
+from chalicelib.domain.franceconnect import CERTIFIED_FIELDS
 
 blueprint = Blueprint(__name__)
 TAGS = ("mon compte",)
@@ -41,6 +42,8 @@ class ProfileView(Model):
     departement: str | None = None
     structure_name: str | None = Field(None, description="Médiateur numérique : sa structure (France Services)")
     mfa_enabled: bool
+    identity_certified_by: str | None = Field(None, description="franceconnect : état civil certifié par "
+                                                                "FranceConnect (il ne se corrige pas ici)")
     mfa_required: bool = Field(description="Vrai pour un agent sans double authentification : à configurer d'abord")
     created_at: datetime
     activated_at: datetime | None = None
@@ -125,6 +128,11 @@ def correct_me(caller: Profile, body: Correction) -> ProfileView:
     not_allowed = sorted(set(changes) & CANDIDATE_ONLY) if caller.role != Role.CANDIDAT else []
     if not_allowed:
         raise InvalidInput("not_correctable", "Ces données ne se corrigent pas depuis ce compte.", [])
+    certified = sorted(set(changes) & CERTIFIED_FIELDS) if caller.identity_certified_by else []
+    if certified:
+        raise InvalidInput("certified_by_franceconnect", "Votre état civil est celui que FranceConnect certifie : il "
+                           "ne se corrige pas ici. S'il est inexact, faites-le corriger auprès de l'état civil.",
+                           [ErrorDetail(field=field, message="Certifié par FranceConnect.") for field in certified])
     if any(value is None for key, value in changes.items() if key in ("birth_name", "first_names", "sex", "birth_date")):
         raise InvalidInput("required_field", "Le nom de naissance, les prénoms, le sexe et la date de naissance ne "
                            "peuvent pas être effacés, seulement corrigés.")

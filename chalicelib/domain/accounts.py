@@ -451,6 +451,8 @@ class Profile(Model):
     departement: str | None = None
     structure_name: str | None = None  # a mediator's France Services structure
     mfa_enabled: bool = False
+    # "franceconnect": the civil status is the one FranceConnect certified (the person cannot change it).
+    identity_certified_by: Literal["franceconnect"] | None = None
     created_at: datetime
     activation_deadline: datetime | None = None
     activated_at: datetime | None = None

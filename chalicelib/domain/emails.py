@@ -96,6 +96,16 @@ def email_change_email(*, to: str, first_name: str, link: str, deadline: datetim
                    link, "Confirmer cette adresse")
 
 
+def franceconnect_link_email(*, to: str, first_name: str, identity: str, link: str, deadline: datetime) -> Email:
+    return _render(to, "Permis en ligne : reliez votre compte à FranceConnect", f"Bonjour {first_name},",
+                   [f"Une personne s'est identifiée avec FranceConnect sous le nom de {identity}, avec l'adresse "
+                    "électronique de votre compte Permis en ligne, et demande à relier les deux.",
+                    f"Si c'est vous, confirmez en suivant le lien ci-dessous avant le {_when(deadline)}. Votre état "
+                    "civil sera alors celui que FranceConnect certifie, et vous vous connecterez avec FranceConnect."],
+                   link, "Relier mon compte à FranceConnect",
+                   ["Ce n'est pas vous ? Ignorez ce courriel : rien ne sera relié, et votre compte reste tel quel."])
+
+
 def email_changed_notice(*, to: str, first_name: str, new_email_masked: str) -> Email:
     return _render(to, "Permis en ligne : votre adresse électronique a changé", f"Bonjour {first_name},",
                    [f"L'adresse de votre compte Permis en ligne est désormais {new_email_masked}. "

@@ -101,6 +101,24 @@ def communes_for_postal_code(postal_code: str) -> tuple[Commune, ...]:
     return _communes_by_postal_code().get(postal_code.strip(), ())
 
 
+@functools.cache
+def _communes_by_insee_code() -> dict[str, Commune]:
+    return {commune.insee_code: commune for communes in _communes_by_postal_code().values() for commune in communes}
+
+
+def commune_by_insee_code(code: str) -> Commune | None:
+    """The commune of that INSEE code (as FranceConnect gives a birth place), else None."""
+    if not isinstance(code, str):
+        return None
+    return _communes_by_insee_code().get(code.strip().upper())
+
+
+def departement_of(insee_code: str) -> str:
+    """The département of a commune's INSEE code: its first two characters, three overseas (97x)."""
+    code = insee_code.strip().upper()
+    return code[:3] if code.startswith("97") else code[:2]
+
+
 def _comparable_name(name: str) -> str:
     """Case, accents and separators (hyphens, spaces, apostrophes...) dropped, St/Ste spelt out."""
     decomposed = unicodedata.normalize("NFKD", name.casefold().replace("œ", "oe").replace("æ", "ae"))

@@ -18,6 +18,7 @@ class LinkPurpose(StrEnum):
     PASSWORD_RESET = "password_reset"
     EMAIL_CHANGE = "email_change"
     ALERT_UNSUBSCRIBE = "alert_unsubscribe"  # in every alert: valid as long as the subscription
+    FRANCECONNECT_LINK = "franceconnect_link"  # an existing account takes a FranceConnect identity
 
 
 def new_nonce() -> str:

@@ -65,19 +65,22 @@ def exit_with_parent(poll_seconds: float = 1.0) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def serialized(app):
+def serialized(app, lock=None):
     """A WSGI app that handles one request at a time. moto applies a DynamoDB transaction item by
     item and undoes a refused one by restoring a deep copy of the table, stream included: a request
     served meanwhile (the pump reading the stream, the API reading an item) could see half a
     transaction, or read stream records that the undo then takes back and hands out again under
     the same sequence numbers, which the relay would skip. DynamoDB applies each transaction at
-    once; serving moto's requests one by one gives the local stack the same guarantee."""
-    lock = threading.Lock()
+    once; serving moto's requests one by one gives the local stack the same guarantee.
+    `lock` (a new one by default, exposed as `.lock`): what else works on moto's models in the
+    process takes it too (the OAuth stand-ins, chalicelib/local/cognito_oauth.py)."""
+    lock = lock if lock is not None else threading.Lock()
 
     def handle(environ, start_response):
         with lock:
             return list(app(environ, start_response))
 
+    handle.lock = lock
     return handle
 
 
@@ -129,19 +132,24 @@ def with_sent_messages(app):
 
 def run_moto_server() -> None:
     """Entry point of the moto child: `python -m chalicelib.local.processes HOST PORT` (moto's own
-    server, with its requests served one at a time: see `serialized`)."""
+    server, with its requests served one at a time: see `serialized`; plus the user pool domain's
+    OAuth endpoints and the FranceConnect stand-in: chalicelib/local/cognito_oauth.py)."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import run_simple
 
     exit_with_parent()
-    from chalicelib.local import moto_speedups
+    from chalicelib.local import cognito_oauth, moto_speedups
 
     moto_speedups.install()  # transactions roll back what they touched, not a copy of the whole table
+    cognito_oauth.install()  # AdminLinkProviderForUser, federated users
     host, port = sys.argv[1], sys.argv[2]
     os.environ.setdefault("MOTO_PORT", port)  # what moto's server sets: used in the URLs it builds
     app = DomainDispatcherApplication(create_backend_app)
     app.debug = True  # type: ignore[attr-defined]  (as moto's server: errors answered, not raised)
-    run_simple(host, int(port), serialized(with_sent_messages(app)), threaded=True,
+    moto = serialized(with_sent_messages(app))
+    # Cognito's /oauth2/ endpoints and the FranceConnect stand-in, on moto's port but outside its
+    # lock (the Cognito side calls the FranceConnect side over HTTP); they take it for moto's models.
+    run_simple(host, int(port), cognito_oauth.local_identity_app(moto, moto.lock), threaded=True,
                request_handler=MotoRequestHandler)
 
 

@@ -9,6 +9,7 @@ from typing import Any, Callable
 import boto3
 
 from chalicelib.adapters.aws import CLIENT_CONFIG
+from chalicelib.domain import franceconnect
 from chalicelib.resources import CATALOGUE, Bucket, Catalogue, current_region, physical_name
 
 
@@ -163,6 +164,10 @@ def provision(stage: str, web_origin: str, endpoint_url: str | None = None,
 
     if catalogue.user_pools:
         cognito = client("cognito-idp")
+        if endpoint_url is None:  # moto in this process (the tests): it needs the same patches
+            from chalicelib.local import cognito_oauth
+
+            cognito_oauth.install()
         for pool in catalogue.user_pools:
             pool_id = cognito.create_user_pool(
                 PoolName=physical_name(pool.logical, stage), UsernameAttributes=["email"],
@@ -170,14 +175,55 @@ def provision(stage: str, web_origin: str, endpoint_url: str | None = None,
                 Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": False,
                                              "RequireLowercase": False, "RequireNumbers": False,
                                              "RequireSymbols": False}},
+                Schema=[{"Name": name, "AttributeDataType": "String", "Mutable": True,
+                         "StringAttributeConstraints": {"MinLength": "0", "MaxLength": "5"}}
+                        for name in franceconnect.CUSTOM_ATTRIBUTES],
             )["UserPool"]["Id"]
+            domain = physical_name(pool.logical, stage)
+            cognito.create_user_pool_domain(Domain=domain, UserPoolId=pool_id)
+            # The pool's OAuth endpoints: moto's own server locally (chalicelib/local/cognito_oauth.py),
+            # else (moto in-process: nothing answers there) the shape of the deployed domain.
+            domain_url = endpoint_url.rstrip("/") if endpoint_url else \
+                f"https://{domain}.auth.{current_region()}.amazoncognito.com"
+            cognito.create_identity_provider(
+                UserPoolId=pool_id, ProviderName=franceconnect.PROVIDER_NAME, ProviderType="OIDC",
+                ProviderDetails=franceconnect_details(endpoint_url),
+                AttributeMapping=dict(franceconnect.ATTRIBUTE_MAPPING))
             client_id = cognito.create_user_pool_client(
                 UserPoolId=pool_id, ClientName=physical_name(pool.client_logical, stage), GenerateSecret=False,
                 ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
                 PreventUserExistenceErrors="ENABLED",
+                AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True,
+                AllowedOAuthScopes=["openid", "email", "profile"],
+                SupportedIdentityProviders=[franceconnect.PROVIDER_NAME],
+                CallbackURLs=[f"{web_origin}/{franceconnect.CALLBACK_PAGE}"],
+                LogoutURLs=[f"{web_origin}/connexion.html"],
             )["UserPoolClient"]["ClientId"]
             for group in pool.groups:
                 cognito.create_group(GroupName=group, UserPoolId=pool_id)
             env[pool.env_id] = pool_id
             env[pool.env_client_id] = client_id
+            env[pool.env_domain] = domain_url
     return env
+
+
+# FranceConnect's integration platform (v1): what a deployed non-production stage would use; the
+# local stack serves its stand-in (chalicelib/local/franceconnect_server.py) on moto's port.
+FRANCECONNECT_INTEGRATION = "https://fcp.integ01.dev-franceconnect.fr"
+
+
+def franceconnect_details(endpoint_url: str | None) -> dict[str, str]:
+    """The identity provider's ProviderDetails: the stand-in's URLs on the moto server, a client id
+    and secret made up here (the stand-in reads them back from the pool)."""
+    from chalicelib.local.franceconnect_server import API_PATH, ISSUER_PATH
+
+    issuer = endpoint_url.rstrip("/") + ISSUER_PATH if endpoint_url else FRANCECONNECT_INTEGRATION
+    api = endpoint_url.rstrip("/") + API_PATH if endpoint_url else FRANCECONNECT_INTEGRATION + "/api/v1"
+    return {
+        "client_id": secrets.token_hex(32), "client_secret": secrets.token_hex(32),
+        "authorize_scopes": " ".join(franceconnect.SCOPES), "attributes_request_method": "GET",
+        "oidc_issuer": issuer,
+        # Cognito sends no acr_values of its own: the level FranceConnect expects rides on the URL.
+        "authorize_url": f"{api}/authorize?acr_values={franceconnect.ACR_VALUES}",
+        "token_url": f"{api}/token", "attributes_url": f"{api}/userinfo",
+    }

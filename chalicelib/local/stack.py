@@ -138,6 +138,8 @@ class Stack:
             f"  AWS local     {self.aws_url}   (moto)",
             f"  ePhoto        {self.ephoto_url}/ephoto/<code>/photo   (opérateur ePhoto simulé : une photo et une "
             "signature pour tout code ; INCONNU… : code inconnu, PANNE… : service en panne)",
+            f"  FranceConnect {self.web_url}/connexion.html, « S'identifier avec FranceConnect »   (FranceConnect "
+            "simulé, servi par moto avec les pages OAuth de Cognito : on y choisit une identité de démonstration)",
             f"  Journaux      {LOG_DIR}/ (moto.log, api.log, pump.log)",
         ]
         if self.demo_data:

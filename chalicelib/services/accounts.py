@@ -173,7 +173,7 @@ class Accounts:
                        birth_name=birth_name, first_names=first_names, created_at=now,
                        activation_deadline=now + timedelta(days=ACTIVATION_DAYS), **fields)
 
-    def _new_link(self, purpose: links.LinkPurpose, account_id: str, expires: datetime, nonce: str,
+    def new_link(self, purpose: links.LinkPurpose, account_id: str, expires: datetime, nonce: str,
                   data: dict[str, Any] | None = None) -> LinkRecord:
         """The stored side of an emailed link: only the hash of the token made from `nonce`."""
         token = links.link_token(self.link_key(), purpose, nonce)
@@ -185,7 +185,7 @@ class Accounts:
         nonce = nonce or self.new_nonce()
         assert profile.activation_deadline is not None
         data = {"kind": kind, **(extra or {})}
-        link = self._new_link(links.LinkPurpose.ACTIVATION, profile.account_id, profile.activation_deadline, nonce,
+        link = self.new_link(links.LinkPurpose.ACTIVATION, profile.account_id, profile.activation_deadline, nonce,
                               data)
         event = OutboxEvent(id=uuid.uuid4().hex, type=ACTIVATION_LINK, aggregate_id=profile.account_id,
                             occurred_at=self.clock(), payload={"account_id": profile.account_id, "nonce": nonce,
@@ -249,7 +249,7 @@ class Accounts:
             payload={"school_id": profile.school_id, "departement": departement, "at": now.isoformat()}))]
 
     def _pending_link(self, token: str) -> tuple[LinkRecord, Profile]:
-        link = self._link(token, links.LinkPurpose.ACTIVATION)
+        link = self.valid_link(token, links.LinkPurpose.ACTIVATION)
         profile = self.repo.get_profile(link.account_id)
         if profile is None or profile.status != AccountStatus.PENDING:
             raise LINK_INVALID
@@ -339,7 +339,7 @@ class Accounts:
         profile = self.repo.get_profile(account_id) if account_id else None
         if profile is None or profile.status != AccountStatus.ACTIVE:
             return None
-        link = self._new_link(links.LinkPurpose.PASSWORD_RESET, profile.account_id,
+        link = self.new_link(links.LinkPurpose.PASSWORD_RESET, profile.account_id,
                               self.clock() + timedelta(hours=PASSWORD_RESET_HOURS), nonce)
         try:
             self.repo.transact([self.repo.put_link(link)])
@@ -348,7 +348,7 @@ class Accounts:
         return profile, link
 
     def reset_password(self, token: str, password: str) -> None:
-        link = self._link(token, links.LinkPurpose.PASSWORD_RESET)
+        link = self.valid_link(token, links.LinkPurpose.PASSWORD_RESET)
         self.directory.set_password(link.account_id, password)
         try:  # the link used up and the old sessions ended together: never one without the other
             self.repo.transact([self.repo.delete_link(link.token_hash),
@@ -362,7 +362,7 @@ class Accounts:
     def change_password(self, access_token: str, current: str, new: str) -> None:
         self.directory.change_password(access_token, current, new)
 
-    def _link(self, token: str, purpose: links.LinkPurpose) -> LinkRecord:
+    def valid_link(self, token: str, purpose: links.LinkPurpose) -> LinkRecord:
         if not links.looks_like_token(token):
             raise LINK_INVALID
         link = self.repo.find_link(links.token_hash(token))
@@ -382,7 +382,7 @@ class Accounts:
         nonce = self.new_nonce()
         now = self.clock()
         deadline = now + timedelta(hours=EMAIL_CHANGE_HOURS)
-        link = self._new_link(links.LinkPurpose.EMAIL_CHANGE, profile.account_id, deadline, nonce,
+        link = self.new_link(links.LinkPurpose.EMAIL_CHANGE, profile.account_id, deadline, nonce,
                               {"new_email": new_email})
         event = OutboxEvent(id=uuid.uuid4().hex, type=EMAIL_CHANGE_REQUESTED, aggregate_id=profile.account_id,
                             occurred_at=now, payload={"account_id": profile.account_id, "nonce": nonce,
@@ -391,7 +391,7 @@ class Accounts:
         return mask_email(new_email)
 
     def confirm_email_change(self, token: str) -> str:
-        link = self._link(token, links.LinkPurpose.EMAIL_CHANGE)
+        link = self.valid_link(token, links.LinkPurpose.EMAIL_CHANGE)
         profile = self.repo.get_profile(link.account_id)
         if profile is None or profile.status != AccountStatus.ACTIVE:
             raise LINK_INVALID

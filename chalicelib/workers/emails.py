@@ -83,6 +83,14 @@ def email_for(event: "OutboxEvent") -> "Email | None":
             to=payload["new_email"], first_name=profile.first_names,
             link=_link("confirmer-adresse.html", links.LinkPurpose.EMAIL_CHANGE, payload["nonce"]),
             deadline=datetime.fromisoformat(payload["deadline"]))
+    if event.type == account_events.FRANCECONNECT_LINK_REQUESTED:
+        profile = repo.get_profile(payload["account_id"])
+        if profile is None or profile.status != AccountStatus.ACTIVE:
+            return None
+        return emails.franceconnect_link_email(
+            to=profile.email, first_name=profile.first_names, identity=payload["name"],
+            link=_link("franceconnect.html", links.LinkPurpose.FRANCECONNECT_LINK, payload["nonce"]),
+            deadline=datetime.fromisoformat(payload["deadline"]))
     if event.type == account_events.EMAIL_CHANGED:
         return emails.email_changed_notice(to=payload["old_email"], first_name=payload["first_name"],
                                            new_email_masked=payload["new_email_masked"])

@@ -137,6 +137,10 @@ class Site:
         test-output/screenshots/<name>.png. Also fails on a script error seen so far."""
         page = self.page
         page.wait_for_load_state("networkidle")
+        # Colours are read once a theme's or a dialog's CSS transitions have ended: mid-way, a
+        # button's colour is neither theme's and axe would measure a contrast no one sees.
+        page.wait_for_function("""() => document.getAnimations().every(
+            a => !(a instanceof CSSTransition) || a.playState !== 'running')""")
         if not page.evaluate("typeof axe !== 'undefined'"):
             page.evaluate(AXE.read_text())
         results = page.evaluate("""() => axe.run(document, {

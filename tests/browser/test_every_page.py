@@ -20,7 +20,7 @@ PAGES = {
     "rendez-vous.html": "auto-ecole", "creneaux.html": "instructeur-ddt",
     "statistiques.html": "prefecture", "examen.html": "inspecteur",
     "accessibilite.html": None, "mentions-legales.html": None, "donnees-personnelles.html": None,
-    "plan-du-site.html": None, "404.html": None, "500.html": None, "503.html": None,
+    "plan-du-site.html": None, "franceconnect.html": None, "404.html": None, "500.html": None, "503.html": None,
 }
 
 

@@ -512,6 +512,28 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, rec
         assert http.delete(f"/requests/{doomed}?version={version}", headers=auth).status_code == 200
     run_workers()
 
+    # FranceConnect: a newcomer's account (its mapped attributes read, its group set), then an
+    # existing account linked by its emailed link (the federated user replaced by Cognito's link).
+    from tests.franceconnect_support import LUCAS, VERIFIER, install
+
+    from chalicelib.local.demo_data import ActiveAccounts
+    from tests.accounts_support import active_candidate
+
+    fc = install(aws, monkeypatch, follow_links=False)
+    active_candidate(http, ActiveAccounts(wiring.accounts()), "lien.franceconnect@example.fr")
+    with recorder.running("api_handler"):
+        newcomer = json.loads(post(http, "/sessions/franceconnect", {"code": fc.sign_in(LUCAS), "code_verifier": VERIFIER}).body)
+        assert post(http, "/franceconnect/account", {"mobile_phone": "0612345678", "address": candidate_form(http)["address"],
+                                                     "terms_accepted": True}, newcomer["tokens"]["access_token"]).status_code == 201
+        linking = json.loads(post(http, "/sessions/franceconnect", {"code": fc.sign_in(
+            {**LUCAS, "email": "lien.franceconnect@example.fr"}), "code_verifier": VERIFIER}).body)
+        assert linking["status"] == "link_required"
+        assert post(http, "/franceconnect/link", {}, linking["tokens"]["access_token"]).status_code == 202
+    run_workers()
+    with recorder.running("api_handler"):
+        link = link_token(sent_emails("lien.franceconnect@example.fr")[-1])
+        assert post(http, "/franceconnect/link/confirm", {"token": link}).status_code == 200
+
     # The purge of a school never activated (its agrément is released).
     registry(wiring.accounts(), *[a.model_copy(update={"number": "E9990000001"}) for a in [
         wiring.accounts_repository().get_agrement("E1706900120")]])

@@ -85,9 +85,22 @@ def context() -> dict[str, Any]:
         "theme_script": markupsafe.Markup(THEME_SCRIPT),
         # The départements the API knows (contact.html's list): the same as the domain's.
         "departements": geography.DEPARTEMENTS,
+        # The anti-robot widget's texts (gabarits/champs.html antirobot), in French.
+        "altcha_strings": json.dumps(ALTCHA_STRINGS, ensure_ascii=False),
+        "departement_options": [(code, f"{name} ({code})") for code, name in geography.DEPARTEMENTS.items()],
         "axe_core_version": json.loads((PROJECT_DIR / "package.json").read_text(encoding="utf-8"))
                                 ["devDependencies"]["axe-core"],
     }
+
+
+ALTCHA_STRINGS = {
+    "label": "Je ne suis pas un robot", "verifying": "Vérification en cours…", "verified": "Vérification réussie",
+    "error": "La vérification n'a pas abouti : cochez de nouveau la case.",
+    "expired": "La vérification a expiré : cochez de nouveau la case.",
+    "verificationRequired": "Cochez la case « Je ne suis pas un robot ».",
+    "waitAlert": "Vérification en cours : patientez quelques secondes.", "loading": "Chargement…",
+    "ariaLinkLabel": "ALTCHA", "footer": "",
+}
 
 
 def render_pages(*, local: bool) -> dict[str, bytes]:

@@ -28,7 +28,11 @@ DSFR_FOLDERS = ["fonts", "icons", "favicon"]
 ARTWORK = re.compile(r'href="dsfr/(artwork/[a-z0-9/-]+\.svg)#')
 # Other front-end packages, as the local web server serves them (its PACKAGE_PREFIXES): the
 # file the pages ask for, under its prefix.
-LIBRARIES = {"lib/jsqr/jsQR.js": PROJECT_DIR / "node_modules" / "jsqr" / "dist" / "jsQR.js"}
+ALTCHA_DIST = PROJECT_DIR / "node_modules" / "altcha" / "dist_external"
+DSFR_CHART_DIST = PROJECT_DIR / "node_modules" / "@gouvfr" / "dsfr-chart" / "dist" / "DSFRChart"
+LIBRARIES = {"lib/jsqr/jsQR.js": PROJECT_DIR / "node_modules" / "jsqr" / "dist" / "jsQR.js",
+             **{f"lib/altcha/{name}": ALTCHA_DIST / name for name in ("altcha.js", "altcha.css", "worker.js")},
+             **{f"lib/dsfr-chart/{name}": DSFR_CHART_DIST / name for name in ("DSFRChart.js", "DSFRChart.css")}}
 
 
 def build_site(out: Path) -> Path:

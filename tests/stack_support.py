@@ -1,6 +1,7 @@
 """`make run`'s stack started on free ports, and what tests do with it over HTTP: read the local
 mailbox, solve the anti-robot proof, wait for the workers. Shared by tests/e2e and tests/browser."""
 import base64
+import contextlib
 import html
 import json
 import os
@@ -208,3 +209,22 @@ def school_files_registration(stack, email, **identity):
     submitted = submit_request(stack, headers, number)
     assert submitted["status"] == "attente-validation-usager", submitted
     return number
+
+
+@contextlib.contextmanager
+def moto_server(log_dir: Path):
+    """moto's server as `make run` starts it (chalicelib.local.processes: its OAuth and FranceConnect
+    stand-ins included) on a free port: yields its URL, stops it after."""
+    from chalicelib.local.processes import wait_http
+
+    [port] = free_ports(1)
+    url = f"http://127.0.0.1:{port}"
+    with open(log_dir / "moto.log", "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "chalicelib.local.processes", "127.0.0.1", str(port)],
+                                  stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_http(f"{url}/moto-api/", timeout=120)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=30)

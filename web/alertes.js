@@ -8,7 +8,7 @@
   const form = byId("formulaire");
   const codeForm = byId("formulaire-code");
   const button = byId("envoyer");
-  const antirobot = Permis.bindAntirobot(byId("altcha"), byId("etat-altcha"));
+  const antirobot = Permis.bindAntirobot(form.querySelector("altcha-widget"));
   const channel = () => (document.querySelector('input[name="channel"]:checked') || {}).value || "email";
   let target = null; // what the code confirms: the number, the channel and the address as typed
   const number = Permis.fragment().get("demande"); // from the tracking page

@@ -418,7 +418,7 @@ const Permis = (() => {
     const details = [];
     const seenRadios = new Set();
     for (const control of form.querySelectorAll("[required]")) {
-      if (control.disabled || control.closest("[hidden]")) continue;
+      if (control.disabled || control.closest("[hidden]") || control.closest("altcha-widget")) continue;
       let empty;
       if (control.type === "checkbox") empty = !control.checked;
       else if (control.type === "radio") {
@@ -436,6 +436,12 @@ const Permis = (() => {
       if (fieldset.disabled || fieldset.closest("[hidden]")) continue;
       const problem = dateProblem(fieldset);
       if (problem) details.push({ errorId: "erreur-" + fieldset.id, message: problem });
+    }
+    // The anti-robot widget: its box checked, and the computation it starts ended well.
+    for (const widget of form.querySelectorAll("altcha-widget[data-requis]")) {
+      if (widget.closest("[hidden]")) continue;
+      const box = widget.querySelector('input[type="checkbox"]');
+      if (!box || !box.checked) details.push({ errorId: widget.dataset.erreur, message: widget.dataset.requis });
     }
     return details;
   }
@@ -768,153 +774,60 @@ const Permis = (() => {
   document.querySelectorAll("[data-date-naissance]").forEach(buildDateOfBirth);
 
   // --- ALTCHA proof of work ------------------------------------------------------------------------
-  // GET /antirobot/challenge gives {algorithm, challenge, maxnumber, salt, signature}; the answer is
-  // the n in 0..maxnumber with hex(SHA-256(salt + n)) === challenge. The form sends
-  // base64(JSON {algorithm, challenge, number, salt, signature}). A proof is single use and expires
-  // 10 minutes after the challenge was issued.
+  // The official widget (npm altcha, its "external" build served under lib/altcha/: a module, its
+  // stylesheet and its worker, all from the site, as the CSP asks) fetches GET /antirobot/challenge
+  // when its box is checked and computes the proof in a worker; the form sends the payload it ends
+  // with. A proof is single use and expires 10 minutes after the challenge was issued.
 
-  const PROOF_LIFETIME_MS = 9 * 60 * 1000; // a little under the server's 10 minutes
-  const BATCH = 500;
-
-  function hex(buffer) {
-    return Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
-  }
-
-  // SHA-256 in plain JavaScript, for pages opened over plain http from another machine (a phone on
-  // the local network), where browsers do not offer crypto.subtle.
-  const sha256Fallback = (() => {
-    const K = [];
-    const H = [];
-    for (let candidate = 2, found = 0; found < 64; candidate++) {
-      let prime = true;
-      for (let d = 2; d * d <= candidate; d++) if (candidate % d === 0) { prime = false; break; }
-      if (!prime) continue;
-      if (found < 8) H.push((Math.sqrt(candidate) % 1) * 4294967296 >>> 0);
-      K.push((Math.cbrt(candidate) % 1) * 4294967296 >>> 0);
-      found++;
-    }
-    return function sha256(text) {
-      const bytes = new TextEncoder().encode(text);
-      const length = Math.ceil((bytes.length + 9) / 64) * 64;
-      const data = new Uint8Array(length);
-      data.set(bytes);
-      data[bytes.length] = 0x80;
-      const view = new DataView(data.buffer);
-      view.setUint32(length - 8, Math.floor(bytes.length / 0x20000000));
-      view.setUint32(length - 4, (bytes.length * 8) >>> 0);
-      const hash = H.slice();
-      const w = new Uint32Array(64);
-      const rotr = (x, n) => (x >>> n) | (x << (32 - n));
-      for (let offset = 0; offset < length; offset += 64) {
-        for (let i = 0; i < 16; i++) w[i] = view.getUint32(offset + i * 4);
-        for (let i = 16; i < 64; i++) {
-          const s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >>> 3);
-          const s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >>> 10);
-          w[i] = (w[i - 16] + s0 + w[i - 7] + s1) >>> 0;
-        }
-        let [a, b, c, d, e, f, g, h] = hash;
-        for (let i = 0; i < 64; i++) {
-          const t1 = (h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i]) >>> 0;
-          const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) >>> 0;
-          h = g; g = f; f = e; e = (d + t1) >>> 0; d = c; c = b; b = a; a = (t1 + t2) >>> 0;
-        }
-        [a, b, c, d, e, f, g, h].forEach((value, i) => { hash[i] = (hash[i] + value) >>> 0; });
-      }
-      return hash.map((value) => value.toString(16).padStart(8, "0")).join("");
+  /** The widget's files (about 30 KB) come when the person may use them: once they start filling
+   *  the form, or once its box nears the screen. A visit that only reads the page loads nothing. */
+  function loadAntirobotWhenNeeded(widget) {
+    let loaded = false;
+    const load = () => {
+      if (loaded) return;
+      loaded = true;
+      observer.disconnect();
+      if (customElements.get("altcha-widget")) return;
+      document.head.append(el("link", { rel: "stylesheet", href: "lib/altcha/altcha.css" }),
+        el("script", { type: "module", src: "lib/altcha/altcha.js" }));
     };
-  })();
-
-  const encoder = new TextEncoder();
-  const hasSubtle = Boolean(window.isSecureContext && window.crypto && window.crypto.subtle);
-
-  async function sha256Batch(texts) {
-    if (!hasSubtle) return texts.map(sha256Fallback);
-    const digests = await Promise.all(texts.map((text) => crypto.subtle.digest("SHA-256", encoder.encode(text))));
-    return digests.map(hex);
-  }
-
-  /** The number solving the challenge, or null (not found, or isCancelled() became true). */
-  async function solve(challenge, isCancelled) {
-    const target = String(challenge.challenge).toLowerCase();
-    for (let start = 0; start <= challenge.maxnumber; start += BATCH) {
-      if (isCancelled()) return null;
-      const end = Math.min(start + BATCH - 1, challenge.maxnumber);
-      const texts = [];
-      for (let n = start; n <= end; n++) texts.push(challenge.salt + String(n));
-      const hashes = await sha256Batch(texts);
-      const index = hashes.indexOf(target);
-      if (index >= 0) return start + index;
-      await new Promise((resolve) => setTimeout(resolve, 0)); // let the page breathe
-    }
-    return null;
-  }
-
-  function base64Utf8(text) {
-    let binary = "";
-    encoder.encode(text).forEach((byte) => { binary += String.fromCharCode(byte); });
-    return btoa(binary);
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) load();
+    }, { rootMargin: "200px" });
+    observer.observe(widget);
+    (widget.closest("form") || document).addEventListener("focusin", load, { once: true });
   }
 
   /**
-   * The "Je ne suis pas un robot" checkbox: checking it fetches a challenge and solves it.
+   * The form's <altcha-widget>:
    *   proof(): resolves to the payload for the form's altcha field (waits for a computation under
-   *            way, computes again an expired one), or null when the box is not checked / it failed;
+   *            way), or null when the box is not checked / the computation failed or expired;
    *   reset(): unchecks the box (after a refused submission: a proof is single use).
    */
-  function bindAntirobot(checkbox, status) {
-    let run = 0; // bumped on each start and reset: an older computation's result is dropped
-    let pending = null;
-    let solved = null; // {payload, at}
-
-    function start() {
-      const mine = ++run;
-      solved = null;
-      showMessage(status, "Vérification en cours…", "info");
-      pending = (async () => {
-        const result = await callApi("/antirobot/challenge");
-        if (mine !== run) return null;
-        if (!result.ok) {
-          showMessage(status, result.data.message + " Décochez puis cochez de nouveau la case.", "echec");
-          return null;
-        }
-        const challenge = result.data;
-        const number = await solve(challenge, () => mine !== run);
-        if (mine !== run) return null;
-        if (number === null) {
-          showMessage(status, "La vérification n'a pas abouti : décochez puis cochez de nouveau la case.", "echec");
-          return null;
-        }
-        solved = {
-          at: Date.now(),
-          payload: base64Utf8(JSON.stringify({
-            algorithm: challenge.algorithm, challenge: challenge.challenge, number,
-            salt: challenge.salt, signature: challenge.signature,
-          })),
-        };
-        showMessage(status, "Vérification réussie", "succes");
-        return solved.payload;
-      })();
-      return pending;
-    }
-
-    function reset() {
-      run++;
-      pending = null;
-      solved = null;
-      checkbox.checked = false;
-      showMessage(status, "");
-    }
-
-    checkbox.addEventListener("change", () => {
-      if (checkbox.checked) start();
-      else reset();
+  function bindAntirobot(widget) {
+    let state = "unverified";
+    let payload = null;
+    let waiting = [];
+    loadAntirobotWhenNeeded(widget);
+    apiUrl().then((base) => widget.setAttribute("challengeurl", base + "/antirobot/challenge"), () => {});
+    widget.addEventListener("statechange", (event) => {
+      state = event.detail.state;
+      payload = event.detail.payload || null;
+      if (state === "verifying") return;
+      waiting.forEach((resolve) => resolve(state === "verified" ? payload : null));
+      waiting = [];
     });
 
     async function proof() {
-      if (!checkbox.checked) return null;
-      if (solved && Date.now() - solved.at < PROOF_LIFETIME_MS) return solved.payload;
-      if (solved || !pending) return start(); // expired: a fresh challenge
-      return pending;
+      if (state === "verified") return payload;
+      if (state === "verifying") return new Promise((resolve) => waiting.push(resolve));
+      return null;
+    }
+
+    function reset() {
+      state = "unverified";
+      payload = null;
+      if (typeof widget.reset === "function") widget.reset();
     }
 
     return { proof, reset };
@@ -1039,6 +952,42 @@ const Permis = (() => {
   }
 
   /** The end of a procedure: "Je donne mon avis" (gabarits/champs.html je_donne_mon_avis) appears. */
+  /** The signed-in person's profile when their role is one of `roles` (any role when null), the
+   *  page's loading notice (#chargement) cleared; or null once the page says why not: the session
+   *  over (the sign-in page comes), a failure, or a role the page is not for (`refusal`). */
+  async function profileFor(roles, refusal) {
+    const status = document.getElementById("chargement");
+    const result = await profile();
+    if (result.sessionOver) return null;
+    if (!result.ok) {
+      showMessage(status, result.data.message, "echec");
+      return null;
+    }
+    if (roles && !roles.includes(result.data.role)) {
+      showMessage(status, refusal, "info");
+      return null;
+    }
+    showMessage(status, "");
+    return result.data;
+  }
+
+  /** After a sign-in (password or FranceConnect): this session only (nothing of a previous
+   *  account stays: its role drew the menu), its notice, then the page that sent the person to
+   *  sign in (setReturnTo), else their role's own space. */
+  async function startSession(tokens, message) {
+    clearSession();
+    saveTokens(tokens);
+    setNotice(message);
+    const back = takeReturnTo();
+    if (back) {
+      window.location.assign(back);
+      return;
+    }
+    const me = await profile();
+    if (me.sessionOver) return;
+    window.location.assign(me.ok ? homeOf(me.data.role) : "espace.html");
+  }
+
   function askFeedback() {
     document.querySelectorAll("[data-avis-usager]").forEach((block) => { block.hidden = false; });
   }
@@ -1412,10 +1361,10 @@ const Permis = (() => {
   return {
     apiUrl, callApi, saveTokens, accessToken, hasSession, knownRole, rememberRole, profile, siteConfig, signOut,
     clearSession, endSession, setNotice, takeNotice,
-    setReturnTo, takeReturnTo, forgetReturnTo, homeOf, askFeedback, COUNTRIES, bindBirthPlace,
+    setReturnTo, takeReturnTo, forgetReturnTo, homeOf, askFeedback, profileFor, startSession, COUNTRIES, bindBirthPlace,
     el, showMessage, formatDate, fragment, forgetFragment, busy,
     errorIdFor, clearErrors, showErrors, showFieldError, checkRequired, formErrors, checkNewPassword, dateProblem,
-    bindAddress, bindAntirobot, checkedProof, sha256Fallback, staffAccess, twelveDigits, messageThread, ROLE_LABELS,
+    bindAddress, bindAntirobot, checkedProof, staffAccess, twelveDigits, messageThread, ROLE_LABELS,
     contentTypeOf, postToStorage, parisDay,
     STREET_TYPES,
   };

@@ -11,19 +11,7 @@
 
   let pending = null; // {email, session} while the MFA code is asked
 
-  async function signedIn(data) {
-    Permis.clearSession(); // nothing of a previous account stays (its role drew the menu)
-    Permis.saveTokens(data.tokens);
-    Permis.setNotice(data.message);
-    const back = Permis.takeReturnTo();
-    if (back) {
-      window.location.assign(back);
-      return;
-    }
-    const me = await Permis.profile();
-    if (me.sessionOver) return;
-    window.location.assign(me.ok ? Permis.homeOf(me.data.role) : "espace.html");
-  }
+  const signedIn = (data) => Permis.startSession(data.tokens, data.message);
 
   const signInForm = byId("formulaire-connexion");
   const signInButton = byId("se-connecter");

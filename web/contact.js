@@ -12,7 +12,7 @@
   const form = byId("formulaire");
   const button = byId("envoyer");
   const SENDERS = { "auto-ecole": "l'auto-école", candidat: "candidat" };
-  const antirobot = Permis.bindAntirobot(byId("altcha"), byId("etat-altcha"));
+  const antirobot = Permis.bindAntirobot(form.querySelector("altcha-widget"));
   let me = null; // the signed-in school or candidate, else null
 
   function value(id) {

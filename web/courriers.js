@@ -17,17 +17,7 @@
   }
 
   async function load() {
-    const result = await Permis.profile();
-    if (result.sessionOver) return;
-    if (!result.ok) {
-      Permis.showMessage(byId("chargement"), result.data.message, "echec");
-      return;
-    }
-    if (result.data.role !== "mediateur") {
-      Permis.showMessage(byId("chargement"), "Cette page est réservée aux médiateurs numériques.", "info");
-      return;
-    }
-    Permis.showMessage(byId("chargement"), "");
+    if (!await Permis.profileFor(["mediateur"], "Cette page est réservée aux médiateurs numériques.")) return;
     byId("bloc-courriers").hidden = false;
     const answer = await Permis.callApi("/mediation/letters", { token: true });
     if (answer.sessionOver) return;

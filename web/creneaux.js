@@ -26,20 +26,11 @@
   const today = () => Permis.parisDay(0); // AAAA-MM-JJ, Paris time
 
   async function load() {
-    const me = await Permis.profile();
-    if (me.sessionOver) return;
-    if (!me.ok) {
-      Permis.showMessage(byId("chargement"), me.data.message, "echec");
-      return;
-    }
-    if (!AGENTS.includes(me.data.role)) {
-      Permis.showMessage(byId("chargement"), "Cette page est réservée aux agents des DDT et des préfectures.", "info");
-      return;
-    }
-    Permis.showMessage(byId("chargement"), "");
+    const me = await Permis.profileFor(AGENTS, "Cette page est réservée aux agents des DDT et des préfectures.");
+    if (!me) return;
     byId("bloc-jour").hidden = false;
     byId("jour-date").value = today();
-    const admin = me.data.role === "prefecture";
+    const admin = me.role === "prefecture";
     byId("bloc-publication").hidden = !admin;
     byId("bloc-publies").hidden = !admin;
     await Promise.all([loadDay(), admin ? loadPublished() : null]);

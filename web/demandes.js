@@ -37,21 +37,11 @@
   window.addEventListener("hashchange", showNewForm);
 
   async function load() {
-    const result = await Permis.profile();
-    if (result.sessionOver) return;
-    if (!result.ok) {
-      Permis.showMessage(byId("chargement"), result.data.message, "echec");
-      return;
-    }
-    me = result.data;
+    me = await Permis.profileFor(["auto-ecole", "candidat", "mediateur"], "Votre profil ne dépose pas de demandes : "
+      + "cette page est réservée aux auto-écoles, aux candidats et aux médiateurs numériques.");
+    if (!me) return;
     const isSchool = me.role === "auto-ecole";
     const isMediator = me.role === "mediateur"; // files with the person, under their identity
-    if (!isSchool && !isMediator && me.role !== "candidat") {
-      Permis.showMessage(byId("chargement"), "Votre profil ne dépose pas de demandes : cette page est réservée "
-        + "aux auto-écoles, aux candidats et aux médiateurs numériques.", "info");
-      return;
-    }
-    Permis.showMessage(byId("chargement"), "");
 
     const procedures = isSchool ? Demandes.PROCEDURES
       : Demandes.PROCEDURES.filter(([value]) => !Demandes.SCHOOL_ONLY_PROCEDURES.includes(value));

@@ -129,14 +129,8 @@
   }
 
   async function load() {
-    const result = await Permis.profile();
-    if (result.sessionOver) return;
-    if (!result.ok) {
-      Permis.showMessage(byId("chargement"), result.data.message, "echec");
-      return;
-    }
-    me = result.data;
-    showAll();
+    me = await Permis.profileFor(null);
+    if (me) showAll();
   }
 
   function showAll() {
@@ -147,7 +141,6 @@
     const bonjour = byId("bonjour");
     bonjour.textContent = "Bonjour " + me.first_names + " " + (me.usage_name || me.birth_name) + ".";
     bonjour.hidden = false;
-    Permis.showMessage(byId("chargement"), "");
     showData();
     showSpaces();
     byId("bloc-mfa").hidden = !me.mfa_required;

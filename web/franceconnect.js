@@ -76,15 +76,7 @@
     show("bloc-identite");
   }
 
-  async function signedIn(data) {
-    Permis.clearSession();
-    Permis.saveTokens(data.tokens);
-    Permis.setNotice(data.message);
-    const back = Permis.takeReturnTo();
-    const me = back ? null : await Permis.profile();
-    if (me && me.sessionOver) return;
-    window.location.assign(back || (me.ok ? Permis.homeOf(me.data.role) : "espace.html"));
-  }
+  const signedIn = (data) => Permis.startSession(data.tokens, data.message);
 
   function offerAccount(data) {
     showIdentity(data.identity);

@@ -14,18 +14,8 @@
   let pendingRemoval = null; // {member, name, button}
 
   async function load() {
-    const result = await Permis.profile();
-    if (result.sessionOver) return;
-    if (!result.ok) {
-      Permis.showMessage(byId("chargement"), result.data.message, "echec");
-      return;
-    }
-    me = result.data;
-    if (me.role !== "auto-ecole") {
-      Permis.showMessage(byId("chargement"), "Cette page est réservée aux auto-écoles.", "info");
-      return;
-    }
-    Permis.showMessage(byId("chargement"), "");
+    me = await Permis.profileFor(["auto-ecole"], "Cette page est réservée aux auto-écoles.");
+    if (!me) return;
     byId("bloc-membres").hidden = false;
     byId("bloc-invitation").hidden = me.school_role !== "admin";
     await loadMembers();

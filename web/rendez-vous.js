@@ -24,17 +24,7 @@
   }
 
   async function load() {
-    const me = await Permis.profile();
-    if (me.sessionOver) return;
-    if (!me.ok) {
-      Permis.showMessage(byId("chargement"), me.data.message, "echec");
-      return;
-    }
-    if (me.data.role !== "auto-ecole") {
-      Permis.showMessage(byId("chargement"), "Les rendez-vous pour les dossiers complexes sont réservés aux auto-écoles.", "info");
-      return;
-    }
-    Permis.showMessage(byId("chargement"), "");
+    if (!await Permis.profileFor(["auto-ecole"], "Les rendez-vous pour les dossiers complexes sont réservés aux auto-écoles.")) return;
     for (const id of ["bloc-creneaux", "bloc-reservation", "bloc-mes-rendez-vous"]) byId(id).hidden = false;
     await Promise.all([loadSlots(), loadRequests(), loadBookings()]);
   }

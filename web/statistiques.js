@@ -1,44 +1,16 @@
 "use strict";
 // Statistics for prefecture administrators (GET /statistics, GET /statistics/export).
 // The filters (département, "du", "au") live in the page's fragment (#departement=69&date=...&du=...):
-// a link can be shared and the back button goes back to the previous figures. The charts are
-// inline SVG drawn here (no chart library; the CSP forbids style attributes, so only classes of
-// style.css), each with a text alternative and its figures in a table below it.
+// a link can be shared and the back button goes back to the previous figures. The charts are the
+// DSFR's (@gouvfr/dsfr-chart, loaded by the page), each with a text alternative and its figures in
+// a table below it.
 
 (function statistics() {
   const byId = (id) => document.getElementById(id);
   const el = Permis.el;
-  const SVG = "http://www.w3.org/2000/svg";
   const ADMINISTRATORS = ["prefecture"];
   const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-  // The same list as chalicelib/domain/geography.py DEPARTEMENTS (the API refuses any other code).
-  const DEPARTEMENTS = {
-    "01": "Ain", "02": "Aisne", "03": "Allier", "04": "Alpes-de-Haute-Provence",
-    "05": "Hautes-Alpes", "06": "Alpes-Maritimes", "07": "Ardèche", "08": "Ardennes",
-    "09": "Ariège", "10": "Aube", "11": "Aude", "12": "Aveyron", "13": "Bouches-du-Rhône",
-    "14": "Calvados", "15": "Cantal", "16": "Charente", "17": "Charente-Maritime", "18": "Cher",
-    "19": "Corrèze", "2A": "Corse-du-Sud", "2B": "Haute-Corse", "21": "Côte-d'Or",
-    "22": "Côtes-d'Armor", "23": "Creuse", "24": "Dordogne", "25": "Doubs", "26": "Drôme",
-    "27": "Eure", "28": "Eure-et-Loir", "29": "Finistère", "30": "Gard", "31": "Haute-Garonne",
-    "32": "Gers", "33": "Gironde", "34": "Hérault", "35": "Ille-et-Vilaine", "36": "Indre",
-    "37": "Indre-et-Loire", "38": "Isère", "39": "Jura", "40": "Landes", "41": "Loir-et-Cher",
-    "42": "Loire", "43": "Haute-Loire", "44": "Loire-Atlantique", "45": "Loiret", "46": "Lot",
-    "47": "Lot-et-Garonne", "48": "Lozère", "49": "Maine-et-Loire", "50": "Manche",
-    "51": "Marne", "52": "Haute-Marne", "53": "Mayenne", "54": "Meurthe-et-Moselle",
-    "55": "Meuse", "56": "Morbihan", "57": "Moselle", "58": "Nièvre", "59": "Nord",
-    "60": "Oise", "61": "Orne", "62": "Pas-de-Calais", "63": "Puy-de-Dôme",
-    "64": "Pyrénées-Atlantiques", "65": "Hautes-Pyrénées", "66": "Pyrénées-Orientales",
-    "67": "Bas-Rhin", "68": "Haut-Rhin", "69": "Rhône", "70": "Haute-Saône",
-    "71": "Saône-et-Loire", "72": "Sarthe", "73": "Savoie", "74": "Haute-Savoie", "75": "Paris",
-    "76": "Seine-Maritime", "77": "Seine-et-Marne", "78": "Yvelines", "79": "Deux-Sèvres",
-    "80": "Somme", "81": "Tarn", "82": "Tarn-et-Garonne", "83": "Var", "84": "Vaucluse",
-    "85": "Vendée", "86": "Vienne", "87": "Haute-Vienne", "88": "Vosges", "89": "Yonne",
-    "90": "Territoire de Belfort", "91": "Essonne", "92": "Hauts-de-Seine",
-    "93": "Seine-Saint-Denis", "94": "Val-de-Marne", "95": "Val-d'Oise",
-    "971": "Guadeloupe", "972": "Martinique", "973": "Guyane", "974": "La Réunion",
-    "976": "Mayotte",
-  };
   const NATIONAL = "national";
 
   let me = null;
@@ -157,81 +129,27 @@
 
   // --- Charts -------------------------------------------------------------------------------------
 
-  function svg(tag, attributes, ...children) {
-    const element = document.createElementNS(SVG, tag);
-    for (const [name, value] of Object.entries(attributes || {})) {
-      if (value === null || value === undefined) continue;
-      if (name === "text") element.textContent = value;
-      else element.setAttribute(name, String(value));
-    }
-    children.flat().forEach((child) => { if (child) element.append(child); });
-    return element;
-  }
-
-  /** A round top of the axis for `max` (0 -> 1): 1, 2, 5 times a power of ten. */
-  function axisTop(max) {
-    if (!(max > 0)) return 1;
-    const power = Math.pow(10, Math.floor(Math.log10(max)));
-    return [1, 2, 5, 10].map((step) => step * power).find((top) => top >= max);
-  }
-
-  /** The label split into lines of about `width` characters (SVG text does not wrap). */
-  function lines(text, width) {
-    const result = [];
-    String(text).split(/\s+/).forEach((word) => {
-      const last = result.length - 1;
-      if (last >= 0 && (result[last] + " " + word).length <= width) result[last] += " " + word;
-      else result.push(word);
-    });
-    return result;
-  }
-
   let chartCount = 0;
 
-  /** The frame of a chart: a titled figure with the SVG (role img, its <title> and <desc>) and the
-   *  figures' table in a collapsed accordion. */
+  /** A chart of the DSFR (dsfr-chart's web component: its legend, its tooltips, its size following
+   *  the screen's) in a titled figure, with its text alternative (the component's canvas is not
+   *  readable by a screen reader: the DSFR's advice) and the figures' table in a collapsed accordion. */
   function chart(key, title, description, picture, dataTable, wide) {
     const id = "graphique-" + (++chartCount);
-    picture.setAttribute("role", "img");
-    picture.setAttribute("aria-labelledby", id + "-titre " + id + "-desc");
-    picture.setAttribute("class", "stats-svg");
-    picture.prepend(svg("title", { id: id + "-titre", text: title }), svg("desc", { id: id + "-desc", text: description }));
     return el("div", { className: wide ? "fr-col-12" : "fr-col-12 fr-col-lg-6" },
-      el("figure", { className: "stats-graphique carte" + (wide ? " stats-graphique--large" : ""), "data-graphique": key, "aria-labelledby": id + "-legende" },
+      el("figure", { className: "stats-graphique carte", "data-graphique": key, "aria-labelledby": id + "-legende" },
         el("figcaption", { id: id + "-legende", className: "fr-h6", text: title }),
-        picture,
+        el("p", { id: id + "-desc", className: "fr-sr-only", text: description }),
+        el("div", { className: "stats-image", role: "img", "aria-labelledby": id + "-legende " + id + "-desc" }, picture),
         dataAccordion(title, dataTable)));
   }
 
-  /** Vertical bars, one per item {label, value}. */
+  /** Bars, one per item {label, value}; lying on a phone, where the labels read under each other. */
   function barChart(key, title, items, unit, headers) {
-    const width = 600;
-    const height = 320;
-    const left = 56;
-    const top = 24;
-    const bottom = 64;
-    const plot = height - top - bottom;
-    const max = axisTop(Math.max(0, ...items.map((item) => item.value)));
-    const slot = (width - left - 8) / Math.max(items.length, 1);
-    const barWidth = Math.min(96, slot * 0.6);
-    const picture = svg("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "xMidYMid meet" });
-    [0, 0.5, 1].forEach((share) => {
-      const y = top + plot - share * plot;
-      picture.append(svg("line", { x1: left, x2: width - 8, y1: y, y2: y, class: "stats-grille" }),
-        svg("text", { x: left - 8, y: y + 5, class: "stats-axe stats-axe--y", text: number(share * max) }));
-    });
-    items.forEach((item, index) => {
-      const barHeight = (item.value / max) * plot;
-      const x = left + slot * index + (slot - barWidth) / 2;
-      const y = top + plot - barHeight;
-      picture.append(svg("rect", { x, y, width: barWidth, height: barHeight, class: "stats-barre",
-        "data-valeur": item.value }));
-      picture.append(svg("text", { x: x + barWidth / 2, y: y - 6, class: "stats-valeur", text: number(item.value) }));
-      const label = svg("text", { x: x + barWidth / 2, y: top + plot + 22, class: "stats-axe stats-axe--x" });
-      lines(item.label, 16).forEach((line, row) => label.append(svg("tspan", {
-        x: x + barWidth / 2, dy: row ? 18 : 0, text: line })));
-      picture.append(label);
-    });
+    const narrow = window.matchMedia("(max-width: 48em)").matches;
+    const picture = el("bar-chart", { x: JSON.stringify([items.map((item) => item.label)]),
+      y: JSON.stringify([items.map((item) => item.value)]), name: JSON.stringify([headers[1]]), "unit-tooltip": unit,
+      horizontal: narrow ? "true" : null, "aspect-ratio": narrow ? 1.2 : null });
     const description = items.map((item) => item.label + " : " + number(item.value) + " " + unit).join(" ; ") + ".";
     const dataTable = table(title, headers, items.map((item) => [item.label, number(item.value)]));
     return chart(key, title, description, picture, dataTable);
@@ -239,33 +157,12 @@
 
   /** Two lines over the days of the period: requests submitted and processed each day. */
   function seriesChart(key, title, series) {
-    const width = 600;
-    const height = 320;
-    const left = 56;
-    const right = 16;
-    const top = 24;
-    const bottom = 48;
-    const plot = height - top - bottom;
-    const span = width - left - right;
-    const max = axisTop(Math.max(0, ...series.map((day) => Math.max(day.submitted, day.processed))));
-    const x = (index) => left + (series.length > 1 ? (index / (series.length - 1)) * span : span / 2);
-    const y = (value) => top + plot - (value / max) * plot;
-    const picture = svg("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "xMidYMid meet" });
-    [0, 0.5, 1].forEach((share) => {
-      picture.append(svg("line", { x1: left, x2: width - right, y1: y(share * max), y2: y(share * max), class: "stats-grille" }),
-        svg("text", { x: left - 8, y: y(share * max) + 5, class: "stats-axe stats-axe--y", text: number(share * max) }));
-    });
-    const ticks = series.length > 1 ? [0, Math.floor((series.length - 1) / 2), series.length - 1] : [0];
-    ticks.forEach((index, position) => {
-      const anchor = position === 0 && ticks.length > 1 ? "debut" : position === ticks.length - 1 && ticks.length > 1 ? "fin" : "milieu";
-      picture.append(svg("text", { x: x(index), y: height - bottom + 24, class: "stats-axe stats-axe--" + anchor,
-        text: shortDate(series[index].date) }));
-    });
-    [["submitted", "stats-ligne stats-ligne--deposees"], ["processed", "stats-ligne stats-ligne--traitees"]]
-      .forEach(([field, className]) => {
-        picture.append(svg("polyline", { class: className, "data-serie": field,
-          points: series.map((day, index) => x(index).toFixed(1) + "," + y(day[field]).toFixed(1)).join(" ") }));
-      });
+    const days = series.map((day) => shortDate(day.date));
+    const picture = el("line-chart", { x: JSON.stringify([days, days]),
+      y: JSON.stringify([series.map((day) => day.submitted), series.map((day) => day.processed)]),
+      name: JSON.stringify(["Demandes déposées", "Demandes traitées"]), "unit-tooltip": "demandes",
+      // Across the page on a wide screen: flatter than the component's 2:1.
+      "aspect-ratio": window.matchMedia("(min-width: 62em)").matches ? 3 : 2 });
     const total = (field) => series.reduce((sum, day) => sum + day[field], 0);
     const busiest = series.reduce((best, day) => (!best || day.submitted > best.submitted ? day : best), null);
     const description = series.length
@@ -274,15 +171,10 @@
         + (busiest && busiest.submitted ? " ; le plus de dépôts le " + Permis.formatDate(busiest.date) + " ("
           + number(busiest.submitted) + ")" : "") + "."
       : "Aucun jour dans la période.";
-    const legend = el("ul", { className: "stats-legende" },
-      el("li", {}, el("span", { className: "stats-pastille stats-pastille--deposees", "aria-hidden": "true" }), "Demandes déposées"),
-      el("li", {}, el("span", { className: "stats-pastille stats-pastille--traitees", "aria-hidden": "true" }), "Demandes traitées (tirets)"));
     const dataTable = table(title, ["Jour", "Demandes déposées", "Demandes traitées", "Comptes ouverts"],
       series.map((day) => [Permis.formatDate(day.date), number(day.submitted), number(day.processed),
         number(day.accounts_opened)]));
-    const drawn = chart(key, title, description, picture, dataTable, true);
-    drawn.querySelector("figcaption").after(legend);
-    return drawn;
+    return chart(key, title, description, picture, dataTable, true);
   }
 
   function drawCharts(stats) {
@@ -327,8 +219,8 @@
     const date = hash.get("date");
     const du = hash.get("du");
     return {
-      departement: departement === NATIONAL || DEPARTEMENTS[departement] ? departement
-        : (me.departement && DEPARTEMENTS[me.departement.toUpperCase()] ? me.departement.toUpperCase() : NATIONAL),
+      departement: known(departement) ? departement
+        : (me.departement && known(me.departement.toUpperCase()) ? me.departement.toUpperCase() : NATIONAL),
       date: date && DATE.test(date) ? date : today(),
       du: du && DATE.test(du) ? du : "",
     };
@@ -352,13 +244,12 @@
     return { departement: byId("departement").value, date: byId("date").value, du: byId("du").value };
   }
 
-  function drawDepartements() {
-    const select = byId("departement");
-    select.append(el("option", { value: NATIONAL, text: "France entière" }));
-    // In the codes' order (01…19, 2A, 2B, 21…95, 971…): a plain object lists "10" before "01".
-    const order = (code) => code.replace(/^2([AB])$/, "20$1");
-    Object.keys(DEPARTEMENTS).sort((a, b) => (order(a) < order(b) ? -1 : 1)).forEach((code) => select.append(
-      el("option", { value: code, text: DEPARTEMENTS[code] + " (" + code + ")" })));
+  /** "national" or a département of the page's list (the domain's, rendered with the page). */
+  function known(code) {
+    return [...byId("departement").options].some((option) => option.value === code);
+  }
+
+  function setDateLimits() {
     const max = today();
     byId("date").max = max;
     byId("du").max = max;
@@ -479,7 +370,7 @@
       "Les statistiques servent aux préfectures. Votre compte (" + role + ") n'y a pas accès : vos démarches sont "
       + "dans votre espace.");
     if (!me) return;
-    drawDepartements();
+    setDateLimits();
     byId("chargement").hidden = true;
     byId("bloc-statistiques").hidden = false;
     // The figures shown are in the address from the start, so the link can be shared as is.

@@ -11,7 +11,7 @@
   const byId = (id) => document.getElementById(id);
   const form = byId("formulaire");
   const button = byId("envoyer");
-  const antirobot = Permis.bindAntirobot(byId("altcha"), byId("etat-altcha"));
+  const antirobot = Permis.bindAntirobot(form.querySelector("altcha-widget"));
   const number = Permis.fragment().get("demande");
   if (number && /^\d{12}$/.test(number)) byId("request_id").value = number;
 

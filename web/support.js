@@ -30,17 +30,7 @@
   }
 
   async function start() {
-    const result = await Permis.profile();
-    if (result.sessionOver) return;
-    if (!result.ok) {
-      Permis.showMessage(byId("chargement"), result.data.message, "echec");
-      return;
-    }
-    if (!AGENTS.includes(result.data.role)) {
-      Permis.showMessage(byId("chargement"), "Cette page est réservée aux agents de la préfecture et de la DDT.", "info");
-      return;
-    }
-    Permis.showMessage(byId("chargement"), "");
+    if (!await Permis.profileFor(AGENTS, "Cette page est réservée aux agents de la préfecture et de la DDT.")) return;
     await loadQueue();
   }
 

@@ -237,7 +237,7 @@ def franceconnect_registrations(lock: Any) -> Callable[[], dict[str, Registratio
 # --- the OAuth endpoints --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class _Provider:
+class Provider:
     name: str
     type: str
     details: dict[str, str]
@@ -364,12 +364,12 @@ class CognitoOAuth:
         return None
 
     @staticmethod
-    def _provider(pool: Any, name: str) -> _Provider | None:
+    def _provider(pool: Any, name: str) -> Provider | None:
         provider = pool.identity_providers.get(name) if pool is not None else None
         if provider is None:
             return None
         config = provider.extended_config
-        return _Provider(name, config.get("ProviderType") or "OIDC", dict(config.get("ProviderDetails") or {}),
+        return Provider(name, config.get("ProviderType") or "OIDC", dict(config.get("ProviderDetails") or {}),
                          dict(config.get("AttributeMapping") or {}))
 
     # --- /oauth2/authorize -------------------------------------------------------------------
@@ -449,7 +449,7 @@ class CognitoOAuth:
                                      pending.code_challenge, pending.nonce), CODE_SECONDS, key=str(uuid.uuid4()))
         return redirect_to(pending.redirect_uri, _with_state({"code": code}, pending.state))
 
-    def _provider_claims(self, pending: _Pending, provider: _Provider, code: str) -> dict[str, Any]:
+    def _provider_claims(self, pending: _Pending, provider: Provider, code: str) -> dict[str, Any]:
         """The code exchanged (client_secret_post), the id token checked, the userinfo read:
         the claims (userinfo's over the id token's)."""
         details = provider.details
@@ -575,7 +575,7 @@ def _set_attributes(user: Any, values: Mapping[str, str]) -> None:
     user.last_modified_date = utcnow()
 
 
-def _identity(provider: _Provider, subject: str, primary: bool) -> dict[str, Any]:
+def _identity(provider: Provider, subject: str, primary: bool) -> dict[str, Any]:
     return {"userId": subject, "providerName": provider.name, "providerType": provider.type, "issuer": None,
             "primary": "true" if primary else "false", "dateCreated": str(int(time.time() * 1000))}
 
@@ -592,7 +592,7 @@ def _linked_user(pool: Any, provider: str, claims: Mapping[str, Any]) -> Any:
     return None
 
 
-def sign_in_federated(pool: Any, provider: _Provider, claims: Mapping[str, Any]) -> Any:
+def sign_in_federated(pool: Any, provider: Provider, claims: Mapping[str, Any]) -> Any:
     """The user the provider's identity signs in as (lock held): the user linked to it, else the
     federated user <provider>_<sub>, created on first sign-in; its mapped attributes updated."""
     from moto.cognitoidp.models import CognitoIdpUser

@@ -24,8 +24,15 @@ DSFR_PREFIX = "/dsfr/"
 # jsQR (npm), which reads a QR code from an image in the browser (verification.html): lib/jsqr/...
 JSQR_DIR = os.path.join(PROJECT_DIR, "node_modules", "jsqr", "dist")
 JSQR_PREFIX = "/lib/jsqr/"
+# ALTCHA's anti-robot widget (npm), its build for a strict CSP: module, stylesheet, worker.
+ALTCHA_DIR = os.path.join(PROJECT_DIR, "node_modules", "altcha", "dist_external")
+ALTCHA_PREFIX = "/lib/altcha/"
+# The DSFR's charts (npm @gouvfr/dsfr-chart): web components, all in one module and its stylesheet.
+DSFR_CHART_DIR = os.path.join(PROJECT_DIR, "node_modules", "@gouvfr", "dsfr-chart", "dist", "DSFRChart")
+DSFR_CHART_PREFIX = "/lib/dsfr-chart/"
 # Folders of node_modules served under a prefix; nothing outside them (no "..").
-PACKAGE_PREFIXES = ((DSFR_PREFIX, DSFR_DIR), (JSQR_PREFIX, JSQR_DIR))
+PACKAGE_PREFIXES = ((DSFR_PREFIX, DSFR_DIR), (JSQR_PREFIX, JSQR_DIR), (ALTCHA_PREFIX, ALTCHA_DIR),
+                    (DSFR_CHART_PREFIX, DSFR_CHART_DIR))
 # The site's error pages (web/pages/), served with their status.
 ERROR_PAGES = {404: "404.html", 500: "500.html", 503: "503.html"}
 

@@ -114,6 +114,17 @@ def fill_declarations(page):
         choose(page, f"declarations-{field}-{answer}")
 
 
+def steps_four_to_six(site):
+    """Steps 4 (categories), 5 (declarations) and 6 (documents) of a request, each filled and saved."""
+    page = site.page
+    save_step(page, "Catégories et formation Étape 4 sur 7")
+    fill_categories(page)
+    save_step(page, "Déclarations Étape 5 sur 7")
+    fill_declarations(page)
+    save_step(page, "Pièces justificatives Étape 6 sur 7")
+    send_documents(site)
+
+
 def send_documents(site, scan=None, check=None):
     """Every required document of the documents step: the ePhoto code, then each file (a real JPEG),
     each one seen accepted. check(name): called on the way (screenshots)."""

@@ -9,8 +9,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import NARROW, WIDE, tick
-from tests.browser.school_steps import (fill_categories, fill_declarations, save_step, send_documents,
-                                        start_request, submit)
+from tests.browser.school_steps import save_step, start_request, steps_four_to_six, submit
 from tests.stack_support import mail_to
 
 
@@ -50,12 +49,7 @@ def test_a_new_candidate_signs_up_with_franceconnect_and_files_a_request(new_sit
     expect(page.locator("#civil_status-birth_name")).to_have_value("NOUVEAU")
     expect(page.locator("#civil_status-birth_date-annee")).to_have_value("2008")
     save_step(page, "Adresse et coordonnées Étape 3 sur 7")
-    save_step(page, "Catégories et formation Étape 4 sur 7")
-    fill_categories(page)
-    save_step(page, "Déclarations Étape 5 sur 7")
-    fill_declarations(page)
-    save_step(page, "Pièces justificatives Étape 6 sur 7")
-    send_documents(candidate)
+    steps_four_to_six(candidate)
     submit(page, name="NOUVEAU")
     expect(page.locator("#lecture-statut")).not_to_contain_text("Brouillon")
     assert number

@@ -17,7 +17,7 @@ from tests.browser.journey_support import (
 from tests.browser.school_steps import (
     CHECK_TIMEOUT_MS, SLOW_MS, fill_categories, fill_civil_status, fill_contact, fill_declarations,
     file_registration_in_browser, go_to_step, save_step, scan_jpeg, send_documents, start_request,
-    submit)
+    steps_four_to_six, submit)
 from tests.stack_support import email_links, mail_to, wait_for
 
 VIEWPORTS = pytest.mark.parametrize("viewport", [NARROW, WIDE], ids=["375px", "1280px"])
@@ -208,12 +208,7 @@ def test_a_candidate_files_alone_and_follows_the_request_to_its_attestation(new_
     snap(candidate, viewport)("seul-etat-civil")
     save_step(page, "Adresse et coordonnées Étape 3 sur 7")
     expect(page.locator("#contact-email")).to_have_value(email)
-    save_step(page, "Catégories et formation Étape 4 sur 7")
-    fill_categories(page)
-    save_step(page, "Déclarations Étape 5 sur 7")
-    fill_declarations(page)
-    save_step(page, "Pièces justificatives Étape 6 sur 7")
-    send_documents(candidate)
+    steps_four_to_six(candidate)
     submit(page, check=lambda: snap(candidate, viewport)("seul-recapitulatif"), name="Durand")
     expect(page.locator("#lecture-statut")).not_to_contain_text("Brouillon")
 
@@ -244,12 +239,7 @@ def test_a_mediator_files_with_consent_and_the_person_s_news_comes_as_a_letter_t
     page.locator("#contact-mobile_phone").fill("")  # neither email nor mobile: news by post
     expect(page.locator("#aide-contact-mediation")).to_contain_text("par courrier")
     snap(mediator, viewport)("mediation-sans-courriel")
-    save_step(page, "Catégories et formation Étape 4 sur 7")
-    fill_categories(page)
-    save_step(page, "Déclarations Étape 5 sur 7")
-    fill_declarations(page)
-    save_step(page, "Pièces justificatives Étape 6 sur 7")
-    send_documents(mediator)
+    steps_four_to_six(mediator)
     page.get_by_role("link", name="Continuer vers le récapitulatif").click()
     page.get_by_role("heading", name="Récapitulatif et dépôt Étape 7 sur 7").wait_for()
     expect(page.locator("#manques")).to_contain_text("Consentement de la personne accompagnée")

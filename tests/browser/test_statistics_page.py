@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import api_session, demo_login
@@ -120,6 +119,12 @@ def chart_table(page, key):
     return table
 
 
+def chart_data(figure, component):
+    """The labels and values a dsfr-chart component was given (its x and y attributes)."""
+    chart = figure.locator(component)
+    return json.loads(chart.get_attribute("x")), json.loads(chart.get_attribute("y"))
+
+
 def test_contract_key_figures_charts_tables_and_delays(site):
     sign_in_admin(site)
     fake = FakeStatistics(site.page, site.web)
@@ -144,25 +149,29 @@ def test_contract_key_figures_charts_tables_and_delays(site):
     expect(tile(page, "support-semaine")).to_contain_text("33")
     expect(tile(page, "promesses")).to_contain_text("3")
 
-    # Three charts, each a titled image with a text alternative.
-    pictures = page.locator('#graphiques svg[role="img"]')
+    # Three charts of the DSFR (dsfr-chart), each a titled image with a text alternative.
+    pictures = page.locator('#graphiques [role="img"]')
     expect(pictures).to_have_count(3)
     for index in range(3):
         labelled_by = pictures.nth(index).get_attribute("aria-labelledby").split()
         texts = [page.locator(f"#{id_}").text_content() for id_ in labelled_by]
         assert all(texts), labelled_by
+        expect(pictures.nth(index).locator("canvas")).to_be_visible()  # drawn
     schools = page.locator('[data-graphique="auto-ecoles"]')
     assert "1 à 4 demandes : 63 auto-écoles ; 5 à 10 demandes : 27 auto-écoles ; Plus de 10 demandes : 4 auto-écoles." \
-        in schools.locator("desc").text_content()
-    heights = [float(bar.get_attribute("height")) for bar in schools.locator("rect.stats-barre").all()]
-    assert len(heights) == 3 and heights[0] > heights[1] > heights[2] > 0
-    assert heights[1] / heights[0] == pytest.approx(27 / 63, rel=0.01)
-    assert heights[2] / heights[0] == pytest.approx(4 / 63, rel=0.01)
-    waiting = page.locator('[data-graphique="en-attente"] rect.stats-barre')
-    assert [float(bar.get_attribute("height")) for bar in waiting.all()][3] == 0  # Complément demandé: 0
-    lines = page.locator('[data-graphique="par-jour"] polyline')
-    assert [line.get_attribute("data-serie") for line in lines.all()] == ["submitted", "processed"]
-    assert len(lines.first.get_attribute("points").split()) == 3  # one point a day
+        in schools.locator('[id$="-desc"]').text_content()
+    assert chart_data(schools, "bar-chart") == ([["1 à 4 demandes", "5 à 10 demandes", "Plus de 10 demandes"]],
+                                                [[63, 27, 4]])
+    waiting = page.locator('[data-graphique="en-attente"]')
+    assert chart_data(waiting, "bar-chart")[1][0][3] == 0  # Complément demandé: 0
+    days, values = chart_data(page.locator('[data-graphique="par-jour"]'), "line-chart")
+    assert days == [["09/10", "10/10", "11/10"]] * 2 and values == [[3, 8, 5], [2, 0, 6]]  # one point a day
+    expect(page.locator('[data-graphique="par-jour"]')).to_contain_text("Demandes traitées")  # its legend
+    # The chart's tooltip: the figure under the pointer.
+    canvas = schools.locator("canvas")
+    box = canvas.bounding_box()
+    canvas.hover(position={"x": box["width"] * 0.2, "y": box["height"] * 0.6})
+    expect(schools.locator(".tooltip")).to_contain_text("63")
 
     # The figures readable without the pictures.
     site.check("statistiques-donnees-fermees")
@@ -247,12 +256,12 @@ def test_contract_the_page_fits_a_phone(phone):
     sign_in_admin(phone)
     FakeStatistics(phone.page, phone.web)
     page = open_statistics(phone)
-    expect(page.locator('#graphiques svg[role="img"]')).to_have_count(3)
+    expect(page.locator('#graphiques [role="img"] canvas')).to_have_count(3)
     phone.check("statistiques-telephone")
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1, f"the page scrolls sideways by {overflow} px"
-    width = page.locator('[data-graphique="par-jour"] svg').bounding_box()["width"]
-    assert 200 < width <= 375  # the chart scales down with its viewBox
+    width = page.locator('[data-graphique="par-jour"] canvas').bounding_box()["width"]
+    assert 200 < width <= 375  # the chart follows the screen's width
 
 
 # --- NEED THE STATISTICS BACKEND: the real GET /statistics and /statistics/export ----------------
@@ -265,10 +274,10 @@ def test_backend_the_prefecture_administrator_reads_the_figures_and_downloads_th
     expect(page.get_by_role("heading", name=re.compile(r"^Rhône \(69\) au "))).to_be_visible()
     expect(page.locator("#chiffres .stats-chiffre")).to_have_count(8)
     assert re.fullmatch(r"[\d\u202f\u00a0 ]+", tile(page, "comptes").locator(".stats-nombre").inner_text())
-    expect(page.locator('#graphiques svg[role="img"]')).to_have_count(3)
+    expect(page.locator('#graphiques [role="img"] canvas')).to_have_count(3)
     for key in ("auto-ecoles", "en-attente", "par-jour"):
         expect(chart_table(page, key).locator("tbody tr").first).to_be_visible()
-    expect(page.locator('[data-graphique="en-attente"] rect.stats-barre')).to_have_count(4)
+    assert len(chart_data(page.locator('[data-graphique="en-attente"]'), "bar-chart")[1][0]) == 4
     expect(page.locator("#delais")).not_to_be_empty()
     site.check("statistiques-reelles")
     with page.expect_download() as downloading:

@@ -58,23 +58,12 @@ def artefacts(packaged, tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def moto_server(tmp_path_factory):
     """A moto server with the stage's resources (the deployed catalogue); yields (url, identifiers)."""
-    from chalicelib.local.processes import free_ports, wait_http
     from chalicelib.local.provision import provision
+    from tests.stack_support import moto_server as started
 
-    [port] = free_ports(1)
-    url = f"http://127.0.0.1:{port}"
-    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "chalicelib.local.processes", "127.0.0.1", str(port)],
-                              stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_http(f"{url}/moto-api/", timeout=120)
-        provisioned = provision(STAGE, STAGES[STAGE].web_origin, endpoint_url=url, catalogue=DEPLOYED,
-                                family_members=TEST_AUTHORITIES)
-        yield url, provisioned
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+    with started(tmp_path_factory.mktemp("moto")) as url:
+        yield url, provision(STAGE, STAGES[STAGE].web_origin, endpoint_url=url, catalogue=DEPLOYED,
+                             family_members=TEST_AUTHORITIES)
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,7 @@
 certified civil status, an existing account linked by the emailed link only, and the refusals.
 
 moto has no OAuth endpoints: here the user pool's token endpoint is replaced by what Cognito does
-at the end of FranceConnect's sign-in (a federated user "FranceConnect_<sub>" with the mapped
-attributes, and its tokens, signed by moto). The whole chain, with the local stand-ins of Cognito's
+at the end of FranceConnect's sign-in (tests/franceconnect_support.py). The whole chain, with the local stand-ins of Cognito's
 endpoints and of FranceConnect, is walked in the browser (tests/browser/test_franceconnect.py)."""
 from __future__ import annotations
 
@@ -64,7 +63,7 @@ def test_a_new_candidate_opens_an_account_with_the_certified_civil_status_and_si
 
 
 def test_a_birth_abroad_is_asked_since_its_code_cannot_be_read_here(http, fc):
-    claims = {**LUCAS, "custom:birthplace": "", "custom:birthcountry": "99134", "email": "lucia@exemple.fr"}
+    claims = {**LUCAS, "birthplace": "", "birthcountry": "99134", "email": "lucia@exemple.fr"}
     data = body(finish(http, fc.sign_in(claims)))
     assert data["status"] == "new_account" and data["identity"]["birth_place"] is None
     token = data["tokens"]["access_token"]

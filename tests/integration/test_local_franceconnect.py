@@ -10,8 +10,6 @@ import hashlib
 import html
 import re
 import secrets
-import subprocess
-import sys
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
@@ -35,25 +33,15 @@ LUCAS, CAMILLE, ANGELA, LUCIA = DEMO_IDENTITIES
 @pytest.fixture(scope="module")
 def local(tmp_path_factory):
     """moto's server as `make run` starts it (chalicelib.local.processes), with the user pool."""
-    from chalicelib.local.processes import free_ports, wait_http
     from chalicelib.local.provision import provision
+    from tests.stack_support import moto_server
 
-    [port] = free_ports(1)
-    url = f"http://127.0.0.1:{port}"
-    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "chalicelib.local.processes", "127.0.0.1", str(port)],
-                              stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_http(f"{url}/moto-api/", timeout=120)
+    with moto_server(tmp_path_factory.mktemp("moto")) as url:
         env = provision("local", WEB, endpoint_url=url, catalogue=ONLY_THE_POOL)
         cognito = boto3.session.Session(region_name="eu-west-3").client("cognito-idp", endpoint_url=url,
                                                                           config=CLIENT_CONFIG)
         yield {"url": url, "env": env, "cognito": cognito, "pool": env[POOL.env_id],
                "client": env[POOL.env_client_id]}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 def pkce():

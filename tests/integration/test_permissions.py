@@ -519,7 +519,7 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(app, http, aws, rec
     from chalicelib.local.demo_data import ActiveAccounts
     from tests.accounts_support import active_candidate
 
-    fc = install(aws, monkeypatch, follow_links=False)
+    fc = install(aws, monkeypatch)
     active_candidate(http, ActiveAccounts(wiring.accounts()), "lien.franceconnect@example.fr")
     with recorder.running("api_handler"):
         newcomer = json.loads(post(http, "/sessions/franceconnect", {"code": fc.sign_in(LUCAS), "code_verifier": VERIFIER}).body)

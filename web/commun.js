@@ -779,23 +779,19 @@ const Permis = (() => {
   // when its box is checked and computes the proof in a worker; the form sends the payload it ends
   // with. A proof is single use and expires 10 minutes after the challenge was issued.
 
-  /** The widget's files (about 30 KB) come when the person may use them: once they start filling
-   *  the form, or once its box nears the screen. A visit that only reads the page loads nothing. */
+  /** The widget's files (about 30 KB gzipped) come when the person starts using the form (a field
+   *  focused, a click or a tap in it): a visit that only reads the page loads nothing. */
   function loadAntirobotWhenNeeded(widget) {
-    let loaded = false;
+    const form = widget.closest("form") || document;
     const load = () => {
-      if (loaded) return;
-      loaded = true;
-      observer.disconnect();
-      if (customElements.get("altcha-widget")) return;
+      form.removeEventListener("focusin", load);
+      form.removeEventListener("pointerdown", load);
+      if (customElements.get("altcha-widget") || document.querySelector('script[src="lib/altcha/altcha.js"]')) return;
       document.head.append(el("link", { rel: "stylesheet", href: "lib/altcha/altcha.css" }),
         el("script", { type: "module", src: "lib/altcha/altcha.js" }));
     };
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting)) load();
-    }, { rootMargin: "200px" });
-    observer.observe(widget);
-    (widget.closest("form") || document).addEventListener("focusin", load, { once: true });
+    form.addEventListener("focusin", load);
+    form.addEventListener("pointerdown", load);
   }
 
   /**

@@ -50,7 +50,7 @@ class ProfileView(Model):
 
 
 def view(profile: Profile) -> ProfileView:
-    data = profile.model_dump(exclude={"sessions_revoked_at", "version", "activation_deadline"})
+    data = profile.model_dump(exclude={"sessions_revoked_at", "version", "activation_deadline", "cognito_username"})
     return ProfileView(**data, mfa_required=profile.is_staff and not profile.mfa_enabled)
 
 

@@ -453,6 +453,9 @@ class Profile(Model):
     mfa_enabled: bool = False
     # "franceconnect": the civil status is the one FranceConnect certified (the person cannot change it).
     identity_certified_by: Literal["franceconnect"] | None = None
+    # The user pool's name of an account opened with FranceConnect ("FranceConnect_<sub>"): it has no
+    # password, and Cognito knows it by that name, not by its email. None: the account's id.
+    cognito_username: str | None = None
     created_at: datetime
     activation_deadline: datetime | None = None
     activated_at: datetime | None = None
@@ -463,6 +466,16 @@ class Profile(Model):
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def pool_username(self) -> str:
+        """Its name in the user pool (Cognito's admin calls)."""
+        return self.cognito_username or self.account_id
+
+    @property
+    def sign_in_name(self) -> str:
+        """What Cognito's sign-out finds it by: its email, or a FranceConnect account's pool name."""
+        return self.cognito_username or self.email
 
     def display_name(self) -> str:
         return f"{self.first_names} {self.usage_name or self.birth_name}"

@@ -106,6 +106,16 @@ def franceconnect_link_email(*, to: str, first_name: str, identity: str, link: s
                    ["Ce n'est pas vous ? Ignorez ce courriel : rien ne sera relié, et votre compte reste tel quel."])
 
 
+def franceconnect_only_email(*, to: str, first_name: str, link: str) -> Email:
+    return _render(to, "Permis en ligne : votre compte s'ouvre avec FranceConnect", f"Bonjour {first_name},",
+                   ["Vous avez demandé un nouveau mot de passe. Votre compte Permis en ligne a été créé avec "
+                    "FranceConnect et n'a pas de mot de passe : connectez-vous avec le bouton « S'identifier avec "
+                    "FranceConnect », avec le compte (impots.gouv.fr, ameli.fr, l'Identité Numérique La Poste…) "
+                    "que vous aviez choisi."],
+                   link, "Se connecter avec FranceConnect",
+                   ["Vous n'êtes pas à l'origine de cette demande ? Ignorez ce courriel."])
+
+
 def email_changed_notice(*, to: str, first_name: str, new_email_masked: str) -> Email:
     return _render(to, "Permis en ligne : votre adresse électronique a changé", f"Bonjour {first_name},",
                    [f"L'adresse de votre compte Permis en ligne est désormais {new_email_masked}. "

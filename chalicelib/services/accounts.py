@@ -325,7 +325,7 @@ class Accounts:
 
     def sign_out(self, profile: Profile) -> None:
         """Every session of the account ends: refresh tokens revoked, access tokens refused."""
-        self.directory.sign_out_everywhere(profile.email)
+        self.directory.sign_out_everywhere(profile.sign_in_name)
         self.repo.set_sessions_revoked(profile.account_id, revocation_second(self.clock()))
 
     # --- passwords -----------------------------------------------------------------------------
@@ -333,12 +333,15 @@ class Accounts:
     def request_password_reset(self, email: str) -> None:
         self.repo.record_event(self._request_event(PASSWORD_RESET_REQUESTED, normalize_email(email)))
 
-    def prepare_password_reset(self, email: str, nonce: str) -> tuple[Profile, LinkRecord] | None:
-        """Worker side: the reset link of an active account (None: say nothing, send nothing)."""
+    def prepare_password_reset(self, email: str, nonce: str) -> tuple[Profile, LinkRecord | None] | None:
+        """Worker side: the reset link of an active account (None: say nothing, send nothing; no
+        link for an account opened with FranceConnect, which has no password: the email says so)."""
         account_id = self.repo.account_id_for_email(email)
         profile = self.repo.get_profile(account_id) if account_id else None
         if profile is None or profile.status != AccountStatus.ACTIVE:
             return None
+        if profile.cognito_username:
+            return profile, None
         link = self.new_link(links.LinkPurpose.PASSWORD_RESET, profile.account_id,
                               self.clock() + timedelta(hours=PASSWORD_RESET_HOURS), nonce)
         try:
@@ -357,7 +360,7 @@ class Accounts:
             raise LINK_INVALID from None
         profile = self.repo.get_profile(link.account_id)
         if profile is not None:
-            self.directory.sign_out_everywhere(profile.email)
+            self.directory.sign_out_everywhere(profile.sign_in_name)
 
     def change_password(self, access_token: str, current: str, new: str) -> None:
         self.directory.change_password(access_token, current, new)
@@ -407,7 +410,7 @@ class Accounts:
             if 1 in refused.failed:
                 raise _email_used() from None
             raise LINK_INVALID from None
-        self.directory.set_email(profile.account_id, new_email)
+        self.directory.set_email(profile.pool_username, new_email)
         return new_email
 
     def export(self, profile: Profile) -> dict[str, Any]:
@@ -459,7 +462,7 @@ class Accounts:
             self.repo.transact(items)
         except TransactionRefused:
             raise Conflict("changed_meanwhile", "Le compte a changé entre-temps : rechargez la page et réessayez.") from None
-        self.directory.delete_user(profile.account_id)
+        self.directory.delete_user(profile.pool_username)
 
     # --- school members ------------------------------------------------------------------------
 

@@ -101,7 +101,8 @@ class FranceConnect:
                           email=normalize_email(identity.email), birth_name=status.birth_name,
                           first_names=status.first_names, sex=status.sex, birth_date=status.birth_date,
                           birth_place=status.birth_place, mobile_phone=mobile_phone, address=address,
-                          identity_certified_by="franceconnect", created_at=now, activated_at=now)
+                          identity_certified_by="franceconnect", cognito_username=username, created_at=now,
+                          activated_at=now)
         try:
             self.repo.transact([self.repo.put_profile(profile), self.repo.lock_email(profile.email, subject)])
         except TransactionRefused as refused:

@@ -71,6 +71,9 @@ def email_for(event: "OutboxEvent") -> "Email | None":
         if prepared is None:
             return None
         profile, link = prepared
+        if link is None:
+            return emails.franceconnect_only_email(to=profile.email, first_name=profile.first_names,
+                                                   link=f"{settings.web_origin()}/connexion.html")
         return emails.password_reset_email(
             to=profile.email, first_name=profile.first_names,
             link=_link("mot-de-passe.html", links.LinkPurpose.PASSWORD_RESET, event.id),

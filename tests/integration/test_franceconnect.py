@@ -141,3 +141,24 @@ def test_a_link_is_refused_when_no_account_has_the_address_or_the_token_is_made_
     made_up = post(http, "/franceconnect/link/confirm", {"token": "A" * 43})
     assert made_up.status_code == 404 and body(made_up)["code"] == "link_invalid"
     assert post(http, "/franceconnect/link/preview", {}).status_code == 422
+
+
+def test_a_franceconnect_account_signs_out_everywhere_asks_for_no_password_and_closes(http, fc, pump):
+    data = body(finish(http, fc.sign_in({**LUCAS, "email": "sans.mot.de.passe@exemple.fr"}, subject="sans-mdp")))
+    token, refresh = data["tokens"]["access_token"], data["tokens"]["refresh_token"]
+    assert post(http, "/franceconnect/account", {"mobile_phone": "0612345678", "address": address(),
+                                                 "terms_accepted": True}, token).status_code == 201
+    # « Se déconnecter partout »: its refresh token ends too (Cognito knows it by its pool name).
+    assert http.delete("/sessions", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    refused = post(http, "/sessions/refresh", {"refresh_token": refresh})
+    assert refused.status_code == 401 and body(refused)["code"] == "session_expired"
+    # « Mot de passe oublié »: no password to reset; the email says to use FranceConnect.
+    assert post(http, "/passwords/forgotten", {"email": "sans.mot.de.passe@exemple.fr"}).status_code == 202
+    pump.run_until_idle()
+    [email] = sent_emails("sans.mot.de.passe@exemple.fr")[-1:]
+    assert "FranceConnect" in email.subject and "#jeton=" not in email.body
+    # Closing the account removes its pool user: the next FranceConnect sign-in starts afresh.
+    token = body(finish(http, fc.sign_in({**LUCAS, "email": "sans.mot.de.passe@exemple.fr"}, subject="sans-mdp")))[
+        "tokens"]["access_token"]
+    assert http.delete("/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert "FranceConnect_sans-mdp" not in fc.pool.users

@@ -12,6 +12,7 @@ import unicodedata
 import pytest
 
 from chalicelib.adapters import wiring
+from chalicelib.api.auth import FRANCECONNECT_NEWCOMER
 from chalicelib.api.http import ROUTE_DOCS
 from chalicelib.domain.accounts import Role
 from tests.accounts_support import (active_agent, active_candidate, active_school, body, candidate_form, post,
@@ -46,13 +47,24 @@ HOSTILE_CODES = {"invalid_json", "json_too_deep", "duplicate_key", "number_out_o
 ROLE_ACCOUNTS = {
     Role.AUTO_ECOLE.value: "school", Role.CANDIDAT.value: "candidate", Role.INSTRUCTEUR_DDT.value: "ddt",
     Role.INSTRUCTEUR_CERT.value: "cert", Role.PREFECTURE.value: "prefecture", Role.INSPECTEUR.value: "inspector",
-    Role.MEDIATEUR.value: "mediator",
+    Role.MEDIATEUR.value: "mediator", FRANCECONNECT_NEWCOMER[0]: "newcomer",
 }
 
 
+def newcomer_token(http, aws, monkeypatch) -> str:
+    """A person FranceConnect identified, who has no account yet."""
+    from tests.franceconnect_support import LUCAS, VERIFIER, install
+
+    code = install(aws, monkeypatch).sign_in({**LUCAS, "email": "nouveau.venu@exemple.fr"})
+    answer = http.post("/sessions/franceconnect", headers={"Content-Type": "application/json"},
+                       body=json.dumps({"code": code, "code_verifier": VERIFIER}).encode())
+    return json.loads(answer.body)["tokens"]["access_token"]
+
+
 @pytest.fixture
-def tokens(http, accounts):
+def tokens(http, accounts, aws, monkeypatch):
     return {
+        "newcomer": newcomer_token(http, aws, monkeypatch),
         "school": active_school(http, accounts, "E0000000001", "ecole@example.fr"),
         "candidate": active_candidate(http, accounts, "candidat@example.fr"),
         "ddt": active_agent(http, accounts, Role.INSTRUCTEUR_DDT, "92", "a.ddt92@interieur.gouv.fr"),

@@ -32,8 +32,16 @@ run: $(INSTALLED) $(NODE_INSTALLED)
 
 ## make test: the whole suite (unit, integration against moto, end-to-end over HTTP, the pages in
 ## Debian's Chromium with axe-core, and the deployable templates: make package + cfn-lint + assertions).
+## Its files are spread over TEST_WORKERS processes (pytest-xdist), each with its own in-process moto
+## and, for the tests that need one, its own local stack: make test TEST_WORKERS=1 runs them in one.
+TEST_WORKERS ?= 3
+# Every process the suite starts (workers, stacks, pumps, commands) reuses compiled bytecode, kept
+# out of the sources: without it each one recompiles the app (a machine may set
+# PYTHONDONTWRITEBYTECODE).
+test: export PYTHONDONTWRITEBYTECODE :=
+test: export PYTHONPYCACHEPREFIX := $(CURDIR)/.cache/pycache
 test: $(INSTALLED) $(LINT_INSTALLED) $(NODE_INSTALLED)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## make package: the deployable CloudFormation templates and function zips of every stage, linted.
 ## Written to dist/<stage>/cdk.out (deploy: see infra/README.md). No AWS account needed.
@@ -45,4 +53,4 @@ bench: $(INSTALLED)
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) $(LINT_VENV) node_modules .local .pytest_cache dist test-output
+	rm -rf $(VENV) $(LINT_VENV) node_modules .local .pytest_cache .cache dist test-output

@@ -20,6 +20,23 @@ from moto import mock_aws  # noqa: E402
 
 from chalicelib.adapters import wiring  # noqa: E402
 from chalicelib.adapters.aws import reset_clients  # noqa: E402
+from tests import moto_speed  # noqa: E402
+
+moto_speed.install()  # before any test creates a session or a moto resource
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    """A test's time limit (pytest.ini's, or its own mark) catches a test that hangs, not a slow
+    machine: it is scaled to the load when the test starts (tests/patience.py), before pytest-timeout
+    reads it."""
+    from tests import patience
+
+    marker = item.get_closest_marker("timeout")
+    base = (marker.args[0] if marker.args else marker.kwargs.get("timeout")) if marker else item.config.getini("timeout")
+    if base:
+        item.add_marker(pytest.mark.timeout(patience.seconds(float(base))))
+    yield
 
 
 # The authorities whose instruction queues the tests provision: the test candidates live in the

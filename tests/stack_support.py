@@ -15,6 +15,7 @@ from pathlib import Path
 import requests
 
 from chalicelib.local.processes import free_ports
+from tests import patience
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 READY = "Permis en ligne est prêt."
@@ -30,7 +31,7 @@ def start_stack(ports, local_dir):
 
 
 def wait_ready(process, timeout=90):
-    deadline, output = time.monotonic() + timeout, []
+    deadline, output = time.monotonic() + patience.seconds(timeout), []
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line and process.poll() is not None:
@@ -56,7 +57,7 @@ def stop_stack(stack):
     process = stack["process"]
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        process.wait(timeout=patience.seconds(30))
 
 
 def altcha(api):
@@ -73,7 +74,7 @@ def mail_to(stack, address, timeout=60, matching=None):
     """The newest email to `address` in the local mailbox (the page newcomers read), optionally the
     newest whose subject contains `matching`. Generous timeout: on a fresh CI machine the pump's
     first worker runs also compile and import."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + patience.seconds(timeout)
     while time.monotonic() < deadline:
         messages = requests.get(stack["urls"]["web"] + "/boite-mail.json", timeout=5).json()["messages"]
         mine = [m for m in messages if address in m["to"] and (matching is None or matching in (m["subject"] or ""))]
@@ -96,7 +97,9 @@ def email_links(message):
 
 
 def wait_for(check, what, timeout=60):
-    deadline = time.monotonic() + timeout
+    """Polls `check` until it answers something true; `timeout`: the seconds an idle machine needs
+    at most (tests.patience scales it to the load)."""
+    deadline = time.monotonic() + patience.seconds(timeout)
     while time.monotonic() < deadline:
         result = check()
         if result:
@@ -223,7 +226,7 @@ def moto_server(log_dir: Path):
         server = subprocess.Popen([sys.executable, "-m", "chalicelib.local.processes", "127.0.0.1", str(port)],
                                   stdout=log, stderr=subprocess.STDOUT)
         try:
-            wait_http(f"{url}/moto-api/", timeout=120)
+            wait_http(f"{url}/moto-api/", timeout=patience.seconds(120))
             yield url
         finally:
             server.terminate()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import patience
 from tests.stack_support import DEMO_PASSWORD, PROJECT_DIR, api_session, demo_login, running_stack, stop_stack
 
 __all__ = ["DEMO_PASSWORD", "api_session", "demo_login"]  # the tests import them from here too
@@ -22,7 +23,8 @@ TABLET = {"width": 768, "height": 1024}  # the examiner's tablet, held upright
 
 def pytest_collection_modifyitems(items):
     """A browser test may start the stack (up to a minute and a half on a busy machine) and then
-    wait for the workers: 300 s unless the test says otherwise (pytest.ini gives 120)."""
+    wait for the workers: 300 s unless the test says otherwise (pytest.ini gives 120; tests/conftest.py
+    scales either to the machine's load)."""
     for item in items:
         if item.get_closest_marker("timeout") is None and "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.timeout(300))
@@ -35,13 +37,14 @@ def stack(tmp_path_factory):
     stop_stack(running)
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(autouse=True)
 def patient_expectations():
-    """Playwright's expect() waits up to 15 s (5 by default): a sign-up or a submission goes through
-    moto's Cognito, S3 and the workers, which a shared 2-core machine can slow to seconds."""
+    """Playwright's expect() waits up to 15 s (5 by default), scaled to the machine's load when each
+    test starts: a sign-up or a submission goes through moto's Cognito, S3 and the workers, which a
+    shared 2-core machine can slow to seconds."""
     from playwright.sync_api import expect
 
-    expect.set_options(timeout=15_000)
+    expect.set_options(timeout=patience.ms(15_000))
     yield
     expect.set_options(timeout=5_000)
 
@@ -108,7 +111,7 @@ class Site:
         self.context = browser.new_context(viewport=viewport, locale="fr-FR", has_touch=touch,
                                            timezone_id="Europe/Paris", accept_downloads=True,
                                            color_scheme=color_scheme, java_script_enabled=javascript)
-        self.context.set_default_timeout(15_000)
+        self.context.set_default_timeout(patience.ms(15_000))
         self.page = self.context.new_page()
         self.stack = stack
         self.web = stack["urls"]["web"]

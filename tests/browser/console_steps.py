@@ -9,6 +9,7 @@ import uuid
 import requests
 from playwright.sync_api import expect
 
+from tests import patience
 from tests.browser.conftest import DEMO_PASSWORD, api_session, demo_login, tick
 from tests.stack_support import (
     api_caller, draft_registration, link_token, mail_to, scan_jpeg_bytes, submit_request, wait_for)
@@ -124,10 +125,10 @@ def claim_in_console(page, request_number, timeout=120):
     skipped = []
     title = page.locator("#titre-demande")
     button = page.locator("#prendre-suivante")
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + patience.seconds(timeout)
     while time.monotonic() < deadline:
         button.click()
-        expect(button).not_to_have_attribute("aria-busy", "true", timeout=60_000)  # the answer is shown
+        expect(button).not_to_have_attribute("aria-busy", "true", timeout=patience.ms(60_000))  # the answer is shown
         if page.locator("#bloc-demande").is_visible():
             shown = re.search(r"Demande (\S+)", title.inner_text()).group(1)
             if shown == request_number:
@@ -156,7 +157,7 @@ def queue_shown(page):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page.locator("#bloc-file").wait_for(timeout=30_000)
+        page.locator("#bloc-file").wait_for(timeout=patience.ms(30_000))
     except PlaywrightTimeout:
         raise AssertionError("the console shows no queue: " + page.locator("main").inner_text()[:1500]) from None
 

@@ -11,6 +11,7 @@ import uuid
 
 import requests
 
+from tests import patience
 from tests.browser.console_steps import agent_headers
 from tests.stack_support import (
     PROJECT_DIR, api_caller, api_session, demo_login, link_token, mail_to, scan_jpeg_bytes, school_files_registration,
@@ -127,11 +128,27 @@ def production_filed(stack, production, candidate):
     assert school("GET", f"/requests/{production}")["status"] == "titre-en-production"
 
 
-def partner(stack, step, number):
-    """The partners' simulator (expedier, aviser, remettre, retourner), signed with the local keys."""
+def operator_command(stack, module, *arguments):
+    """An operator's command (`python -m chalicelib.cli.<module> ...`) run against the test's stack, as
+    on `make run`; its output."""
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PERMIS_", "QUEUE_", "TABLE_"))},
            "PERMIS_LOCAL_DIR": str(stack["local_dir"])}
-    played = subprocess.run([sys.executable, "-m", "chalicelib.cli.partners", "--api", stack["urls"]["api"], step,
-                             number], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120)
+    played = subprocess.run([sys.executable, "-m", f"chalicelib.cli.{module}", *arguments], cwd=PROJECT_DIR,
+                            env=env, capture_output=True, text=True, timeout=patience.seconds(120))
     assert played.returncode == 0, played.stdout + played.stderr
     return played.stdout
+
+
+def partner(stack, step, number):
+    """The partners' simulator (expedier, aviser, remettre, retourner), signed with the local keys."""
+    return operator_command(stack, "partners", "--api", stack["urls"]["api"], step, number)
+
+
+def new_agent(stack, role, departement="69"):
+    """An agent's account opened by the operator's command and activated by its emailed link (MFA not
+    set up yet): its email; the password is CANDIDATE_PASSWORD."""
+    email = unique_email(role)
+    operator_command(stack, "agents", "create", "--role", role, "--email", email, "--nom", "Essai",
+                     "--prenom", "Agnès", "--departement", departement)
+    activated_candidate(stack, email)  # the same emailed link and password choice as a candidate's
+    return email

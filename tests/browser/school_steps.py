@@ -8,6 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from tests import patience
 from tests.browser.conftest import tick
 
 SLOW_MS = 30_000  # a submission or a save on a busy machine
@@ -140,7 +141,7 @@ def send_documents(site, scan=None, check=None):
         if piece.locator("#ephoto-code").count():
             piece.locator("#ephoto-code").fill(ephoto_code())
             piece.get_by_role("button", name="Enregistrer le code ePhoto").click()
-            expect(piece.locator(".piece-message")).to_contain_text("Code ePhoto enregistré", timeout=CHECK_TIMEOUT_MS)
+            expect(piece.locator(".piece-message")).to_contain_text("Code ePhoto enregistré", timeout=patience.ms(CHECK_TIMEOUT_MS))
             continue
         piece.locator('input[type="file"]').set_input_files(str(scan))
         piece.get_by_role("button", name=re.compile("^Envoyer le fichier")).click()
@@ -150,7 +151,7 @@ def send_documents(site, scan=None, check=None):
             check()
             check = None
     for piece_id in ids:
-        expect(page.locator(f"#{piece_id} .piece-etat")).to_contain_text("Acceptée", timeout=CHECK_TIMEOUT_MS)
+        expect(page.locator(f"#{piece_id} .piece-etat")).to_contain_text("Acceptée", timeout=patience.ms(CHECK_TIMEOUT_MS))
 
 
 def submit(page, check=None, name="Dupont"):
@@ -163,7 +164,7 @@ def submit(page, check=None, name="Dupont"):
     if check:
         check()
     page.get_by_role("button", name="Déposer la demande").click()
-    expect(page.locator("#avis")).to_contain_text("La demande est déposée", timeout=SLOW_MS)
+    expect(page.locator("#avis")).to_contain_text("La demande est déposée", timeout=patience.ms(SLOW_MS))
     # The end of the procedure: the State's "Je donne mon avis", in a new window.
     feedback = page.get_by_role("link", name="Je donne mon avis")
     expect(feedback).to_be_visible()

@@ -9,7 +9,9 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests import patience
 from tests.browser.conftest import NARROW, WIDE, api_session, demo_login
+from tests.browser.journey_support import CANDIDATE_PASSWORD, new_agent
 from tests.stack_support import altcha, email_links, link_token, mail_to, school_files_registration
 
 PASSWORD = "le code de la route 2026"
@@ -96,7 +98,7 @@ def test_from_the_email_link_a_new_candidate_signs_in_comes_back_and_validates_w
     page.locator("#contenu").focus()
     tab_to(page, "valider")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Demande validée")).to_be_visible(timeout=30_000)  # the stack may be busy
+    expect(page.get_by_role("heading", name="Demande validée")).to_be_visible(timeout=patience.ms(30_000))  # the stack may be busy
     expect(page.locator("#message-fin")).to_contain_text("la demande est validée")
     assert page.evaluate("() => document.activeElement.id") == "bloc-fin"
     expect(page.get_by_role("link", name="Je donne mon avis")).to_be_visible()
@@ -148,7 +150,7 @@ def test_an_identity_divergence_names_the_field_and_the_candidate_fixes_the_acco
     expect(page.locator("#avis")).to_contain_text("Vos données sont corrigées")
     expect(page.locator("#bloc-divergence")).to_be_hidden()
     page.get_by_role("button", name="Je confirme ces informations et je valide la demande").click()
-    expect(page.get_by_role("heading", name="Demande validée")).to_be_visible(timeout=30_000)  # the stack may be busy
+    expect(page.get_by_role("heading", name="Demande validée")).to_be_visible(timeout=patience.ms(30_000))  # the stack may be busy
     me = requests.get(stack["urls"]["api"] + "/me", headers=api_session(stack, email, PASSWORD), timeout=10).json()
     assert me["first_names"] == "Marie"
 
@@ -247,9 +249,10 @@ def test_a_school_manager_sees_the_account_and_the_link_to_the_members(site, pho
     phone.check("espace-auto-ecole-telephone")
 
 
-def test_an_agent_sets_up_the_double_authentication_in_the_browser(site, phone):
-    # The demo examiner: no other browser test signs that agent in, so its MFA is not set up yet.
-    page = site.sign_in(demo_login("inspecteur"))
+def test_an_agent_sets_up_the_double_authentication_in_the_browser(site, phone, stack):
+    # A new examiner of its own (the demo agents' MFA is set up by whichever test signs them in first).
+    email = new_agent(stack, "inspecteur")
+    page = site.sign_in(email, password=CANDIDATE_PASSWORD)
     page.goto(site.web + "/espace.html")
     expect(page.get_by_role("heading", name="Activez la double authentification")).to_be_visible()
     site.check("espace-agent-mfa-large")
@@ -284,7 +287,7 @@ def test_an_agent_sets_up_the_double_authentication_in_the_browser(site, phone):
     expect(page.locator("#bloc-mfa")).to_be_hidden()
     expect(page.locator("#connexion-infos")).to_contain_text("Activée")
     site.check("espace-agent-large")
-    phone.sign_in(demo_login("inspecteur"), code="654321")
+    phone.sign_in(email, password=CANDIDATE_PASSWORD, code="654321")
     phone.open("espace.html")
     expect(phone.page.locator("#connexion-infos")).to_contain_text("Activée")
     phone.check("espace-agent-telephone")

@@ -7,6 +7,7 @@ import uuid
 import requests
 from playwright.sync_api import expect
 
+from tests import patience
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.console_steps import agent_headers, claim_in_console, file_requests, sign_in_agent
 
@@ -15,9 +16,9 @@ PHOTO, SIGNATURE = "Photo ePhoto du candidat", "Signature ePhoto du candidat"
 
 def loaded(image):
     """Waits for an <img> to be drawn; its natural size."""
-    expect(image).to_be_visible(timeout=60_000)  # the first view waits for the operator's images
+    expect(image).to_be_visible(timeout=patience.ms(60_000))  # the first view waits for the operator's images
     image.page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle(),
-                                 timeout=30_000)
+                                 timeout=patience.ms(30_000))
     return image.evaluate("(img) => [img.naturalWidth, img.naturalHeight]")
 
 
@@ -95,7 +96,7 @@ def test_on_a_phone_they_come_under_the_identity_document_and_an_unknown_code_is
     viewer, _ = open_identity(page)
     alert = viewer.locator("#etat-ephoto .fr-alert")
     expect(alert).to_contain_text("Le service ePhoto ne connaît pas ce code : demandez au demandeur de vérifier",
-                                  timeout=60_000)
+                                  timeout=patience.ms(60_000))
     expect(viewer.locator("#ephoto img")).to_have_count(0)  # no broken image
     assert not viewer.get_by_role("button", name="Réessayer").count()  # asking again would not help
     alert.scroll_into_view_if_needed()

@@ -8,6 +8,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests import patience
 from tests.browser.conftest import NARROW, WIDE, api_session, demo_login, tick
 from tests.browser.console_steps import (
     MFA_CODE, agent_headers, decide_in_console, sign_in_agent, validate_next_in_console)
@@ -42,7 +43,7 @@ def ask_complement_in_console(agent, number, document, reason, details):
 
 
 def download(site, button, tmp_path, name):
-    with site.page.expect_download(timeout=30_000) as started:
+    with site.page.expect_download(timeout=patience.ms(30_000)) as started:
         button.click()
     saved = tmp_path / name
     started.value.save_as(saved)
@@ -70,12 +71,12 @@ def test_registration_complement_answered_on_the_page_then_validated_and_the_att
     phone.locator("#confirmation").fill(CANDIDATE_PASSWORD)
     snap(candidate, viewport)("activation")
     phone.get_by_role("button", name="Activer mon compte").click()
-    phone.wait_for_url(f"**/valider.html#demande={number}", timeout=45_000)  # no second password
+    phone.wait_for_url(f"**/valider.html#demande={number}", timeout=patience.ms(45_000))  # no second password
     expect(phone.locator("#avis")).to_contain_text("vous êtes connecté")
     expect(phone.locator("#entete")).to_contain_text("À valider par vous")
     expect(phone.locator("#informations")).to_contain_text("Dupont")
     # The documents the school joined can be seen before validating: a thumbnail of each image.
-    expect(phone.locator("#pieces img.vignette").first).to_be_visible(timeout=SLOW_MS)
+    expect(phone.locator("#pieces img.vignette").first).to_be_visible(timeout=patience.ms(SLOW_MS))
     # Something wrong? Who to tell, and how: the school's address, and the support about this request.
     phone.get_by_role("button", name="Une information n'est pas correcte").click()
     wrong = phone.locator("#bloc-pas-correct")
@@ -84,7 +85,7 @@ def test_registration_complement_answered_on_the_page_then_validated_and_the_att
         "href", f"contact.html#demande={number}")
     snap(candidate, viewport)("valider")
     phone.get_by_role("button", name="Je confirme ces informations et je valide la demande").click()
-    expect(phone.get_by_text("Demande validée").first).to_be_visible(timeout=30_000)
+    expect(phone.get_by_text("Demande validée").first).to_be_visible(timeout=patience.ms(30_000))
 
     # The DDT agent asks for a complement in the console.
     agent = new_site(viewport)
@@ -104,12 +105,12 @@ def test_registration_complement_answered_on_the_page_then_validated_and_the_att
     snap(school, viewport)("complement-demande")
     piece.locator('input[type="file"]').set_input_files(str(scan_jpeg(tmp_path, "facture.jpg")))
     piece.get_by_role("button", name=re.compile("^Envoyer le fichier")).click()
-    expect(piece.locator(".piece-etat")).to_contain_text("Acceptée", timeout=CHECK_TIMEOUT_MS)
-    expect(piece.locator("img.vignette")).to_be_visible(timeout=SLOW_MS)
+    expect(piece.locator(".piece-etat")).to_contain_text("Acceptée", timeout=patience.ms(CHECK_TIMEOUT_MS))
+    expect(piece.locator("img.vignette")).to_be_visible(timeout=patience.ms(SLOW_MS))
     expect(page.locator("#etat-complement")).to_contain_text("renvoyez maintenant la demande")
     snap(school, viewport)("complement-remplace")
     page.get_by_role("button", name="Renvoyer la demande à l'instructeur").click()
-    expect(page.locator("#avis")).to_contain_text("renvoyée à l'instructeur", timeout=SLOW_MS)
+    expect(page.locator("#avis")).to_contain_text("renvoyée à l'instructeur", timeout=patience.ms(SLOW_MS))
     expect(page.locator("#bloc-complement")).to_be_hidden()
 
     # The agent: back first in the queue, validated; the NEPH is given.
@@ -121,12 +122,12 @@ def test_registration_complement_answered_on_the_page_then_validated_and_the_att
     # The school: its dashboard says it is validated and what comes next; the attestation downloads.
     dashboard = school.open("demandes.html")
     row = dashboard.get_by_role("row").filter(has_text=number)
-    expect(row).to_contain_text("Validée", timeout=30_000)
+    expect(row).to_contain_text("Validée", timeout=patience.ms(30_000))
     expect(row.locator("[data-prochaine-etape]")).not_to_be_empty()
     snap(school, viewport)("tableau-de-bord-validee")
     row.get_by_role("link").first.click()
     button = school.page.get_by_role("button", name="Télécharger l'attestation")
-    expect(button).to_be_visible(timeout=30_000)
+    expect(button).to_be_visible(timeout=patience.ms(30_000))
     expect(school.page.locator("main")).to_contain_text(neph.group(1))
     snap(school, viewport)("demande-validee")
     headers = api_session(stack, demo_login("auto-ecole"))
@@ -151,7 +152,7 @@ def test_the_production_request_after_the_exams_is_sent_validated_by_the_candida
     school.sign_in(demo_login("auto-ecole"))
     page = school.open(f"demande.html#id={registration}")
     link = page.get_by_role("link", name=f"Demande de fabrication du titre n° {production}")
-    expect(link).to_be_visible(timeout=30_000)
+    expect(link).to_be_visible(timeout=patience.ms(30_000))
     link.click()
     page.get_by_role("heading", name=re.compile("Étape")).first.wait_for()
     go_to_step(page, "6. Pièces justificatives", "Pièces justificatives Étape 6 sur 7")
@@ -172,14 +173,14 @@ def test_the_production_request_after_the_exams_is_sent_validated_by_the_candida
     phone.wait_for_url(f"**/valider.html#demande={production}")
     snap(candidate, viewport)("production-valider")
     phone.get_by_role("button", name="Je confirme ces informations et je valide la demande").click()
-    expect(phone.get_by_text("Demande validée").first).to_be_visible(timeout=30_000)
+    expect(phone.get_by_text("Demande validée").first).to_be_visible(timeout=patience.ms(30_000))
 
     # The CERT agent validates it in the console: the licence goes into production.
     agent = new_site(viewport)
     sign_in_agent(agent, "instructeur-cert")
     validate_next_in_console(agent, production)
     page = school.open(f"demande.html#id={production}")
-    expect(page.locator("#lecture-statut")).to_contain_text("Titre en production", timeout=30_000)
+    expect(page.locator("#lecture-statut")).to_contain_text("Titre en production", timeout=patience.ms(30_000))
     snap(school, viewport)("production-en-fabrication")
 
 
@@ -217,7 +218,7 @@ def test_a_candidate_files_alone_and_follows_the_request_to_its_attestation(new_
     validate_next_in_console(agent, number)
     page = candidate.open(f"demande.html#id={number}")
     button = page.get_by_role("button", name="Télécharger l'attestation")
-    expect(button).to_be_visible(timeout=30_000)
+    expect(button).to_be_visible(timeout=patience.ms(30_000))
     expect(page.locator("#lecture-indication")).to_contain_text("examen")
     snap(candidate, viewport)("seul-validee")
     headers = api_session(stack, email, password=CANDIDATE_PASSWORD)
@@ -248,12 +249,12 @@ def test_a_mediator_files_with_consent_and_the_person_s_news_comes_as_a_letter_t
     form.locator("#consent-method").select_option("oral-en-presence")
     form.locator("#consent-consented_on").fill(page.evaluate("new Date().toISOString().slice(0, 10)"))
     form.get_by_role("button", name="Enregistrer le consentement").click()
-    expect(page.locator("#avis")).to_contain_text("Consentement enregistré", timeout=SLOW_MS)
-    expect(page.locator("#etat-recapitulatif")).to_contain_text("La demande est complète", timeout=SLOW_MS)
+    expect(page.locator("#avis")).to_contain_text("Consentement enregistré", timeout=patience.ms(SLOW_MS))
+    expect(page.locator("#etat-recapitulatif")).to_contain_text("La demande est complète", timeout=patience.ms(SLOW_MS))
     expect(page.locator("#entete")).to_contain_text("France Services de Villeurbanne")
     snap(mediator, viewport)("mediation-recapitulatif")
     page.get_by_role("button", name="Déposer la demande").click()
-    expect(page.locator("#avis")).to_contain_text("La demande est déposée", timeout=SLOW_MS)
+    expect(page.locator("#avis")).to_contain_text("La demande est déposée", timeout=patience.ms(SLOW_MS))
     expect(page.locator("#entete")).to_contain_text("consentement de Léa Dupont")
 
     agent = new_site(viewport)
@@ -282,16 +283,16 @@ def test_a_licence_returned_by_the_post_office_is_asked_again_and_sent_again(new
     school = new_site(viewport)
     school.sign_in(demo_login("auto-ecole"))
     page = school.open(f"demande.html#id={production}")
-    expect(page.locator("#lecture-statut")).to_contain_text("Retourné", timeout=30_000)
+    expect(page.locator("#lecture-statut")).to_contain_text("Retourné", timeout=patience.ms(30_000))
     expect(page.locator("#lecture-indication")).to_contain_text("6 mois")
     snap(school, viewport)("titre-retourne")
     page.get_by_role("button", name="Demander un nouvel envoi du titre").click()
-    expect(page.locator("#avis")).to_contain_text("nouvel envoi du titre est demandé", timeout=SLOW_MS)
+    expect(page.locator("#avis")).to_contain_text("nouvel envoi du titre est demandé", timeout=patience.ms(SLOW_MS))
     expect(page.get_by_role("button", name="Demander un nouvel envoi du titre")).to_have_count(0)
     expect(page.locator("#historique")).to_contain_text("Renvoi du permis demandé")
     partner(stack, "expedier", production)
     page = school.open(f"demande.html#id={production}")
-    expect(page.locator("#lecture-statut")).to_contain_text("Titre expédié", timeout=30_000)
+    expect(page.locator("#lecture-statut")).to_contain_text("Titre expédié", timeout=patience.ms(30_000))
     snap(school, viewport)("titre-renvoye")
 
 
@@ -310,12 +311,12 @@ def test_a_draft_is_deleted_with_its_documents(new_site, stack, tmp_path, viewpo
     piece = page.locator("#piece-identite")
     piece.locator('input[type="file"]').set_input_files(str(scan_jpeg(tmp_path)))
     piece.get_by_role("button", name=re.compile("^Envoyer le fichier")).click()
-    expect(piece.locator(".piece-etat")).to_contain_text("Acceptée", timeout=CHECK_TIMEOUT_MS)
+    expect(piece.locator(".piece-etat")).to_contain_text("Acceptée", timeout=patience.ms(CHECK_TIMEOUT_MS))
     # What was sent can be seen again after a reload: its thumbnail, larger on demand.
     page.reload()
     page.get_by_role("heading", name="Pièces justificatives Étape 6 sur 7").wait_for()
     image = page.locator("#piece-identite img.vignette")
-    expect(image).to_be_visible(timeout=SLOW_MS)
+    expect(image).to_be_visible(timeout=patience.ms(SLOW_MS))
     page.locator("#piece-identite").get_by_role("button", name=re.compile("^Agrandir l'aperçu")).click()
     expect(image).to_have_class(re.compile("vignette--grande"))
     snap(school, viewport)("brouillon-apercu")
@@ -335,7 +336,7 @@ def test_a_draft_is_deleted_with_its_documents(new_site, stack, tmp_path, viewpo
     snap(school, viewport)("brouillon-supprime")
     page = school.open(f"demande.html#id={number}")
     expect(page.locator("#chargement")).to_contain_text("Aucune demande de votre espace ne porte ce numéro",
-                                                        timeout=SLOW_MS)
+                                                        timeout=patience.ms(SLOW_MS))
 
 
 @VIEWPORTS
@@ -350,7 +351,7 @@ def test_a_reload_in_the_middle_of_a_step_keeps_what_was_typed(new_site, stack, 
     date.get_by_label("Jour").fill("14")
     date.get_by_label("Mois").fill("7")  # the year not typed yet
     expect(page.locator("#brouillon-enregistre")).to_contain_text(re.compile(r"Brouillon enregistré à \d\d:\d\d"),
-                                                                    timeout=SLOW_MS)
+                                                                    timeout=patience.ms(SLOW_MS))
     snap(school, viewport)("saisie-enregistree")
     page.reload()
     page.get_by_role("heading", name="État civil Étape 2 sur 7").wait_for()

@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests import patience
 from tests.browser import school_steps
 from tests.browser.conftest import demo_login
 
@@ -93,7 +94,7 @@ def open_file_dialog(page, input_id):
 
     for key in ("Space", "Space", "Enter"):
         try:
-            with page.expect_file_chooser(timeout=5_000) as chooser:
+            with page.expect_file_chooser(timeout=patience.ms(5_000)) as chooser:
                 page.keyboard.press(key)
             return chooser.value
         except PlaywrightTimeoutError:
@@ -111,7 +112,7 @@ def send_documents(page, scan):
             type_into(page, "ephoto-code", school_steps.ephoto_code())
             page.keyboard.press("Enter")  # the form's own "Enregistrer le code"
             expect(piece.locator(".piece-message")).to_contain_text("Code ePhoto enregistré",
-                                                                    timeout=school_steps.CHECK_TIMEOUT_MS)
+                                                                    timeout=patience.ms(school_steps.CHECK_TIMEOUT_MS))
         else:
             input_id = piece.locator('input[type="file"]').get_attribute("id")
             tab_to(page, input_id)
@@ -125,13 +126,13 @@ def send_documents(page, scan):
             page.keyboard.press("Enter")
             expect(piece.locator("progress").first).to_have_attribute("value", "100")
             expect(piece.locator(".piece-message")).to_contain_text("Fichier envoyé",
-                                                                    timeout=school_steps.CHECK_TIMEOUT_MS)
+                                                                    timeout=patience.ms(school_steps.CHECK_TIMEOUT_MS))
         # The form is gone (the piece now shows its state): the focus stays in the piece, on its
         # title, so that the next Tab goes on to the next document.
         expect(piece.locator("h3")).to_be_focused()
     for piece_id in ids:
         expect(page.locator(f"#{piece_id} .piece-etat")).to_contain_text("Acceptée",
-                                                                         timeout=school_steps.CHECK_TIMEOUT_MS)
+                                                                         timeout=patience.ms(school_steps.CHECK_TIMEOUT_MS))
 
 
 @pytest.mark.timeout(300)
@@ -231,7 +232,7 @@ def test_the_demo_school_files_a_whole_registration_with_the_keyboard_only(site,
     expect_focus_visible(page)
     site.check("clavier-recapitulatif")
     keyboard.press("Enter")
-    expect(page.locator("#avis")).to_contain_text("La demande est déposée", timeout=school_steps.SLOW_MS)
+    expect(page.locator("#avis")).to_contain_text("La demande est déposée", timeout=patience.ms(school_steps.SLOW_MS))
     expect(page.locator("#titre")).to_be_focused()
     expect(page.locator("#lecture-statut")).to_contain_text("Attente validation usager")
     expect(page.get_by_text("Attente validation usager").first).to_be_visible()

@@ -11,6 +11,7 @@ import requests
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests import patience
 from tests.browser.conftest import demo_login
 from tests.browser.console_steps import agent_headers, file_requests, sign_in_agent
 from tests.browser.test_candidate_space import PASSWORD, unique_email
@@ -82,7 +83,7 @@ def test_a_school_and_an_instructor_exchange_messages_and_each_gets_one_email_pe
     expect(messages).to_have_count(2)
     # Checked within seconds: the page says so by itself, and the school can open its own file.
     expect(messages.nth(1).get_by_role("button", name="Afficher « attestation-hebergement.jpg »")).to_be_visible(
-        timeout=60_000)
+        timeout=patience.ms(60_000))
     phone.check("messages-demande-telephone")
 
     # The agent hears of the answer and reads it from the link, in the console.

@@ -11,6 +11,7 @@ import requests
 from playwright.sync_api import expect
 
 from chalicelib.local.demo_data import FREE_AGREMENT
+from tests import patience
 from tests.browser.conftest import NARROW
 from tests.browser.conftest import tick as tick_control
 from tests.browser.school_steps import fill_birth_date
@@ -246,7 +247,7 @@ def test_a_keyboard_alone_creates_a_school_account(site):
     keyboard.press("Tab")
     expect(page.locator("#envoyer")).to_be_focused()
     keyboard.press("Enter")
-    expect(page.locator("#bloc-succes")).to_be_focused(timeout=30_000)  # Cognito, then the email
+    expect(page.locator("#bloc-succes")).to_be_focused(timeout=patience.ms(30_000))  # Cognito, then the email
     assert "/accounts" not in page.url
     assert mail_to(site.stack, email)["subject"]
 

@@ -7,6 +7,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests import patience
 from tests.browser import school_steps
 from tests.browser.conftest import api_session, demo_login
 
@@ -102,7 +103,7 @@ def test_on_a_phone_a_refused_file_says_why_in_french(phone, tmp_path):
     Image.effect_noise((900, 700), 60).convert("RGB").save(fake, "PNG")
     identity.locator('input[type="file"]').set_input_files(str(fake))
     identity.get_by_role("button", name=re.compile("^Envoyer le fichier")).click()
-    expect(identity.locator(".piece-etat")).to_contain_text("Refusée", timeout=school_steps.CHECK_TIMEOUT_MS)
+    expect(identity.locator(".piece-etat")).to_contain_text("Refusée", timeout=patience.ms(school_steps.CHECK_TIMEOUT_MS))
     expect(identity.locator(".refus")).to_contain_text("en réalité une image PNG")
     expect(identity.locator(".refus")).to_have_attribute("role", "alert")  # read out once, as it arrives
     assert identity.inner_text().count("en réalité une image PNG") == 1  # the reason, said once

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
+from tests import patience
 from tests.browser.conftest import api_session, demo_login
 from tests.browser.console_steps import MFA_CODE, agent_headers
 
@@ -270,7 +271,7 @@ def test_backend_the_prefecture_administrator_reads_the_figures_and_downloads_th
     sign_in_admin(site)
     page = site.open("statistiques.html")
     page.get_by_role("link", name="Statistiques").first.wait_for()  # the menu entry
-    page.locator("#resultats:not([hidden])").wait_for(timeout=60_000)
+    page.locator("#resultats:not([hidden])").wait_for(timeout=patience.ms(60_000))
     expect(page.get_by_role("heading", name=re.compile(r"^Rhône \(69\) au "))).to_be_visible()
     expect(page.locator("#chiffres .stats-chiffre")).to_have_count(8)
     assert re.fullmatch(r"[\d\u202f\u00a0 ]+", tile(page, "comptes").locator(".stats-nombre").inner_text())

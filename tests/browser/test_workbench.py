@@ -9,6 +9,7 @@ import unicodedata
 import requests
 from playwright.sync_api import expect
 
+from tests import patience
 from tests.browser.conftest import demo_login, tick
 from tests.browser.console_steps import (MFA_CODE, agent_headers, claim_in_console, file_requests, school_caller,
                                          sign_in_agent, validated_over_api)
@@ -53,7 +54,7 @@ def test_an_agent_decides_a_run_of_requests_with_two_keys_each(site, stack):
     page.get_by_role("heading", name="Raccourcis clavier").wait_for()
     page.locator("#titre-file").focus()
     decided, presses = [], 0
-    deadline = time.monotonic() + 60 + 15 * RUN
+    deadline = time.monotonic() + patience.seconds(60 + 15 * RUN)
     page.keyboard.press("s")  # « Prendre la demande suivante »
     while not mine <= set(decided):
         assert time.monotonic() < deadline, f"decided {decided}, still waiting for {mine - set(decided)}"
@@ -182,7 +183,7 @@ def test_a_document_is_seen_in_the_page_zoomed_and_turned_and_each_view_is_audit
     # The whole request as one PDF: asked, made by the documents' worker, offered when ready.
     page.get_by_role("button", name="Toute la demande en un PDF").click()
     link = page.locator("#etat-dossier").get_by_role("link", name=re.compile(f"Télécharger le dossier de la demande {number}"))
-    link.wait_for(timeout=60_000)
+    link.wait_for(timeout=patience.ms(60_000))
     assert requests.get(link.get_attribute("href"), timeout=30).content.startswith(b"%PDF")
 
     # Each piece seen is a read the prefecture's administrator finds (the ePhoto images the identity

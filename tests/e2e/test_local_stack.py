@@ -68,12 +68,12 @@ def test_a_message_posted_over_http_is_processed_by_the_pump_process(stack):
     api = stack["urls"]["api"]
     created = requests.post(api + "/demo/messages", json={"text": "Bonjour de bout en bout"}, timeout=5)
     assert created.status_code == 201
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+
+    def processed():
         message = requests.get(f"{api}/demo/messages/{created.json()['id']}", timeout=5).json()
-        if message["status"] == "processed":
-            break
-        time.sleep(0.2)
+        return message["status"] == "processed" and message
+
+    message = wait_for(processed, "the message processed by the pump", timeout=20)
     assert message["status_label"] == "Traité"
 
 

@@ -1,8 +1,10 @@
 """Runs `make package`'s command once per test session (both stages, synthesis + cfn-lint) and
-hands the templates to the assertions. About 50 s with the Lambda wheels cached."""
+hands the templates to the assertions. About 50 s with the Lambda wheels cached. """
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -37,14 +39,34 @@ class Packaged:
         return {logical_id: json.loads(path.read_text()) for logical_id, path in found.items()}
 
 
+def pytest_collection_modifyitems(items):
+    """The first test that needs the templates waits for the synthesis (a minute or two on a fresh
+    machine), and so does any other worker's test that needs them meanwhile: 600 s for these tests
+    unless a test says otherwise (scaled to the load like every limit, tests/conftest.py)."""
+    for item in items:
+        if item.get_closest_marker("timeout") is None and "tests/infra/" in str(item.fspath):
+            item.add_marker(pytest.mark.timeout(600))
+
+
 @pytest.fixture(scope="session")
 def packaged(tmp_path_factory) -> Packaged:
+    """One synthesis for the whole run: under pytest-xdist each worker is a session of its own, so the
+    first worker to need the templates makes them under a lock in the run's shared temporary
+    directory, and the others read what it wrote."""
     if not LINT_PYTHON.exists():
         pytest.fail("cfn-lint's environment .venv-lint is missing: run the tests with `make test`.")
-    out = tmp_path_factory.mktemp("dist")
-    result = subprocess.run([sys.executable, "-m", "infra.package", "--out", str(out)], cwd=PROJECT_DIR,
-                            capture_output=True, text=True, timeout=600, check=False)
-    return Packaged(result.returncode, result.stdout + result.stderr, out)
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's directory, above each worker's own
+    out, outcome = shared / "dist", shared / "dist.outcome.json"
+    with open(shared / "dist.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even if this worker dies
+        if not outcome.exists():
+            result = subprocess.run([sys.executable, "-m", "infra.package", "--out", str(out)], cwd=PROJECT_DIR,
+                                    capture_output=True, text=True, check=False)
+            outcome.write_text(json.dumps({"returncode": result.returncode, "output": result.stdout + result.stderr}))
+        made = json.loads(outcome.read_text())
+    return Packaged(made["returncode"], made["output"], out)
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,8 @@ from chalicelib.domain.procedures import (
 
 S = RequestStatus
 AT = datetime(2025, 3, 14, 9, 30, tzinfo=timezone.utc)
-ALLOWED = [(current, target) for current, targets in TRANSITIONS.items() for target in targets]
+# Sorted: a set's order changes with each process's hash seed, and every pytest-xdist worker must collect the same list.
+ALLOWED = [(current, target) for current, targets in TRANSITIONS.items() for target in sorted(targets)]
 FORBIDDEN = [(current, target) for current in S for target in S if target not in TRANSITIONS[current]]
 
 

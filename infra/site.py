@@ -1,5 +1,5 @@
-"""The static site as deployed: the pages rendered from web/pages/ (infra/pages.py, as `make run`
-serves them), web/'s scripts and styles, the DSFR files they use and the config.json that points
+"""The static site as deployed: the pages rendered from web/pages/ and what they load (infra/pages.py,
+as `make run` serves them: the stylesheet and the pages' scripts), web/'s scripts and styles, the DSFR files they use and the config.json that points
 them at the API on their own origin. `make package` writes it to dist/<stage>/web/; the local
 mailbox (make run only) is left out.
 
@@ -13,7 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from infra.pages import STATIC_SUFFIXES, render_pages
+from infra.pages import STATIC_SUFFIXES, render_site
 from infra.website import API_PATH
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -21,8 +21,8 @@ WEB_DIR = PROJECT_DIR / "web"
 DSFR_DIST = PROJECT_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
 # The local mailbox's script, beside its page (infra/pages.py LOCAL_ONLY): make run only.
 LOCAL_ONLY = {"boite-mail.js"}
-# What the pages ask for under dsfr/: the minified bundle, its fonts, icons (the SVGs icones.css
-# and the bundle point at), favicons, and the pictograms the pages draw (ARTWORK, found in them).
+# What the pages ask for under dsfr/: the minified bundle, its fonts, icons (the SVGs the DSFR's
+# stylesheet and site.css point at), favicons, and the pictograms the pages draw (ARTWORK, found in them).
 DSFR_FILES = ["dsfr.min.css", "dsfr.module.min.js", "dsfr.nomodule.min.js"]
 DSFR_FOLDERS = ["fonts", "icons", "favicon"]
 ARTWORK = re.compile(r'href="dsfr/(artwork/[a-z0-9/-]+\.svg)#')
@@ -40,9 +40,11 @@ def build_site(out: Path) -> Path:
         raise SystemExit("Le DSFR n'est pas installé (node_modules) : lancez npm ci (make package le fait).")
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    pages = render_pages(local=False)
-    for name, content in pages.items():
+    built = render_site(local=False)
+    for name, content in built.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_bytes(content)
+    pages = {name: content for name, content in built.items() if name.endswith(".html")}
     for source in WEB_DIR.iterdir():
         if source.is_file() and source.name.endswith(STATIC_SUFFIXES) and source.name not in LOCAL_ONLY:
             shutil.copy2(source, out / source.name)

@@ -1,5 +1,5 @@
-"""Serves the site: the pages rendered from web/pages/ (infra/pages.py, kept in memory), web/'s
-scripts and styles, the DSFR and the other front-end packages, a /config.json that tells the pages
+"""Serves the site: the pages rendered from web/pages/ and what they load (infra/pages.py: the
+stylesheet and the pages' scripts, kept in memory), web/'s scripts and styles, the DSFR and the other front-end packages, a /config.json that tells the pages
 where the API is, and /boite-mail.json: the emails the application sent through the local SES
 (moto), and the SMS through the local SNS, for the local mailbox page. Anything else is the site's
 own 404 page, as on the deployed distribution."""
@@ -13,7 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from chalicelib.web_policy import content_security_policy
-from infra.pages import STATIC_SUFFIXES, render_pages
+from infra.pages import STATIC_SUFFIXES, render_site
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WEB_DIR = os.path.join(PROJECT_DIR, "web")
@@ -65,7 +65,7 @@ class WebHandler(SimpleHTTPRequestHandler):
             return
         page = "index.html" if path == "/" else path.lstrip("/")
         if page in self._pages:
-            self._page(200, self._pages[page])
+            self._page(200, self._pages[page], self.guess_type(page))
             return
         super().do_GET()
 
@@ -95,9 +95,9 @@ class WebHandler(SimpleHTTPRequestHandler):
             return
         super().send_error(code, message, explain)
 
-    def _page(self, status: int, body: bytes) -> None:
+    def _page(self, status: int, body: bytes, content_type: str = "text/html; charset=utf-8") -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -156,5 +156,5 @@ class WebServer(ThreadingHTTPServer):
 def build_web_server(host: str, port: int, api_url: str, aws_url: str | None = None) -> ThreadingHTTPServer:
     # "local": the pages show the local mailbox in their menu (make run only).
     handler = functools.partial(WebHandler, site_config={"apiUrl": api_url, "local": aws_url is not None},
-                                pages=render_pages(local=aws_url is not None), aws_url=aws_url)
+                                pages=render_site(local=aws_url is not None), aws_url=aws_url)
     return WebServer((host, port), handler)

@@ -461,12 +461,13 @@ def test_the_pages_of_the_alerts_call_routes_the_api_has(app):
     from pathlib import Path
 
     from chalicelib.api.http import ROUTE_DOCS
-    from infra.pages import render_pages
+    from infra.pages import render_site
 
     web = Path(__file__).resolve().parents[2] / "web"
-    pages = render_pages(local=False)
+    site = render_site(local=False)
     for page, script in (("desabonnement.html", "desabonnement.js"), ("alertes.html", "alertes.js")):
-        assert f'<script src="{script}"></script>' in pages[page].decode("utf-8")
+        bundle = re.search(r'<script src="([^"]+)" defer></script>', site[page].decode("utf-8")).group(1)
+        assert f"// {script}\n" in site[bundle].decode("utf-8")  # the page's script, after commun.js
         called = re.findall(r'callApi\("(/[^"]+)"', (web / script).read_text(encoding="utf-8"))
         assert called and all((path, "POST") in ROUTE_DOCS for path in called), called
     assert "jeton" in (web / "desabonnement.js").read_text(encoding="utf-8")

@@ -77,3 +77,53 @@ def test_the_context_creates_no_aws_client_and_loads_no_boto3():
     code = ("import sys; from infra import pages; pages.context(); "
             "assert not {'boto3', 'botocore'} & set(sys.modules), sorted(m for m in sys.modules if 'boto' in m)")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_a_page_loads_the_dsfr_one_stylesheet_the_fonts_it_draws_and_one_script():
+    """Issue 22: each file is a request the page's load event waits for (six at a time over HTTP/1.1):
+    the DSFR's stylesheet, the site's (icons inline), the three weights of Marianne the frame draws,
+    fetched with the page rather than once the stylesheet is read, and one script (commun.js, or
+    commun.js and the page's own in one file), deferred, before the DSFR's. A page may add a library's
+    own files (lib/: the statistics' charts)."""
+    site = pages.render_site(local=True)
+    for name in pages.page_names():
+        text = site[name].decode("utf-8")
+        sheets = [href for href in re.findall(r'<link rel="stylesheet" href="([^"]+)"', text) if not href.startswith("lib/")]
+        assert sheets == ["dsfr/dsfr.min.css", pages.STYLESHEET], name
+        preloaded = re.findall(r'<link rel="preload" href="([^"]+)" as="font" type="font/woff2" crossorigin>', text)
+        assert preloaded == [f"dsfr/fonts/Marianne-{w}.woff2" for w in ("Regular", "Medium", "Bold")], name
+        assert all((pages.DSFR_DIST / path.removeprefix("dsfr/")).is_file() for path in preloaded)
+        scripts = [s for s in re.findall(r"<script ([^>]*)></script>", text) if 'src="lib/' not in s]
+        assert len(scripts) == 3 and scripts[1:] == ['type="module" src="dsfr/dsfr.module.min.js"',
+                                                     'nomodule src="dsfr/dsfr.nomodule.min.js"'], name
+        script = re.fullmatch(r'src="([^"]+)" defer', scripts[0]).group(1)
+        assert script == pages.COMMON_SCRIPT or script in site, (name, script)
+
+
+def test_a_page_s_script_is_commun_js_then_its_own_in_the_order_it_lists_them():
+    site = pages.render_site(local=False)
+    bundle = site["bundles/inscription-candidat.js"].decode("utf-8")
+    sources = [pages.COMMON_SCRIPT, "inscription.js", "inscription-candidat.js", "franceconnect.js"]
+    assert re.findall(r"^// ([a-z-]+\.js)$", bundle, flags=re.M) == sources
+    for source in sources:
+        assert (pages.WEB_DIR / source).read_text(encoding="utf-8").rstrip("\n") in bundle
+    assert 'src="commun.js" defer' in site["mentions-legales.html"].decode("utf-8")  # no script of its own
+    assert not any(name.startswith("bundles/boite-mail") for name in site)  # the local mailbox: make run only
+
+
+def test_the_stylesheet_carries_the_icons_the_pages_draw_and_keeps_the_dsfr_s_order():
+    """icones.css's icons and the DSFR's own COMPONENT_ICONS are data: URLs, defined once; the DSFR's
+    mask images are declared again, every one of them in its order, so that each element keeps its
+    icon; what is left points at files of the installed DSFR."""
+    from infra import icons
+
+    sheet = pages.stylesheet().decode("utf-8")
+    defined = set(re.findall(r"(--icon-[a-z0-9-]+):url\(\"data:image/svg\+xml,", sheet))
+    used = set(re.findall(r"var\((--icon-[a-z0-9-]+)\)", sheet))
+    assert used == defined and len(defined) >= len(icons.COMPONENT_ICONS)
+    left = set(re.findall(r"url\(dsfr/(icons/[^)]+)\)", sheet))
+    assert not left & icons.COMPONENT_ICONS and not re.search(r"\.fr-icon-[a-z0-9-]+:after[^{]*\{[^}]*url\(dsfr", sheet)
+    assert all((pages.DSFR_DIST / path).is_file() for path in left | icons.COMPONENT_ICONS)
+    dsfr = icons.DSFR_CSS.read_text(encoding="utf-8")
+    assert icons.component_rules().count("-webkit-mask-image:") == dsfr.count("-webkit-mask-image:") > 100
+    assert sheet.index("/* icones.css */") < sheet.index("/* style.css */")

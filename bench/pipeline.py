@@ -100,6 +100,20 @@ def queue_depth(sqs, url: str) -> int:
     return sum(int(value) for value in attributes.values())
 
 
+def wait_for_quiet(sqs, env: dict[str, str], timeout: float) -> float:
+    """Seconds until every consumed queue is empty twice in a row: the stack's start-up work (the
+    demo statistics' history, counted by the statistics worker) is not the pipeline's."""
+    from chalicelib.resources import CATALOGUE
+
+    urls = [env[q.env_url] for q in CATALOGUE.queues if q.has_dead_letter_queue and q.env_url in env]
+    started = time.monotonic()
+    empty_rounds = 0
+    while empty_rounds < 2 and time.monotonic() - started < timeout:
+        empty_rounds = empty_rounds + 1 if all(queue_depth(sqs, url) == 0 for url in urls) else 0
+        time.sleep(0.5)
+    return time.monotonic() - started
+
+
 def file_one(stack, headers, call, scan) -> str:
     """One registration with a paper mandate, filed and submitted (the same calls as the pages)."""
     from tests.stack_support import ADDRESS, submit_request, upload_required_files
@@ -153,7 +167,7 @@ def throughput(stack, sqs, clients: int, per_client: int, timeout: float) -> dic
     deadline = time.monotonic() + timeout
     depth = queue_depth(sqs, url)
     while depth < expected and time.monotonic() < deadline:
-        time.sleep(0.05)
+        time.sleep(0.2)  # moto counts the queue's messages for each read: not too often
         depth = queue_depth(sqs, url)
     total_s = time.perf_counter() - started
     queued = depth - before
@@ -212,6 +226,8 @@ def run(args) -> dict:
                                               args.reference_rounds)
             log(f"references: GET /health {reference_health:.1f} ms, GetItem {reference_get_item:.1f} ms")
 
+            quiet_s = wait_for_quiet(sqs, env, args.timeout)
+            log(f"the stack's start-up work done after {quiet_s:.1f} s more")
             log(f"throughput: {args.clients} clients x {args.per_client} registrations…")
             cpu_before = cpu_seconds(stack["process"].pid)
             flow = throughput(stack, sqs, args.clients, args.per_client, args.timeout)
@@ -255,6 +271,11 @@ def run(args) -> dict:
                     rows = answer.json()["requests"]
                     assert len(rows) == 20 and all(r["request_id"].startswith("2") for r in rows), rows[:2]
 
+                # The first call after the seeding sorts the school's partition; moto keeps it until
+                # the table's next write (chalicelib/local/moto_speedups.py): both are reported.
+                started = time.perf_counter()
+                first_page()
+                list_first_ms = (time.perf_counter() - started) * 1000
                 list_ms, list_samples = median_ms(first_page, args.list_rounds)
             finally:
                 dynamodb.update_item(TableName=table, Key=profile_key, UpdateExpression="SET school_id = :s",
@@ -273,9 +294,9 @@ def run(args) -> dict:
         "throughput": flow, "throughput_target": THROUGHPUT_TARGET,
         "throughput_ok": flow["complete"] and flow["requests_per_s"] >= THROUGHPUT_TARGET,
         "list_items": args.items, "list_rounds": args.list_rounds, "list_median_ms": list_ms,
-        "list_samples_ms": list_samples, "list_target_ms": LIST_TARGET_MS,
+        "list_samples_ms": list_samples, "list_first_ms": list_first_ms, "list_target_ms": LIST_TARGET_MS,
         "list_ok": args.items >= LIST_ITEMS and list_ms <= LIST_TARGET_MS, "seed_s": seed_s,
-        "after_seed_request_s": catch_up_s, "after_seed_request_queued": after_seed["complete"],
+        "after_seed_request_s": catch_up_s, "startup_backlog_s": quiet_s, "after_seed_request_queued": after_seed["complete"],
         "reference_health_ms": reference_health, "reference_get_item_ms": reference_get_item,
         "reference_health_full_ms": reference_health_full, "reference_get_item_full_ms": reference_get_item_full,
         "list_per_health": list_ms / reference_health_full,

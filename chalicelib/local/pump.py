@@ -10,10 +10,10 @@ stream records). Like Lambda it honours `batchItemFailures`:
 - Streams: a failed record is retried with the records after it; after the consumer's
   max_retry_attempts the batch's failure record (Lambda's on-failure shape) goes to the consumer's
   failure queue and the shard moves on.
-`run_forever` polls each source in its own thread, as each event source mapping polls for its
-own function: a slow handler (the document checker) does not hold up the others; an idle source
-is polled less and less often (up to twice a second), and a stream batch delivered wakes the
-queues at once. Scheduled handlers (`@schedule`) run every `schedule_seconds` (a minute by
+`run_forever` polls each source in its own threads (two per queue), as each event source mapping
+polls for its own function: a slow handler (the document checker) does not hold up the others, nor
+one document check the next; an idle source is polled less and less often (up to twice a second),
+and a stream batch delivered wakes the queues at once. Scheduled handlers (`@schedule`) run every `schedule_seconds` (a minute by
 default: locally, an hourly job would never be seen running).
 """
 from __future__ import annotations
@@ -303,9 +303,8 @@ class EventPump:
 
     def _poll_loop(self, name: str, poll: Callable[[], int], stop: threading.Event, wake: threading.Event,
                    idle_min: float, idle_max: float, after_delivery: Callable[[], None] | None = None) -> None:
-        """One source's loop, as one event source mapping polls its source: at once again after a
-        delivery, then less and less often while idle (idle_min doubling up to idle_max), unless
-        woken. Its handler's invocations follow one another, like a consumer at concurrency 1."""
+        """One poller of a source, as an event source mapping's: at once again after a delivery,
+        then less and less often while idle (idle_min doubling up to idle_max), unless woken."""
         idle = idle_min
         while not stop.is_set():
             wake.clear()
@@ -322,23 +321,26 @@ class EventPump:
             wake.wait(idle)
             idle = min(idle * 2, idle_max)
 
-    def run_forever(self, stop: threading.Event, idle_min: float = 0.02, idle_max: float = 0.5) -> None:
-        """Every source polled by its own thread (the handlers of different sources run at the same
-        time, as separate Lambda functions do), the scheduled jobs in this one. A stream batch
+    def run_forever(self, stop: threading.Event, idle_min: float = 0.02, idle_max: float = 0.5,
+                    queue_concurrency: int = 2) -> None:
+        """Every source polled by its own threads (the handlers of different sources run at the same
+        time, as separate Lambda functions do): `queue_concurrency` per queue (SQS's
+        MaximumConcurrency is at least 2: a document check does not wait for another's), one per
+        stream (Lambda reads a shard in order); the scheduled jobs in this one. A stream batch
         delivered wakes the queues' threads: the relay has likely just sent them messages."""
-        wakes = {id(source): threading.Event() for source in [*self.sqs_sources, *self.stream_sources]}
         stop_all = threading.Event()
+        queue_wakes = [threading.Event() for _ in self.sqs_sources for _ in range(queue_concurrency)]
 
         def wake_queues() -> None:
-            for queue in self.sqs_sources:
-                wakes[id(queue)].set()
+            for event in queue_wakes:
+                event.set()
 
-        threads = [threading.Thread(target=self._poll_loop, name=f"pump-{s.handler}", daemon=True, args=(
-            s.handler, lambda s=s: self._pump_queue(s), stop_all, wakes[id(s)], idle_min, idle_max))
-            for s in self.sqs_sources]
+        threads = [threading.Thread(target=self._poll_loop, name=f"pump-{s.handler}-{n}", daemon=True, args=(
+            s.handler, lambda s=s: self._pump_queue(s), stop_all, queue_wakes[i * queue_concurrency + n],
+            idle_min, idle_max)) for i, s in enumerate(self.sqs_sources) for n in range(queue_concurrency)]
         threads += [threading.Thread(target=self._poll_loop, name=f"pump-{s.handler}", daemon=True, args=(
-            s.handler, lambda s=s: self._stream_round(s), stop_all, wakes[id(s)], idle_min, idle_max, wake_queues))
-            for s in self.stream_sources]
+            s.handler, lambda s=s: self._stream_round(s), stop_all, threading.Event(), idle_min, idle_max,
+            wake_queues)) for s in self.stream_sources]
         for thread in threads:
             thread.start()
         try:
@@ -349,8 +351,7 @@ class EventPump:
                 stop.wait(min(1.0, max(0.0, self._schedule_seconds - (time.monotonic() - self._last_schedule_run))))
         finally:
             stop_all.set()
-            for event in wakes.values():
-                event.set()
+            wake_queues()
             for thread in threads:
                 thread.join(timeout=LAMBDA_TIMEOUT_MS / 1000)
 

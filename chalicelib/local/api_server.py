@@ -48,6 +48,10 @@ class EmulatedGateway(LocalGateway):
 
 
 class EmulatedGatewayHandler(ChaliceRequestHandler):
+    # The handler writes the headers, then the body, in two sends: with Nagle's algorithm the body
+    # waits for the client's delayed ACK of the headers, ~40 ms on every keep-alive response.
+    disable_nagle_algorithm = True
+
     def __init__(self, request, client_address, server, app_object, config):
         # ChaliceRequestHandler handles the request inside __init__: set our gateway, then do the same.
         self.local_gateway = EmulatedGateway(app_object, config)

@@ -10,8 +10,11 @@ stream records). Like Lambda it honours `batchItemFailures`:
 - Streams: a failed record is retried with the records after it; after the consumer's
   max_retry_attempts the batch's failure record (Lambda's on-failure shape) goes to the consumer's
   failure queue and the shard moves on.
-Scheduled handlers (`@schedule`) run every `schedule_seconds` (a minute by default: locally, an
-hourly job would never be seen running).
+`run_forever` polls each source in its own threads (two per queue), as each event source mapping
+polls for its own function: a slow handler (the document checker) does not hold up the others, nor
+one document check the next; an idle source is polled less and less often (up to twice a second),
+and a stream batch delivered wakes the queues at once. Scheduled handlers (`@schedule`) run every `schedule_seconds` (a minute by
+default: locally, an hourly job would never be seen running).
 """
 from __future__ import annotations
 
@@ -264,8 +267,7 @@ class EventPump:
         """One pass over every source; the number of records delivered."""
         delivered = 0
         for stream in self.stream_sources:
-            for shard_id in list(stream.iterators) + [s for s in stream.pending if s not in stream.iterators]:
-                delivered += self._pump_shard(stream, shard_id)
+            delivered += self._stream_round(stream)
         for queue in self.sqs_sources:
             delivered += self._pump_queue(queue)
         return delivered
@@ -293,18 +295,65 @@ class EventPump:
                     self._sqs.send_message(QueueUrl=self._job_failures_url,
                                            MessageBody=json.dumps(job_failure_record(handler, event, error)))
 
-    def run_forever(self, stop: threading.Event, idle_sleep: float = 0.2) -> None:
+    def _stream_round(self, stream: StreamSource) -> int:
+        delivered = 0
+        for shard_id in list(stream.iterators) + [s for s in stream.pending if s not in stream.iterators]:
+            delivered += self._pump_shard(stream, shard_id)
+        return delivered
+
+    def _poll_loop(self, name: str, poll: Callable[[], int], stop: threading.Event, wake: threading.Event,
+                   idle_min: float, idle_max: float, after_delivery: Callable[[], None] | None = None) -> None:
+        """One poller of a source, as an event source mapping's: at once again after a delivery,
+        then less and less often while idle (idle_min doubling up to idle_max), unless woken."""
+        idle = idle_min
         while not stop.is_set():
-            if time.monotonic() - self._last_schedule_run >= self._schedule_seconds:
-                self._last_schedule_run = time.monotonic()
-                self.run_schedules()
+            wake.clear()
             try:
-                delivered = self.run_once()
-            except Exception:  # moto restarting, a transient error: keep pumping
-                logger.exception("event pump round failed")
+                delivered = poll()
+            except Exception:  # moto restarting, a transient error: keep polling
+                logger.exception("event pump poll failed", extra={"handler": name})
                 delivered = 0
-            if not delivered:
-                stop.wait(idle_sleep)
+            if delivered:
+                idle = idle_min
+                if after_delivery is not None:
+                    after_delivery()
+                continue
+            wake.wait(idle)
+            idle = min(idle * 2, idle_max)
+
+    def run_forever(self, stop: threading.Event, idle_min: float = 0.02, idle_max: float = 0.5,
+                    queue_concurrency: int = 2) -> None:
+        """Every source polled by its own threads (the handlers of different sources run at the same
+        time, as separate Lambda functions do): `queue_concurrency` per queue (SQS's
+        MaximumConcurrency is at least 2: a document check does not wait for another's), one per
+        stream (Lambda reads a shard in order); the scheduled jobs in this one. A stream batch
+        delivered wakes the queues' threads: the relay has likely just sent them messages."""
+        stop_all = threading.Event()
+        queue_wakes = [threading.Event() for _ in self.sqs_sources for _ in range(queue_concurrency)]
+
+        def wake_queues() -> None:
+            for event in queue_wakes:
+                event.set()
+
+        threads = [threading.Thread(target=self._poll_loop, name=f"pump-{s.handler}-{n}", daemon=True, args=(
+            s.handler, lambda s=s: self._pump_queue(s), stop_all, queue_wakes[i * queue_concurrency + n],
+            idle_min, idle_max)) for i, s in enumerate(self.sqs_sources) for n in range(queue_concurrency)]
+        threads += [threading.Thread(target=self._poll_loop, name=f"pump-{s.handler}", daemon=True, args=(
+            s.handler, lambda s=s: self._stream_round(s), stop_all, threading.Event(), idle_min, idle_max,
+            wake_queues)) for s in self.stream_sources]
+        for thread in threads:
+            thread.start()
+        try:
+            while not stop.is_set():
+                if time.monotonic() - self._last_schedule_run >= self._schedule_seconds:
+                    self._last_schedule_run = time.monotonic()
+                    self.run_schedules()
+                stop.wait(min(1.0, max(0.0, self._schedule_seconds - (time.monotonic() - self._last_schedule_run))))
+        finally:
+            stop_all.set()
+            wake_queues()
+            for thread in threads:
+                thread.join(timeout=LAMBDA_TIMEOUT_MS / 1000)
 
 
 def main() -> None:

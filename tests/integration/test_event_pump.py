@@ -4,6 +4,8 @@ A scratch Chalice app and scratch resources keep these tests about the pump itse
 discovered from the app, failed messages reappear and end in the DLQ after maxReceiveCount, a
 batch with one poison message deletes the others, stream failures are retried then recorded."""
 import json
+import threading
+import time
 
 import boto3
 import pytest
@@ -12,6 +14,7 @@ from chalice import Chalice
 from moto import mock_aws
 
 from chalicelib.adapters.aws import CLIENT_CONFIG
+from chalicelib.local.moto_threads import IsolatedClient
 from chalicelib.local.pump import EventPump
 from chalicelib.local.provision import provision
 from chalicelib.resources import Catalogue, Queue, StreamConsumer, Table
@@ -174,3 +177,58 @@ def test_a_handler_that_crashes_fails_the_whole_batch(scratch):
     client("sqs").send_message(QueueUrl=env["QUEUE_WORK_URL"], MessageBody="x")
     pump.run_until_idle()
     assert [m["Body"] for m in queue_messages(env["QUEUE_WORK_DLQ_URL"])] == ["x"]
+
+
+def wait_until(check, what, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def test_run_forever_polls_each_source_in_its_own_thread_and_failures_still_reach_the_dlq(scratch):
+    """`make run`'s loop: a slow handler does not hold up another source's (the stream's handler here
+    waits for the queue's to have run, which one loop over every source would never let happen),
+    and a message that keeps failing still ends in its dead-letter queue."""
+    env, scratch_pump, calls = scratch
+    app = scratch_pump._app
+    pump = EventPump(app, lambda service: IsolatedClient(client(service)), catalogue=SCRATCH, stage="pumptest")
+    queue_ran, stream_saw_queue = threading.Event(), []
+    on_work, on_event = app.handler_map["on_work"], app.handler_map["on_event"]
+
+    def work(event, context):
+        try:
+            return on_work(event, context)
+        finally:
+            queue_ran.set()
+
+    def stream(event, context):
+        stream_saw_queue.append(queue_ran.wait(timeout=30))
+        return on_event(event, context)
+
+    app.handler_map.update(on_work=work, on_event=stream)
+    sqs, dynamodb = IsolatedClient(client("sqs")), IsolatedClient(client("dynamodb"))
+    dynamodb.put_item(TableName=env["TABLE_EVENTS_NAME"], Item={"pk": {"S": "first"}})
+    stop = threading.Event()
+    runner = threading.Thread(target=pump.run_forever, args=(stop,), daemon=True)
+    runner.start()
+    try:
+        wait_until(lambda: calls and calls[0][0] == "schedule", "the scheduled job's first run")
+        sqs.send_message(QueueUrl=env["QUEUE_WORK_URL"], MessageBody="hello")
+        sqs.send_message(QueueUrl=env["QUEUE_WORK_URL"], MessageBody="poison pill")
+
+        def dead_letters():
+            attributes = sqs.get_queue_attributes(QueueUrl=env["QUEUE_WORK_DLQ_URL"],
+                                                  AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+            return int(attributes["ApproximateNumberOfMessages"])
+
+        wait_until(lambda: dead_letters() == 1 and ("stream", "first") in [c[:2] for c in calls],
+                   "the poison message in the DLQ and the stream record handled")
+    finally:
+        stop.set()
+        runner.join(timeout=30)
+    assert not runner.is_alive()
+    assert stream_saw_queue == [True]
+    assert sorted(c[1] for c in calls if c[0] == "sqs") == ["hello", "poison pill", "poison pill", "poison pill"]
+    assert [m["Body"] for m in queue_messages(env["QUEUE_WORK_DLQ_URL"])] == ["poison pill"]
+    assert queue_messages(env["QUEUE_WORK_URL"]) == []

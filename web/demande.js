@@ -1344,8 +1344,9 @@
       { method: "DELETE", token: true });
     if (result.sessionOver) return;
     Permis.busy(button, false);
-    Permis.showMessage(byId("etat-convocations"), result.data.message, result.ok ? "succes" : "echec");
+    // The list first: redrawing it resets the status line, which must then say what happened.
     if (result.ok) await showConvocations();
+    Permis.showMessage(byId("etat-convocations"), result.data.message, result.ok ? "succes" : "echec");
   }
 
   byId("formulaire-convocation").addEventListener("submit", async (event) => {

@@ -11,6 +11,7 @@ import functools
 import importlib
 import inspect
 import json
+import threading
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
@@ -83,15 +84,19 @@ class _RouteDocs(MutableMapping):
 
     def __init__(self) -> None:
         self._docs: dict[tuple[str, str], RouteDoc] = {}
-        self._complete = False
+        self._loaded = False
+        # Another thread of the local server waits for the whole; this one may re-enter (a route
+        # module imported below reading its own doc).
+        self._lock = threading.RLock()
 
     def _all(self) -> dict[tuple[str, str], RouteDoc]:
-        if not self._complete:
-            self._complete = True  # first: a route module imported below may read its own doc
-            from chalicelib.api.routing import route_modules
+        with self._lock:
+            if not self._loaded:
+                self._loaded = True
+                from chalicelib.api.routing import route_modules
 
-            for module in route_modules():
-                importlib.import_module(module)
+                for module in route_modules():
+                    importlib.import_module(module)
         return self._docs
 
     def __getitem__(self, key: tuple[str, str]) -> RouteDoc:

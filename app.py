@@ -8,18 +8,12 @@ gc.disable()
 
 from chalice import Chalice  # noqa: E402
 
-from chalicelib.api import (accounts, alerts, auth, exams, health, licence, me, middleware, openapi, requests, school,
-                            sessions, staff, statistics, tracking, verification)  # noqa: E402
-from chalicelib.api import support  # noqa: E402
+from chalicelib.api import auth, middleware, routing  # noqa: E402
 from chalicelib.workers import support as support_worker  # noqa: E402
-from chalicelib.api import mediation  # noqa: E402
-from chalicelib.api import messages  # noqa: E402
 from chalicelib.workers import licence as licence_worker  # noqa: E402
 from chalicelib.workers import (attestations, documents, emails, identity, instruction, notifications,  # noqa: E402
                                 outbox)
 from chalicelib.workers import requests as request_workers  # noqa: E402
-from chalicelib.api import appointments  # noqa: E402
-from chalicelib.api import franceconnect  # noqa: E402
 from chalicelib.workers import appointments as appointment_workers  # noqa: E402
 from chalicelib.workers import statistics as statistics_worker  # noqa: E402
 from chalicelib.resources import runs_deployed  # noqa: E402
@@ -29,26 +23,21 @@ app = Chalice(app_name="permis")
 # Middleware first: Chalice binds it to a blueprint's handlers when the blueprint is registered.
 middleware.register(app)
 
-# The authorizer's blueprint before the routes that use it.
-for blueprint in (auth.blueprint, health.blueprint, openapi.blueprint, accounts.blueprint, sessions.blueprint,
-                  franceconnect.blueprint,
-                  me.blueprint, school.blueprint, requests.blueprint, staff.blueprint, messages.blueprint,
-                  exams.blueprint,
-                  tracking.blueprint, verification.blueprint, alerts.blueprint,
-                  outbox.blueprint, emails.blueprint, documents.blueprint,
+# The authorizer's blueprint before the routes that use it. The routes come from the index of
+# chalicelib.api.routing: each route module is imported when one of its routes is first called.
+app.register_blueprint(auth.blueprint)
+routing.register(app)
+for blueprint in (outbox.blueprint, emails.blueprint, documents.blueprint,
                   identity.blueprint, request_workers.blueprint, attestations.blueprint,
-                  instruction.blueprint, licence.blueprint, licence_worker.blueprint, notifications.blueprint,
-                  support.blueprint, support_worker.blueprint,
-                  mediation.blueprint, appointments.blueprint, appointment_workers.blueprint,
-                  statistics.blueprint, statistics_worker.blueprint):
+                  instruction.blueprint, licence_worker.blueprint, notifications.blueprint,
+                  support_worker.blueprint, appointment_workers.blueprint, statistics_worker.blueprint):
     app.register_blueprint(blueprint)
 
-# The demo resource (an anonymous write, its queue and worker) runs on moto only: never deployed.
+# The demo resource (an anonymous write, its queue and worker) runs on moto only: never deployed
+# (its route is registered by chalicelib.api.routing on the same condition).
 if not runs_deployed():
-    from chalicelib.api import demo
     from chalicelib.workers import demo as demo_worker
 
-    app.register_blueprint(demo.blueprint)
     app.register_blueprint(demo_worker.blueprint)
 
 # Lambda reaches every function through this module: infra/functions.py sets each handler to

@@ -2,7 +2,13 @@
 
 Each sample is a fresh interpreter running bench/cold_start_child.py: it imports `app` and answers
 GET /health through `app(event, context)`. Samples alternate app/reference so that machine noise
-(another process, CPU frequency) hits both alike; medians are compared."""
+(another process, CPU frequency) hits both alike; medians are compared.
+
+`--zip <function zip>` runs the app from that zip unpacked (e.g. the core artefact of
+`make package`, dist/dev/cdk.out/asset.*.zip) as Lambda does: no bytecode written or cached
+between samples, so a module without its .pyc in the zip is compiled at every cold start (the
+reference runs the same way; its libraries' bytecode comes with them, as the Lambda runtime's).
+The dev stage's variables then (the zip has no local-only code), tracing and metrics still off."""
 from __future__ import annotations
 
 import json
@@ -34,13 +40,14 @@ def python_executable() -> str:
     return str(venv_python) if venv_python.exists() else sys.executable
 
 
-def child_environment() -> dict[str, str]:
+def child_environment(read_only_code: bool = False) -> dict[str, str]:
     """What the API function sees on Lambda (local stage), nothing inherited from this shell:
-    a stray PYTHONPATH or real AWS profile must not change the figures."""
+    a stray PYTHONPATH or real AWS profile must not change the figures. `read_only_code`: as on
+    Lambda's read-only task root, no bytecode cache but what the code ships with."""
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
-        "PYTHONPYCACHEPREFIX": str(PYCACHE_DIR),
+        **({"PYTHONDONTWRITEBYTECODE": "1"} if read_only_code else {"PYTHONPYCACHEPREFIX": str(PYCACHE_DIR)}),
         "AWS_DEFAULT_REGION": "eu-west-3",
         "AWS_REGION": "eu-west-3",
         "AWS_ACCESS_KEY_ID": "bench",
@@ -55,7 +62,7 @@ def child_environment() -> dict[str, str]:
         env.update(config.get("environment_variables", {}))
         env.update(config.get("stages", {}).get("local", {}).get("environment_variables", {}))
     # Required by the brief whatever config.json says.
-    env.update({"PERMIS_STAGE": "local", "POWERTOOLS_TRACE_DISABLED": "true",
+    env.update({"PERMIS_STAGE": "dev" if read_only_code else "local", "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_DISABLED": "true"})
     return env
 
@@ -71,11 +78,11 @@ class Sample:
     module_count: int
 
 
-def run_once(app_dir: Path, extra_args: tuple[str, ...] = ()) -> tuple[Sample, str]:
+def run_once(app_dir: Path, extra_args: tuple[str, ...] = (), read_only_code: bool = False) -> tuple[Sample, str]:
     """One fresh process; returns its sample and its stderr (for -X importtime)."""
     spawned_ns = time.monotonic_ns()
     proc = subprocess.run([python_executable(), *extra_args, str(CHILD_SCRIPT)], cwd=app_dir,
-                          env=child_environment(), capture_output=True, text=True, timeout=120)
+                          env=child_environment(read_only_code), capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         raise RuntimeError(f"cold-start child failed in {app_dir} (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     lines = [line for line in proc.stdout.splitlines() if line.startswith(RESULT_MARKER)]
@@ -154,10 +161,10 @@ def find_node(roots: list[ImportNode], name: str) -> ImportNode | None:
     return None
 
 
-def import_profile() -> dict[str, Any]:
+def import_profile(app_dir: Path = PROJECT_DIR, read_only_code: bool = False) -> dict[str, Any]:
     """One `python -X importtime` run of each app, summarised for the report."""
-    _, app_stderr = run_once(PROJECT_DIR, ("-X", "importtime"))
-    _, ref_stderr = run_once(REFERENCE_DIR, ("-X", "importtime"))
+    _, app_stderr = run_once(app_dir, ("-X", "importtime"), read_only_code)
+    _, ref_stderr = run_once(REFERENCE_DIR, ("-X", "importtime"), read_only_code)
     app_roots, ref_roots = parse_importtime(app_stderr), parse_importtime(ref_stderr)
     app_costs, ref_costs = package_costs(app_roots), package_costs(ref_roots)
     own = {"app", "chalicelib"}  # the project's code: their cumulative would be "everything"
@@ -191,18 +198,18 @@ def _median(samples: list[Sample], attribute: str) -> float:
     return statistics.median(getattr(s, attribute) for s in samples)
 
 
-def measure(runs: int = 15, progress=print) -> dict[str, Any]:
+def measure(runs: int = 15, progress=print, app_dir: Path = PROJECT_DIR, read_only_code: bool = False) -> dict[str, Any]:
     # Warm-up (not counted): fills the bytecode cache and the OS page cache for both apps, so
     # every counted sample is a "warm disk, fresh process" cold start, like a Lambda container.
-    run_once(PROJECT_DIR)
-    run_once(REFERENCE_DIR)
+    run_once(app_dir, read_only_code=read_only_code)
+    run_once(REFERENCE_DIR, read_only_code=read_only_code)
     app_samples: list[Sample] = []
     ref_samples: list[Sample] = []
     for i in range(runs):
         # Interleaved, and the order alternates too, so neither always runs right after the other.
-        order = ((PROJECT_DIR, app_samples), (REFERENCE_DIR, ref_samples))
-        for app_dir, samples in (order if i % 2 == 0 else order[::-1]):
-            samples.append(run_once(app_dir)[0])
+        order = ((app_dir, app_samples), (REFERENCE_DIR, ref_samples))
+        for directory, samples in (order if i % 2 == 0 else order[::-1]):
+            samples.append(run_once(directory, read_only_code=read_only_code)[0])
         progress(f"  cold start {i + 1}/{runs}: app {app_samples[-1].total_ms:.0f} ms, "
                  f"reference {ref_samples[-1].total_ms:.0f} ms")
 
@@ -230,9 +237,32 @@ def measure(runs: int = 15, progress=print) -> dict[str, Any]:
         "heavy_modules_checked": list(HEAVY_MODULES),
         "heavy_modules_loaded": heavy,
         "heavy_ok": not heavy,
-        "imports": import_profile(),
+        "imports": import_profile(app_dir, read_only_code),
     }
 
 
+def measure_zip(zip_path: Path, runs: int = 15, progress=print) -> dict[str, Any]:
+    """The app run from a function zip, unpacked (see the module's doc)."""
+    import tempfile
+    import zipfile
+
+    with tempfile.TemporaryDirectory(prefix="cold-start-zip-") as task_root:
+        with zipfile.ZipFile(zip_path) as archive:
+            archive.extractall(task_root)
+        result = measure(runs, progress, app_dir=Path(task_root), read_only_code=True)
+        result["zip"] = {"path": str(zip_path), "has_bytecode": any(
+            name.endswith(".pyc") for name in zipfile.ZipFile(zip_path).namelist())}
+        return result
+
+
 if __name__ == "__main__":
-    print(json.dumps(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 15), indent=2))
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="?", type=int, default=15)
+    parser.add_argument("--zip", type=Path, help="run the app from this function zip (see the module's doc)")
+    options = parser.parse_args()
+    if options.zip:
+        print(json.dumps(measure_zip(options.zip, options.runs), indent=2))
+    else:
+        print(json.dumps(measure(options.runs), indent=2))

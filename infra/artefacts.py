@@ -14,6 +14,10 @@ reaches the document family, whatever the path its code takes."""
 from __future__ import annotations
 
 import ast
+import importlib.util
+import marshal
+import posixpath
+import sys
 import zipfile
 from pathlib import Path
 
@@ -25,6 +29,10 @@ DOCUMENT_PATHS = ("fpdf/", "fpdf2-", "fontTools/", "fonttools-", "PIL/", "pillow
                   "defusedxml/", "defusedxml-", "chalicelib/documents/", "chalicelib/data/fonts/")
 # Code that never runs in Lambda (stripped from both artefacts by infra/functions.py).
 NOT_DEPLOYED = ("chalicelib/local/", "chalicelib/cli/")
+# Where Lambda unpacks a function's zip (the file names its code objects carry, for tracebacks).
+LAMBDA_TASK_ROOT = "/var/task"
+# A PEP 552 pyc that Python loads without looking at the source: the zip's files never change.
+_UNCHECKED_HASH_PYC = (0b01).to_bytes(4, "little")
 
 
 def module_name(project_dir: Path, path: Path) -> str:
@@ -66,6 +74,26 @@ def importers(project_dir: Path, package: str) -> set[str]:
 def document_worker_modules(project_dir: Path) -> set[str]:
     """The modules whose functions get the whole artefact."""
     return importers(project_dir, DOCUMENTS_PACKAGE)
+
+
+def cached_name(name: str) -> str:
+    """Where Python looks for the bytecode of the zip's module `name` (no pycache prefix on Lambda)."""
+    folder, file = posixpath.split(name)
+    return posixpath.join(folder, "__pycache__", f"{file[:-3]}.{sys.implementation.cache_tag}.pyc")
+
+
+def bytecode_entry(name: str, source: bytes) -> tuple[str, bytes] | None:
+    """The compiled module of the zip's file `name`, as Python caches it beside the source
+    (`pkg/__pycache__/mod.cpython-311.pyc`), or None when it does not compile (left to fail at
+    import, as without it). Lambda's /var/task is read-only: without these, every cold start
+    compiles every module it imports. Compiled by this interpreter, for the functions' runtime
+    (Chalice packages for the Python that runs it)."""
+    try:
+        code = compile(source, posixpath.join(LAMBDA_TASK_ROOT, name), "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None
+    return cached_name(name), importlib.util.MAGIC_NUMBER + _UNCHECKED_HASH_PYC + importlib.util.source_hash(source) \
+        + marshal.dumps(code)
 
 
 def write_core_zip(whole: Path, core: Path) -> None:

@@ -18,7 +18,7 @@ from chalice.cdk import Chalice
 from constructs import Construct
 
 from chalicelib.sizing import memory_mb
-from infra.artefacts import document_worker_modules, write_core_zip
+from infra.artefacts import bytecode_entry, document_worker_modules, write_core_zip
 
 # Code that never runs in Lambda: the embedded local stack, the admin commands, the script that
 # rebuilds the reference data, the demo resource (moto only: app.py registers it outside the
@@ -53,11 +53,19 @@ class PackagedChalice(Chalice):
 
 
 def _strip_zip(path: str, prefixes: tuple[str, ...]) -> None:
+    """The zip without `prefixes` nor the build machine's bytecode caches, and with each module's
+    bytecode compiled for Lambda (infra/artefacts.py, bytecode_entry)."""
     stripped = path + ".tmp"
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(stripped, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             if not item.filename.startswith(prefixes) and "__pycache__/" not in item.filename:
-                target.writestr(item, source.read(item.filename))
+                content = source.read(item.filename)
+                target.writestr(item, content)
+                compiled = bytecode_entry(item.filename, content) if item.filename.endswith(".py") else None
+                if compiled is not None:
+                    cached = zipfile.ZipInfo(compiled[0], date_time=item.date_time)
+                    cached.external_attr, cached.compress_type = item.external_attr, zipfile.ZIP_DEFLATED
+                    target.writestr(cached, compiled[1])
     os.replace(stripped, path)
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Literal
 
-from chalice import Blueprint
 from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.domain.base import Model
 from chalicelib.adapters import wiring
 from chalicelib.api.auth import PUBLIC
-from chalicelib.api.http import route
+from chalicelib.api.http import Routes, route
 from chalicelib.domain import geography
 from chalicelib.domain.accounts import ACTIVATION_DAYS, EMAIL_FORMAT, CandidateSignUp, SchoolSignUp, check_email, mask_email
 from chalicelib.domain.errors import NotFound
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.identity import Tokens
     from chalicelib.services.accounts import Opened
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 TAGS = ("comptes",)
 
 

@@ -4,16 +4,15 @@ the link in every alert. Public, anti-robot checked and rate limited; the subscr
 says nothing about whether the number exists."""
 from __future__ import annotations
 
-from chalice import Blueprint
 
 from chalicelib.adapters import wiring
 from chalicelib.api.accounts import Accepted, _check_antirobot
 from chalicelib.api.auth import PUBLIC
-from chalicelib.api.http import route
+from chalicelib.api.http import Routes, route
 from chalicelib.domain.alerts import CODE_VALIDITY, MAX_CODE_ATTEMPTS, ConfirmInput, SubscribeInput, UnsubscribeInput
 from chalicelib.domain.base import Model
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 TAGS = ("alertes",)
 MINUTES = int(CODE_VALIDITY.total_seconds() // 60)
 

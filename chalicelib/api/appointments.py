@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.adapters import wiring
-from chalicelib.api.http import route
+from chalicelib.api.http import Routes, route
 from chalicelib.domain import appointments as rules
 from chalicelib.domain.accounts import Profile, Role
 from chalicelib.domain.appointments import Booking, BookingInput, Slot, SlotInput
 from chalicelib.domain.base import Model
 from chalicelib.domain.errors import InvalidInput
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 TAGS = ("rendez-vous",)
 SCHOOL = (Role.AUTO_ECOLE.value,)
 ADMINISTRATORS = (Role.PREFECTURE.value,)

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import AuthResponse, Blueprint
 
 from chalicelib import settings
 from chalicelib.api.middleware import observed_authorizer
-from chalicelib.domain.accounts import AccountStatus, Profile, Role
 from chalicelib.domain.errors import Forbidden, Unauthenticated
+from chalicelib.domain.roles import AccountStatus, Role
 from chalicelib.resources import current_region
+
+if TYPE_CHECKING:  # the authorizer function and the API's routing do not load the models (pydantic)
+    from chalicelib.domain.accounts import Profile
 
 blueprint = Blueprint(__name__)
 

@@ -1,15 +1,14 @@
 """Demo resource: create a message, read it back while the worker processes it."""
 from __future__ import annotations
 
-from chalice import Blueprint
 
 from chalicelib.adapters import wiring
 from chalicelib.api.auth import PUBLIC
-from chalicelib.api.http import route
+from chalicelib.api.http import Routes, route
 from chalicelib.domain.demo import DemoMessage, DemoMessageInput
 from chalicelib.services import demo as demo_service
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 
 
 @route(blueprint, "/demo/messages", method="POST", summary="Déposer un message de démonstration",

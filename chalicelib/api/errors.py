@@ -6,10 +6,9 @@ to fix>", "details": [{"field": "...", "message": "...", "code": "..."}]}.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
-from pydantic import ValidationError
 
 from chalicelib.domain.errors import (
     Conflict,
@@ -24,6 +23,9 @@ from chalicelib.domain.errors import (
     Unauthenticated,
     Unavailable,
 )
+
+if TYPE_CHECKING:  # pydantic stays off the import path of the authorizer and GET /health
+    from pydantic import ValidationError
 
 
 STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (

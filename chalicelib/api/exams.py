@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.adapters import wiring
-from chalicelib.api.http import route
+from chalicelib.api.http import Routes, route
 from chalicelib.api.requests import FILERS, RECEIPT_LINK_SECONDS, Download
 from chalicelib.api.staff import Message
 from chalicelib.domain.accounts import Profile, Role
 from chalicelib.domain.base import Model
 from chalicelib.domain.exams import OUTCOME_LABELS, TEST_LABELS, ConvocationInput, ExamRecord, ExamResultInput
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 TAGS = ("examens",)
 EXAMINERS = (Role.INSPECTEUR.value,)
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from chalice import Blueprint
 from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.adapters import wiring
 from chalicelib.api.accounts import Accepted, SessionTokens, TokenInput, session_tokens
 from chalicelib.api.auth import FRANCECONNECT_NEWCOMER, PUBLIC
-from chalicelib.api.http import route
+from chalicelib.api.http import Routes, route
 from chalicelib.api.me import ProfileView, view
 from chalicelib.domain.accounts import AddressInput, BirthPlace, check_terms, normalize_mobile_phone
 from chalicelib.domain.base import Model
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 TAGS = ("FranceConnect",)
 
 

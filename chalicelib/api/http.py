@@ -1,16 +1,22 @@
-"""Route declaration for blueprints: parses and validates the body with pydantic, calls the
+"""Route declaration for the route modules: parses and validates the body with pydantic, calls the
 view, serialises the response model, maps domain errors, and records what the route accepts and
-returns so `GET /openapi.json` is generated from the code itself."""
+returns so `GET /openapi.json` is generated from the code itself.
+
+A route module is imported when one of its routes is first called (chalicelib.api.routing registers
+every route on the app from chalicelib/api/route_index.py): a cold function builds only the models
+of the request it serves. ROUTE_DOCS loads every route module when it is read as a whole."""
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import json
+import threading
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from chalice import Blueprint, CORSConfig, Response
-from pydantic import BaseModel, ValidationError
+from chalice import Chalice, CORSConfig, Response
 
 from chalicelib import settings
 from chalicelib.adapters import wiring
@@ -19,6 +25,9 @@ from chalicelib.api.errors import JSON_HEADERS, error_response, validation_faile
 from chalicelib.api.json_body import read_json
 from chalicelib.domain.errors import DomainError, InvalidInput
 from chalicelib.observability import logger
+
+if TYPE_CHECKING:  # pydantic is imported by the route modules, not on the path of every function
+    from pydantic import BaseModel
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,76 @@ class RouteDoc:
 # "public": anonymous routes a robot would hammer (tracking, sign-up): tighter than the rest.
 RATE_LIMITS = ("standard", "public")
 
-ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {}
+
+class Routes:
+    """What a route module declares its routes on (`blueprint = Routes(__name__)`): the request being
+    served and the app come from the app the routes are registered on (chalicelib.api.routing)."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+
+    @property
+    def current_app(self) -> Chalice:
+        if _BOUND_APP is None:
+            raise RuntimeError("routes are not registered on an app yet (chalicelib.api.routing.register)")
+        return _BOUND_APP
+
+    @property
+    def current_request(self) -> Any:
+        return self.current_app.current_request
+
+
+_BOUND_APP: Chalice | None = None
+
+
+def bind(app: Chalice) -> None:
+    global _BOUND_APP
+    _BOUND_APP = app
+
+
+class _RouteDocs(MutableMapping):
+    """The docs of every route. Read as a whole (iteration, length, a route not declared yet), it
+    first imports every route module; a route module reading its own doc does not."""
+
+    def __init__(self) -> None:
+        self._docs: dict[tuple[str, str], RouteDoc] = {}
+        self._loaded = False
+        # Another thread of the local server waits for the whole; this one may re-enter (a route
+        # module imported below reading its own doc).
+        self._lock = threading.RLock()
+
+    def _all(self) -> dict[tuple[str, str], RouteDoc]:
+        with self._lock:
+            if not self._loaded:
+                self._loaded = True
+                from chalicelib.api.routing import route_modules
+
+                for module in route_modules():
+                    importlib.import_module(module)
+        return self._docs
+
+    def __getitem__(self, key: tuple[str, str]) -> RouteDoc:
+        return self._docs[key] if key in self._docs else self._all()[key]
+
+    def __setitem__(self, key: tuple[str, str], doc: RouteDoc) -> None:
+        self._docs[key] = doc
+
+    def __delitem__(self, key: tuple[str, str]) -> None:
+        del self._docs[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._docs or key in self._all()
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+ROUTE_DOCS: MutableMapping[tuple[str, str], RouteDoc] = _RouteDocs()
+# The handler of each declared route, called by the view chalicelib.api.routing registered for it.
+HANDLERS: dict[tuple[str, str], Callable[..., Response]] = {}
 
 # Every route may answer these: malformed input, oversize body, an unknown query parameter (422);
 # the rest are per route.
@@ -62,6 +140,8 @@ def parse_body(raw: bytes | None, model: type[BaseModel]) -> BaseModel:
     """The body read strictly (json_body.read_json), then validated by the model in pydantic's strict
     JSON mode: a date is an ISO string (never a number of seconds), a boolean true or false, a
     number a number."""
+    from pydantic import ValidationError
+
     data: Any = read_json(raw) if raw else {}
     if not isinstance(data, dict):
         raise InvalidInput("validation_failed", "Le corps de la requête doit être un objet JSON ({...}).")
@@ -83,7 +163,7 @@ def check_query(params: dict[str, str] | None, accepted: tuple[str, ...]) -> Non
 
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    if isinstance(payload, BaseModel):
+    if hasattr(payload, "model_dump_json"):  # a pydantic model (not imported here: see the module's doc)
         body = payload.model_dump_json()
     else:
         body = json.dumps(payload, ensure_ascii=False)
@@ -91,7 +171,7 @@ def json_response(payload: Any, status: int = 200, headers: dict[str, str] | Non
 
 
 def route(
-    blueprint: Blueprint,
+    blueprint: Routes,
     path: str,
     *,
     method: str = "GET",
@@ -150,9 +230,8 @@ def route(
                 return result
             return json_response(result, status)
 
-        options: dict[str, Any] = {"authorizer": auth.jwt_authorizer} if roles else {}
-        blueprint.route(path, methods=[method], cors=cors_config(), content_types=["application/json"],
-                        **options)(handler)
+        # Registered on the app by chalicelib.api.routing (its index says which module to import).
+        HANDLERS[(path, method)] = handler
         ROUTE_DOCS[(path, method)] = RouteDoc(
             path=path, method=method, summary=summary, tags=tags, request_model=request_model,
             response_model=response_model, success_status=status,

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 
-from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.adapters import wiring
-from chalicelib.api.http import ROUTE_DOCS, parse_body, route
+from chalicelib.api.http import ROUTE_DOCS, Routes, parse_body, route
 from chalicelib.api.requests import FILERS, RequestView, VersionInput, view
 from chalicelib.domain.accounts import Profile
 from chalicelib.domain.base import Model
 from chalicelib.domain.licence import REPLAY_WINDOW_SECONDS, PartnerEventInput
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 PARTNER_EVENTS_PATH = "/partenaires/evenements"
 
 

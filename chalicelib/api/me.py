@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
-from chalice import Blueprint
 from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.domain.base import Model
@@ -14,13 +13,13 @@ from chalicelib.domain.dates import IsoDate
 from chalicelib.adapters import wiring
 from chalicelib.api.accounts import Accepted, TokenInput
 from chalicelib.api.auth import ANY_ROLE, PUBLIC
-from chalicelib.api.http import route
+from chalicelib.api.http import Routes, route
 from chalicelib.domain.accounts import (EMAIL_FORMAT, Address, AddressInput, BirthPlace, Profile, Role, check_email, check_name,
                                         normalize_mobile_phone, check_birth_date)
 from chalicelib.domain.errors import ErrorDetail, InvalidInput
 from chalicelib.domain.franceconnect import CERTIFIED_FIELDS
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 TAGS = ("mon compte",)
 
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.adapters import wiring
-from chalicelib.api.http import route
+from chalicelib.api.http import Routes, route
 from chalicelib.domain.accounts import Profile, Role
 from chalicelib.domain.base import Model
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 TAGS = ("mediation",)
 
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalice import Blueprint
 from pydantic import ConfigDict, Field
 
 from chalicelib.adapters import wiring
-from chalicelib.api.http import route
+from chalicelib.api.http import Routes, route
 from chalicelib.api.requests import FILERS
 from chalicelib.api.staff import INSTRUCTORS
 from chalicelib.domain.accounts import Profile
 from chalicelib.domain.base import Model
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 TAGS = ("messages",)
 
 

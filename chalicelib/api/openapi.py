@@ -3,19 +3,19 @@ declares (never written by hand). OpenAPI 3.1, whose schemas are JSON Schema 202
 what pydantic emits."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from typing import Any
 
-from chalice import Blueprint
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.api.health import VERSION
 from chalicelib.api.auth import PUBLIC
-from chalicelib.api.http import ROUTE_DOCS, route
+from chalicelib.api.http import ROUTE_DOCS, Routes, route
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 
 _REASONS = {
     400: "Requête illisible (JSON invalide, en-têtes incohérents)",
@@ -40,6 +40,17 @@ class ErrorBody(BaseModel):
     code: str = Field(description="Code stable, pour les programmes.")
     message: str = Field(description="Phrase en français qui dit quoi corriger.")
     details: list[ErrorDetailBody] = []
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+    stage: str
+    version: str
+
+
+# GET /health answers without pydantic (chalicelib.api.health): its response's model is documented here.
+ROUTE_DOCS[("/health", "GET")] = dataclasses.replace(ROUTE_DOCS[("/health", "GET")], response_model=Health)
 
 
 def _schema_ref(model: type[BaseModel], mode: str, names: dict) -> dict[str, Any]:

@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalice import Blueprint
 from pydantic import ConfigDict, Field
 
 from chalicelib.adapters import wiring
-from chalicelib.api.http import parse_body, route
+from chalicelib.api.http import Routes, parse_body, route
 from chalicelib.domain.accounts import Profile, Role
 from chalicelib.domain.base import Model
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.procedures import Mandate
 from chalicelib.domain.requests import SAVABLE_STEPS, ProcedureStep, Request, consent_of, step_model
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 TAGS = ("demandes",)
 FILERS = (Role.AUTO_ECOLE.value, Role.CANDIDAT.value, Role.MEDIATEUR.value)
 PAGE_SIZES = range(1, 101)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalice import Blueprint
 
 from chalicelib.domain.base import Model
 from chalicelib.adapters import wiring
 from chalicelib.api.accounts import Accepted, AccountOpened, _opened
-from chalicelib.api.http import route
+from chalicelib.api.http import Routes, route
 from chalicelib.domain.accounts import STATUS_LABELS, MemberInvitation, Profile, Role, mask_email
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 TAGS = ("auto-école",)
 SCHOOL = (Role.AUTO_ECOLE.value,)
 

@@ -3,17 +3,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from chalice import Blueprint
 from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.domain.base import Model
 from chalicelib.adapters import wiring
 from chalicelib.api.accounts import Accepted, EmailInput, SessionTokens, TokenInput, session_tokens as _tokens
 from chalicelib.api.auth import ANY_ROLE, PUBLIC
-from chalicelib.api.http import route
+from chalicelib.api.http import Routes, route
 from chalicelib.domain.accounts import EMAIL_FORMAT, Profile, check_email
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 TAGS = ("sessions",)
 
 

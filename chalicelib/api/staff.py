@@ -6,16 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from chalice import Blueprint
 from pydantic import ConfigDict, Field
 
 from chalicelib.adapters import wiring
-from chalicelib.api.http import route
+from chalicelib.api.http import Routes, route
 from chalicelib.api.requests import Download, HistoryRow, history_rows
 from chalicelib.domain.accounts import Profile, Role
 from chalicelib.domain.base import Model
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 TAGS = ("instruction",)
 INSTRUCTORS = (Role.INSTRUCTEUR_DDT.value, Role.INSTRUCTEUR_CERT.value)
 ADMINISTRATORS = (Role.PREFECTURE.value,)

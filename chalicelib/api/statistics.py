@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from chalice import Blueprint, Response
+from chalice import Response
 from pydantic import Field
 
 from chalicelib.adapters import wiring
-from chalicelib.api.http import route
+from chalicelib.api.http import Routes, route
 from chalicelib.api.staff import ADMINISTRATORS
 from chalicelib.domain.base import Model
 from chalicelib.domain.statistics import MAX_PERIOD_DAYS
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 TAGS = ("statistiques",)
 PARAMETERS = ("departement : code du département (69, 2A, 971) ou « national » (par défaut) ; date : AAAA-MM-JJ, "
               "aujourd'hui par défaut, jamais dans le futur ; du : début de la période des séries et des délais "

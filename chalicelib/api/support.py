@@ -5,20 +5,19 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.adapters import wiring
 from chalicelib.api.accounts import _check_antirobot
 from chalicelib.api.auth import PUBLIC
-from chalicelib.api.http import route
+from chalicelib.api.http import Routes, route
 from chalicelib.domain import support
 from chalicelib.domain.accounts import Profile, Role
 from chalicelib.domain.base import Model
 from chalicelib.domain.support import AnonymousTicketInput, AnswerInput, SignedInTicketInput, Ticket
 from chalicelib.domain.support_events import FLAG_AFTER_DAYS, PROMISE_DAYS
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 TAGS = ("support",)
 SENDERS = (Role.AUTO_ECOLE.value, Role.CANDIDAT.value)
 # Who answers: the prefecture's administrators and the DDT's instructors of the ticket's

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalice import Blueprint
 from pydantic import ConfigDict, Field
 
 from chalicelib.adapters import wiring
 from chalicelib.api.auth import PUBLIC
-from chalicelib.api.http import route
+from chalicelib.api.http import Routes, route
 from chalicelib.domain.base import Model
 from chalicelib.domain.errors import NotFound
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 TAGS = ("suivi",)
 UNKNOWN = NotFound("request_unknown", "Aucune demande déposée ne porte ce numéro : vérifiez les 12 chiffres (ils "
                    "figurent sur le récépissé de dépôt et dans les courriels reçus).")

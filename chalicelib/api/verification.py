@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from chalice import Blueprint
 from pydantic import ConfigDict, Field
 
 from chalicelib.adapters import wiring
 from chalicelib.api.auth import PUBLIC
-from chalicelib.api.http import route
+from chalicelib.api.http import Routes, route
 from chalicelib.domain.base import Model
 
-blueprint = Blueprint(__name__)
+blueprint = Routes(__name__)
 TAGS = ("vérification",)
 MAX_PAYLOAD = 1000  # a QR code of ours holds about 200 characters
 

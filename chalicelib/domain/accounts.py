@@ -17,18 +17,7 @@ from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_v
 from chalicelib.domain.base import Model
 from chalicelib.domain.dates import IsoDate
 from chalicelib.domain import geography
-
-
-class Role(StrEnum):
-    CANDIDAT = "candidat"
-    AUTO_ECOLE = "auto-ecole"
-    INSTRUCTEUR_DDT = "instructeur-ddt"
-    INSTRUCTEUR_CERT = "instructeur-cert"
-    INSPECTEUR = "inspecteur"
-    PREFECTURE = "prefecture"
-    # A digital mediator (France Services, "points numériques"): files requests with and for people
-    # who have no internet access, with their consent (domain.requests.ConsentStep).
-    MEDIATEUR = "mediateur"
+from chalicelib.domain.roles import AccountStatus, Role  # noqa: F401  (their home, without pydantic)
 
 
 STAFF_ROLES = frozenset({Role.INSTRUCTEUR_DDT, Role.INSTRUCTEUR_CERT, Role.INSPECTEUR, Role.PREFECTURE})
@@ -41,14 +30,6 @@ ROLE_LABELS = {
 # Accounts a prefecture administrator opens (command line `chalicelib.cli.agents`): the agents, and
 # the mediators of the structures of their département (not staff: no agents' routes, no MFA).
 CREATED_BY_ADMINISTRATORS = STAFF_ROLES | {Role.MEDIATEUR}
-
-
-class AccountStatus(StrEnum):
-    PENDING = "pending"  # created, activation link not followed yet
-    ACTIVE = "active"
-    REMOVED = "removed"  # a school member removed by the school's administrator
-    CLOSED = "closed"  # closed by its owner
-    DISABLED = "disabled"  # an agent's account disabled by an administrator
 
 
 STATUS_LABELS = {AccountStatus.PENDING: "En attente d'activation", AccountStatus.ACTIVE: "Actif",

@@ -10,8 +10,7 @@ from chalice import Blueprint, Rate
 
 from chalicelib import settings
 from chalicelib.adapters import wiring
-from chalicelib.domain import appointments as rules
-from chalicelib.domain.accounts import AccountStatus
+from chalicelib.domain.roles import AccountStatus
 from chalicelib.workers.schedule import out_of_time
 
 if TYPE_CHECKING:
@@ -25,7 +24,8 @@ def appointment_emails_for(event: "OutboxEvent") -> list["Email"]:
     """The school's email for a booking's event: to the member who booked, or the school's
     administrator when that member left. Nothing for a confirmation or a reminder of a booking
     cancelled meanwhile."""
-    from chalicelib.domain import emails
+    # Imported here, as the domain's models: the other functions importing app.py do not load pydantic.
+    from chalicelib.domain import appointments as rules, emails
 
     payload = event.payload
     slot_id, request_id = payload["slot_id"], payload["request_id"]

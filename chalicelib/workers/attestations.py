@@ -18,7 +18,6 @@ from chalice import Blueprint
 from chalicelib import settings
 from chalicelib.adapters import wiring
 from chalicelib.domain import request_events
-from chalicelib.domain.dates import paris_day
 from chalicelib.resources import ATTESTATIONS_PREFIX, physical_name
 
 if TYPE_CHECKING:
@@ -68,6 +67,8 @@ def reprint_attestation(request_id: str) -> str | None:
     request = wiring.requests_repository().get(request_id)
     if request is None or request.neph is None:
         return None
+    from chalicelib.domain.dates import paris_day  # here: its module loads pydantic, which app.py's import must not
+
     # _issue keeps the date of issue of the attestation already made (today only if none was).
     return _issue(request, ATTESTATION, paris_day(datetime.now(timezone.utc)), _attestation)
 
@@ -131,6 +132,7 @@ def _issue(request: "Request", document_type: str, decided_on: date, render, key
 
 def process_record(record: "SQSRecord") -> None:
     from chalicelib.adapters.queues import event_from_message_body
+    from chalicelib.domain.dates import paris_day
 
     event = event_from_message_body(record.body)
     if event.type == request_events.APPROVED:

@@ -6,9 +6,7 @@ from typing import TYPE_CHECKING
 from chalice import Blueprint
 
 from chalicelib.adapters import wiring
-from chalicelib.adapters.queues import event_from_message_body
 from chalicelib.resources import physical_name
-from chalicelib.services import demo as demo_service
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -17,6 +15,10 @@ blueprint = Blueprint(__name__)
 
 
 def process_record(record: "SQSRecord") -> None:
+    # Imported here, as in the other workers: their modules load pydantic, which app.py's import must not.
+    from chalicelib.adapters.queues import event_from_message_body
+    from chalicelib.services import demo as demo_service
+
     event = event_from_message_body(record.body)
     demo_service.process_message(wiring.demo_repository(), event.payload["message_id"])
 

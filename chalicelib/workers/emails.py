@@ -11,7 +11,7 @@ from chalice import Blueprint, Rate
 from chalicelib import settings
 from chalicelib.adapters import wiring
 from chalicelib.domain import account_events, links, request_events
-from chalicelib.domain.accounts import AccountStatus
+from chalicelib.domain.roles import AccountStatus
 from chalicelib.resources import physical_name
 from chalicelib.workers.schedule import out_of_time
 

@@ -19,13 +19,14 @@ from chalice import Blueprint
 
 from chalicelib import settings
 from chalicelib.adapters import wiring
-from chalicelib.domain import alerts, notifications, request_events
+from chalicelib.domain import request_events
 from chalicelib.resources import physical_name
 from chalicelib.workers.emails import SENT_MARKER_DAYS  # the same markers, kept as long
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+    from chalicelib.domain import notifications
     from chalicelib.domain.emails import Email
     from chalicelib.domain.events import OutboxEvent
     from chalicelib.domain.notifications import Sms
@@ -33,7 +34,19 @@ if TYPE_CHECKING:
 
 blueprint = Blueprint(__name__)
 
-EVENT_TYPES = (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED, request_events.MESSAGE_POSTED)
+
+def event_types() -> tuple[str, ...]:
+    # The domain modules alerts and notifications (their models: pydantic) are imported by this
+    # worker's calls only, not by every function importing app.py: here and in the functions below.
+    from chalicelib.domain import alerts, notifications
+
+    return (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED, request_events.MESSAGE_POSTED)
+
+
+def __getattr__(name: str):
+    if name == "EVENT_TYPES":
+        return event_types()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,7 @@ def _minutes_left(expires_at: str, now: datetime) -> int:
 def confirmation_for(event: "OutboxEvent") -> list[Outgoing]:
     """The code of a subscription still waiting for it (a newer code replaces an older one)."""
     from chalicelib.adapters import secrets
+    from chalicelib.domain import alerts, notifications
 
     payload = event.payload
     subscription = wiring.alerts_repository().get(payload["request_id"], payload["channel"], payload["address"])
@@ -83,6 +97,7 @@ def _moved_on(event: "OutboxEvent", request: "Request") -> bool:
 
 
 def situation_of(event: "OutboxEvent", request: "Request") -> notifications.Situation:
+    from chalicelib.domain import notifications
     from chalicelib.domain.procedures import REGISTRATION_PROCEDURES
     from chalicelib.domain.rules import DOCUMENT_LABELS, DocumentType
 
@@ -126,6 +141,7 @@ def mediation_recipients(event: "OutboxEvent", request: "Request", notice: notif
     """A request filed with a digital mediator: the person without email hears by SMS (a mobile),
     otherwise by a letter the mediator prints and posts; the mediator gets the email with the
     link. The person with an email gets it as any candidate (own_recipients)."""
+    from chalicelib.domain import notifications
     from chalicelib.domain.accounts import AccountStatus, AddressInput
 
     if not request.mediator_account_id:
@@ -155,6 +171,7 @@ def message_notices(event: "OutboxEvent") -> list[Outgoing]:
     filing side, the agents who wrote on the thread, the one holding the request and the one who
     made its last decision (a complement asked); in every case
     the school's filer, the candidate with an account and the mediator."""
+    from chalicelib.domain import notifications
     from chalicelib.domain.accounts import AccountStatus, Role
     from chalicelib.domain.instruction import may_instruct
     from chalicelib.domain.messages import Side, instruction_recipients
@@ -200,6 +217,8 @@ def message_notices(event: "OutboxEvent") -> list[Outgoing]:
 
 def notices_for(event: "OutboxEvent") -> list[Outgoing]:
     """Every message an event calls for, one per recipient (an address named twice gets one)."""
+    from chalicelib.domain import alerts, notifications
+
     if event.type == alerts.CONFIRMATION_REQUESTED:
         return confirmation_for(event)
     if event.type == request_events.MESSAGE_POSTED:
@@ -237,6 +256,8 @@ def notices_for(event: "OutboxEvent") -> list[Outgoing]:
 
 
 def send_for(event: "OutboxEvent") -> None:
+    from chalicelib.domain import alerts
+
     repo = wiring.accounts_repository()
     expires = int((event.occurred_at + timedelta(days=SENT_MARKER_DAYS)).timestamp())
     for message in notices_for(event):

@@ -3,14 +3,14 @@ of the work it triggers. Failed records are retried by Lambda, then recorded in 
 stream-failures queue (infra sets that destination; the local event pump honours it)."""
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 
 from chalicelib.adapters import wiring
+from chalicelib.domain import request_events
 from chalicelib.resources import MAIN_TABLE, runs_deployed, stream_arn_for
-from chalicelib.domain import (account_events, alerts, appointments, notifications, request_events, statistics,
-                               support_events)
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -20,34 +20,47 @@ blueprint = Blueprint(__name__)
 # Which queues receive each event type: adding a consumer of an event is one name here. An event
 # with several consumers goes to each; a retry after a partial failure sends it to all again, and
 # every consumer does its work once per event id.
-QUEUES_BY_EVENT_TYPE: dict[str, tuple[str, ...]] = {
-    **{event_type: ("emails",) for event_type in account_events.ALL},
-    **{event_type: ("emails",) for event_type in request_events.EMAILED},
-    request_events.SUBMITTED: ("receipts",),
-    request_events.APPROVED: ("attestations",),
-    # The attestation's verso printed again with the result; the CEPC made.
-    request_events.EXAM_RESULT_RECORDED: ("attestations",),
-    request_events.CEPC_ISSUED: ("attestations",),
-    request_events.DOSSIER_REQUESTED: ("attestations",),  # the whole request as one PDF, for an agent
-    request_events.EPHOTO_REQUESTED: ("attestations",),  # the ePhoto images fetched and checked, for an agent
-    # The support desk's answer, emailed to the sender.
-    support_events.TICKET_ANSWERED: ("emails",),
-    # What a deleted draft left (its filer's deletion, or DynamoDB's TTL: relay_record below).
-    request_events.DRAFT_DELETED: ("draft-deletions",),
-}
-if not runs_deployed():  # the demo resource (moto only, see app.py)
-    from chalicelib.services.demo import MESSAGE_RECEIVED
+@functools.cache
+def queues_byevent_type() -> dict[str, tuple[str, ...]]:
+    # Built on the relay's first record: the domain modules holding some event types load pydantic,
+    # which the other functions importing app.py (the API's included) must not pay for.
+    from chalicelib.domain import account_events, alerts, appointments, notifications, statistics, support_events
 
-    QUEUES_BY_EVENT_TYPE[MESSAGE_RECEIVED] = ("demo",)
-# The notifications worker (emails and SMS of a request's steps and messages, alert codes), beside the others.
-for _event_type in (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED, request_events.MESSAGE_POSTED):
-    QUEUES_BY_EVENT_TYPE[_event_type] = (*QUEUES_BY_EVENT_TYPE.get(_event_type, ()), "notifications")
-# Appointments (issue 9): the school's confirmation, reminder and cancellation emails.
-for _event_type in appointments.EMAILED:
-    QUEUES_BY_EVENT_TYPE[_event_type] = (*QUEUES_BY_EVENT_TYPE.get(_event_type, ()), "emails")
-# The statistics' counters (issue 9): every status change, school account opened, support ticket.
-for _event_type in statistics.COUNTED_EVENTS:
-    QUEUES_BY_EVENT_TYPE[_event_type] = (*QUEUES_BY_EVENT_TYPE.get(_event_type, ()), "statistics")
+    queues: dict[str, tuple[str, ...]] = {
+        **{event_type: ("emails",) for event_type in account_events.ALL},
+        **{event_type: ("emails",) for event_type in request_events.EMAILED},
+        request_events.SUBMITTED: ("receipts",),
+        request_events.APPROVED: ("attestations",),
+        # The attestation's verso printed again with the result; the CEPC made.
+        request_events.EXAM_RESULT_RECORDED: ("attestations",),
+        request_events.CEPC_ISSUED: ("attestations",),
+        request_events.DOSSIER_REQUESTED: ("attestations",),  # the whole request as one PDF, for an agent
+        request_events.EPHOTO_REQUESTED: ("attestations",),  # the ePhoto images fetched and checked, for an agent
+        # The support desk's answer, emailed to the sender.
+        support_events.TICKET_ANSWERED: ("emails",),
+        # What a deleted draft left (its filer's deletion, or DynamoDB's TTL: relay_record below).
+        request_events.DRAFT_DELETED: ("draft-deletions",),
+    }
+    if not runs_deployed():  # the demo resource (moto only, see app.py)
+        from chalicelib.services.demo import MESSAGE_RECEIVED
+
+        queues[MESSAGE_RECEIVED] = ("demo",)
+    # The notifications worker (emails and SMS of a request's steps and messages, alert codes), beside the others.
+    for event_type in (*notifications.NOTIFIED, alerts.CONFIRMATION_REQUESTED, request_events.MESSAGE_POSTED):
+        queues[event_type] = (*queues.get(event_type, ()), "notifications")
+    # Appointments (issue 9): the school's confirmation, reminder and cancellation emails.
+    for event_type in appointments.EMAILED:
+        queues[event_type] = (*queues.get(event_type, ()), "emails")
+    # The statistics' counters (issue 9): every status change, school account opened, support ticket.
+    for event_type in statistics.COUNTED_EVENTS:
+        queues[event_type] = (*queues.get(event_type, ()), "statistics")
+    return queues
+
+
+def __getattr__(name: str):
+    if name == "QUEUES_BY_EVENT_TYPE":
+        return queues_byevent_type()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def relay_record(record: "DynamoDBRecord") -> None:
@@ -58,7 +71,7 @@ def relay_record(record: "DynamoDBRecord") -> None:
     raw = record.raw_event
     if raw.get("eventName") == "REMOVE":  # a draft purged by TTL: its remains are deleted too
         expired = expired_draft_from_stream(raw)
-        for queue in QUEUES_BY_EVENT_TYPE[expired.type] if expired else ():
+        for queue in queues_byevent_type()[expired.type] if expired else ():
             wiring.queue_publisher().publish_event(queue, expired)
         return
     if raw.get("eventName") != "INSERT":
@@ -72,7 +85,7 @@ def relay_record(record: "DynamoDBRecord") -> None:
 
         wiring.queue_publisher().publish_event_to(queue_url(event.payload["authority"],
                                                             bool(event.payload.get("returning"))), event)
-    for queue in QUEUES_BY_EVENT_TYPE.get(event.type, ()):
+    for queue in queues_byevent_type().get(event.type, ()):
         wiring.queue_publisher().publish_event(queue, event)
 
 

@@ -78,7 +78,8 @@ def run_attestation() -> dict[str, Any]:
 
 def run_web_pages() -> dict[str, Any]:
     """In its own process: Chromium through Playwright, the local web server in a thread."""
-    return _child("web_pages.py", "--rounds", "5", timeout=900)
+    # 9 rounds: with 5, one slow load on a busy machine moved a page's median by a third.
+    return _child("web_pages.py", "--rounds", "9", timeout=1200)
 
 
 def run_function_memory() -> dict[str, Any]:
@@ -469,14 +470,15 @@ def render(info: dict[str, Any], cold: dict[str, Any], aws: dict[str, Any], pdf:
             f"{row['gzip_bytes'] / 1024:.0f} | {row['bytes_ratio']:.2f}x | {row['load_ms']:.0f} | "
             f"{row['time_ratio']:.2f}x |")
     add("")
-    add("Most of every page is the DSFR itself (its CSS is 711 KB raw). The pages add their icons "
-        "(`web/icones.css`, only the icons they use: the DSFR's full icon sheet weighs 356 KB, which "
-        "once made every page 1.45x the reference), `commun.js` (the frame, the session, the forms) and "
-        "their own script. The load time counts every request a page makes before its load event "
-        "(about 15 against the reference's 5: the page's CSS, icons, scripts, favicon and more font weights) "
-        "from the local Python web server, one HTTP/1.1 connection per file; on CloudFront (HTTP/2, files "
-        "cached at the edge) the difference shrinks, but it is not measured there. Fewer files (one CSS, "
-        "one script per page, built at packaging) would bring it down; not done.")
+    add("Most of every page is the DSFR itself (its CSS is 711 KB raw). What the pages add is built by "
+        "`infra/pages.py`, the same for the local server and the deployed site: one stylesheet for every page "
+        "(`site.css`: `web/icones.css` with the icons a page draws inline as `data:` URLs, and `web/style.css`) "
+        "and one deferred script per page (`bundles/<page>.js`: `commun.js` then the page's own scripts). "
+        "A first visit makes 10 requests against the reference's 5 (the DSFR's CSS, module and nomodule "
+        "scripts, the site's stylesheet and script, the three Marianne weights the frame preloads, the "
+        "favicon); before issue 22 it made 18 to 20, one per icon sheet, script and late font, and the "
+        "slowest page took 2.46x the reference. The local server answers one connection per file; on "
+        "CloudFront (HTTP/2, files cached at the edge) requests cost less, but that is not measured here.")
     add("")
     add("## 5. NEPH numbers under contention")
     add("")

@@ -116,21 +116,11 @@ def wait_for_quiet(sqs, env: dict[str, str], timeout: float) -> float:
 
 def file_one(stack, headers, call, scan) -> str:
     """One registration with a paper mandate, filed and submitted (the same calls as the pages)."""
-    from tests.stack_support import ADDRESS, submit_request, upload_required_files
+    from tests.stack_support import draft_registration, submit_request
 
-    number = call("POST", "/requests", {"procedure": "inscription", "mandate": "mandat-papier"})["request_id"]
-    for step, payload in (
-            ("civil_status", {"birth_name": "Martin", "first_names": "Léa", "sex": "F", "birth_date": "2004-05-06",
-                              "birth_place": {"country": "FR", "commune": "Lyon", "departement": "69"}}),
-            ("contact", {"address": ADDRESS, "email": f"bench-{number}@example.fr", "mobile_phone": "06 12 34 56 78"}),
-            ("categories", {"categories": ["B"], "training_path": "traditionnelle", "has_licence": False,
-                            "first_request": True}),
-            ("declarations", {"exam_pending_elsewhere": False, "reads_french": True, "adapted_vehicle": False,
-                              "vision_correction": False, "medical_condition": False,
-                              "disability_pension": False})):
-        call("PUT", f"/requests/{number}/steps/{step}", payload)
-    call("PUT", f"/requests/{number}/ephoto", {"code": "BENCH" + uuid.uuid4().hex[:17].upper()})
-    upload_required_files(call, number, scan)
+    number = draft_registration(stack, call, f"bench-{uuid.uuid4().hex[:12]}@example.fr", birth_name="Martin",
+                                vision_correction=False, scan=scan, mandate="mandat-papier",
+                                ephoto="BENCH" + uuid.uuid4().hex[:17].upper())
     submit_request(stack, headers, number)
     return number
 

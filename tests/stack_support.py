@@ -152,12 +152,13 @@ def scan_jpeg_bytes():
 
 
 def draft_registration(stack, call, email, birth_name="Dupont", first_names="Léa", birth_date="2004-05-06",
-                       vision_correction=True, scan=None, ephoto=None):
-    """A registration without mandate for the candidate `email`: the steps, a fresh ePhoto code (or
-    `ephoto`) and every file uploaded to S3 with its presigned form. Returns its number (still a draft)."""
+                       vision_correction=True, scan=None, ephoto=None, mandate="sans-mandat"):
+    """A registration (without mandate unless `mandate` says) for the candidate `email`: the steps, a
+    fresh ePhoto code (or `ephoto`) and every file uploaded to S3 with its presigned form. Returns its
+    number (still a draft)."""
     import uuid
 
-    number = call("POST", "/requests", {"procedure": "inscription", "mandate": "sans-mandat"})["request_id"]
+    number = call("POST", "/requests", {"procedure": "inscription", "mandate": mandate})["request_id"]
     for step, payload in (
             ("civil_status", {"birth_name": birth_name, "first_names": first_names, "sex": "F",
                               "birth_date": birth_date,

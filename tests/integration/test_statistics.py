@@ -31,7 +31,6 @@ def feed(app, data: statistics_demo.Dataset) -> None:
     """The data set as the product would have made it: the registry's load, then every event, in
     the order they happened, to the statistics worker in the queue's batches of ten (moto's queue
     itself is slow with thousands of messages; the relay's path is tested below)."""
-    moto_speedups.install()  # moto's transactions copy the whole table each time: thousands are slow
     wiring.statistics().record_registry(data.registry_day, data.registry)
     events = sorted(data.events, key=lambda event: event.occurred_at)
     for start in range(0, len(events), 10):
@@ -187,7 +186,6 @@ def test_a_national_day_at_ten_times_frances_volume_keeps_every_item_bounded_and
     from chalicelib.domain import statistics
 
     rng = random.Random(19)
-    moto_speedups.install()
     delays, events = [], []
     for n in range(1200):
         hours = rng.lognormvariate(3.5, 1.0)
@@ -339,7 +337,7 @@ def test_a_school_opened_and_a_request_submitted_are_counted_through_the_outbox(
 
 
 def test_a_cancelled_transaction_leaves_the_table_and_its_stream_as_they_were(aws):
-    """moto_speedups' rollback (the local stack's moto and the seed test use it) keeps what moto's does."""
+    """moto_speedups' rollback (the local stack's moto and every in-process test use it, tests/moto_speed.py) keeps what moto's does."""
     import boto3
 
     from chalicelib.adapters.dynamo import TransactionRefused, transact

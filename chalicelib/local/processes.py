@@ -2,6 +2,7 @@
 when the launcher that started them is gone (so nothing is left behind, even after a kill -9)."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -9,6 +10,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 
@@ -130,6 +132,90 @@ def with_sent_messages(app):
     return handle
 
 
+# What moto was asked to write, for the event pump: it sleeps until a source it reads may have work
+# (the push Lambda's event source mappings get from SQS's long polling and the streams), instead of
+# polling every queue and stream of an idle stack several times a second.
+CHANGES_PATH = "/permis-local/changes"
+_SQS_WRITES = {"SendMessage", "SendMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch"}
+_DYNAMODB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+ANY_SOURCE = "*"
+
+
+class ChangeFeed:
+    """A counter of moto's writes and, per source ("queue:<name>", "table:<name>", or ANY_SOURCE),
+    the count at its last write: as many entries as queues and tables, whatever the traffic."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._generation = 0
+        self._last_write: dict[str, int] = {}
+
+    def record(self, sources: list[str]) -> None:
+        with self._condition:
+            self._generation += 1
+            for source in sources:
+                self._last_write[source] = self._generation
+            self._condition.notify_all()
+
+    def wait(self, after: int | None, timeout: float) -> tuple[int, list[str]]:
+        """The count once it passes `after` (or `timeout` seconds), with the sources written since;
+        at once, the current count and no source, when `after` is None."""
+        with self._condition:
+            if after is not None:
+                self._condition.wait_for(lambda: self._generation > after, timeout)
+                return self._generation, [s for s, g in self._last_write.items() if g > after]
+            return self._generation, []
+
+
+def written_sources(environ: dict, body: bytes) -> list[str]:
+    """The sources a call to moto may give work to: the queue a message is sent to (or made visible
+    again in), the tables an item is written to (their streams); ANY_SOURCE for another write that is
+    not a JSON call (an S3 upload notifies its queue from inside moto, an SES or SNS call)."""
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    service, _, operation = target.rpartition(".")
+    if not target:
+        return [ANY_SOURCE] if environ.get("REQUEST_METHOD") in ("PUT", "POST", "DELETE") else []
+    if service.startswith("AmazonSQS") and operation in _SQS_WRITES:
+        return ["queue:" + str(json.loads(body).get("QueueUrl", "")).rstrip("/").rsplit("/", 1)[-1]]
+    if service.startswith("DynamoDB_") and operation in _DYNAMODB_WRITES:
+        call = json.loads(body)
+        tables = {call.get("TableName")} | set(call.get("RequestItems") or {})
+        tables |= {spec.get("TableName") for item in call.get("TransactItems") or [] for spec in item.values()}
+        return ["table:" + str(table) for table in tables if table]
+    return []
+
+
+def with_change_feed(app, feed: ChangeFeed):
+    """Serves CHANGES_PATH (`?after=N&wait=S`: waits, outside moto's lock, for a write after N) and
+    records each write once moto has applied it."""
+
+    def handle(environ, start_response):
+        if environ.get("PATH_INFO") == CHANGES_PATH:
+            query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+            after = int(query["after"][0]) if "after" in query else None
+            generation, sources = feed.wait(after, min(float(query.get("wait", ["10"])[0]), 30.0))
+            body = json.dumps({"generation": generation, "sources": sources}).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        sources: list[str] = []
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.rpartition(".")[2] in _SQS_WRITES | _DYNAMODB_WRITES and environ.get("CONTENT_LENGTH"):
+            body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+            environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
+            try:
+                sources = written_sources(environ, body)
+            except ValueError:  # not JSON: moto answers it; the pump's poll finds any work
+                sources = []
+        elif not target:
+            sources = written_sources(environ, b"")
+        answer = list(app(environ, start_response))
+        if sources:
+            feed.record(sources)
+        return answer
+
+    return handle
+
+
 def run_moto_server() -> None:
     """Entry point of the moto child: `python -m chalicelib.local.processes HOST PORT` (moto's own
     server, with its requests served one at a time: see `serialized`; plus the user pool domain's
@@ -162,8 +248,8 @@ def run_moto_server() -> None:
 
     # Cognito's /oauth2/ endpoints and the FranceConnect stand-in, on moto's port but outside its
     # lock (the Cognito side calls the FranceConnect side over HTTP); they take it for moto's models.
-    run_simple(host, int(port), cognito_oauth.local_identity_app(moto, moto.lock), threaded=True,
-               request_handler=NoDelayMotoRequestHandler)
+    run_simple(host, int(port), with_change_feed(cognito_oauth.local_identity_app(moto, moto.lock), ChangeFeed()),
+               threaded=True, request_handler=NoDelayMotoRequestHandler)
 
 
 if __name__ == "__main__":

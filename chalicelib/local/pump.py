@@ -12,16 +12,23 @@ stream records). Like Lambda it honours `batchItemFailures`:
   failure queue and the shard moves on.
 `run_forever` polls each source in its own threads (two per queue), as each event source mapping
 polls for its own function: a slow handler (the document checker) does not hold up the others, nor
-one document check the next; an idle source is polled less and less often (up to twice a second),
-and a stream batch delivered wakes the queues at once. Scheduled handlers (`@schedule`) run every `schedule_seconds` (a minute by
+one document check the next. An idle source is polled less and less often, and woken at once when
+moto reports a write that may concern it (its change feed, chalicelib/local/processes.py: a message
+sent to the queue, an item written to the stream's table, an upload): an idle stack costs next to
+nothing and a request goes from one handler to the next without waiting for a poll. Against a moto
+without the feed, the sources are polled at least twice a second, and a stream batch delivered wakes
+the queues. Scheduled handlers (`@schedule`) run every `schedule_seconds` (a minute by
 default: locally, an hourly job would never be seen running).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +38,7 @@ from chalice import Chalice
 from chalice.app import DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfig
 from chalice.local import LambdaContext
 
+from chalicelib.local.processes import ANY_SOURCE, CHANGES_PATH
 from chalicelib.observability import logger
 from chalicelib.sizing import memory_mb
 from chalicelib.resources import (CATALOGUE, SCHEDULED_JOBS_ON_FAILURE, Catalogue, current_region, physical_name,
@@ -302,9 +310,10 @@ class EventPump:
         return delivered
 
     def _poll_loop(self, name: str, poll: Callable[[], int], stop: threading.Event, wake: threading.Event,
-                   idle_min: float, idle_max: float, after_delivery: Callable[[], None] | None = None) -> None:
+                   idle_min: float, idle_max: Callable[[], float],
+                   after_delivery: Callable[[], None] | None = None) -> None:
         """One poller of a source, as an event source mapping's: at once again after a delivery,
-        then less and less often while idle (idle_min doubling up to idle_max), unless woken."""
+        then less and less often while idle (idle_min doubling up to idle_max()), unless woken."""
         idle = idle_min
         while not stop.is_set():
             wake.clear()
@@ -319,28 +328,74 @@ class EventPump:
                     after_delivery()
                 continue
             wake.wait(idle)
-            idle = min(idle * 2, idle_max)
+            idle = min(idle * 2, idle_max())
+
+    def _watch_changes(self, endpoint: str, stop: threading.Event, wakes: dict[str, list[threading.Event]],
+                       feed_on: threading.Event) -> None:
+        """Wakes the sources moto reports written (its change feed), for as long as it answers; a
+        moto without the feed (404) leaves the sources to their polling alone."""
+        url = endpoint.rstrip("/") + CHANGES_PATH
+        after: int | None = None
+        while not stop.is_set():
+            try:
+                query = "?wait=10" if after is None else f"?after={after}&wait=10"
+                with urllib.request.urlopen(url + query, timeout=30) as answer:
+                    change = json.loads(answer.read())
+            except urllib.error.HTTPError as error:
+                if error.code == 404:
+                    feed_on.clear()
+                    return
+                stop.wait(1.0)
+                continue
+            except (OSError, ValueError):  # moto restarting: poll meanwhile
+                feed_on.clear()
+                stop.wait(1.0)
+                continue
+            if after is not None:
+                for source in change["sources"]:
+                    for event in wakes.get(source, []) if source != ANY_SOURCE else \
+                            [e for events in wakes.values() for e in events]:
+                        event.set()
+            after = change["generation"]
+            feed_on.set()
 
     def run_forever(self, stop: threading.Event, idle_min: float = 0.02, idle_max: float = 0.5,
-                    queue_concurrency: int = 2) -> None:
+                    queue_concurrency: int = 2, endpoint: str | None = None, idle_max_with_feed: float = 10.0) -> None:
         """Every source polled by its own threads (the handlers of different sources run at the same
         time, as separate Lambda functions do): `queue_concurrency` per queue (SQS's
         MaximumConcurrency is at least 2: a document check does not wait for another's), one per
-        stream (Lambda reads a shard in order); the scheduled jobs in this one. A stream batch
-        delivered wakes the queues' threads: the relay has likely just sent them messages."""
+        stream (Lambda reads a shard in order); the scheduled jobs in this one. With `endpoint`
+        (moto's, with its change feed), an idle source waits for a write that concerns it, or
+        `idle_max_with_feed` at most (a message whose visibility timeout ends, an unseen write);
+        otherwise up to `idle_max`, and a stream batch delivered wakes the queues."""
         stop_all = threading.Event()
-        queue_wakes = [threading.Event() for _ in self.sqs_sources for _ in range(queue_concurrency)]
+        feed_on = threading.Event()
+        queue_wakes = {id(s): [threading.Event() for _ in range(queue_concurrency)] for s in self.sqs_sources}
+        stream_wakes = {id(s): threading.Event() for s in self.stream_sources}
+        wakes: dict[str, list[threading.Event]] = {}
+        for source in self.sqs_sources:
+            wakes.setdefault("queue:" + source.queue_url.rstrip("/").rsplit("/", 1)[-1], []).extend(queue_wakes[id(source)])
+        for source in self.stream_sources:
+            wakes.setdefault("table:" + table_name_from_stream_arn(source.stream_arn), []).append(stream_wakes[id(source)])
 
         def wake_queues() -> None:
-            for event in queue_wakes:
-                event.set()
+            if not feed_on.is_set():
+                for events in queue_wakes.values():
+                    for event in events:
+                        event.set()
+
+        def longest_idle() -> float:
+            return idle_max_with_feed if feed_on.is_set() else idle_max
 
         threads = [threading.Thread(target=self._poll_loop, name=f"pump-{s.handler}-{n}", daemon=True, args=(
-            s.handler, lambda s=s: self._pump_queue(s), stop_all, queue_wakes[i * queue_concurrency + n],
-            idle_min, idle_max)) for i, s in enumerate(self.sqs_sources) for n in range(queue_concurrency)]
+            s.handler, lambda s=s: self._pump_queue(s), stop_all, queue_wakes[id(s)][n], idle_min, longest_idle))
+            for s in self.sqs_sources for n in range(queue_concurrency)]
         threads += [threading.Thread(target=self._poll_loop, name=f"pump-{s.handler}", daemon=True, args=(
-            s.handler, lambda s=s: self._stream_round(s), stop_all, threading.Event(), idle_min, idle_max,
+            s.handler, lambda s=s: self._stream_round(s), stop_all, stream_wakes[id(s)], idle_min, longest_idle,
             wake_queues)) for s in self.stream_sources]
+        if endpoint:  # not joined at the end: it may be in a wait of moto's, and it handles nothing
+            threading.Thread(target=self._watch_changes, name="pump-changes", daemon=True,
+                             args=(endpoint, stop_all, wakes, feed_on)).start()
         for thread in threads:
             thread.start()
         try:
@@ -351,7 +406,9 @@ class EventPump:
                 stop.wait(min(1.0, max(0.0, self._schedule_seconds - (time.monotonic() - self._last_schedule_run))))
         finally:
             stop_all.set()
-            wake_queues()
+            for events in list(queue_wakes.values()) + [[e] for e in stream_wakes.values()]:
+                for event in events:
+                    event.set()
             for thread in threads:
                 thread.join(timeout=LAMBDA_TIMEOUT_MS / 1000)
 
@@ -371,7 +428,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     pump = EventPump(app, client)
     logger.info("event pump started", extra={"handlers": [s.handler for s in pump.sqs_sources + pump.stream_sources]})
-    pump.run_forever(stop)
+    pump.run_forever(stop, endpoint=os.environ.get("AWS_ENDPOINT_URL"))
 
 
 if __name__ == "__main__":

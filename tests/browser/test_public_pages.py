@@ -183,9 +183,15 @@ def test_a_candidate_creates_an_account_fixes_its_errors_activates_it_from_the_m
     page.locator("#password").fill(PASSWORD)
     page.locator("#confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Activer mon compte").click()
-    expect(page.locator("#bloc-succes")).to_contain_text("Compte activé")
+    # A candidate is signed in by the activation and taken to their requests, told so there.
+    expect(page).to_have_url(re.compile(r"/demandes\.html$"))
+    expect(page.locator("#avis")).to_contain_text("Votre compte est activé et vous êtes connecté(e).")
+    expect(page.get_by_role("button", name="Se déconnecter").first).to_be_visible()
     site.check("public-activation-succes")
 
+    # Signed out, the password chosen on the activation page opens the account.
+    page.get_by_role("button", name="Se déconnecter").first.click()
+    expect(page).to_have_url(re.compile(r"/connexion\.html"))
     site.sign_in(email, PASSWORD)
     expect(site.page.get_by_role("button", name="Se déconnecter").first).to_be_visible()
 

@@ -18,6 +18,7 @@ from chalicelib.local.moto_threads import IsolatedClient
 from chalicelib.local.pump import EventPump
 from chalicelib.local.provision import provision
 from chalicelib.resources import Catalogue, Queue, StreamConsumer, Table
+from tests import patience
 
 
 def client(service):
@@ -232,3 +233,47 @@ def test_run_forever_polls_each_source_in_its_own_thread_and_failures_still_reac
     assert sorted(c[1] for c in calls if c[0] == "sqs") == ["hello", "poison pill", "poison pill", "poison pill"]
     assert [m["Body"] for m in queue_messages(env["QUEUE_WORK_DLQ_URL"])] == ["poison pill"]
     assert queue_messages(env["QUEUE_WORK_URL"]) == []
+
+
+def test_with_moto_s_change_feed_an_idle_pump_is_woken_by_a_write_to_its_source(scratch):
+    """`make run`'s pump against moto's server: after its first look, each source waits for moto to
+    report a write that concerns it (here, up to ten minutes otherwise: only the feed can wake it
+    within the test), and a message sent then is handled at once."""
+    from werkzeug.serving import make_server
+
+    from chalicelib.local.processes import ChangeFeed, with_change_feed
+
+    env, _, calls = scratch
+    feed, feed_calls = ChangeFeed(), []
+
+    def not_moto(environ, start_response):  # moto itself is in-process here: only the feed is served
+        start_response("404 Not Found", [])
+        return [b""]
+
+    def counted(environ, start_response):
+        feed_calls.append(environ.get("QUERY_STRING", ""))
+        return with_change_feed(not_moto, feed)(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, counted, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    pump = EventPump(scratch[1]._app, lambda service: IsolatedClient(client(service)), catalogue=SCRATCH,
+                     stage="pumptest")
+    polls = []
+    pump_queue = pump._pump_queue
+    pump._pump_queue = lambda source: polls.append(source) or pump_queue(source)
+    stop = threading.Event()
+    runner = threading.Thread(target=pump.run_forever, args=(stop,), daemon=True, kwargs=dict(
+        endpoint=f"http://127.0.0.1:{server.server_port}", idle_min=600, idle_max_with_feed=600))
+    runner.start()
+    try:
+        wait_until(lambda: len(polls) >= 2 and any("after=" in q for q in feed_calls),
+                   "each queue poller's first look and the pump on the feed", timeout=patience.seconds(30))
+        IsolatedClient(client("sqs")).send_message(QueueUrl=env["QUEUE_WORK_URL"], MessageBody="réveil")
+        feed.record(["queue:" + env["QUEUE_WORK_URL"].rsplit("/", 1)[-1]])
+        wait_until(lambda: ("sqs", "réveil") in [c[:2] for c in calls], "the message handled after the wake-up",
+                   timeout=patience.seconds(30))
+    finally:
+        stop.set()
+        runner.join(timeout=patience.seconds(60))
+        server.shutdown()
+    assert not runner.is_alive()

@@ -34,6 +34,8 @@ run: $(INSTALLED) $(NODE_INSTALLED)
 ## Debian's Chromium with axe-core, and the deployable templates: make package + cfn-lint + assertions).
 ## Its files are spread over TEST_WORKERS processes (pytest-xdist), each with its own in-process moto
 ## and, for the tests that need one, its own local stack: make test TEST_WORKERS=1 runs them in one.
+## Each file runs whole on one worker, longest first, except the few whose tests are spread one by one
+## (tests/conftest.py: SPREAD_FILES, LONGEST_FIRST).
 TEST_WORKERS ?= 3
 # Every process the suite starts (workers, stacks, pumps, commands) reuses compiled bytecode, kept
 # out of the sources: without it each one recompiles the app (a machine may set
@@ -41,7 +43,7 @@ TEST_WORKERS ?= 3
 test: export PYTHONDONTWRITEBYTECODE :=
 test: export PYTHONPYCACHEPREFIX := $(CURDIR)/.cache/pycache
 test: $(INSTALLED) $(LINT_INSTALLED) $(NODE_INSTALLED)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 ## make package: the deployable CloudFormation templates and function zips of every stage, linted.
 ## Written to dist/<stage>/cdk.out (deploy: see infra/README.md). No AWS account needed.

@@ -24,6 +24,29 @@ from tests import moto_speed  # noqa: E402
 
 moto_speed.install()  # before any test creates a session or a moto resource
 
+# `make test` spreads the tests over workers by group (pytest-xdist, --dist loadgroup): each file is
+# one group, run whole on one worker (its module fixtures made once), except these files, whose tests
+# are long and share nothing but the worker's own stack: each of their tests goes where a worker is
+# free.
+SPREAD_FILES = ("tests/browser/test_every_page.py", "tests/browser/test_journeys.py")
+# The longest work is handed out first (the workers take the groups in this order), so that no
+# worker is left alone with a long file at the end: the templates' synthesis, the browser tests, the
+# end-to-end ones, then the rest.
+LONGEST_FIRST = ("tests/infra/", "tests/browser/", "tests/e2e/")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        path = item.nodeid.split("::")[0]
+        return next((i for i, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)), len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: each file keeps its own order
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        if path not in SPREAD_FILES and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(path))
+
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item, nextitem):

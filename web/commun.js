@@ -157,7 +157,23 @@ const Permis = (() => {
     details: [],
   };
 
+  // The page's API calls under way (answer read or not): the browser tests read a page once none is.
+  let callsUnderWay = 0;
+
+  function apiIdle() {
+    return callsUnderWay === 0;
+  }
+
   async function send(path, method, body, bearer, extraHeaders, keepalive) {
+    callsUnderWay += 1;
+    try {
+      return await sendNow(path, method, body, bearer, extraHeaders, keepalive);
+    } finally {
+      callsUnderWay -= 1;
+    }
+  }
+
+  async function sendNow(path, method, body, bearer, extraHeaders, keepalive) {
     let base;
     try {
       base = await apiUrl();
@@ -1356,7 +1372,7 @@ const Permis = (() => {
 
   return {
     apiUrl, callApi, saveTokens, accessToken, hasSession, knownRole, rememberRole, profile, siteConfig, signOut,
-    clearSession, endSession, setNotice, takeNotice,
+    apiIdle, clearSession, endSession, setNotice, takeNotice,
     setReturnTo, takeReturnTo, forgetReturnTo, homeOf, askFeedback, profileFor, startSession, COUNTRIES, bindBirthPlace,
     el, showMessage, formatDate, fragment, forgetFragment, busy,
     errorIdFor, clearErrors, showErrors, showFieldError, checkRequired, formErrors, checkNewPassword, dateProblem,

@@ -100,6 +100,29 @@ def tick(control, on=True):
         expect(control).not_to_be_checked()
 
 
+# A page is read once it is loaded, the DSFR has started (it sets the theme on <html>) and none of the
+# page's API calls is under way (web/commun.js counts them), then two frames later (the DSFR binds its
+# components frame by frame): the state Playwright's "networkidle" waits for, without its half-second
+# of silence after each load. Without JavaScript, once loaded.
+PAGE_SETTLED = """() => document.readyState === 'complete' && (!window.Permis
+  || (window.Permis.apiIdle() && document.documentElement.hasAttribute('data-fr-theme')))"""
+TWO_FRAMES = "() => window.Permis && new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def settle(page):
+    from playwright.sync_api import Error
+
+    for _ in range(3):
+        page.wait_for_load_state("load")
+        page.wait_for_function(PAGE_SETTLED)
+        try:
+            page.evaluate(TWO_FRAMES)
+            return
+        except Error as error:  # the page went on to another one meanwhile (a redirection): that one
+            if "Execution context was destroyed" not in str(error):
+                raise
+
+
 class Site:
     """One person's browser tab on the site, with what the tests need around it."""
 
@@ -132,14 +155,14 @@ class Site:
             self.page.reload()
         else:
             self.page.goto(target)
-        self.page.wait_for_load_state("networkidle")
+        settle(self.page)
         return self.page
 
     def check(self, name, full_page=True):
         """axe-core on the page as it is now (no serious or critical violation), and a screenshot
         test-output/screenshots/<name>.png. Also fails on a script error seen so far."""
         page = self.page
-        page.wait_for_load_state("networkidle")
+        settle(page)
         # Colours are read once a theme's or a dialog's CSS transitions have ended: mid-way, a
         # button's colour is neither theme's and axe would measure a contrast no one sees.
         page.wait_for_function("""() => document.getAnimations().every(
@@ -170,7 +193,7 @@ class Site:
             page.get_by_label("Code à 6 chiffres").fill(code)
             page.get_by_role("button", name="Valider").click()
         page.wait_for_url(re.compile(r"(espace|valider|demandes|console|examen)\.html"))
-        page.wait_for_load_state("networkidle")
+        settle(page)
         return page
 
     def close(self):

@@ -138,12 +138,11 @@ def with_sent_messages(app):
 CHANGES_PATH = "/permis-local/changes"
 _SQS_WRITES = {"SendMessage", "SendMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch"}
 _DYNAMODB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
-ANY_SOURCE = "*"
 
 
 class ChangeFeed:
-    """A counter of moto's writes and, per source ("queue:<name>", "table:<name>", or ANY_SOURCE),
-    the count at its last write: as many entries as queues and tables, whatever the traffic."""
+    """A counter of moto's writes and, per source ("queue:<name>", "table:<name>", "bucket:<name>"),
+    the count at its last write: as many entries as queues, tables and buckets, whatever the traffic."""
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
@@ -169,12 +168,17 @@ class ChangeFeed:
 
 def written_sources(environ: dict, body: bytes) -> list[str]:
     """The sources a call to moto may give work to: the queue a message is sent to (or made visible
-    again in), the tables an item is written to (their streams); ANY_SOURCE for another write that is
-    not a JSON call (an S3 upload notifies its queue from inside moto, an SES or SNS call)."""
+    again in), the tables an item is written to (their streams), the bucket an object is uploaded to
+    (S3 notifies its queue from inside moto; path-style, as the local stack addresses S3). Nothing for
+    a read, nor for the query-protocol calls (SES, SNS: nothing here subscribes a queue to them)."""
     target = environ.get("HTTP_X_AMZ_TARGET", "")
     service, _, operation = target.rpartition(".")
     if not target:
-        return [ANY_SOURCE] if environ.get("REQUEST_METHOD") in ("PUT", "POST", "DELETE") else []
+        if environ.get("REQUEST_METHOD") not in ("PUT", "POST") or \
+                environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            return []
+        bucket = environ.get("PATH_INFO", "").lstrip("/").split("/", 1)[0]
+        return ["bucket:" + bucket] if bucket else []
     if service.startswith("AmazonSQS") and operation in _SQS_WRITES:
         return ["queue:" + str(json.loads(body).get("QueueUrl", "")).rstrip("/").rsplit("/", 1)[-1]]
     if service.startswith("DynamoDB_") and operation in _DYNAMODB_WRITES:

@@ -14,7 +14,7 @@ stream records). Like Lambda it honours `batchItemFailures`:
 polls for its own function: a slow handler (the document checker) does not hold up the others, nor
 one document check the next. An idle source is polled less and less often, and woken at once when
 moto reports a write that may concern it (its change feed, chalicelib/local/processes.py: a message
-sent to the queue, an item written to the stream's table, an upload): an idle stack costs next to
+sent to the queue, an item written to the stream's table, an upload to a bucket that notifies it): an idle stack costs next to
 nothing and a request goes from one handler to the next without waiting for a poll. Against a moto
 without the feed, the sources are polled at least twice a second, and a stream batch delivered wakes
 the queues. Scheduled handlers (`@schedule`) run every `schedule_seconds` (a minute by
@@ -38,7 +38,7 @@ from chalice import Chalice
 from chalice.app import DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfig
 from chalice.local import LambdaContext
 
-from chalicelib.local.processes import ANY_SOURCE, CHANGES_PATH
+from chalicelib.local.processes import CHANGES_PATH
 from chalicelib.observability import logger
 from chalicelib.sizing import memory_mb
 from chalicelib.resources import (CATALOGUE, SCHEDULED_JOBS_ON_FAILURE, Catalogue, current_region, physical_name,
@@ -127,6 +127,7 @@ class EventPump:
         self._sqs = client("sqs")
         self._dynamodb = client("dynamodb")
         self._streams = client("dynamodbstreams")
+        self._s3 = client("s3")
         self._catalogue = catalogue
         self._stage = stage
         self._failure_visibility = failure_visibility_seconds
@@ -330,6 +331,16 @@ class EventPump:
             wake.wait(idle)
             idle = min(idle * 2, idle_max())
 
+    def _queues_notified_by_buckets(self) -> dict[str, list[str]]:
+        """Bucket name -> the names of the queues its uploads notify (its S3 event notifications)."""
+        found: dict[str, list[str]] = {}
+        for bucket in self._s3.list_buckets().get("Buckets", []):
+            configuration = self._s3.get_bucket_notification_configuration(Bucket=bucket["Name"])
+            queues = [c["QueueArn"].rsplit(":", 1)[-1] for c in configuration.get("QueueConfigurations", [])]
+            if queues:
+                found[bucket["Name"]] = queues
+        return found
+
     def _watch_changes(self, endpoint: str, stop: threading.Event, wakes: dict[str, list[threading.Event]],
                        feed_on: threading.Event) -> None:
         """Wakes the sources moto reports written (its change feed), for as long as it answers; a
@@ -353,8 +364,7 @@ class EventPump:
                 continue
             if after is not None:
                 for source in change["sources"]:
-                    for event in wakes.get(source, []) if source != ANY_SOURCE else \
-                            [e for events in wakes.values() for e in events]:
+                    for event in wakes.get(source, []):
                         event.set()
             after = change["generation"]
             feed_on.set()
@@ -377,6 +387,9 @@ class EventPump:
             wakes.setdefault("queue:" + source.queue_url.rstrip("/").rsplit("/", 1)[-1], []).extend(queue_wakes[id(source)])
         for source in self.stream_sources:
             wakes.setdefault("table:" + table_name_from_stream_arn(source.stream_arn), []).append(stream_wakes[id(source)])
+        if endpoint:
+            for bucket, queues in self._queues_notified_by_buckets().items():
+                wakes["bucket:" + bucket] = [event for queue in queues for event in wakes.get("queue:" + queue, [])]
 
         def wake_queues() -> None:
             if not feed_on.is_set():

@@ -4,7 +4,7 @@ import io
 import json
 import threading
 
-from chalicelib.local.processes import ANY_SOURCE, CHANGES_PATH, ChangeFeed, with_change_feed, written_sources
+from chalicelib.local.processes import CHANGES_PATH, ChangeFeed, with_change_feed, written_sources
 
 
 def call(target, payload, method="POST"):
@@ -33,10 +33,15 @@ def test_reads_and_the_pump_s_own_receipts_name_nothing():
     assert written_sources({"REQUEST_METHOD": "GET", "PATH_INFO": "/bucket/key"}, b"") == []
 
 
-def test_an_upload_or_another_write_outside_json_may_concern_any_source():
-    # An S3 upload notifies its queue from inside moto: the pump cannot be told which one.
-    assert written_sources({"REQUEST_METHOD": "POST", "PATH_INFO": "/bucket"}, b"") == [ANY_SOURCE]
-    assert written_sources({"REQUEST_METHOD": "PUT", "PATH_INFO": "/bucket/key"}, b"") == [ANY_SOURCE]
+def test_an_upload_names_its_bucket_and_the_query_protocol_calls_nothing():
+    # S3 notifies a bucket's queue from inside moto: the pump maps the bucket to its queues.
+    assert written_sources({"REQUEST_METHOD": "POST", "PATH_INFO": "/permis-local-documents",
+                            "CONTENT_TYPE": "multipart/form-data; boundary=x"}, b"") == ["bucket:permis-local-documents"]
+    assert written_sources({"REQUEST_METHOD": "PUT", "PATH_INFO": "/permis-local-documents/a/b.pdf"}, b"") == \
+        ["bucket:permis-local-documents"]
+    # An email (SES) or an SMS (SNS) gives the pump nothing: no queue is subscribed to them.
+    assert written_sources({"REQUEST_METHOD": "POST", "PATH_INFO": "/",
+                            "CONTENT_TYPE": "application/x-www-form-urlencoded; charset=utf-8"}, b"") == []
 
 
 def test_the_feed_answers_the_sources_written_after_a_count_and_waits_for_one():

@@ -104,22 +104,24 @@ def tick(control, on=True):
 # page's API calls is under way (web/commun.js counts them), then two frames later (the DSFR binds its
 # components frame by frame): the state Playwright's "networkidle" waits for, without its half-second
 # of silence after each load. Without JavaScript, once loaded.
-PAGE_SETTLED = """() => document.readyState === 'complete' && (!window.Permis
-  || (window.Permis.apiIdle() && document.documentElement.hasAttribute('data-fr-theme')))"""
-TWO_FRAMES = "() => window.Permis && new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+# (`Permis` is a global constant of commun.js, not a property of window.)
+PAGE_SETTLED = """() => document.readyState === 'complete' && (typeof Permis === 'undefined'
+  || (Permis.apiIdle() && document.documentElement.hasAttribute('data-fr-theme')))"""
+TWO_FRAMES = """() => typeof Permis !== 'undefined'
+  && new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"""
 
 
 def settle(page):
     from playwright.sync_api import Error
 
-    for _ in range(3):
+    for attempt in range(3):
         page.wait_for_load_state("load")
         page.wait_for_function(PAGE_SETTLED)
         try:
             page.evaluate(TWO_FRAMES)
             return
         except Error as error:  # the page went on to another one meanwhile (a redirection): that one
-            if "Execution context was destroyed" not in str(error):
+            if "Execution context was destroyed" not in str(error) or attempt == 2:
                 raise
 
 

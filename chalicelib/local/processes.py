@@ -138,6 +138,7 @@ def with_sent_messages(app):
 CHANGES_PATH = "/permis-local/changes"
 _SQS_WRITES = {"SendMessage", "SendMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch"}
 _DYNAMODB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+_WRITES = _SQS_WRITES | _DYNAMODB_WRITES
 
 
 class ChangeFeed:
@@ -201,17 +202,14 @@ def with_change_feed(app, feed: ChangeFeed):
             body = json.dumps({"generation": generation, "sources": sources}).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        sources: list[str] = []
-        target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if target.rpartition(".")[2] in _SQS_WRITES | _DYNAMODB_WRITES and environ.get("CONTENT_LENGTH"):
+        body = b""
+        if environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2] in _WRITES and environ.get("CONTENT_LENGTH"):
             body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
             environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
-            try:
-                sources = written_sources(environ, body)
-            except ValueError:  # not JSON: moto answers it; the pump's poll finds any work
-                sources = []
-        elif not target:
-            sources = written_sources(environ, b"")
+        try:
+            sources = written_sources(environ, body)
+        except ValueError:  # a write's body that is not JSON: moto answers it; the pump's poll finds any work
+            sources = []
         answer = list(app(environ, start_response))
         if sources:
             feed.record(sources)

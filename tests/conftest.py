@@ -19,7 +19,7 @@ import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from chalicelib.adapters import wiring  # noqa: E402
-from chalicelib.adapters.aws import reset_clients  # noqa: E402
+from chalicelib.adapters.aws import _session as aws_session, reset_clients  # noqa: E402
 from tests import moto_speed  # noqa: E402
 
 moto_speed.install()  # before any test creates a session or a moto resource
@@ -100,8 +100,8 @@ def aws(monkeypatch, tmp_path):
         env = provision("test", os.environ["WEB_ORIGIN"], family_members=TEST_AUTHORITIES)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        reset_clients()
         wiring.reset()
+        session = aws_session()  # the clients of the test before, still good (tests/moto_speed.py)
         verifier = TokenVerifier(JwksCache("moto", fetch=moto_jwks), issuer_for("eu-west-3", env["USER_POOL_USERS_ID"]),
                                  env["USER_POOL_USERS_CLIENT_ID"])
         monkeypatch.setattr(auth, "verifier", lambda: verifier)
@@ -109,7 +109,8 @@ def aws(monkeypatch, tmp_path):
         # refuses every code, as Cognito does (tests/integration/test_franceconnect.py gives some).
         monkeypatch.setattr(CognitoOAuth, "exchange", _refuse_every_code)
         yield env
-        reset_clients()
+        if aws_session.cache_info().currsize == 0 or aws_session() is not session:
+            reset_clients()  # the test made its own, hooked clients: never for the next test
         wiring.reset()
 
 

@@ -145,9 +145,21 @@ def claim_in_console(page, request_number, timeout=120):
     raise AssertionError(f"request {request_number} never came out of the queue (skipped {skipped})")
 
 
-def release_in_console(page, request_number):
+def release_in_console(page, request_number, still_held=True):
+    """Resumes `request_number` from the queue view's « Reprendre » list and releases it. With
+    still_held=False (a cleanup of requests skipped on the way), a request that the console says is
+    no longer reserved (decided or withdrawn meanwhile by the workers) needs no release."""
     page.get_by_role("button", name=f"Reprendre la demande {request_number}").click()
-    page.locator("#titre-demande").get_by_text(request_number).wait_for()
+    title = page.locator("#titre-demande").get_by_text(request_number)
+    lost = page.locator("#etat-file").get_by_text(f"La demande {request_number} ne vous est plus réservée")
+    try:
+        expect(title.or_(lost)).to_be_visible(timeout=patience.ms(60_000))
+    except AssertionError:
+        raise AssertionError(f"request {request_number} was not resumed; the console says: "
+                             + page.locator("main").inner_text()[:1500]) from None
+    if not title.is_visible():
+        assert not still_held, "the console says: " + page.locator("#etat-file").inner_text()
+        return
     page.get_by_role("button", name="Libérer la demande").click()
     page.locator("#avis").get_by_text("libérée").wait_for()
 
@@ -190,7 +202,7 @@ def decide_in_console(site, request_number, choose_decision):
     message.get_by_text("Décision enregistrée").wait_for()
     text = message.inner_text()
     for other in skipped:
-        release_in_console(page, other)
+        release_in_console(page, other, still_held=False)
     return text
 
 

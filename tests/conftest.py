@@ -33,6 +33,9 @@ SPREAD_FILES = ("tests/browser/test_every_page.py", "tests/browser/test_journeys
 # worker is left alone with a long file at the end: the templates' synthesis, the browser tests, the
 # end-to-end ones, then the rest.
 LONGEST_FIRST = ("tests/infra/", "tests/browser/", "tests/e2e/")
+# The files that read the synthesised templates (tests/infra/conftest.py's `packaged`) are one group:
+# on separate workers, all but the one that synthesises would wait for it, idle, at the start.
+PACKAGED_GROUP = "tests/infra/ (synthesised templates)"
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
@@ -45,7 +48,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         path = item.nodeid.split("::")[0]
         if path not in SPREAD_FILES and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(path))
+            item.add_marker(pytest.mark.xdist_group(PACKAGED_GROUP if "packaged" in item.fixturenames else path))
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)

@@ -2,6 +2,7 @@
 mailbox, solve the anti-robot proof, wait for the workers. Shared by tests/e2e and tests/browser."""
 import base64
 import contextlib
+import functools
 import html
 import json
 import os
@@ -140,6 +141,7 @@ def api_caller(stack, headers):
     return call
 
 
+@functools.cache  # noise is slow to draw, and no check compares one upload with another
 def scan_jpeg_bytes():
     """A real JPEG scan (noise, so that it is not too small once compressed)."""
     import io

@@ -9,8 +9,10 @@ Two kinds of tests:
 - `test_backend_...`: NEED THE STATISTICS BACKEND (GET /statistics, GET /statistics/export) merged:
   nothing is faked, the demo prefecture administrator reads the real figures."""
 import copy
+import itertools
 import json
 import re
+import time
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -169,10 +171,15 @@ def test_contract_key_figures_charts_tables_and_delays(site):
     assert days == [["09/10", "10/10", "11/10"]] * 2 and values == [[3, 8, 5], [2, 0, 6]]  # one point a day
     expect(page.locator('[data-graphique="par-jour"]')).to_contain_text("Demandes traitées")  # its legend
     # The chart's tooltip: the figure under the pointer.
-    canvas = schools.locator("canvas")
+    canvas, tooltip = schools.locator("canvas"), schools.locator(".tooltip")
     box = canvas.bounding_box()
-    canvas.hover(position={"x": box["width"] * 0.2, "y": box["height"] * 0.6})
-    expect(schools.locator(".tooltip")).to_contain_text("63")
+    deadline = time.monotonic() + patience.seconds(30)
+    for step in itertools.count():  # a pointer that moved before the chart was drawn moves again, as a person's would
+        canvas.hover(position={"x": box["width"] * 0.2, "y": box["height"] * (0.6 + 0.02 * (step % 5))})
+        if "63" in tooltip.inner_text() or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    expect(tooltip).to_contain_text("63")
 
     # The figures readable without the pictures.
     site.check("statistiques-donnees-fermees")

@@ -1,11 +1,10 @@
 """Fixtures shared by the integration tests."""
 from __future__ import annotations
 
-import boto3
 import pytest
 
 from chalicelib.adapters import wiring
-from chalicelib.adapters.aws import CLIENT_CONFIG
+from chalicelib.adapters.aws import client as aws_client
 from chalicelib.local.demo_data import ActiveAccounts
 from chalicelib.local.pump import EventPump
 from chalicelib.domain.accounts import Role
@@ -15,7 +14,7 @@ from tests.accounts_support import active_agent
 @pytest.fixture
 def pump(aws, app):
     """Runs the workers as the local stack does: `pump.run_until_idle()` after the calls that queue work."""
-    return EventPump(app, lambda service: boto3.client(service, config=CLIENT_CONFIG), stage="test")
+    return EventPump(app, aws_client, stage="test")  # the app's clients, kept between tests (tests/moto_speed.py)
 
 
 @pytest.fixture

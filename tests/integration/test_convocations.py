@@ -16,21 +16,28 @@ from tests.integration.test_exams import examiner, record, registered, result, s
 from tests.integration.test_instruction_queues import queued
 from tests.integration.test_requests import body, call
 
-TODAY = paris_day(datetime.now(timezone.utc))
+
+
+def today():
+    """The day in Paris when it is asked (a module constant would be yesterday's for a run that
+    crosses midnight in Paris, which is 22:00 or 23:00 UTC)."""
+    return paris_day(datetime.now(timezone.utc))
+
 CENTRE = "Centre d'examen d'Antony"
 
 
 def convocation(test="pratique", category="B", day=None, time="08:30", centre=CENTRE):
-    return {"test": test, "category": category, "centre": centre, "day": (day or TODAY).isoformat(), "time": time}
+    return {"test": test, "category": category, "centre": centre, "day": (day or today()).isoformat(), "time": time}
 
 
 def convene(http, token, number, payload):
     return call(http, "POST", f"/requests/{number}/convocations", token, payload)
 
 
-def sheet(http, examiner, day=TODAY, centre="centre d'examen d'ANTONY"):
+def sheet(http, examiner, day=None, centre="centre d'examen d'ANTONY"):
     from urllib.parse import urlencode
 
+    day = day or today()
     answer = call(http, "GET", "/staff/exams/day?" + urlencode({"centre": centre, "date": day.isoformat()}), examiner)
     assert answer.status_code == 200, answer.body
     return body(answer)
@@ -39,16 +46,17 @@ def sheet(http, examiner, day=TODAY, centre="centre d'examen d'ANTONY"):
 def test_the_examiner_finds_the_convened_candidates_of_the_day_and_whose_result_is_recorded(
         http, school, examiner, registered):
     number, neph = registered
+    the_day = today()
     theory = convene(http, school, number, convocation("theorie", time="10:15"))
     assert theory.status_code == 201, theory.body
-    practical = convene(http, school, number, convocation("pratique", day=TODAY + timedelta(days=14), time="08:30"))
+    practical = convene(http, school, number, convocation("pratique", day=the_day + timedelta(days=14), time="08:30"))
     assert practical.status_code == 201, practical.body
     given = body(theory)
     assert (given["neph"], given["test_label"], given["time"]) == (neph, "Épreuve théorique", "10:15")
     # The school and the candidate's record list them by day.
     listed = body(call(http, "GET", f"/requests/{number}/convocations", school))["convocations"]
-    assert [(c["test"], c["day"]) for c in listed] == [("theorie", TODAY.isoformat()),
-                                                       ("pratique", (TODAY + timedelta(days=14)).isoformat())]
+    assert [(c["test"], c["day"]) for c in listed] == [("theorie", the_day.isoformat()),
+                                                       ("pratique", (the_day + timedelta(days=14)).isoformat())]
     # Today's sheet of the centre (however it is typed) lists the theory, not yet recorded.
     [row] = sheet(http, examiner)["convened"]
     assert (row["neph"], row["test"], row["category"], row["time"], row["recorded"]) == (
@@ -56,16 +64,16 @@ def test_the_examiner_finds_the_convened_candidates_of_the_day_and_whose_result_
     assert row["candidate_name"] and row["school_name"]
     assert sheet(http, examiner, centre="Lyon Gerland")["convened"] == []
     # Recorded from the list: the row says so.
-    assert record(http, examiner, result(neph, day=TODAY, centre=CENTRE)).status_code == 201
+    assert record(http, examiner, result(neph, day=the_day, centre=CENTRE)).status_code == 201
     [row] = sheet(http, examiner)["convened"]
     assert row["recorded"] is True
     # The practical is on its own day's sheet.
-    assert [r["test"] for r in sheet(http, examiner, TODAY + timedelta(days=14))["convened"]] == ["pratique"]
+    assert [r["test"] for r in sheet(http, examiner, the_day + timedelta(days=14))["convened"]] == ["pratique"]
 
 
 def test_the_school_cancels_until_the_day_before_and_the_sheet_forgets_it(http, school, examiner, registered):
     number, _ = registered
-    later = TODAY + timedelta(days=7)
+    later = today() + timedelta(days=7)
     created = body(convene(http, school, number, convocation(day=later)))
     again = convene(http, school, number, convocation(day=later, time="14:00"))
     assert again.status_code == 409 and body(again)["code"] == "convocation_exists"
@@ -77,18 +85,20 @@ def test_the_school_cancels_until_the_day_before_and_the_sheet_forgets_it(http, 
     gone = call(http, "DELETE", f"/requests/{number}/convocations/{created['convocation_id']}", school)
     assert gone.status_code == 404 and body(gone)["code"] == "convocation_not_found"
     # On the day itself, too late: the centre is told directly.
-    today = body(convene(http, school, number, convocation()))
-    late = call(http, "DELETE", f"/requests/{number}/convocations/{today['convocation_id']}", school)
+    on_the_day = body(convene(http, school, number, convocation()))
+    late = call(http, "DELETE", f"/requests/{number}/convocations/{on_the_day['convocation_id']}", school)
     assert late.status_code == 409 and body(late)["code"] == "convocation_too_late"
     assert call(http, "DELETE", f"/requests/{number}/convocations/n-importe-quoi", school).status_code == 404
 
 
 @pytest.mark.parametrize("change, field, code", [
     ({"category": "A"}, "category", "category_not_registered"),
-    ({"day": (TODAY - timedelta(days=1)).isoformat()}, "day", "day_past"),
-    ({"day": (TODAY + timedelta(days=200)).isoformat()}, "day", "day_too_far")])
+    ({"day": -1}, "day", "day_past"),  # days from today
+    ({"day": 200}, "day", "day_too_far")])
 def test_a_convocation_the_registration_does_not_allow_names_the_field(http, school, registered, change, field, code):
     number, _ = registered
+    if "day" in change:
+        change = {"day": (today() + timedelta(days=change["day"])).isoformat()}
     refused = convene(http, school, number, {**convocation(), **change})
     assert refused.status_code == 422, refused.body
     assert [(d["field"], d["code"]) for d in body(refused)["details"]] == [(field, code)]

@@ -10,7 +10,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests import patience
-from tests.browser.conftest import DEMO_PASSWORD, api_session, demo_login, tick
+from tests.browser.conftest import DEMO_PASSWORD, api_session, demo_login, settle, tick
 from tests.stack_support import (
     api_caller, draft_registration, link_token, mail_to, scan_jpeg_bytes, submit_request, wait_for)
 
@@ -127,6 +127,7 @@ def claim_in_console(page, request_number, timeout=120):
     button = page.locator("#prendre-suivante")
     deadline = time.monotonic() + patience.seconds(timeout)
     while time.monotonic() < deadline:
+        settle(page)  # the queue's figures loaded: the button no longer moves
         button.click()
         expect(button).not_to_have_attribute("aria-busy", "true", timeout=patience.ms(60_000))  # the answer is shown
         if page.locator("#bloc-demande").is_visible():
@@ -148,7 +149,10 @@ def claim_in_console(page, request_number, timeout=120):
 def release_in_console(page, request_number, still_held=True):
     """Resumes `request_number` from the queue view's « Reprendre » list and releases it. With
     still_held=False (a cleanup of requests skipped on the way), a request that the console says is
-    no longer reserved (decided or withdrawn meanwhile by the workers) needs no release."""
+    no longer reserved (decided or withdrawn meanwhile by the workers) needs no release. The queue's
+    figures, still loading after a decision, push the list down when they come: the agent clicks once
+    the page has settled, or the click lands where the button was."""
+    settle(page)
     page.get_by_role("button", name=f"Reprendre la demande {request_number}").click()
     title = page.locator("#titre-demande").get_by_text(request_number)
     lost = page.locator("#etat-file").get_by_text(f"La demande {request_number} ne vous est plus réservée")
